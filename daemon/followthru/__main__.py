@@ -1,0 +1,3 @@
+from followthru.cli import main
+
+main()

@@ -1,0 +1,228 @@
+"""The operator's ``config.toml``: workspace paths, backends, sender, send window, reminders, secrets.
+
+:func:`load_config` returns a :class:`Config` or raises :class:`ConfigError`, whose lines name the
+file, line and key of every problem. Relative paths are relative to the config file's folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import stat
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from followthru.durations import Offset
+from followthru.shipped import shipped_path
+from followthru.plan import Email, Language, Line, TimeZoneName
+from followthru.planfile import FileError, Problem, TomlLines, format_path, read_data, validate
+
+log = logging.getLogger(__name__)
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WORKSPACE_DIRS = ("plans/incoming", "plans/active", "plans/rejected", "plans/archive")
+MAILDIRS = ("mail/outbox", "mail/inbox")
+
+
+def _clock(value: str) -> time:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        raise ValueError(f"{value!r} is not a time of day like '09:00'")
+    hours, minutes = (int(p) for p in value.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{value!r} is not a time of day like '09:00'")
+    return time(hours, minutes)
+
+
+def _offset(value: str) -> Offset:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration like '4h' or '1bd'")
+    return Offset.parse(value)
+
+
+def _env_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError(f"{value!r} is not an environment variable name")
+    return value
+
+
+def _holidays(value: str) -> str:
+    if not value:
+        return value
+    import holidays
+
+    country, _, subdivision = value.partition("-")
+    try:
+        holidays.country_holidays(country, subdiv=subdivision or None)
+    except NotImplementedError:
+        raise ValueError(f"{value!r} is not a country code the holidays library knows (like 'US' or 'DE-BY')") from None
+    return value
+
+
+Clock = Annotated[time, BeforeValidator(_clock)]
+OffsetValue = Annotated[Offset, BeforeValidator(_offset)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Workspace(_Section):
+    plans: Path = Path("plans")
+    store: Path = Path("followthru.sqlite3")
+    templates: Path = Path("templates")
+    poll_seconds: float = Field(5.0, gt=0, le=3600)
+
+
+class Sender(_Section):
+    name: Line = "Followthru"
+    email: Email = "followthru@localhost.localdomain"
+    plus_addressing: bool = True
+
+
+class MaildirBackend(_Section):
+    outbox: Path = Path("mail/outbox")
+    inbox: Path = Path("mail/inbox")
+
+
+class Mail(_Section):
+    backend: Literal["maildir"] = "maildir"
+    maildir: MaildirBackend = MaildirBackend()
+    aliases: dict[Email, list[Email]] = Field(default_factory=dict)
+
+
+class Calendar(_Section):
+    backend: Literal["imip"] = "imip"
+    attendees: Literal["committed", "all"] = "committed"
+
+
+class Schedule(_Section):
+    timezone: TimeZoneName = "UTC"
+    business_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: list(DAYS[:5]), min_length=1)
+    send_from: Clock = time(8, 30)
+    send_until: Clock = time(18, 0)
+    holidays: Annotated[str, AfterValidator(_holidays)] = ""
+    digest_at: Clock = time(8, 30)
+    language: Language = "en"
+
+
+class Reminders(_Section):
+    after_request: list[OffsetValue] = Field(default_factory=lambda: [Offset(business_days=1)])
+    before_deadline: list[OffsetValue] = Field(default_factory=lambda: [Offset.parse("4h")])
+    before_due: OffsetValue = Offset(business_days=1)
+
+
+class Secrets(_Section):
+    token_secret_env: EnvName = "FOLLOWTHRU_TOKEN_SECRET"
+    token_secret_file: Path | None = Path("secret.key")
+
+
+class Config(_Section):
+    """A loaded config; :attr:`root` is the folder relative paths are resolved against."""
+
+    root: Path = Path(".")
+    workspace: Workspace = Workspace()
+    sender: Sender = Sender()
+    mail: Mail = Mail()
+    calendar: Calendar = Calendar()
+    schedule: Schedule = Schedule()
+    reminders: Reminders = Reminders()
+    secrets: Secrets = Secrets()
+
+    def path(self, relative: Path) -> Path:
+        return relative if relative.is_absolute() else self.root / relative
+
+    @property
+    def plans_dir(self) -> Path:
+        return self.path(self.workspace.plans)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.path(self.workspace.templates)
+
+    def token_secret(self) -> bytes:
+        """The HMAC key for reply tokens: from the environment, else the secret file.
+
+        Raises :class:`ConfigError` naming the keys to set when neither gives one.
+        """
+        from_env = os.environ.get(self.secrets.token_secret_env)
+        if from_env:
+            return from_env.encode()
+        if self.secrets.token_secret_file:
+            path = self.path(self.secrets.token_secret_file)
+            try:
+                mode = path.stat().st_mode
+                value = path.read_bytes().strip()
+            except OSError as error:
+                raise ConfigError([f"secrets.token_secret_file: cannot read {path}: {error.strerror}; "
+                                   f"run 'followthru init' or set {self.secrets.token_secret_env}"]) from None
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                log.warning("%s can be read by other users; run: chmod 600 %s", path, path)
+            if len(value) >= 16:
+                return value
+            raise ConfigError([f"secrets.token_secret_file: {path} holds fewer than 16 characters"])
+        raise ConfigError([f"secrets: set the environment variable {self.secrets.token_secret_env} "
+                           "or secrets.token_secret_file"])
+
+
+class ConfigError(Exception):
+    """The config cannot be used; ``problems`` has one readable line each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and check a config file. Raises :class:`ConfigError` with one line per problem."""
+    path = Path(path)
+    if path.suffix.lower() != ".toml":
+        raise ConfigError([f"{path}: the config is a .toml file"])
+    try:
+        data, lines = read_data(path)
+    except FileError as error:
+        where = f"{path}:{error.line}" if error.line else str(path)
+        raise ConfigError([f"{where}: {error}"]) from None
+    if "root" in data:
+        raise ConfigError([f"{path}:{lines.line(('root',))}: root: unknown key"])
+    config, problems = validate(Config, {**data, "root": path.resolve().parent})
+    if problems:
+        raise ConfigError([str(Problem(str(path), lines.line(loc), format_path(loc), message))
+                           for loc, message in problems])
+    if config.schedule.send_from >= config.schedule.send_until:
+        raise ConfigError([f"{path}:{lines.line(('schedule', 'send_until'))}: schedule.send_until: "
+                           "must be later than schedule.send_from"])
+    return config
+
+
+def example_config() -> str:
+    """The text of ``config.example.toml`` as shipped with the package."""
+    return shipped_path("config.example.toml").read_text(encoding="utf-8")
+
+
+def init_workspace(directory: Path) -> Path:
+    """Make a workspace that works at once: config, plan folders, Maildirs, a secret. Never overwrites.
+
+    Returns the path of the config file.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for folder in WORKSPACE_DIRS + ("templates",):
+        (directory / folder).mkdir(parents=True, exist_ok=True)
+    for maildir in MAILDIRS:
+        for sub in ("tmp", "new", "cur"):
+            (directory / maildir / sub).mkdir(parents=True, exist_ok=True)
+    config = directory / "config.toml"
+    if not config.exists():
+        config.write_text(example_config(), encoding="utf-8")
+    secret = directory / "secret.key"
+    if not secret.exists():
+        descriptor = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+    return config

@@ -1,0 +1,62 @@
+"""Lengths of time as people write them in plan and config files: ``30m``, ``1h30m``, ``2bd``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
+_ISO = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def parse_duration(text: str | int) -> timedelta:
+    """Parse ``"30m"``, ``"1h30m"``, ``"2d"``, an ISO 8601 duration (``"PT45M"``) or whole minutes.
+
+    Raises ValueError with a readable message when the text is none of these or is not positive.
+    """
+    if isinstance(text, bool):
+        raise ValueError("expected a duration like '30m' or '1h30m'")
+    if isinstance(text, int):
+        result = timedelta(minutes=text)
+    else:
+        compact = text.strip().replace(" ", "")
+        iso = _ISO.match(compact.upper())
+        if iso and compact.upper() != "P":
+            weeks, days, hours, minutes, seconds = (int(g or 0) for g in iso.groups())
+            result = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        elif compact and _PART.sub("", compact.lower()) == "":
+            result = timedelta()
+            for amount, unit in _PART.findall(compact.lower()):
+                result += timedelta(**{_UNITS[unit]: int(amount)})
+        else:
+            raise ValueError(f"{text!r} is not a duration; write it like '30m', '1h30m' or '2d'")
+    if result <= timedelta():
+        raise ValueError(f"{text!r} is not a positive duration")
+    return result
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A span counted either in clock time or in business days (``"1bd"``)."""
+
+    clock: timedelta = timedelta()
+    business_days: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "Offset":
+        """Parse ``"1bd"`` (business days) or any :func:`parse_duration` text."""
+        match = re.fullmatch(r"\s*(\d+)\s*bd\s*", text)
+        if match:
+            if int(match.group(1)) == 0:
+                raise ValueError(f"{text!r} is not a positive duration")
+            return cls(business_days=int(match.group(1)))
+        return cls(clock=parse_duration(text))
+
+    def __str__(self) -> str:
+        if self.business_days:
+            return f"{self.business_days}bd"
+        minutes = int(self.clock.total_seconds() // 60)
+        hours, minutes = divmod(minutes, 60)
+        return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")

@@ -1,0 +1,358 @@
+"""The handoff plan: the schema of plan files and the rules that tie its parts together.
+
+:class:`Plan` checks each field on its own (types, formats, lengths). :func:`check_rules` checks
+what spans fields: unique ids, references that resolve, deadlines before due dates. Use
+:func:`followthru.planfile.load_plan` to get both, with file line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Iterator, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from icalendar.prop import vRecur
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+
+from followthru.durations import parse_duration
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+MILESTONES = ("started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed")
+REPEATS = {
+    "daily": "FREQ=DAILY",
+    "weekly": "FREQ=WEEKLY",
+    "biweekly": "FREQ=WEEKLY;INTERVAL=2",
+    "monthly": "FREQ=MONTHLY",
+}
+
+
+def one_line(value: Any) -> Any:
+    """Fold line breaks and other control characters to single spaces: these fields reach headers."""
+    if isinstance(value, str):
+        return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", value).split())
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"{value!r} is not a valid email address: {error}") from None
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a known IANA timezone (like 'Europe/Paris')") from None
+    return value
+
+
+def _language(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", value):
+        raise ValueError(f"{value!r} is not a language code (like 'en', 'de' or 'pt-BR')")
+    return value
+
+
+def _date_or_moment(value: Any) -> Any:
+    """JSON has no dates: read ISO text so that ``"2026-12-04"`` stays a date, as in TOML and YAML."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real date or date and time; "
+                             "write 2026-12-04 or 2026-12-04T17:00:00") from None
+    return value
+
+
+def _moment(value: Any) -> Any:
+    value = _date_or_moment(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ValueError(f"{value} has no time of day; write it like {value}T17:00:00")
+    return value
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value)
+
+
+def _repeat(value: str) -> str:
+    if value in REPEATS:
+        return value
+    rule = value.removeprefix("RRULE:")
+    try:
+        parsed = vRecur.from_ical(rule)
+    except ValueError:
+        parsed = None
+    if not parsed or "FREQ" not in parsed:
+        raise ValueError(f"{value!r} is neither daily, weekly, biweekly, monthly nor an RRULE like 'FREQ=WEEKLY;BYDAY=MO'")
+    return rule
+
+
+DateOrMoment = Annotated[datetime | date, BeforeValidator(_date_or_moment)]
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=40)]
+Line = Annotated[str, BeforeValidator(one_line), StringConstraints(min_length=1, max_length=200)]
+OptionalLine = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=5000)]
+Email = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=254), AfterValidator(_email)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+Language = Annotated[str, AfterValidator(_language)]
+Milestone = Literal["started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class PlanInfo(_Section):
+    """The ``[plan]`` table."""
+
+    id: Id | None = Field(None, description="Plan id; default: the file name without extension.")
+    title: Line
+    customer: OptionalLine = ""
+    timezone: TimeZoneName | None = Field(None, description="IANA timezone; default from config.")
+    respond_by: Moment = Field(description="Reply deadline for every request (plan timezone).")
+    priorities: list[Line] = Field(default_factory=list, max_length=20)
+    context: Text = ""
+    status: Literal["active", "cancelled"] = "active"
+
+
+class Owner(_Section):
+    """The rep who owns the plan."""
+
+    name: Line
+    email: Email
+    timezone: TimeZoneName | None = None
+    language: Language = "en"
+
+
+class Resource(_Section):
+    """A teammate asked to commit, or a standby asked only when someone they back up drops out."""
+
+    id: Id
+    name: Line
+    email: Email
+    role: OptionalLine = ""
+    asks: list[Line] = Field(default_factory=list, max_length=50)
+    due: DateOrMoment | None = None
+    respond_by: Moment | None = None
+    backups: list[Id] = Field(default_factory=list, max_length=20)
+    standby: bool = False
+    language: Language = "en"
+    timezone: TimeZoneName | None = None
+
+
+class Step(_Section):
+    """One next step: what, how, who, by when."""
+
+    what: Line
+    how: Text = ""
+    owner: Id | None = Field(None, description="A resource id; default: the plan owner.")
+    due: DateOrMoment | None = None
+
+
+class Contingency(_Section):
+    risk: Line
+    response: Text
+
+
+class Stakeholder(_Section):
+    """Someone kept informed at milestones, never asked to act."""
+
+    name: Line
+    email: Email
+    why: OptionalLine = ""
+    updates: list[Milestone] = Field(default_factory=lambda: list(MILESTONES))
+    language: Language = "en"
+    timezone: TimeZoneName | None = None
+
+
+class Meeting(_Section):
+    """A follow-up or review meeting, sent as a calendar invitation."""
+
+    id: Id | None = Field(None, description="Stable id; default: made from the title.")
+    kind: Literal["follow-up", "review"] = "follow-up"
+    title: Line
+    start: Moment
+    duration: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(minutes=30)
+    repeat: Annotated[str, AfterValidator(_repeat)] | None = None
+    count: int | None = Field(None, ge=1, le=500)
+    until: DateOrMoment | None = None
+    location: OptionalLine = ""
+    description: Text = ""
+    attendees: Literal["committed", "all"] | list[Annotated[str, BeforeValidator(one_line)]] | None = Field(
+        None, description="committed | all | a list of resource ids and emails; default from config.")
+
+    @property
+    def key(self) -> str:
+        """The id that keeps the meeting's calendar UID stable across plan updates."""
+        return self.id or (re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:40] or "meeting")
+
+
+class Plan(_Section):
+    """A whole plan file."""
+
+    plan: PlanInfo
+    owner: Owner
+    resources: list[Resource] = Field(min_length=1, max_length=500)
+    steps: list[Step] = Field(default_factory=list, max_length=200)
+    contingencies: list[Contingency] = Field(default_factory=list, max_length=100)
+    stakeholders: list[Stakeholder] = Field(default_factory=list, max_length=200)
+    meetings: list[Meeting] = Field(default_factory=list, max_length=50)
+
+    @property
+    def id(self) -> str:
+        assert self.plan.id, "load_plan sets the id"
+        return self.plan.id
+
+    def resource(self, resource_id: str) -> Resource:
+        return next(r for r in self.resources if r.id == resource_id)
+
+    def respond_by(self, resource: Resource) -> datetime:
+        return resource.respond_by or self.plan.respond_by
+
+    def timezone(self, default: str = "UTC") -> ZoneInfo:
+        return ZoneInfo(self.plan.timezone or default)
+
+
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def due_moment(due: datetime | date) -> datetime:
+    """A due date means "by the end of that day"; a due datetime is itself."""
+    if isinstance(due, datetime):
+        return due
+    return datetime.combine(due, time(23, 59, 59))
+
+
+def _comparable(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def check_rules(plan: Plan, default_timezone: str = "UTC", other_ids: set[str] = frozenset()) -> list[Problem]:
+    """Every rule that spans fields, as ``(path, message)`` pairs; empty when the plan is sound.
+
+    ``plan`` may be a partial plan from :func:`partial_plan`, where sections and items that failed
+    their own checks are None; rules about them are skipped, and ``other_ids`` (the ids those
+    items name) still count as known and backed up, so one bad resource does not make every
+    reference to it fail.
+    """
+    return list(_rule_problems(plan, default_timezone, other_ids))
+
+
+def partial_plan(data: dict) -> tuple[Plan, set[str]]:
+    """The valid parts of plan data as a Plan whose invalid sections and list items are None,
+    and the ids named by invalid resources (their own and their backups)."""
+    sections: dict[str, Any] = {}
+    for name, model in _SECTIONS.items():
+        value = data.get(name)
+        if isinstance(model, list):
+            items = value if isinstance(value, list) else []
+            sections[name] = [_valid_or_none(model[0], item) for item in items]
+        else:
+            sections[name] = _valid_or_none(model, value)
+    claimed: set[str] = set()
+    raw_resources = data.get("resources") if isinstance(data.get("resources"), list) else []
+    for raw, valid in zip(raw_resources, sections["resources"]):
+        if valid is None and isinstance(raw, dict):
+            claimed.update(v for v in [raw.get("id"), *_strings(raw.get("backups"))] if isinstance(v, str))
+    return Plan.model_construct(**sections), claimed
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+_SECTIONS: dict[str, Any] = {
+    "plan": PlanInfo, "owner": Owner, "resources": [Resource], "steps": [Step],
+    "contingencies": [Contingency], "stakeholders": [Stakeholder], "meetings": [Meeting],
+}
+
+
+def _valid_or_none(model: type[BaseModel], value: Any) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> Iterator[Problem]:
+    resources = [(i, r) for i, r in enumerate(plan.resources) if r is not None]
+    known = {r.id for _, r in resources} | set(other_ids)
+    info = plan.plan
+    tz = ZoneInfo((info.timezone if info else None) or default_timezone)  # every plan-file time is plan-local
+    seen_ids: set[str] = set()
+    seen_emails: dict[str, str] = {}
+    backed_up: set[str] = set()
+    for index, resource in resources:
+        where = ("resources", index)
+        if resource.id in seen_ids:
+            yield (*where, "id"), f"duplicate resource id {resource.id!r}"
+        seen_ids.add(resource.id)
+        email = resource.email.lower()
+        if email in seen_emails:
+            yield (*where, "email"), f"{resource.email} is already the email of resource {seen_emails[email]!r}"
+        seen_emails.setdefault(email, resource.id)
+        for position, backup in enumerate(resource.backups):
+            if backup not in known:
+                yield (*where, "backups", position), f"no resource has the id {backup!r}"
+            elif backup == resource.id:
+                yield (*where, "backups", position), "a resource cannot be its own backup"
+            elif resource.backups.index(backup) != position:
+                yield (*where, "backups", position), f"{backup!r} is listed twice"
+            backed_up.add(backup)
+        if not resource.standby:
+            if not resource.asks:
+                yield (*where, "asks"), "say what is asked of this person (at least one ask)"
+            if resource.due is None:
+                yield (*where, "due"), "say when the asks are due"
+        deadline = resource.respond_by or (info.respond_by if info else None)
+        if resource.due is not None and deadline is not None:
+            if _comparable(deadline, tz) >= _comparable(due_moment(resource.due), tz):
+                field = "respond_by" if resource.respond_by else "due"
+                yield (*where, field), (
+                    f"the reply deadline {deadline:%Y-%m-%d %H:%M} must be before the due date {resource.due}"
+                )
+    for index, resource in resources:
+        if resource.standby and resource.id not in backed_up | set(other_ids):
+            yield ("resources", index, "standby"), (
+                f"standby resource {resource.id!r} is nobody's backup, so it would never be asked"
+            )
+    for index, step in enumerate(plan.steps):
+        if step is not None and step.owner is not None and step.owner not in known:
+            yield ("steps", index, "owner"), f"no resource has the id {step.owner!r}"
+    meeting_keys: dict[str, int] = {}
+    for index, meeting in enumerate(plan.meetings):
+        if meeting is None:
+            continue
+        where = ("meetings", index)
+        if meeting.key in meeting_keys:
+            yield (*where, "id" if meeting.id else "title"), (
+                f"another meeting already has the id {meeting.key!r}; give each meeting its own id"
+            )
+        meeting_keys.setdefault(meeting.key, index)
+        if (meeting.count or meeting.until) and not meeting.repeat:
+            yield (*where, "count" if meeting.count else "until"), "only a repeating meeting takes count or until"
+        if meeting.count and meeting.until:
+            yield (*where, "until"), "give count or until, not both"
+        if meeting.repeat and meeting.repeat not in REPEATS and re.search(r"(COUNT|UNTIL)=", meeting.repeat):
+            if meeting.count or meeting.until:
+                yield (*where, "repeat"), "the RRULE already has COUNT or UNTIL; drop count/until"
+        if isinstance(meeting.attendees, list):
+            for position, attendee in enumerate(meeting.attendees):
+                if "@" in attendee:
+                    try:
+                        _email(attendee)
+                    except ValueError as error:
+                        yield (*where, "attendees", position), str(error)
+                elif attendee not in known:
+                    yield (*where, "attendees", position), f"{attendee!r} is neither a resource id nor an email"
+    for index, stakeholder in enumerate(plan.stakeholders):
+        if stakeholder is not None and len(set(stakeholder.updates)) != len(stakeholder.updates):
+            yield ("stakeholders", index, "updates"), "a milestone is listed twice"

@@ -1,0 +1,82 @@
+"""Rendering messages from Jinja2 templates: a subject, a text part and an HTML part per kind.
+
+Templates run in Jinja2's sandbox with HTML autoescaped, so plan content is always shown as text.
+A user's templates folder overrides any shipped template by name; ``<lang>/`` sub-folders hold
+language variants that fall back to the default language. See ``templates/README.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChainableUndefined, FileSystemLoader, TemplateNotFound, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from followthru.plan import one_line
+from followthru.shipped import shipped_path
+
+KINDS = (
+    "request", "reminder", "last_call", "backup_request", "due_reminder", "all_committed",
+    "stakeholder_update", "meeting", "digest",
+    "owner_declined", "owner_counter", "owner_question", "owner_away", "owner_bounced",
+    "owner_no_answer", "owner_unmatched", "owner_rejected",
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One message's words: a one-line subject, plain text, and HTML."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class Renderer:
+    """Renders message kinds for a recipient's language.
+
+    ``overrides`` is the user's templates folder (it need not exist); ``shipped`` defaults to the
+    templates shipped with Followthru.
+    """
+
+    def __init__(self, overrides: Path | None = None, shipped: Path | None = None):
+        search = [str(p) for p in (overrides, shipped or shipped_path("templates")) if p is not None]
+        self.environment = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader(search),
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            undefined=ChainableUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, kind: str, context: dict[str, Any], language: str = "en") -> Rendered:
+        """Render one message kind. Raises ``TemplateNotFound`` for an unknown kind."""
+        if kind not in KINDS:
+            raise TemplateNotFound(kind)
+        subject, text, html = (self._render(f"{kind}.{part}", context, language) for part in ("subject", "txt", "html"))
+        return Rendered(subject=one_line(subject)[:250], text=_tidy(text), html=html)
+
+    def _render(self, name: str, context: dict[str, Any], language: str) -> str:
+        names = [f"{variant}/{name}" for variant in _variants(language)] + [name]
+        return self.environment.select_template(names).render(context)
+
+
+def _variants(language: str) -> list[str]:
+    """``pt-BR`` -> ``["pt-BR", "pt"]``; the default language has no folder."""
+    variants = [language]
+    if "-" in language:
+        variants.append(language.split("-")[0])
+    return [v for v in variants if v and v != "en"]
+
+
+def _tidy(text: str) -> str:
+    """Trailing spaces off, at most one blank line in a row, one final newline."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy) + "\n"

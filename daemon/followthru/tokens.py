@@ -1,0 +1,48 @@
+"""Reply tokens: a short signed value in a plus-address Reply-To (``followthru+TOKEN@...``).
+
+A token names one commitment request without revealing it, and cannot be made without the
+secret: ``KEY`` (10 characters derived from plan and resource ids) followed by ``SIG`` (10
+characters of an HMAC-SHA256 of the key). Signatures are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+_LENGTH = 10
+
+
+def _b32(digest: bytes) -> str:
+    return base64.b32encode(digest).decode("ascii").lower()[:_LENGTH]
+
+
+def token_key(plan_id: str, resource_id: str) -> str:
+    """The public half of a token: stable for one plan and resource."""
+    return _b32(hashlib.sha256(f"{plan_id}/{resource_id}".encode()).digest())
+
+
+def _signature(secret: bytes, key: str) -> str:
+    return _b32(hmac.new(secret, key.encode(), hashlib.sha256).digest())
+
+
+def make_token(secret: bytes, plan_id: str, resource_id: str) -> str:
+    """The token for a plan's request to one resource."""
+    key = token_key(plan_id, resource_id)
+    return key + _signature(secret, key)
+
+
+def verify_token(secret: bytes, token: str) -> str | None:
+    """The token's key when its signature is right, else None."""
+    token = token.strip().lower()
+    if len(token) != 2 * _LENGTH:
+        return None
+    key, signature = token[:_LENGTH], token[_LENGTH:]
+    return key if hmac.compare_digest(signature, _signature(secret, key)) else None
+
+
+def plus_address(address: str, token: str) -> str:
+    """``followthru@example.com`` + token -> ``followthru+token@example.com``."""
+    local, _, domain = address.rpartition("@")
+    return f"{local.split('+')[0]}+{token}@{domain}"

@@ -1,0 +1,180 @@
+"""What a message shows: a plan turned into template variables for one recipient.
+
+Every date and time becomes text in the recipient's timezone and language, so templates only
+place values (see ``templates/README.md`` for the variables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.core import Locale, UnknownLocaleError
+
+from followthru.plan import REPEATS, Meeting, Plan, Resource, due_moment
+
+STATE_TEXT = {
+    "scheduled": "not asked yet",
+    "requested": "waiting for an answer",
+    "accepted": "accepted",
+    "declined": "declined",
+    "tentative": "tentative",
+    "countered": "proposed other terms",
+    "question": "asked a question",
+    "away": "out of office",
+    "bounced": "could not be reached",
+    "expired": "did not answer",
+    "replaced": "replaced by a backup",
+    "withdrawn": "withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone Followthru writes to, with where and how to write to them."""
+
+    name: str
+    email: str
+    timezone: ZoneInfo
+    language: str = "en"
+
+    @property
+    def view(self) -> dict[str, str]:
+        return {"name": self.name, "email": self.email}
+
+
+class Formatter:
+    """Dates and times as text for one reader: their timezone, their language."""
+
+    def __init__(self, timezone: ZoneInfo, language: str, source_timezone: ZoneInfo):
+        self.timezone = timezone
+        self.source_timezone = source_timezone
+        try:
+            self.locale = Locale.parse(language.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            self.locale = Locale.parse("en")
+
+    def aware(self, moment: datetime) -> datetime:
+        """A plan's naive datetime is in the plan's timezone."""
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.source_timezone)
+
+    def when(self, value: datetime | date | None) -> str:
+        """``Wed 9 Dec 2026`` for a date; ``Wed 2 Dec 2026, 12:00 EST`` for a datetime."""
+        if value is None:
+            return ""
+        if not isinstance(value, datetime):
+            return format_date(value, "EEE d MMM y", locale=self.locale)
+        local = self.aware(value).astimezone(self.timezone)
+        text = format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=self.timezone, locale=self.locale)
+        return f"{text} {local.strftime('%Z')}"
+
+
+class PlanViews:
+    """Builds template variables for the messages of one plan."""
+
+    def __init__(self, plan: Plan, default_timezone: str = "UTC", default_language: str = "en",
+                 states: Mapping[str, str] | None = None):
+        self.plan = plan
+        self.plan_timezone = ZoneInfo(plan.plan.timezone or default_timezone)
+        self.default_language = default_language
+        self.states = dict(states or {})
+
+    # -- the people ------------------------------------------------------------------------
+    def owner(self) -> Person:
+        owner = self.plan.owner
+        return Person(owner.name, owner.email, self._zone(owner.timezone), owner.language or self.default_language)
+
+    def resource_person(self, resource: Resource) -> Person:
+        return Person(resource.name, resource.email, self._zone(resource.timezone), resource.language)
+
+    def stakeholders(self) -> list[Person]:
+        return [Person(s.name, s.email, self._zone(s.timezone), s.language) for s in self.plan.stakeholders]
+
+    def formatter(self, reader: Person) -> Formatter:
+        return Formatter(reader.timezone, reader.language, self.plan_timezone)
+
+    # -- the variables ---------------------------------------------------------------------
+    def context(self, reader: Person, **extra: Any) -> dict[str, Any]:
+        """Variables shared by every message about this plan, plus ``extra``."""
+        fmt = self.formatter(reader)
+        plan = self.plan
+        names = {r.id: r.name for r in plan.resources}
+        return {
+            "plan": {
+                "id": plan.id,
+                "title": plan.plan.title,
+                "customer": plan.plan.customer,
+                "context": plan.plan.context.strip(),
+                "priorities": list(plan.plan.priorities),
+                "respond_by": fmt.when(plan.plan.respond_by),
+                "steps": [{"what": s.what, "how": s.how.strip(), "due": fmt.when(s.due),
+                           "owner": names.get(s.owner, "") if s.owner else plan.owner.name}
+                          for s in plan.steps],
+                "contingencies": [{"risk": c.risk, "response": c.response.strip()} for c in plan.contingencies],
+                "meetings": [self.meeting(m, fmt) for m in plan.meetings],
+                "status": plan.plan.status,
+            },
+            "roster": self.roster(fmt),
+            "owner": self.owner().view,
+            "recipient": reader.view,
+            **extra,
+        }
+
+    def resource(self, resource: Resource, fmt: Formatter, stands_in_for: Resource | None = None) -> dict[str, Any]:
+        """What is asked of a resource; a backup without asks of their own takes over those of
+        the person they stand in for."""
+        source = stands_in_for if stands_in_for and not resource.asks else resource
+        due = resource.due or source.due
+        return {
+            "id": resource.id,
+            "name": resource.name,
+            "role": resource.role,
+            "asks": list(source.asks),
+            "due": fmt.when(due),
+            "respond_by": fmt.when(self.plan.respond_by(resource)),
+        }
+
+    def roster(self, fmt: Formatter) -> list[dict[str, Any]]:
+        """Everyone asked (or to be asked): the non-standby resources and any standby now asked."""
+        return [
+            {**self.resource(r, fmt), "state": STATE_TEXT.get(self.states.get(r.id, "requested"), "")}
+            for r in self.plan.resources
+            if not r.standby or r.id in self.states
+        ]
+
+    def meeting(self, meeting: Meeting, fmt: Formatter) -> dict[str, Any]:
+        minutes = int(meeting.duration.total_seconds() // 60)
+        length = f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+        repeat = ""
+        if meeting.repeat:
+            repeat = meeting.repeat if meeting.repeat in REPEATS else "repeating"
+            if meeting.count:
+                repeat += f", {meeting.count} times"
+            elif meeting.until:
+                repeat += f", until {fmt.when(meeting.until)}"
+        return {
+            "title": meeting.title,
+            "kind": meeting.kind,
+            "when": f"{fmt.when(meeting.start)} ({length})",
+            "repeat": repeat,
+            "location": meeting.location,
+            "description": meeting.description.strip(),
+        }
+
+    def deadline(self, resource: Resource) -> datetime:
+        """The resource's reply deadline as an aware datetime (plan files write plan-local times)."""
+        moment = self.plan.respond_by(resource)
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.plan_timezone)
+
+    def due(self, resource: Resource) -> datetime | None:
+        if resource.due is None:
+            return None
+        moment = due_moment(resource.due)
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.plan_timezone)
+
+    def _zone(self, name: str | None) -> ZoneInfo:
+        return ZoneInfo(name) if name else self.plan_timezone

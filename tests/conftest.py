@@ -1,0 +1,38 @@
+"""Shared fixtures: the example plan, a ready workspace, and a CLI runner."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from followthru.cli import main
+from followthru.config import init_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "acme-q4.toml"
+
+
+@pytest.fixture
+def example_data() -> dict:
+    with EXAMPLE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A fresh workspace made by ``followthru init``; returns its config path."""
+    return init_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def cli():
+    """Run the CLI in-process: ``cli("plan", "check", path)`` -> click Result."""
+    runner = CliRunner()
+
+    def run(*args: str | Path):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
