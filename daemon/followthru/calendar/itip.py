@@ -8,7 +8,7 @@ for repeating meetings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vRecur
@@ -64,7 +64,8 @@ def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: Zone
                                "RSVP": "TRUE"})
         event.add("attendee", address, encode=0)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # Transitions from a year before the meeting to a few years after keep VTIMEZONE short.
+    calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(start.year + 5, 1, 1))
     return calendar.to_ical()
 
 
