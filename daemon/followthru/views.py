@@ -132,6 +132,7 @@ class PlanViews:
         return {
             "id": resource.id,
             "name": resource.name,
+            "email": resource.email,
             "role": resource.role,
             "asks": list(source.asks),
             "due": fmt.when(due),
@@ -141,7 +142,8 @@ class PlanViews:
     def roster(self, fmt: Formatter) -> list[dict[str, Any]]:
         """Everyone asked (or to be asked): the non-standby resources and any standby now asked."""
         return [
-            {**self.resource(r, fmt), "state": STATE_TEXT.get(self.states.get(r.id, "requested"), "")}
+            {**self.resource(r, fmt), "state_code": self.states.get(r.id, "requested"),
+             "state": STATE_TEXT.get(self.states.get(r.id, "requested"), "")}
             for r in self.plan.resources
             if not r.standby or r.id in self.states
         ]
