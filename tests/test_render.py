@@ -1,0 +1,160 @@
+"""Templates: every kind renders in text and HTML, languages fall back, overrides win, the sandbox holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jinja2.exceptions import SecurityError, TemplateNotFound
+
+from followthru.planfile import load_plan
+from followthru.render import KINDS, Renderer
+from followthru.views import PlanViews
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "templates"
+
+
+def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
+    """Variables each kind receives on top of the plan's (templates/README.md)."""
+    fmt = views.formatter(reader)
+    plan = views.plan
+    sam = views.resource(plan.resource("sam"), fmt)
+    pat = views.resource(plan.resource("pat"), fmt, stands_in_for=plan.resource("sam"))
+    decide = {"approve": "followthru decide acme-q4 sam approve", "reject": "followthru decide acme-q4 sam reject"}
+    notice = {"resource": sam, "their_words": "I can't make Dec 9, sorry.", "backup": {"name": "Pat Backup"}}
+    return {
+        "request": {"resource": sam},
+        "reminder": {"resource": sam, "requested_on": "Mon 30 Nov 2026"},
+        "last_call": {"resource": sam, "requested_on": "Mon 30 Nov 2026"},
+        "backup_request": {"resource": pat, "replaces": {"name": "Sam Security", "reason": "declined"}},
+        "due_reminder": {"resource": sam},
+        "all_committed": {},
+        "stakeholder_update": {"stakeholder": {"name": "Morgan Manager", "why": "Regional VP"},
+                               "milestone": "dropped_out", "news": "Sam Security declined; Pat Backup was asked."},
+        "meeting": {"meeting": views.meeting(plan.meetings[0], fmt)},
+        "digest": {"plans": [{"title": plan.plan.title, "state": "active",
+                              "needs_attention": ["Sam Security proposed Dec 11 instead of Dec 9"],
+                              "roster": views.roster(fmt)}]},
+        "owner_declined": notice,
+        "owner_counter": {**notice, "proposed": "Fri 11 Dec 2026", "decide": decide},
+        "owner_question": {**notice, "their_words": "Which SSO provider does ACME use?"},
+        "owner_away": {**notice, "return_date": "Mon 14 Dec 2026", "handover": True},
+        "owner_bounced": {**notice, "reason": "550 5.1.1 user unknown"},
+        "owner_no_answer": {**notice, "deadline": "Wed 2 Dec 2026, 12:00 EST", "backup": None},
+        "owner_unmatched": {"message": {"sender": "someone@else.example", "subject": "Re: Can you commit?",
+                                        "date": "Tue 1 Dec 2026, 09:12 EST"},
+                            "their_words": "Yes, count me in.", "reason": "unverified", "claimed": "Sam Security"},
+        "owner_rejected": {"file": "acme.toml", "problems": ["acme.toml:14: resources[0].email: not valid"]},
+    }
+
+
+@pytest.fixture
+def views() -> PlanViews:
+    return PlanViews(load_plan(ROOT / "examples" / "acme-q4.toml").plan)
+
+
+def contexts(views: PlanViews, language: str = "en") -> dict[str, dict]:
+    reader = views.owner()
+    reader = type(reader)(reader.name, reader.email, reader.timezone, language)
+    base = views.context(reader, sender={"name": "Followthru", "email": "followthru@example.com"},
+                         answer_to="followthru+token@example.com")
+    return {kind: {**base, **extra} for kind, extra in kind_extras(views, reader).items()}
+
+
+def test_the_contract_lists_every_kind():
+    readme = (SHIPPED / "README.md").read_text()
+    for kind in KINDS:
+        assert f"`{kind}`" in readme
+        for part in ("subject", "txt", "html"):
+            assert (SHIPPED / f"{kind}.{part}").is_file(), f"{kind}.{part}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_renders_subject_text_and_html(views, kind):
+    rendered = Renderer().render(kind, contexts(views)[kind])
+    assert rendered.subject and "\n" not in rendered.subject
+    assert len(rendered.text.strip().splitlines()) >= 3
+    assert "\n\n\n" not in rendered.text
+    assert rendered.html.lstrip().lower().startswith("<!doctype html")
+    assert "Undefined" not in rendered.text + rendered.html
+    if kind not in ("owner_rejected", "digest"):
+        assert "ACME Corp - Q4 expansion" in rendered.subject + rendered.text
+
+
+@pytest.mark.parametrize("kind", ["request", "reminder", "last_call", "backup_request", "due_reminder"])
+def test_resource_messages_say_what_by_when(views, kind):
+    rendered = Renderer().render(kind, contexts(views)[kind])
+    for part in (rendered.text, rendered.html):
+        assert "Complete ACME&#39;s security questionnaire" in part or "Complete ACME's security questionnaire" in part
+        assert "Wed 9 Dec 2026" in part
+    if kind == "request":
+        for expected in ("Close the 500-seat expansion", "Offer a 30-day paper extension", "Reuse the Globex answers",
+                         "ACCEPT", "DECLINE"):
+            assert expected in rendered.text
+
+
+def test_owner_notices_carry_the_facts(views):
+    every = contexts(views)
+    counter = Renderer().render("owner_counter", every["owner_counter"])
+    assert "Fri 11 Dec 2026" in counter.text and "followthru decide acme-q4 sam approve" in counter.text
+    assert "APPROVE" in counter.text and "REJECT" in counter.text
+    declined = Renderer().render("owner_declined", every["owner_declined"])
+    assert "I can't make Dec 9, sorry." in declined.text and "Pat Backup" in declined.text
+    rejected = Renderer().render("owner_rejected", every["owner_rejected"])
+    assert "acme.toml:14: resources[0].email: not valid" in rejected.text
+    bounced = Renderer().render("owner_bounced", every["owner_bounced"])
+    assert "550 5.1.1 user unknown" in bounced.text
+
+
+@pytest.mark.parametrize("kind", ["request", "reminder", "last_call", "backup_request", "due_reminder",
+                                  "all_committed", "meeting"])
+def test_german_variants(views, kind):
+    german = Renderer().render(kind, contexts(views, "de")[kind], "de")
+    english = Renderer().render(kind, contexts(views)[kind], "en")
+    assert german.text != english.text and german.subject != english.subject
+    assert german.html != english.html
+
+
+def test_languages_fall_back_to_the_default(views):
+    english = Renderer().render("owner_declined", contexts(views)["owner_declined"], "en")
+    assert Renderer().render("owner_declined", contexts(views)["owner_declined"], "de") == english
+    assert Renderer().render("owner_declined", contexts(views)["owner_declined"], "pt-BR") == english
+    german = Renderer().render("request", contexts(views, "de")["request"], "de")
+    assert Renderer().render("request", contexts(views, "de")["request"], "de-AT") == german
+
+
+def test_a_user_template_overrides_by_name(views, tmp_path):
+    (tmp_path / "request.subject").write_text("Please commit: {{ plan.title }}")
+    (tmp_path / "de").mkdir()
+    (tmp_path / "de" / "request.txt").write_text("Hallo {{ recipient.name }}, bitte zusagen.\n")
+    renderer = Renderer(overrides=tmp_path)
+    english = renderer.render("request", contexts(views)["request"])
+    assert english.subject == "Please commit: ACME Corp - Q4 expansion"
+    assert "Complete ACME's security questionnaire" in english.text  # not overridden: shipped
+    german = renderer.render("request", contexts(views, "de")["request"], "de")
+    assert german.text == "Hallo Riley Rep, bitte zusagen.\n"
+    # A language variant wins over a default-language file, whoever ships it.
+    assert german.subject == Renderer().render("request", contexts(views, "de")["request"], "de").subject
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(TemplateNotFound):
+        Renderer().render("ransom_note", {})
+
+
+def test_the_sandbox_stops_unsafe_templates(views, tmp_path):
+    (tmp_path / "request.subject").write_text("{{ plan.__class__.__mro__[1].__subclasses__() }}")
+    with pytest.raises(SecurityError):
+        Renderer(overrides=tmp_path).render("request", contexts(views)["request"])
+
+
+def test_plan_content_is_never_template_code_and_html_is_escaped(views):
+    context = contexts(views)["request"]
+    context["plan"] = {**context["plan"], "title": "{{ 7*7 }} <script>alert(1)</script>",
+                       "priorities": ["<b>bold</b> & {% raw %}"]}
+    rendered = Renderer().render("request", context)
+    assert "{{ 7*7 }}" in rendered.subject and "49" not in rendered.subject
+    assert "<script>" in rendered.text  # plain text is shown as is
+    assert "<script>" not in rendered.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; {% raw %}" in rendered.html
