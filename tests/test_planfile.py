@@ -254,6 +254,9 @@ def test_schema_command_describes_plans(cli):
                                     .plan.model_dump(mode="json", exclude_none=True)))
     example["meetings"] = [{**m, "duration": "30m"} for m in example["meetings"]]
     jsonschema.validate(example, schema)
+    example["resources"][0]["favourite_colour"] = "teal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(example, schema)
 
 
 def test_new_command_writes_a_valid_commented_plan(cli, tmp_path):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from icalendar.prop import vRecur
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, WithJsonSchema
 
 from followthru.durations import parse_duration
 
@@ -96,6 +96,11 @@ def _repeat(value: str) -> str:
 
 DateOrMoment = Annotated[datetime | date, BeforeValidator(_date_or_moment)]
 Moment = Annotated[datetime, BeforeValidator(_moment)]
+_DURATION_SCHEMA = {
+    "anyOf": [{"type": "string", "pattern": r"^\s*(\d+\s*[wdhms]\s*)+$|^P"}, {"type": "integer", "minimum": 1}],
+    "description": "'30m', '1h30m', '2d', an ISO 8601 duration like 'PT45M', or whole minutes",
+    "default": "30m",
+}
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=40)]
 Line = Annotated[str, BeforeValidator(one_line), StringConstraints(min_length=1, max_length=200)]
 OptionalLine = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=200)]
@@ -180,7 +185,7 @@ class Meeting(_Section):
     kind: Literal["follow-up", "review"] = "follow-up"
     title: Line
     start: Moment
-    duration: Annotated[timedelta, BeforeValidator(_duration)] = timedelta(minutes=30)
+    duration: Annotated[timedelta, BeforeValidator(_duration), WithJsonSchema(_DURATION_SCHEMA)] = timedelta(minutes=30)
     repeat: Annotated[str, AfterValidator(_repeat)] | None = None
     count: int | None = Field(None, ge=1, le=500)
     until: DateOrMoment | None = None
