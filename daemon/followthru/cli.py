@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -63,6 +65,128 @@ def init(directory: Path) -> None:
                f"  outgoing:    {directory / 'mail' / 'outbox'}/new/\n"
                f"  replies:     {directory / 'mail' / 'inbox'}/new/\n"
                f"Start a plan with: followthru plan new --out my-plan.toml")
+
+
+def _now(value: str | None) -> datetime:
+    """``--now``: an ISO 8601 time (naive means UTC), or the real clock."""
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now: {value!r} is not an ISO 8601 time like 2026-12-01T09:00:00+01:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _service(obj: Context):
+    from followthru.daemon import Followthru
+
+    try:
+        return Followthru(obj.config())
+    except ConfigError as error:
+        fail(str(error))
+
+
+@main.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every pass.")
+@click.pass_obj
+def run(obj: Context, verbose: bool) -> None:
+    """Run the daemon in the foreground until SIGTERM or SIGINT (systemd runs this)."""
+    from followthru.daemon import run as run_daemon
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    config = obj.config()
+    try:
+        config.token_secret()
+    except ConfigError as error:
+        fail(str(error))
+    sys.exit(run_daemon(config))
+
+
+@main.command()
+@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601), for tests and demos.")
+@click.pass_obj
+def tick(obj: Context, now_text: str | None) -> None:
+    """One pass: read plans, read replies, send what is due."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    service = _service(obj)
+    try:
+        report = service.tick(_now(now_text))
+        if report.waiting_files is not None:
+            time.sleep(report.waiting_files)  # a file still being written: take it in this pass too
+            report = service.tick(_now(now_text))
+    finally:
+        service.close()
+    click.echo(f"started {report.plans_started}, updated {report.plans_updated}, rejected {report.plans_rejected}, "
+               f"replies {report.replies}, plans looked at {report.plans_ticked}, sent {report.sent}, "
+               f"failed {report.failed}")
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+
+
+@main.command()
+@click.argument("plan_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
+    """Where each plan stands: who committed, who is waited on, what needs you."""
+    service = _service(obj)
+    try:
+        plans = service.status(plan_id)
+    except LookupError as error:
+        fail(str(error), 1)
+    finally:
+        service.close()
+    if as_json:
+        click.echo(json.dumps({"plans": plans}, indent=2))
+        return
+    if not plans:
+        click.echo("No plans yet: drop a plan file into plans/incoming/.")
+    for entry in plans:
+        click.echo(f"{entry['id']}  {entry['state'].upper()}  {entry['title']}")
+        for item in entry["needs_attention"]:
+            click.echo(f"  ! needs you: {item}")
+        for c in entry["commitments"]:
+            extra = f" (for {c['stands_in_for']})" if c["stands_in_for"] else ""
+            click.echo(f"  {c['resource']:<12} {c['state']:<10} {c['email']}{extra}")
+        for m in entry["meetings"]:
+            rsvps = ", ".join(f"{k}: {v}" for k, v in m["rsvps"].items())
+            click.echo(f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"
+                       f"{'; cancelled' if m['cancelled'] else ''}){'; ' + rsvps if rsvps else ''}")
+
+
+@main.command(name="log")
+@click.argument("plan_id", required=False)
+@click.pass_obj
+def log_command(obj: Context, plan_id: str | None) -> None:
+    """The audit trail: every decision, oldest first."""
+    service = _service(obj)
+    try:
+        for row in service.store.log(plan_id):
+            who = f" {row['resource_id']}:" if row["resource_id"] else ""
+            click.echo(f"{row['at']}  {row['plan_id'] or '-'}{who} {row['event']}")
+    finally:
+        service.close()
+
+
+@main.command()
+@click.argument("plan_id")
+@click.argument("resource_id")
+@click.argument("answer", type=click.Choice(["approve", "reject"]))
+@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
+@click.pass_obj
+def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: str | None) -> None:
+    """Approve or reject a resource's counter-proposal."""
+    service = _service(obj)
+    try:
+        service.decide(plan_id, resource_id, answer == "approve", _now(now_text))
+        service.tick(_now(now_text))
+    except (LookupError, ValueError) as error:
+        fail(str(error), 1)
+    finally:
+        service.close()
+    click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")
 
 
 @main.group()

@@ -13,7 +13,8 @@ from typing import Any
 from followthru.calendar.itip import Attendee, event_uid, invitation
 from followthru.config import Config
 from followthru.mail.compose import Draft, Invitation, Mailbox, build_message
-from followthru.plan import Meeting, Resource
+from followthru.engine import PlanState
+from followthru.plan import Meeting, Plan, Resource
 from followthru.render import Renderer
 from followthru.tokens import make_token, plus_address
 from followthru.views import Person, PlanViews
@@ -67,22 +68,55 @@ class Composer:
         return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields)
 
     def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
-                           now: datetime, method: str = "REQUEST") -> EmailMessage:
-        """The iMIP message for a meeting: the ``meeting`` template as body and event description."""
+                           now: datetime, method: str = "REQUEST",
+                           recipients: list[Person] | None = None) -> EmailMessage:
+        """The iMIP message for a meeting: the ``meeting`` template as body and event description.
+
+        The owner is always an attendee (as CHAIR). ``recipients`` defaults to every attendee; a
+        CANCEL for people taken off a meeting goes to them alone.
+        """
         owner = views.owner()
-        fields = {"meeting": views.meeting(meeting, views.formatter(owner))}
+        fields = {"meeting": views.meeting(meeting, views.formatter(owner)), "method": method}
         description = self.renderer.render("meeting", views.context(owner, sender=self.sender_view(),
                                                                     answer_to=self.sender.email, **fields),
                                            owner.language).text
         domain = self.sender.email.rpartition("@")[2]
-        people = [Attendee(owner.name, owner.email, role="CHAIR")] + [
-            Attendee(p.name, p.email) for p in attendees if p.email.lower() != owner.email.lower()]
+        others = [p for p in attendees if p.email.lower() != owner.email.lower()]
+        people = ([Attendee(owner.name, owner.email, role="CHAIR")] if method == "REQUEST" else []) + [
+            Attendee(p.name, p.email) for p in others]
         ical = invitation(uid=event_uid(views.plan.id, meeting.key, domain), sequence=sequence, meeting=meeting,
                           plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
                           attendees=people, description=description, dtstamp=now, method=method)
-        recipients = [owner] + [p for p in attendees if p.email.lower() != owner.email.lower()]
-        return self.for_plan(views, "meeting", owner, now, to=recipients, extra=fields,
-                             invite=Invitation(ical, method))
+        to = recipients if recipients is not None else [owner] + others
+        return self.for_plan(views, "meeting", owner, now, to=to, extra=fields, invite=Invitation(ical, method))
+
+    def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> EmailMessage:
+        """The owner's notice that a plan file was rejected; no plan could be read, so no plan context."""
+        language = self.config.schedule.language
+        context = {"recipient": {"name": owner_email, "email": owner_email},
+                   "owner": {"name": owner_email, "email": owner_email}, "sender": self.sender_view(),
+                   "answer_to": self.sender.email, "file": file, "problems": problems}
+        words = self.renderer.render("owner_rejected", context, language)
+        draft = Draft(sender=self.sender, to=[Mailbox(owner_email, owner_email)], date=now,
+                      headers={"X-Followthru-Kind": "owner_rejected", "Auto-Submitted": "auto-generated"})
+        return build_message(draft, words)
+
+    def digest(self, plans: list[tuple[Plan, PlanState]], now: datetime) -> EmailMessage:
+        """The owner's daily digest over their open plans."""
+        first = PlanViews(plans[0][0], self.config.schedule.timezone, self.config.schedule.language)
+        owner = first.owner()
+        entries = []
+        for plan, state in plans:
+            views = PlanViews(plan, self.config.schedule.timezone, self.config.schedule.language,
+                              {c.resource_id: c.state for c in state.commitments.values()})
+            entries.append({"id": plan.id, "title": plan.plan.title, "state": state.state,
+                            "needs_attention": list(state.attention), "roster": views.roster(views.formatter(owner))})
+        context = {"recipient": owner.view, "owner": owner.view, "sender": self.sender_view(),
+                   "answer_to": self.sender.email, "plans": entries}
+        words = self.renderer.render("digest", context, owner.language)
+        draft = Draft(sender=self.sender, to=[Mailbox(owner.name, owner.email)], date=now,
+                      headers={"X-Followthru-Kind": "digest", "Auto-Submitted": "auto-generated"})
+        return build_message(draft, words)
 
     def sender_view(self) -> dict[str, str]:
         return {"name": self.sender.name, "email": self.sender.email}

@@ -1,0 +1,496 @@
+"""One pass of Followthru, and the loop that repeats it.
+
+A pass (:meth:`Followthru.tick`) does, in order: take in dropped plan files, read new replies,
+let the engine look at the plans whose time has come, send owners' digests, and deliver what the
+outbox holds. Every decision is stored in one transaction together with the messages it makes;
+delivery happens after, so a crash at any point loses nothing and doubles nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+import socket
+import time as clock
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from followthru.calendar.itip import event_uid
+from followthru.config import Config
+from followthru.engine import OWNER, Answer, Decisions, Engine, Invite, PlanState, Send
+from followthru.mail.backend import Incoming, MailBackend, SendError
+from followthru.mail.maildir import MaildirBackend
+from followthru.messages import Composer
+from followthru.plan import Plan
+from followthru.planfile import load_plan
+from followthru.render import Renderer
+from followthru.replies import Reply, read_reply
+from followthru.schedule import BusinessClock
+from followthru.store import Store, StoredPlan
+from followthru.tokens import token_key, verify_token
+from followthru.views import Person, PlanViews
+from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassReport:
+    """What one pass did, for logs and tests."""
+
+    plans_started: int = 0
+    plans_updated: int = 0
+    plans_rejected: int = 0
+    replies: int = 0
+    plans_ticked: int = 0
+    sent: int = 0
+    failed: int = 0
+    waiting_files: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+class Followthru:
+    """The daemon's work, on one workspace. ``backend`` defaults to the configured mail backend."""
+
+    def __init__(self, config: Config, backend: MailBackend | None = None):
+        self.config = config
+        self.folders = plan_folders(config.plans_dir)
+        self.store = Store(config.path(config.workspace.store))
+        self.engine = Engine(config)
+        self.clock = BusinessClock(config.schedule)
+        self.secret = config.token_secret()
+        self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
+        self.backend = backend or MaildirBackend(config.path(config.mail.maildir.outbox),
+                                                 config.path(config.mail.maildir.inbox))
+        self.domain = config.sender.email.rpartition("@")[2]
+        self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- one pass --------------------------------------------------------------------------------
+    def tick(self, now: datetime) -> PassReport:
+        """One pass at time ``now``. One bad input never stops the pass: it is reported and skipped."""
+        report = PassReport()
+        self._intake(now, report)
+        self._replies(now, report)
+        for plan_id in self.store.due_plans(now):
+            self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now)
+            report.plans_ticked += 1
+        self._digests(now, report)
+        self._deliver(now, report)
+        return report
+
+    def _guard(self, report: PassReport, what: str, action, *args) -> Any:
+        try:
+            return action(*args)
+        except Exception as error:  # one bad input must not stop the daemon
+            log.exception("%s failed", what)
+            report.errors.append(f"{what}: {error}")
+            return None
+
+    # -- plans -----------------------------------------------------------------------------------
+    def _intake(self, now: datetime, report: PassReport) -> None:
+        files, report.waiting_files = ready_files(self.folders["incoming"])
+        for path in files:
+            self._guard(report, f"plan file {path.name}", self._take_in, path, now, report)
+
+    def _take_in(self, path: Path, now: datetime, report: PassReport) -> None:
+        if not is_plan_file(path):
+            reject(path, self.folders, [f"{path.name}: (file): not a plan file; use .toml, .yaml, .yml or .json"])
+            report.plans_rejected += 1
+            return
+        result = load_plan(path, self.config.schedule.timezone)
+        if not result.ok:
+            problems = [str(p) for p in result.problems]
+            with self.store.transaction():
+                target_name = path.name
+                if result.owner_email:
+                    message = self.composer.rejected(result.owner_email, target_name,
+                                                     [p.replace(str(path), target_name, 1) for p in problems], now)
+                    self._record(message, None, None, "owner_rejected", now)
+                self.store.audit(now, None, None, f"plan file {path.name} rejected: {len(problems)} problems")
+            reject(path, self.folders, problems)
+            log.warning("rejected %s: %s", path.name, "; ".join(problems))
+            report.plans_rejected += 1
+            return
+        plan = result.plan
+        stored = self.store.load(plan.id)
+        with self.store.transaction():
+            if stored is None:
+                self._apply(plan, self.engine.start(plan, now), now, file=path.name, new_version=True)
+                self.store.set_next_digest(plan.owner.email, self._next_digest(plan, now), only_if_missing=True)
+                report.plans_started += 1
+            elif stored.plan != plan:
+                decisions = self.engine.update(stored.plan, plan, stored.state, now)
+                self._apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
+                report.plans_updated += 1
+        claim(path, self.folders, plan.id)
+
+    def _tick_plan(self, plan_id: str, now: datetime) -> None:
+        stored = self.store.load(plan_id)
+        with self.store.transaction():
+            self._apply(stored.plan, self.engine.tick(stored.plan, stored.state, now), now)
+
+    def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
+        """The owner's answer to a counter-proposal. Raises LookupError/ValueError with a clear message."""
+        stored = self.store.load(plan_id)
+        if stored is None:
+            raise LookupError(f"no plan with the id {plan_id!r}")
+        with self.store.transaction():
+            self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now), now)
+
+    # -- replies ---------------------------------------------------------------------------------
+    def _replies(self, now: datetime, report: PassReport) -> None:
+        for incoming in self.backend.fetch_new():
+            self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
+            report.replies += 1
+
+    def _take_reply(self, incoming: Incoming, now: datetime) -> None:
+        reply = read_reply(incoming.raw, self.config.schedule.timezone)
+        message_id = reply.message_id or "<sha256-" + hashlib.sha256(incoming.raw).hexdigest() + "@followthru>"
+        if not self.store.seen(message_id):
+            with self.store.transaction():
+                plan_id, resource_id, outcome = self._route(reply, now)
+                self.store.remember_inbound(message_id, now, plan_id, resource_id, reply.intent, outcome)
+            log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
+        self.backend.done(incoming)
+
+    def _route(self, reply: Reply, now: datetime) -> tuple[str | None, str | None, str]:
+        """Match a reply to a commitment (or a meeting, or a counter decision) and apply it."""
+        if reply.calendar and reply.calendar.method in ("REPLY", "COUNTER"):
+            found = self.store.meeting_by_uid(reply.calendar.uid)
+            if found:
+                return self._rsvp(found, reply, now)
+        if reply.intent == "bounce":
+            match = self._match_bounce(reply)
+            if match:
+                plan_id, resource_id = match
+                self._answer(plan_id, resource_id, reply, now)
+                return plan_id, resource_id, "bounce applied"
+        sent = self._in_reply_to(reply)
+        if sent is not None and sent["kind"] == "owner_counter":
+            return self._owner_decision(sent, reply, now)
+        match = (sent["plan_id"], sent["resource_id"]) if sent is not None and sent["resource_id"] else None
+        match = match or self._match_token(reply) or self._match_sender(reply)
+        if match is None:
+            self.store.audit(now, None, None, f"unmatched reply from {reply.sender}: {reply.subject[:80]}")
+            return None, None, "unmatched"
+        plan_id, resource_id = match
+        stored = self.store.load(plan_id)
+        resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
+        expected = resource.email.lower() if resource else ""
+        if reply.sender != expected and reply.sender not in self.aliases.get(expected, set()):
+            self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="unverified",
+                               claimed=resource.name if resource else resource_id)
+            self.store.audit(now, plan_id, resource_id, f"unverified reply from {reply.sender}: not applied")
+            return plan_id, resource_id, "unverified"
+        self._answer(plan_id, resource_id, reply, now)
+        return plan_id, resource_id, "applied"
+
+    def _answer(self, plan_id: str, resource_id: str, reply: Reply, now: datetime) -> None:
+        stored = self.store.load(plan_id)
+        reason = reply.bounce.diagnostic if reply.bounce else ""
+        answer = Answer(reply.intent, reply.words, reply.proposed_date, reply.return_date, reason)
+        self._apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource_id, answer, now), now)
+
+    def _rsvp(self, found: tuple[str, str], reply: Reply, now: datetime) -> tuple[str, None, str]:
+        plan_id, meeting_key = found
+        answer = reply.calendar
+        if answer.attendee != reply.sender and answer.attendee not in self.aliases.get(reply.sender, set()):
+            self.store.audit(now, plan_id, None, f"calendar answer for {answer.attendee} sent by {reply.sender}: "
+                                                 "not applied")
+            return plan_id, None, "unverified rsvp"
+        partstat = "COUNTER" if answer.method == "COUNTER" else (answer.partstat or "NEEDS-ACTION")
+        stored = self.store.load(plan_id)
+        self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee,
+                                                  partstat, now), now)
+        return plan_id, None, f"rsvp {partstat}"
+
+    def _owner_decision(self, sent, reply: Reply, now: datetime) -> tuple[str, str, str]:
+        plan_id, resource_id = sent["plan_id"], sent["resource_id"]
+        stored = self.store.load(plan_id)
+        first = reply.words.strip().split()[0].upper().strip(".,!:") if reply.words.strip() else ""
+        approve = first == "APPROVE" or (first != "REJECT" and reply.intent == "accept")
+        reject_it = first == "REJECT" or (first != "APPROVE" and reply.intent == "decline")
+        if reply.sender != stored.plan.owner.email.lower() or not (approve or reject_it):
+            self.store.audit(now, plan_id, resource_id, f"reply to the counter notice from {reply.sender} "
+                                                        "not read as a decision")
+            return plan_id, resource_id, "no decision"
+        try:
+            self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now), now)
+        except ValueError as error:
+            self.store.audit(now, plan_id, resource_id, f"owner decision ignored: {error}")
+            return plan_id, resource_id, "decision ignored"
+        return plan_id, resource_id, "approved" if approve else "rejected"
+
+    def _in_reply_to(self, reply: Reply):
+        for message_id in [*reply.in_reply_to, *reversed(reply.references)]:
+            row = self.store.outgoing_by_message_id(message_id)
+            if row is not None and row["plan_id"]:
+                return row
+        return None
+
+    def _match_bounce(self, reply: Reply) -> tuple[str, str] | None:
+        bounce = reply.bounce
+        if bounce and bounce.original_message_id:
+            row = self.store.outgoing_by_message_id(bounce.original_message_id)
+            if row is not None and row["resource_id"]:
+                return row["plan_id"], row["resource_id"]
+        if bounce and bounce.recipient:
+            found = self.store.open_commitments_by_email(bounce.recipient)
+            return found[0] if found else None
+        return None
+
+    def _match_token(self, reply: Reply) -> tuple[str, str] | None:
+        local, _, domain = self.config.sender.email.lower().rpartition("@")
+        for address in reply.to:
+            user, _, host = address.rpartition("@")
+            if host == domain and user.startswith(local + "+"):
+                key = verify_token(self.secret, user.split("+", 1)[1])
+                found = self.store.commitments_by_token(key) if key else []
+                if found:
+                    return found[0]
+        return None
+
+    def _match_sender(self, reply: Reply) -> tuple[str, str] | None:
+        addresses = [reply.sender] + [k for k, v in self.aliases.items() if reply.sender in v]
+        for address in addresses:
+            found = self.store.open_commitments_by_email(address)
+            if found:
+                return found[0]
+        return None
+
+    def _notify_owner(self, stored: StoredPlan, kind: str, resource_id: str, now: datetime, reply: Reply,
+                      **facts: Any) -> None:
+        zone = self._owner_zone(stored.plan)
+        send = Send(kind, OWNER, self.clock.next_window(now, zone), about=resource_id,
+                    facts={"their_words": reply.words, "message": {"sender": reply.sender, "subject": reply.subject,
+                                                                    "date": reply.date}, **facts})
+        self._apply(stored.plan, Decisions(stored.state, sends=[send]), now)
+
+    # -- applying decisions ------------------------------------------------------------------------
+    def _apply(self, plan: Plan, decisions: Decisions, now: datetime, file: str | None = None,
+               new_version: bool = False, previous: Plan | None = None) -> None:
+        """Store a decision and every message it makes, inside the caller's transaction."""
+        state = decisions.state
+        for resource_id in decisions.withdraw:
+            self.store.withdraw(plan.id, None if resource_id == "*" else resource_id)
+        for send in decisions.sends:
+            message, recipients = self._compose(plan, previous, state, send, now)
+            self._record(message, plan.id, send.about, send.kind, now, send.not_before)
+        for invite in decisions.invites:
+            message = self._invitation(plan, previous, state, invite, now)
+            self._record(message, plan.id, None, "meeting", now, invite.not_before)
+        for resource_id, event in decisions.audit:
+            self.store.audit(now, plan.id, resource_id, event)
+        wake = decisions.next_wake
+        if wake is not None and wake <= now:
+            wake = now + timedelta(minutes=1)  # never a hot loop on a plan
+        if state.state in ("cancelled", "closed"):
+            wake = None
+        keys = {r.id: token_key(plan.id, r.id) for r in plan.resources}
+        self.store.save(plan, state, now, wake, keys, file=file, new_version=new_version)
+        uids = {key: event_uid(plan.id, key, self.domain) for key in state.meetings}
+        self.store.save_meetings(plan.id, state, uids)
+
+    def _record(self, message, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
+                not_before: datetime | None = None) -> None:
+        recipients = [a for header in message.get_all("To", []) + message.get_all("Cc", []) for a in _addresses(header)]
+        self.store.record_outgoing(message["Message-ID"], plan_id, resource_id, kind, recipients,
+                                   message.as_bytes(), not_before or now, now)
+
+    def _compose(self, plan: Plan, previous: Plan | None, state: PlanState, send: Send, now: datetime):
+        views = PlanViews(_containing(plan, previous, send), self.config.schedule.timezone,
+                          self.config.schedule.language, {c.resource_id: c.state for c in state.commitments.values()})
+        kind, facts = send.kind, dict(send.facts)
+        if send.to == OWNER:
+            reader = views.owner()
+        elif send.to.startswith("stakeholder:"):
+            index = int(send.to.split(":")[1])
+            reader = views.stakeholders()[index]
+            stakeholder = views.plan.stakeholders[index]
+            facts["stakeholder"] = {"name": stakeholder.name, "why": stakeholder.why}
+        else:
+            resource = views.plan.resource(send.to.split(":", 1)[1])
+            reader = views.resource_person(resource)
+            if kind != "all_committed":
+                stands_in_for = facts.pop("stands_in_for", None)
+                agreed = facts.pop("agreed_due", None)
+                terms = resource.model_copy(update={"due": agreed}) if agreed else resource
+                message = self.composer.request(views, terms, now, kind,
+                                                stands_in_for=views.plan.resource(stands_in_for)
+                                                if stands_in_for else None,
+                                                extra=_formatted(views.formatter(reader), facts))
+                return message, [resource.email]
+        fmt = views.formatter(reader)
+        if send.about and send.to == OWNER:
+            about = next((r for r in views.plan.resources if r.id == send.about), None)
+            if about is not None:
+                facts["resource"] = views.resource(about, fmt)
+        return self.composer.for_plan(views, kind, reader, now, extra=_formatted(fmt, facts)), [reader.email]
+
+    def _invitation(self, plan: Plan, previous: Plan | None, state: PlanState, invite: Invite, now: datetime):
+        source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
+        meeting = next(m for m in source.meetings if m.key == invite.meeting_key)
+        views = PlanViews(source, self.config.schedule.timezone, self.config.schedule.language,
+                          {c.resource_id: c.state for c in state.commitments.values()})
+        people = {r.email.lower(): views.resource_person(r) for r in source.resources}
+        people[source.owner.email.lower()] = views.owner()
+
+        def person(email: str) -> Person:
+            return people.get(email, Person(email, email, views.plan_timezone))
+
+        return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
+                                                invite.sequence, now, method=invite.method,
+                                                recipients=[person(a) for a in invite.recipients])
+
+    # -- digests and delivery ------------------------------------------------------------------------
+    def _digests(self, now: datetime, report: PassReport) -> None:
+        for owner_email in self.store.owners_due(now):
+            self._guard(report, f"digest for {owner_email}", self._digest, owner_email, now)
+
+    def _digest(self, owner_email: str, now: datetime) -> None:
+        plans = [self.store.load(plan_id) for plan_id in self.store.plan_ids(owner_email)]
+        open_plans = [p for p in plans if p and p.state.state in ("active", "committed")]
+        with self.store.transaction():
+            if not open_plans:
+                self.store.set_next_digest(owner_email, None)
+                return
+            message = self.composer.digest([(p.plan, p.state) for p in open_plans], now)
+            self._record(message, None, None, "digest", now)
+            self.store.set_next_digest(owner_email, self._next_digest(open_plans[0].plan, now))
+
+    def _next_digest(self, plan: Plan, now: datetime) -> datetime:
+        zone = self._owner_zone(plan)
+        day = self.clock.next_business_day(now.astimezone(zone).date())
+        return datetime.combine(day, self.config.schedule.digest_at, tzinfo=zone)
+
+    def _deliver(self, now: datetime, report: PassReport) -> None:
+        for outgoing in self.store.pending(now):
+            try:
+                self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw)
+            except SendError as error:
+                retry = None if error.permanent else now + timedelta(minutes=5)
+                with self.store.transaction():
+                    self.store.mark_failed(outgoing.id, str(error), retry)
+                report.failed += 1
+                log.warning("sending %s failed: %s", outgoing.message_id, error)
+                continue
+            except OSError as error:
+                report.failed += 1
+                report.errors.append(f"delivery: {error}")
+                log.error("delivery stopped: %s", error)
+                return
+            with self.store.transaction():
+                self.store.mark_sent(outgoing.id, now)
+            report.sent += 1
+
+    def _owner_zone(self, plan: Plan) -> ZoneInfo:
+        return ZoneInfo(plan.owner.timezone or plan.plan.timezone or self.config.schedule.timezone)
+
+    # -- reading state ---------------------------------------------------------------------------------
+    def status(self, plan_id: str | None = None) -> list[dict[str, Any]]:
+        """Plans as DESIGN.md's ``status --json`` shape."""
+        ids = [plan_id] if plan_id else self.store.plan_ids()
+        result = []
+        for pid in ids:
+            stored = self.store.load(pid)
+            if stored is None:
+                raise LookupError(f"no plan with the id {pid!r}")
+            emails = {r.id: r.email for r in stored.plan.resources}
+            titles = {m.key: m.title for m in stored.plan.meetings}
+            result.append({
+                "id": pid,
+                "title": stored.plan.plan.title,
+                "state": stored.state.state,
+                "version": stored.version,
+                "needs_attention": list(stored.state.attention),
+                "commitments": [{"resource": c.resource_id, "email": emails.get(c.resource_id, ""), "state": c.state,
+                                 "intent": c.intent, "stands_in_for": c.stands_in_for,
+                                 "updated_at": c.updated_at.isoformat() if c.updated_at else None}
+                                for c in stored.state.commitments.values()],
+                "meetings": [{"title": titles.get(m.key, m.key), "key": m.key,
+                              "uid": event_uid(pid, m.key, self.domain), "sequence": m.sequence,
+                              "attendees": m.attendees, "cancelled": m.cancelled, "rsvps": m.rsvps}
+                             for m in stored.state.meetings.values() if m.sequence >= 0],
+            })
+        return result
+
+
+def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
+    """A message about someone removed by an update is worded from the plan they were in."""
+    if previous is not None and send.to.startswith("resource:"):
+        resource_id = send.to.split(":", 1)[1]
+        if all(r.id != resource_id for r in plan.resources):
+            return previous
+    return plan
+
+
+def _formatted(fmt, facts: dict[str, Any]) -> dict[str, Any]:
+    """Dates in facts become text for the reader; nested dicts too."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, (date, datetime)):
+            return fmt.when(value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+    return {k: convert(v) for k, v in facts.items()}
+
+
+def _addresses(header) -> list[str]:
+    return [a.addr_spec for a in getattr(header, "addresses", [])] or [parseaddr(str(header))[1]]
+
+
+# -- the loop ----------------------------------------------------------------------------------------
+def notify_systemd(state: str) -> None:
+    """sd_notify without a library: a datagram to $NOTIFY_SOCKET when systemd gave one."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(address)
+            sock.sendall(state.encode())
+        except OSError as error:
+            log.warning("could not notify systemd: %s", error)
+
+
+def run(config: Config, once_every: float | None = None) -> int:
+    """Run until SIGTERM or SIGINT: a pass whenever files arrive, and at least every poll interval."""
+    stopping = {"now": False}
+    service = Followthru(config)
+    wakeup = Wakeup([service.folders["incoming"], config.path(config.mail.maildir.inbox) / "new"],
+                    once_every or config.workspace.poll_seconds)
+
+    def stop(signum, frame) -> None:
+        log.info("signal %s: finishing the current pass, then stopping", signum)
+        stopping["now"] = True
+        wakeup.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    notify_systemd("READY=1\nSTATUS=watching " + str(service.folders["incoming"]))
+    log.info("followthru running on %s", config.root)
+    try:
+        while not stopping["now"]:
+            started = clock.monotonic()
+            report = service.tick(datetime.now(timezone.utc))
+            if report.sent or report.replies or report.plans_started or report.plans_updated or report.errors:
+                log.info("pass: %s", report)
+            notify_systemd(f"WATCHDOG=1\nSTATUS=last pass {clock.monotonic() - started:.2f}s, sent {report.sent}")
+            if not stopping["now"]:
+                wakeup.wait(report.waiting_files)
+    finally:
+        notify_systemd("STOPPING=1")
+        wakeup.stop()
+        service.close()
+    return 0

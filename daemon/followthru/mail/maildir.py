@@ -1,0 +1,64 @@
+"""The embedded mail backend: outgoing mail as files in a Maildir, replies read from another.
+
+Writing goes through ``tmp/`` and a rename into ``new/``, so a reader never sees half a message.
+File names derive from the Message-ID, which makes sending idempotent: a message handed over
+twice (after a crash between sending and recording it as sent) is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Iterator
+
+from followthru.mail.backend import Incoming
+
+MAX_MESSAGE_BYTES = 25_000_000
+
+
+def ensure_maildir(path: Path) -> None:
+    for sub in ("tmp", "new", "cur"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+
+
+class MaildirBackend:
+    def __init__(self, outbox: Path, inbox: Path):
+        self.outbox = outbox
+        self.inbox = inbox
+        ensure_maildir(outbox)
+        ensure_maildir(inbox)
+
+    def send(self, message_id: str, recipients: list[str], raw: bytes) -> None:
+        name = "followthru-" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
+        if (self.outbox / "new" / name).exists() or any((self.outbox / "cur").glob(name + ":*")):
+            return
+        temporary = self.outbox / "tmp" / name
+        with open(temporary, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.outbox / "new" / name)
+
+    def fetch_new(self) -> Iterator[Incoming]:
+        entries = []
+        with os.scandir(self.inbox / "new") as scan:
+            for entry in scan:
+                if entry.is_file() and not entry.name.startswith("."):
+                    entries.append((entry.stat().st_mtime, entry.name))
+        for _, name in sorted(entries):
+            path = self.inbox / "new" / name
+            try:
+                size = path.stat().st_size
+                raw = path.read_bytes() if size <= MAX_MESSAGE_BYTES else path.read_bytes()[:MAX_MESSAGE_BYTES]
+            except FileNotFoundError:
+                continue
+            yield Incoming(name, raw)
+
+    def done(self, incoming: Incoming) -> None:
+        source = self.inbox / "new" / incoming.ref
+        base = incoming.ref.split(":")[0]
+        try:
+            os.replace(source, self.inbox / "cur" / f"{base}:2,S")
+        except FileNotFoundError:
+            pass  # already moved by an earlier run

@@ -1,0 +1,73 @@
+"""Business time: the send window, business days and public holidays, in the recipient's timezone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from followthru.config import DAYS, Schedule
+from followthru.durations import Offset
+
+
+class BusinessClock:
+    """Answers "may a message go out now, and if not, when?" for any timezone. Pure."""
+
+    def __init__(self, schedule: Schedule):
+        self.schedule = schedule
+        self.days = {DAYS.index(d) for d in schedule.business_days}
+
+    @cached_property
+    def _holidays(self):
+        if not self.schedule.holidays:
+            return {}
+        import holidays
+
+        country, _, subdivision = self.schedule.holidays.partition("-")
+        return holidays.country_holidays(country, subdiv=subdivision or None)
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.days and day not in self._holidays
+
+    def next_window(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """``moment`` itself when it is inside the send window in ``zone``; else the window's next opening."""
+        local = moment.astimezone(zone)
+        start, end = self.schedule.send_from, self.schedule.send_until
+        day = local.date()
+        if self.is_business_day(day) and start <= local.time() < end:
+            return moment
+        if not (self.is_business_day(day) and local.time() < start):
+            day = self.next_business_day(day)
+        return datetime.combine(day, start, tzinfo=zone)
+
+    def next_business_day(self, day: date) -> date:
+        for _ in range(370):
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                return day
+        raise ValueError("no business day within a year: check schedule.business_days and holidays")
+
+    def add(self, moment: datetime, offset: Offset, zone: ZoneInfo) -> datetime:
+        """``moment`` + ``offset``: business days skip weekends and holidays, keeping the time of day."""
+        if not offset.business_days:
+            return moment + offset.clock
+        local = moment.astimezone(zone)
+        day = local.date()
+        for _ in range(offset.business_days):
+            day = self.next_business_day(day)
+        return datetime.combine(day, local.time(), tzinfo=zone)
+
+    def subtract(self, moment: datetime, offset: Offset, zone: ZoneInfo) -> datetime:
+        """``moment`` - ``offset``, counting business days backwards."""
+        if not offset.business_days:
+            return moment - offset.clock
+        local = moment.astimezone(zone)
+        day = local.date()
+        for _ in range(offset.business_days):
+            day -= timedelta(days=1)
+            while not self.is_business_day(day):
+                day -= timedelta(days=1)
+        return datetime.combine(day, local.time(), tzinfo=zone)
+
+    def at(self, day: date, clock: time, zone: ZoneInfo) -> datetime:
+        return datetime.combine(day, clock, tzinfo=zone)

@@ -1,0 +1,329 @@
+"""The state store: SQLite in WAL mode, behind a small interface.
+
+One transaction per decision. Outgoing mail follows the outbox pattern: a message is recorded
+(with its Message-ID) in the same transaction as the decision that made it, and marked sent after
+the backend took it, so a crash never loses or doubles a message. Inbound Message-IDs are kept so
+a reply is never processed twice. Times are stored as UTC ISO 8601 text, which sorts as time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from followthru.engine import Commitment, MeetingState, PlanState
+from followthru.plan import Plan
+
+MIGRATIONS = [
+    """
+    CREATE TABLE plans (
+        id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL,
+        owner_email TEXT NOT NULL, document TEXT NOT NULL, milestones TEXT NOT NULL, attention TEXT NOT NULL,
+        next_wake TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE INDEX plans_wake ON plans(next_wake) WHERE next_wake IS NOT NULL;
+    CREATE INDEX plans_owner ON plans(owner_email);
+    CREATE TABLE plan_versions (
+        plan_id TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL, file TEXT,
+        received_at TEXT NOT NULL, PRIMARY KEY (plan_id, version));
+    CREATE TABLE commitments (
+        plan_id TEXT NOT NULL, resource_id TEXT NOT NULL, email TEXT NOT NULL, token_key TEXT NOT NULL,
+        state TEXT NOT NULL, intent TEXT, stands_in_for TEXT, requested_at TEXT, reminders_sent INTEGER NOT NULL,
+        last_calls_sent INTEGER NOT NULL, due_reminded INTEGER NOT NULL, away_until TEXT, proposed TEXT,
+        agreed_due TEXT, terms TEXT NOT NULL, updated_at TEXT, PRIMARY KEY (plan_id, resource_id));
+    CREATE INDEX commitments_email ON commitments(email);
+    CREATE INDEX commitments_token ON commitments(token_key);
+    CREATE TABLE meetings (
+        plan_id TEXT NOT NULL, meeting_key TEXT NOT NULL, uid TEXT NOT NULL UNIQUE, sequence INTEGER NOT NULL,
+        attendees TEXT NOT NULL, fingerprint TEXT NOT NULL, cancelled INTEGER NOT NULL, rsvps TEXT NOT NULL,
+        PRIMARY KEY (plan_id, meeting_key));
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, plan_id TEXT, resource_id TEXT,
+        kind TEXT NOT NULL, recipients TEXT NOT NULL, not_before TEXT NOT NULL, status TEXT NOT NULL,
+        raw BLOB NOT NULL, created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT);
+    CREATE INDEX outbox_due ON outbox(not_before) WHERE status = 'pending';
+    CREATE INDEX outbox_plan ON outbox(plan_id, resource_id) WHERE status = 'pending';
+    CREATE TABLE inbound (
+        message_id TEXT PRIMARY KEY, received_at TEXT NOT NULL, plan_id TEXT, resource_id TEXT,
+        intent TEXT, outcome TEXT NOT NULL);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, plan_id TEXT, resource_id TEXT, event TEXT NOT NULL);
+    CREATE INDEX audit_plan ON audit(plan_id, id);
+    CREATE TABLE owners (email TEXT PRIMARY KEY, next_digest TEXT NOT NULL);
+    """,
+]
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """UTC ISO text for a datetime; sorts in time order."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def unstamp(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    plan: Plan
+    state: PlanState
+    version: int
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A recorded outgoing message."""
+
+    id: int
+    message_id: str
+    plan_id: str | None
+    resource_id: str | None
+    kind: str
+    recipients: list[str]
+    raw: bytes
+
+
+class Store:
+    """The store of one workspace. Use :meth:`transaction` around every decision."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.connection.row_factory = sqlite3.Row
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
+        self.connection.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _migrate(self) -> None:
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.connection.execute(statement)
+                self.connection.execute(f"PRAGMA user_version={number}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.connection.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    # -- plans -----------------------------------------------------------------------------------
+    def load(self, plan_id: str) -> StoredPlan | None:
+        row = self.connection.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
+        if row is None:
+            return None
+        plan = Plan.model_validate_json(row["document"])
+        state = PlanState(plan_id, row["state"], milestones=json.loads(row["milestones"]),
+                          attention=json.loads(row["attention"]))
+        for c in self.connection.execute("SELECT * FROM commitments WHERE plan_id = ?", (plan_id,)):
+            state.commitments[c["resource_id"]] = Commitment(
+                resource_id=c["resource_id"], state=c["state"], intent=c["intent"], stands_in_for=c["stands_in_for"],
+                requested_at=unstamp(c["requested_at"]), reminders_sent=c["reminders_sent"],
+                last_calls_sent=c["last_calls_sent"], due_reminded=bool(c["due_reminded"]),
+                away_until=_day(c["away_until"]), proposed=_day(c["proposed"]), agreed_due=_day(c["agreed_due"]),
+                terms=c["terms"], updated_at=unstamp(c["updated_at"]))
+        for m in self.connection.execute("SELECT * FROM meetings WHERE plan_id = ?", (plan_id,)):
+            state.meetings[m["meeting_key"]] = MeetingState(
+                key=m["meeting_key"], sequence=m["sequence"], attendees=json.loads(m["attendees"]),
+                fingerprint=m["fingerprint"], cancelled=bool(m["cancelled"]), rsvps=json.loads(m["rsvps"]))
+        return StoredPlan(plan, state, row["version"])
+
+    def document(self, plan_id: str) -> str | None:
+        row = self.connection.execute("SELECT document FROM plans WHERE id = ?", (plan_id,)).fetchone()
+        return row["document"] if row else None
+
+    def save(self, plan: Plan, state: PlanState, now: datetime, next_wake: datetime | None,
+             token_keys: dict[str, str], file: str | None = None, new_version: bool = False) -> int:
+        """Write a plan's document and state; ``new_version`` records the document in the history."""
+        document = plan.model_dump_json()
+        row = self.connection.execute("SELECT version FROM plans WHERE id = ?", (plan.id,)).fetchone()
+        version = (row["version"] if row else 0) + (1 if new_version or row is None else 0)
+        self.connection.execute(
+            """INSERT INTO plans (id, version, state, title, owner_email, document, milestones, attention,
+                                  next_wake, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET version = excluded.version, state = excluded.state,
+                   title = excluded.title, owner_email = excluded.owner_email, document = excluded.document,
+                   milestones = excluded.milestones, attention = excluded.attention,
+                   next_wake = excluded.next_wake, updated_at = excluded.updated_at""",
+            (plan.id, version, state.state, plan.plan.title, plan.owner.email.lower(), document,
+             json.dumps(state.milestones), json.dumps(state.attention), stamp(next_wake), stamp(now), stamp(now)))
+        if new_version or row is None:
+            self.connection.execute(
+                "INSERT OR REPLACE INTO plan_versions (plan_id, version, document, file, received_at) "
+                "VALUES (?, ?, ?, ?, ?)", (plan.id, version, document, file, stamp(now)))
+        emails = {r.id: r.email.lower() for r in plan.resources}
+        for c in state.commitments.values():
+            values = {f.name: getattr(c, f.name) for f in fields(Commitment)}
+            values.update(requested_at=stamp(c.requested_at), updated_at=stamp(c.updated_at),
+                          away_until=_iso(c.away_until), proposed=_iso(c.proposed), agreed_due=_iso(c.agreed_due),
+                          due_reminded=int(c.due_reminded))
+            resource_id = values.pop("resource_id")
+            if resource_id not in emails:  # removed from the plan: the row exists; keep its email
+                assignments = ", ".join(f"{k} = ?" for k in values)
+                self.connection.execute(f"UPDATE commitments SET {assignments} WHERE plan_id = ? AND resource_id = ?",
+                                        [*values.values(), plan.id, resource_id])
+                continue
+            values.update(plan_id=plan.id, resource_id=resource_id, email=emails[resource_id],
+                          token_key=token_keys.get(resource_id, ""))
+            updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in ("plan_id", "resource_id"))
+            self.connection.execute(
+                f"INSERT INTO commitments ({', '.join(values)}) VALUES ({', '.join('?' * len(values))}) "
+                f"ON CONFLICT(plan_id, resource_id) DO UPDATE SET {updates}", list(values.values()))
+        return version
+
+    def save_meetings(self, plan_id: str, state: PlanState, uids: dict[str, str]) -> None:
+        for m in state.meetings.values():
+            if m.sequence < 0:
+                continue
+            self.connection.execute(
+                """INSERT INTO meetings (plan_id, meeting_key, uid, sequence, attendees, fingerprint, cancelled, rsvps)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(plan_id, meeting_key) DO UPDATE SET
+                   sequence = excluded.sequence, attendees = excluded.attendees,
+                   fingerprint = excluded.fingerprint, cancelled = excluded.cancelled, rsvps = excluded.rsvps""",
+                (plan_id, m.key, uids[m.key], m.sequence, json.dumps(m.attendees), m.fingerprint, int(m.cancelled),
+                 json.dumps(m.rsvps)))
+
+    def due_plans(self, now: datetime, limit: int = 500) -> list[str]:
+        """Plans whose next wake-up time has come: the only plans a tick looks at."""
+        rows = self.connection.execute(
+            "SELECT id FROM plans WHERE next_wake IS NOT NULL AND next_wake <= ? ORDER BY next_wake LIMIT ?",
+            (stamp(now), limit))
+        return [r["id"] for r in rows]
+
+    def plan_ids(self, owner_email: str | None = None) -> list[str]:
+        if owner_email:
+            rows = self.connection.execute("SELECT id FROM plans WHERE owner_email = ? ORDER BY id",
+                                           (owner_email.lower(),))
+        else:
+            rows = self.connection.execute("SELECT id FROM plans ORDER BY id")
+        return [r["id"] for r in rows]
+
+    # -- matching replies --------------------------------------------------------------------------
+    def outgoing_by_message_id(self, message_id: str) -> sqlite3.Row | None:
+        return self.connection.execute("SELECT id, plan_id, resource_id, kind, recipients FROM outbox "
+                                       "WHERE message_id = ?", (message_id,)).fetchone()
+
+    def commitments_by_token(self, key: str) -> list[tuple[str, str]]:
+        rows = self.connection.execute("SELECT plan_id, resource_id FROM commitments WHERE token_key = ?", (key,))
+        return [(r["plan_id"], r["resource_id"]) for r in rows]
+
+    def open_commitments_by_email(self, email: str) -> list[tuple[str, str]]:
+        rows = self.connection.execute(
+            "SELECT plan_id, resource_id FROM commitments WHERE email = ? AND state NOT IN ('replaced', 'withdrawn') "
+            "ORDER BY updated_at DESC", (email.lower(),))
+        return [(r["plan_id"], r["resource_id"]) for r in rows]
+
+    def meeting_by_uid(self, uid: str) -> tuple[str, str] | None:
+        row = self.connection.execute("SELECT plan_id, meeting_key FROM meetings WHERE uid = ?", (uid,)).fetchone()
+        return (row["plan_id"], row["meeting_key"]) if row else None
+
+    # -- outbox ------------------------------------------------------------------------------------
+    def record_outgoing(self, message_id: str, plan_id: str | None, resource_id: str | None, kind: str,
+                        recipients: list[str], raw: bytes, not_before: datetime, now: datetime) -> None:
+        self.connection.execute(
+            "INSERT INTO outbox (message_id, plan_id, resource_id, kind, recipients, not_before, status, raw, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (message_id, plan_id, resource_id, kind, json.dumps(recipients), stamp(not_before), raw, stamp(now)))
+
+    def pending(self, now: datetime, limit: int = 200) -> list[Outgoing]:
+        rows = self.connection.execute(
+            "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw FROM outbox "
+            "WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?", (stamp(now), limit))
+        return [Outgoing(r["id"], r["message_id"], r["plan_id"], r["resource_id"], r["kind"],
+                         json.loads(r["recipients"]), bytes(r["raw"])) for r in rows]
+
+    def mark_sent(self, outgoing_id: int, now: datetime) -> None:
+        self.connection.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+                                "WHERE id = ?", (stamp(now), outgoing_id))
+
+    def mark_failed(self, outgoing_id: int, error: str, retry_at: datetime | None) -> None:
+        if retry_at is None:
+            self.connection.execute("UPDATE outbox SET status = 'failed', error = ?, attempts = attempts + 1 "
+                                    "WHERE id = ?", (error, outgoing_id))
+        else:
+            self.connection.execute("UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1 "
+                                    "WHERE id = ?", (stamp(retry_at), error, outgoing_id))
+
+    def withdraw(self, plan_id: str, resource_id: str | None) -> int:
+        """Drop pending (unsent) messages of a plan, or of one resource in it, that are no longer wanted."""
+        if resource_id is None:
+            cursor = self.connection.execute("UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
+                                             "AND plan_id = ? AND kind NOT IN ('meeting', 'released', "
+                                             "'stakeholder_update')", (plan_id,))
+        else:
+            cursor = self.connection.execute("UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
+                                             "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
+                                             (plan_id, resource_id))
+        return cursor.rowcount
+
+    def sent_messages(self, plan_id: str | None = None) -> list[sqlite3.Row]:
+        query = "SELECT message_id, plan_id, resource_id, kind, recipients, status, sent_at FROM outbox"
+        if plan_id:
+            return list(self.connection.execute(query + " WHERE plan_id = ? ORDER BY id", (plan_id,)))
+        return list(self.connection.execute(query + " ORDER BY id"))
+
+    # -- inbound -----------------------------------------------------------------------------------
+    def seen(self, message_id: str) -> bool:
+        return self.connection.execute("SELECT 1 FROM inbound WHERE message_id = ?", (message_id,)).fetchone() \
+            is not None
+
+    def remember_inbound(self, message_id: str, now: datetime, plan_id: str | None, resource_id: str | None,
+                         intent: str | None, outcome: str) -> None:
+        self.connection.execute(
+            "INSERT OR IGNORE INTO inbound (message_id, received_at, plan_id, resource_id, intent, outcome) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (message_id, stamp(now), plan_id, resource_id, intent, outcome))
+
+    # -- audit and digests ---------------------------------------------------------------------------
+    def audit(self, now: datetime, plan_id: str | None, resource_id: str | None, event: str) -> None:
+        self.connection.execute("INSERT INTO audit (at, plan_id, resource_id, event) VALUES (?, ?, ?, ?)",
+                                (stamp(now), plan_id, resource_id, event))
+
+    def log(self, plan_id: str | None = None) -> list[sqlite3.Row]:
+        if plan_id:
+            return list(self.connection.execute("SELECT * FROM audit WHERE plan_id = ? ORDER BY id", (plan_id,)))
+        return list(self.connection.execute("SELECT * FROM audit ORDER BY id"))
+
+    def owners_due(self, now: datetime) -> list[str]:
+        rows = self.connection.execute("SELECT email FROM owners WHERE next_digest <= ?", (stamp(now),))
+        return [r["email"] for r in rows]
+
+    def set_next_digest(self, email: str, moment: datetime | None, only_if_missing: bool = False) -> None:
+        if moment is None:
+            self.connection.execute("DELETE FROM owners WHERE email = ?", (email.lower(),))
+        elif only_if_missing:
+            self.connection.execute("INSERT OR IGNORE INTO owners (email, next_digest) VALUES (?, ?)",
+                                    (email.lower(), stamp(moment)))
+        else:
+            self.connection.execute("INSERT OR REPLACE INTO owners (email, next_digest) VALUES (?, ?)",
+                                    (email.lower(), stamp(moment)))
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,123 @@
+"""The plan folders: which dropped files are ready, and moving them to active/, archive/ or rejected/.
+
+Partial files are never read: hidden files, editor and download leftovers (``.tmp``, ``.part``,
+``~``...) and files changed within the last ``settle`` seconds wait. Files are moved with
+``os.replace`` (atomic on one file system); nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from followthru.planfile import FORMATS
+
+log = logging.getLogger(__name__)
+
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".swp", ".swx", ".crdownload", ".download", "~")
+
+
+def plan_folders(plans: Path) -> dict[str, Path]:
+    folders = {name: plans / name for name in ("incoming", "active", "rejected", "archive")}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    return folders
+
+
+def ready_files(incoming: Path, settle: float = 1.0) -> tuple[list[Path], float | None]:
+    """Files in ``incoming`` ready to read, oldest first, and how many seconds until the next
+    still-settling file is ready (None when no file waits)."""
+    ready: list[tuple[float, Path]] = []
+    wait: float | None = None
+    clock = time.time()
+    with os.scandir(incoming) as scan:
+        for entry in scan:
+            name = entry.name
+            if name.startswith((".", "#")) or name.endswith(PARTIAL_SUFFIXES) or not entry.is_file():
+                continue
+            if name.endswith(".errors.txt"):
+                continue
+            age = clock - entry.stat().st_mtime
+            if age < settle:
+                wait = min(wait if wait is not None else settle, settle - age)
+                continue
+            ready.append((entry.stat().st_mtime, Path(entry.path)))
+    return [path for _, path in sorted(ready)], wait
+
+
+def is_plan_file(path: Path) -> bool:
+    return path.suffix.lower() in FORMATS
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or with a time stamp when that exists already: never overwrite."""
+    target = folder / name
+    if not target.exists():
+        return target
+    stem, dot, suffix = name.partition(".")
+    moment = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    return folder / f"{stem}.{moment}{dot}{suffix}"
+
+
+def claim(path: Path, folders: dict[str, Path], plan_id: str) -> Path:
+    """Move a valid plan into ``active/<id><ext>``; the version it replaces goes to ``archive/``."""
+    for earlier in folders["active"].glob(f"{plan_id}.*"):
+        if earlier.suffix.lower() in FORMATS:
+            os.replace(earlier, _free_name(folders["archive"], earlier.name))
+    target = folders["active"] / f"{plan_id}{path.suffix.lower()}"
+    os.replace(path, target)
+    return target
+
+
+def reject(path: Path, folders: dict[str, Path], problems: list[str]) -> Path:
+    """Move an invalid file to ``rejected/`` with ``<name>.errors.txt`` beside it."""
+    target = _free_name(folders["rejected"], path.name)
+    errors = target.with_name(target.name + ".errors.txt")
+    lines = [p.replace(str(path), target.name, 1) for p in problems]
+    errors.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(path, target)
+    return target
+
+
+class Wakeup:
+    """Wakes the daemon when files appear in the watched folders (inotify through watchdog), and
+    otherwise every ``poll_seconds``: network shares often send no events."""
+
+    def __init__(self, folders: list[Path], poll_seconds: float):
+        self.poll_seconds = poll_seconds
+        self.event = threading.Event()
+        self.observer = None
+        try:
+            from watchdog.events import FileSystemEventHandler
+            from watchdog.observers import Observer
+
+            wakeup = self
+
+            class Handler(FileSystemEventHandler):
+                def on_any_event(self, event) -> None:
+                    wakeup.event.set()
+
+            observer = Observer()
+            for folder in folders:
+                observer.schedule(Handler(), str(folder), recursive=False)
+            observer.start()
+            self.observer = observer
+        except Exception as error:  # no inotify (limits, odd file systems): polling still works
+            log.warning("file events unavailable (%s); polling every %ss", error, poll_seconds)
+
+    def wait(self, seconds: float | None = None) -> None:
+        self.event.wait(self.poll_seconds if seconds is None else min(seconds, self.poll_seconds))
+        self.event.clear()
+
+    def set(self) -> None:
+        self.event.set()
+
+    def stop(self) -> None:
+        self.event.set()
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join(timeout=5)
