@@ -29,6 +29,8 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
         "last_call": {"resource": sam, "requested_on": "Mon 30 Nov 2026"},
         "backup_request": {"resource": pat, "replaces": {"name": "Sam Security", "reason": "declined"}},
         "due_reminder": {"resource": sam},
+        "counter_approved": {"resource": {**sam, "due": "Fri 11 Dec 2026"}},
+        "released": {"resource": sam, "reason": "cancelled"},
         "all_committed": {},
         "stakeholder_update": {"stakeholder": {"name": "Morgan Manager", "why": "Regional VP"},
                                "milestone": "dropped_out", "news": "Sam Security declined; Pat Backup was asked."},

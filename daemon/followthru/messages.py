@@ -20,7 +20,7 @@ from followthru.tokens import make_token, plus_address
 from followthru.views import Person, PlanViews
 
 # Messages nobody is expected to answer: auto-responders (RFC 3834) should stay quiet.
-NO_REPLY_KINDS = {"stakeholder_update", "all_committed", "digest", "due_reminder"}
+NO_REPLY_KINDS = {"stakeholder_update", "all_committed", "digest", "due_reminder", "released"}
 
 
 class Composer:

@@ -18,7 +18,8 @@ from followthru.plan import one_line
 from followthru.shipped import shipped_path
 
 KINDS = (
-    "request", "reminder", "last_call", "backup_request", "due_reminder", "all_committed",
+    "request", "reminder", "last_call", "backup_request", "due_reminder", "counter_approved", "released",
+    "all_committed",
     "stakeholder_update", "meeting", "digest",
     "owner_declined", "owner_counter", "owner_question", "owner_away", "owner_bounced",
     "owner_no_answer", "owner_unmatched", "owner_rejected",
