@@ -28,7 +28,7 @@ from followthru.mail.backend import Incoming, MailBackend, SendError
 from followthru.mail.maildir import MaildirBackend
 from followthru.messages import Composer
 from followthru.plan import Plan
-from followthru.planfile import load_plan
+from followthru.planfile import Problem, load_plan
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply
 from followthru.schedule import BusinessClock
@@ -107,7 +107,10 @@ class Followthru:
             report.plans_rejected += 1
             return
         result = load_plan(path, self.config.schedule.timezone)
-        if not result.ok:
+        stored = self.store.load(result.plan.id) if result.ok else None
+        if result.ok and stored is None:
+            result.problems = self._past_deadlines(result.plan, path, now)
+        if result.problems:
             problems = [str(p) for p in result.problems]
             with self.store.transaction():
                 target_name = path.name
@@ -121,7 +124,6 @@ class Followthru:
             report.plans_rejected += 1
             return
         plan = result.plan
-        stored = self.store.load(plan.id)
         with self.store.transaction():
             if stored is None:
                 self._apply(plan, self.engine.start(plan, now), now, file=path.name, new_version=True)
@@ -132,6 +134,19 @@ class Followthru:
                 self._apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
                 report.plans_updated += 1
         claim(path, self.folders, plan.id)
+
+    def _past_deadlines(self, plan: Plan, path: Path, now: datetime) -> list[Problem]:
+        """A new plan whose reply deadlines have passed would only expire: say so instead."""
+        zone = ZoneInfo(plan.plan.timezone or self.config.schedule.timezone)
+        problems = []
+        for index, resource in enumerate(plan.resources):
+            deadline = plan.respond_by(resource)
+            deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=zone)
+            if not resource.standby and deadline <= now:
+                field = f"resources[{index}].respond_by" if resource.respond_by else "plan.respond_by"
+                problems.append(Problem(str(path), None, field, f"the reply deadline {deadline:%Y-%m-%d %H:%M} "
+                                        f"for {resource.id} has already passed; move it later"))
+        return problems
 
     def _tick_plan(self, plan_id: str, now: datetime) -> None:
         stored = self.store.load(plan_id)
@@ -322,8 +337,8 @@ class Followthru:
             reader = views.resource_person(resource)
             if kind != "all_committed":
                 stands_in_for = facts.pop("stands_in_for", None)
-                agreed = facts.pop("agreed_due", None)
-                terms = resource.model_copy(update={"due": agreed}) if agreed else resource
+                changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
+                terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
                 message = self.composer.request(views, terms, now, kind,
                                                 stands_in_for=views.plan.resource(stands_in_for)
                                                 if stands_in_for else None,

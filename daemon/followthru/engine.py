@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from followthru.config import Config
+from followthru.durations import Offset
 from followthru.plan import REPEATS, Meeting, Plan, Resource, due_moment
 from followthru.schedule import BusinessClock
 
@@ -28,6 +29,7 @@ HANDOVER_REASONS = {"declined": "declined", "bounced": "could not be reached", "
                     "away": "is away past the deadline", "rejected": "proposed terms that did not work"}
 
 OWNER = "owner"
+REASK_DEADLINE = Offset(business_days=2)
 
 
 def resource_to(resource_id: str) -> str:
@@ -55,6 +57,8 @@ class Commitment:
     agreed_due: date | None = None
     terms: str = ""
     updated_at: datetime | None = None
+    was_accepted: bool = False
+    deadline: datetime | None = None
 
 
 @dataclass
@@ -167,6 +171,7 @@ class Engine:
             return out
         commitment.intent = answer.intent
         commitment.updated_at = now
+        commitment.was_accepted = False
         resource = plan.resource(resource_id)
         out.audit.append((resource_id, f"reply: {answer.intent}"))
         intent = answer.intent
@@ -258,7 +263,15 @@ class Engine:
                 continue
             if self._terms(new, resource, commitment) != commitment.terms:
                 out.withdraw.append(resource.id)
-                self._ask(new, out, resource, now, kind="request", stands_in_for=commitment.stands_in_for)
+                zone = self._zone(new, resource)
+                moment = self._send_time(now, zone)
+                # When the plan's reply deadline has passed, the new terms get a fair one of their own.
+                deadline = self.clock.add(moment, REASK_DEADLINE, zone) \
+                    if self._deadline(new, resource) <= moment else None
+                self._ask(new, out, resource, now, kind="request", stands_in_for=commitment.stands_in_for,
+                          deadline=deadline)
+                # Until they answer the new terms, they stay on the meetings they committed to.
+                out.state.commitments[resource.id].was_accepted = commitment.state == "accepted"
                 out.audit.append((resource.id, "asks or dates changed; asked again"))
         if out.state.commitments and any(r.id not in old_ids for r in new.resources):
             out.state.milestones = [m for m in out.state.milestones if m != "all_committed"]
@@ -278,7 +291,7 @@ class Engine:
                 out.wake(commitment.requested_at)
                 return
         if commitment.state in ("requested", "tentative", "away"):
-            deadline = self._deadline(plan, resource)
+            deadline = self._deadline(plan, resource, commitment)
             if commitment.state == "away" and commitment.away_until:
                 back = datetime.combine(commitment.away_until, self.config.schedule.send_from, tzinfo=zone)
                 if now < back:
@@ -322,23 +335,25 @@ class Engine:
         if commitment.last_calls_sent < len(reminders.before_deadline):
             offsets = sorted(reminders.before_deadline, key=lambda o: self.clock.subtract(deadline, o, zone))
             due.append((self.clock.subtract(deadline, offsets[commitment.last_calls_sent], zone), "last_call"))
-        for moment, kind in sorted(due):
+        ready = [(moment, kind) for moment, kind in due if now >= moment]
+        for moment, kind in due:
             if now < moment:
                 out.wake(moment)
-                continue
-            if not self._in_window(now, zone):
-                out.wake(self.clock.next_window(now, zone))
-                continue
-            if kind == "reminder":
-                commitment.reminders_sent += 1
-            else:
-                commitment.last_calls_sent += 1
-                # A last call makes any reminder still pending pointless.
-                commitment.reminders_sent = len(reminders.after_request)
-            out.sends.append(self._to_resource(plan, kind, commitment, now, requested_on=commitment.requested_at))
-            out.audit.append((resource.id, kind.replace("_", " ")))
-            out.wake(now + timedelta(minutes=1))
-            break
+        if not ready:
+            return
+        if not self._in_window(now, zone):
+            out.wake(self.clock.next_window(now, zone))
+            return
+        # When a last call is due, a reminder still pending is pointless: the last call replaces it.
+        kind = "last_call" if any(k == "last_call" for _, k in ready) else "reminder"
+        if kind == "reminder":
+            commitment.reminders_sent += 1
+        else:
+            commitment.last_calls_sent += 1
+            commitment.reminders_sent = len(reminders.after_request)
+        out.sends.append(self._to_resource(plan, kind, commitment, now, requested_on=commitment.requested_at))
+        out.audit.append((resource.id, kind.replace("_", " ")))
+        out.wake(now + timedelta(minutes=1))
 
     # -- reluctance and contingencies ---------------------------------------------------------
     def _away(self, plan: Plan, out: Decisions, commitment: Commitment, resource: Resource, answer: Answer,
@@ -347,7 +362,7 @@ class Engine:
             out.audit.append((resource.id, "automatic reply without a return date; reminders go on"))
             commitment.intent = "auto_reply"
             return
-        deadline = self._deadline(plan, resource)
+        deadline = self._deadline(plan, resource, commitment)
         handover = answer.return_date > deadline.astimezone(self._zone(plan, resource)).date()
         commitment.state = "away"
         commitment.away_until = answer.return_date
@@ -454,7 +469,7 @@ class Engine:
             if meeting_state.cancelled:
                 meeting_state.cancelled = False
                 meeting_state.attendees = []
-            if list(people) == meeting_state.attendees and fingerprint == meeting_state.fingerprint:
+            if set(people) == set(meeting_state.attendees) and fingerprint == meeting_state.fingerprint:
                 continue
             removed = tuple(a for a in meeting_state.attendees if a not in people)
             meeting_state.sequence += 1
@@ -467,14 +482,18 @@ class Engine:
             meeting_state.fingerprint = fingerprint
 
     def _attendees(self, plan: Plan, state: PlanState, meeting: Meeting) -> list[str]:
+        """Attendee emails in the plan's resource order, so the same people always compare equal."""
         choice = meeting.attendees or self.config.calendar.attendees
         emails = {r.id: r.email.lower() for r in plan.resources}
-        if choice == "committed":
-            return [emails[c.resource_id] for c in state.commitments.values()
-                    if c.state == "accepted" and c.resource_id in emails]
-        if choice == "all":
-            return [emails[c.resource_id] for c in state.commitments.values()
-                    if c.state not in ENDED and c.resource_id in emails]
+        if choice in ("committed", "all"):
+            chosen = []
+            for resource in plan.resources:
+                commitment = state.commitments.get(resource.id)
+                if commitment is None or commitment.state in ENDED:
+                    continue
+                if choice == "all" or commitment.state == "accepted" or commitment.was_accepted:
+                    chosen.append(emails[resource.id])
+            return chosen
         return [entry.lower() if "@" in entry else emails[entry] for entry in choice]
 
     def _close_at(self, plan: Plan, state: PlanState) -> datetime | None:
@@ -487,17 +506,18 @@ class Engine:
 
     # -- building messages -------------------------------------------------------------------------
     def _ask(self, plan: Plan, out: Decisions, resource: Resource, now: datetime, kind: str,
-             stands_in_for: str | None = None, **facts: Any) -> None:
+             stands_in_for: str | None = None, deadline: datetime | None = None, **facts: Any) -> None:
         moment = self._send_time(now, self._zone(plan, resource))
         commitment = Commitment(resource.id, state="scheduled" if moment > now else "requested",
-                                stands_in_for=stands_in_for, requested_at=moment, updated_at=now)
+                                stands_in_for=stands_in_for, requested_at=moment, updated_at=now, deadline=deadline)
         commitment.terms = self._terms(plan, resource, commitment)
         out.state.commitments[resource.id] = commitment
         out.sends.append(self._to_resource(plan, kind, commitment, now, **facts))
 
     def _to_resource(self, plan: Plan, kind: str, commitment: Commitment, now: datetime, **facts: Any) -> Send:
         resource = plan.resource(commitment.resource_id)
-        facts = {"stands_in_for": commitment.stands_in_for, "agreed_due": commitment.agreed_due, **facts}
+        facts = {"stands_in_for": commitment.stands_in_for, "agreed_due": commitment.agreed_due,
+                 "deadline": commitment.deadline, **facts}
         return Send(kind, resource_to(resource.id), self._send_time(now, self._zone(plan, resource)),
                     about=resource.id, facts=facts)
 
@@ -535,7 +555,9 @@ class Engine:
             else resource
         return _digest([list(source.asks), str(resource.due or source.due), str(plan.respond_by(resource))])
 
-    def _deadline(self, plan: Plan, resource: Resource) -> datetime:
+    def _deadline(self, plan: Plan, resource: Resource, commitment: Commitment | None = None) -> datetime:
+        if commitment is not None and commitment.deadline is not None:
+            return commitment.deadline
         moment = plan.respond_by(resource)
         return moment if moment.tzinfo else moment.replace(tzinfo=self._plan_zone(plan))
 

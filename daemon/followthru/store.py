@@ -34,7 +34,8 @@ MIGRATIONS = [
         plan_id TEXT NOT NULL, resource_id TEXT NOT NULL, email TEXT NOT NULL, token_key TEXT NOT NULL,
         state TEXT NOT NULL, intent TEXT, stands_in_for TEXT, requested_at TEXT, reminders_sent INTEGER NOT NULL,
         last_calls_sent INTEGER NOT NULL, due_reminded INTEGER NOT NULL, away_until TEXT, proposed TEXT,
-        agreed_due TEXT, terms TEXT NOT NULL, updated_at TEXT, PRIMARY KEY (plan_id, resource_id));
+        agreed_due TEXT, terms TEXT NOT NULL, updated_at TEXT, was_accepted INTEGER NOT NULL DEFAULT 0, deadline TEXT,
+        PRIMARY KEY (plan_id, resource_id));
     CREATE INDEX commitments_email ON commitments(email);
     CREATE INDEX commitments_token ON commitments(token_key);
     CREATE TABLE meetings (
@@ -147,7 +148,8 @@ class Store:
                 requested_at=unstamp(c["requested_at"]), reminders_sent=c["reminders_sent"],
                 last_calls_sent=c["last_calls_sent"], due_reminded=bool(c["due_reminded"]),
                 away_until=_day(c["away_until"]), proposed=_day(c["proposed"]), agreed_due=_day(c["agreed_due"]),
-                terms=c["terms"], updated_at=unstamp(c["updated_at"]))
+                terms=c["terms"], updated_at=unstamp(c["updated_at"]), was_accepted=bool(c["was_accepted"]),
+                deadline=unstamp(c["deadline"]))
         for m in self.connection.execute("SELECT * FROM meetings WHERE plan_id = ?", (plan_id,)):
             state.meetings[m["meeting_key"]] = MeetingState(
                 key=m["meeting_key"], sequence=m["sequence"], attendees=json.loads(m["attendees"]),
@@ -183,7 +185,8 @@ class Store:
             values = {f.name: getattr(c, f.name) for f in fields(Commitment)}
             values.update(requested_at=stamp(c.requested_at), updated_at=stamp(c.updated_at),
                           away_until=_iso(c.away_until), proposed=_iso(c.proposed), agreed_due=_iso(c.agreed_due),
-                          due_reminded=int(c.due_reminded))
+                          due_reminded=int(c.due_reminded), was_accepted=int(c.was_accepted),
+                          deadline=stamp(c.deadline))
             resource_id = values.pop("resource_id")
             if resource_id not in emails:  # removed from the plan: the row exists; keep its email
                 assignments = ", ".join(f"{k} = ?" for k in values)

@@ -35,7 +35,8 @@ _WEEKDAYS = {  # full names, usable alone
 _WEEKDAY_ANY = "|".join(_WEEKDAYS.values())
 # Abbreviations only ever as the prefix of a full date ("Mon, Dec 14", "Mo., 14. Dez.").
 _WEEKDAY_PREFIX = rf"(?:(?:{_WEEKDAY_ANY}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
-_WEEKDAY_PREFIX += r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)\.?,?\s+)?"
+_WEEKDAY_PREFIX += (r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)"
+                    r"\.?,?\s+)?")
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 _MONTH = rf"(?:{_MONTHS})\.?"
 _YEAR = r"(?:,?\s+(?:de\s+)?(?:19|20)\d\d)?"
@@ -45,7 +46,9 @@ _PATTERN = re.compile(
       (?P<named>{_WEEKDAY_PREFIX}(?:the\s+)?{_DAY}\s+(?:of\s+|de\s+)?{_MONTH}{_YEAR}
               |{_WEEKDAY_PREFIX}{_MONTH}\s+{_DAY}(?!\d){_YEAR})
      |(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)
-     |(?P<numeric>[0-3]?\d[./][01]?\d[./](?:19|20)?\d\d(?!\d)|[0-3]?\d\.[01]?\d\.(?!\d)|[0-3]?\d/[01]?\d(?![\d/]))
+     |(?P<numeric>[0-3]?\d[./][01]?\d[./](?:19|20)?\d\d(?!\d)   # 14.12.2026, 12/14/26
+                 |[0-3]?\d\.[01]?\d\.(?!\d)                       # 14.12.
+                 |[0-3]?\d/[01]?\d(?![\d/]))                        # 12/14
      |(?P<ordinal>(?:the\s+)?[0-3]?\d(?:st|nd|rd|th))
      |(?P<weekday>(?:(?:next|this|coming)\s+)?(?:{_WEEKDAY_ANY}))
      |(?P<tomorrow>tomorrow|demain)
@@ -96,13 +99,18 @@ def _numeric(text: str, base: date, month_first: bool) -> date | None:
 
 
 def _named(text: str, base: datetime) -> date | None:
+    """A date with a month name; a leading word that was taken for a weekday but is not one
+    ("could we do Dec 11": "do" is also German for Thursday) is dropped on a second try."""
     cleaned = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
-    parsed = dateparser.parse(
-        cleaned, languages=["en", "de", "fr", "es"],
-        settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
-                  "REQUIRE_PARTS": ["day", "month"]},
-    )
-    return parsed.date() if parsed else None
+    for candidate in (cleaned, re.sub(r"^[^\W\d]+\.?,?\s+", "", cleaned)):
+        parsed = dateparser.parse(
+            candidate, languages=["en", "de", "fr", "es"],
+            settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
+                      "REQUIRE_PARTS": ["day", "month"]},
+        )
+        if parsed:
+            return parsed.date()
+    return None
 
 
 def _weekday(text: str, base: date) -> date | None:

@@ -32,8 +32,8 @@ _HEADER_FROM = re.compile(
     r"^\s*[*_]*(from|von|de|da|van|från|fra|od|от|lähettäjä)\s*[*_]*\s*:\s*\S", re.I)
 _HEADER_NEXT = re.compile(
     r"^\s*[*_]*(sent|date|gesendet|datum|envoyé|enviado|fecha|inviato|data|verzonden|skickat"
-    r"|sendt|to|an|à|a|para|aan|cc|subject|betreff|objet|asunto|oggetto|onderwerp|отправлено"
-    r"|кому|тема|дата)\s*[*_]*\s*:",
+    r"|sendt|to|an|à|a|para|aan|cc|subject|betreff|objet|asunto|oggetto|onderwerp"
+    r"|отправлено|кому|тема|дата)\s*[*_]*\s*:",
     re.I)
 _SIGNATURE = re.compile(
     r"^(--\s*|—\s*)$"
