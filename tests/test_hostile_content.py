@@ -58,6 +58,7 @@ def test_composer_folds_header_values_itself():
                   date=datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc),
                   headers={"X-Followthru-Plan": "acme\r\nBcc: c@example.com"})
     message = build_message(draft, Rendered(subject="Hi\r\nBcc: d@example.com", text="t\n", html="<p>h</p>"))
-    names = [line.split(":", 1)[0].lower() for line in header_block(message.as_bytes())]
+    names = [line.split(":", 1)[0].lower() for line in header_block(message.raw)]
     assert names.count("bcc") == 0 and names.count("cc") == 0
-    assert message["Subject"] == "Hi Bcc: d@example.com"
+    assert message.parsed()["Subject"] == "Hi Bcc: d@example.com"
+    assert message.recipients == ["sam@example.com"]

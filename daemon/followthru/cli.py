@@ -256,11 +256,11 @@ def preview(obj: Context, file: Path, out: Path | None) -> None:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for number, item in enumerate(outgoing, start=1):
-            (out / f"{number:02d}-{item.label}.eml").write_bytes(item.message.as_bytes())
+            (out / f"{number:02d}-{item.label}.eml").write_bytes(item.message.raw)
         click.echo(f"{len(outgoing)} messages written to {out}/", err=True)
         return
     for item in outgoing:
-        click.echo(_summary(item.message))
+        click.echo(_summary(item.message.parsed()))
 
 
 def _summary(message) -> str:

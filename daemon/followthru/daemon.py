@@ -16,7 +16,6 @@ import socket
 import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +24,7 @@ from followthru.calendar.itip import event_uid
 from followthru.config import Config
 from followthru.engine import OWNER, Answer, Decisions, Engine, Invite, PlanState, Send
 from followthru.mail.backend import Incoming, MailBackend, SendError
+from followthru.mail.compose import Built
 from followthru.mail.maildir import MaildirBackend
 from followthru.messages import Composer
 from followthru.plan import Plan
@@ -297,11 +297,15 @@ class Followthru:
         state = decisions.state
         for resource_id in decisions.withdraw:
             self.store.withdraw(plan.id, None if resource_id == "*" else resource_id)
+        states = {c.resource_id: c.state for c in state.commitments.values()}
+        views = {id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
+                 for p in (plan, previous) if p is not None}  # one per plan: it caches per reader
         for send in decisions.sends:
-            message, recipients = self._compose(plan, previous, state, send, now)
+            message = self._compose(views[id(_containing(plan, previous, send))], send, now)
             self._record(message, plan.id, send.about, send.kind, now, send.not_before)
         for invite in decisions.invites:
-            message = self._invitation(plan, previous, state, invite, now)
+            source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
+            message = self._invitation(views[id(source)], invite, now)
             self._record(message, plan.id, None, "meeting", now, invite.not_before)
         for resource_id, event in decisions.audit:
             self.store.audit(now, plan.id, resource_id, event)
@@ -315,15 +319,12 @@ class Followthru:
         uids = {key: event_uid(plan.id, key, self.domain) for key in state.meetings}
         self.store.save_meetings(plan.id, state, uids)
 
-    def _record(self, message, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
+    def _record(self, message: Built, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
                 not_before: datetime | None = None) -> None:
-        recipients = [a for header in message.get_all("To", []) + message.get_all("Cc", []) for a in _addresses(header)]
-        self.store.record_outgoing(message["Message-ID"], plan_id, resource_id, kind, recipients,
-                                   message.as_bytes(), not_before or now, now)
+        self.store.record_outgoing(message.message_id, plan_id, resource_id, kind, message.recipients,
+                                   message.raw, not_before or now, now)
 
-    def _compose(self, plan: Plan, previous: Plan | None, state: PlanState, send: Send, now: datetime):
-        views = PlanViews(_containing(plan, previous, send), self.config.schedule.timezone,
-                          self.config.schedule.language, {c.resource_id: c.state for c in state.commitments.values()})
+    def _compose(self, views: PlanViews, send: Send, now: datetime) -> Built:
         kind, facts = send.kind, dict(send.facts)
         if send.to == OWNER:
             reader = views.owner()
@@ -343,19 +344,17 @@ class Followthru:
                                                 stands_in_for=views.plan.resource(stands_in_for)
                                                 if stands_in_for else None,
                                                 extra=_formatted(views.formatter(reader), facts))
-                return message, [resource.email]
+                return message
         fmt = views.formatter(reader)
         if send.about and send.to == OWNER:
             about = next((r for r in views.plan.resources if r.id == send.about), None)
             if about is not None:
                 facts["resource"] = views.resource(about, fmt)
-        return self.composer.for_plan(views, kind, reader, now, extra=_formatted(fmt, facts)), [reader.email]
+        return self.composer.for_plan(views, kind, reader, now, extra=_formatted(fmt, facts))
 
-    def _invitation(self, plan: Plan, previous: Plan | None, state: PlanState, invite: Invite, now: datetime):
-        source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
+    def _invitation(self, views: PlanViews, invite: Invite, now: datetime) -> Built:
+        source = views.plan
         meeting = next(m for m in source.meetings if m.key == invite.meeting_key)
-        views = PlanViews(source, self.config.schedule.timezone, self.config.schedule.language,
-                          {c.resource_id: c.state for c in state.commitments.values()})
         people = {r.email.lower(): views.resource_person(r) for r in source.resources}
         people[source.owner.email.lower()] = views.owner()
 
@@ -457,10 +456,6 @@ def _formatted(fmt, facts: dict[str, Any]) -> dict[str, Any]:
             return {k: convert(v) for k, v in value.items()}
         return value
     return {k: convert(v) for k, v in facts.items()}
-
-
-def _addresses(header) -> list[str]:
-    return [a.addr_spec for a in getattr(header, "addresses", [])] or [parseaddr(str(header))[1]]
 
 
 # -- the loop ----------------------------------------------------------------------------------------

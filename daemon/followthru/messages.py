@@ -1,18 +1,17 @@
 """Composing Followthru's messages for a plan: which words, to whom, with which headers.
 
-A :class:`Composer` turns "send this kind of message about this plan to this person" into an
-:class:`~email.message.EmailMessage`. It reads nothing and sends nothing.
+A :class:`Composer` turns "send this kind of message about this plan to this person" into a
+finished :class:`~followthru.mail.compose.Built` message. It reads nothing and sends nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from followthru.calendar.itip import Attendee, event_uid, invitation
 from followthru.config import Config
-from followthru.mail.compose import Draft, Invitation, Mailbox, build_message
+from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
 from followthru.engine import PlanState
 from followthru.plan import Meeting, Plan, Resource
 from followthru.render import Renderer
@@ -40,7 +39,7 @@ class Composer:
 
     def for_plan(self, views: PlanViews, kind: str, reader: Person, now: datetime, *,
                  resource_id: str | None = None, to: list[Person] | None = None,
-                 extra: dict[str, Any] | None = None, invite: Invitation | None = None) -> EmailMessage:
+                 extra: dict[str, Any] | None = None, invite: Invitation | None = None) -> Built:
         """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them)."""
         answer_to = self.answer_to(views.plan.id, resource_id)
         context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **(extra or {}))
@@ -61,7 +60,7 @@ class Composer:
         return build_message(draft, words)
 
     def request(self, views: PlanViews, resource: Resource, now: datetime, kind: str = "request",
-                stands_in_for: Resource | None = None, extra: dict[str, Any] | None = None) -> EmailMessage:
+                stands_in_for: Resource | None = None, extra: dict[str, Any] | None = None) -> Built:
         """A request, reminder, last call, backup request or due-date reminder to one resource."""
         reader = views.resource_person(resource)
         fields = {"resource": views.resource(resource, views.formatter(reader), stands_in_for), **(extra or {})}
@@ -69,7 +68,7 @@ class Composer:
 
     def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
                            now: datetime, method: str = "REQUEST",
-                           recipients: list[Person] | None = None) -> EmailMessage:
+                           recipients: list[Person] | None = None) -> Built:
         """The iMIP message for a meeting: the ``meeting`` template as body and event description.
 
         The owner is always an attendee (as CHAIR). ``recipients`` defaults to every attendee; a
@@ -90,7 +89,7 @@ class Composer:
         to = recipients if recipients is not None else [owner] + others
         return self.for_plan(views, "meeting", owner, now, to=to, extra=fields, invite=Invitation(ical, method))
 
-    def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> EmailMessage:
+    def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> Built:
         """The owner's notice that a plan file was rejected; no plan could be read, so no plan context."""
         language = self.config.schedule.language
         context = {"recipient": {"name": owner_email, "email": owner_email},
@@ -101,7 +100,7 @@ class Composer:
                       headers={"X-Followthru-Kind": "owner_rejected", "Auto-Submitted": "auto-generated"})
         return build_message(draft, words)
 
-    def digest(self, plans: list[tuple[Plan, PlanState]], now: datetime) -> EmailMessage:
+    def digest(self, plans: list[tuple[Plan, PlanState]], now: datetime) -> Built:
         """The owner's daily digest over their open plans."""
         first = PlanViews(plans[0][0], self.config.schedule.timezone, self.config.schedule.language)
         owner = first.owner()

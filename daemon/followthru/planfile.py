@@ -262,14 +262,25 @@ class TomlLines(LineFinder):
     tomllib keeps no positions, and no maintained TOML parser exposes them, so this scans the text:
     ``[table]`` and ``[[array]]`` headers (counting array entries), ``key =`` lines (dotted keys too)
     and multi-line strings and arrays, which it skips. A path it cannot place points at its closest
-    known parent.
+    known parent. The scan runs on the first question, so a valid file costs nothing.
     """
 
     _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
     _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
     def __init__(self, text: str):
-        self.lines: dict[tuple[str | int, ...], int] = {}
+        self.text = text
+        self._lines: dict[tuple[str | int, ...], int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple[str | int, ...], int]:
+        if self._lines is None:
+            self._lines = {}
+            self._scan(self.text)
+        return self._lines
+
+    def _scan(self, text: str) -> None:
+        self._lines = {}
         counts: dict[tuple[str | int, ...], int] = {}
         table: tuple[str | int, ...] = ()
         open_quote: str | None = None

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
+from followthru.mail.compose import Built
 from followthru.messages import Composer
 from followthru.plan import Meeting, Plan
 from followthru.views import Person, PlanViews
@@ -19,7 +19,7 @@ class Outgoing:
     """A message with a short file-friendly label like ``request-sam``."""
 
     label: str
-    message: EmailMessage
+    message: Built
 
 
 def asked_resources(plan: Plan) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,10 +54,8 @@ class Formatter:
     def __init__(self, timezone: ZoneInfo, language: str, source_timezone: ZoneInfo):
         self.timezone = timezone
         self.source_timezone = source_timezone
-        try:
-            self.locale = Locale.parse(language.replace("-", "_"))
-        except (UnknownLocaleError, ValueError):
-            self.locale = Locale.parse("en")
+        self.locale = _locale(language)
+        self._texts: dict[datetime | date, str] = {}
 
     def aware(self, moment: datetime) -> datetime:
         """A plan's naive datetime is in the plan's timezone."""
@@ -66,11 +65,24 @@ class Formatter:
         """``Wed 9 Dec 2026`` for a date; ``Wed 2 Dec 2026, 12:00 EST`` for a datetime."""
         if value is None:
             return ""
+        if value not in self._texts:
+            self._texts[value] = self._when(value)
+        return self._texts[value]
+
+    def _when(self, value: datetime | date) -> str:
         if not isinstance(value, datetime):
             return format_date(value, "EEE d MMM y", locale=self.locale)
         local = self.aware(value).astimezone(self.timezone)
         text = format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=self.timezone, locale=self.locale)
         return f"{text} {local.strftime('%Z')}"
+
+
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
 
 
 class PlanViews:
@@ -82,6 +94,8 @@ class PlanViews:
         self.plan_timezone = ZoneInfo(plan.plan.timezone or default_timezone)
         self.default_language = default_language
         self.states = dict(states or {})
+        self._formatters: dict[tuple[str, str], Formatter] = {}
+        self._shared: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- the people ------------------------------------------------------------------------
     def owner(self) -> Person:
@@ -95,15 +109,25 @@ class PlanViews:
         return [Person(s.name, s.email, self._zone(s.timezone), s.language) for s in self.plan.stakeholders]
 
     def formatter(self, reader: Person) -> Formatter:
-        return Formatter(reader.timezone, reader.language, self.plan_timezone)
+        key = (reader.timezone.key, reader.language)
+        if key not in self._formatters:
+            self._formatters[key] = Formatter(reader.timezone, reader.language, self.plan_timezone)
+        return self._formatters[key]
 
     # -- the variables ---------------------------------------------------------------------
     def context(self, reader: Person, **extra: Any) -> dict[str, Any]:
         """Variables shared by every message about this plan, plus ``extra``."""
+        return {**self._plan_variables(reader), "owner": self.owner().view, "recipient": reader.view, **extra}
+
+    def _plan_variables(self, reader: Person) -> dict[str, Any]:
+        """``plan`` and ``roster``, the same for every reader in one timezone and language."""
+        key = (reader.timezone.key, reader.language)
+        if key in self._shared:
+            return self._shared[key]
         fmt = self.formatter(reader)
         plan = self.plan
         names = {r.id: r.name for r in plan.resources}
-        return {
+        self._shared[key] = {
             "plan": {
                 "id": plan.id,
                 "title": plan.plan.title,
@@ -119,10 +143,8 @@ class PlanViews:
                 "status": plan.plan.status,
             },
             "roster": self.roster(fmt),
-            "owner": self.owner().view,
-            "recipient": reader.view,
-            **extra,
         }
+        return self._shared[key]
 
     def resource(self, resource: Resource, fmt: Formatter, stands_in_for: Resource | None = None) -> dict[str, Any]:
         """What is asked of a resource; a backup without asks of their own takes over those of
