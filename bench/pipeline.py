@@ -5,7 +5,10 @@ For each N it runs in a fresh process and workspace, and reports:
   message in the outbox, moving the files to active/),
 - messages delivered per second to the Maildir outbox,
 - the time of an idle pass (nothing due) with all N plans active,
-- peak memory (max RSS) of the process.
+- peak memory (max RSS) of the daemon's process and of its largest worker, and the store's size.
+
+New plans are read, decided and drafted in worker processes (one per core) while the daemon's
+process stores them, as the daemon does when many files arrive at once.
 
 Usage: python bench/pipeline.py [N ...]   (default: 100 1000 10000)
 """
@@ -100,6 +103,7 @@ def one_run(count: int) -> dict:
             idle.append(time.perf_counter() - started)
             assert report.sent == 0 and report.plans_ticked == 0, report
         service.close()
+        store_bytes = sum(p.stat().st_size for p in config.path(config.workspace.store).parent.glob("*.sqlite3*"))
     return {
         "plans": count,
         "plans_started_per_second": round(count / start_seconds, 1),
@@ -108,6 +112,8 @@ def one_run(count: int) -> dict:
         "idle_pass_ms_median": round(median(idle) * 1000, 2),
         "idle_pass_ms_max": round(max(idle) * 1000, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "store_mb": round(store_bytes / 1e6, 1),
     }
 
 

@@ -9,6 +9,8 @@ delivery happens after, so a crash at any point loses nothing and doubles nothin
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 import logging
 import os
 import signal
@@ -17,7 +19,7 @@ import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from followthru.calendar.itip import event_uid
@@ -25,10 +27,11 @@ from followthru.config import Config
 from followthru.engine import OWNER, Answer, Decisions, Engine, Invite, PlanState, Send
 from followthru.mail.backend import Incoming, MailBackend, SendError
 from followthru.mail.compose import Built
+from followthru.drafting import Drafted, Drafter
 from followthru.mail.maildir import MaildirBackend
 from followthru.messages import Composer
 from followthru.plan import Plan
-from followthru.planfile import Problem, load_plan
+from followthru.planfile import PlanResult, Problem, load_plan
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply
 from followthru.schedule import BusinessClock
@@ -66,12 +69,16 @@ class Followthru:
         self.clock = BusinessClock(config.schedule)
         self.secret = config.token_secret()
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
+        self.drafter = Drafter(config, self.composer)
+        self._pool: ProcessPoolExecutor | None = None
         self.backend = backend or MaildirBackend(config.path(config.mail.maildir.outbox),
                                                  config.path(config.mail.maildir.inbox))
         self.domain = config.sender.email.rpartition("@")[2]
         self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
         self.store.close()
 
     # -- one pass --------------------------------------------------------------------------------
@@ -98,18 +105,40 @@ class Followthru:
     # -- plans -----------------------------------------------------------------------------------
     def _intake(self, now: datetime, report: PassReport) -> None:
         files, report.waiting_files = ready_files(self.folders["incoming"])
+        prepared = self._prepare_in_parallel(files, now) if len(files) >= PARALLEL_FROM else iter(())
         for path in files:
-            self._guard(report, f"plan file {path.name}", self._take_in, path, now, report)
+            ready = next(prepared, None)
+            self._guard(report, f"plan file {path.name}", self._take_in, path, now, report, ready)
 
-    def _take_in(self, path: Path, now: datetime, report: PassReport) -> None:
+    def _prepare_in_parallel(self, files: list[Path], now: datetime) -> Iterator[Prepared | None]:
+        """Read, decide and draft many new plans on every core, in file order, while this process
+        stores the ones already done."""
+        if (os.cpu_count() or 1) < 2:
+            return iter(())
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("spawn"),
+                                             initializer=_start_worker, initargs=(self.config,))
+        results = self._pool.map(_prepare_new_plan, files, [now] * len(files), chunksize=4)
+
+        def safely() -> Iterator[Prepared | None]:
+            try:
+                yield from results
+            except Exception as error:  # a broken pool only costs speed: files are taken in one by one
+                log.warning("parallel preparation failed (%s); taking plans in one by one", error)
+            while True:
+                yield None
+
+        return safely()
+
+    def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
         if not is_plan_file(path):
             reject(path, self.folders, [f"{path.name}: (file): not a plan file; use .toml, .yaml, .yml or .json"])
             report.plans_rejected += 1
             return
-        result = load_plan(path, self.config.schedule.timezone)
+        result = PlanResult(path, prepared.plan) if prepared else load_plan(path, self.config.schedule.timezone)
         stored = self.store.load(result.plan.id) if result.ok else None
         if result.ok and stored is None:
-            result.problems = self._past_deadlines(result.plan, path, now)
+            result.problems = past_deadlines(result.plan, path, now, self.config.schedule.timezone)
         if result.problems:
             problems = [str(p) for p in result.problems]
             with self.store.transaction():
@@ -125,7 +154,12 @@ class Followthru:
             return
         plan = result.plan
         with self.store.transaction():
-            if stored is None:
+            if stored is None and prepared is not None:
+                self._apply(plan, prepared.decisions, now, file=path.name, new_version=True,
+                            drafted=prepared.drafted)
+                self.store.set_next_digest(plan.owner.email, self._next_digest(plan, now), only_if_missing=True)
+                report.plans_started += 1
+            elif stored is None:
                 self._apply(plan, self.engine.start(plan, now), now, file=path.name, new_version=True)
                 self.store.set_next_digest(plan.owner.email, self._next_digest(plan, now), only_if_missing=True)
                 report.plans_started += 1
@@ -134,19 +168,6 @@ class Followthru:
                 self._apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
                 report.plans_updated += 1
         claim(path, self.folders, plan.id)
-
-    def _past_deadlines(self, plan: Plan, path: Path, now: datetime) -> list[Problem]:
-        """A new plan whose reply deadlines have passed would only expire: say so instead."""
-        zone = ZoneInfo(plan.plan.timezone or self.config.schedule.timezone)
-        problems = []
-        for index, resource in enumerate(plan.resources):
-            deadline = plan.respond_by(resource)
-            deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=zone)
-            if not resource.standby and deadline <= now:
-                field = f"resources[{index}].respond_by" if resource.respond_by else "plan.respond_by"
-                problems.append(Problem(str(path), None, field, f"the reply deadline {deadline:%Y-%m-%d %H:%M} "
-                                        f"for {resource.id} has already passed; move it later"))
-        return problems
 
     def _tick_plan(self, plan_id: str, now: datetime) -> None:
         stored = self.store.load(plan_id)
@@ -292,21 +313,19 @@ class Followthru:
 
     # -- applying decisions ------------------------------------------------------------------------
     def _apply(self, plan: Plan, decisions: Decisions, now: datetime, file: str | None = None,
-               new_version: bool = False, previous: Plan | None = None) -> None:
-        """Store a decision and every message it makes, inside the caller's transaction."""
+               new_version: bool = False, previous: Plan | None = None,
+               drafted: list[Drafted] | None = None) -> None:
+        """Store a decision and every message it makes, inside the caller's transaction.
+
+        ``drafted`` holds the messages when a worker process wrote them already.
+        """
         state = decisions.state
         for resource_id in decisions.withdraw:
             self.store.withdraw(plan.id, None if resource_id == "*" else resource_id)
-        states = {c.resource_id: c.state for c in state.commitments.values()}
-        views = {id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
-                 for p in (plan, previous) if p is not None}  # one per plan: it caches per reader
-        for send in decisions.sends:
-            message = self._compose(views[id(_containing(plan, previous, send))], send, now)
-            self._record(message, plan.id, send.about, send.kind, now, send.not_before)
-        for invite in decisions.invites:
-            source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
-            message = self._invitation(views[id(source)], invite, now)
-            self._record(message, plan.id, None, "meeting", now, invite.not_before)
+        if drafted is None:
+            drafted = self.drafter.draft(plan, decisions, now, previous)
+        for item in drafted:
+            self._record(item.message, plan.id, item.resource_id, item.kind, now, item.not_before)
         for resource_id, event in decisions.audit:
             self.store.audit(now, plan.id, resource_id, event)
         wake = decisions.next_wake
@@ -323,47 +342,6 @@ class Followthru:
                 not_before: datetime | None = None) -> None:
         self.store.record_outgoing(message.message_id, plan_id, resource_id, kind, message.recipients,
                                    message.raw, not_before or now, now)
-
-    def _compose(self, views: PlanViews, send: Send, now: datetime) -> Built:
-        kind, facts = send.kind, dict(send.facts)
-        if send.to == OWNER:
-            reader = views.owner()
-        elif send.to.startswith("stakeholder:"):
-            index = int(send.to.split(":")[1])
-            reader = views.stakeholders()[index]
-            stakeholder = views.plan.stakeholders[index]
-            facts["stakeholder"] = {"name": stakeholder.name, "why": stakeholder.why}
-        else:
-            resource = views.plan.resource(send.to.split(":", 1)[1])
-            reader = views.resource_person(resource)
-            if kind != "all_committed":
-                stands_in_for = facts.pop("stands_in_for", None)
-                changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
-                terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
-                message = self.composer.request(views, terms, now, kind,
-                                                stands_in_for=views.plan.resource(stands_in_for)
-                                                if stands_in_for else None,
-                                                extra=_formatted(views.formatter(reader), facts))
-                return message
-        fmt = views.formatter(reader)
-        if send.about and send.to == OWNER:
-            about = next((r for r in views.plan.resources if r.id == send.about), None)
-            if about is not None:
-                facts["resource"] = views.resource(about, fmt)
-        return self.composer.for_plan(views, kind, reader, now, extra=_formatted(fmt, facts))
-
-    def _invitation(self, views: PlanViews, invite: Invite, now: datetime) -> Built:
-        source = views.plan
-        meeting = next(m for m in source.meetings if m.key == invite.meeting_key)
-        people = {r.email.lower(): views.resource_person(r) for r in source.resources}
-        people[source.owner.email.lower()] = views.owner()
-
-        def person(email: str) -> Person:
-            return people.get(email, Person(email, email, views.plan_timezone))
-
-        return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
-                                                invite.sequence, now, method=invite.method,
-                                                recipients=[person(a) for a in invite.recipients])
 
     # -- digests and delivery ------------------------------------------------------------------------
     def _digests(self, now: datetime, report: PassReport) -> None:
@@ -438,24 +416,48 @@ class Followthru:
         return result
 
 
-def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
-    """A message about someone removed by an update is worded from the plan they were in."""
-    if previous is not None and send.to.startswith("resource:"):
-        resource_id = send.to.split(":", 1)[1]
-        if all(r.id != resource_id for r in plan.resources):
-            return previous
-    return plan
+def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str) -> list[Problem]:
+    """A new plan whose reply deadlines have passed would only expire: say so instead."""
+    zone = ZoneInfo(plan.plan.timezone or default_timezone)
+    problems = []
+    for index, resource in enumerate(plan.resources):
+        deadline = plan.respond_by(resource)
+        deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=zone)
+        if not resource.standby and deadline <= now:
+            field = f"resources[{index}].respond_by" if resource.respond_by else "plan.respond_by"
+            problems.append(Problem(str(path), None, field, f"the reply deadline {deadline:%Y-%m-%d %H:%M} "
+                                    f"for {resource.id} has already passed; move it later"))
+    return problems
 
 
-def _formatted(fmt, facts: dict[str, Any]) -> dict[str, Any]:
-    """Dates in facts become text for the reader; nested dicts too."""
-    def convert(value: Any) -> Any:
-        if isinstance(value, (date, datetime)):
-            return fmt.when(value)
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        return value
-    return {k: convert(v) for k, v in facts.items()}
+# -- preparing new plans in worker processes ------------------------------------------------------------
+PARALLEL_FROM = 16  # files in one pass before worker processes pay for their start-up
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: Plan
+    decisions: Decisions
+    drafted: list[Drafted]
+
+
+_worker: tuple[Engine, Drafter] | None = None
+
+
+def _start_worker(config: Config) -> None:
+    global _worker
+    composer = Composer(config, Renderer(config.templates_dir), config.token_secret())
+    _worker = (Engine(config), Drafter(config, composer))
+
+
+def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
+    """In a worker: a valid plan file's start decisions and messages; None for anything else."""
+    engine, drafter = _worker
+    result = load_plan(path, engine.config.schedule.timezone)
+    if not result.ok or past_deadlines(result.plan, path, now, engine.config.schedule.timezone):
+        return None
+    decisions = engine.start(result.plan, now)
+    return Prepared(result.plan, decisions, drafter.draft(result.plan, decisions, now))
 
 
 # -- the loop ----------------------------------------------------------------------------------------

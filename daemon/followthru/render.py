@@ -51,6 +51,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates are read once per process; no stat() per message
         )
 
     def render(self, kind: str, context: dict[str, Any], language: str = "en") -> Rendered:

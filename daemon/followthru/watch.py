@@ -65,8 +65,9 @@ def _free_name(folder: Path, name: str) -> Path:
 
 def claim(path: Path, folders: dict[str, Path], plan_id: str) -> Path:
     """Move a valid plan into ``active/<id><ext>``; the version it replaces goes to ``archive/``."""
-    for earlier in folders["active"].glob(f"{plan_id}.*"):
-        if earlier.suffix.lower() in FORMATS:
+    for suffix in set(FORMATS):
+        earlier = folders["active"] / f"{plan_id}{suffix}"
+        if earlier.exists():
             os.replace(earlier, _free_name(folders["archive"], earlier.name))
     target = folders["active"] / f"{plan_id}{path.suffix.lower()}"
     os.replace(path, target)

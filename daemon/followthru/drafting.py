@@ -1,0 +1,107 @@
+"""Turning the engine's decisions into finished messages, ready for the outbox.
+
+No store and no clock: the same plan, decisions and time give the same words (Message-IDs and
+MIME boundaries aside), so worker processes can draft while the daemon stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from followthru.config import Config
+from followthru.engine import OWNER, Decisions, Invite, Send
+from followthru.mail.compose import Built
+from followthru.messages import Composer
+from followthru.plan import Plan
+from followthru.views import Formatter, Person, PlanViews
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """A finished message and what the outbox records about it."""
+
+    message: Built
+    kind: str
+    resource_id: str | None
+    not_before: datetime
+
+
+class Drafter:
+    def __init__(self, config: Config, composer: Composer):
+        self.config = config
+        self.composer = composer
+
+    def draft(self, plan: Plan, decisions: Decisions, now: datetime, previous: Plan | None = None) -> list[Drafted]:
+        """Every message and invitation of one decision. ``previous`` is the plan version an update
+        replaced: people and meetings it removed are written to from it."""
+        states = {c.resource_id: c.state for c in decisions.state.commitments.values()}
+        views = {id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
+                 for p in (plan, previous) if p is not None}  # one per plan version: it caches per reader
+        drafted = [Drafted(self._message(views[id(_containing(plan, previous, send))], send, now), send.kind,
+                           send.about, send.not_before) for send in decisions.sends]
+        for invite in decisions.invites:
+            source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
+            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), "meeting", None,
+                                   invite.not_before))
+        return drafted
+
+    def _message(self, views: PlanViews, send: Send, now: datetime) -> Built:
+        kind, facts = send.kind, dict(send.facts)
+        if send.to == OWNER:
+            reader = views.owner()
+        elif send.to.startswith("stakeholder:"):
+            index = int(send.to.split(":")[1])
+            reader = views.stakeholders()[index]
+            stakeholder = views.plan.stakeholders[index]
+            facts["stakeholder"] = {"name": stakeholder.name, "why": stakeholder.why}
+        else:
+            resource = views.plan.resource(send.to.split(":", 1)[1])
+            reader = views.resource_person(resource)
+            if kind != "all_committed":
+                stands_in_for = facts.pop("stands_in_for", None)
+                changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
+                terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
+                return self.composer.request(views, terms, now, kind,
+                                             stands_in_for=views.plan.resource(stands_in_for) if stands_in_for
+                                             else None, extra=_formatted(views.formatter(reader), facts))
+        fmt = views.formatter(reader)
+        if send.about and send.to == OWNER:
+            about = next((r for r in views.plan.resources if r.id == send.about), None)
+            if about is not None:
+                facts["resource"] = views.resource(about, fmt)
+        return self.composer.for_plan(views, kind, reader, now, extra=_formatted(fmt, facts))
+
+    def _invitation(self, views: PlanViews, invite: Invite, now: datetime) -> Built:
+        source = views.plan
+        meeting = next(m for m in source.meetings if m.key == invite.meeting_key)
+        people = {r.email.lower(): views.resource_person(r) for r in source.resources}
+        people[source.owner.email.lower()] = views.owner()
+
+        def person(email: str) -> Person:
+            return people.get(email, Person(email, email, views.plan_timezone))
+
+        return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
+                                                invite.sequence, now, method=invite.method,
+                                                recipients=[person(a) for a in invite.recipients])
+
+
+def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
+    """A message about someone removed by an update is worded from the plan they were in."""
+    if previous is not None and send.to.startswith("resource:"):
+        resource_id = send.to.split(":", 1)[1]
+        if all(r.id != resource_id for r in plan.resources):
+            return previous
+    return plan
+
+
+def _formatted(fmt: Formatter, facts: dict[str, Any]) -> dict[str, Any]:
+    """Dates in facts become text for the reader; nested dicts too."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, (date, datetime)):
+            return fmt.when(value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+    return {k: convert(v) for k, v in facts.items()}
