@@ -266,3 +266,21 @@ def test_status_table_for_people(ws):
     table = ws.cli("status").stdout
     assert "acme-q4  ACTIVE  ACME Corp - Q4 expansion" in table
     assert "sam" in table and "requested" in table and "meeting ACME Q4 expansion - review" in table
+
+
+def test_many_plans_at_once_are_prepared_on_every_core(ws):
+    """Past PARALLEL_FROM files, plans are read and drafted in worker processes."""
+    from followthru.daemon import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 4
+    for n in range(count):
+        ws.drop_plan(EXAMPLE.read_text().replace('id = "acme-q4"', f'id = "acme-{n}"'), f"acme-{n}.toml")
+    ws.drop_plan(EXAMPLE.read_text().replace('backups = ["pat"]', 'backups = ["pet"]'), "broken.toml")
+    sent = ws.tick("2026-11-30T15:00:00+00:00")
+    requests = Counter((m["X-Followthru-Plan"], m["X-Followthru-Resource"]) for m in sent
+                       if m["X-Followthru-Kind"] == "request")
+    assert len(requests) == count * 3 and set(requests.values()) == {1}
+    assert len(sent) == count * 6 + 1  # 3 requests, 2 updates, 1 invitation each; 1 rejection notice
+    assert (ws.root / "plans" / "rejected" / "broken.toml").exists()
+    plans = json.loads(ws.cli("status", "--json").stdout)["plans"]
+    assert len(plans) == count and {p["state"] for p in plans} == {"active"}

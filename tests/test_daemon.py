@@ -1,0 +1,206 @@
+"""The daemon's pass and loop: matching replies, RSVPs, bad input, the run loop under a supervisor."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from followthru.config import load_config
+from followthru.daemon import Followthru
+from followthru.mail.maildir import MaildirBackend
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "acme-q4.toml"
+START = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def service(workspace: Path):
+    text = workspace.read_text().replace('email = "followthru@localhost.localdomain"',
+                                         'email = "followthru@example.com"')
+    workspace.write_text(text)
+    daemon = Followthru(load_config(workspace))
+    drop(daemon, EXAMPLE.read_text())
+    daemon.tick(START)
+    yield daemon
+    daemon.close()
+
+
+def drop(daemon: Followthru, text: str, name: str = "acme-q4.toml") -> None:
+    path = daemon.folders["incoming"] / name
+    path.write_text(text)
+    os.utime(path, (time.time() - 5, time.time() - 5))
+
+
+def outbox(daemon: Followthru) -> list[EmailMessage]:
+    folder = daemon.config.path(daemon.config.mail.maildir.outbox) / "new"
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in folder.iterdir()]
+
+
+def deliver(daemon: Followthru, raw: bytes) -> None:
+    inbox = daemon.config.path(daemon.config.mail.maildir.inbox) / "new"
+    (inbox / f"{time.time_ns()}.eml").write_bytes(raw)
+
+
+def reply(sender: str, to: str, body: str, in_reply_to: str | None = None) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, "Re: your request"
+    message["Message-ID"] = make_msgid(domain="example.com")
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def states(daemon: Followthru) -> dict[str, str]:
+    return {c["resource"]: c["state"] for c in daemon.status("acme-q4")[0]["commitments"]}
+
+
+def request_to(daemon: Followthru, resource: str) -> EmailMessage:
+    return next(m for m in outbox(daemon) if m["X-Followthru-Kind"] == "request"
+                and m["X-Followthru-Resource"] == resource)
+
+
+def test_a_reply_is_matched_by_its_token_without_threading_headers(service):
+    reply_to = request_to(service, "lee")["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith("followthru+")
+    deliver(service, reply("lee.legal@example.com", reply_to, "Yes, count me in."))
+    service.tick(START.replace(hour=16))
+    assert states(service)["lee"] == "accepted"
+
+
+def test_a_forged_token_matches_nothing_by_itself(service):
+    deliver(service, reply("nobody@example.org", "followthru+aaaaaaaaaabbbbbbbbbb@example.com", "ACCEPT"))
+    report = service.tick(START.replace(hour=16))
+    assert report.errors == [] and set(states(service).values()) == {"requested"}
+    assert "unmatched reply from nobody@example.org" in [r["event"] for r in service.store.log()][-1]
+
+
+def test_a_reply_is_matched_by_its_sender_last(service):
+    deliver(service, reply("sol.engineer@example.com", "followthru@example.com", "DECLINE"))
+    service.tick(START.replace(hour=16))
+    assert states(service)["sol"] == "replaced" and states(service)["kim"] == "requested"
+
+
+def test_each_reply_is_processed_once(service):
+    raw = reply("sol.engineer@example.com", "followthru@example.com", "DECLINE")
+    deliver(service, raw)
+    service.tick(START.replace(hour=16))
+    deliver(service, raw)  # the same message again, e.g. restored from a backup
+    service.tick(START.replace(hour=17))
+    backups = [m for m in outbox(service) if m["X-Followthru-Kind"] == "backup_request"]
+    assert len(backups) == 1
+
+
+def test_calendar_answers_are_stored_as_rsvps(service):
+    invitation = next(m for m in outbox(service) if m["X-Followthru-Kind"] == "meeting")
+    calendar = icalendar.Calendar.from_ical(
+        next(p for p in invitation.walk() if p.get_content_type() == "text/calendar").get_content())
+    event = calendar.walk("VEVENT")[0]
+    answer = icalendar.Calendar()
+    answer.add("prodid", "-//Test//EN")
+    answer.add("version", "2.0")
+    answer.add("method", "REPLY")
+    reply_event = icalendar.Event()
+    reply_event.add("uid", str(event["UID"]))
+    reply_event.add("sequence", 0)
+    reply_event.add("dtstamp", START)
+    attendee = icalendar.vCalAddress("mailto:lee.legal@example.com")
+    attendee.params["PARTSTAT"] = "ACCEPTED"
+    reply_event.add("attendee", attendee)
+    answer.add_component(reply_event)
+    message = EmailMessage()
+    message["From"], message["To"] = "lee.legal@example.com", "followthru@example.com"
+    message["Subject"], message["Message-ID"] = "Accepted: review", make_msgid()
+    message.set_content("Accepted")
+    message.add_alternative(answer.to_ical().decode(), subtype="calendar", params={"method": "REPLY"})
+    deliver(service, message.as_bytes())
+    service.tick(START.replace(hour=16))
+    [review] = service.status("acme-q4")[0]["meetings"]
+    assert review["rsvps"] == {"lee.legal@example.com": "ACCEPTED"}
+    assert states(service)["lee"] == "requested"  # an RSVP is not a commitment to the asks
+
+
+def test_bad_input_is_reported_and_the_pass_goes_on(service):
+    deliver(service, b"\x00\xff garbage that is not an email at all \xfe")
+    (service.folders["incoming"] / "notes.txt").write_text("not a plan")
+    os.utime(service.folders["incoming"] / "notes.txt", (time.time() - 5, time.time() - 5))
+    deliver(service, reply("sol.engineer@example.com", "followthru@example.com", "DECLINE"))
+    report = service.tick(START.replace(hour=16))
+    assert report.errors == []
+    assert states(service)["sol"] == "replaced"
+    assert (service.folders["rejected"] / "notes.txt.errors.txt").read_text().strip().endswith(
+        "not a plan file; use .toml, .yaml, .yml or .json")
+    inbox = service.config.path(service.config.mail.maildir.inbox)
+    assert not any((inbox / "new").iterdir()) and len(list((inbox / "cur").iterdir())) == 2
+
+
+def test_maildir_sending_is_idempotent(tmp_path):
+    backend = MaildirBackend(tmp_path / "out", tmp_path / "in")
+    backend.send("<same@x>", ["a@example.com"], b"Subject: x\r\n\r\nbody\r\n")
+    backend.send("<same@x>", ["a@example.com"], b"Subject: x\r\n\r\nbody\r\n")
+    backend.send("<other@x>", ["a@example.com"], b"Subject: y\r\n\r\nbody\r\n")
+    assert len(list((tmp_path / "out" / "new").iterdir())) == 2
+    assert not any((tmp_path / "out" / "tmp").iterdir())
+
+
+def test_run_notifies_systemd_and_stops_cleanly_on_sigterm(workspace, tmp_path):
+    notify = tmp_path / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(notify))
+    listener.settimeout(20)
+    config = workspace.read_text().replace("poll_seconds = 5.0", "poll_seconds = 0.5")
+    workspace.write_text(config)
+    process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(workspace), "run"],
+                               env={**os.environ, "NOTIFY_SOCKET": str(notify)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert listener.recv(4096).decode().startswith("READY=1")
+        assert listener.recv(4096).decode().startswith("WATCHDOG=1")
+        starter = subprocess.run([sys.executable, "-m", "followthru", "plan", "new"], capture_output=True,
+                                 text=True, check=True).stdout
+        (workspace.parent / "plans" / "incoming" / "first.toml").write_text(starter)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (workspace.parent / "plans" / "active" / "first.toml").exists():
+            time.sleep(0.2)
+        assert (workspace.parent / "plans" / "active" / "first.toml").exists()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        messages = []
+        while True:
+            try:
+                messages.append(listener.recv(4096).decode())
+            except socket.timeout:
+                break
+            if messages[-1].startswith("STOPPING=1"):
+                break
+        assert messages[-1].startswith("STOPPING=1")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        listener.close()
+
+
+def test_the_systemd_unit_is_hardened():
+    unit = (ROOT / "systemd" / "followthru.service").read_text()
+    settings = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in unit.splitlines()
+                if "=" in line and not line.startswith("#")}
+    assert settings["Type"] == "notify" and settings["Restart"] == "on-failure"
+    assert int(settings["WatchdogSec"]) > 0
+    assert settings["ProtectSystem"] == "strict" and settings["NoNewPrivileges"] == "true"
+    assert settings["PrivateTmp"] == "true" and settings["User"] == "followthru"
+    assert settings["ReadWritePaths"] == "/var/lib/followthru"
+    assert settings["ExecStart"].endswith("followthru -c /var/lib/followthru/config.toml run")
