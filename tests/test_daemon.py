@@ -204,3 +204,15 @@ def test_the_systemd_unit_is_hardened():
     assert settings["PrivateTmp"] == "true" and settings["User"] == "followthru"
     assert settings["ReadWritePaths"] == "/var/lib/followthru"
     assert settings["ExecStart"].endswith("followthru -c /var/lib/followthru/config.toml run")
+
+
+def test_the_owner_answering_a_notice_changes_nothing(service):
+    deliver(service, reply("sol.engineer@example.com", "followthru@example.com", "DECLINE"))
+    service.tick(START.replace(hour=16))
+    notice = next(m for m in outbox(service) if m["X-Followthru-Kind"] == "owner_declined")
+    deliver(service, reply("riley@example.com", "followthru@example.com", "Thanks, I'll call Sol.",
+                           in_reply_to=notice["Message-ID"]))
+    before = len(outbox(service))
+    service.tick(START.replace(hour=17))
+    assert len(outbox(service)) == before
+    assert "reply to the owner_declined notice" in service.store.log("acme-q4")[-1]["event"]

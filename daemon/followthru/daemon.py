@@ -213,6 +213,10 @@ class Followthru:
         sent = self._in_reply_to(reply)
         if sent is not None and sent["kind"] == "owner_counter":
             return self._owner_decision(sent, reply, now)
+        if sent is not None and sent["kind"].startswith("owner_"):
+            self.store.audit(now, sent["plan_id"], sent["resource_id"],
+                             f"reply to the {sent['kind']} notice from {reply.sender}: nothing to do")
+            return sent["plan_id"], sent["resource_id"], "reply to a notice"
         match = (sent["plan_id"], sent["resource_id"]) if sent is not None and sent["resource_id"] else None
         match = match or self._match_token(reply) or self._match_sender(reply)
         if match is None:

@@ -56,6 +56,7 @@ MIGRATIONS = [
         id INTEGER PRIMARY KEY, at TEXT NOT NULL, plan_id TEXT, resource_id TEXT, event TEXT NOT NULL);
     CREATE INDEX audit_plan ON audit(plan_id, id);
     CREATE TABLE owners (email TEXT PRIMARY KEY, next_digest TEXT NOT NULL);
+    CREATE INDEX owners_digest ON owners(next_digest);
     """,
 ]
 
