@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -237,3 +237,11 @@ def test_engine_is_pure(engine, plan):
     engine.reply(plan, state, "sam", Answer("decline"), START)
     engine.tick(plan, state, START + timedelta(days=5))
     assert repr(state) == before
+
+
+def test_a_new_answer_replaces_what_waited_on_the_owner(engine, plan):
+    state = engine.start(plan, START).state
+    asked = engine.reply(plan, state, "lee", Answer("question", words="Which MSA?"), START)
+    assert asked.state.attention == ["lee: asked a question"]
+    declined = engine.reply(plan, asked.state, "lee", Answer("decline"), START)
+    assert declined.state.attention == ["lee: declined, no backup left"]

@@ -10,7 +10,6 @@ import email
 import email.policy
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

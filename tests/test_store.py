@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_outbox_records_before_sending_and_never_twice(store):
     with store.transaction():
         store.mark_sent(store.pending(NOW)[0].id, NOW)
     assert store.pending(NOW) == []
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         with store.transaction():
             store.record_outgoing("<a@x>", "p", "r", "request", [], b"raw", NOW, NOW)
     with store.transaction():

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from followthru.durations import Offset
 from followthru.shipped import shipped_path
 from followthru.plan import Email, Language, Line, TimeZoneName
-from followthru.planfile import FileError, Problem, TomlLines, format_path, read_data, validate
+from followthru.planfile import FileError, Problem, format_path, read_data, validate
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ import signal
 import socket
 import time as clock
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from followthru.calendar.itip import event_uid
 from followthru.config import Config
-from followthru.engine import OWNER, Answer, Decisions, Engine, Invite, PlanState, Send
+from followthru.engine import OWNER, Answer, Decisions, Engine, Send
 from followthru.mail.backend import Incoming, MailBackend, SendError
 from followthru.mail.compose import Built
 from followthru.drafting import Drafted, Drafter
@@ -37,7 +37,6 @@ from followthru.replies import Reply, read_reply
 from followthru.schedule import BusinessClock
 from followthru.store import Store, StoredPlan
 from followthru.tokens import token_key, verify_token
-from followthru.views import Person, PlanViews
 from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
 
 log = logging.getLogger(__name__)

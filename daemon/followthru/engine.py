@@ -175,9 +175,10 @@ class Engine:
         resource = plan.resource(resource_id)
         out.audit.append((resource_id, f"reply: {answer.intent}"))
         intent = answer.intent
+        if intent != "auto_reply":
+            self._clear_attention(out, resource_id)  # their latest answer is what waits on the owner now
         if intent == "accept":
             commitment.state = "accepted"
-            self._clear_attention(out, resource_id)
         elif intent == "decline":
             commitment.state = "declined"
             self._drop_out(plan, out, commitment, now, "owner_declined", answer.words)
@@ -336,7 +337,7 @@ class Engine:
             offsets = sorted(reminders.before_deadline, key=lambda o: self.clock.subtract(deadline, o, zone))
             due.append((self.clock.subtract(deadline, offsets[commitment.last_calls_sent], zone), "last_call"))
         ready = [(moment, kind) for moment, kind in due if now >= moment]
-        for moment, kind in due:
+        for moment, _ in due:
             if now < moment:
                 out.wake(moment)
         if not ready:
