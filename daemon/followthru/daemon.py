@@ -9,6 +9,8 @@ delivery happens after, so a crash at any point loses nothing and doubles nothin
 from __future__ import annotations
 
 import hashlib
+from collections import deque
+from itertools import islice
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 import logging
@@ -117,17 +119,26 @@ class Followthru:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("spawn"),
                                              initializer=_start_worker, initargs=(self.config,))
-        results = self._pool.map(_prepare_new_plan, files, [now] * len(files), chunksize=4)
+        pool, waiting = self._pool, iter(files)
 
-        def safely() -> Iterator[Prepared | None]:
-            try:
-                yield from results
-            except Exception as error:  # a broken pool only costs speed: files are taken in one by one
-                log.warning("parallel preparation failed (%s); taking plans in one by one", error)
+        def chunks() -> Iterator[list[Path]]:
+            while chunk := list(islice(waiting, CHUNK)):
+                yield chunk
+
+        def results() -> Iterator[Prepared | None]:
+            batches = chunks()
+            flying = deque(pool.submit(_prepare_new_plans, chunk, now) for chunk in islice(batches, IN_FLIGHT))
+            while flying:
+                try:
+                    yield from flying.popleft().result()
+                except Exception as error:  # only costs speed: these files are taken in the slow way
+                    log.warning("preparing plans in a worker failed: %s", error)
+                    yield from [None] * CHUNK
+                flying.extend(pool.submit(_prepare_new_plans, chunk, now) for chunk in islice(batches, 1))
             while True:
                 yield None
 
-        return safely()
+        return results()
 
     def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
         if not is_plan_file(path):
@@ -435,6 +446,8 @@ def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str)
 
 # -- preparing new plans in worker processes ------------------------------------------------------------
 PARALLEL_FROM = 16  # files in one pass before worker processes pay for their start-up
+CHUNK = 4  # files per message to a worker
+IN_FLIGHT = 8  # chunks out at once: memory stays flat however many files arrive
 
 
 @dataclass(frozen=True)
@@ -451,6 +464,10 @@ def _start_worker(config: Config) -> None:
     global _worker
     composer = Composer(config, Renderer(config.templates_dir), config.token_secret())
     _worker = (Engine(config), Drafter(config, composer))
+
+
+def _prepare_new_plans(paths: list[Path], now: datetime) -> list[Prepared | None]:
+    return [_prepare_new_plan(path, now) for path in paths]
 
 
 def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
