@@ -164,13 +164,10 @@ class Followthru:
             return
         plan = result.plan
         with self.store.transaction():
-            if stored is None and prepared is not None:
-                self._apply(plan, prepared.decisions, now, file=path.name, new_version=True,
-                            drafted=prepared.drafted)
-                self.store.set_next_digest(plan.owner.email, self._next_digest(plan, now), only_if_missing=True)
-                report.plans_started += 1
-            elif stored is None:
-                self._apply(plan, self.engine.start(plan, now), now, file=path.name, new_version=True)
+            if stored is None:
+                decisions, drafted = (prepared.decisions, prepared.drafted) if prepared \
+                    else (self.engine.start(plan, now), None)
+                self._apply(plan, decisions, now, file=path.name, new_version=True, drafted=drafted)
                 self.store.set_next_digest(plan.owner.email, self._next_digest(plan, now), only_if_missing=True)
                 report.plans_started += 1
             elif stored.plan != plan:
