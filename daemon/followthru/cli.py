@@ -189,6 +189,60 @@ def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: 
     click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")
 
 
+def _messages(paths: tuple[Path, ...]) -> list[Path]:
+    """The .eml files named, and those inside named folders (recursively), in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.eml") if p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message per line.")
+@click.option("--timezone", default=None, help="Where dates in replies are read (IANA name; default from config).")
+@click.pass_obj
+def classify(obj: Context, paths: tuple[Path, ...], as_json: bool, timezone: str | None) -> None:
+    """What each reply means: accept, decline, tentative, counter, question, auto_reply, bounce or unclear."""
+    from followthru.replies import read_reply
+
+    zone = timezone or (obj.config().schedule.timezone if obj.config_path else "UTC")
+    failed = False
+    for path in _messages(paths):
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            click.echo(f"{path}: cannot read: {error.strerror}", err=True)
+            failed = True
+            continue
+        reply = read_reply(raw, zone)
+        record = {"path": str(path), "intent": reply.intent, "confidence": round(reply.confidence, 2),
+                  "evidence": reply.evidence,
+                  "proposed_date": reply.proposed_date.isoformat() if reply.proposed_date else None,
+                  "return_date": reply.return_date.isoformat() if reply.return_date else None,
+                  "sender": reply.sender, "message_id": reply.message_id,
+                  "bounce": {"recipient": reply.bounce.recipient, "status": reply.bounce.status,
+                             "original_message_id": reply.bounce.original_message_id} if reply.bounce else None}
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            extra = "".join(f", {key} {record[key]}" for key in ("proposed_date", "return_date") if record[key])
+            click.echo(f"{path}: {reply.intent} ({record['confidence']:.2f}{extra}) {reply.evidence}")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def extract(path: Path) -> None:
+    """The person's own new words in one message: quoted history, signature and disclaimers removed."""
+    from followthru.replies import read_reply
+
+    click.echo(read_reply(path.read_bytes()).words)
+
+
 @main.group()
 def plan() -> None:
     """Write, check and preview plan files."""
