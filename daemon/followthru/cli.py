@@ -118,9 +118,7 @@ def tick(obj: Context, now_text: str | None) -> None:
             report = service.tick(_now(now_text))
     finally:
         service.close()
-    click.echo(f"started {report.plans_started}, updated {report.plans_updated}, rejected {report.plans_rejected}, "
-               f"replies {report.replies}, plans looked at {report.plans_ticked}, sent {report.sent}, "
-               f"failed {report.failed}")
+    click.echo(str(report))
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
 

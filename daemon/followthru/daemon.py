@@ -58,6 +58,11 @@ class PassReport:
     waiting_files: float | None = None
     errors: list[str] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        return (f"started {self.plans_started}, updated {self.plans_updated}, rejected {self.plans_rejected}, "
+                f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}, "
+                f"failed {self.failed}")
+
 
 class Followthru:
     """The daemon's work, on one workspace. ``backend`` defaults to the configured mail backend."""
