@@ -1,9 +1,13 @@
-"""Dates written in a reply: "Dec 11", "Monday, December 14", "14.12.", "12/14/2026", "the 11th".
+"""Dates written in a reply: "Dec 11", "Monday, December 14", "14.12.", "12/14/2026", "the 11th",
+"Freitag, 11.12.", "dia 11", "den 9:e".
 
 Spans are found with a regular expression first (so ordinary words such as "may" or "sat" never
 become dates), then each span is read with :mod:`dateparser` or by hand. Dates without a year,
-weekdays and ordinals are read as the next such day on or after the base date (the message date).
-English, German, French and Spanish month and weekday names are known.
+weekdays and ordinals are read as the next such day on or after the base date (the message date);
+"next Wednesday" is the Wednesday of the following week. A weekday written with a date ("Thursday
+the 10th", "Freitag, 11.12.") is one date, the written one. English, German, French, Spanish,
+Italian, Portuguese, Dutch, Swedish, Danish, Norwegian and Polish month and weekday names are
+known (abbreviations only where they cannot be ordinary words).
 """
 
 from __future__ import annotations
@@ -21,35 +25,53 @@ _MONTHS = (
     "|janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre"
     "|décembre|decembre|janv|févr|fevr|avr|juil|déc"
     "|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre"
-    "|diciembre|ene|abr|ago|dic"
+    "|diciembre|ene|abr|dic"
+    "|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+    "|janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|dezembro"
+    "|januari|februari|maart|mei|augustus|mrt"
+    "|mars|maj|augusti|marts"
+    "|stycznia|styczeń|lutego|luty|marca|marzec|kwietnia|kwiecień|maja|czerwca|czerwiec|lipca"
+    "|lipiec|sierpnia|sierpień|września|wrzesień|października|październik|listopada|listopad"
+    "|grudnia|grudzień"
 )
 _WEEKDAYS = {  # full names, usable alone
-    0: "monday|montag|lundi|lunes",
-    1: "tuesday|dienstag|mardi|martes",
-    2: "wednesday|mittwoch|mercredi|miércoles|miercoles",
-    3: "thursday|donnerstag|jeudi|jueves",
-    4: "friday|freitag|vendredi|viernes",
-    5: "saturday|samstag|samedi|sábado|sabado",
-    6: "sunday|sonntag|dimanche|domingo",
+    0: "monday|montag|lundi|lunes|lunedì|lunedi|segunda-feira|maandag|måndag|mandag"
+       "|poniedziałek|poniedzialek",
+    1: "tuesday|dienstag|mardi|martes|martedì|martedi|terça-feira|terca-feira|dinsdag|tisdag"
+       "|tirsdag|wtorek",
+    2: "wednesday|mittwoch|mercredi|miércoles|miercoles|mercoledì|mercoledi|quarta-feira"
+       "|woensdag|onsdag|środa|środę|sroda",
+    3: "thursday|donnerstag|jeudi|jueves|giovedì|giovedi|quinta-feira|donderdag|torsdag"
+       "|czwartek",
+    4: "friday|freitag|vendredi|viernes|venerdì|venerdi|sexta-feira|vrijdag|fredag|piątek"
+       "|piatek",
+    5: "saturday|samstag|samedi|sábado|sabado|zaterdag|lördag|lørdag|sobota|sobotę",
+    6: "sunday|sonntag|dimanche|domingo|domenica|zondag|söndag|søndag|niedziela|niedzielę",
 }
 _WEEKDAY_ANY = "|".join(_WEEKDAYS.values())
+_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"]
 # Abbreviations only ever as the prefix of a full date ("Mon, Dec 14", "Mo., 14. Dez.").
 _WEEKDAY_PREFIX = rf"(?:(?:{_WEEKDAY_ANY}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
 _WEEKDAY_PREFIX += (r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)"
                     r"\.?,?\s+)?")
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
+# Words between a weekday and its date: "Thursday the 10th", "fredag den 11", "lundi le 14".
+_ARTICLE = r"(?:(?:the|den|der|dem|le|el|il|lo|o|de|del|op|am)\s+)?"
 _MONTH = rf"(?:{_MONTHS})\.?"
 _YEAR = r"(?:,?\s+(?:de\s+)?(?:19|20)\d\d)?"
 
 _PATTERN = re.compile(
     rf"""(?<![\w/.-])(?:
-      (?P<named>{_WEEKDAY_PREFIX}(?:the\s+)?{_DAY}\s+(?:of\s+|de\s+)?{_MONTH}{_YEAR}
+      (?P<named>{_WEEKDAY_PREFIX}{_ARTICLE}{_DAY}\s+(?:of\s+|de\s+)?{_MONTH}{_YEAR}
               |{_WEEKDAY_PREFIX}{_MONTH}\s+{_DAY}(?!\d){_YEAR})
      |(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)
-     |(?P<numeric>[0-3]?\d[./][01]?\d[./](?:19|20)?\d\d(?!\d)   # 14.12.2026, 12/14/26
+     |(?P<numeric>{_WEEKDAY_PREFIX}{_ARTICLE}
+                 (?:[0-3]?\d[./][01]?\d[./](?:19|20)?\d\d(?!\d)  # 14.12.2026, 12/14/26
                  |[0-3]?\d\.[01]?\d\.(?!\d)                       # 14.12.
-                 |[0-3]?\d/[01]?\d(?![\d/]))                        # 12/14
-     |(?P<ordinal>(?:the\s+)?[0-3]?\d(?:st|nd|rd|th))
+                 |[0-3]?\d/[01]?\d(?![\d/])))                       # 12/14
+     |(?P<ordinal>{_WEEKDAY_PREFIX}{_ARTICLE}[0-3]?\d(?:st|nd|rd|th|:e|e)(?!\w)
+                 |(?:dia|día|el\s+día|giorno|il\s+giorno)\s+[0-3]?\d(?![\d.:/,]\d)
+                  (?!\s+(?:de\s+)?{_MONTH}))
      |(?P<weekday>(?:(?:next|this|coming)\s+)?(?:{_WEEKDAY_ANY}))
      |(?P<tomorrow>tomorrow|demain)
     )(?![\w])""",
@@ -80,6 +102,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def _numeric(text: str, base: date, month_first: bool) -> date | None:
+    text = re.search(r"\d[\d./]*", text).group()  # without a weekday before it
     parts = [p for p in re.split(r"[./]", text) if p]
     first, second = int(parts[0]), int(parts[1])
     year = int(parts[2]) if len(parts) > 2 else None
@@ -101,22 +124,30 @@ def _numeric(text: str, base: date, month_first: bool) -> date | None:
 def _named(text: str, base: datetime) -> date | None:
     """A date with a month name; a leading word that was taken for a weekday but is not one
     ("could we do Dec 11": "do" is also German for Thursday) is dropped on a second try."""
-    cleaned = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
+    cleaned = re.sub(r"^the\s+", "", text.strip(), flags=re.IGNORECASE)
     for candidate in (cleaned, re.sub(r"^[^\W\d]+\.?,?\s+", "", cleaned)):
         parsed = dateparser.parse(
-            candidate, languages=["en", "de", "fr", "es"],
+            candidate, languages=_LANGUAGES,
             settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
                       "REQUIRE_PARTS": ["day", "month"]},
         )
         if parsed:
-            return parsed.date()
+            if re.search(r"(?:19|20)\d\d", candidate):
+                return parsed.date()
+            # no year written: this year's day if it is today or later (dateparser would take
+            # today, already begun, for next year's)
+            return _future(_safe_date(base.year, parsed.month, parsed.day) or parsed.date(),
+                           base.date())
     return None
 
 
 def _weekday(text: str, base: date) -> date | None:
+    """The next such weekday after ``base``; "next Wednesday": the one of the following week."""
     name = text.split()[-1].lower()
     for number, names in _WEEKDAYS.items():
         if name in names.split("|"):
+            if text.lower().startswith("next"):
+                return base + timedelta(days=7 - base.weekday() + number)
             ahead = (number - base.weekday()) % 7 or 7
             return base + timedelta(days=ahead)
     return None
@@ -124,7 +155,7 @@ def _weekday(text: str, base: date) -> date | None:
 
 def _ordinal(text: str, base: date) -> date | None:
     day = int(re.search(r"\d+", text).group())
-    for months_ahead in range(0, 3):
+    for months_ahead in range(3):
         month = (base.month - 1 + months_ahead) % 12 + 1
         year = base.year + (base.month - 1 + months_ahead) // 12
         found = _safe_date(year, month, day)

@@ -1,88 +1,277 @@
-"""The person's own new words in a reply: quoted history, attribution lines, forwarded and
-original-message blocks, signatures and mobile footers removed.
+"""The person's own new words in a plain-text reply: quoted history, attribution lines, forwarded
+and original-message blocks, signatures, mobile footers and disclaimers removed.
 
-:func:`split_reply` works on plain text; :func:`html_to_text` turns an HTML body into plain text
-with a real HTML parser, leaving out the parts mail clients use for quotes (``blockquote``,
-Gmail's ``gmail_quote``, Outlook's ``divRplyFwdMsg`` and everything after it, ...), so the
-result can go through :func:`split_reply` too.
+The reply ends at the first line that starts any of these (the *cut*):
+
+* a quoted line (``>`` or ``|`` prefix);
+* an attribution, possibly wrapped over several lines: "On <date>, <name> wrote:" in many
+  languages, a date and an address ending in ":" ("26.06.2014, 14:41, "Ann" <a@x>:"), Gmail's
+  "2016-03-03 17:21 GMT+01:00 Ann", or any line with an address or a date right above a quote;
+* a separator ("-----Original Message-----", "---------- Forwarded message ---------",
+  "Begin forwarded message:", ...), or a long rule followed by "Label: value" lines;
+* a quoted header block without ``>`` markers (Outlook desktop, web and mobile, Yahoo, AOL:
+  "From: / Sent: / To: / Subject:" in any of the languages of :mod:`.lexicon`);
+* a signature: the "-- " delimiter, a mobile footer ("Sent from my iPhone", "Von meinem iPhone
+  gesendet", "Get Outlook for iOS" ...), a legal disclaimer or a virus-scanner footer (unless
+  ``keep_signature``).
+
+A signature block without delimiter at the end of the words (name, title, company and a phone
+number, address or web site on lines of their own) is removed too, unless ``keep_signature``.
+
+When nothing but quotes and attributions come before the cut (bottom-posting, inline answers),
+the unquoted lines written between and after the quotes are the words; when the person wrote
+both above and between quotes, the answers between them are added.
+
+HTML bodies are first rendered by :func:`followthru.replies.htmltext.html_to_text`.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
-_VERBS = (r"wrote|writes|schrieb|a écrit|a ecrit|escribió|escribio|ha scritto|schreef|skrev"
-          r"|napisał|escreveu|kirjoitti|написал\(а\)|написал|napsal|írta")
-# "On Mon, Nov 30, 2026 at 9:00 AM Riley <ft@example.com> wrote:" (possibly wrapped over lines)
-_ATTRIBUTION = re.compile(
-    rf"^\s*(on|am|le|el|il|op|em|den|w dniu|dne)\s.{{4,}}\b({_VERBS})\b.*:\s*$", re.I)
-# "2016-10-24 15:36 GMT+02:00 Riley <ft@example.com>:", "26.06.2014, 14:41, "Riley" <ft@x>:"
-_ATTRIBUTION_DATED = re.compile(
-    rf"^(?=.*\d{{1,2}}:\d{{2}}\b)(?=.*(@|\b({_VERBS})\b)).*:\s*$", re.I)
-# "Riley via Followthru <ft@example.com> schrieb:"
-_ATTRIBUTION_TAIL = re.compile(rf"^.*\b({_VERBS})\s*:\s*$", re.I)
+from followthru.replies import lexicon as lx
+from followthru.replies.htmltext import html_to_text
+
+__all__ = ["html_to_text", "new_words", "split_reply"]
+
+_I = re.IGNORECASE
+_QUOTE = re.compile(r"^[ \t]*(>|\|(?!.*\|\s*$))")
+_DECORATION = "-_*=~ \t"
+_VERB = re.compile(rf"(?<!\w)(?:{lx.VERBS})(?!\w)|(?:{lx.VERBS_CJK})", _I)
+_VERB_END = re.compile(rf"(?:(?<!\w)(?:{lx.VERBS})(?!\w)|(?:{lx.VERBS_CJK})).{{0,160}}[:：]$", _I)
+_OPENER = re.compile(rf"^\W*(?:{lx.OPENERS})\s", _I)
+_EMAIL = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+|<[^<>\s]*@|mailto:", _I)
+_TIME = re.compile(r"(?<!\d)\d{1,2}[:.h]\d{2}(?!\d)|\d{1,2}時|\d{1,2}시|\d{1,2}点")
+_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
+                   r"|\d{1,4}\s*[年月日년월일]")
+# "> wrote:": the end of an attribution whose client took the "<address>" break for a quote.
+_QUOTED_VERB = re.compile(rf"^[\s>]*(?:{lx.VERBS}|{lx.VERBS_CJK})\s*[:：]\s*$", _I)
+_GMAIL_STAMP = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)"
+                          r"[+-]\d{1,2}:?\d{2}\s+\S")
+_SENTENCE_END = re.compile(r"(\b[^\W\d]{4,}[.!?]+|[!?]|\.\.\.)$")
 _SEPARATOR = re.compile(
-    r"^\W*-{2,}\s*(.*(original|origine|ursprüngliche|forwarded|weitergeleitet|transféré"
-    r"|reenviado|inoltrato|doorgestuurd|wrote|schrieb).*?)\s*-{2,}\W*$"
-    r"|^\s*(begin forwarded message|anfang der weitergeleiteten nachricht"
-    r"|début du message (réexpédié|réenvoyé|transféré)|inicio del mensaje reenviado)\s*:"
-    r"|^\s*_{20,}\s*$", re.I)
-_HEADER_FROM = re.compile(
-    r"^\s*[*_]*(from|von|de|da|van|från|fra|od|от|lähettäjä)\s*[*_]*\s*:\s*\S", re.I)
-_HEADER_NEXT = re.compile(
-    r"^\s*[*_]*(sent|date|gesendet|datum|envoyé|enviado|fecha|inviato|data|verzonden|skickat"
-    r"|sendt|to|an|à|a|para|aan|cc|subject|betreff|objet|asunto|oggetto|onderwerp"
-    r"|отправлено|кому|тема|дата)\s*[*_]*\s*:",
-    re.I)
-_SIGNATURE = re.compile(
-    r"^(--\s*|—\s*)$"
-    r"|^(sent|envoyé|enviado|inviato|verzonden|gesendet|sendt|skickat)\s+(from|de|depuis|desde|da"
-    r"|do|met|vanaf|via|with|using|von|fra|från)\s+.{1,60}$"
-    r"|^von meinem .{1,40} gesendet\W*$|^diese nachricht wurde von meinem .*gesendet"
-    r"|^get outlook for \w+|^(confidentiality notice|disclaimer)\b"
-    r"|^this (e-?mail|message)( and any (files|attachments)[^.]*)? (is|are|may be|may contain"
-    r"|contains?) (confidential|privileged|intended)",
-    re.I)
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u1427]")
-_JUNK_LINE = re.compile(r"^[\W_]*$")
-_SENTENCE_END = re.compile(r"(\b[^\W\d]{4,}[.!?]+|[!?])$")
+    rf"^[\s>*_=~-]*(?:{lx.SEPARATOR_TITLES})(?:[\s*_=~:-]*$|\s+(?:from|de|von|da|van)\b.*-{{2,}}"
+    rf"[\s*]*$)"
+    rf"|^[\s>*]*(?:{lx.FORWARD_OPENERS})\s*[:：]?\s*$"
+    r"|^[\s>*]*-{2,}\s*(?:forwarded by|weitergeleitet von|transféré par|reenviado por)\b.*-{2,}",
+    _I)
+_RULE = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,}|\*{10,})\s*$")
+_LABEL = re.compile(r"^[\s*_]*[^\W\d_][\w .'/-]{0,25}[\s*_]*[:：]\s*\S")
+_FIELDS = {name: re.compile(rf"^[\s*_]*(?:{words})[\s*_]*[:：]", _I)
+           for name, words in lx.FIELD.items()}
+_BLOCK_START = ("from", "date", "subject", "reply-to")
+_SIGNATURE = re.compile(rf"^(?:--|—|–)\s*$|{lx.MOBILE_FOOTER}|{lx.SCANNED}", _I)
+_DISCLAIMER_TERMS = re.compile(lx.DISCLAIMER_TERMS, _I)
+_DISCLAIMER_OPENER = re.compile(lx.DISCLAIMER_OPENERS, _I)
+# Contact details on a signature line: phone numbers (perhaps labelled "M:", "Tel.", "Mobile"),
+# addresses, web sites, separated by "|", "·", "/" or ",".
+_CONTACT_ITEM = re.compile(
+    r"(?:\b[^\W\d]{1,12}\.?\s*[:.]\s*)?(?:\+?\(?\d[\d ()./-]{6,}\d(?:\s*\(\w+\))?"
+    r"|<?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+>?|(?:https?://|www\.)\S+)")
+_CONTACT_REST = re.compile(r"^[\s*_|·•/,;–-]*$")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\u1427]")
+# A line of punctuation or rules only ("--", "***", "____", "───"); not an emoji.
+_JUNK_LINE = re.compile(r"^[\s\-_=*~#+.,:;!?'\"`^|/\\<>()\[\]{}·•—–‐\u2500-\u257f]*$")
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|van|von|der|den|da|di|du|le|la|y)"
+_NAME_LINE = re.compile(rf"^{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,4}}$")
+_ENDS = (".", "!", "?", ":", "。", "？", "！", "：")
 
 
-def _is_header_block(lines: list[str], index: int) -> bool:
-    """An Outlook-style "From: ... / Sent: ... / To: ..." block starts at ``index``."""
-    if not _HEADER_FROM.match(lines[index]):
+def _quoted(line: str) -> bool:
+    return bool(_QUOTE.match(line))
+
+
+def _next_text(lines: list[str], index: int) -> int | None:
+    """Index of the first non-blank line at or after ``index``."""
+    return next((i for i in range(index, len(lines)) if lines[i].strip()), None)
+
+
+# -- attribution lines -----------------------------------------------------------------------
+
+def _is_attribution(text: str, before_quote: bool, decorated: bool) -> bool:
+    """Whether ``text`` (one or more lines joined) introduces quoted history."""
+    ends = text.endswith((":", "：")) or decorated
+    if len(text) > 320 or not (ends or before_quote or text[:1].isdigit()):
         return False
-    following = [line for line in lines[index + 1:index + 6] if line.strip()][:3]
-    return any(_HEADER_NEXT.match(line) for line in following)
+    if _GMAIL_STAMP.match(text):
+        return True
+    has_address, has_time = bool(_EMAIL.search(text)), bool(_TIME.search(text))
+    has_date = has_time or bool(_DATE.search(text))
+    if ends and (_VERB_END.search(text + (":" if decorated else ""))):
+        return bool(_OPENER.match(text) or has_address or has_date or before_quote)
+    if ends and has_address and has_date:
+        return True
+    if before_quote and (has_address or has_date) and not _SENTENCE_END.search(text):
+        return bool(has_address or _VERB.search(text) or has_time)
+    return False
 
 
-def _cut_at(lines: list[str], index: int) -> str | None:
-    """Why the reply ends at ``index`` (quote, attribution, signature...), or None."""
-    line = lines[index]
-    stripped = line.strip()
-    if stripped.startswith(">"):
-        return "quote"
-    if _SEPARATOR.match(line) or _is_header_block(lines, index):
-        return "header"
-    if _SIGNATURE.match(stripped):
-        return "signature"
-    window = ""
-    for part in lines[index:index + 3]:  # an attribution may be wrapped over up to 3 lines
-        if not part.strip() or _SENTENCE_END.search(window):
-            break
-        window = f"{window} {part.strip()}".strip()
-        dated = _ATTRIBUTION_DATED.match(window) and re.search(r"\d", stripped)
-        if (_ATTRIBUTION.match(window) or dated) and len(window) < 250:
-            return "attribution"
-    if _ATTRIBUTION_TAIL.match(stripped):
-        later = [part for part in lines[index + 1:] if part.strip()]
-        if "@" in stripped or not later or later[0].lstrip().startswith(">"):
-            return "attribution"
+def _attribution_end(lines: list[str], start: int) -> int | None:
+    """Last line of an attribution beginning at ``start``, or None. An attribution that opens
+    with "On"/"Am"/"Le"... and a digit may span blank lines (some clients break the address
+    onto lines of its own)."""
+    first = lines[start].strip()
+    if not first or _quoted(lines[start]) or len(first) > 320:
+        return None
+    spanning = bool(_OPENER.match(first) and re.search(r"\d", first))
+    parts: list[str] = []
+    index = start
+    while index < len(lines) and len(parts) < 5 and index - start < 9:
+        raw = lines[index]
+        line = raw.strip()
+        if not line:
+            if not spanning or (parts and parts[-1].endswith((".", "!", "?"))):
+                return None
+            index += 1
+            continue
+        if parts and (_SENTENCE_END.search(parts[-1])
+                      or (_quoted(raw) and not _QUOTED_VERB.match(raw))):
+            return None
+        inner = line.strip(_DECORATION)
+        decorated = line.startswith("--") and line.endswith("--")
+        parts.append(inner if decorated else line)
+        after = _next_text(lines, index + 1)
+        before_quote = (after is not None and _quoted(lines[after])
+                        and not _QUOTED_VERB.match(lines[after]))
+        if _is_attribution(" ".join(parts), before_quote, decorated):
+            return index
+        index += 1
     return None
 
 
+def _attribution_at(lines: list[str], index: int) -> int | None:
+    """End of an attribution that starts exactly at ``index``: not when the same attribution
+    also starts on the next line and this line holds none of its parts (no opener, date,
+    address or verb), being a line of the person's own text."""
+    end = _attribution_end(lines, index)
+    if end is None or end == index or _attribution_end(lines, index + 1) != end:
+        return end
+    line = lines[index]
+    evidence = (_OPENER.match(line) or _EMAIL.search(line) or _DATE.search(line)
+                or _TIME.search(line) or _VERB.search(line))
+    return end if evidence else None
+
+
+# -- header blocks, separators, signatures ---------------------------------------------------
+
+def _field(line: str) -> str | None:
+    return next((name for name, pattern in _FIELDS.items() if pattern.match(line)), None)
+
+
+def _is_header_block(lines: list[str], index: int) -> bool:
+    """A "From: / Sent: / To: / Subject:" block (any language) starts at ``index``."""
+    kind = _field(lines[index])
+    if kind not in _BLOCK_START:
+        return False
+    kinds, seen = {kind}, 0
+    for line in lines[index + 1:index + 12]:
+        if not line.strip():
+            continue
+        seen += 1
+        kinds.add(_field(line) or "")
+        if seen >= 6:
+            break
+    kinds.discard("")
+    sender = _EMAIL.search(lines[index]) or "[" in lines[index]
+    return len(kinds) >= 3 or ("from" in kinds and (bool(kinds & {"date", "subject"})
+                                                    or bool(sender) and len(kinds) >= 2))
+
+
+def _is_ruled_header(lines: list[str], index: int) -> bool:
+    """A long rule followed by three "Label: value" lines (a header block in any language)."""
+    if not _RULE.match(lines[index]):
+        return False
+    following = [line for line in lines[index + 1:index + 8] if line.strip()][:3]
+    return len(following) == 3 and all(_LABEL.match(line) for line in following)
+
+
+def _is_disclaimer(lines: list[str], index: int) -> bool:
+    """A legal disclaimer opens at ``index``: a paragraph after the first one that opens like a
+    notice ("CONFIDENTIALITY NOTICE", "This e-mail is confidential", "If you are not the
+    intended recipient" ...) and holds one of its terms, or holds three of them."""
+    if index and lines[index - 1].strip():
+        return False  # only a paragraph can open a disclaimer
+    if not any(line.strip() for line in lines[:index]):
+        return False  # the first paragraph is the person's
+    paragraph = []
+    for line in lines[index:index + 30]:
+        if not line.strip():
+            break
+        paragraph.append(line.strip())
+    text = " ".join(paragraph)[:3000]
+    terms = {found.group().lower() for found in _DISCLAIMER_TERMS.finditer(text)}
+    return bool(_DISCLAIMER_OPENER.match(text) and terms) or (len(text) >= 120
+                                                               and len(terms) >= 3)
+
+
+def _is_generic_header(lines: list[str], index: int) -> bool:
+    """Three "Label: value" lines in a row, one with an address and one with a time: a quoted
+    header block in a language :mod:`.lexicon` does not know. (Cutting a person's own list of
+    that shape costs less than letting a quoted request through.)"""
+    block = lines[index:index + 3]
+    if len(block) < 3 or not all(_LABEL.match(line) and len(line) < 200 for line in block):
+        return False
+    return any(_EMAIL.search(line) for line in block) and any(_TIME.search(line)
+                                                              for line in block)
+
+
+def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, int] | None:
+    """``(why, last line)`` when the reply ends at ``index``, else None."""
+    line = lines[index]
+    if not line.strip():
+        return None
+    if _quoted(line):
+        return "quote", index
+    if len(line) > 400:  # no attribution, separator, header or footer line is that long
+        return ("signature", index) if not keep_signature and _is_disclaimer(lines, index) \
+            else None
+    if (_SEPARATOR.match(line) or _is_header_block(lines, index)
+            or _is_ruled_header(lines, index) or _is_generic_header(lines, index)):
+        return "header", index
+    end = _attribution_at(lines, index)
+    if end is not None:
+        return "attribution", end
+    if not keep_signature and (_SIGNATURE.match(line.strip()) or _is_disclaimer(lines, index)):
+        return "signature", index
+    return None
+
+
+# -- the words -------------------------------------------------------------------------------
+
+def _is_contact(line: str) -> bool:
+    """A line of nothing but contact details ("M: +1 555 0100", "sam@x.test | www.x.test")."""
+    rest, found = _CONTACT_ITEM.subn("", line)
+    return bool(found) and bool(_CONTACT_REST.match(rest))
+
+
+def _drop_contact_block(lines: list[str]) -> list[str]:
+    """Without a signature block that has no "-- " delimiter: a last paragraph of two to eight
+    short lines, none a sentence, with a phone number, address or web site on a line of its
+    own ("Sam Patel / Security Engineer / M: +1 555 0100"); a valediction and name opening it
+    ("Best regards, / Sam Patel") stay. It is the first paragraph only when it starts with a
+    name and has three lines or more (a reply of nothing but a signature)."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = [line.strip() for line in lines[start:end]]
+    first = not any(line.strip() for line in lines[:start])
+    if not (2 <= len(block) <= 8) or (first and not (len(block) >= 3
+                                                     and _NAME_LINE.match(block[0]))):
+        return lines
+    sentences = any(len(line) > 70 or re.search(r"\b[^\W\d]{4,}[.!?]$|[!?]$", line)
+                    for line in block)
+    if sentences or not any(_is_contact(line) for line in block):
+        return lines
+    if block[0].endswith(",") and _NAME_LINE.match(block[1]):
+        return lines[:start + 2]  # "Best regards," and the name stay
+    return lines[:start]
+
+
 def _tidy(lines: list[str]) -> str:
+    lines = list(lines)
     while lines and _JUNK_LINE.match(lines[-1]):
         lines.pop()
     while lines and not lines[0].strip():
@@ -91,107 +280,71 @@ def _tidy(lines: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def split_reply(text: str) -> tuple[str, str]:
-    """``(new words, the rest)``: the rest is what was cut away (quotes, history, signature).
-
-    An inline answer (the reply starts with an attribution line and the person's words are
-    interleaved with ``>`` quotes) keeps the unquoted lines.
-    """
-    text = _ZERO_WIDTH.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = text.split("\n")
-    cut = next(((i, why) for i in range(len(lines)) if (why := _cut_at(lines, i))), None)
-    if cut is None:
-        return _tidy(lines), ""
-    index, why = cut
-    words = _tidy(lines[:index])
-    if not words and why in ("attribution", "quote"):
-        inline: list[str] = []
-        start = next((i for i in range(index, len(lines)) if lines[i].lstrip().startswith(">")),
-                     len(lines))
-        for i in range(start, len(lines)):
-            reason = _cut_at(lines, i)
-            if reason == "quote":
-                continue
-            if reason is not None:
+def _answers(lines: list[str], index: int, keep_signature: bool) -> tuple[str, bool]:
+    """Unquoted text written after quotes from ``index`` on (bottom-posted or inline answers),
+    and whether it is interleaved (some of it is followed by more quotes). Stops at any cut
+    that is not a quote or an attribution of a further quote. A line that directly continues
+    a long quoted line that breaks off mid-sentence (a quote wrapped by a client without its
+    ``>``) is not an answer."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    after_quote = interleaved = False
+    previous = ""
+    i = index
+    while i < len(lines):
+        line = lines[i]
+        if _quoted(line):
+            if any(part.strip() for part in current):
+                blocks.append(current)
+                interleaved = True
+            current, after_quote, previous = [], True, line
+            i += 1
+            continue
+        cut = _cut_at(lines, i, keep_signature)
+        if cut and cut[0] == "attribution":
+            following = _next_text(lines, cut[1] + 1)
+            if following is None or not _quoted(lines[following]):
                 break
-            inline.append(lines[i])
-        words = _tidy(inline)
-    return words, "\n".join(lines[index:])
+            i = cut[1] + 1
+            continue
+        if cut:
+            break
+        wrapped = (previous and line.strip() and len(previous.strip()) >= 60
+                   and (line.lstrip()[:1].islower() or not previous.rstrip().endswith(_ENDS)))
+        if after_quote and not wrapped:
+            current.append(line)
+        previous = ""
+        i += 1
+    if any(part.strip() for part in current):
+        blocks.append(current)
+    if blocks and not keep_signature:
+        blocks[-1] = _drop_contact_block(blocks[-1])
+    return "\n\n".join(_tidy(block) for block in blocks if _tidy(block)), interleaved
 
 
-def new_words(text: str) -> str:
+def _normalise(text: str) -> list[str]:
+    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\xa0", " ").split("\n")
+
+
+def split_reply(text: str, keep_signature: bool = False) -> tuple[str, str]:
+    """``(new words, the rest)`` of a plain-text reply; the rest is what was cut away (quotes,
+    history and, unless ``keep_signature``, the signature). See the module docstring."""
+    lines = _normalise(text)
+    cut = next(((i, found) for i in range(len(lines))
+                if (found := _cut_at(lines, i, keep_signature))), None)
+    index, why = (cut[0], cut[1][0]) if cut else (len(lines), "")
+    mine = lines[:index] if keep_signature else _drop_contact_block(lines[:index])
+    words = _tidy(mine)
+    if why in ("quote", "attribution"):
+        answers, interleaved = _answers(lines, index, keep_signature)
+        if not words:
+            words = answers
+        elif interleaved and answers:
+            words = f"{words}\n\n{answers}"
+    return words, "\n".join(lines[len(mine):])
+
+
+def new_words(text: str, keep_signature: bool = False) -> str:
     """The new words of a plain-text reply (see :func:`split_reply`)."""
-    return split_reply(text)[0]
-
-
-_BLOCK = {"p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-          "pre", "hr", "section", "article", "header", "footer", "dd", "dt"}
-_VOID = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source"}
-_HIDDEN = {"script", "style", "head", "title", "blockquote", "template"}
-# Class or id of quoted history, signatures and reply headers.
-_QUOTE_MARK = re.compile(r"gmail_quote|gmail_signature|yahoo_quoted|moz-cite-prefix"
-                         r"|protonmail_quote|zmail_extra|ms-outlook-mobile-signature", re.I)
-# Everything from here on is the quoted original (Outlook, Outlook for Mac, Outlook mobile).
-_STOP_MARK = re.compile(r"divRplyFwdMsg|appendonsend|OLK_SRC_BODY_SECTION|stopSpelling"
-                        r"|mail-editor-reference-message-container", re.I)
-_STOP_STYLE = re.compile(r"border-top:\s*solid\s*#(e1e1e1|b5c4df)", re.I)
-
-
-class _TextParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip_depth = 0
-        self.stopped = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.stopped:
-            return
-        if self.skip_depth:
-            if tag not in _VOID:
-                self.skip_depth += 1
-            return
-        values = {name: value or "" for name, value in attrs}
-        marks = f"{values.get('class', '')} {values.get('id', '')}"
-        if _STOP_MARK.search(marks) or _STOP_STYLE.search(values.get("style", "")):
-            self.stopped = True
-            return
-        if tag in _HIDDEN or _QUOTE_MARK.search(marks):
-            if tag not in _VOID:
-                self.skip_depth = 1
-            return
-        if tag in _BLOCK:
-            self.out.append("\n")
-        if tag == "li":
-            self.out.append("- ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self.stopped and not self.skip_depth and tag in _BLOCK:
-            self.out.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.stopped:
-            return
-        if self.skip_depth:
-            if tag not in _VOID:
-                self.skip_depth -= 1
-            return
-        if tag in _BLOCK:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.stopped and not self.skip_depth:
-            self.out.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML mail body without its quoted parts; one line per block."""
-    parser = _TextParser()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001 - malformed HTML gives whatever was read
-        pass
-    text = "".join(parser.out).replace("\xa0", " ")
-    lines = [line.strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return split_reply(text, keep_signature)[0]

@@ -1,6 +1,6 @@
-"""Calendar answers: iTIP REPLY and COUNTER (RFC 5546) carried in a text/calendar part or an
-.ics attachment, and the "Accepted:" / "Declined:" subjects calendar clients use, as a fallback
-when the calendar part is missing."""
+"""Calendar answers: iTIP REPLY and COUNTER (RFC 5546) carried in a text/calendar part, an .ics
+attachment or an Outlook TNEF attachment (winmail.dat, see :mod:`.tnef`), and the "Accepted:" /
+"Declined:" subjects calendar clients use, as a fallback when the calendar part is missing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from email.message import Message
 
 import icalendar
 
+from followthru.replies import tnef
 from followthru.replies.mime import decode, leaves
 from followthru.replies.model import CalendarAnswer
 
@@ -18,13 +19,19 @@ _PARTSTAT_INTENT = {"ACCEPTED": "accept", "DECLINED": "decline", "TENTATIVE": "t
 
 
 def _calendars(msg: Message):
+    """``(calendar, METHOD parameter)`` of every calendar part, also those inside TNEF."""
+    texts = []
     for part in leaves(msg):
         name = (part.get_filename() or "").lower()
         if part.get_content_type() in _CALENDAR_TYPES or name.endswith((".ics", ".ical", ".ifb")):
-            try:
-                yield icalendar.Calendar.from_ical(decode(part)), part.get_param("method")
-            except Exception:  # noqa: BLE001 - an unreadable calendar is no answer
-                continue
+            texts.append((decode(part), part.get_param("method")))
+    for data in tnef.tnef_parts(msg):
+        texts += [(ics.decode("utf-8", "replace"), None) for ics in tnef.calendars(data)]
+    for text, method in texts:
+        try:
+            yield icalendar.Calendar.from_ical(text), method
+        except Exception:  # noqa: BLE001 - an unreadable calendar is no answer
+            continue
 
 
 def _aware(value: object, zone: tzinfo) -> datetime | None:
@@ -36,9 +43,9 @@ def _aware(value: object, zone: tzinfo) -> datetime | None:
 
 
 def calendar_answer(msg: Message, sender: str, zone: tzinfo) -> CalendarAnswer | None:
-    """The first iTIP REPLY or COUNTER in ``msg``. The attendee is the one matching ``sender``
-    when there is one, else the first that carries a PARTSTAT. A floating or all-day DTSTART is
-    read in ``zone``."""
+    """The first iTIP REPLY or COUNTER in ``msg``, else the meeting response of an Outlook TNEF
+    attachment. The attendee is the one matching ``sender`` when there is one, else the first
+    that carries a PARTSTAT. A floating or all-day DTSTART is read in ``zone``."""
     for calendar, part_method in _calendars(msg):
         method = str(calendar.get("METHOD") or part_method or "").upper()
         if method not in ("REPLY", "COUNTER"):
@@ -47,7 +54,7 @@ def calendar_answer(msg: Message, sender: str, zone: tzinfo) -> CalendarAnswer |
             attendees = event.get("ATTENDEE") or []
             if not isinstance(attendees, list):
                 attendees = [attendees]
-            people = [(re.sub(r"^mailto:", "", str(a), flags=re.I).strip().lower(),
+            people = [(re.sub(r"^mailto:", "", str(a), flags=re.IGNORECASE).strip().lower(),
                        getattr(a, "params", {}).get("PARTSTAT")) for a in attendees]
             person = next((p for p in people if p[0] == sender), None) or next(
                 (p for p in people if p[1]), None) or (people[0] if people else ("", None))
@@ -64,6 +71,10 @@ def calendar_answer(msg: Message, sender: str, zone: tzinfo) -> CalendarAnswer |
             partstat = str(person[1]).upper() if person[1] else None
             return CalendarAnswer(method, str(event.get("UID", "")), person[0], partstat, start,
                                   sequence)
+    for data in tnef.tnef_parts(msg):
+        answer = tnef.calendar_answer(data, sender)
+        if answer:
+            return answer
     return None
 
 
@@ -79,7 +90,7 @@ _SUBJECT = re.compile(
     r"^\s*(?:(?:re|aw|fw|fwd|wg)\s*:\s*)*(?P<word>mit vorbehalt angenommen|vorläufig angenommen"
     r"|tentatively accepted|tentative|accepted|declined|angenommen|abgelehnt|zugesagt|abgesagt"
     r"|accepté|refusé|provisoire|aceptado|rechazado|provisional|new time proposed"
-    r"|neue uhrzeit vorgeschlagen|nouvelle heure proposée|nueva hora propuesta)\s*:", re.I)
+    r"|neue uhrzeit vorgeschlagen|nouvelle heure proposée|nueva hora propuesta)\s*:", re.IGNORECASE)
 _SUBJECT_INTENT = {
     "accepted": "accept", "angenommen": "accept", "zugesagt": "accept", "accepté": "accept",
     "aceptado": "accept", "declined": "decline", "abgelehnt": "decline", "abgesagt": "decline",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import Iterator
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
-from typing import Iterator
 
 
 def parse(raw: bytes) -> Message:
@@ -108,15 +108,45 @@ def leaves(msg: Message, into_attached: bool = False) -> Iterator[Message]:
         yield msg
 
 
+def unflow(text: str, delsp: bool = False) -> str:
+    """RFC 3676 ``format=flowed`` text with its soft line breaks joined: a line ending in a space
+    continues on the next line of the same quote depth (the "-- " signature line never does);
+    with ``delsp`` that space is removed. Space-stuffing is undone."""
+    out: list[str] = []
+    open_depth: int | None = None
+    for line in text.replace("\r\n", "\n").split("\n"):
+        marks = re.match(r"^>+", line)
+        depth = len(marks.group()) if marks else 0
+        body = line[depth:]
+        body = body.removeprefix(" ")
+        if open_depth == depth and out:
+            out[-1] += body
+        else:
+            out.append((">" * depth + " " if depth else "") + body)
+        soft = body.endswith(" ") and body != "-- "
+        if soft and delsp:
+            out[-1] = out[-1][:-1]
+        open_depth = depth if soft else None
+    return "\n".join(out)
+
+
+def _text(part: Message) -> str:
+    text = decode(part)
+    if (part.get_param("format") or "").lower() == "flowed":
+        text = unflow(text, (part.get_param("delsp") or "").lower() == "yes")
+    return text
+
+
 def bodies(msg: Message) -> tuple[str, str]:
-    """``(plain, html)``: the message's own first inline text/plain and text/html bodies."""
+    """``(plain, html)``: the message's own first inline text/plain and text/html bodies;
+    ``format=flowed`` plain text comes unflowed."""
     plain = html = ""
     for part in leaves(msg):
         kind = part.get_content_type()
         if is_attachment(part) and part is not msg:
             continue
         if kind == "text/plain" and not plain:
-            plain = decode(part)
+            plain = _text(part)
         elif kind == "text/html" and not html:
             html = decode(part)
     return plain, html

@@ -1,36 +1,43 @@
 """Reading one inbound message: MIME parsing and the order in which the concerns decide.
 
-1. a delivery report (bounce, or a delay / other notice -> auto_reply)  -- :mod:`.automatic`
-2. an iTIP calendar answer (REPLY, COUNTER)                            -- :mod:`.itip`
+1. a delivery report (bounce, or a delay / other notice -> auto_reply)  -- :mod:`.bounces`
+2. an iTIP calendar answer (REPLY, COUNTER), also in Outlook's winmail.dat -- :mod:`.itip`,
+   :mod:`.tnef`
 3. an auto-reply (RFC 3834 headers, out-of-office subjects)            -- :mod:`.automatic`
 4. a calendar client's answer subject without calendar part ("Accepted: ...")
 5. a forward ("Fwd:") -> unclear
-6. the person's new words (:mod:`.extract`), classified (:mod:`.classify`)
+6. the person's new words (:mod:`.extract`; HTML bodies through :mod:`.htmltext`), classified
+   (:mod:`.classify`)
 
-:func:`read_reply` never raises: whatever could not be read is left empty and the intent is
-``unclear``.
+:func:`extract_words` gives the new words alone (what ``followthru extract`` prints).
+:func:`read_reply` and :func:`extract_words` never raise: whatever could not be read is left
+empty and the intent is ``unclear``.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone as dt_timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthru.replies import automatic, itip
+from followthru.replies import automatic, bounces, itip
 from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
-from followthru.replies.extract import html_to_text, split_reply
+from followthru.replies.extract import split_reply
+from followthru.replies.htmltext import html_to_text
 from followthru.replies.mime import addresses, bodies, header, parse
 from followthru.replies.model import Bounce, CalendarAnswer, Reply
 
-__all__ = ["Reply", "CalendarAnswer", "Bounce", "read_reply"]
+__all__ = ["Bounce", "CalendarAnswer", "Reply", "extract_words", "read_reply"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
-_FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|doorst|vs|fw)\s*:", re.I)
-_DUE_LINE = re.compile(r"\b(due|by|deadline|until|bis|fällig|avant|para|antes)\b", re.I)
+_FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|doorst|vs|fw)\s*:", re.IGNORECASE)
+_HEADERS = ("From", "To", "Subject", "Date", "Message-ID")
+_HTML = re.compile(r"<(html|body|div|p|br|table|span|blockquote|font)\b[^>]*>", re.IGNORECASE)
+_DUE_LINE = re.compile(r"\b(due|by|deadline|until|bis|fällig|avant|para|antes)\b", re.IGNORECASE)
 
 
 def _zone(name: str | tzinfo) -> tzinfo:
@@ -39,7 +46,7 @@ def _zone(name: str | tzinfo) -> tzinfo:
     try:
         return ZoneInfo(name)
     except Exception:  # noqa: BLE001 - an unknown zone name reads dates in UTC
-        return dt_timezone.utc
+        return UTC
 
 
 def _date(value: str) -> datetime | None:
@@ -51,13 +58,53 @@ def _date(value: str) -> datetime | None:
         return None
     if moment is None:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _asked(subject: str, rest: str, base: datetime) -> set[date]:
     """Dates the request asked for: in the subject and in quoted lines about due dates."""
     lines = [line for line in rest.splitlines() if _DUE_LINE.search(line)][:40]
     return {found.day for found in find_dates("\n".join([subject, *lines]), base)}
+
+
+def _is_message(msg: Message) -> bool:
+    return any(msg.get(name) for name in _HEADERS)
+
+
+def _text(body: str, keep_signature: bool) -> str:
+    """Plain text of a body: HTML (or plain text that is really HTML) rendered, quotes marked."""
+    if _HTML.search(body[:4000]) and body.lstrip().startswith("<"):
+        return html_to_text(body, mark_quotes=True, keep_signature=keep_signature)
+    return body
+
+
+def _body(raw: bytes, msg: Message, keep_signature: bool) -> str:
+    """The text the person wrote in: the first text/plain part, else the HTML part rendered;
+    for input without message headers (a bare body), the whole input."""
+    if not _is_message(msg):
+        for charset in ("utf-8", "cp1252", "latin-1"):
+            try:
+                return _text(raw.decode(charset), keep_signature)
+            except UnicodeDecodeError:
+                continue
+    plain, html = bodies(msg)
+    if plain.strip():
+        return _text(plain, keep_signature)
+    return html_to_text(html, mark_quotes=True, keep_signature=keep_signature) if html else ""
+
+
+def extract_words(raw: bytes, keep_signature: bool = False) -> str:
+    """The person's new words in one message (``raw``: an RFC 5322 message, or a bare plain-text
+    or HTML body): quoted history, forwarded messages, signatures and disclaimers removed, as in
+    :attr:`Reply.words` and ``followthru extract``. ``keep_signature`` keeps signatures, mobile
+    footers and disclaimers (only the quoted history is removed). Never raises."""
+    try:
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        raw = bytes(raw)
+        return split_reply(_body(raw, parse(raw), keep_signature), keep_signature)[0]
+    except Exception:  # noqa: BLE001 - the contract: never raise
+        return ""
 
 
 def read_reply(raw: bytes, timezone: str = "UTC") -> Reply:
@@ -83,9 +130,11 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
     """Fill ``fields`` step by step, so that a failure keeps what was read before it."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", errors="surrogateescape")
-    msg = parse(bytes(raw))
-    if not any(msg.get(name) for name in ("From", "To", "Subject", "Date", "Message-ID")):
-        fields.update(confidence=0.0, evidence="not an email message (no headers)")
+    raw = bytes(raw)
+    msg = parse(raw)
+    if not _is_message(msg):
+        fields.update(words=split_reply(_body(raw, msg, False))[0], confidence=0.0,
+                      evidence="not an email message (no headers)")
         return
 
     message_id = header(msg, "Message-ID")
@@ -103,14 +152,13 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
         date=_date(header(msg, "Date")),
     )
     subject = fields["subject"]
-    base = (fields["date"] or datetime.now(dt_timezone.utc)).astimezone(zone).replace(tzinfo=None)
+    base = (fields["date"] or datetime.now(UTC)).astimezone(zone).replace(tzinfo=None)
 
-    plain, html = bodies(msg)
-    text = plain if plain.strip() else html_to_text(html)
+    text = _body(raw, msg, False)
     words, rest = split_reply(text)
     fields["words"] = words
 
-    report = automatic.delivery_report(msg, subject)
+    report = bounces.delivery_report(msg, subject)
     if report:
         fields.update(intent=report.intent, confidence=report.confidence,
                       evidence=report.evidence, bounce=report.bounce)
