@@ -150,9 +150,9 @@ def test_bad_input_is_reported_and_the_pass_goes_on(service):
 
 def test_maildir_sending_is_idempotent(tmp_path):
     backend = MaildirBackend(tmp_path / "out", tmp_path / "in")
-    backend.send("<same@x>", ["a@example.com"], b"Subject: x\r\n\r\nbody\r\n")
-    backend.send("<same@x>", ["a@example.com"], b"Subject: x\r\n\r\nbody\r\n")
-    backend.send("<other@x>", ["a@example.com"], b"Subject: y\r\n\r\nbody\r\n")
+    backend.send("<same@x>", ["a@example.com"], b"Subject: x\r\n\r\nbody\r\n", "ft+t@example.com")
+    backend.send("<same@x>", ["a@example.com"], b"Subject: x\r\n\r\nbody\r\n", "ft+t@example.com")
+    backend.send("<other@x>", ["a@example.com"], b"Subject: y\r\n\r\nbody\r\n", "ft+t@example.com")
     assert len(list((tmp_path / "out" / "new").iterdir())) == 2
     assert not any((tmp_path / "out" / "tmp").iterdir())
 
@@ -216,3 +216,20 @@ def test_the_owner_answering_a_notice_changes_nothing(service):
     service.tick(START.replace(hour=17))
     assert len(outbox(service)) == before
     assert "reply to the owner_declined notice" in service.store.log("acme-q4")[-1]["event"]
+
+
+def test_a_bounce_without_returned_headers_finds_its_request_by_the_verp_address(service):
+    request = request_to(service, "lee")
+    assert request["Return-Path"] == "<" + request["Reply-To"].addresses[0].addr_spec + ">"
+    bounce = EmailMessage()
+    bounce["From"] = "MAILER-DAEMON@mx.example.com (Mail Delivery System)"
+    bounce["To"] = request["Reply-To"].addresses[0].addr_spec  # the envelope sender it came back to
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Message-ID"] = make_msgid(domain="mx.example.com")
+    bounce.set_content("I'm sorry to have to inform you that your message could not be delivered.\n\n"
+                       "<someone-else@example.com>: host mx.example.com said: 550 5.1.1 User unknown\n")
+    deliver(service, bounce.as_bytes())
+    service.tick(START.replace(hour=16))
+    assert states(service)["lee"] == "bounced"
+    notice = next(m for m in outbox(service) if m["X-Followthru-Kind"] == "owner_bounced")
+    assert "550 5.1.1" in notice.get_body(("plain",)).get_content()

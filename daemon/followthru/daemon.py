@@ -295,6 +295,9 @@ class Followthru:
             row = self.store.outgoing_by_message_id(bounce.original_message_id)
             if row is not None and row["resource_id"]:
                 return row["plan_id"], row["resource_id"]
+        token = self._match_token(reply)  # the bounce came back to the request's VERP address
+        if token:
+            return token
         if bounce and bounce.recipient:
             found = self.store.open_commitments_by_email(bounce.recipient)
             return found[0] if found else None
@@ -357,7 +360,7 @@ class Followthru:
     def _record(self, message: Built, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
                 not_before: datetime | None = None) -> None:
         self.store.record_outgoing(message.message_id, plan_id, resource_id, kind, message.recipients,
-                                   message.raw, not_before or now, now)
+                                   message.raw, not_before or now, now, message.envelope_from)
 
     # -- digests and delivery ------------------------------------------------------------------------
     def _digests(self, now: datetime, report: PassReport) -> None:
@@ -383,7 +386,7 @@ class Followthru:
     def _deliver(self, now: datetime, report: PassReport) -> None:
         for outgoing in self.store.pending(now):
             try:
-                self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw)
+                self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw, outgoing.envelope_from)
             except SendError as error:
                 retry = None if error.permanent else now + timedelta(minutes=5)
                 with self.store.transaction():

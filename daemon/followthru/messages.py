@@ -54,6 +54,8 @@ class Composer:
             to=[Mailbox(p.name, p.email) for p in (to or [reader])],
             date=now,
             reply_to=Mailbox(self.sender.name, answer_to) if answer_to != self.sender.email else None,
+            # VERP: a bounce comes back to the token address, which names the request it is about.
+            envelope_from=answer_to,
             headers=headers,
             invitation=invite,
         )

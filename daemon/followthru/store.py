@@ -44,7 +44,8 @@ MIGRATIONS = [
         PRIMARY KEY (plan_id, meeting_key));
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, plan_id TEXT, resource_id TEXT,
-        kind TEXT NOT NULL, recipients TEXT NOT NULL, not_before TEXT NOT NULL, status TEXT NOT NULL,
+        kind TEXT NOT NULL, recipients TEXT NOT NULL, envelope_from TEXT NOT NULL, not_before TEXT NOT NULL,
+        status TEXT NOT NULL,
         raw BLOB NOT NULL, created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
         error TEXT);
     CREATE INDEX outbox_due ON outbox(not_before) WHERE status = 'pending';
@@ -94,6 +95,7 @@ class Outgoing:
     kind: str
     recipients: list[str]
     raw: bytes
+    envelope_from: str
 
 
 class Store:
@@ -250,18 +252,20 @@ class Store:
 
     # -- outbox ------------------------------------------------------------------------------------
     def record_outgoing(self, message_id: str, plan_id: str | None, resource_id: str | None, kind: str,
-                        recipients: list[str], raw: bytes, not_before: datetime, now: datetime) -> None:
+                        recipients: list[str], raw: bytes, not_before: datetime, now: datetime,
+                        envelope_from: str = "") -> None:
         self.connection.execute(
-            "INSERT INTO outbox (message_id, plan_id, resource_id, kind, recipients, not_before, status, raw, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (message_id, plan_id, resource_id, kind, json.dumps(recipients), stamp(not_before), raw, stamp(now)))
+            "INSERT INTO outbox (message_id, plan_id, resource_id, kind, recipients, envelope_from, not_before, "
+            "status, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (message_id, plan_id, resource_id, kind, json.dumps(recipients), envelope_from, stamp(not_before), raw,
+             stamp(now)))
 
     def pending(self, now: datetime, limit: int = 200) -> list[Outgoing]:
         rows = self.connection.execute(
-            "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw FROM outbox "
+            "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw, envelope_from FROM outbox "
             "WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?", (stamp(now), limit))
         return [Outgoing(r["id"], r["message_id"], r["plan_id"], r["resource_id"], r["kind"],
-                         json.loads(r["recipients"]), bytes(r["raw"])) for r in rows]
+                         json.loads(r["recipients"]), bytes(r["raw"]), r["envelope_from"]) for r in rows]
 
     def mark_sent(self, outgoing_id: int, now: datetime) -> None:
         self.connection.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "

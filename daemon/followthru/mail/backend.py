@@ -23,8 +23,9 @@ class SendError(Exception):
 
 
 class MailBackend(Protocol):
-    def send(self, message_id: str, recipients: list[str], raw: bytes) -> None:
-        """Hand one message over for delivery. Sending the same Message-ID again must not deliver twice."""
+    def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> None:
+        """Hand one message over for delivery, with ``envelope_from`` as the bounce address.
+        Sending the same Message-ID again must not deliver twice."""
 
     def fetch_new(self) -> Iterator[Incoming]:
         """New incoming messages, oldest first; only those not yet marked done."""

@@ -75,15 +75,18 @@ class Draft:
     references: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     invitation: Invitation | None = None
+    envelope_from: str | None = None
 
 
 @dataclass(frozen=True)
 class Built:
-    """A finished message: its Message-ID, where it goes, and its bytes."""
+    """A finished message: its Message-ID, where it goes, its bytes, and the envelope sender
+    (the SMTP MAIL FROM) that bounces come back to."""
 
     message_id: str
     recipients: list[str]
     raw: bytes
+    envelope_from: str
 
     def parsed(self) -> EmailMessage:
         return email.message_from_bytes(self.raw, policy=email.policy.default)
@@ -132,4 +135,4 @@ def build_message(draft: Draft, words: Rendered) -> Built:
     for name, value in draft.headers.items():
         message[name] = one_line(value)
     recipients = [m.email for m in draft.to + draft.cc]
-    return Built(message_id, recipients, message.as_bytes(policy=WIRE))
+    return Built(message_id, recipients, message.as_bytes(policy=WIRE), draft.envelope_from or draft.sender.email)

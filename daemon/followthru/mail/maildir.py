@@ -29,13 +29,14 @@ class MaildirBackend:
         ensure_maildir(outbox)
         ensure_maildir(inbox)
 
-    def send(self, message_id: str, recipients: list[str], raw: bytes) -> None:
+    def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> None:
+        """Store the message as delivered mail would be: with a Return-Path naming the envelope sender."""
         name = "followthru-" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
         if (self.outbox / "new" / name).exists() or any((self.outbox / "cur").glob(name + ":*")):
             return
         temporary = self.outbox / "tmp" / name
         with open(temporary, "wb") as handle:
-            handle.write(raw)
+            handle.write(f"Return-Path: <{envelope_from}>\r\n".encode("ascii", "replace") + raw)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.outbox / "new" / name)
