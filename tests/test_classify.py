@@ -278,6 +278,22 @@ def test_a_question_before_committing_is_a_question_not_a_yes(words):
 
 # --- unclear -----------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("words, intent", [
+    # "OK" and its kin are too weak on their own, but carry a commitment next to them
+    ("Perfecto.", "unclear"), ("Va bene.", "unclear"), ("In Ordnung.", "unclear"),
+    ("Entendu.", "unclear"), ("Super!", "unclear"), ("Tudo bem.", "unclear"),
+    ("Perfecto, lo tendrás antes del 9.", "accept"), ("Va bene, lo faccio io.", "accept"),
+    ("In Ordnung, du bekommst es bis Freitag.", "accept"), ("Entendu, je m'en occupe.", "accept"),
+    ("Super, det fikser jeg.", "accept"), ("Tudo bem, eu faço.", "accept"),
+    ("Okay, you'll have it by the 9th.", "accept"),
+    # "doable" is not yet a promise
+    ("Doable.", "tentative"), ("Klingt machbar.", "tentative"), ("C'est faisable.", "tentative"),
+    ("Lijkt me haalbaar.", "tentative"),
+])
+def test_weak_words_need_a_commitment_beside_them(words, intent):
+    check(words, intent)
+
+
 @pytest.mark.parametrize("words", [
     "Got it.", "Noted.", "Thanks, will look.", "I'll take a look.", "Received, thanks!",
     "Okay.", "Alles klar, danke.", "Bien reçu.", "Recibido.", "Ricevuto, grazie.",
@@ -441,7 +457,22 @@ def test_another_time_of_day_is_a_counter_without_date(words):
     assert verdict.proposed_date is None
 
 
+@pytest.mark.parametrize("words, proposed", [
+    ("Works for me on the 11th.", date(2026, 12, 11)),
+    ("Yes, works for me on Friday.", date(2026, 12, 4)),
+    ("Passt mir am 11.12. besser.", date(2026, 12, 11)),
+    ("Je suis dispo le 11.", date(2026, 12, 11)),
+    ("I could do Friday.", date(2026, 12, 4)),
+])
+def test_a_day_chosen_with_works_on_or_could_is_a_counter(words, proposed):
+    verdict = check(words, "counter")
+    assert verdict.proposed_date == proposed, verdict
+
+
 @pytest.mark.parametrize("words, intent", [
+    ("Ja, ich kann es am Montag schicken.", "accept"),     # before the deadline: met
+    ("Sure, I can do it on Friday.", "accept"), ("I can do it on the 9th.", "accept"),
+    ("Wednesday the 9th works for me.", "accept"), ("How about the 9th?", "question"),
     ("Yes, I'll have it done by the 9th.", "accept"),
     ("Sure. I'll block Monday and Tuesday for it.", "accept"),
     ("Count me in. See you at the review on Dec 16.", "accept"),
@@ -730,6 +761,114 @@ def test_item_answers_partial_answers_and_more_forms(words, intent):
     check(words, intent)
 
 
+@pytest.mark.parametrize("words, intent, proposed", [
+    # approvals, absences around a yes, meetings planned around a yes
+    ("Approved.", "accept", ...),
+    ("Approved, go ahead.", "accept", ...),
+    ("Not approved.", "decline", ...),
+    ("I can't approve 15% - 10% is the max I can sign off.", "counter", ...),
+    ("Approved at 10% instead of 12%.", "counter", ...),
+    ("Sorry, missed this. Yes.", "accept", ...),
+    ("Still thinking about it.", "tentative", ...),
+    ("I'm on vacation next week but can do it before I leave on Friday.", "accept", ...),
+    ("I'm on vacation next week, but I can do it on the 14th when I'm back.",
+     "counter", date(2026, 12, 14)),
+    ("Sure, I can step in for Alex.", "accept", ...),
+    ("I can cover the call but not the questionnaire.", "counter", ...),
+    ("We're short-staffed but I'll make it happen.", "accept", ...),
+    ("It's tight, but I'll get it done by the 9th.", "accept", ...),
+    ("Tight timeline, but fine - I'm in.", "accept", ...),
+    ("The deadline is tight; I'll need until the 11th.", "counter", date(2026, 12, 11)),
+    ("Not thrilled about the timeline, but OK.", "unclear", ...),
+    ("OK, fine, I'll do it - but this is the last time.", "accept", ...),
+    ("Happy to, but only if I can reuse the Globex answers.", "tentative", ...),
+    ("Sorry, I'm on leave next week. Happy to help when I'm back.", "counter", ...),
+    ("I'm out until the 14th. Happy to pick it up after that.", "counter", ...),
+    ("I'm away all next week, but happy to help once I'm back.", "counter", ...),
+    ("Unfortunately I'm travelling. Yes for the call though.", "counter", ...),
+    ("I'm at a conference until Wednesday, but I'll get it done by the 9th.", "accept", ...),
+    ("I'm off tomorrow, but I'll have it back by Friday.", "accept", ...),
+    ("Yes. I'll send a draft Friday and the final on the 9th.", "accept", ...),
+    ("Count me in - I'll do the questionnaire Monday and join the call Wednesday.", "accept", ...),
+    ("Sure, I'll do it. FYI I'm out on the 10th and 11th.", "accept", ...),
+    ("Yes, I'll do it. Can we sync on Monday to go through it?", "accept", ...),
+    ("Yes, and let's sync Monday to kick it off.", "accept", ...),
+    ("Happy to. Could you send me the template by Friday?", "accept", ...),
+    ("Ja, mache ich. Können wir am Montag kurz telefonieren?", "accept", ...),
+    ("Oui, je m'en occupe. On fait un point lundi ?", "accept", ...),
+])
+def test_approvals_absences_and_meetings_around_a_yes(words, intent, proposed):
+    verdict = check(words, intent)
+    if proposed is not ...:
+        assert verdict.proposed_date == proposed, verdict
+
+
+# (words, intent, proposed date): short letters with greeting and sign-off, all ten languages
+LETTERS = [
+    (("Hi Morgan,\n\nConsider me in. I'll get the sizing estimate over by the 9th and "
+      "join the demo.\n\nCheers,\nNina"),
+     "accept", None),
+    ("Hey Dana,\n\nI'll take it. Redlines back to you Monday.\n\nH.", "accept", None),
+    (("Hallo Jana,\n\ndas übernehme ich gerne. Du bekommst den Fragebogen bis zum "
+      "9.12.\n\nLG\nJonas"),
+     "accept", None),
+    ("Bonjour,\n\nc'est d'accord pour moi, je m'en charge.\n\nBien à vous,\nJulien",
+     "accept", None),
+    ("Hola Riley,\n\n¡Hecho! Me encargo del cuestionario.\n\nSaludos,\nLucía", "accept", None),
+    ("Ciao Riley,\n\nvolentieri, me ne occupo io.\n\nGiulia", "accept", None),
+    ("Olá,\n\nCombinado, eu faço.\n\nJoão", "accept", None),
+    ("Hoi,\n\nIs goed, ik doe het.\n\nSanne", "accept", None),
+    ("Hej,\n\nDet fixar jag.\n\nErik", "accept", None),
+    ("Hej,\n\nDet klarer jeg.\n\nMette", "accept", None),
+    ("Cześć,\n\nZajmę się tym.\n\nKasia", "accept", None),
+    ("Hi Riley,\n\nI have to be honest - I can't take this on with the audit going on.\n\nTom",
+     "decline", None),
+    ("Hallo,\n\nich muss leider passen, das Quartalsende frisst mich auf.\n\nSabine",
+     "decline", None),
+    ("Bonjour,\n\nje ne vais malheureusement pas pouvoir, désolé.\n\nClaire", "decline", None),
+    ("Hola,\n\nme va a ser imposible esta vez.\n\nCarmen", "decline", None),
+    ("Ciao,\n\npurtroppo questa volta non posso.\n\nMarco", "decline", None),
+    ("Olá,\n\ndesta vez não vou conseguir.\n\nAna", "decline", None),
+    ("Hoi,\n\nhelaas, ik kan dit niet oppakken.\n\nBram", "decline", None),
+    ("Hej,\n\ntyvärr kan jag inte ta det.\n\nKarin", "decline", None),
+    ("Hej,\n\ndesværre kan jeg ikke påtage mig det.\n\nMette", "decline", None),
+    ("Cześć,\n\nniestety muszę odmówić.\n\nKatarzyna", "decline", None),
+    (("Hi,\n\nProbably - let me check what else is due that week and I'll confirm "
+      "tomorrow.\n\nPriya"),
+     "tentative", None),
+    ("Hallo,\n\nklingt machbar, aber ich muss erst mit meinem Team sprechen.\n\nLukas",
+     "tentative", None),
+    ("Bonjour,\n\nça devrait être possible, je te confirme d'ici jeudi.\n\nLéa", "tentative", None),
+    ("Hola,\n\nen principio sí, pero lo tengo que confirmar.\n\nDiego", "tentative", None),
+    ("Ciao,\n\ndovrei farcela, ti confermo domani.\n\nChiara", "tentative", None),
+    ("Olá,\n\nacho que consigo, confirmo amanhã.\n\nJoão", "tentative", None),
+    ("Hoi,\n\nik denk het wel, maar ik laat het morgen definitief weten.\n\nLotte",
+     "tentative", None),
+    ("Hej,\n\nförmodligen, jag återkommer i morgon.\n\nErik", "tentative", None),
+    ("Hej,\n\nsandsynligvis, men jeg skal lige tjekke min kalender.\n\nMette", "tentative", None),
+    ("Cześć,\n\nchyba tak, dam znać jutro.\n\nKasia", "tentative", None),
+    ("Hi,\n\nCould we do the 14th instead? The 9th clashes with our board meeting.\n\nOwen",
+     "counter", date(2026, 12, 14)),
+    ("Hallo,\n\nder 9. ist schwierig - ginge auch Freitag, der 11.?\n\nAnna",
+     "counter", date(2026, 12, 11)),
+    ("Bonjour,\n\nle 9 ne m'arrange pas, est-ce que le 11 irait ?\n\nLéa",
+     "counter", date(2026, 12, 11)),
+    ("Hola,\n\nel 9 me viene fatal; ¿podría ser el 11?\n\nCarmen", "counter", date(2026, 12, 11)),
+    ("Ciao,\n\nil 9 è impossibile, facciamo l'11?\n\nGiulia", "counter", date(2026, 12, 11)),
+    ("Olá,\n\ndia 9 fica difícil; pode ser dia 11?\n\nAna", "counter", date(2026, 12, 11)),
+    ("Hoi,\n\nde 9e is lastig, kan het ook de 11e?\n\nSanne", "counter", date(2026, 12, 11)),
+    ("Hej,\n\nden 9:e blir svårt, går det den 11:e?\n\nKarin", "counter", date(2026, 12, 11)),
+    ("Hej,\n\nden 9. er svær, kan vi tage den 11.?\n\nMette", "counter", date(2026, 12, 11)),
+    ("Cześć,\n\n9 grudnia odpada, może 11 grudnia?\n\nKasia", "counter", date(2026, 12, 11)),
+]
+
+
+@pytest.mark.parametrize("words, intent, proposed", LETTERS)
+def test_short_letters_in_ten_languages(words, intent, proposed):
+    verdict = check(words, intent)
+    assert verdict.proposed_date == proposed, verdict
+
+
 # --- keywords and confidence ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("words, intent", [
@@ -769,6 +908,19 @@ def test_signature_and_disclaimer_do_not_count():
              "M: +1 555 010 2000\n\nThis message is confidential. If you are not the intended "
              "recipient you cannot use it and must decline any reliance on it.")
     assert check(words, "accept").evidence
+
+
+def test_a_german_disclaimer_and_legal_footer_do_not_count():
+    words = ("Ja, ich bin dabei.\n\nViele Grüße\nAnna\n\nAnna Berg\nVertrieb\n"
+             "T: +49 30 1234 5678\n\nDiese Nachricht ist vertraulich. Wenn Sie nicht der "
+             "Adressat sind, informieren Sie bitte den Absender; wir lehnen jede Haftung ab, "
+             "falls Sie sie weitergeben.\n\nBeispiel GmbH, Sitz: Köln, Amtsgericht Köln HRB 99")
+    check(words, "accept")
+    check("Ja, ich bin dabei.\n\nBeispiel GmbH, Sitz: Köln, Amtsgericht Köln HRB 99", "accept")
+
+
+def test_a_closing_paragraph_is_kept_when_it_is_words():
+    check("Sure.\n\nHappy to, as long as Tom reviews it as usual.", "tentative")
 
 
 def test_quoted_lines_do_not_count():

@@ -108,10 +108,16 @@ _KEYWORD = re.compile(r"(?<![\w'’])(ACCEPT(?:ED)?|ZUSAGEN|DECLINE(?:D)?|ABSAGE
 _CLOSING_LINE_MAX = 6   # words on a sign-off line ("Viele Grüße aus Berlin")
 _PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)|@|https?://|www\.", re.I)
 _DISCLAIMER = re.compile(
-    r"confidential|intended recipient|intended solely|privileged|unauthori[sz]ed|disclos"
-    r"|liab(?:le|ility)|vertraulich|empfänger|destinataire|confidentiel|destinatario"
-    r"|geadresseerde|aansprakelijkheid|vertrouwelijk|mottagare|modtager|poufn|adresat"
-    r"|riservat|destinatário|responsabilit", re.I)
+    r"confidential|intended recipient|intended solely|intended only|intended for|addressee"
+    r"|privileged|unauthori[sz]ed|disclos|disseminat|notify the sender|in error|by mistake"
+    r"|error-free|liab(?:le|ility)|vertraulich|empfänger|adressat|irrtümlich|absender"
+    r"|haftung|destinataire|confidentiel|par erreur|destinatario|por error|geadresseerde"
+    r"|aansprakelijkheid|vertrouwelijk|mottagare|modtager|poufn|adresat|riservat|per errore"
+    r"|destinatário|responsabilit", re.I)
+# A company's legal footer line: "Example GmbH, Sitz: München, Amtsgericht München HRB 123"
+_LEGAL = re.compile(r"\b(?:GmbH|AG|Ltd|LLC|Inc|PLC|S\.A\.|SAS|S\.r\.l\.|B\.V\.|N\.V\.|AB|ApS"
+                    r"|Sp\. z o\.o\.|HRB|Amtsgericht|Registered (?:office|in)|Company (?:No|number)"
+                    r"|VAT|USt-?IdNr|SIRET|CIF|NIF|KvK)(?!\w)")
 
 
 @dataclass
@@ -183,8 +189,13 @@ class _Reading:
         return self.clauses[self.clause_at(pos)].paragraph if self.clauses else 0
 
 
+def _plain(text: str) -> str:
+    """Folded text with the letters folding keeps spelled out ("Grüße" -> "grusse")."""
+    return lx.fold(text).replace("ß", "ss").replace("æ", "ae")
+
+
 def _is_closing(line: str, closings: set[str]) -> bool:
-    words = re.sub(r"[^\w\s']", " ", lx.fold(line)).split()
+    words = re.sub(r"[^\w\s']", " ", _plain(line)).split()
     if not words or len(words) > _CLOSING_LINE_MAX:
         return False
     original = re.sub(r"[^\w\s']", " ", line).split()
@@ -206,6 +217,8 @@ def _signature_like(paragraph: str) -> bool:
         return True
     if len(_DISCLAIMER.findall(paragraph)) >= 2:
         return True
+    if len(lines) <= 3 and len(_LEGAL.findall(paragraph)) >= 2:
+        return True
     return all(len(line.split()) <= 5 and not re.search(r"[.!?]$", line)
                and all(word[:1].isupper() or not word[:1].isalpha() for word in line.split())
                for line in lines) and len(lines) <= 4
@@ -215,7 +228,7 @@ def _clean(words: str) -> str:
     """The words without quoted lines, sign-off and signature block."""
     lines = [line for line in words.replace("\r\n", "\n").replace("\r", "\n").split("\n")
              if not line.lstrip().startswith(">")]
-    closings = set(lx.word_set("closing", frozenset(lx.LANGUAGES)))
+    closings = {_plain(w) for w in lx.word_set("closing", frozenset(lx.LANGUAGES))}
     content_seen = False
     for i, line in enumerate(lines):
         if content_seen and _is_closing(line, closings):
@@ -268,11 +281,19 @@ def _structure(text: str, low: str, langs: frozenset[str]
         for m in re.finditer(r"\s[-–—]\s|:\s|\(|\)", text[sentence.start:sentence.end]):
             cuts[sentence.start + m.end()] = False
         if contrast_free is not None:
+            trailing = []
             for m in contrast_free.finditer(low, sentence.start, sentence.end):
                 # "but" opens a new segment (a comma before it is usual but not required);
-                # a sentence that opens with "But" / "Though" is itself a contrast
+                # a sentence that opens with "But" / "Though" is itself a contrast, and so is
+                # one that ends with it ("Yes for the call though.")
                 lead = low[sentence.start:m.start()]
+                if not low[m.end():sentence.end].strip(" \t.!?,;)"):
+                    trailing.append(m.start())
+                    continue
                 cuts[sentence.start if not lead.strip(" \t-–(\"'") else m.start()] = True
+            for position in trailing:
+                cut = max(c for c in cuts if c <= position)
+                cuts[cut] = True
         bounds = sorted(cuts.items())
         for i, (cut, contrast) in enumerate(bounds):
             end = bounds[i + 1][0] if i + 1 < len(bounds) else sentence.end
@@ -294,8 +315,8 @@ def _structure(text: str, low: str, langs: frozenset[str]
 # --- cues --------------------------------------------------------------------------------------
 
 # Found in this order; each category's phrases are masked before the next category is read.
-_MASKING_ORDER = ("mixed", "precommit", "info_need", "polite_if", "accept_idiom", "wish",
-                  "defer", "hedge", "ack", "decline", "accept_strong", "commit", "accept")
+_MASKING_ORDER = ("mixed", "precommit", "info_need", "polite_if", "return", "accept_idiom",
+                  "wish", "defer", "hedge", "ack", "decline", "accept_strong", "commit", "accept")
 # Found without masking (they only mark positions).
 _MARKERS = ("future_ref", "past_ref", "substitute", "postpone", "hedge_weak", "condition",
             "correction", "alt", "not_before", "works", "scope_except", "scope_only", "scope_part",
@@ -344,6 +365,17 @@ _INSTEAD_OF = re.compile(
     r"|en\s+lugar\s+de|en\s+vez\s+de|invece\s+(?:di|del)|anziche|em\s+vez\s+de"
     r"|ao\s+inves\s+de|in\s+plaats\s+van|i\s+stallet\s+for|i\s+stedet\s+for|zamiast)"
     r"\s+(?:the\s+|on\s+|by\s+|am\s+|le\s+|el\s+|del\s+|il\s+|o\s+|dia\s+|de\s+|den\s+)?$")
+# Alternative cues that move or replace the asked date (as opposed to "how about", "can we").
+_MOVING = re.compile(
+    r"instead|move|push|shift|postpone|reschedul|slip|rather|prefer|better|not before|earliest"
+    r"|until|statt|verschieb|lieber|erst|plutot|au lieu|decal|report|repouss|pas avant|en lugar"
+    r"|en vez|aplaz|pospon|mejor|no antes|invece|anziche|spost|rimand|meglio|non prima|em vez"
+    r"|adiar|remarcar|melhor|nao antes|in plaats|verschuiv|uitstel|liever|niet voor|istallet"
+    r"|i stallet|flytt|skjut|hellre|tidigast|i stedet|ryk|udskyd|hellere|tidligst|zamiast"
+    r"|przesun|przeloz|wolal|najwczesniej|dopiero"
+    r"|works? (?:\w+ ){0,2}on|suits|free on|available on|passt mir am|dispo|disponible|libre"
+    r"|me va|mi va|posso (?:il|l')|kan ik op|passar|passer|pasuje"
+    r"|could|könnte|konnte|pourrai|podria|potrei|poderia|zou kunnen|skulle kunna|kunne|mogl", re.I)
 _DEADLINE_BEFORE = re.compile(
     r"(?:by|until|till|before|bis|bis\s+zum|avant|d'ici|para|antes\s+del?|entro|ate|voor"
     r"|tot|innan|till|inden|do|przed)\s+(?:the\s+|le\s+|el\s+|zum\s+|am\s+|il\s+|o\s+|dia\s+"
@@ -571,7 +603,8 @@ _SUBJECTS = {
     "ca", "cela", "on", "nous", "yo", "eso", "esto", "io", "cio", "eu", "isso", "ik", "het",
     "dat", "jag", "det", "vi", "jeg", "ja", "to", "my", "so", "and", "but", "then", "aber", "und",
     "mais", "et", "pero", "y", "ma", "e", "mas", "maar", "en", "men", "och", "og", "ale", "also",
-    "probably", "normally", "dann",
+    "probably", "normally", "dann", "me", "mir", "moi", "mij", "mig", "mi", "lijkt", "klingt",
+    "sounds", "seems", "looks",
 }
 
 
@@ -685,7 +718,12 @@ def _proposals(reading: _Reading, ev: _Evidence, asked: Set[date]) -> tuple[
         nb_right_before = any(h.end <= mention.start and mention.start - h.end < 25
                               for h in in_seg(not_before))
         instead_of = bool(_INSTEAD_OF.search(lead))
-        seg_refusal = in_seg(refusing)
+        # a refusal elsewhere in the segment refuses this date only when its own clause names no
+        # other date ("The 9th, unfortunately, doesn't work" but not "9 grudnia odpada, może
+        # 11 grudnia?")
+        seg_refusal = [r for r in in_seg(refusing)
+                       if not any(m is not mention and reading.clause_at(m.start)
+                                  == reading.clause_at(r.start) for m in reading.mentions)]
         clause_refusal = in_clause(refusing)
         clause_offer = in_clause(alts) + in_clause(not_before) + in_clause(works)
         absent = bool(in_clause(absences)) or (bool(in_seg(absences)) and not seg_alt)
@@ -718,10 +756,21 @@ def _proposals(reading: _Reading, ev: _Evidence, asked: Set[date]) -> tuple[
                   and any(h.start < reading.segments[seg].start for h in ev.positive)))):
             # "Yes, I can have it by Dec 14" / "Confirmo, pero lo entrego el viernes 11"
             strength, reason = 0.7, "later than asked"
-        if strength and not prior and not seg_alt and mention.day in asked:
+        if (strength and not prior and mention.day in asked
+                and not any(_MOVING.search(h.text) for h in seg_alt)):
             strength = 0.0   # "Tuesday works" for the Tuesday asked: an answer, not a proposal
+        start = reading.segments[seg].start
+        away_only = any(h.start < start for h in absences) and not refused_by_refusal and not any(
+            h.start < start for h in refusing + alts + not_before)
+        if (strength and positive and not prior and asked and mention.day is not None
+                and mention.day <= max(asked) and not any(_MOVING.search(h.text)
+                                                         for h in seg_alt + seg_works)):
+            # a yes with a day before the deadline is the deadline met, not other terms: "Ja,
+            # ich kann es am Montag schicken", "Ja, mache ich. Können wir am Montag kurz
+            # telefonieren?" (but "works for me on Friday", "I could do Friday" choose a day)
+            strength = 0.0
         if (strength and strength <= 0.9 and not seg_alt and asked and mention.day is not None
-                and mention.day <= max(asked) and not refused_by_refusal):
+                and mention.day <= max(asked) and away_only):
             # "I'm on vacation next week but can do it before I leave on Friday": the asked
             # deadline is met, nothing was refused
             strength = 0.0
@@ -766,6 +815,13 @@ def _date_counter(reading: _Reading, ev: _Evidence, asked: Set[date]) -> Verdict
                     and segment.start > first):
                 # "Yes to both, but the call would have to be after 3pm"
                 return Verdict("counter", 0.6, f"another time: {mention.text}")
+    absences = reading.of("absence")
+    later = [h for h in reading.of("return") if absences and ev.positive]
+    if later or (absences and ev.positive and re.search(
+            r"\b(?:after that|afterwards|thereafter|danach|apres|despues|dopo|depois|daarna"
+            r"|efterat|bagefter|potem)\b", reading.low)):
+        # "I'm out until the 14th. Happy to pick it up after that." / "... when I'm back"
+        return Verdict("counter", 0.6, f"after the absence: {absences[0].text}")
     for hit in reading.of("postpone"):
         asking_about = reading.sentences[reading.sentence_at(hit.start)].question
         words = _tokens_before(reading, hit.start, 3)
@@ -812,16 +868,25 @@ def _scope_counter(reading: _Reading, ev: _Evidence) -> Verdict | None:
         clause_start = _at_clause_start(reading, hit.start) or bool(re.search(
             r"(?:^|\W)(?:but|aber|mais|pero|ma|mas|maar|men|ale|and|und|et|y|e|en|och|og|i)\s+$",
             reading.low[reading.clauses[reading.clause_at(hit.start)].start:hit.start]))
-        if (able and any(reading.clause_at(h.start) == reading.clause_at(hit.start)
-                         or reading.segment_at(h.start) == reading.segment_at(hit.start)
-                         for h in statements + reading.of("works", "alt"))) or (
-                clause_start and (excepts or ev.refusals or reading.of("no") or statements)):
-            if _object_after(reading, hit):
-                return Verdict("counter", 0.7, clause.strip())
+        limits_a_yes = (able and any(
+            reading.clause_at(h.start) == reading.clause_at(hit.start)
+            or reading.segment_at(h.start) == reading.segment_at(hit.start)
+            for h in statements + reading.of("works", "alt"))) or (
+                clause_start and (excepts or ev.refusals or reading.of("no") or statements))
+        if limits_a_yes and _object_after(reading, hit):
+            return Verdict("counter", 0.7, clause.strip())
     for hit in reading.of("scope_part"):
         # "I can do part of it" / "Teilweise" / "Je peux en faire une partie"
         if not reading.sentences[reading.sentence_at(hit.start)].question:
             return Verdict("counter", 0.7, _clause_text(reading, hit.start).strip())
+    # "Unfortunately I'm travelling. Yes for the call though.": a yes to one task after a no
+    reluctance = [h for h in ev.refusals + ev.weak_refusals if h.cat != "regret"]
+    for hit in statements:
+        segment = reading.segments[reading.segment_at(hit.start)]
+        if (segment.contrast and _object_near(reading, hit)
+                and any(r.start < hit.start and reading.sentence_at(r.start)
+                        != reading.sentence_at(hit.start) for r in reluctance)):
+            return Verdict("counter", 0.65, f"only: {_clause_text(reading, hit.start).strip()}")
     # a commitment with a task and a refusal or hand-off with another task
     commits = [h for h in statements if h.cat in ("commit", "accept_strong", "accept",
                                                   "accept_idiom", "yes")
@@ -965,8 +1030,8 @@ def _qualified(reading: _Reading, ev: _Evidence, hits: list[_Hit]) -> bool:
     yes_sentences = {reading.sentence_at(h.start) for h in hits}
     first = min(h.start for h in hits)
     for weak in ev.weak_refusals:
-        if weak.cat not in ("decline_weak", "absence"):
-            continue
+        if weak.cat not in ("decline_weak", "absence") or weak.start < first:
+            continue   # "I'm away next week, but I can do it on Friday": the yes comes after
         segment = reading.segments[reading.segment_at(weak.start)]
         if reading.sentence_at(weak.start) in yes_sentences or (
                 segment.contrast and segment.start > first):

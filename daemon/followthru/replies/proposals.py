@@ -5,22 +5,27 @@ relative to the message date (``base``, a naive local datetime):
 
 - month names: "Dec 11", "11 December", "14. Dezember", "el 14 de diciembre", "9 grudnia",
   "fredag den 11 december", "Monday, December 14" (en, de, fr, es, it, pt, nl, sv, da, pl);
-- numeric dates: "11.12." and "11.12.2026" (always day first), "11/12" read by locale: day first
-  unless only the month-first reading is a real date, or the text is written month first
-  elsewhere ("12/14", "Dec 11"), or only the month-first reading falls in the next weeks;
-  ISO "2026-12-11";
-- ordinals and numbered days: "the 11th", "11th", "9e", "9:e", "le 9", "el 9", "dia 9", "am 9.",
-  "den 9.";
+  a date without a year is this year's, or next year's once it is more than two weeks past;
+- numeric dates: "11.12." and "11.12.2026" are always day first; "11/12" is day first in every
+  language but English, where the text's own style decides (a "12/14" or a "Dec 11"
+  elsewhere means month first), then which reading falls in the coming weeks, then day first;
+  a reading that is no real date is never taken; ISO "2026-12-11";
+- ordinals and numbered days: "the 11th", "11th", "9e", "9:e", "le 9", "l'11", "el 9",
+  "dia 9", "am 9.", "den 9." - a bare number only after such a word and not before a unit
+  ("the 14 pages", "le 12 %");
 - weekdays: "Friday" is the next Friday after the message date; "next Friday" / "nächsten
-  Freitag" / "vendredi prochain" is the Friday of the following week; a weekday written with a
-  day number ("Thursday the 10th", "viernes 11", "Freitag, 11.12.") is that numbered day;
-- relative days ("tomorrow", "morgen", "demain", "mañana", ...), and vague periods ("next week",
-  "the week of the 14th"), which are marked imprecise;
+  Freitag" / "vendredi prochain" / "el próximo viernes" is the Friday of the following week; a
+  weekday written with a day number ("Thursday the 10th", "viernes 11", "Freitag, 11.12.") is
+  that numbered day;
+- relative days ("tomorrow", "morgen", "demain", "mañana", ...);
+- vague periods, marked ``precise=False``: "next week", "the week of the 14th", "im Januar",
+  "until January", "after the holidays", "next month";
 - times of day ("14:00", "2pm", "14 Uhr", "14h30") as ``kind == "time"`` without a day.
 
-Spans are found with regular expressions first, so ordinary words ("may", "sat", "do") never
-become dates; :mod:`dateparser` is used only as a cross-check of month-name dates this module
-could not read itself.
+Spans are found with regular expressions first, so ordinary words ("may", "sat", "do", "out")
+never become dates; the day is then computed here. :mod:`dateparser` is only asked about a
+month-name span this module could not read itself, and its answer is taken only when it gives
+a day and a month.
 """
 
 from __future__ import annotations
@@ -199,9 +204,10 @@ _ORDINAL = re.compile(
     r"(?<![\w/.:-])(?:the\s+)?(?P<day>[0-3]?\d)(?P<suffix>st|nd|rd|th|:e|e|de|ste|er|ème|eme"
     r"|º|ª)(?![\w])", re.I)
 _CONTEXT_DAY = re.compile(
-    r"(?<![\w])(?P<ctx>the|le|el|il|dia|den|am|zum|vom|op|till|tot|entro\s+il"
+    r"(?<![\w])(?P<ctx>l['’](?=\d)|the|le|el|il|dia|den|am|zum|vom|op|till|tot|entro\s+il"
     r"|bis\s+zum|ab\s+dem|après\s+le|avant\s+le|hasta\s+el|antes\s+del|até\s+(?:o\s+)?dia"
-    r"|até\s+ao\s+dia)\s+(?:de\s+)?(?P<day>[0-3]?\d)(?P<dot>\.)?(?![\d.,:/%\w])", re.I)
+    r"|até\s+ao\s+dia)(?:(?<=['’])|\s+)(?:de\s+)?(?P<day>[0-3]?\d)(?P<dot>\.)?"
+    r"(?![\d.,:/%\w])", re.I)
 _WEEKDAY = re.compile(
     rf"(?<![\w])(?:(?P<next>{_NEXT_BEFORE})\s+|(?P<this>{_THIS_BEFORE})\s+)?"
     rf"(?P<name>{_WEEKDAY_ALT})(?![\w-])(?:\s+(?P<after>{_NEXT_AFTER}))?", re.I)
@@ -302,10 +308,8 @@ def _numeric_style(text: str) -> str | None:
             votes["dmy"] += 2
         elif b > 12 >= a:
             votes["mdy"] += 2
-    for m in _NAMED_MD.finditer(text):
-        votes["mdy"] += 1
-    for m in _NAMED_DM.finditer(text):
-        votes["dmy"] += 1
+    votes["mdy"] += len(_NAMED_MD.findall(text))
+    votes["dmy"] += len(_NAMED_DM.findall(text))
     if votes["dmy"] != votes["mdy"]:
         return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
     return None
@@ -498,7 +502,7 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
         add(Mention(m.group(), m.start(), m.end(), monday, "period", precise=False))
     # "the week of the 14th": the day is the one written, but only the week is meant.
-    for i, mention in enumerate(list(found)):
+    for mention in list(found):
         lead = _WEEK_OF_RE.search(text[max(0, mention.start - 30):mention.start])
         if lead and mention.kind == "date":
             found[found.index(mention)] = Mention(
