@@ -149,7 +149,7 @@ class Engine:
         for resource in plan.resources:
             if not resource.standby:
                 self._ask(plan, out, resource, now, kind="request")
-        self._milestone(plan, out, "started", now, news=self._started_news(plan))
+        self._milestone(plan, out, "started", now, news=started_news(plan))
         self._settle(plan, out, now)
         return out
 
@@ -483,19 +483,9 @@ class Engine:
             meeting_state.fingerprint = fingerprint
 
     def _attendees(self, plan: Plan, state: PlanState, meeting: Meeting) -> list[str]:
-        """Attendee emails in the plan's resource order, so the same people always compare equal."""
-        choice = meeting.attendees or self.config.calendar.attendees
-        emails = {r.id: r.email.lower() for r in plan.resources}
-        if choice in ("committed", "all"):
-            chosen = []
-            for resource in plan.resources:
-                commitment = state.commitments.get(resource.id)
-                if commitment is None or commitment.state in ENDED:
-                    continue
-                if choice == "all" or commitment.state == "accepted" or commitment.was_accepted:
-                    chosen.append(emails[resource.id])
-            return chosen
-        return [entry.lower() if "@" in entry else emails[entry] for entry in choice]
+        active = {c.resource_id: c for c in state.commitments.values() if c.state not in ENDED}
+        committed = {rid for rid, c in active.items() if c.state == "accepted" or c.was_accepted}
+        return meeting_attendees(plan, meeting, self.config.calendar.attendees, set(active), committed)
 
     def _close_at(self, plan: Plan, state: PlanState) -> datetime | None:
         moments = [self._due(plan, c) for c in state.commitments.values() if c.state not in ENDED]
@@ -542,11 +532,6 @@ class Engine:
                 out.sends.append(Send("stakeholder_update", stakeholder_to(index), self._send_time(now, zone),
                                       facts={"milestone": milestone, "news": news}))
 
-    def _started_news(self, plan: Plan) -> str:
-        asked = [r.name for r in plan.resources if not r.standby]
-        names = ", ".join(asked[:-1]) + (" and " if len(asked) > 1 else "") + asked[-1]
-        return f"{plan.owner.name} asked {names} to commit."
-
     def _clear_attention(self, out: Decisions, resource_id: str) -> None:
         out.state.attention = [a for a in out.state.attention if not a.startswith(f"{resource_id}:")]
 
@@ -589,6 +574,24 @@ class Engine:
 
     def _name(self, plan: Plan, resource_id: str) -> str:
         return next((r.name for r in plan.resources if r.id == resource_id), resource_id)
+
+
+def meeting_attendees(plan: Plan, meeting: Meeting, default: str, asked: set[str], committed: set[str]) -> list[str]:
+    """Attendee emails (the owner aside) in the plan's resource order, so the same people always
+    compare equal: the committed resources, everyone asked, or the meeting's own list."""
+    choice = meeting.attendees or default
+    emails = {r.id: r.email.lower() for r in plan.resources}
+    if choice in ("committed", "all"):
+        chosen = committed if choice == "committed" else asked
+        return [emails[r.id] for r in plan.resources if r.id in chosen]
+    return [entry.lower() if "@" in entry else emails[entry] for entry in choice]
+
+
+def started_news(plan: Plan) -> str:
+    """The stakeholders' one sentence when a plan starts."""
+    asked = [r.name for r in plan.resources if not r.standby]
+    names = ", ".join(asked[:-1]) + (" and " if len(asked) > 1 else "") + asked[-1]
+    return f"{plan.owner.name} asked {names} to commit."
 
 
 def _digest(value: Any) -> str:

@@ -1,6 +1,8 @@
 """What a plan sends when it starts: the requests, the stakeholder updates and the invitations.
 
-Used by ``followthru plan preview`` to show a rep every message before anything is sent.
+Used by ``followthru plan preview`` to show a rep every message before anything is sent. The
+messages are drafted exactly as the daemon drafts them; only the clock is left out (send
+windows, deadlines), so a preview shows the words whatever the day.
 """
 
 from __future__ import annotations
@@ -8,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from followthru.drafting import Drafter
+from followthru.engine import (Decisions, Invite, PlanState, Send, meeting_attendees, resource_to, stakeholder_to,
+                               started_news)
 from followthru.mail.compose import Built
 from followthru.messages import Composer
-from followthru.plan import Meeting, Plan
-from followthru.views import Person, PlanViews
+from followthru.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -22,52 +26,26 @@ class Outgoing:
     message: Built
 
 
-def asked_resources(plan: Plan) -> list[str]:
-    return [r.id for r in plan.resources if not r.standby]
-
-
-def meeting_attendees(plan: Plan, meeting: Meeting, views: PlanViews, committed: set[str],
-                      default: str = "committed") -> list[Person]:
-    """Who a meeting invites: the committed resources, all asked resources, or the listed ones."""
-    choice = meeting.attendees or default
-    if choice == "committed":
-        return [views.resource_person(r) for r in plan.resources if r.id in committed]
-    if choice == "all":
-        return [views.resource_person(r) for r in plan.resources if not r.standby or r.id in committed]
-    people = []
-    for entry in choice:
-        if "@" in entry:
-            people.append(Person(entry, entry, views.plan_timezone))
-        else:
-            people.append(views.resource_person(plan.resource(entry)))
-    return people
-
-
 def start_messages(plan: Plan, composer: Composer, now: datetime) -> list[Outgoing]:
     """Every message the plan sends when it starts.
 
     Meetings that invite the committed people are shown as they go out once everyone asked has
     committed, since at the start nobody has.
     """
-    config = composer.config
-    views = PlanViews(plan, config.schedule.timezone, config.schedule.language)
-    outgoing = [Outgoing(f"request-{r.id}", composer.request(views, r, now))
-                for r in plan.resources if not r.standby]
-    asked = [r.name for r in plan.resources if not r.standby]
-    names = ", ".join(asked[:-1]) + (" and " if len(asked) > 1 else "") + asked[-1]
-    for index, (stakeholder, person) in enumerate(zip(plan.stakeholders, views.stakeholders())):
-        if "started" not in stakeholder.updates:
-            continue
-        fmt = views.formatter(person)
-        news = f"{plan.owner.name} asked {names} to commit, with answers due by {fmt.when(plan.plan.respond_by)}."
-        extra = {"stakeholder": {"name": stakeholder.name, "why": stakeholder.why}, "milestone": "started",
-                 "news": news}
-        outgoing.append(Outgoing(f"stakeholder-{index + 1}",
-                                 composer.for_plan(views, "stakeholder_update", person, now, extra=extra)))
-    everyone = set(asked_resources(plan))
+    asked = {r.id for r in plan.resources if not r.standby}
+    sends = [Send("request", resource_to(r.id), now, about=r.id) for r in plan.resources if r.id in asked]
+    labels = [f"request-{r.id}" for r in plan.resources if r.id in asked]
+    for index, stakeholder in enumerate(plan.stakeholders):
+        if "started" in stakeholder.updates:
+            sends.append(Send("stakeholder_update", stakeholder_to(index), now,
+                              facts={"milestone": "started", "news": started_news(plan)}))
+            labels.append(f"stakeholder-{index + 1}")
+    owner = plan.owner.email.lower()
+    invites = []
     for meeting in plan.meetings:
-        attendees = meeting_attendees(plan, meeting, views, committed=everyone,
-                                      default=config.calendar.attendees)
-        outgoing.append(Outgoing(f"invitation-{meeting.key}",
-                                 composer.meeting_invitation(views, meeting, attendees, sequence=0, now=now)))
-    return outgoing
+        others = meeting_attendees(plan, meeting, composer.config.calendar.attendees, asked, asked)
+        people = tuple([owner] + [a for a in others if a != owner])
+        invites.append(Invite(meeting.key, "REQUEST", 0, people, people, now))
+        labels.append(f"invitation-{meeting.key}")
+    drafted = Drafter(composer.config, composer).draft(plan, Decisions(PlanState(plan.id), sends, invites), now)
+    return [Outgoing(label, item.message) for label, item in zip(labels, drafted, strict=True)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -68,6 +68,3 @@ class BusinessClock:
             while not self.is_business_day(day):
                 day -= timedelta(days=1)
         return datetime.combine(day, local.time(), tzinfo=zone)
-
-    def at(self, day: date, clock: time, zone: ZoneInfo) -> datetime:
-        return datetime.combine(day, clock, tzinfo=zone)

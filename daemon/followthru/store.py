@@ -159,10 +159,6 @@ class Store:
                 fingerprint=m["fingerprint"], cancelled=bool(m["cancelled"]), rsvps=json.loads(m["rsvps"]))
         return StoredPlan(plan, state, row["version"])
 
-    def document(self, plan_id: str) -> str | None:
-        row = self.connection.execute("SELECT document FROM plans WHERE id = ?", (plan_id,)).fetchone()
-        return row["document"] if row else None
-
     def save(self, plan: Plan, state: PlanState, now: datetime, next_wake: datetime | None,
              token_keys: dict[str, str], file: str | None = None, new_version: bool = False) -> int:
         """Write a plan's document and state; ``new_version`` records the document in the history."""
@@ -290,12 +286,6 @@ class Store:
                                              "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
                                              (plan_id, resource_id))
         return cursor.rowcount
-
-    def sent_messages(self, plan_id: str | None = None) -> list[sqlite3.Row]:
-        query = "SELECT message_id, plan_id, resource_id, kind, recipients, status, sent_at FROM outbox"
-        if plan_id:
-            return list(self.connection.execute(query + " WHERE plan_id = ? ORDER BY id", (plan_id,)))
-        return list(self.connection.execute(query + " ORDER BY id"))
 
     # -- inbound -----------------------------------------------------------------------------------
     def seen(self, message_id: str) -> bool:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.core import Locale, UnknownLocaleError
 
-from followthru.plan import REPEATS, Meeting, Plan, Resource, due_moment
+from followthru.plan import REPEATS, Meeting, Plan, Resource
 
 STATE_TEXT = {
     "scheduled": "not asked yet",
@@ -188,17 +188,6 @@ class PlanViews:
             "location": meeting.location,
             "description": meeting.description.strip(),
         }
-
-    def deadline(self, resource: Resource) -> datetime:
-        """The resource's reply deadline as an aware datetime (plan files write plan-local times)."""
-        moment = self.plan.respond_by(resource)
-        return moment if moment.tzinfo else moment.replace(tzinfo=self.plan_timezone)
-
-    def due(self, resource: Resource) -> datetime | None:
-        if resource.due is None:
-            return None
-        moment = due_moment(resource.due)
-        return moment if moment.tzinfo else moment.replace(tzinfo=self.plan_timezone)
 
     def _zone(self, name: str | None) -> ZoneInfo:
         return ZoneInfo(name) if name else self.plan_timezone

@@ -50,8 +50,8 @@ class MaildirBackend:
         for _, name in sorted(entries):
             path = self.inbox / "new" / name
             try:
-                size = path.stat().st_size
-                raw = path.read_bytes() if size <= MAX_MESSAGE_BYTES else path.read_bytes()[:MAX_MESSAGE_BYTES]
+                with open(path, "rb") as handle:
+                    raw = handle.read(MAX_MESSAGE_BYTES)  # an oversized message is read only in part
             except FileNotFoundError:
                 continue
             yield Incoming(name, raw)
