@@ -48,6 +48,8 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
                                         "date": "Tue 1 Dec 2026, 09:12 EST"},
                             "their_words": "Yes, count me in.", "reason": "unverified", "claimed": "Sam Security"},
         "owner_rejected": {"file": "acme.toml", "problems": ["acme.toml:14: resources[0].email: not valid"]},
+        "owner_undelivered": {"recipient": "casey.csm@example.com", "reason": "550 5.1.1 No such user here",
+                              "message": {"subject": "ACME Corp - Q4 expansion: under way", "kind": "stakeholder_update"}},
     }
 
 
@@ -107,6 +109,8 @@ def test_owner_notices_carry_the_facts(views):
     assert "acme.toml:14: resources[0].email: not valid" in rejected.text
     bounced = Renderer().render("owner_bounced", every["owner_bounced"])
     assert "550 5.1.1 user unknown" in bounced.text
+    undelivered = Renderer().render("owner_undelivered", every["owner_undelivered"])
+    assert "casey.csm@example.com" in undelivered.subject and "550 5.1.1 No such user here" in undelivered.text
 
 
 @pytest.mark.parametrize("kind", ["request", "reminder", "last_call", "backup_request", "due_reminder",

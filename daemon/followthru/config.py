@@ -11,13 +11,13 @@ import os
 import re
 import secrets
 import stat
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from followthru.durations import Offset
+from followthru.durations import Offset, parse_duration
 from followthru.shipped import shipped_path
 from followthru.plan import Email, Language, Line, TimeZoneName
 from followthru.planfile import FileError, Problem, format_path, read_data, validate
@@ -65,6 +65,8 @@ def _holidays(value: str) -> str:
 
 Clock = Annotated[time, BeforeValidator(_clock)]
 OffsetValue = Annotated[Offset, BeforeValidator(_offset)]
+Duration = Annotated[timedelta, BeforeValidator(lambda value: value if isinstance(value, timedelta)
+                                                else parse_duration(value))]
 EnvName = Annotated[str, AfterValidator(_env_name)]
 
 
@@ -90,9 +92,52 @@ class MaildirBackend(_Section):
     inbox: Path = Path("mail/inbox")
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+DEFAULT_PORTS = {"smtp": {"starttls": 587, "tls": 465, "plain": 25}, "imap": {"starttls": 143, "tls": 993, "plain": 143}}
+
+
+class Server(_Section):
+    """How to reach and log in to one mail server. The password is never in this file."""
+
+    host: str = "localhost"
+    port: int | None = Field(None, ge=1, le=65535)
+    security: Literal["starttls", "tls", "plain"] = "starttls"
+    username: str = ""
+    password_env: EnvName | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    timeout: float = Field(30.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _plain_only_to_this_machine(self) -> "Server":
+        if self.security == "plain" and self.host.lower() not in LOOPBACK_HOSTS and \
+                not self.host.startswith("127."):
+            raise ValueError(f"security = 'plain' sends mail and passwords in the clear, so it is only allowed "
+                             f"to this machine (localhost, 127.0.0.1, ::1), not to {self.host!r}; "
+                             "use 'starttls' or 'tls'")
+        return self
+
+    def port_for(self, protocol: str) -> int:
+        return self.port or DEFAULT_PORTS[protocol][self.security]
+
+
+class SmtpServer(Server):
+    helo: str = ""
+    retry_for: Duration = timedelta(days=2)
+
+
+class ImapServer(Server):
+    folder: str = Field("INBOX", min_length=1)
+    processed_folder: str = "Followthru"
+    idle: bool = True
+    poll_seconds: float = Field(60.0, gt=0, le=3600)
+
+
 class Mail(_Section):
-    backend: Literal["maildir"] = "maildir"
+    backend: Literal["maildir", "smtp-imap"] = "maildir"
     maildir: MaildirBackend = MaildirBackend()
+    smtp: SmtpServer = SmtpServer()
+    imap: ImapServer = ImapServer()
     aliases: dict[Email, list[Email]] = Field(default_factory=dict)
 
 
@@ -151,24 +196,40 @@ class Config(_Section):
 
         Raises :class:`ConfigError` naming the keys to set when neither gives one.
         """
-        from_env = os.environ.get(self.secrets.token_secret_env)
+        value = self.read_secret("secrets.token_secret", self.secrets.token_secret_env, self.secrets.token_secret_file,
+                                 hint="run 'followthru init' or set " + self.secrets.token_secret_env)
+        if len(value) < 16:
+            raise ConfigError(["secrets.token_secret: the secret holds fewer than 16 characters"])
+        return value
+
+    def password(self, key: str, server: Server) -> str | None:
+        """The password of ``mail.smtp`` or ``mail.imap``; None when the server needs no login."""
+        if not server.username:
+            return None
+        return self.read_secret(key, server.password_env, server.password_file,
+                                hint=f"set {key}.password_env or {key}.password_file").decode()
+
+    def read_secret(self, key: str, env_name: str | None, file: Path | None, hint: str) -> bytes:
+        """A secret from the environment variable ``env_name``, else from ``file``, which only its owner
+        may read (a warning is logged otherwise). Raises :class:`ConfigError` saying what to set."""
+        from_env = os.environ.get(env_name) if env_name else None
         if from_env:
             return from_env.encode()
-        if self.secrets.token_secret_file:
-            path = self.path(self.secrets.token_secret_file)
+        if file:
+            path = self.path(file)
             try:
                 mode = path.stat().st_mode
                 value = path.read_bytes().strip()
             except OSError as error:
-                raise ConfigError([f"secrets.token_secret_file: cannot read {path}: {error.strerror}; "
-                                   f"run 'followthru init' or set {self.secrets.token_secret_env}"]) from None
+                raise ConfigError([f"{key}_file: cannot read {path}: {error.strerror}; {hint}"]) from None
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 log.warning("%s can be read by other users; run: chmod 600 %s", path, path)
-            if len(value) >= 16:
+            if value:
                 return value
-            raise ConfigError([f"secrets.token_secret_file: {path} holds fewer than 16 characters"])
-        raise ConfigError([f"secrets: set the environment variable {self.secrets.token_secret_env} "
-                           "or secrets.token_secret_file"])
+            raise ConfigError([f"{key}_file: {path} is empty; {hint}"])
+        if env_name:
+            raise ConfigError([f"{key}: the environment variable {env_name} is not set; {hint}"])
+        raise ConfigError([f"{key}: no secret configured; {hint}"])
 
 
 class ConfigError(Exception):

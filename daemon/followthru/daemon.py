@@ -8,6 +8,7 @@ delivery happens after, so a crash at any point loses nothing and doubles nothin
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 from collections import deque
 from itertools import islice
@@ -19,6 +20,7 @@ import signal
 import socket
 import time as clock
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,17 +29,17 @@ from zoneinfo import ZoneInfo
 from followthru.calendar.itip import event_uid
 from followthru.config import Config
 from followthru.engine import OWNER, Answer, Decisions, Engine, Send
-from followthru.mail.backend import Incoming, MailBackend, SendError
+from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built
 from followthru.drafting import Drafted, Drafter
-from followthru.mail.maildir import MaildirBackend
+from followthru.mail.servers import open_backend
 from followthru.messages import Composer
 from followthru.plan import Plan
 from followthru.planfile import PlanResult, Problem, load_plan
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply
 from followthru.schedule import BusinessClock
-from followthru.store import Store, StoredPlan
+from followthru.store import Outgoing, Store, StoredPlan
 from followthru.tokens import token_key, verify_token
 from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
 
@@ -77,14 +79,16 @@ class Followthru:
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
         self.drafter = Drafter(config, self.composer)
         self._pool: ProcessPoolExecutor | None = None
-        self.backend = backend or MaildirBackend(config.path(config.mail.maildir.outbox),
-                                                 config.path(config.mail.maildir.inbox))
+        self.backend = backend or open_backend(config, self.store)
+        self._delivery_paused_until = 0.0
+        self._delivery_backoff = MIN_PAUSE_SECONDS
         self.domain = config.sender.email.rpartition("@")[2]
         self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        self.backend.close()
         self.store.close()
 
     # -- one pass --------------------------------------------------------------------------------
@@ -196,9 +200,13 @@ class Followthru:
 
     # -- replies ---------------------------------------------------------------------------------
     def _replies(self, now: datetime, report: PassReport) -> None:
-        for incoming in self.backend.fetch_new():
-            self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
-            report.replies += 1
+        try:
+            for incoming in self.backend.fetch_new():
+                self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
+                report.replies += 1
+        except Unavailable as error:  # replies wait on the server; they are read when it is back
+            log.warning("reading replies: %s", error)
+            report.errors.append(f"reading replies: {error}")
 
     def _take_reply(self, incoming: Incoming, now: datetime) -> None:
         reply = read_reply(incoming.raw, self.config.schedule.timezone)
@@ -384,24 +392,75 @@ class Followthru:
         return datetime.combine(day, self.config.schedule.digest_at, tzinfo=zone)
 
     def _deliver(self, now: datetime, report: PassReport) -> None:
-        for outgoing in self.store.pending(now):
-            try:
-                self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw, outgoing.envelope_from)
-            except SendError as error:
-                retry = None if error.permanent else now + timedelta(minutes=5)
-                with self.store.transaction():
-                    self.store.mark_failed(outgoing.id, str(error), retry)
-                report.failed += 1
-                log.warning("sending %s failed: %s", outgoing.message_id, error)
-                continue
-            except OSError as error:
-                report.failed += 1
-                report.errors.append(f"delivery: {error}")
-                log.error("delivery stopped: %s", error)
-                return
-            with self.store.transaction():
+        """Hand due messages to the backend. A refused recipient is retried with backoff (4xx) or given up
+        and reported (5xx); a server out of reach pauses delivery, with every message kept."""
+        if clock.monotonic() < self._delivery_paused_until:
+            return
+        try:
+            for outgoing in self.store.pending(now):
+                try:
+                    refusals = self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw,
+                                                 outgoing.envelope_from)
+                except SendError as error:
+                    self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing,
+                                [Refusal(r, 500 if error.permanent else 400, str(error)) for r in outgoing.recipients],
+                                now)
+                    report.failed += 1
+                    continue
+                if refusals:
+                    self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing, refusals, now)
+                    report.failed += 1
+                else:
+                    with self.store.transaction():
+                        self.store.mark_sent(outgoing.id, now)
+                    report.sent += 1
+        except (Unavailable, OSError) as error:
+            self._delivery_paused_until = clock.monotonic() + self._delivery_backoff
+            log.warning("delivery paused for %g s: %s", self._delivery_backoff, error)
+            report.errors.append(f"delivery: {error}")
+            self._delivery_backoff = min(self._delivery_backoff * 2, MAX_PAUSE_SECONDS)
+        else:
+            self._delivery_backoff = MIN_PAUSE_SECONDS
+        finally:
+            self.backend.end_batch()
+
+    def _not_sent(self, outgoing: Outgoing, refusals: list[Refusal], now: datetime) -> None:
+        """Some or all recipients were refused: try the temporary ones again later, report the others."""
+        giving_up = now - outgoing.created_at >= self.config.mail.smtp.retry_for
+        retry = [r for r in refusals if not r.permanent and not giving_up]
+        final = [r for r in refusals if r not in retry]
+        with self.store.transaction():
+            if retry:
+                wait = timedelta(seconds=min(60 * 2 ** outgoing.attempts, 3600))
+                self.store.retry_later(outgoing.id, [r.recipient for r in retry], now + wait,
+                                       "; ".join(map(str, retry)))
+                log.info("%s: %s; again at %s", outgoing.message_id, "; ".join(map(str, retry)), now + wait)
+            elif len(final) == len(outgoing.recipients):
+                self.store.mark_failed(outgoing.id, "; ".join(map(str, final)))
+            else:
                 self.store.mark_sent(outgoing.id, now)
-            report.sent += 1
+            for refusal in final:
+                log.warning("%s not delivered to %s", outgoing.message_id, refusal)
+                self._undelivered(outgoing, refusal, now)
+
+    def _undelivered(self, outgoing: Outgoing, refusal: Refusal, now: datetime) -> None:
+        """A recipient refused for good: a request counts as bounced; anything else is told to the owner."""
+        stored = self.store.load(outgoing.plan_id) if outgoing.plan_id else None
+        self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
+                         f"{outgoing.kind} not delivered to {refusal.recipient}: {refusal.code} {refusal.text}")
+        if stored is None or refusal.recipient.lower() == stored.plan.owner.email.lower():
+            return  # nobody else to tell: the log and the audit trail say it
+        resource = next((r for r in stored.plan.resources if r.id == outgoing.resource_id), None)
+        if outgoing.kind in REQUEST_KINDS and resource and resource.email.lower() == refusal.recipient.lower():
+            answer = Answer("bounce", f"{refusal.code} {refusal.text}", None, None, f"{refusal.code} {refusal.text}")
+            self._apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource.id, answer, now), now)
+            return
+        subject = BytesHeaderParser(policy=email.policy.default).parsebytes(outgoing.raw)["Subject"] or ""
+        send = Send("owner_undelivered", OWNER, self.clock.next_window(now, self._owner_zone(stored.plan)),
+                    about=outgoing.resource_id,
+                    facts={"recipient": refusal.recipient, "reason": f"{refusal.code} {refusal.text}",
+                           "message": {"subject": subject, "kind": outgoing.kind}})
+        self._apply(stored.plan, Decisions(stored.state, sends=[send]), now)
 
     def _owner_zone(self, plan: Plan) -> ZoneInfo:
         return ZoneInfo(plan.owner.timezone or plan.plan.timezone or self.config.schedule.timezone)
@@ -447,6 +506,11 @@ def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str)
             problems.append(Problem(str(path), None, field, f"the reply deadline {deadline:%Y-%m-%d %H:%M} "
                                     f"for {resource.id} has already passed; move it later"))
     return problems
+
+
+REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
+MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this, then less and less often
+MAX_PAUSE_SECONDS = 60.0
 
 
 # -- preparing new plans in worker processes ------------------------------------------------------------
@@ -505,8 +569,8 @@ def run(config: Config, once_every: float | None = None) -> int:
     """Run until SIGTERM or SIGINT: a pass whenever files arrive, and at least every poll interval."""
     stopping = {"now": False}
     service = Followthru(config)
-    wakeup = Wakeup([service.folders["incoming"], config.path(config.mail.maildir.inbox) / "new"],
-                    once_every or config.workspace.poll_seconds)
+    wakeup = Wakeup([service.folders["incoming"]], once_every or config.workspace.poll_seconds)
+    service.backend.watch(wakeup.set, wakeup.watch_folder)
 
     def stop(signum, frame) -> None:
         log.info("signal %s: finishing the current pass, then stopping", signum)

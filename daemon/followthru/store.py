@@ -59,6 +59,9 @@ MIGRATIONS = [
     CREATE TABLE owners (email TEXT PRIMARY KEY, next_digest TEXT NOT NULL);
     CREATE INDEX owners_digest ON owners(next_digest);
     """,
+    """
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
 
 
@@ -96,6 +99,8 @@ class Outgoing:
     recipients: list[str]
     raw: bytes
     envelope_from: str
+    created_at: datetime
+    attempts: int
 
 
 class Store:
@@ -227,6 +232,15 @@ class Store:
             rows = self.connection.execute("SELECT id FROM plans ORDER BY id")
         return [r["id"] for r in rows]
 
+    # -- where a mail backend got to -------------------------------------------------------------------
+    def get_sync(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def put_sync(self, key: str, value: str) -> None:
+        self.connection.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
     # -- matching replies --------------------------------------------------------------------------
     def outgoing_by_message_id(self, message_id: str) -> sqlite3.Row | None:
         return self.connection.execute("SELECT id, plan_id, resource_id, kind, recipients FROM outbox "
@@ -258,22 +272,26 @@ class Store:
 
     def pending(self, now: datetime, limit: int = 200) -> list[Outgoing]:
         rows = self.connection.execute(
-            "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw, envelope_from FROM outbox "
-            "WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?", (stamp(now), limit))
+            "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw, envelope_from, created_at, attempts "
+            "FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            (stamp(now), limit))
         return [Outgoing(r["id"], r["message_id"], r["plan_id"], r["resource_id"], r["kind"],
-                         json.loads(r["recipients"]), bytes(r["raw"]), r["envelope_from"]) for r in rows]
+                         json.loads(r["recipients"]), bytes(r["raw"]), r["envelope_from"], unstamp(r["created_at"]),
+                         r["attempts"]) for r in rows]
 
     def mark_sent(self, outgoing_id: int, now: datetime) -> None:
         self.connection.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
                                 "WHERE id = ?", (stamp(now), outgoing_id))
 
-    def mark_failed(self, outgoing_id: int, error: str, retry_at: datetime | None) -> None:
-        if retry_at is None:
-            self.connection.execute("UPDATE outbox SET status = 'failed', error = ?, attempts = attempts + 1 "
-                                    "WHERE id = ?", (error, outgoing_id))
-        else:
-            self.connection.execute("UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1 "
-                                    "WHERE id = ?", (stamp(retry_at), error, outgoing_id))
+    def mark_failed(self, outgoing_id: int, error: str) -> None:
+        """Given up: the message will not be sent (again)."""
+        self.connection.execute("UPDATE outbox SET status = 'failed', error = ?, attempts = attempts + 1 "
+                                "WHERE id = ?", (error, outgoing_id))
+
+    def retry_later(self, outgoing_id: int, recipients: list[str], retry_at: datetime, error: str) -> None:
+        """Send again at ``retry_at``, to ``recipients`` only (those the server has not taken yet)."""
+        self.connection.execute("UPDATE outbox SET not_before = ?, recipients = ?, error = ?, attempts = attempts + 1 "
+                                "WHERE id = ?", (stamp(retry_at), json.dumps(recipients), error, outgoing_id))
 
     def withdraw(self, plan_id: str, resource_id: str | None) -> int:
         """Drop pending (unsent) messages of a plan, or of one resource in it, that are no longer wanted."""
@@ -286,6 +304,11 @@ class Store:
                                              "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
                                              (plan_id, resource_id))
         return cursor.rowcount
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many messages are in each state: pending, sent, failed, withdrawn."""
+        rows = self.connection.execute("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        return {r["status"]: r["n"] for r in rows}
 
     # -- inbound -----------------------------------------------------------------------------------
     def seen(self, message_id: str) -> bool:

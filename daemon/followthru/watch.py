@@ -85,30 +85,40 @@ def reject(path: Path, folders: dict[str, Path], problems: list[str]) -> Path:
 
 
 class Wakeup:
-    """Wakes the daemon when files appear in the watched folders (inotify through watchdog), and
-    otherwise every ``poll_seconds``: network shares often send no events."""
+    """Wakes the daemon when files appear in the watched folders (inotify through watchdog), when a
+    backend calls :meth:`set`, and otherwise every ``poll_seconds``: network shares often send no events."""
 
     def __init__(self, folders: list[Path], poll_seconds: float):
         self.poll_seconds = poll_seconds
         self.event = threading.Event()
         self.observer = None
         try:
-            from watchdog.events import FileSystemEventHandler
             from watchdog.observers import Observer
 
-            wakeup = self
-
-            class Handler(FileSystemEventHandler):
-                def on_any_event(self, event) -> None:
-                    wakeup.event.set()
-
             observer = Observer()
-            for folder in folders:
-                observer.schedule(Handler(), str(folder), recursive=False)
             observer.start()
             self.observer = observer
         except Exception as error:  # no inotify (limits, odd file systems): polling still works
             log.warning("file events unavailable (%s); polling every %ss", error, poll_seconds)
+        for folder in folders:
+            self.watch_folder(folder)
+
+    def watch_folder(self, folder: Path | str) -> None:
+        """Wake on any change in ``folder`` too."""
+        if self.observer is None:
+            return
+        from watchdog.events import FileSystemEventHandler
+
+        wakeup = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                wakeup.event.set()
+
+        try:
+            self.observer.schedule(Handler(), str(folder), recursive=False)
+        except Exception as error:
+            log.warning("cannot watch %s (%s); polling every %ss", folder, error, self.poll_seconds)
 
     def wait(self, seconds: float | None = None) -> None:
         self.event.wait(self.poll_seconds if seconds is None else min(seconds, self.poll_seconds))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from followthru.mail.backend import Incoming
+from followthru.mail.backend import Incoming, Refusal
 
 MAX_MESSAGE_BYTES = 25_000_000
 
@@ -29,17 +29,21 @@ class MaildirBackend:
         ensure_maildir(outbox)
         ensure_maildir(inbox)
 
-    def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> None:
+    def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> list[Refusal]:
         """Store the message as delivered mail would be: with a Return-Path naming the envelope sender."""
         name = "followthru-" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
         if (self.outbox / "new" / name).exists() or any((self.outbox / "cur").glob(name + ":*")):
-            return
+            return []
         temporary = self.outbox / "tmp" / name
         with open(temporary, "wb") as handle:
             handle.write(f"Return-Path: <{envelope_from}>\r\n".encode("ascii", "replace") + raw)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.outbox / "new" / name)
+        return []
+
+    def end_batch(self) -> None:
+        pass
 
     def fetch_new(self) -> Iterator[Incoming]:
         entries = []
@@ -63,3 +67,9 @@ class MaildirBackend:
             os.replace(source, self.inbox / "cur" / f"{base}:2,S")
         except FileNotFoundError:
             pass  # already moved by an earlier run
+
+    def watch(self, wake: Callable[[], None], watch_folder: Callable[[str], None]) -> None:
+        watch_folder(str(self.inbox / "new"))
+
+    def close(self) -> None:
+        pass
