@@ -105,6 +105,23 @@ def run(obj: Context, verbose: bool) -> None:
 
 
 @main.command()
+@click.pass_obj
+def doctor(obj: Context) -> None:
+    """Check the config, the workspace and every backend's login; sends nothing. Exit 1 if anything fails."""
+    from followthru.doctor import run_checks
+
+    path = obj.config_path or Path("config.toml")
+    if not path.exists():
+        fail(f"{path}: no config file here; pass -c CONFIG or run 'followthru init DIR'")
+    checks = run_checks(path)
+    for check in checks:
+        click.echo(str(check))
+    failed = sum(not c.ok for c in checks)
+    click.echo(f"{failed} problem{'s' if failed != 1 else ''} found" if failed else "all good")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
 @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601), for tests and demos.")
 @click.pass_obj
 def tick(obj: Context, now_text: str | None) -> None:

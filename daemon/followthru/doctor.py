@@ -1,0 +1,156 @@
+"""``followthru doctor``: check a workspace and log in to every configured server, sending nothing.
+
+Each check is one line: what was looked at, whether it is fine, and when it is not, what to change.
+Checks read and connect; they write nothing (the store is opened read-only, no folder is made).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from jinja2 import TemplateError
+
+from followthru.config import Config, ConfigError, load_config
+from followthru.mail.backend import Unavailable
+from followthru.render import Renderer
+from followthru.store import MIGRATIONS
+from followthru.watch import plan_folders
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name:<10} {self.detail}"
+
+
+def run_checks(config_path: Path) -> list[Check]:
+    """Every check for the config at ``config_path``; a broken config stops after its own check."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        return [Check("config", False, line) for line in error.problems]
+    checks = [Check("config", True, str(config_path))]
+    for name, check in (("secret", _secret), ("folders", _folders), ("store", _store), ("templates", _templates)):
+        checks.append(_attempt(name, check, config))
+    if config.mail.backend == "smtp-imap":
+        checks.append(_attempt("smtp", _smtp, config))
+        checks.append(_attempt("imap", _imap, config))
+    else:
+        checks.append(_attempt("maildir", _maildir, config))
+    checks.append(Check("calendar", True, "invitations go as iMIP attachments through the mail backend"))
+    return checks
+
+
+def _attempt(name: str, check: Callable[[Config], str], config: Config) -> Check:
+    try:
+        return Check(name, True, check(config))
+    except (ConfigError, Unavailable, Problem) as error:
+        return Check(name, False, str(error))
+
+
+class Problem(Exception):
+    """A check failed; the message says what to change."""
+
+
+def _secret(config: Config) -> str:
+    config.token_secret()
+    where = config.secrets.token_secret_env if os.environ.get(config.secrets.token_secret_env) \
+        else config.path(config.secrets.token_secret_file)
+    return f"reply tokens are signed with the key from {where}"
+
+
+def _writable(folder: Path, fix: str) -> None:
+    if not folder.is_dir():
+        raise Problem(f"{folder} does not exist; {fix}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Problem(f"{folder} is not writable by this user; fix its owner or mode")
+
+
+def _folders(config: Config) -> str:
+    folders = plan_folders(config.plans_dir)
+    for folder in folders.values():
+        _writable(folder, "run 'followthru init' on the workspace or make the folder")
+    return f"{config.plans_dir}: {', '.join(folders)} writable"
+
+
+def _store(config: Config) -> str:
+    path = config.path(config.workspace.store)
+    if not path.exists():
+        _writable(path.parent, "make the folder")
+        return f"{path} does not exist yet; it is made on the first run"
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise Problem(f"{path} cannot be read as a store ({error}); restore it from a backup") from None
+    if version > len(MIGRATIONS):
+        raise Problem(f"{path} was written by a newer Followthru (schema {version}); upgrade Followthru")
+    _writable(path.parent, "make the folder")
+    return f"{path} (schema {version}{', upgraded on the next run' if version < len(MIGRATIONS) else ''})"
+
+
+def _templates(config: Config) -> str:
+    folder = config.templates_dir
+    if not folder.is_dir():
+        return "the shipped templates (no overrides folder)"
+    environment = Renderer(folder).environment
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+                   and p.suffix in (".subject", ".txt", ".html"))
+    for name in names:
+        try:
+            environment.get_template(name)
+        except TemplateError as error:
+            line = getattr(error, "lineno", None)
+            raise Problem(f"{folder / name}{':' + str(line) if line else ''}: {error.message}") from None
+    return f"{len(names)} override{'s' if len(names) != 1 else ''} in {folder} compile" if names \
+        else "the shipped templates (no overrides)"
+
+
+def _maildir(config: Config) -> str:
+    for folder in (config.mail.maildir.outbox, config.mail.maildir.inbox):
+        for sub in ("tmp", "new", "cur"):
+            _writable(config.path(folder) / sub, "run 'followthru init' on the workspace")
+    return f"outgoing mail to {config.path(config.mail.maildir.outbox)}, replies from " \
+           f"{config.path(config.mail.maildir.inbox)}"
+
+
+def _smtp(config: Config) -> str:
+    from followthru.mail.smtp import SmtpSender
+
+    server = config.mail.smtp
+    sender = SmtpSender(server, config.password("mail.smtp.password", server), config.sender.email.rpartition("@")[2])
+    try:
+        return sender.connect()
+    finally:
+        sender.end_batch()
+
+
+class _NoState:
+    def get_sync(self, key: str) -> None:
+        return None
+
+    def put_sync(self, key: str, value: str) -> None:
+        pass
+
+
+def _imap(config: Config) -> str:
+    from followthru.mail.imap import ImapReader
+
+    server = config.mail.imap
+    reader = ImapReader(server, config.password("mail.imap.password", server), _NoState())
+    try:
+        return reader.connect()
+    finally:
+        reader.close()
