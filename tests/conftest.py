@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -36,3 +38,16 @@ def cli():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def mail_stack(tmp_path_factory):
+    """A real Dovecot + Postfix on loopback (see tests/mailstack.py); needs root."""
+    if os.geteuid() != 0 or not (shutil.which("dovecot") and shutil.which("postfix")):
+        pytest.skip("the mail stack needs root, dovecot and postfix")
+    from mailstack import MailStack  # lazily: only these tests need imapclient
+
+    stack = MailStack(tmp_path_factory.mktemp("mailstack"))
+    stack.start()
+    yield stack
+    stack.stop()

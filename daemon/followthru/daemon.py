@@ -421,8 +421,20 @@ class Followthru:
             self._delivery_backoff = min(self._delivery_backoff * 2, MAX_PAUSE_SECONDS)
         else:
             self._delivery_backoff = MIN_PAUSE_SECONDS
+            self._delivery_paused_until = 0.0
         finally:
             self.backend.end_batch()
+
+    def seconds_until_due(self, now: datetime) -> float | None:
+        """How long the loop may sleep before something is due (None: nothing is scheduled)."""
+        waits = []
+        paused = self._delivery_paused_until > clock.monotonic()
+        due = self.store.next_due(outbox=not paused)  # while paused, due messages wait for the pause's end
+        if due is not None:
+            waits.append(max((due - now).total_seconds(), 0.0))
+        if paused:
+            waits.append(self._delivery_paused_until - clock.monotonic())
+        return min(waits) if waits else None
 
     def _not_sent(self, outgoing: Outgoing, refusals: list[Refusal], now: datetime) -> None:
         """Some or all recipients were refused: try the temporary ones again later, report the others."""
@@ -589,7 +601,9 @@ def run(config: Config, once_every: float | None = None) -> int:
                 log.info("pass: %s", report)
             notify_systemd(f"WATCHDOG=1\nSTATUS=last pass {clock.monotonic() - started:.2f}s, sent {report.sent}")
             if not stopping["now"]:
-                wakeup.wait(report.waiting_files)
+                waits = [w for w in (report.waiting_files, service.seconds_until_due(datetime.now(timezone.utc)))
+                         if w is not None]
+                wakeup.wait(min(waits) + 0.05 if waits else None)
     finally:
         notify_systemd("STOPPING=1")
         wakeup.stop()

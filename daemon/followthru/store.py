@@ -331,6 +331,15 @@ class Store:
             return list(self.connection.execute("SELECT * FROM audit WHERE plan_id = ? ORDER BY id", (plan_id,)))
         return list(self.connection.execute("SELECT * FROM audit ORDER BY id"))
 
+    def next_due(self, outbox: bool = True) -> datetime | None:
+        """The earliest time anything is due: a plan's wake-up, a digest, and (if ``outbox``) a message's
+        not-before. Three index lookups, whatever the store holds."""
+        outgoing = "UNION ALL SELECT MIN(not_before) FROM outbox WHERE status = 'pending' " if outbox else ""
+        row = self.connection.execute(
+            "SELECT MIN(t) FROM (SELECT MIN(next_wake) AS t FROM plans WHERE next_wake IS NOT NULL "
+            f"{outgoing}UNION ALL SELECT MIN(next_digest) FROM owners)").fetchone()
+        return unstamp(row[0])
+
     def owners_due(self, now: datetime) -> list[str]:
         rows = self.connection.execute("SELECT email FROM owners WHERE next_digest <= ?", (stamp(now),))
         return [r["email"] for r in rows]

@@ -153,7 +153,7 @@ class ImapReader:
                         continue
                     yield Incoming(str(uid), data.get(b"BODY[]<0>") or data.get(b"BODY[]") or b"")
                 self._remember(batch[-1])
-        except (IMAPClientError, OSError, ssl.SSLError) as error:
+        except (Unavailable, IMAPClientError, OSError, ssl.SSLError) as error:
             self._failed(error)
         else:
             self._backoff = 1.0
@@ -215,6 +215,8 @@ class ImapReader:
         self._news.set()
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, MAX_BACKOFF_SECONDS)
+        if isinstance(error, Unavailable):
+            raise error
         text = explain(error, self.where, "mail.imap", self.server.timeout) if isinstance(error, OSError) \
             else f"{self.where}: {_text(error)}"
         raise Unavailable(text) from None
@@ -257,6 +259,7 @@ class ImapReader:
         while not self._stopping.is_set():
             client.idle()
             self._idling = True
+            self._retry_at = 0.0  # the server is there: no reason to wait before the next check
             self._news.set()  # whatever came while IDLE was being set up
             wake()
             renew_at = time.monotonic() + IDLE_RENEW_SECONDS

@@ -1,0 +1,341 @@
+"""The whole loop through real servers: Followthru sends through Postfix (submission, STARTTLS and
+AUTH) and reads replies from Dovecot over IMAP; people read their mailboxes over IMAP and answer
+through Postfix. Bounces are the ones Postfix itself writes.
+
+The first test drives the CLI with ``--now`` (a new process per step). The others run the daemon
+(``followthru run``) in real time, with every poll interval at five minutes, so only IMAP IDLE can
+make it notice a reply within the test's wait.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+import tomli_w
+import tomllib
+
+from followthru.config import init_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "acme-q4.toml"
+ME = "followthru@example.com"
+PEOPLE = ("riley@example.com", "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com",
+          "pat.backup@example.com", "kim.standby@example.com", "morgan.manager@example.com", "casey.csm@example.com")
+
+
+class MailWorkspace:
+    """A workspace whose backend is the mail stack, and the people who answer through it."""
+
+    def __init__(self, root: Path, stack, **overrides):
+        self.root = root
+        self.stack = stack
+        self.config = init_workspace(root)
+        data = tomllib.loads(self.config.read_text())
+        server = {"host": "localhost", "security": "starttls", "username": ME, "ca_file": str(stack.ca_file),
+                  "timeout": 10}
+        data["sender"]["email"] = ME
+        data["mail"]["backend"] = "smtp-imap"
+        data["mail"]["smtp"] = {**server, "port": 10587, "password_env": "TEST_SMTP_PASSWORD"}
+        data["mail"]["imap"] = {**server, "port": 10143, "password_env": "TEST_IMAP_PASSWORD"}
+        for section, values in overrides.items():
+            for key, value in values.items():
+                data.setdefault(section, {}).setdefault(key, {})
+                if isinstance(value, dict):
+                    data[section][key].update(value)
+                else:
+                    data[section][key] = value
+        self.config.write_text(tomli_w.dumps(data))
+        self.env = {**os.environ, "TEST_SMTP_PASSWORD": stack.users[ME], "TEST_IMAP_PASSWORD": stack.users[ME]}
+        for address in (ME, *PEOPLE):
+            stack.clear(address)
+        self.read: set[str] = set()
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(self.config), *args],
+                                capture_output=True, text=True, timeout=120, env=self.env)
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result
+
+    def drop_plan(self, text: str, name: str = "plan.toml") -> None:
+        path = self.root / "plans" / "incoming" / name
+        path.write_text(text)
+        old = time.time() - 5
+        os.utime(path, (old, old))
+
+    def inbox(self, address: str, count: int) -> list[EmailMessage]:
+        """The messages Followthru sent to ``address`` not looked at yet; waits for ``count`` of them."""
+        found = [m for m in self.stack.wait_for_messages(address, len(self.read_of(address)) + count)
+                 if m["Message-ID"] not in self.read]
+        self.read.update(m["Message-ID"] for m in found)
+        return found
+
+    def read_of(self, address: str) -> list[str]:
+        return [mid for mid in self.read if mid in {m["Message-ID"] for m in self.stack.messages(address)}]
+
+    def answer(self, to: EmailMessage, sender: str, text: str | None = None, html: str | None = None,
+               **headers: str) -> str:
+        """Reply as ``sender`` through Postfix, the way a mail client does."""
+        reply = EmailMessage()
+        reply["From"] = sender
+        reply["To"] = to["Reply-To"] or to["From"]
+        reply["Subject"] = "Re: " + to["Subject"]
+        reply["Message-ID"] = make_msgid(domain="example.com")
+        reply["In-Reply-To"] = to["Message-ID"]
+        reply["References"] = to["Message-ID"]
+        for name, value in headers.items():
+            reply[name.replace("_", "-")] = value
+        quoted = "\n".join("> " + line for line in to.get_body(("plain",)).get_content().splitlines())
+        if text is not None:
+            reply.set_content(f"{text}\n\nOn Mon, Followthru wrote:\n{quoted}\n")
+        if html is not None:
+            body = f"<html><body>{html}<blockquote type=\"cite\"><pre>{quoted}</pre></blockquote></body></html>"
+            if text is None:
+                reply.set_content(body, subtype="html")
+            else:
+                reply.add_alternative(body, subtype="html")
+        self.stack.send(reply.as_bytes(), sender, [str(reply["To"])])
+        return reply["Message-ID"]
+
+    def states(self) -> dict[str, str]:
+        plan = json.loads(self.cli("status", "--json").stdout)["plans"][0]
+        return {c["resource"]: c["state"] for c in plan["commitments"]}
+
+    def store(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(f"file:{self.root / 'followthru.sqlite3'}?mode=ro", uri=True, timeout=10)
+        connection.row_factory = sqlite3.Row
+        return connection
+
+
+def kind(message: EmailMessage) -> str:
+    return message["X-Followthru-Kind"]
+
+
+def only(messages: list[EmailMessage], wanted: str) -> EmailMessage:
+    [found] = [m for m in messages if kind(m) == wanted]
+    return found
+
+
+def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
+    ws = MailWorkspace(tmp_path / "ws", mail_stack)
+    # Kim's address does not exist: Postfix will bounce the backup request.
+    ws.drop_plan(EXAMPLE.read_text().replace("kim.standby@example.com", "kim.gone@example.com"))
+    ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")
+    sam_request = only(ws.inbox("sam.security@example.com", 1), "request")
+    sol_request = only(ws.inbox("sol.engineer@example.com", 1), "request")
+    lee_request = only(ws.inbox("lee.legal@example.com", 1), "request")
+    assert kind(ws.inbox("morgan.manager@example.com", 1)[0]) == "stakeholder_update"
+    assert kind(ws.inbox("riley@example.com", 1)[0]) == "meeting"
+    assert sam_request["Reply-To"].addresses[0].username.startswith("followthru+")
+
+    # A text reply, an HTML-only reply, and an out-of-office with RFC 3834 headers.
+    ws.answer(sam_request, "Sam Security <sam.security@example.com>", "ACCEPT - happy to help")
+    ws.answer(sol_request, "sol.engineer@example.com",
+              html="<p>Leider muss ich <b>absagen</b>: I have to decline, I am at a customer all week.</p>")
+    ws.answer(lee_request, "lee.legal@example.com",
+              "I am out of the office until Monday, December 7, with no access to email.",
+              Auto_Submitted="auto-replied", X_Auto_Response_Suppress="All",
+              Subject="Automatic reply: " + lee_request["Subject"])
+    mail_stack.wait_for_messages(ME, 3)
+    ws.cli("tick", "--now", "2026-11-30T16:00:00+00:00")
+    states = ws.states()
+    assert states["sam"] == "accepted" and states["sol"] == "replaced" and states["kim"] == "requested"
+    assert states["lee"] == "away"
+    assert mail_stack.messages(ME) == []  # every reply filed away
+    assert len(mail_stack.messages(ME, "Followthru")) == 3
+    assert {kind(m) for m in ws.inbox("riley@example.com", 2)} >= {"owner_declined", "owner_away"}
+
+    # The backup request to Kim's wrong address comes back as Postfix's own bounce.
+    [bounce] = mail_stack.wait_for_messages(ME, 1)
+    assert bounce.get_content_type() == "multipart/report"
+    assert bounce["To"].addresses[0].username.startswith("followthru+")  # to the request's VERP address
+    ws.cli("tick", "--now", "2026-11-30T17:00:00+00:00")
+    assert ws.states()["kim"] == "bounced"
+    bounced = only(ws.inbox("riley@example.com", 1), "owner_bounced")
+    assert "Kim Standby" in bounced.get_body(("plain",)).get_content()
+
+    # Restarting changes nothing: no reply is read twice, no message goes twice.
+    ws.cli("tick", "--now", "2026-11-30T17:05:00+00:00")
+    with ws.store() as store:
+        inbound = Counter(r["outcome"] for r in store.execute("SELECT outcome FROM inbound"))
+        sent = {r["message_id"] for r in store.execute("SELECT message_id FROM outbox WHERE status = 'sent'")}
+        pending = store.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= "
+                                "'2026-11-30T17:05:00+00:00'").fetchone()[0]
+    assert inbound == {"applied": 3, "bounce applied": 1}
+    assert pending == 0
+    delivered = Counter(m["Message-ID"] for address in PEOPLE for m in mail_stack.messages(address))
+    assert set(delivered) == sent - {m for m in sent if "kim.gone" in m}  # what the store sent arrived...
+    assert max(delivered.values()) == 1  # ...once
+
+
+def test_refused_recipients_are_retried_or_reported(mail_stack, tmp_path):
+    ws = MailWorkspace(tmp_path / "ws", mail_stack)
+    # Casey (a stakeholder) is refused for good at the SMTP stage; Lee's server says "try later".
+    text = EXAMPLE.read_text().replace("casey.csm@example.com", "refused@example.com") \
+        .replace("lee.legal@example.com", "tempfail@example.com")
+    ws.drop_plan(text)
+    ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")
+    with ws.store() as store:
+        rows = {r["kind"] + ":" + (r["resource_id"] or ""): dict(r) for r in store.execute(
+            "SELECT kind, resource_id, status, attempts, not_before, error, recipients FROM outbox")}
+    lee = rows["request:lee"]
+    assert lee["status"] == "pending" and lee["attempts"] == 1 and "451" in lee["error"]
+    assert lee["not_before"] == "2026-11-30T15:01:00+00:00"  # a minute, then 2, 4... up to an hour
+    undelivered = only(ws.inbox("riley@example.com", 2), "owner_undelivered")
+    assert "refused@example.com" in undelivered["Subject"]
+    assert "550 5.1.1" in undelivered.get_body(("plain",)).get_content()
+    # Retried on time, and given up after mail.smtp.retry_for (2 days): then it counts as a bounce.
+    ws.cli("tick", "--now", "2026-11-30T15:01:00+00:00")
+    ws.cli("tick", "--now", "2026-12-02T15:02:00+00:00")
+    assert ws.states()["lee"] == "bounced"
+    with ws.store() as store:
+        status, attempts = store.execute("SELECT status, attempts FROM outbox WHERE kind = 'request' AND "
+                                         "resource_id = 'lee'").fetchone()
+    assert (status, attempts) == ("failed", 3)
+
+
+# -- the daemon in real time ---------------------------------------------------------------------------
+def live_plan(now: datetime) -> str:
+    day = lambda n: (now + timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+    return f"""
+[plan]
+id = "live"
+title = "Live plan"
+timezone = "UTC"
+respond_by = {day(3)}
+
+[owner]
+name = "Riley Rep"
+email = "riley@example.com"
+
+[[resources]]
+id = "sam"
+name = "Sam Security"
+email = "sam.security@example.com"
+asks = ["Answer the security questionnaire"]
+due = {day(6)}
+
+[[resources]]
+id = "lee"
+name = "Lee Legal"
+email = "lee.legal@example.com"
+asks = ["Review the redlines"]
+due = {day(6)}
+"""
+
+
+ALWAYS_OPEN = {"schedule": {"business_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                            "send_from": "00:00", "send_until": "23:59"},
+               "workspace": {"poll_seconds": 300}, "mail": {"imap": {"poll_seconds": 300}}}
+
+
+class Daemon:
+    def __init__(self, ws: MailWorkspace):
+        self.log = open(ws.root / "daemon.log", "w")
+        self.process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(ws.config), "run"],
+                                        stdout=self.log, stderr=subprocess.STDOUT, env=ws.env)
+        self.ws = ws
+
+    def stop(self) -> str:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+        return (self.ws.root / "daemon.log").read_text()
+
+
+def wait_for_state(ws: MailWorkspace, resource: str, state: str, timeout: float = 30) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with ws.store() as store:
+                row = store.execute("SELECT state FROM commitments WHERE resource_id = ?", (resource,)).fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row and row["state"] == state:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"{resource} did not become {state} within {timeout} s")
+
+
+@pytest.fixture
+def live(mail_stack, tmp_path):
+    ws = MailWorkspace(tmp_path / "ws", mail_stack, **ALWAYS_OPEN)
+    ws.drop_plan(live_plan(datetime.now(timezone.utc)))
+    daemon = Daemon(ws)
+    yield ws, daemon
+    if daemon.process.poll() is None:
+        daemon.stop()
+
+
+def test_replies_are_picked_up_through_idle(live):
+    ws, daemon = live
+    request = only(ws.inbox("sam.security@example.com", 1), "request")
+    ws.answer(request, "sam.security@example.com", "ACCEPT")
+    wait_for_state(ws, "sam", "accepted", timeout=30)  # polling alone would take five minutes
+    log = daemon.stop()
+    assert "Traceback" not in log
+
+
+def test_an_imap_restart_mid_run_loses_and_repeats_nothing(live, mail_stack):
+    ws, daemon = live
+    sam = only(ws.inbox("sam.security@example.com", 1), "request")
+    lee = only(ws.inbox("lee.legal@example.com", 1), "request")
+    ws.answer(sam, "sam.security@example.com", "ACCEPT")
+    wait_for_state(ws, "sam", "accepted")
+    mail_stack.stop_imap()
+    try:
+        ws.answer(lee, "lee.legal@example.com", "Yes, I'll do it.")  # Postfix keeps it while Dovecot is down
+        time.sleep(2)
+    finally:
+        mail_stack.start_imap()
+    mail_stack.flush_queue()
+    wait_for_state(ws, "lee", "accepted", timeout=90)
+    log = daemon.stop()
+    assert "Traceback" not in log
+    with ws.store() as store:
+        assert store.execute("SELECT COUNT(*) FROM inbound").fetchone()[0] == 2
+    assert len(mail_stack.messages(ME, "Followthru")) == 2
+    # The owner heard once that everyone committed.
+    assert [kind(m) for m in mail_stack.messages("riley@example.com")].count("all_committed") == 1
+
+
+def test_smtp_down_for_a_while_then_everything_goes_once(mail_stack, tmp_path):
+    ws = MailWorkspace(tmp_path / "ws", mail_stack, **ALWAYS_OPEN)
+    mail_stack.stop_smtp()
+    try:
+        ws.drop_plan(live_plan(datetime.now(timezone.utc)))
+        daemon = Daemon(ws)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with ws.store() as store:
+                try:
+                    pending = store.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+                except sqlite3.OperationalError:
+                    pending = 0
+            if pending:
+                break
+            time.sleep(0.2)
+        time.sleep(6)  # at least one attempt against the stopped server, and a pause
+    finally:
+        mail_stack.start_smtp()
+    requests = {a: only(ws.inbox(a, 1), "request") for a in ("sam.security@example.com", "lee.legal@example.com")}
+    assert all(requests.values())
+    log = daemon.stop()
+    assert "delivery paused" in log and "nothing answers on SMTP server localhost:10587" in log
+    assert "Traceback" not in log
+    with ws.store() as store:
+        statuses = Counter(r[0] for r in store.execute("SELECT status FROM outbox"))
+    assert statuses == {"sent": 2}
+    for address in ("sam.security@example.com", "lee.legal@example.com", "riley@example.com"):
+        ids = [m["Message-ID"] for m in mail_stack.messages(address)]
+        assert len(ids) == len(set(ids))
