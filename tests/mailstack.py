@@ -46,6 +46,7 @@ IMAP_PORT, IMAPS_PORT, LMTP_PORT = 10143, 10993, 10024
 DOMAIN = "example.com"
 LOCALPARTS = ("followthru", "riley", "sam.security", "lee.legal", "sol.engineer", "pat.backup",
               "kim.standby", "morgan.manager", "casey.csm")
+POSTFIX_CONFIG = Path("/etc/postfix")
 POSTFIX_SPOOL = Path("/var/spool/postfix")
 QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
 AUTH_SOCKET = POSTFIX_SPOOL / "private" / "auth"
@@ -129,7 +130,7 @@ def _run(*cmd: str | Path, check: bool = True) -> subprocess.CompletedProcess[st
     # good, so reading a pipe to EOF would never return.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.run([str(c) for c in cmd], stdin=subprocess.DEVNULL, stdout=out,
-                              stderr=err, text=True, timeout=60)
+                              stderr=err, text=True, timeout=60, check=False)
         out.seek(0), err.seek(0)
         proc.stdout, proc.stderr = out.read(), err.read()
     if check and proc.returncode:
@@ -172,17 +173,14 @@ class MailStack:
         self.access_map = self.base / "recipient_access"
         self.users: dict[str, str] = {f"{name}@{DOMAIN}": f"secret-{name}" for name in LOCALPARTS}
         self._lock: IO[str] | None = None
-        self._configured = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Configure (once) and start Dovecot and Postfix; no-op for parts already running."""
+        """Configure and start Dovecot and Postfix; no-op for parts already running."""
         if self._lock is None:
             self._acquire_lock()
-        if not self._configured:
-            self._setup()
-            self._configured = True
+            self._setup()  # again after a stop(): another stack may have rewritten /etc/postfix
         self.start_imap()
         self.start_smtp()
 
@@ -220,7 +218,8 @@ class MailStack:
 
     def queue_empty(self) -> bool:
         """True when Postfix holds no mail (read from the spool, so it works while stopped)."""
-        return not any(path.is_file() for queue in QUEUES for path in (POSTFIX_SPOOL / queue).rglob("*"))
+        return not any(path.is_file()
+                       for queue in QUEUES for path in (POSTFIX_SPOOL / queue).rglob("*"))
 
     def add_user(self, email: str, password: str) -> None:
         """Add a mailbox user; Dovecot notices the changed passwd-file on the next lookup."""
@@ -237,11 +236,14 @@ class MailStack:
         return client
 
     def messages(self, email: str, folder: str = "INBOX") -> list[EmailMessage]:
+        """Every message in ``folder``, oldest first, with LF line endings."""
         with self.imap(email) as client:
             client.select_folder(folder, readonly=True)
             fetched = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
         parser = BytesParser(policy=default_policy)
-        return [parser.parsebytes(fetched[uid][b"BODY[]"]) for uid in sorted(fetched)]
+        # IMAP sends CRLF, which the parser would keep inside bodies; tests compare with "\n".
+        return [parser.parsebytes(fetched[uid][b"BODY[]"].replace(b"\r\n", b"\n"))
+                for uid in sorted(fetched)]
 
     def wait_for_messages(self, email: str, count: int, folder: str = "INBOX",
                           timeout: float = 20) -> list[EmailMessage]:
@@ -249,16 +251,18 @@ class MailStack:
         deadline = time.monotonic() + timeout
         next_flush = 0.0
         found: list[EmailMessage] = []
+        error: Exception | None = None
         while True:
             try:
-                found = self.messages(email, folder)
-            except IMAPClientError:  # the folder may not exist yet
-                found = []
+                found, error = self.messages(email, folder), None
+            except IMAPClientError as exc:  # e.g. the folder does not exist yet
+                found, error = [], exc
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"{email}/{folder}: {len(found)} of {count} messages after {timeout} s; "
+                    f"{email}/{folder}: {len(found)} of {count} messages after {timeout} s"
+                    f"{f' (last IMAP error: {error})' if error else ''}; "
                     f"queue: {_run('postqueue', '-p', check=False).stdout.strip()}\n"
                     f"postfix log:\n{_tail(self.postfix_log, 15)}")
             if time.monotonic() >= next_flush:
@@ -344,6 +348,11 @@ class MailStack:
              "-extfile", ext, "-out", self.cert_file)
 
     def _configure_postfix(self) -> None:
+        # Debian chroots most services into /var/spool/postfix, which its init script (not run
+        # here) would populate; without a chroot nothing needs copying. Queried before any edit:
+        # postconf takes 2 s to read a main.cf written within the last second.
+        chrooted = [line.split(" = ")[0] for line in _run("postconf", "-F", "*/*/chroot")
+                    .stdout.splitlines() if line.endswith("= y")]
         access = f"texthash:{self.access_map}"
         _run("postconf", "-e", *(f"{name} = {value}" for name, value in {
             "maillog_file": self.postfix_log,
@@ -381,17 +390,18 @@ class MailStack:
                                            "smtpd_tls_security_level": "encrypt", **sasl},
                     str(SMTPS_PORT): {"syslog_name": "postfix/submissions",
                                       "smtpd_tls_wrappermode": "yes", **sasl}}
-        for service, options in services.items():
-            # -M replaces the whole entry (with its -o lines), so reruns add nothing.
-            _run("postconf", "-M", f"{service}/inet={service} inet n - n - - smtpd")
-            for name, value in options.items():
-                _run("postconf", "-P", f"{service}/inet/{name}={value}")
-        # Debian chroots most services into /var/spool/postfix, which its init script (not run
-        # here) would populate; without a chroot nothing needs copying.
-        chrooted = [line.split(" = ")[0] for line in _run("postconf", "-F", "*/*/chroot")
-                    .stdout.splitlines() if line.endswith("= y")]
+        # -M replaces a whole entry (with its -o lines), so reruns add nothing.
+        _run("postconf", "-M", *(f"{name}/inet={name} inet n - n - - smtpd" for name in services))
+        _run("postconf", "-P", *(f"{name}/inet/{option}={value}"
+                                 for name, options in services.items()
+                                 for option, value in options.items()))
         if chrooted:
             _run("postconf", "-F", *(f"{field}=n" for field in chrooted))
+        # Postfix re-reads (after sleeping 2 s) any main.cf or texthash file modified within the
+        # last second, in case it is half-written; these are complete, so make them look older.
+        past = time.time() - 10
+        for path in (POSTFIX_CONFIG / "main.cf", self.access_map):
+            os.utime(path, (past, past))
 
     def _dovecot_pid(self) -> int | None:
         try:
@@ -421,9 +431,9 @@ class MailStack:
 
 
 def _alive(pid: int) -> bool:
+    # A zombie counts as gone: daemons are reparented to PID 1, which here may reap them late.
     try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-
+    return stat_line.rpartition(")")[2].split()[0] != "Z"
