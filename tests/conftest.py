@@ -44,7 +44,8 @@ def cli():
 def mail_stack(tmp_path_factory):
     """A real Dovecot + Postfix on loopback (see tests/mailstack.py); needs root."""
     if os.geteuid() != 0 or not (shutil.which("dovecot") and shutil.which("postfix")):
-        pytest.skip("the mail stack needs root, dovecot and postfix")
+        pytest.fail("the mail server tests need root and Debian's dovecot-imapd, dovecot-lmtpd and postfix: "
+                    "run them through .ci/run, which installs them")
     from mailstack import MailStack  # lazily: only these tests need imapclient
 
     stack = MailStack(tmp_path_factory.mktemp("mailstack"))

@@ -15,7 +15,8 @@ Dovecot stores Maildirs under ``<base>/mail/<email>`` as the ``mail`` user and s
 from recipients. Postfix has no recipient maps, so an unknown user is accepted at SMTP time,
 refused by LMTP, and bounced (multipart/report) to the envelope sender. At RCPT time
 ``tempfail@example.com`` gets 451 and ``refused@example.com`` gets 550 on all three SMTP ports.
-Certificates for ``localhost``/127.0.0.1 come from a throwaway CA in ``ca_file``.
+Certificates for ``localhost``/127.0.0.1 come from a throwaway CA in ``ca_file``. The ports and
+/etc/postfix are machine-wide, so ``start()`` waits on a lock file while another stack runs.
 """
 
 from __future__ import annotations
@@ -201,6 +202,13 @@ class MailStack:
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
             self._wait(lambda: not _alive(pid), f"dovecot (pid {pid}) to exit")
+        # A real restart ends every session: the master's children (imap, imap-login...) may outlive it.
+        for child in _dovecot_children():
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self._wait(lambda: not any(_alive(p) for p in _dovecot_children()), "dovecot's processes to exit")
         self._wait_ports([IMAP_PORT, IMAPS_PORT, LMTP_PORT], up=False)
 
     def start_smtp(self) -> None:
@@ -428,6 +436,19 @@ class MailStack:
                     f"--- {self.dovecot_log}\n{_tail(self.dovecot_log)}\n"
                     f"--- {self.postfix_log}\n{_tail(self.postfix_log)}")
             time.sleep(0.1)
+
+
+def _dovecot_children() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if command.startswith(b"dovecot/"):
+                found.append(int(entry.name))
+    return found
 
 
 def _alive(pid: int) -> bool:

@@ -99,6 +99,14 @@ def test_decline_tells_the_owner_and_asks_the_backup(engine, plan):
     assert out.sends[2].facts["milestone"] == "dropped_out"
 
 
+def test_a_second_bounce_for_the_same_person_changes_nothing(engine, plan):
+    state = engine.start(plan, START).state
+    first = engine.reply(plan, state, "sam", Answer("bounce", reason="550 5.1.1"), START + timedelta(hours=1))
+    assert ("owner_bounced", OWNER) in kinds(first) and states(first)["pat"] == "requested"
+    again = engine.reply(plan, first.state, "sam", Answer("bounce", reason="550 5.1.1"), START + timedelta(hours=2))
+    assert again.sends == [] and again.state == first.state
+
+
 def test_silence_reminds_then_last_call_then_expires_and_escalates(engine, plan):
     state = engine.start(plan, START).state
     seen = []

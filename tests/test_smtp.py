@@ -18,6 +18,11 @@ FROM = "followthru@example.com"
 RILEY = "riley@example.com"
 
 
+def send(smtp: SmtpSender, to: list[str], subject: str = "Hello"):
+    message_id, raw = message(to, subject)
+    return smtp.send(message_id, to, raw, FROM)
+
+
 def message(to: list[str], subject: str = "Hello") -> tuple[str, bytes]:
     built = EmailMessage()
     built["From"] = FROM
@@ -58,10 +63,10 @@ def test_each_security_mode_delivers(stack, security, port):
 def test_one_connection_serves_a_batch(stack):
     smtp = sender(stack)
     for _ in range(3):
-        smtp.send(*message([RILEY]), FROM)
+        send(smtp, [RILEY])
     assert smtp.connections_opened == 1
     smtp.end_batch()
-    smtp.send(*message([RILEY]), FROM)
+    send(smtp, [RILEY])
     smtp.end_batch()
     assert smtp.connections_opened == 2
     assert len(stack.wait_for_messages(RILEY, 4)) == 4
@@ -69,7 +74,7 @@ def test_one_connection_serves_a_batch(stack):
 
 def test_a_connection_dropped_while_idle_is_reopened_and_the_message_goes_once(stack):
     smtp = sender(stack)
-    smtp.send(*message([RILEY]), FROM)
+    send(smtp, [RILEY])
     smtp._smtp.sock.shutdown(socket.SHUT_RDWR)  # as when the server closes an idle connection
     message_id, raw = message([RILEY], "second")
     assert smtp.send(message_id, [RILEY], raw, FROM) == []
@@ -82,7 +87,7 @@ def test_a_connection_dropped_while_idle_is_reopened_and_the_message_goes_once(s
 def test_refused_recipients_say_whether_to_try_again(stack):
     smtp = sender(stack)
     to = [RILEY, "tempfail@example.com", "refused@example.com"]
-    refusals = smtp.send(*message(to), FROM)
+    refusals = send(smtp, to)
     smtp.end_batch()
     assert {(r.recipient, r.code, r.permanent) for r in refusals} == {
         ("tempfail@example.com", 451, False), ("refused@example.com", 550, True)}
@@ -92,7 +97,7 @@ def test_refused_recipients_say_whether_to_try_again(stack):
 
 def test_all_recipients_refused_sends_nothing(stack):
     smtp = sender(stack)
-    refusals = smtp.send(*message(["refused@example.com"]), FROM)
+    refusals = send(smtp, ["refused@example.com"])
     smtp.end_batch()
     assert [r.code for r in refusals] == [550]
 
@@ -100,7 +105,7 @@ def test_all_recipients_refused_sends_nothing(stack):
 def test_a_wrong_password_is_a_clear_error_without_the_password(stack):
     smtp = sender(stack, password="not-the-password-42")
     with pytest.raises(Unavailable) as error:
-        smtp.send(*message([RILEY]), FROM)
+        send(smtp, [RILEY])
     text = str(error.value)
     assert "refused the login of 'followthru@example.com'" in text and "535" in text
     assert "mail.smtp.username" in text and "not-the-password-42" not in text
@@ -108,17 +113,17 @@ def test_a_wrong_password_is_a_clear_error_without_the_password(stack):
 
 def test_an_untrusted_certificate_names_the_fix(stack):
     with pytest.raises(Unavailable, match="not trusted.*mail.smtp.ca_file"):
-        sender(stack, ca=False).send(*message([RILEY]), FROM)
+        send(sender(stack, ca=False), [RILEY])
 
 
 def test_implicit_tls_on_a_starttls_port_names_the_fix(stack):
     with pytest.raises(Unavailable, match="mail.smtp.security"):
-        sender(stack, "tls", 10587, timeout=5).send(*message([RILEY]), FROM)
+        send(sender(stack, "tls", 10587, timeout=5), [RILEY])
 
 
 def test_starttls_on_the_implicit_tls_port_names_the_fix(stack):
     with pytest.raises(Unavailable, match="security = 'tls'"):
-        sender(stack, "starttls", 10465, timeout=3).send(*message([RILEY]), FROM)
+        send(sender(stack, "starttls", 10465, timeout=3), [RILEY])
 
 
 def test_a_server_that_never_answers_times_out():
@@ -130,7 +135,7 @@ def test_a_server_that_never_answers_times_out():
     server = SmtpServer(host="127.0.0.1", port=listener.getsockname()[1], security="plain", timeout=1)
     started = time.monotonic()
     with pytest.raises(Unavailable, match="did not answer within 1 s"):
-        SmtpSender(server, None, "example.com").send(*message([RILEY]), FROM)
+        send(SmtpSender(server, None, "example.com"), [RILEY])
     assert time.monotonic() - started < 5
     listener.close()
 
@@ -141,7 +146,7 @@ def test_nothing_listening_names_host_and_port():
         port = probe.getsockname()[1]
     server = SmtpServer(host="127.0.0.1", port=port, security="plain", timeout=2)
     with pytest.raises(Unavailable, match=f"nothing answers on SMTP server 127.0.0.1:{port}"):
-        SmtpSender(server, None, "example.com").send(*message([RILEY]), FROM)
+        send(SmtpSender(server, None, "example.com"), [RILEY])
 
 
 def test_plain_is_refused_for_another_machine():

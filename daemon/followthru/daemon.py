@@ -397,7 +397,7 @@ class Followthru:
         if clock.monotonic() < self._delivery_paused_until:
             return
         try:
-            for outgoing in self.store.pending(now):
+            for outgoing in self._due_messages(now):
                 try:
                     refusals = self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw,
                                                  outgoing.envelope_from)
@@ -424,6 +424,17 @@ class Followthru:
             self._delivery_paused_until = 0.0
         finally:
             self.backend.end_batch()
+
+    def _due_messages(self, now: datetime) -> Iterator[Outgoing]:
+        """Pending messages due at ``now``, each at most once per pass, including the notices that
+        refusals record while this pass delivers."""
+        attempted: set[int] = set()
+        for _ in range(3):
+            batch = [o for o in self.store.pending(now) if o.id not in attempted]
+            if not batch:
+                return
+            attempted.update(o.id for o in batch)
+            yield from batch
 
     def seconds_until_due(self, now: datetime) -> float | None:
         """How long the loop may sleep before something is due (None: nothing is scheduled)."""

@@ -164,6 +164,9 @@ class Engine:
         """A resource's reply, already matched to them and verified."""
         out = Decisions(copy.deepcopy(state))
         commitment = out.state.commitments.get(resource_id)
+        if commitment is not None and commitment.intent == "bounce" and answer.intent == "bounce":
+            out.audit.append((resource_id, "another bounce for an address that bounced already"))
+            return out  # one message often bounces per recipient: the owner heard of it once
         if commitment is None or commitment.state in ENDED or out.state.state in ("cancelled", "closed"):
             out.audit.append((resource_id, f"reply ({answer.intent}) after the request was closed; owner told"))
             out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,

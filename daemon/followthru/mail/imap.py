@@ -105,7 +105,7 @@ class ImapReader:
             raise Unavailable(f"{self.where}: {text}") from None
         except (OSError, ssl.SSLError) as error:
             _logout(client)
-            raise Unavailable(explain(error, self.where, "mail.imap", server.timeout)) from None
+            raise Unavailable(explain(error, self.where, "mail.imap", server.timeout, server.security)) from None
         self.connections_opened += 1
         return client, selected
 
@@ -131,6 +131,20 @@ class ImapReader:
             self._uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
         return self._client
 
+    def _live_connection(self) -> imapclient.IMAPClient:
+        """The connection, checked with a NOOP (which also lets the server announce new mail); one
+        that died while unused -- a server restart, an idle timeout -- is replaced at once."""
+        if self._client is not None:
+            try:
+                self._client.noop()
+                return self._client
+            except (IMAPClientError, OSError, ssl.SSLError) as error:
+                log.info("%s: the connection was gone (%s); opening a new one", self.where, _text(error))
+                self._drop()
+        client = self._connection()
+        client.noop()
+        return client
+
     def _drop(self) -> None:
         client, self._client = self._client, None
         _logout(client)
@@ -141,7 +155,7 @@ class ImapReader:
             return
         try:
             self._news.clear()
-            client = self._connection()
+            client = self._live_connection()
             last = self._last_uid()
             uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
             for start in range(0, len(uids), FETCH_BATCH):
@@ -264,10 +278,17 @@ class ImapReader:
             wake()
             renew_at = time.monotonic() + IDLE_RENEW_SECONDS
             while not self._stopping.is_set() and time.monotonic() < renew_at:
+                started = time.monotonic()
                 responses = client.idle_check(timeout=30)
                 if any(isinstance(r, tuple) and len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
                     self._news.set()
                     wake()
+                elif not responses and time.monotonic() - started < 25:
+                    # imapclient returns nothing, at once, when the server closed the connection:
+                    # ending IDLE finds out (it raises on a dead connection).
+                    break
+                if any(isinstance(r, tuple) and b"BYE" in r for r in responses):
+                    break
             client.idle_done()
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     return context
 
 
-def explain(error: BaseException, where: str, key: str, timeout: float) -> str:
+def explain(error: BaseException, where: str, key: str, timeout: float, security: str = "") -> str:
     """A connection error as one line that says what failed and what to change."""
     if isinstance(error, ssl.SSLCertVerificationError):
         return (f"{where}: its TLS certificate is not trusted ({error.verify_message}); set {key}.ca_file to the "
@@ -43,7 +43,9 @@ def explain(error: BaseException, where: str, key: str, timeout: float) -> str:
         return (f"{where}: the TLS handshake failed ({error.reason or error}); check {key}.security: 'tls' is for "
                 "ports that speak TLS from the first byte (465, 993), 'starttls' for the others")
     if isinstance(error, (socket.timeout, TimeoutError)):
-        return f"{where} did not answer within {timeout:g} s; check {key}.host, {key}.port and firewalls"
+        hint = f"; a server that waits in silence may expect TLS from the first byte: try {key}.security = 'tls'" \
+            if security in ("starttls", "plain") else ""
+        return f"{where} did not answer within {timeout:g} s; check {key}.host, {key}.port and firewalls{hint}"
     if isinstance(error, ConnectionRefusedError):
         return f"nothing answers on {where}; check {key}.host and {key}.port, and that the server runs"
     if isinstance(error, socket.gaierror):
@@ -113,6 +115,9 @@ class SmtpSender:
                               f"{_text(error.smtp_error)}); check mail.smtp.username and the password") from None
         except smtplib.SMTPServerDisconnected as error:
             _close(smtp)
+            if isinstance(error.__context__, TimeoutError):  # smtplib reports a silent server this way
+                raise Unavailable(explain(error.__context__, self.where, "mail.smtp", server.timeout,
+                                          server.security)) from None
             hint = "" if server.security == "tls" else "; if this port expects TLS from the first byte, set " \
                                                        "mail.smtp.security = 'tls'"
             raise Unavailable(f"{self.where} closed the connection ({error}){hint}") from None
@@ -121,7 +126,7 @@ class SmtpSender:
             raise Unavailable(f"{self.where} answered {error.smtp_code} {_text(error.smtp_error)}") from None
         except (OSError, smtplib.SMTPException) as error:
             _close(smtp)
-            raise Unavailable(explain(error, self.where, "mail.smtp", server.timeout)) from None
+            raise Unavailable(explain(error, self.where, "mail.smtp", server.timeout, server.security)) from None
         self.connections_opened += 1
         return smtp
 
