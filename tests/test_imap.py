@@ -196,3 +196,28 @@ def test_a_refused_login_is_clear_and_does_not_show_the_password(stack):
 def test_a_missing_folder_is_named(stack):
     with pytest.raises(Unavailable, match="'No such folder'.*mail.imap.folder"):
         reader(stack, folder="No such folder").connect()
+
+
+def test_the_password_never_reaches_the_log_even_at_debug_level(stack, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    imap = reader(stack)
+    take_all(imap)
+    imap.close()
+    assert "LOGIN" in caplog.text.upper()  # imapclient logged the login command...
+    assert stack.users[ME] not in caplog.text  # ...without the password
+
+
+def test_where_moving_is_refused_mail_is_flagged_instead(stack, caplog):
+    deliver(stack, "kept here")
+    stack.wait_for_messages(ME, 1)
+    imap = reader(stack, processed_folder="~Processed")  # Dovecot refuses to create such a name
+    assert subjects(take_all(imap)) == ["kept here"]
+    assert "cannot move processed mail to '~Processed'" in caplog.text and "flagging it instead" in caplog.text
+    with stack.imap(ME) as client:
+        client.select_folder("INBOX", readonly=True)
+        [flags] = client.get_flags(client.search("ALL")).values()
+    assert DONE_FLAG in flags
+    assert take_all(imap) == []
+    imap.close()

@@ -202,12 +202,12 @@ class Config(_Section):
             raise ConfigError(["secrets.token_secret: the secret holds fewer than 16 characters"])
         return value
 
-    def password(self, key: str, server: Server) -> str | None:
-        """The password of ``mail.smtp`` or ``mail.imap``; None when the server needs no login."""
+    def password(self, section: str, server: Server) -> str | None:
+        """The password of ``section`` (``mail.smtp``, ``mail.imap``); None when it needs no login."""
         if not server.username:
             return None
-        return self.read_secret(key, server.password_env, server.password_file,
-                                hint=f"set {key}.password_env or {key}.password_file").decode()
+        return self.read_secret(f"{section}.password", server.password_env, server.password_file,
+                                hint=f"set {section}.password_env or {section}.password_file").decode()
 
     def read_secret(self, key: str, env_name: str | None, file: Path | None, hint: str) -> bytes:
         """A secret from the environment variable ``env_name``, else from ``file``, which only its owner

@@ -18,7 +18,7 @@ from followthru.config import Config, ConfigError, load_config
 from followthru.mail.backend import Unavailable
 from followthru.render import Renderer
 from followthru.store import MIGRATIONS
-from followthru.watch import plan_folders
+from followthru.watch import PLAN_FOLDERS
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,9 @@ def _writable(folder: Path, fix: str) -> None:
 
 
 def _folders(config: Config) -> str:
-    folders = plan_folders(config.plans_dir)
-    for folder in folders.values():
-        _writable(folder, "run 'followthru init' on the workspace or make the folder")
-    return f"{config.plans_dir}: {', '.join(folders)} writable"
+    for name in PLAN_FOLDERS:
+        _writable(config.plans_dir / name, "run 'followthru init' on the workspace or make the folder")
+    return f"{config.plans_dir}: {', '.join(PLAN_FOLDERS)} writable"
 
 
 def _store(config: Config) -> str:
@@ -130,7 +129,7 @@ def _smtp(config: Config) -> str:
     from followthru.mail.smtp import SmtpSender
 
     server = config.mail.smtp
-    sender = SmtpSender(server, config.password("mail.smtp.password", server), config.sender.email.rpartition("@")[2])
+    sender = SmtpSender(server, config.password("mail.smtp", server), config.sender.email.rpartition("@")[2])
     try:
         return sender.connect()
     finally:
@@ -149,7 +148,7 @@ def _imap(config: Config) -> str:
     from followthru.mail.imap import ImapReader
 
     server = config.mail.imap
-    reader = ImapReader(server, config.password("mail.imap.password", server), _NoState())
+    reader = ImapReader(server, config.password("mail.imap", server), _NoState())
     try:
         return reader.connect()
     finally:

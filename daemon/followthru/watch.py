@@ -21,8 +21,12 @@ log = logging.getLogger(__name__)
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".swp", ".swx", ".crdownload", ".download", "~")
 
 
+PLAN_FOLDERS = ("incoming", "active", "rejected", "archive")
+
+
 def plan_folders(plans: Path) -> dict[str, Path]:
-    folders = {name: plans / name for name in ("incoming", "active", "rejected", "archive")}
+    """The plan folders by name, made where missing."""
+    folders = {name: plans / name for name in PLAN_FOLDERS}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     return folders

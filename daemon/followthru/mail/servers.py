@@ -43,6 +43,6 @@ def open_backend(config: Config, state: SyncState) -> MailBackend:
     mail = config.mail
     if mail.backend == "smtp-imap":
         domain = config.sender.email.rpartition("@")[2]
-        return ServerBackend(SmtpSender(mail.smtp, config.password("mail.smtp.password", mail.smtp), domain),
-                             ImapReader(mail.imap, config.password("mail.imap.password", mail.imap), state))
+        return ServerBackend(SmtpSender(mail.smtp, config.password("mail.smtp", mail.smtp), domain),
+                             ImapReader(mail.imap, config.password("mail.imap", mail.imap), state))
     return MaildirBackend(config.path(mail.maildir.outbox), config.path(mail.maildir.inbox))
