@@ -17,17 +17,19 @@ Usage: python bench/mail_servers.py [--people N] [--old N]   (defaults: 20 and 1
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from statistics import median, quantiles
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -88,8 +90,36 @@ def state_of(store: Path, resource: str) -> str | None:
 
 def summary(values: list[float]) -> str:
     ms = sorted(v * 1000 for v in values)
-    p95 = quantiles(ms, n=20)[-1] if len(ms) >= 2 else ms[0]
+    p95 = ms[max(math.ceil(0.95 * len(ms)) - 1, 0)]
     return f"median {median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms (n={len(ms)})"
+
+
+class IdleObserver:
+    """A plain IMAP client in IDLE on Followthru's INBOX: when Dovecot reports new mail to anyone."""
+
+    def __init__(self, stack: MailStack):
+        self.client = stack.imap(ME)
+        self.client.select_folder("INBOX", readonly=True)
+        self.noticed_at: float | None = None
+        self.stopping = threading.Event()
+        self.client.idle()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def arm(self) -> None:
+        self.noticed_at = None
+
+    def _watch(self) -> None:
+        while not self.stopping.is_set():
+            for response in self.client.idle_check(timeout=0.5):
+                if isinstance(response, tuple) and b"EXISTS" in response and self.noticed_at is None:
+                    self.noticed_at = time.perf_counter()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.client.idle_done()
+        self.client.logout()
 
 
 def latency(stack: MailStack, base: Path, count: int) -> None:
@@ -106,11 +136,13 @@ def latency(stack: MailStack, base: Path, count: int) -> None:
                               stdout=log, stderr=subprocess.STDOUT)
     store = config.parent / "followthru.sqlite3"
     new_mail = stack.base / "mail" / ME / "new"
-    from_smtp, from_delivery = [], []
+    from_smtp, from_delivery, idle_notice = [], [], []
+    observer = IdleObserver(stack)
     try:
         for i, email in enumerate(people):
             [request] = stack.wait_for_messages(email, 1, timeout=60)
             landed = set(os.listdir(new_mail)) if new_mail.exists() else set()
+            observer.arm()
             started = time.perf_counter()
             stack.send(reply_to(request, email), email, [request["Reply-To"].addresses[0].addr_spec])
             delivered = None
@@ -122,13 +154,18 @@ def latency(stack: MailStack, base: Path, count: int) -> None:
                 time.sleep(0.002)
             done = time.perf_counter()
             from_smtp.append(done - started)
+            if observer.noticed_at is not None:
+                idle_notice.append(observer.noticed_at - started)
             if delivered is not None:
                 from_delivery.append(done - delivered)
     finally:
+        observer.stop()
         daemon.terminate()
         daemon.wait(30)
         log.close()
     print(f"reply to status, from Postfix accepting the reply:   {summary(from_smtp)}")
+    if idle_notice:
+        print(f"  of which Dovecot's IDLE notice (another client's view): {summary(idle_notice)}")
     if from_delivery:
         print(f"reply to status, from the reply landing in the mailbox: {summary(from_delivery)}")
 
@@ -158,23 +195,25 @@ def tick_cost(stack: MailStack, base: Path, old: int) -> None:
         first = service.tick(now)
         first_sync = time.perf_counter() - started
         idle = []
-        for _ in range(200):
+        for _ in range(1000):
             started = time.perf_counter()
             service.tick(now)
             idle.append(time.perf_counter() - started)
-        stack.send(b"From: sam.security@example.com\r\nTo: followthru@example.com\r\nSubject: new\r\n"
-                   b"Message-ID: <" + str(time.time_ns()).encode() + b"@example.com>\r\n\r\nACCEPT\r\n",
-                   "sam.security@example.com", [ME])
-        stack.wait_for_messages(ME, count + 1)
-        started = time.perf_counter()
-        report = service.tick(now)
-        one_new = time.perf_counter() - started
+        new_reply = []
+        for extra in (1, 2):  # the first reply a process reads also loads the reply reader's tables
+            stack.send(b"From: sam.security@example.com\r\nTo: followthru@example.com\r\nSubject: new\r\n"
+                       b"Message-ID: <" + str(time.time_ns()).encode() + b"@example.com>\r\n\r\nACCEPT\r\n",
+                       "sam.security@example.com", [ME])
+            stack.wait_for_messages(ME, count + extra)
+            started = time.perf_counter()
+            report = service.tick(now)
+            new_reply.append((time.perf_counter() - started, report.replies))
         service.close()
-        results[label] = (first_sync, first.replies, median(idle), max(idle), one_new, report.replies)
-    for label, (first_sync, first_replies, idle_median, idle_max, one_new, new_replies) in results.items():
+        results[label] = (first_sync, first.replies, median(idle), max(idle), new_reply)
+    for label, (first_sync, first_replies, idle_median, idle_max, new_reply) in results.items():
         print(f"{label:>20}: first sync {first_sync:.2f} s ({first_replies} messages read); "
               f"tick with nothing new: median {idle_median * 1000:.2f} ms, max {idle_max * 1000:.2f} ms; "
-              f"tick with one new reply: {one_new * 1000:.1f} ms ({new_replies} read)")
+              "ticks with one new reply: " + ", ".join(f"{t * 1000:.1f} ms ({n} read)" for t, n in new_reply))
 
 
 def main() -> None:

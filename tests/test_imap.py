@@ -221,3 +221,19 @@ def test_where_moving_is_refused_mail_is_flagged_instead(stack, caplog):
     assert DONE_FLAG in flags
     assert take_all(imap) == []
     imap.close()
+
+
+def test_a_backlog_is_read_over_several_short_passes(stack, monkeypatch):
+    import followthru.mail.imap as imap_module
+
+    monkeypatch.setattr(imap_module, "MAX_PER_CHECK", 2)
+    for count, subject in enumerate(("a", "b", "c"), start=1):
+        deliver(stack, subject)
+        stack.wait_for_messages(ME, count)
+    woken = []
+    imap = reader(stack, idle=False)
+    imap.watch(lambda: woken.append(True))
+    assert subjects(take_all(imap)) == ["a", "b"]
+    assert woken  # the loop comes back at once for the rest
+    assert subjects(take_all(imap)) == ["c"]
+    imap.close()

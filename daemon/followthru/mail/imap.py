@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 25_000_000  # a larger message is read only in part
 FETCH_BATCH = 25  # messages per FETCH: bounds memory whatever arrives at once
+MAX_PER_CHECK = 500  # messages per pass: keeps passes short (systemd's watchdog waits for each)
 DONE_FLAG = b"$Followthru"
 IDLE_RENEW_SECONDS = 20 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 MAX_BACKOFF_SECONDS = 60.0
@@ -71,6 +72,7 @@ class ImapReader:
         self._next_poll = 0.0
         self._idling = False
         self._stopping = threading.Event()
+        self._wake: Callable[[], None] = lambda: None
         self._watcher: threading.Thread | None = None
         self._watch_client: imapclient.IMAPClient | None = None
 
@@ -158,6 +160,10 @@ class ImapReader:
             client = self._live_connection()
             last = self._last_uid()
             uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+            if len(uids) > MAX_PER_CHECK:  # a big backlog goes over several passes, each short
+                uids = uids[:MAX_PER_CHECK]
+                self._news.set()
+                self._wake()
             for start in range(0, len(uids), FETCH_BATCH):
                 batch = uids[start:start + FETCH_BATCH]
                 found = client.fetch(batch, [f"BODY.PEEK[]<0.{MAX_MESSAGE_BYTES}>", "FLAGS"])
@@ -171,7 +177,8 @@ class ImapReader:
             self._failed(error)
         else:
             self._backoff = 1.0
-            self._next_poll = time.monotonic() + self.server.poll_seconds
+            if not self._news.is_set():
+                self._next_poll = time.monotonic() + self.server.poll_seconds
 
     def done(self, incoming: Incoming) -> None:
         """Move the message to the processed folder, or flag it where moving cannot be done."""
@@ -238,6 +245,7 @@ class ImapReader:
     # -- IDLE --------------------------------------------------------------------------------------------
     def watch(self, wake: Callable[[], None]) -> None:
         """Start the IDLE thread (when configured); it calls ``wake`` whenever the folder changes."""
+        self._wake = wake
         if not self.server.idle or self._watcher is not None:
             return
         self._watcher = threading.Thread(target=self._watch_loop, args=(wake,), name="imap-idle", daemon=True)
