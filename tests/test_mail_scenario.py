@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ import tomli_w
 import tomllib
 
 from followthru.config import init_workspace
+from replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -85,25 +85,7 @@ class MailWorkspace:
     def answer(self, to: EmailMessage, sender: str, text: str | None = None, html: str | None = None,
                **headers: str) -> str:
         """Reply as ``sender`` through Postfix, the way a mail client does."""
-        reply = EmailMessage()
-        reply["From"] = sender
-        reply["To"] = to["Reply-To"] or to["From"]
-        reply["Subject"] = "Re: " + to["Subject"]
-        reply["Message-ID"] = make_msgid(domain="example.com")
-        reply["In-Reply-To"] = to["Message-ID"]
-        reply["References"] = to["Message-ID"]
-        for name, value in headers.items():
-            del reply[name.replace("_", "-")]
-            reply[name.replace("_", "-")] = value
-        quoted = "\n".join("> " + line for line in to.get_body(("plain",)).get_content().splitlines())
-        if text is not None:
-            reply.set_content(f"{text}\n\nOn Mon, Followthru wrote:\n{quoted}\n")
-        if html is not None:
-            body = f"<html><body>{html}<blockquote type=\"cite\"><pre>{quoted}</pre></blockquote></body></html>"
-            if text is None:
-                reply.set_content(body, subtype="html")
-            else:
-                reply.add_alternative(body, subtype="html")
+        reply = reply_to(to, sender, text, html, **headers)
         self.stack.send(reply.as_bytes(), sender, [str(reply["To"])])
         return reply["Message-ID"]
 

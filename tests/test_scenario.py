@@ -15,13 +15,13 @@ import sys
 import time
 from collections import Counter
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 import icalendar
 import pytest
 
 from followthru.config import init_workspace
+from replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -63,17 +63,7 @@ class Workspace:
         os.utime(path, (old, old))
 
     def answer(self, to: EmailMessage, sender: str, body: str, **headers: str) -> None:
-        reply = EmailMessage()
-        reply["From"] = sender
-        reply["To"] = to["Reply-To"] or to["From"]
-        reply["Subject"] = "Re: " + to["Subject"]
-        reply["Message-ID"] = make_msgid(domain="example.com")
-        reply["In-Reply-To"] = to["Message-ID"]
-        reply["References"] = to["Message-ID"]
-        for name, value in headers.items():
-            reply[name.replace("_", "-")] = value
-        quoted = "\n".join("> " + line for line in to.get_body(("plain",)).get_content().splitlines())
-        reply.set_content(f"{body}\n\nOn Mon, Riley Rep via Followthru wrote:\n{quoted}\n")
+        reply = reply_to(to, sender, body, **headers)
         (self.root / "mail" / "inbox" / "new" / f"{time.time_ns()}.eml").write_bytes(reply.as_bytes())
 
     def status(self) -> dict:
