@@ -14,7 +14,8 @@ Dovecot runs from its own config in a base directory; Postfix is the system one,
 Dovecot stores Maildirs under ``<base>/mail/<email>`` as the ``mail`` user and strips ``+detail``
 from recipients. Postfix has no recipient maps, so an unknown user is accepted at SMTP time,
 refused by LMTP, and bounced (multipart/report) to the envelope sender. At RCPT time
-``tempfail@example.com`` gets 451 and ``refused@example.com`` gets 550 on all three SMTP ports.
+``tempfail@example.com`` gets 451 and ``refused@example.com`` gets 550 on all three SMTP ports;
+at MAIL FROM, ``blocked.sender@example.com`` gets 553.
 Certificates for ``localhost``/127.0.0.1 come from a throwaway CA in ``ca_file``. The ports and
 /etc/postfix are machine-wide, so ``start()`` waits on a lock file while another stack runs.
 """
@@ -172,6 +173,7 @@ class MailStack:
         self.postfix_log = self.base / "postfix.log"
         self.passwd_file = self.base / "users"
         self.access_map = self.base / "recipient_access"
+        self.sender_map = self.base / "sender_access"
         self.users: dict[str, str] = {f"{name}@{DOMAIN}": f"secret-{name}" for name in LOCALPARTS}
         self._lock: IO[str] | None = None
 
@@ -333,6 +335,7 @@ class MailStack:
             imaps=IMAPS_PORT, lmtp=LMTP_PORT, auth_socket=AUTH_SOCKET))
         self.access_map.write_text(f"tempfail@{DOMAIN} 451 4.3.0 Try again later\n"
                                    f"refused@{DOMAIN} 550 5.1.1 No such user here\n")
+        self.sender_map.write_text(f"blocked.sender@{DOMAIN} 553 5.7.1 Sender refused by policy\n")
         # A Postfix left running (by an earlier session) must pick up this configuration.
         if self._postfix_running():
             _run("postfix", "stop")
@@ -377,6 +380,7 @@ class MailStack:
             "smtpd_relay_restrictions":
                 "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
             "smtpd_recipient_restrictions": f"check_recipient_access {access}, permit",
+            "smtpd_sender_restrictions": f"check_sender_access texthash:{self.sender_map}",
             "smtpd_tls_cert_file": self.cert_file,
             "smtpd_tls_key_file": self.key_file,
             "smtpd_tls_security_level": "may",
@@ -408,7 +412,7 @@ class MailStack:
         # Postfix re-reads (after sleeping 2 s) any main.cf or texthash file modified within the
         # last second, in case it is half-written; these are complete, so make them look older.
         past = time.time() - 10
-        for path in (POSTFIX_CONFIG / "main.cf", self.access_map):
+        for path in (POSTFIX_CONFIG / "main.cf", self.access_map, self.sender_map):
             os.utime(path, (past, past))
 
     def _dovecot_pid(self) -> int | None:

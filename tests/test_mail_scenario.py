@@ -189,6 +189,34 @@ def test_refused_recipients_are_retried_or_reported(mail_stack, tmp_path):
     assert (status, attempts) == ("failed", 3)
 
 
+def test_a_refused_message_is_one_notice_not_one_per_recipient(mail_stack, tmp_path):
+    ws = MailWorkspace(tmp_path / "ws", mail_stack)
+    text = ws.config.read_text().replace(f'email = "{ME}"', 'email = "blocked.sender@example.com"', 1)
+    ws.config.write_text(text)  # the server refuses every message from this sender, at MAIL FROM
+    ws.drop_plan(EXAMPLE.read_text())
+    ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")
+    ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")  # what the refusals of the first pass made
+    with ws.store() as store:
+        rows = [dict(r) for r in store.execute("SELECT kind, resource_id, status, recipients, error FROM outbox")]
+        audit = [r[0] for r in store.execute("SELECT event FROM audit WHERE event LIKE '%not delivered%'")]
+    meeting = next(r for r in rows if r["kind"] == "meeting")
+    assert meeting["status"] == "failed" and "553 5.7.1" in meeting["error"]
+    assert len(json.loads(meeting["recipients"])) == 4
+    # One notice per refused message that is not a request (requests count as bounces, and the
+    # backups are asked), naming everyone it missed. The notices are refused too (same sender),
+    # and that ends there: no notice about a notice.
+    requests = ("request", "backup_request", "reminder", "last_call")
+    told = [r for r in rows if r["status"] == "failed" and r["kind"] not in requests
+            and json.loads(r["recipients"]) != ["riley@example.com"]]
+    notices = [r for r in rows if r["kind"] == "owner_undelivered"]
+    assert len(notices) == len(told) >= 3 and all(r["status"] == "failed" for r in notices)
+    meetings = [r for r in rows if r["kind"] == "meeting"]
+    assert sum(e.startswith("meeting not delivered to ") for e in audit) == len(meetings)
+    assert any(e.startswith("meeting not delivered to riley@example.com, ") and e.count("@") >= 3 for e in audit)
+    # Nobody could be reached: Sam and Sol were replaced by their backups, who bounced too.
+    assert ws.states() == {"sam": "replaced", "lee": "bounced", "sol": "replaced", "pat": "bounced", "kim": "bounced"}
+
+
 # -- the daemon in real time ---------------------------------------------------------------------------
 def live_plan(now: datetime) -> str:
     day = lambda n: (now + timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731

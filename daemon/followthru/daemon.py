@@ -462,26 +462,31 @@ class Followthru:
                 self.store.mark_failed(outgoing.id, "; ".join(map(str, final)))
             else:
                 self.store.mark_sent(outgoing.id, now)
+            reasons: dict[str, list[str]] = {}
             for refusal in final:
-                log.warning("%s not delivered to %s", outgoing.message_id, refusal)
-                self._undelivered(outgoing, refusal, now)
+                reasons.setdefault(f"{refusal.code} {refusal.text}", []).append(refusal.recipient)
+            for reason, recipients in reasons.items():  # a refused message is one notice, not one per person
+                log.warning("%s not delivered to %s: %s", outgoing.message_id, ", ".join(recipients), reason)
+                self._undelivered(outgoing, recipients, reason, now)
 
-    def _undelivered(self, outgoing: Outgoing, refusal: Refusal, now: datetime) -> None:
-        """A recipient refused for good: a request counts as bounced; anything else is told to the owner."""
+    def _undelivered(self, outgoing: Outgoing, recipients: list[str], reason: str, now: datetime) -> None:
+        """Recipients refused for good: a request counts as bounced; anything else is told to the owner."""
         stored = self.store.load(outgoing.plan_id) if outgoing.plan_id else None
         self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
-                         f"{outgoing.kind} not delivered to {refusal.recipient}: {refusal.code} {refusal.text}")
-        if stored is None or refusal.recipient.lower() == stored.plan.owner.email.lower():
+                         f"{outgoing.kind} not delivered to {', '.join(recipients)}: {reason}")
+        owner = stored.plan.owner.email.lower() if stored else ""
+        recipients = [r for r in recipients if r.lower() != owner]
+        if stored is None or not recipients:
             return  # nobody else to tell: the log and the audit trail say it
         resource = next((r for r in stored.plan.resources if r.id == outgoing.resource_id), None)
-        if outgoing.kind in REQUEST_KINDS and resource and resource.email.lower() == refusal.recipient.lower():
-            answer = Answer("bounce", f"{refusal.code} {refusal.text}", None, None, f"{refusal.code} {refusal.text}")
+        if outgoing.kind in REQUEST_KINDS and resource and [resource.email.lower()] == [r.lower() for r in recipients]:
+            answer = Answer("bounce", reason, None, None, reason)
             self._apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource.id, answer, now), now)
             return
         subject = BytesHeaderParser(policy=email.policy.default).parsebytes(outgoing.raw)["Subject"] or ""
         send = Send("owner_undelivered", OWNER, self.clock.next_window(now, self._owner_zone(stored.plan)),
                     about=outgoing.resource_id,
-                    facts={"recipient": refusal.recipient, "reason": f"{refusal.code} {refusal.text}",
+                    facts={"recipient": ", ".join(recipients), "reason": reason,
                            "message": {"subject": subject, "kind": outgoing.kind}})
         self._apply(stored.plan, Decisions(stored.state, sends=[send]), now)
 
