@@ -105,6 +105,25 @@ def run(obj: Context, verbose: bool) -> None:
 
 
 @main.command()
+@click.argument("service", type=click.Choice(["google", "microsoft"]))
+@click.pass_obj
+def auth(obj: Context, service: str) -> None:
+    """One-time sign-in where a backend acts for a user: stores a refresh token (mode 0600)."""
+    config = obj.config()
+    try:
+        if service == "google":
+            from followthru.google import authorize
+        else:
+            from followthru.exchange import authorize
+        where = authorize(config, click.echo)
+    except ConfigError as error:
+        fail(str(error))
+    except Exception as error:  # the sign-in failed: say why, never a traceback
+        fail(f"auth {service}: {error}", code=1)
+    click.echo(f"Signed in; the refresh token is in {where} (readable by you only).")
+
+
+@main.command()
 @click.pass_obj
 def doctor(obj: Context) -> None:
     """Check the config, the workspace and every backend's login; sends nothing. Exit 1 if anything fails."""

@@ -134,7 +134,7 @@ class ImapServer(Server):
 
 
 class Mail(_Section):
-    backend: Literal["maildir", "smtp-imap"] = "maildir"
+    backend: Literal["maildir", "smtp-imap", "exchange", "google"] = "maildir"
     maildir: MaildirBackend = MaildirBackend()
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
@@ -142,8 +142,41 @@ class Mail(_Section):
 
 
 class Calendar(_Section):
-    backend: Literal["imip"] = "imip"
+    backend: Literal["imip", "exchange", "google"] = "imip"
     attendees: Literal["committed", "all"] = "committed"
+
+
+class Exchange(_Section):
+    """Exchange Server (or a tenant that still allows EWS), through exchangelib."""
+
+    server: str = ""  # the host, e.g. "mail.example.com"; autodiscover is not used
+    service_endpoint: str = ""  # the full EWS address; wins over server
+    mailbox: Email | None = None  # the mailbox Followthru uses; default: sender.email
+    auth: Literal["oauth-app", "oauth-delegated", "ntlm", "basic"] = "oauth-app"
+    username: str = ""  # ntlm and basic: DOMAIN\\user or user@domain
+    password_env: EnvName | None = None
+    password_file: Path | None = None
+    tenant_id: str = ""  # oauth
+    client_id: str = ""
+    client_secret_env: EnvName | None = None  # oauth-app
+    client_secret_file: Path | None = None
+    token_file: Path = Path("exchange-token.json")  # oauth-delegated: the refresh token, kept 0600
+    processed_folder: str = "Followthru"
+    poll_seconds: float = Field(30.0, gt=0, le=3600)
+    timeout: float = Field(60.0, gt=0, le=600)
+
+
+class Google(_Section):
+    """Google Workspace or Gmail: the Gmail API and the Calendar API."""
+
+    auth: Literal["service-account", "oauth"] = "service-account"
+    service_account_file: Path | None = None  # the JSON key; only its owner may read it
+    subject: Email | None = None  # the user a service account acts as; default: sender.email
+    client_secrets_file: Path | None = None  # oauth: the installed app's client JSON
+    token_file: Path = Path("google-token.json")  # oauth: the refresh token, kept 0600
+    calendar_id: str = "primary"
+    processed_label: str = "Followthru"
+    poll_seconds: float = Field(30.0, gt=0, le=3600)
 
 
 class Schedule(_Section):
@@ -176,6 +209,8 @@ class Config(_Section):
     sender: Sender = Sender()
     mail: Mail = Mail()
     calendar: Calendar = Calendar()
+    exchange: Exchange = Exchange()
+    google: Google = Google()
     schedule: Schedule = Schedule()
     reminders: Reminders = Reminders()
     secrets: Secrets = Secrets()

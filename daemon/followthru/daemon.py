@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
+from followthru.backends import open_calendar, open_mail
+from followthru.calendar.backend import CalendarBackend, read_meeting
 from followthru.calendar.itip import event_uid
 from followthru.config import Config
 from followthru.engine import OWNER, Answer, Decisions, Engine, Send
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built
 from followthru.drafting import Drafted, Drafter
-from followthru.mail.servers import open_backend
 from followthru.messages import Composer
 from followthru.plan import Plan
 from followthru.planfile import PlanResult, Problem, load_plan
@@ -67,9 +68,9 @@ class PassReport:
 
 
 class Followthru:
-    """The daemon's work, on one workspace. ``backend`` defaults to the configured mail backend."""
+    """The daemon's work, on one workspace. ``backend`` and ``calendar`` default to the configured ones."""
 
-    def __init__(self, config: Config, backend: MailBackend | None = None):
+    def __init__(self, config: Config, backend: MailBackend | None = None, calendar: CalendarBackend | None = None):
         self.config = config
         self.folders = plan_folders(config.plans_dir)
         self.store = Store(config.path(config.workspace.store))
@@ -79,7 +80,8 @@ class Followthru:
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
         self.drafter = Drafter(config, self.composer)
         self._pool: ProcessPoolExecutor | None = None
-        self.backend = backend or open_backend(config, self.store)
+        self.backend = backend or open_mail(config, self.store)
+        self.calendar = calendar or open_calendar(config, self.store)
         self._delivery_paused_until = 0.0
         self._delivery_backoff = MIN_PAUSE_SECONDS
         self.domain = config.sender.email.rpartition("@")[2]
@@ -89,6 +91,8 @@ class Followthru:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
         self.backend.close()
+        if self.calendar is not None:
+            self.calendar.close()
         self.store.close()
 
     # -- one pass --------------------------------------------------------------------------------
@@ -97,6 +101,8 @@ class Followthru:
         report = PassReport()
         self._intake(now, report)
         self._replies(now, report)
+        if self.calendar is not None:
+            self._calendar_answers(now, report)
         for plan_id in self.store.due_plans(now):
             self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now)
             report.plans_ticked += 1
@@ -207,6 +213,24 @@ class Followthru:
         except Unavailable as error:  # replies wait on the server; they are read when it is back
             log.warning("reading replies: %s", error)
             report.errors.append(f"reading replies: {error}")
+
+    def _calendar_answers(self, now: datetime, report: PassReport) -> None:
+        """Attendees' answers the calendar service reports, applied like iMIP replies."""
+        try:
+            for answer in self.calendar.answers():
+                found = self.store.meeting_by_uid(answer.uid)
+                if found is None:
+                    continue
+                plan_id, meeting_key = found
+                partstat = "COUNTER" if answer.proposed_start else answer.partstat
+                with self.store.transaction():
+                    stored = self.store.load(plan_id)
+                    self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key,
+                                                              answer.attendee.lower(), partstat, now), now)
+                report.replies += 1
+        except Unavailable as error:
+            log.warning("reading calendar answers: %s", error)
+            report.errors.append(f"calendar answers: {error}")
 
     def _take_reply(self, incoming: Incoming, now: datetime) -> None:
         reply = read_reply(incoming.raw, self.config.schedule.timezone)
@@ -399,8 +423,7 @@ class Followthru:
         try:
             for outgoing in self._due_messages(now):
                 try:
-                    refusals = self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw,
-                                                 outgoing.envelope_from)
+                    refusals = self._hand_over(outgoing)
                 except SendError as error:
                     self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing,
                                 [Refusal(r, 500 if error.permanent else 400, str(error)) for r in outgoing.recipients],
@@ -424,6 +447,17 @@ class Followthru:
             self._delivery_paused_until = 0.0
         finally:
             self.backend.end_batch()
+
+    def _hand_over(self, outgoing: Outgoing) -> list[Refusal]:
+        """Meeting invitations go to the calendar service when there is one; the rest is mail."""
+        if outgoing.kind == "meeting" and self.calendar is not None:
+            try:
+                meeting = read_meeting(outgoing.raw)
+            except ValueError as error:
+                raise SendError(f"unreadable invitation: {error}", permanent=True) from None
+            self.calendar.publish(meeting)
+            return []
+        return self.backend.send(outgoing.message_id, outgoing.recipients, outgoing.raw, outgoing.envelope_from)
 
     def _due_messages(self, now: datetime) -> Iterator[Outgoing]:
         """Pending messages due at ``now``, each at most once per pass, including the notices that

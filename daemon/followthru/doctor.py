@@ -40,12 +40,18 @@ def run_checks(config_path: Path) -> list[Check]:
     checks = [Check("config", True, str(config_path))]
     for name, check in (("secret", _secret), ("folders", _folders), ("store", _store), ("templates", _templates)):
         checks.append(_attempt(name, check, config))
+    services = {config.mail.backend, config.calendar.backend}
     if config.mail.backend == "smtp-imap":
         checks.append(_attempt("smtp", _smtp, config))
         checks.append(_attempt("imap", _imap, config))
-    else:
+    elif config.mail.backend == "maildir":
         checks.append(_attempt("maildir", _maildir, config))
-    checks.append(Check("calendar", True, "invitations go as iMIP attachments through the mail backend"))
+    if "exchange" in services:
+        checks.append(_attempt("exchange", _exchange, config))
+    if "google" in services:
+        checks.append(_attempt("google", _google, config))
+    if config.calendar.backend == "imip":
+        checks.append(Check("calendar", True, "invitations go as iMIP attachments through the mail backend"))
     return checks
 
 
@@ -134,6 +140,18 @@ def _smtp(config: Config) -> str:
         return sender.connect()
     finally:
         sender.end_batch()
+
+
+def _exchange(config: Config) -> str:
+    from followthru.exchange import check
+
+    return check(config)
+
+
+def _google(config: Config) -> str:
+    from followthru.google import check
+
+    return check(config)
 
 
 class _NoState:

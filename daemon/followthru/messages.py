@@ -39,12 +39,13 @@ class Composer:
 
     def for_plan(self, views: PlanViews, kind: str, reader: Person, now: datetime, *,
                  resource_id: str | None = None, to: list[Person] | None = None,
-                 extra: dict[str, Any] | None = None, invite: Invitation | None = None) -> Built:
+                 extra: dict[str, Any] | None = None, invite: Invitation | None = None,
+                 headers: dict[str, str] | None = None) -> Built:
         """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them)."""
         answer_to = self.answer_to(views.plan.id, resource_id)
         context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **(extra or {}))
         words = self.renderer.render(kind, context, reader.language)
-        headers = {"X-Followthru-Plan": views.plan.id, "X-Followthru-Kind": kind}
+        headers = {"X-Followthru-Plan": views.plan.id, "X-Followthru-Kind": kind, **(headers or {})}
         if resource_id:
             headers["X-Followthru-Resource"] = resource_id
         if kind in NO_REPLY_KINDS:
@@ -89,7 +90,11 @@ class Composer:
                           plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
                           attendees=people, description=description, dtstamp=now, method=method)
         to = recipients if recipients is not None else [owner] + others
-        return self.for_plan(views, "meeting", owner, now, to=to, extra=fields, invite=Invitation(ical, method))
+        # Calendar services need to know a CANCEL for the people taken off from one for everyone.
+        everyone = any(p.email.lower() == owner.email.lower() for p in to)
+        change = "update" if method == "REQUEST" else ("cancel" if everyone else "remove")
+        return self.for_plan(views, "meeting", owner, now, to=to, extra=fields, invite=Invitation(ical, method),
+                             headers={"X-Followthru-Meeting": change})
 
     def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> Built:
         """The owner's notice that a plan file was rejected; no plan could be read, so no plan context."""

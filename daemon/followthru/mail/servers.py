@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from followthru.config import Config
-from followthru.mail.backend import Incoming, MailBackend, Refusal
-from followthru.mail.imap import ImapReader, SyncState
-from followthru.mail.maildir import MaildirBackend
+from followthru.mail.backend import Incoming, Refusal
+from followthru.mail.imap import ImapReader
 from followthru.mail.smtp import SmtpSender
 
 
@@ -36,13 +34,3 @@ class ServerBackend:
     def close(self) -> None:
         self.sender.end_batch()
         self.reader.close()
-
-
-def open_backend(config: Config, state: SyncState) -> MailBackend:
-    """The configured mail backend. Connects to nothing yet; raises ConfigError for a missing password."""
-    mail = config.mail
-    if mail.backend == "smtp-imap":
-        domain = config.sender.email.rpartition("@")[2]
-        return ServerBackend(SmtpSender(mail.smtp, config.password("mail.smtp", mail.smtp), domain),
-                             ImapReader(mail.imap, config.password("mail.imap", mail.imap), state))
-    return MaildirBackend(config.path(mail.maildir.outbox), config.path(mail.maildir.inbox))

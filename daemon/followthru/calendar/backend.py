@@ -1,0 +1,114 @@
+"""The interface of calendar backends that keep events in a calendar service (Exchange, Google).
+
+With the default ``imip`` backend an invitation is an email with a ``text/calendar`` part. A
+service backend takes the same outbox message and turns it into calendar operations instead:
+:func:`read_meeting` reads what the message says (which event, which change, who is invited),
+and :meth:`CalendarBackend.publish` makes the service's event match it; the service sends the
+invitations itself. Attendees' answers come back through :meth:`CalendarBackend.answers`.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterator, Literal, Protocol
+
+from icalendar import Calendar
+
+Change = Literal["update", "cancel", "remove"]
+
+
+@dataclass(frozen=True)
+class Invitee:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """One meeting invitation from the outbox, as a calendar service needs it.
+
+    ``change`` is ``update`` (create the event or bring it up to date: these attendees, this
+    time), ``cancel`` (the whole meeting is off) or ``remove`` (only ``attendees`` are taken off
+    it; the event stays for the others).
+    """
+
+    uid: str
+    sequence: int
+    change: Change
+    summary: str
+    description: str
+    location: str
+    start: datetime
+    end: datetime
+    timezone: str  # IANA name of start and end ("UTC" for fixed offsets)
+    rrule: str  # the RRULE value ("FREQ=WEEKLY;COUNT=4"), or ""
+    organizer: str
+    attendees: tuple[Invitee, ...]  # the owner, who is the meeting's chair, is not among them
+    chair: Invitee | None
+
+
+@dataclass(frozen=True)
+class CalendarAnswer:
+    """An attendee's answer to an event, as the service reports it."""
+
+    uid: str
+    attendee: str
+    partstat: str  # ACCEPTED, DECLINED, TENTATIVE or NEEDS-ACTION (iCalendar's words)
+    proposed_start: datetime | None = None  # a counter-proposal, where the service has one
+
+
+class CalendarBackend(Protocol):
+    def publish(self, meeting: MeetingChange) -> None:
+        """Make the service's event match ``meeting``; the service invites and cancels.
+        Raises :class:`~followthru.mail.backend.SendError` or
+        :class:`~followthru.mail.backend.Unavailable` like a mail backend."""
+
+    def answers(self) -> Iterator[CalendarAnswer]:
+        """Answers that changed since the last call (the position is kept by the backend)."""
+
+    def close(self) -> None:
+        """Close connections."""
+
+
+def read_meeting(raw: bytes) -> MeetingChange:
+    """The meeting change an outbox message of kind ``meeting`` carries. Raises ValueError when the
+    message holds no VEVENT."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    part = next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
+    if part is None:
+        raise ValueError("the message has no text/calendar part")
+    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    event = next(iter(calendar.walk("VEVENT")), None)
+    if event is None:
+        raise ValueError("the calendar holds no VEVENT")
+    method = str(calendar.get("METHOD", "REQUEST")).upper()
+    change: Change = "update" if method == "REQUEST" else (
+        "remove" if message.get("X-Followthru-Meeting") == "remove" else "cancel")
+    start = event.decoded("DTSTART")
+    end = event.decoded("DTEND") if "DTEND" in event else start + timedelta(hours=1)
+    zone = getattr(start.tzinfo, "key", None) or "UTC"
+    people, chair = [], None
+    for value in _as_list(event.get("ATTENDEE")):
+        invitee = Invitee(str(value).removeprefix("mailto:").removeprefix("MAILTO:").lower(),
+                          str(value.params.get("CN", "")))
+        if value.params.get("ROLE") == "CHAIR":
+            chair = invitee
+        else:
+            people.append(invitee)
+    rule = event.get("RRULE")
+    return MeetingChange(
+        uid=str(event["UID"]), sequence=int(event.get("SEQUENCE", 0)), change=change,
+        summary=str(event.get("SUMMARY", "")), description=str(event.get("DESCRIPTION", "")),
+        location=str(event.get("LOCATION", "")), start=start, end=end, timezone=zone,
+        rrule=rule.to_ical().decode() if rule is not None else "",
+        organizer=str(event.get("ORGANIZER", "")).removeprefix("mailto:").lower(),
+        attendees=tuple(people), chair=chair)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
