@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -204,6 +205,15 @@ def test_the_systemd_unit_is_hardened():
     assert settings["PrivateTmp"] == "true" and settings["User"] == "followthru"
     assert settings["ReadWritePaths"] == "/var/lib/followthru"
     assert settings["ExecStart"].endswith("followthru -c /var/lib/followthru/config.toml run")
+
+
+def test_systemd_rates_the_unit_ok():
+    """systemd's own audit of the unit (.ci/run installs systemd for systemd-analyze)."""
+    result = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager",
+                             str(ROOT / "systemd" / "followthru.service")], capture_output=True, text=True, timeout=60)
+    found = re.search(r"Overall exposure level for followthru.service: (\d+\.\d+) (\w+)", result.stdout)
+    assert found, result.stdout + result.stderr
+    assert float(found.group(1)) <= 4.0 and found.group(2) in ("OK", "SAFE")
 
 
 def test_the_owner_answering_a_notice_changes_nothing(service):

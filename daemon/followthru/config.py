@@ -139,6 +139,7 @@ class Mail(_Section):
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
     aliases: dict[Email, list[Email]] = Field(default_factory=dict)
+    authserv_id: str = ""  # whose Authentication-Results count; empty: the topmost header's
 
 
 class Calendar(_Section):

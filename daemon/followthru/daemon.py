@@ -39,6 +39,7 @@ from followthru.plan import Plan
 from followthru.planfile import PlanResult, Problem, load_plan
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply
+from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock
 from followthru.store import Outgoing, Store, StoredPlan
 from followthru.tokens import token_key, verify_token
@@ -236,11 +237,29 @@ class Followthru:
         reply = read_reply(incoming.raw, self.config.schedule.timezone)
         message_id = reply.message_id or "<sha256-" + hashlib.sha256(incoming.raw).hexdigest() + "@followthru>"
         if not self.store.seen(message_id):
+            forged = forged_sender(incoming.raw, self.config.mail.authserv_id)
             with self.store.transaction():
-                plan_id, resource_id, outcome = self._route(reply, now)
+                plan_id, resource_id, outcome = self._refuse_forged(reply, forged, now) if forged \
+                    else self._route(reply, now)
                 self.store.remember_inbound(message_id, now, plan_id, resource_id, reply.intent, outcome)
             log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
         self.backend.done(incoming)
+
+    def _refuse_forged(self, reply: Reply, checks: str, now: datetime) -> tuple[str | None, str | None, str]:
+        """The receiving server found the sender forged: apply nothing; tell the owner it was about."""
+        sent = self._in_reply_to(reply)
+        match = (sent["plan_id"], sent["resource_id"]) if sent is not None else None
+        match = match or self._match_token(reply) or self._match_sender(reply)
+        if match is None:
+            self.store.audit(now, None, None, f"forged reply ({checks}) from {reply.sender}: not applied")
+            return None, None, "forged"
+        plan_id, resource_id = match
+        stored = self.store.load(plan_id)
+        resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
+        self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="forged", checks=checks,
+                           claimed=resource.name if resource else "")
+        self.store.audit(now, plan_id, resource_id, f"forged reply ({checks}) from {reply.sender}: not applied")
+        return plan_id, resource_id, "forged"
 
     def _route(self, reply: Reply, now: datetime) -> tuple[str | None, str | None, str]:
         """Match a reply to a commitment (or a meeting, or a counter decision) and apply it."""
