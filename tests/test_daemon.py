@@ -170,6 +170,7 @@ def test_run_notifies_systemd_and_stops_cleanly_on_sigterm(workspace, tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert listener.recv(4096).decode().startswith("READY=1")
+        assert listener.recv(4096).decode().startswith("STATUS=watching")
         assert listener.recv(4096).decode().startswith("WATCHDOG=1")
         starter = subprocess.run([sys.executable, "-m", "followthru", "plan", "new"], capture_output=True,
                                  text=True, check=True).stdout

@@ -107,6 +107,14 @@ def test_a_second_bounce_for_the_same_person_changes_nothing(engine, plan):
     assert again.sends == [] and again.state == first.state
 
 
+def test_an_rsvp_keeps_the_plan_waking(engine, plan):
+    started = engine.start(plan, START)
+    out = engine.rsvp(plan, started.state, "review", "sam.security@example.com", "ACCEPTED",
+                      START + timedelta(minutes=5))
+    assert out.state.meetings["review"].rsvps == {"sam.security@example.com": "ACCEPTED"}
+    assert out.next_wake is not None and out.next_wake == started.next_wake
+
+
 def test_silence_reminds_then_last_call_then_expires_and_escalates(engine, plan):
     state = engine.start(plan, START).state
     seen = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -79,12 +80,14 @@ def _now(value: str | None) -> datetime:
 
 
 def _service(obj: Context):
-    from followthru.daemon import Followthru
+    from followthru.daemon import Followthru, explain_failure
 
     try:
         return Followthru(obj.config())
     except ConfigError as error:
         fail(str(error))
+    except (sqlite3.DatabaseError, OSError) as error:
+        fail(f"cannot start: {explain_failure(error, obj.config())}", code=1)
 
 
 @main.command()
@@ -99,9 +102,9 @@ def run(obj: Context, verbose: bool) -> None:
     config = obj.config()
     try:
         config.token_secret()
+        sys.exit(run_daemon(config))
     except ConfigError as error:
         fail(str(error))
-    sys.exit(run_daemon(config))
 
 
 @main.command()

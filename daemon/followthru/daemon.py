@@ -9,6 +9,7 @@ delivery happens after, so a crash at any point loses nothing and doubles nothin
 from __future__ import annotations
 
 import email.policy
+import errno
 import hashlib
 from collections import deque
 from itertools import islice
@@ -18,6 +19,8 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
+import threading
 import time as clock
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
@@ -114,10 +117,13 @@ class Followthru:
     def _guard(self, report: PassReport, what: str, action, *args) -> Any:
         try:
             return action(*args)
+        except (sqlite3.OperationalError, OSError) as error:  # the machine, not the input: no traceback
+            log.error("%s: %s", what, explain_failure(error, self.config))
+            report.errors.append(f"{what}: {error}")
         except Exception as error:  # one bad input must not stop the daemon
             log.exception("%s failed", what)
             report.errors.append(f"{what}: {error}")
-            return None
+        return None
 
     # -- plans -----------------------------------------------------------------------------------
     def _intake(self, now: datetime, report: PassReport) -> None:
@@ -379,7 +385,14 @@ class Followthru:
         send = Send(kind, OWNER, self.clock.next_window(now, zone), about=resource_id,
                     facts={"their_words": reply.words, "message": {"sender": reply.sender, "subject": reply.subject,
                                                                     "date": reply.date}, **facts})
-        self._apply(stored.plan, Decisions(stored.state, sends=[send]), now)
+        self._apply_with(stored, send, now)
+
+    def _apply_with(self, stored: StoredPlan, send: Send, now: datetime) -> None:
+        """One more message for a plan, decided here rather than by the engine; the engine still
+        settles the plan, so its next wake-up stays right."""
+        decisions = self.engine.tick(stored.plan, stored.state, now)
+        decisions.sends.append(send)
+        self._apply(stored.plan, decisions, now)
 
     # -- applying decisions ------------------------------------------------------------------------
     def _apply(self, plan: Plan, decisions: Decisions, now: datetime, file: str | None = None,
@@ -541,7 +554,7 @@ class Followthru:
                     about=outgoing.resource_id,
                     facts={"recipient": ", ".join(recipients), "reason": reason,
                            "message": {"subject": subject, "kind": outgoing.kind}})
-        self._apply(stored.plan, Decisions(stored.state, sends=[send]), now)
+        self._apply_with(stored, send, now)
 
     def _owner_zone(self, plan: Plan) -> ZoneInfo:
         return ZoneInfo(plan.owner.timezone or plan.plan.timezone or self.config.schedule.timezone)
@@ -647,29 +660,52 @@ def notify_systemd(state: str) -> None:
 
 
 def run(config: Config, once_every: float | None = None) -> int:
-    """Run until SIGTERM or SIGINT: a pass whenever files arrive, and at least every poll interval."""
-    stopping = {"now": False}
-    service = Followthru(config)
-    wakeup = Wakeup([service.folders["incoming"]], once_every or config.workspace.poll_seconds)
-    service.backend.watch(wakeup.set, wakeup.watch_folder)
+    """Run until SIGTERM or SIGINT: a pass whenever files arrive, and at least every poll interval.
+
+    Nothing that goes wrong in a pass stops the loop: a failed pass is logged with what to do and
+    tried again, waiting longer each time (5 s up to a minute), so a full disk, a read-only or
+    damaged store or an unreachable server never makes a crash loop; work resumes by itself when
+    the cause goes away.
+    """
+    stopping = threading.Event()
 
     def stop(signum, frame) -> None:
         log.info("signal %s: finishing the current pass, then stopping", signum)
-        stopping["now"] = True
-        wakeup.set()
+        stopping.set()
+        if wakeup is not None:
+            wakeup.set()
 
+    wakeup: Wakeup | None = None
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    notify_systemd("READY=1\nSTATUS=watching " + str(service.folders["incoming"]))
+    notify_systemd("READY=1\nSTATUS=starting")
+    service = _open_service(config, stopping)
+    if service is None:
+        notify_systemd("STOPPING=1")
+        return 0
+    wakeup = Wakeup([service.folders["incoming"]], once_every or config.workspace.poll_seconds)
+    service.backend.watch(wakeup.set, wakeup.watch_folder)
+    notify_systemd("STATUS=watching " + str(service.folders["incoming"]))
     log.info("followthru running on %s", config.root)
+    failures = 0
     try:
-        while not stopping["now"]:
+        while not stopping.is_set():
             started = clock.monotonic()
-            report = service.tick(datetime.now(timezone.utc))
+            try:
+                report = service.tick(datetime.now(timezone.utc))
+            except Exception as error:  # the pass failed as a whole: say why, wait, try again
+                failures += 1
+                pause = min(MIN_PAUSE_SECONDS * 2 ** (failures - 1), MAX_PAUSE_SECONDS)
+                log.error("pass failed: %s; trying again in %g s", explain_failure(error, config), pause)
+                log.debug("pass failure", exc_info=True)
+                notify_systemd(f"WATCHDOG=1\nSTATUS=pass failed: {error}")
+                stopping.wait(pause)
+                continue
+            failures = 0
             if report.sent or report.replies or report.plans_started or report.plans_updated or report.errors:
                 log.info("pass: %s", report)
             notify_systemd(f"WATCHDOG=1\nSTATUS=last pass {clock.monotonic() - started:.2f}s, sent {report.sent}")
-            if not stopping["now"]:
+            if not stopping.is_set():
                 waits = [w for w in (report.waiting_files, service.seconds_until_due(datetime.now(timezone.utc)))
                          if w is not None]
                 wakeup.wait(min(waits) + 0.05 if waits else None)
@@ -678,3 +714,38 @@ def run(config: Config, once_every: float | None = None) -> int:
         wakeup.stop()
         service.close()
     return 0
+
+
+def _open_service(config: Config, stopping: threading.Event) -> Followthru | None:
+    """The service, once its store opens; until then, a clear log line and a wait that grows."""
+    pause = MIN_PAUSE_SECONDS
+    while not stopping.is_set():
+        try:
+            return Followthru(config)
+        except (sqlite3.DatabaseError, OSError) as error:
+            log.error("cannot start: %s; trying again in %g s", explain_failure(error, config), pause)
+            notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
+            stopping.wait(pause)
+            pause = min(pause * 2, MAX_PAUSE_SECONDS)
+    return None
+
+
+def explain_failure(error: BaseException, config: Config) -> str:
+    """What went wrong in words an operator can act on."""
+    store = config.path(config.workspace.store)
+    text = str(error)
+    if isinstance(error, sqlite3.DatabaseError):
+        if "not a database" in text or "malformed" in text:
+            return (f"the store {store} is damaged ({text}): stop Followthru and restore it from a backup; "
+                    "the plan files stay in plans/")
+        if "readonly" in text or "unable to open" in text:
+            return (f"the store {store} cannot be written ({text}): check its owner, its mode and the file "
+                    "system, for it and its folder")
+        if "full" in text:
+            return f"the disk holding {store} is full: free some space"
+        return f"the store {store}: {text}"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return f"the disk is full writing {error.filename or config.root}: free some space"
+    if isinstance(error, OSError):
+        return f"{error.filename or config.root}: {error.strerror or error}"
+    return f"{type(error).__name__}: {error}"

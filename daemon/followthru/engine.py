@@ -239,6 +239,8 @@ class Engine:
         if meeting is not None:
             meeting.rsvps[attendee.lower()] = partstat
             out.audit.append((None, f"RSVP {partstat} from {attendee} for {meeting_key}"))
+        if out.state.state not in ("cancelled", "closed"):
+            self._settle(plan, out, now)  # keeps the plan's next wake-up: reminders go on
         return out
 
     def update(self, old: Plan, new: Plan, state: PlanState, now: datetime) -> Decisions:

@@ -8,11 +8,14 @@ twice (after a crash between sending and recording it as sent) is stored once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Callable, Iterator
 
 from followthru.mail.backend import Incoming, Refusal
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 25_000_000
 
@@ -26,8 +29,11 @@ class MaildirBackend:
     def __init__(self, outbox: Path, inbox: Path):
         self.outbox = outbox
         self.inbox = inbox
-        ensure_maildir(outbox)
-        ensure_maildir(inbox)
+        for maildir in (outbox, inbox):
+            try:
+                ensure_maildir(maildir)
+            except OSError as error:  # sending or reading then fails and says so; the rest still works
+                log.error("mail folder %s: %s", maildir, error.strerror or error)
 
     def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> list[Refusal]:
         """Store the message as delivered mail would be: with a Return-Path naming the envelope sender."""

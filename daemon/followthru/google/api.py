@@ -1,0 +1,244 @@
+"""Calling a Google API: throttling retried with backoff, and every failure said in one line.
+
+:meth:`Api.call` executes one request built by googleapiclient. Answers that mean "later" --
+429, 403 ``rateLimitExceeded``/``userRateLimitExceeded``, 5xx, a dropped connection -- are tried
+again after an exponential backoff with jitter (1, 2, 4, 8 s), or after the time Google names
+(``Retry-After``, or Gmail's "Retry after <time>"), whichever is longer, within
+:data:`WAIT_BUDGET_SECONDS` per call. Past that the call raises
+:class:`~followthru.mail.backend.Unavailable`, and until the time Google asked for has passed
+every further call does so at once, without asking: the daemon pauses and comes back, it never
+crashes on throttling, and a pass stays inside systemd's watchdog (120 s).
+
+A request that must not be repeated blindly (sending a message) is tried again only after an
+answer that says it was not done (throttling); after a 5xx or a dropped connection nobody knows,
+so the call raises :class:`Unavailable` and the caller checks before its next try.
+
+Answers no wait can fix become :class:`Unavailable` at once, naming the fix: an exhausted quota
+(``quotaExceeded``, ``dailyLimitExceeded``), domain-wide delegation not granted (the token
+endpoint's ``unauthorized_client``, or the API's 400 ``failedPrecondition``), an API not enabled
+in the Cloud project, credentials refused. Any other error answer (404, 409, 410, a 400 about the
+request) is raised as :class:`ApiError` for the caller, who knows what it means there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+
+import httplib2
+from google.auth import exceptions as auth_errors
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from followthru.config import Config
+from followthru.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
+from followthru.mail.backend import Unavailable
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5  # one call and up to four tries again
+BASE_DELAY_SECONDS = 1.0
+WAIT_BUDGET_SECONDS = 30.0  # per call; a throttled API is then left alone, so a pass stays short
+THROTTLED = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
+QUOTA = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}
+NOT_ENABLED = {"accessNotConfigured", "SERVICE_DISABLED"}
+SCOPE_MISSING = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
+
+
+@dataclass(eq=False)
+class ApiError(Exception):
+    """An error answer the caller decides about: ``status`` (404...), Google's ``reason``
+    (``notFound``, ``duplicate``, ``fullSyncRequired``...) and its message."""
+
+    status: int
+    reason: str
+    message: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.reason}: {self.message}" if self.reason else f"{self.status} {self.message}"
+
+    @classmethod
+    def of(cls, error: HttpError) -> "ApiError":
+        """Google's error body ``{"error": {"code", "message", "errors": [{"reason"...}], "status"}}``."""
+        reasons, message = [], ""
+        try:
+            body = json.loads(error.content.decode("utf-8"))["error"]
+            message = str(body.get("message", ""))
+            reasons = [e.get("reason", "") for e in body.get("errors", []) + body.get("details", [])
+                       if isinstance(e, dict)] + [str(body.get("status", ""))]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            message = error.content.decode("utf-8", "replace")[:200]
+        return cls(error.resp.status, next((r for r in reasons if r), ""),
+                   message.strip() or str(error.resp.reason or ""),
+                   _retry_after(error.resp.get("retry-after"), message))
+
+    @property
+    def throttled(self) -> bool:
+        return self.status == 429 or (self.status == 403 and self.reason in THROTTLED)
+
+    @property
+    def transient(self) -> bool:
+        return self.throttled or self.status >= 500
+
+
+def _retry_after(header: str | None, message: str) -> float | None:
+    """Seconds to wait: the Retry-After header (seconds or an HTTP date), else Gmail's
+    "Retry after 2026-11-30T15:00:00.000Z" in the message."""
+    when = None
+    if header:
+        header = header.strip()
+        if header.isdigit():
+            return float(header)
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return None
+    else:
+        found = re.search(r"[Rr]etry after (\d{4}-\d\d-\d\dT[\d:.]+Z)", message)
+        if not found:
+            return None
+        when = datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+class Api:
+    """One Google API (``gmail`` v1, ``calendar`` v3) for the configured account.
+
+    Building it reads the key or token file (raises :class:`~followthru.config.ConfigError`) and
+    the discovery document shipped with googleapiclient; nothing goes over the network until the
+    first call. ``sleep`` is how the backoff waits.
+    """
+
+    def __init__(self, config: Config, name: str, version: str, where: str):
+        self.config = config
+        self.where = where
+        self.http, self.who = session(config, scopes_for(config))
+        self.service = build(name, version, http=self.http, cache_discovery=False, static_discovery=True)
+        self.sleep: Callable[[float], None] = time.sleep
+        self._quiet_until = 0.0  # throttled: no call before this (time.monotonic)
+
+    def call(self, request: Any, repeatable: bool = True) -> dict:
+        """Execute ``request`` (a googleapiclient HttpRequest); its decoded JSON answer.
+        ``repeatable=False``: try again only when Google said it did not do it (throttling).
+
+        Raises :class:`ApiError` for answers the caller handles, :class:`Unavailable` for the rest.
+        """
+        quiet = self._quiet_until - time.monotonic()
+        if quiet > 0:
+            raise Unavailable(f"{self.where} is throttling Followthru; asking again in {quiet:.0f} s")
+        waited, attempt = 0.0, 0
+        while True:
+            try:
+                return request.execute(num_retries=0)
+            except HttpError as error:
+                problem = ApiError.of(error)
+                if not problem.transient:
+                    raise self._final(problem) from None
+                text = str(problem)
+            except auth_errors.RefreshError as error:
+                raise Unavailable(self._refused(error)) from None
+            except (auth_errors.TransportError, httplib2.HttpLib2Error, OSError, ssl.SSLError) as error:
+                problem, text = None, _network(error)
+            delay = BASE_DELAY_SECONDS * 2 ** attempt + random.uniform(0, BASE_DELAY_SECONDS)
+            if problem is not None and problem.retry_after is not None:
+                delay = max(delay, problem.retry_after)
+            attempt += 1
+            unknown = problem is None or not problem.throttled  # it may have been done
+            if attempt >= ATTEMPTS or waited + delay > WAIT_BUDGET_SECONDS or (unknown and not repeatable):
+                if not unknown:
+                    self._quiet_until = time.monotonic() + delay
+                raise Unavailable(self._gave_up(problem, text, attempt, delay)) from None
+            log.info("%s: %s; trying again in %.1f s", self.where, text, delay)
+            self.sleep(delay)
+            waited += delay
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- what went wrong, and what to do ------------------------------------------------------------------
+    def _final(self, problem: ApiError) -> Exception:
+        if problem.status == 403 and problem.reason in QUOTA:
+            return Unavailable(f"{self.where}: the {problem.reason} quota is used up ({problem.message}); Followthru "
+                               "tries again later. See the Cloud project's quotas (console.cloud.google.com > APIs & "
+                               "Services > Quotas) or Gmail's sending limits")
+        if problem.status == 400 and problem.reason in ("failedPrecondition", "FAILED_PRECONDITION"):
+            if self.config.google.auth == "oauth":
+                return Unavailable(f"{self.where} refused the request ({problem.message}): the signed-in account "
+                                   "has no Gmail or Calendar; sign in as the account of sender.email")
+            return Unavailable(f"{self.where} refused the request ({problem.message}): the service account may not "
+                               f"act as {subject_of(self.config)} (no domain-wide delegation, or that user has no "
+                               f"Gmail); {self._delegation_fix()}")
+        if problem.status == 403 and problem.reason in NOT_ENABLED:
+            return Unavailable(f"{self.where}: the API is not enabled in the Cloud project ({problem.message}); "
+                               "enable it under APIs & Services > Library")
+        if problem.status == 403 and problem.reason in SCOPE_MISSING:
+            return Unavailable(f"{self.where}: the access token lacks a scope ({problem.message}); "
+                               + (self._delegation_fix() if self.config.google.auth == "service-account"
+                                  else "run 'followthru auth google' again"))
+        if problem.status == 401:
+            return Unavailable(f"{self.where} refused the credentials ({problem.message}); " + self._credentials_fix())
+        return problem
+
+    def _refused(self, error: auth_errors.RefreshError) -> str:
+        """A token request Google's token endpoint refused."""
+        data = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], dict) else {}
+        code, description = data.get("error", ""), data.get("error_description", "")
+        said = f"{code}: {description}" if code else str(error.args[0] if error.args else error)
+        prefix = f"{self.where}: Google refused a token ({said})"
+        if self.config.google.auth == "oauth":
+            return f"{prefix}; the sign-in was revoked or has expired: run 'followthru auth google' again"
+        if code == "unauthorized_client":
+            return f"{prefix}: domain-wide delegation is not granted; {self._delegation_fix()}"
+        if "Invalid email or User ID" in description:
+            return f"{prefix}: no such user {subject_of(self.config)}; check google.subject (default: sender.email)"
+        if "JWT Signature" in description or code == "invalid_client":
+            return (f"{prefix}: the key in google.service_account_file was deleted or is not valid; make a new key "
+                    "for the service account")
+        return f"{prefix}; {self._credentials_fix()}"
+
+    def _credentials_fix(self) -> str:
+        if self.config.google.auth == "oauth":
+            return "run 'followthru auth google' again"
+        return "check google.service_account_file and google.subject"
+
+    def _delegation_fix(self) -> str:
+        client = getattr(self.http.credentials, "service_account_email", "the service account")
+        client_id = _client_id(self.config) or "the service account's client ID"
+        return (f"a Workspace administrator must authorize client ID {client_id} ({client}) for the scopes "
+                f"{','.join(scopes_for(self.config))} in {ADMIN_CONSOLE_PATH}")
+
+    def _gave_up(self, problem: ApiError | None, text: str, attempts: int, delay: float) -> str:
+        tries = f"{attempts} {'try' if attempts == 1 else 'tries'}"
+        if problem is not None and problem.throttled:
+            return f"{self.where} is still throttling after {tries} ({text}); Followthru asks again in {delay:.0f} s"
+        return f"{self.where}: {text} ({tries}); Followthru tries again later"
+
+
+def _client_id(config: Config) -> str:
+    """The numeric client ID of the service account key (the administrator authorizes this one)."""
+    if config.google.service_account_file is None:
+        return ""
+    try:
+        return str(json.loads(config.path(config.google.service_account_file).read_text()).get("client_id", ""))
+    except (OSError, ValueError):
+        return ""
+
+
+def _network(error: BaseException) -> str:
+    if isinstance(error, (socket.timeout, TimeoutError)):
+        return "Google did not answer in time"
+    if isinstance(error, httplib2.ServerNotFoundError):
+        return f"cannot resolve Google's address ({error}); check DNS and the network"
+    if isinstance(error, auth_errors.TransportError):
+        return f"cannot reach Google's token endpoint ({error})"
+    return f"cannot reach Google ({getattr(error, 'strerror', None) or error})"

@@ -1,0 +1,48 @@
+"""``followthru doctor``'s check of the Google backends: sign in, read, send nothing."""
+
+from __future__ import annotations
+
+from followthru.config import Config, ConfigError
+from followthru.google.auth import key_file_problem
+
+
+class _NoState:
+    """The check remembers no position."""
+
+    def get_sync(self, key: str) -> None:
+        return None
+
+    def put_sync(self, key: str, value: str) -> None:
+        pass
+
+
+def check(config: Config) -> str:
+    """Sign in and read the mailbox's profile and labels and the calendar, for the backends that
+    use Google; one line of what was found. Writes nothing, not even the processed label.
+
+    Raises :class:`~followthru.config.ConfigError` (a key file missing or readable by others) or
+    :class:`~followthru.mail.backend.Unavailable` (refused, not delegated, not enabled) saying what to fix.
+    """
+    # A key that acts for any user of the domain must be its owner's alone: the daemon only warns.
+    problem = key_file_problem(config)
+    if problem:
+        raise ConfigError([problem])
+    found = []
+    if config.mail.backend == "google":
+        from followthru.google.gmail import GmailMail
+
+        mail = GmailMail(config, _NoState())
+        try:
+            found += [mail.api.who, mail.describe()]
+        finally:
+            mail.close()
+    if config.calendar.backend == "google":
+        from followthru.google.calendar import GoogleCalendar
+
+        calendar = GoogleCalendar(config, _NoState())
+        try:
+            found += [calendar.api.who] if not found else []
+            found.append(calendar.describe())
+        finally:
+            calendar.close()
+    return "; ".join(found)
