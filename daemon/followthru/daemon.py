@@ -163,8 +163,10 @@ class Followthru:
         return results()
 
     def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
-        if not is_plan_file(path):
-            reject(path, self.folders, [f"{path.name}: (file): not a plan file; use .toml, .yaml, .yml or .json"])
+        if not is_plan_file(path) or path.is_symlink():
+            reason = "a symbolic link; drop the file itself" if path.is_symlink() else \
+                "not a plan file; use .toml, .yaml, .yml or .json"
+            reject(path, self.folders, [f"{path.name}: (file): {reason}"])
             report.plans_rejected += 1
             return
         result = PlanResult(path, prepared.plan) if prepared else load_plan(path, self.config.schedule.timezone)

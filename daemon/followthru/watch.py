@@ -41,15 +41,15 @@ def ready_files(incoming: Path, settle: float = 1.0) -> tuple[list[Path], float 
     with os.scandir(incoming) as scan:
         for entry in scan:
             name = entry.name
-            if name.startswith((".", "#")) or name.endswith(PARTIAL_SUFFIXES) or not entry.is_file():
+            if name.startswith((".", "#")) or name.endswith(PARTIAL_SUFFIXES) or name.endswith(".errors.txt"):
                 continue
-            if name.endswith(".errors.txt"):
-                continue
-            age = clock - entry.stat().st_mtime
+            if not (entry.is_file(follow_symlinks=False) or entry.is_symlink()):
+                continue  # a folder: not ours to touch
+            age = clock - entry.stat(follow_symlinks=False).st_mtime
             if age < settle:
                 wait = min(wait if wait is not None else settle, settle - age)
                 continue
-            ready.append((entry.stat().st_mtime, Path(entry.path)))
+            ready.append((entry.stat(follow_symlinks=False).st_mtime, Path(entry.path)))
     return [path for _, path in sorted(ready)], wait
 
 
