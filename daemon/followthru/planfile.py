@@ -169,6 +169,11 @@ def _message(model: type[BaseModel], error: dict) -> str:
         return f"unknown field{hint}"
     if kind == "string_pattern_mismatch":  # every patterned field is an id
         return f"{error['input']!r} is not a valid id: use lowercase letters, digits and '-', starting with a letter or digit"
+    if kind in ("too_long", "string_too_long"):
+        limit, given = error.get("ctx", {}).get("max_length"), error["input"]
+        if isinstance(given, str):
+            return f"too long: {len(given)} characters, at most {limit}"
+        return f"too many: {len(given) if hasattr(given, '__len__') else 'more'} items, at most {limit}"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
