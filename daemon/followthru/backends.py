@@ -28,6 +28,10 @@ def open_mail(config: Config, state: SyncState) -> MailBackend:
         from followthru.google import GmailMail
 
         return GmailMail(config, state)
+    if mail.backend == "graph":
+        from followthru.graph import GraphMail
+
+        return GraphMail(config, state)
     from followthru.mail.maildir import MaildirBackend
 
     return MaildirBackend(config.path(mail.maildir.outbox), config.path(mail.maildir.inbox))
@@ -43,4 +47,8 @@ def open_calendar(config: Config, state: SyncState) -> CalendarBackend | None:
         from followthru.google import GoogleCalendar
 
         return GoogleCalendar(config, state)
+    if config.calendar.backend == "graph":
+        from followthru.graph import GraphCalendar
+
+        return GraphCalendar(config, state)
     return None

@@ -116,6 +116,8 @@ def auth(obj: Context, service: str) -> None:
     try:
         if service == "google":
             from followthru.google import authorize
+        elif "graph" in (config.mail.backend, config.calendar.backend):
+            from followthru.graph import authorize
         else:
             from followthru.exchange import authorize
         where = authorize(config, click.echo)

@@ -134,7 +134,7 @@ class ImapServer(Server):
 
 
 class Mail(_Section):
-    backend: Literal["maildir", "smtp-imap", "exchange", "google"] = "maildir"
+    backend: Literal["maildir", "smtp-imap", "exchange", "google", "graph"] = "maildir"
     maildir: MaildirBackend = MaildirBackend()
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
@@ -143,7 +143,7 @@ class Mail(_Section):
 
 
 class Calendar(_Section):
-    backend: Literal["imip", "exchange", "google"] = "imip"
+    backend: Literal["imip", "exchange", "google", "graph"] = "imip"
     attendees: Literal["committed", "all"] = "committed"
 
 
@@ -165,6 +165,24 @@ class Exchange(_Section):
     processed_folder: str = "Followthru"
     poll_seconds: float = Field(30.0, gt=0, le=3600)
     timeout: float = Field(60.0, gt=0, le=600)
+
+
+class Graph(_Section):
+    """Microsoft 365 (Exchange Online) through Microsoft Graph, signed in with MSAL."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    auth: Literal["app", "device-code"] = "app"  # app: client credentials; device-code: a user signs in once
+    client_secret_env: EnvName | None = None  # app
+    client_secret_file: Path | None = None
+    mailbox: Email | None = None  # the mailbox Followthru uses; default: sender.email
+    token_cache_file: Path = Path("graph-token.json")  # MSAL's token cache, kept 0600
+    processed_folder: str = "Followthru"
+    poll_seconds: float = Field(30.0, gt=0, le=3600)
+    timeout: float = Field(60.0, gt=0, le=600)
+    endpoint: str = "https://graph.microsoft.com/v1.0"  # national clouds have their own
+    authority_host: str = "https://login.microsoftonline.com"
+    notification_url: str = ""  # a public HTTPS address for change notifications; empty: polling only
 
 
 class Google(_Section):
@@ -212,6 +230,7 @@ class Config(_Section):
     calendar: Calendar = Calendar()
     exchange: Exchange = Exchange()
     google: Google = Google()
+    graph: Graph = Graph()
     schedule: Schedule = Schedule()
     reminders: Reminders = Reminders()
     secrets: Secrets = Secrets()

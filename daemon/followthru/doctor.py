@@ -50,6 +50,8 @@ def run_checks(config_path: Path) -> list[Check]:
         checks.append(_attempt("exchange", _exchange, config))
     if "google" in services:
         checks.append(_attempt("google", _google, config))
+    if "graph" in services:
+        checks.append(_attempt("graph", _graph, config))
     if config.calendar.backend == "imip":
         checks.append(Check("calendar", True, "invitations go as iMIP attachments through the mail backend"))
     return checks
@@ -150,6 +152,12 @@ def _exchange(config: Config) -> str:
 
 def _google(config: Config) -> str:
     from followthru.google import check
+
+    return check(config)
+
+
+def _graph(config: Config) -> str:
+    from followthru.graph import check
 
     return check(config)
 
