@@ -34,7 +34,8 @@ def test_every_key_of_the_example_is_commented():
                 above -= 1  # keys in a group share the comment above the group
             assert lines[above].lstrip().startswith("#"), f"key without a comment: {line!r}"
     data = tomllib.loads("\n".join(lines))
-    assert set(data) == {"workspace", "sender", "mail", "calendar", "schedule", "reminders", "secrets"}
+    assert set(data) == {"workspace", "sender", "mail", "calendar", "schedule", "reminders", "secrets", "exchange",
+                         "google", "graph"}
 
 
 def test_init_makes_a_workspace_that_works(workspace: Path, cli):
