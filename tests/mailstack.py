@@ -317,6 +317,13 @@ class MailStack:
         self._lock = handle
 
     def _setup(self) -> None:
+        # Holding the lock, no other stack runs: a Dovecot still here was left by a test run that
+        # was killed, and would answer on our ports with its own users.
+        for pid in _dovecot_children(masters=True):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for path in (self.base / "tls", self.base / "state", self.base / "mail"):
             path.mkdir(parents=True, exist_ok=True)
         # pytest's basetemp is 0700; Dovecot's processes (mail, dovecot, dovenull) and Postfix's
@@ -442,7 +449,8 @@ class MailStack:
             time.sleep(0.1)
 
 
-def _dovecot_children() -> list[int]:
+def _dovecot_children(masters: bool = False) -> list[int]:
+    """Dovecot's service processes (and, with ``masters``, any Dovecot master too)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -450,7 +458,8 @@ def _dovecot_children() -> list[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if command.startswith(b"dovecot/"):
+            program = command.split(b"\0", 1)[0]
+            if command.startswith(b"dovecot/") or (masters and program.endswith(b"/dovecot")):
                 found.append(int(entry.name))
     return found
 
