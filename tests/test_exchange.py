@@ -41,6 +41,7 @@ from followthru.exchange.recurrence import recurrence
 from followthru.mail.backend import SendError, Unavailable
 from followthru.store import Store
 from replying import reply_to
+from test_scenario import find, states, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -734,19 +735,6 @@ class Loop:
             return service.status()[0]
         finally:
             service.close()
-
-
-def summary(messages: list[EmailMessage]) -> list[tuple[str, str]]:
-    return sorted((m["X-Followthru-Kind"], m["To"].addresses[0].addr_spec) for m in messages)
-
-
-def find(messages, kind: str, resource: str | None = None) -> EmailMessage:
-    return next(m for m in messages if m["X-Followthru-Kind"] == kind
-                and (resource is None or m["X-Followthru-Resource"] == resource))
-
-
-def states(plan: dict) -> dict[str, str]:
-    return {c["resource"]: c["state"] for c in plan["commitments"]}
 
 
 REVIEW = "ACME Q4 expansion - review"

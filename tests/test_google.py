@@ -48,6 +48,7 @@ from followthru.google import GmailMail, GoogleCalendar, authorize
 from followthru.google.calendar import event_id
 from followthru.mail.backend import SendError, Unavailable
 from replying import reply_to
+from test_scenario import find, states, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -812,19 +813,6 @@ class Scenario:
     def status(self) -> dict:
         result = CliRunner().invoke(main, ["-c", str(self.google.config_path), "status", "--json"])
         return json.loads(result.output)["plans"][0]
-
-
-def summary(messages: list[EmailMessage]) -> list[tuple[str, str]]:
-    return sorted((m["X-Followthru-Kind"], m["To"].addresses[0].addr_spec) for m in messages)
-
-
-def find(messages, kind: str, resource: str | None = None) -> EmailMessage:
-    return next(m for m in messages if m["X-Followthru-Kind"] == kind
-                and (resource is None or m["X-Followthru-Resource"] == resource))
-
-
-def states(plan: dict) -> dict[str, str]:
-    return {c["resource"]: c["state"] for c in plan["commitments"]}
 
 
 REVIEW, CHECK_IN = "ACME Q4 expansion - review", "ACME Q4 check-in"

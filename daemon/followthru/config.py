@@ -317,6 +317,18 @@ def load_config(path: Path | str) -> Config:
     return config
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), replacing the file in one step,
+    so a reader never sees half a token file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # a leftover temporary file would keep its old mode
+        handle.write(text)
+    os.replace(temporary, path)
+
+
 def example_config() -> str:
     """The text of ``config.example.toml`` as shipped with the package."""
     return shipped_path("config.example.toml").read_text(encoding="utf-8")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from exchangelib.credentials import BaseCredentials
 from exchangelib.protocol import BaseProtocol
 from exchangelib.transport import BASIC, NTLM, OAUTH2
 
-from followthru.config import Config, ConfigError
+from followthru.config import Config, ConfigError, write_private
 from followthru.exchange.redact import keep_secret, keep_token
 from followthru.mail.backend import Unavailable
 
@@ -199,14 +198,9 @@ class DelegatedTokens:
     def save(self, refresh_token: str, account: str) -> None:
         """Write the token file with mode 0600, replacing the old one in one step."""
         keep_token(refresh_token)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump({"client_id": self.client_id, "tenant_id": self.tenant_id, "account": account,
-                       "refresh_token": refresh_token, "saved_at": int(time.time())}, handle)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, self.path)
+        write_private(self.path, json.dumps({"client_id": self.client_id, "tenant_id": self.tenant_id,
+                                             "account": account, "refresh_token": refresh_token,
+                                             "saved_at": int(time.time())}))
 
 
 class DelegatedCredentials(OAuth2AuthorizationCodeCredentials):

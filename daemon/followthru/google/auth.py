@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import stat
 from pathlib import Path
 from typing import Callable
@@ -26,7 +25,7 @@ from google.oauth2 import service_account
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_oauthlib.flow import InstalledAppFlow
 
-from followthru.config import Config, ConfigError
+from followthru.config import Config, ConfigError, write_private
 
 log = logging.getLogger(__name__)
 
@@ -172,16 +171,7 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
         raise ConfigError(["Google returned no refresh token; remove Followthru's access at "
                            "myaccount.google.com/permissions and run 'followthru auth google' again"])
     target = config.path(google.token_file)
-    _write_private(target, credentials.to_json())
+    write_private(target, credentials.to_json())
     return target
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by its owner only, replacing the file in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), 0o600)  # an old temporary file keeps its mode otherwise
-        handle.write(text)
-    os.replace(temporary, path)
