@@ -183,6 +183,7 @@ class Graph(_Section):
     endpoint: str = "https://graph.microsoft.com/v1.0"  # national clouds have their own
     authority_host: str = "https://login.microsoftonline.com"
     notification_url: str = ""  # a public HTTPS address for change notifications; empty: polling only
+    notification_listen: str = Field("127.0.0.1:8765", pattern=r"^[^\s:]+:\d{1,5}$")  # behind notification_url
 
 
 class Google(_Section):
