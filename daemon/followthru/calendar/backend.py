@@ -108,6 +108,26 @@ def read_meeting(raw: bytes) -> MeetingChange:
         attendees=tuple(people), chair=chair)
 
 
+def answered_uids(raw: bytes) -> list[str]:
+    """The event UIDs a message answers (its iTIP REPLY or COUNTER), or [] for any other message.
+
+    A calendar service mails the organizer attendees' answers too; where the service's calendar
+    is read directly, those messages are filed away by the UIDs they answer."""
+    if b"text/calendar" not in raw.lower():
+        return []
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    part = next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
+    if part is None:
+        return []
+    try:
+        calendar = Calendar.from_ical(part.get_payload(decode=True))
+    except ValueError:
+        return []
+    if str(calendar.get("METHOD", "")).upper() not in ("REPLY", "COUNTER"):
+        return []
+    return [str(event.get("UID", "")) for event in calendar.walk("VEVENT")]
+
+
 def _as_list(value) -> list:
     if value is None:
         return []

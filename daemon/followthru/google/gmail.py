@@ -29,16 +29,14 @@ asks on every pass.
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import json
 import logging
 import threading
 import time
 from typing import Callable, Iterator
 
-from icalendar import Calendar
 
+from followthru.calendar.backend import answered_uids
 from followthru.config import Config
 from followthru.google.api import Api, ApiError
 from followthru.google.auth import subject_of
@@ -264,17 +262,4 @@ class GmailMail:
 
 def _google_calendar_notice(raw: bytes) -> bool:
     """Is this Google Calendar's REPLY or COUNTER about one of the events Followthru made?"""
-    if b"text/calendar" not in raw.lower():
-        return False
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    for part in message.walk():
-        if part.get_content_type() != "text/calendar":
-            continue
-        try:
-            calendar = Calendar.from_ical(part.get_payload(decode=True))
-        except ValueError:
-            return False
-        method = str(calendar.get("METHOD", "")).upper()
-        return method in ("REPLY", "COUNTER") and any(
-            is_google_event_uid(str(event.get("UID", ""))) for event in calendar.walk("VEVENT"))
-    return False
+    return any(is_google_event_uid(uid) for uid in answered_uids(raw))

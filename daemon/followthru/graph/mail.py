@@ -51,8 +51,8 @@ from email.message import EmailMessage
 from typing import Callable, Iterator
 from urllib.parse import quote
 
-from icalendar import Calendar
 
+from followthru.calendar.backend import answered_uids
 from followthru.config import Config
 from followthru.graph.api import Graph, GraphError, delta_expired, quoted
 from followthru.graph.notifications import Notifications
@@ -310,17 +310,4 @@ class GraphMail:
 
 def exchange_meeting_notice(raw: bytes) -> bool:
     """Is this Exchange's REPLY or COUNTER about an event it made (an Outlook global object id)?"""
-    if b"text/calendar" not in raw.lower():
-        return False
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    for part in message.walk():
-        if part.get_content_type() != "text/calendar":
-            continue
-        try:
-            calendar = Calendar.from_ical(part.get_payload(decode=True))
-        except ValueError:
-            return False
-        method = str(calendar.get("METHOD", "")).upper()
-        return method in ("REPLY", "COUNTER") and any(
-            OUTLOOK_UID.fullmatch(str(event.get("UID", ""))) for event in calendar.walk("VEVENT"))
-    return False
+    return any(OUTLOOK_UID.fullmatch(uid) for uid in answered_uids(raw))
