@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -41,14 +42,18 @@ def cli():
 
 
 @pytest.fixture(scope="session")
-def mail_stack(tmp_path_factory):
+def mail_stack():
     """A real Dovecot + Postfix on loopback (see tests/mailstack.py); needs root."""
     if os.geteuid() != 0 or not (shutil.which("dovecot") and shutil.which("postfix")):
         pytest.fail("the mail server tests need root and Debian's dovecot-imapd, dovecot-lmtpd and postfix: "
                     "run them through .ci/run, which installs them")
     from mailstack import MailStack  # lazily: only these tests need imapclient
 
-    stack = MailStack(tmp_path_factory.mktemp("mailstack"))
+    # Not under pytest's temporary folder: pytest keeps that 0700, and another pytest run starting
+    # meanwhile would make it so again, shutting Dovecot's and Postfix's users out mid-run.
+    base = Path(tempfile.mkdtemp(prefix="followthru-mailstack-"))
+    stack = MailStack(base)
     stack.start()
     yield stack
     stack.stop()
+    shutil.rmtree(base, ignore_errors=True)
