@@ -26,6 +26,18 @@ REPEATS = {
     "biweekly": "FREQ=WEEKLY;INTERVAL=2",
     "monthly": "FREQ=MONTHLY",
 }
+# Dates and times in a plan lie in these years: far enough from the ends of Python's calendar
+# (years 1 and 9999) that reminders, repeats and time zones never step over them.
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+MAX_MEETING = timedelta(days=7)  # the longest meeting (a week's workshop)
+
+
+def shown(value: Any, width: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``width`` characters: input can be megabytes."""
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    return text[:width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
 
 
 def one_line(value: Any) -> Any:
@@ -36,23 +48,34 @@ def one_line(value: Any) -> Any:
 
 
 def _email(value: str) -> str:
+    """The address, normalised, with an internationalised domain in its ASCII form (``xn--``):
+    mail goes out with ASCII headers, so a non-ASCII local part (``jörg@``) is refused here
+    rather than failing on every send."""
     try:
-        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+        checked = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
-        raise ValueError(f"{value!r} is not a valid email address: {error}") from None
+        raise ValueError(f"{shown(value)} is not a valid email address: {error}") from None
+    except Exception:  # noqa: BLE001 - whatever else the validator trips on is no address either
+        raise ValueError(f"{shown(value)} is not a valid email address") from None
+    if not checked.ascii_email:
+        raise ValueError(f"{shown(value)} has non-ASCII letters before the @, which Followthru cannot send to; "
+                         "use the person's ASCII address")
+    return checked.ascii_email
 
 
 def _timezone(value: str) -> str:
     try:
+        if len(value) > 64:  # the longest IANA name has 32 characters; ZoneInfo would ask the disk
+            raise ValueError
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a known IANA timezone (like 'Europe/Paris')") from None
+    except Exception:  # noqa: BLE001 - not found, not a name, or not a file name (OSError)
+        raise ValueError(f"{shown(value)} is not a known IANA timezone (like 'Europe/Paris')") from None
     return value
 
 
 def _language(value: str) -> str:
     if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", value):
-        raise ValueError(f"{value!r} is not a language code (like 'en', 'de' or 'pt-BR')")
+        raise ValueError(f"{shown(value)} is not a language code (like 'en', 'de' or 'pt-BR')")
     return value
 
 
@@ -61,10 +84,13 @@ def _date_or_moment(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{value!r} is not a real date or date and time; "
+            raise ValueError(f"{shown(value)} is not a real date or date and time; "
                              "write 2026-12-04 or 2026-12-04T17:00:00") from None
+    if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value.isoformat()} is out of range: dates in a plan lie between "
+                         f"{FIRST_YEAR} and {LAST_YEAR}")
     return value
 
 
@@ -76,9 +102,17 @@ def _moment(value: Any) -> Any:
 
 
 def _duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    return parse_duration(value)
+    if not isinstance(value, (timedelta, str, int)) or isinstance(value, bool):
+        raise ValueError(f"{shown(value)} is not a duration; write it like '30m', '1h30m' or '2d'")
+    try:
+        duration = value if isinstance(value, timedelta) else parse_duration(value)
+    except OverflowError:
+        duration = timedelta.max
+    except ValueError as error:
+        raise ValueError(str(error).replace(repr(value), shown(value))) from None
+    if duration > MAX_MEETING:
+        raise ValueError(f"{shown(value)} is longer than a meeting may be ({MAX_MEETING.days} days)")
+    return duration
 
 
 def _repeat(value: str) -> str:
@@ -86,11 +120,12 @@ def _repeat(value: str) -> str:
         return value
     rule = value.removeprefix("RRULE:")
     try:
-        parsed = vRecur.from_ical(rule)
-    except ValueError:
+        parsed = vRecur.from_ical(rule) if len(rule) <= 500 else None
+    except Exception:  # noqa: BLE001 - whatever the RRULE reader trips on is no RRULE
         parsed = None
     if not parsed or "FREQ" not in parsed:
-        raise ValueError(f"{value!r} is neither daily, weekly, biweekly, monthly nor an RRULE like 'FREQ=WEEKLY;BYDAY=MO'")
+        raise ValueError(f"{shown(value)} is neither daily, weekly, biweekly, monthly nor an RRULE like "
+                         "'FREQ=WEEKLY;BYDAY=MO'")
     return rule
 
 
@@ -191,8 +226,9 @@ class Meeting(_Section):
     until: DateOrMoment | None = None
     location: OptionalLine = ""
     description: Text = ""
-    attendees: Literal["committed", "all"] | list[Annotated[str, BeforeValidator(one_line)]] | None = Field(
-        None, description="committed | all | a list of resource ids and emails; default from config.")
+    attendees: Literal["committed", "all"] | Annotated[
+        list[Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=254)]], Field(max_length=1000)
+    ] | None = Field(None, description="committed | all | a list of resource ids and emails; default from config.")
 
     @property
     def key(self) -> str:
@@ -227,6 +263,10 @@ class Plan(_Section):
 
 
 Problem = tuple[tuple[str | int, ...], str]
+# The most entries each list of a plan may have: resources 500, steps 200...
+LIST_LIMITS = {name: next(m.max_length for m in info.metadata if getattr(m, "max_length", None))
+               for name, info in Plan.model_fields.items()
+               if any(getattr(m, "max_length", None) for m in info.metadata)}
 
 
 def due_moment(due: datetime | date) -> datetime:
@@ -268,6 +308,18 @@ def partial_plan(data: dict) -> tuple[Plan, set[str]]:
         if valid is None and isinstance(raw, dict):
             claimed.update(v for v in [raw.get("id"), *_strings(raw.get("backups"))] if isinstance(v, str))
     return Plan.model_construct(**sections), claimed
+
+
+def oversized(data: dict) -> list[Problem]:
+    """The lists of a plan that hold more entries than allowed (more resources than 500...): a
+    plan that large is split, not checked item by item."""
+    problems = []
+    for name, limit in LIST_LIMITS.items():
+        value = data.get(name)
+        if isinstance(value, list) and len(value) > limit:
+            problems.append(((name,), f"a plan holds at most {limit} {name}; this one has {len(value):,}: "
+                                      "split it into several plans"))
+    return problems
 
 
 def _strings(value: Any) -> list[str]:
@@ -357,7 +409,7 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
                     except ValueError as error:
                         yield (*where, "attendees", position), str(error)
                 elif attendee not in known:
-                    yield (*where, "attendees", position), f"{attendee!r} is neither a resource id nor an email"
+                    yield (*where, "attendees", position), f"{shown(attendee)} is neither a resource id nor an email"
     for index, stakeholder in enumerate(plan.stakeholders):
         if stakeholder is not None and len(set(stakeholder.updates)) != len(stakeholder.updates):
             yield ("stakeholders", index, "updates"), "a milestone is listed twice"

@@ -45,12 +45,44 @@ def ready_files(incoming: Path, settle: float = 1.0) -> tuple[list[Path], float 
                 continue
             if not (entry.is_file(follow_symlinks=False) or entry.is_symlink()):
                 continue  # a folder: not ours to touch
-            age = clock - entry.stat(follow_symlinks=False).st_mtime
+            try:
+                modified = entry.stat(follow_symlinks=False).st_mtime
+            except OSError:  # gone since the folder was listed (a sync client's temporary file)
+                continue
+            age = clock - modified
             if age < settle:
                 wait = min(wait if wait is not None else settle, settle - age)
                 continue
-            ready.append((entry.stat(follow_symlinks=False).st_mtime, Path(entry.path)))
+            path = Path(entry.path)
+            if not _is_utf8(name):
+                path = _utf8_name(path)
+                if path is None:
+                    continue
+            ready.append((modified, path))
     return [path for _, path in sorted(ready)], wait
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _utf8_name(path: Path) -> Path | None:
+    """Rename a file whose name is not UTF-8 (its bytes read as lone surrogates, which no log line,
+    error file or email can hold) to the same name with those bytes written as ``\\xff``; None
+    when that fails (the file then waits)."""
+    name = os.fsencode(path.name).decode("utf-8", "backslashreplace")
+    target = _free_name(path.parent, name)
+    try:
+        os.replace(path, target)
+    except OSError as error:
+        log.warning("cannot rename %r to a UTF-8 name: %s", path.name, error)
+        return None
+    log.warning("renamed %r to %s: file names are read as UTF-8", path.name, target.name)
+    return target
 
 
 def is_plan_file(path: Path) -> bool:
@@ -83,7 +115,8 @@ def reject(path: Path, folders: dict[str, Path], problems: list[str]) -> Path:
     target = _free_name(folders["rejected"], path.name)
     errors = target.with_name(target.name + ".errors.txt")
     lines = [p.replace(str(path), target.name, 1) for p in problems]
-    errors.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # backslashreplace: a file name that is not UTF-8 (read as lone surrogates) must not stop the move
+    errors.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="backslashreplace")
     os.replace(path, target)
     return target
 

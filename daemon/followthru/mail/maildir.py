@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -52,25 +53,40 @@ class MaildirBackend:
         pass
 
     def fetch_new(self) -> Iterator[Incoming]:
+        """Messages in ``new/``, oldest first, each read up to MAX_MESSAGE_BYTES (an oversized
+        message is read only in part). A file that cannot be read now stays for the next pass."""
         entries = []
         with os.scandir(self.inbox / "new") as scan:
             for entry in scan:
-                if entry.is_file() and not entry.name.startswith("."):
-                    entries.append((entry.stat().st_mtime, entry.name))
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_file():
+                        entries.append((entry.stat().st_mtime, entry.name))
+                except OSError:  # gone since the folder was listed
+                    continue
         for _, name in sorted(entries):
             path = self.inbox / "new" / name
             try:
                 with open(path, "rb") as handle:
-                    raw = handle.read(MAX_MESSAGE_BYTES)  # an oversized message is read only in part
+                    raw = handle.read(MAX_MESSAGE_BYTES)
             except FileNotFoundError:
+                continue
+            except OSError as error:  # unreadable (permissions, I/O): one file must not stop the pass
+                log.warning("cannot read %s: %s", path, error.strerror or error)
                 continue
             yield Incoming(name, raw)
 
     def done(self, incoming: Incoming) -> None:
+        """File the message in ``cur/`` with the seen flag; never over another message there (two
+        files dropped by hand as ``reply.eml`` stay two)."""
         source = self.inbox / "new" / incoming.ref
         base = incoming.ref.split(":")[0]
+        target = self.inbox / "cur" / f"{base}:2,S"
+        if target.exists():
+            target = self.inbox / "cur" / f"{base}.{time.time_ns()}:2,S"
         try:
-            os.replace(source, self.inbox / "cur" / f"{base}:2,S")
+            os.replace(source, target)
         except FileNotFoundError:
             pass  # already moved by an earlier run
 

@@ -32,7 +32,8 @@ def forged_sender(raw: bytes, authserv_id: str = "") -> str | None:
 
 
 def _authserv_id(header: str) -> str:
-    return _without_comments(str(header)).split(";", 1)[0].strip().split()[0].lower() if str(header).strip() else ""
+    words = _without_comments(str(header)).split(";", 1)[0].split()  # "; spf=fail" names no server
+    return words[0].lower() if words else ""
 
 
 def _without_comments(text: str) -> str:

@@ -128,21 +128,34 @@ def _status_text(part: Message) -> str:
     return decode(part)
 
 
-def _leaf_text(part: Message) -> str | None:
+def _leaf_text(part: Message, limit: int | None = None) -> str | None:
     """Text of a leaf that is text, HTML (as text), a delivery-status part or a multipart
-    part whose boundaries are missing (its body read as text); None for any other leaf."""
+    part whose boundaries are missing (its body read as text); None for any other leaf.
+    HTML is rendered from its first ``limit`` characters."""
     kind = part.get_content_type()
     if kind in ("message/delivery-status", "message/global-delivery-status"):
         return _status_text(part)
     if part.get_content_maintype() in ("text", "multipart"):
         text = decode(part)
-        return html_to_text(text) if part.get_content_subtype() == "html" else text
+        return html_to_text(text[:limit]) if part.get_content_subtype() == "html" else text
     return None
 
 
+MAX_TEXTS = 2_000_000  # characters of the report's texts that are looked at (a report has a few kB)
+
+
 def _texts(msg: Message) -> list[str]:
-    """The text of every leaf of the report (not of the returned message)."""
-    return [text for part in leaves(msg) if (text := _leaf_text(part)) is not None]
+    """The text of every leaf of the report (not of the returned message), up to MAX_TEXTS
+    characters in all."""
+    texts, budget = [], MAX_TEXTS
+    for part in leaves(msg):
+        if budget <= 0:
+            break
+        text = _leaf_text(part, budget)
+        if text is not None:
+            texts.append(text[:budget])
+            budget -= len(texts[-1]) + 1
+    return texts
 
 
 def _notice(msg: Message) -> str:

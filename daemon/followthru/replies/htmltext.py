@@ -24,6 +24,7 @@ The result goes through :func:`followthru.replies.extract.split_reply` like any 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 _BLOCK = {"p", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
@@ -60,6 +61,8 @@ class _Renderer(HTMLParser):
         self.lines: list[str] = []
         self.line: list[str] = []
         self.stack: list[tuple[str, str | None]] = []   # (tag, effect) of open elements
+        self.open: Counter[str] = Counter()  # open elements by tag: an end tag is matched in O(1),
+        # so 100,000 unclosed <div>s followed by end tags take linear time, not quadratic
         self.depth = 0          # quote depth
         self.skipping = 0       # open elements whose content is left out
         self.pre = 0
@@ -104,7 +107,7 @@ class _Renderer(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if self.skipping:
             if tag not in _VOID:
-                self.stack.append((tag, None))
+                self._push(tag, None)
             return
         effect = self._effect(tag, values)
         if effect == "stop":
@@ -126,7 +129,7 @@ class _Renderer(HTMLParser):
             self.line.append("- ")
         elif tag in ("td", "th"):
             self.line.append(" ")
-        self.stack.append((tag, effect))
+        self._push(tag, effect)
         if effect == "skip":
             self.skipping += 1
         elif effect == "quote":
@@ -139,11 +142,16 @@ class _Renderer(HTMLParser):
         if tag not in _VOID:
             self.handle_endtag(tag)
 
+    def _push(self, tag: str, effect: str | None) -> None:
+        self.stack.append((tag, effect))
+        self.open[tag] += 1
+
     def handle_endtag(self, tag: str) -> None:
-        if self.stopped or tag in _VOID or not any(open_tag == tag for open_tag, _ in self.stack):
+        if self.stopped or tag in _VOID or not self.open[tag]:
             return
         while self.stack:
             open_tag, effect = self.stack.pop()
+            self.open[open_tag] -= 1
             if self.skipping:
                 self.skipping -= effect == "skip"
             else:

@@ -11,22 +11,30 @@ from email.message import Message
 import icalendar
 
 from followthru.replies import tnef
-from followthru.replies.mime import decode, leaves
+from followthru.replies.mime import decode, filename, leaves, param
 from followthru.replies.model import CalendarAnswer
 
 _CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/ical"}
 _PARTSTAT_INTENT = {"ACCEPTED": "accept", "DECLINED": "decline", "TENTATIVE": "tentative"}
 
 
+MAX_CALENDARS = 10  # calendar parts read from one message (an answer has one)
+MAX_CALENDAR_CHARS = 1_000_000  # characters of one calendar part (an answer has 2,000)
+
+
 def _calendars(msg: Message):
-    """``(calendar, METHOD parameter)`` of every calendar part, also those inside TNEF."""
+    """``(calendar, METHOD parameter)`` of every calendar part, also those inside TNEF; at most
+    MAX_CALENDARS, each up to MAX_CALENDAR_CHARS."""
     texts = []
     for part in leaves(msg):
-        name = (part.get_filename() or "").lower()
+        name = filename(part).lower()
         if part.get_content_type() in _CALENDAR_TYPES or name.endswith((".ics", ".ical", ".ifb")):
-            texts.append((decode(part), part.get_param("method")))
+            texts.append((decode(part), param(part, "method") or None))
+            if len(texts) >= MAX_CALENDARS:
+                break
     for data in tnef.tnef_parts(msg):
         texts += [(ics.decode("utf-8", "replace"), None) for ics in tnef.calendars(data)]
+    texts = [(text[:MAX_CALENDAR_CHARS], method) for text, method in texts[:MAX_CALENDARS]]
     for text, method in texts:
         try:
             yield icalendar.Calendar.from_ical(text), method

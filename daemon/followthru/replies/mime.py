@@ -1,19 +1,154 @@
 """Lenient MIME access: headers decoded without ever raising, text parts decoded whatever their
-declared charset, and the walk over a message's own parts (not those of attached messages)."""
+declared charset, and the walk over a message's own parts (not those of attached messages).
+
+Hostile messages stay cheap: the parser reads at most the first :data:`MAX_BYTES` bytes and
+:data:`MAX_LINES` lines of a message (the standard parser keeps every line as an object: 25 MB of
+empty lines would take 2 GB), at most :data:`MAX_HEADER_LINES` header lines, and stops taking in
+parts after :data:`MAX_PARTS` parts or :data:`MAX_DEPTH` levels of nesting (what follows is not
+read; the message gets a :class:`TooComplex` defect); a text part is decoded from its first
+:data:`MAX_PART_BYTES` bytes only, and charsets that are not mail charsets (``punycode``, ``unicode_escape``...: slow,
+or able to make lone surrogates) are read as UTF-8, then Latin-1. Attachments are never
+decompressed or opened, except Outlook's TNEF (:mod:`.tnef`) and calendar parts."""
 
 from __future__ import annotations
 
-import email
+import codecs
 import re
 from collections.abc import Iterator
+from email.errors import MessageDefect
+from email.feedparser import BytesFeedParser
 from email.header import decode_header
 from email.message import Message
-from email.utils import getaddresses
+from email.parser import BytesParser
+from email.utils import collapse_rfc2231_value, getaddresses
+
+MAX_BYTES = 10_000_000  # bytes of a message that are parsed (the text comes first, attachments after)
+MAX_LINES = 200_000  # lines of a message that are parsed (a 10 MB attachment has 130,000)
+MAX_HEADER_LINES = 1_000  # lines of the message's own header block
+MAX_PARTS = 500  # MIME parts read from one message; the rest is not read
+MAX_DEPTH = 40  # nested multiparts / attached messages; deeper parts are not read
+MAX_PART_BYTES = 1_000_000  # bytes of one text part that are decoded
+_FEED = 4096  # bytes fed to the parser between checks of the limits
+# Codecs Python has but mail does not use: slow (punycode and idna are quadratic), able to make
+# lone surrogates (the escapes), or refusing everything (undefined). UTF-7 stays: some clients
+# still send it; the lone surrogates it can make are replaced.
+_NOT_MAIL = {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TooComplex(MessageDefect):
+    """The message has more parts or deeper nesting than the reader takes in."""
 
 
 def parse(raw: bytes) -> Message:
-    """The message in ``raw`` (the lenient ``compat32`` parser: defects never raise)."""
-    return email.message_from_bytes(raw)
+    """The message in ``raw`` (the lenient ``compat32`` parser: defects never raise), with at
+    most :data:`MAX_PARTS` parts and :data:`MAX_DEPTH` levels: what lies beyond is left unread
+    and the message carries a :class:`TooComplex` defect."""
+    made = [0]
+
+    def factory(*args, **kwargs) -> Message:
+        made[0] += 1
+        return Message(*args, **kwargs)
+
+    raw, stopped = _bounded(raw)
+    parser = BytesFeedParser(_factory=factory)
+    try:
+        for start in range(0, len(raw), _FEED):
+            parser.feed(raw[start:start + _FEED])
+            if made[0] > MAX_PARTS:
+                stopped = f"more than {MAX_PARTS} parts"
+            elif len(getattr(parser, "_msgstack", ())) > MAX_DEPTH:
+                stopped = f"more than {MAX_DEPTH} levels of nesting"
+            if stopped:
+                break  # the parser closes what is open as if the message ended here
+        msg = parser.close()
+        if _prune(msg) and not stopped:
+            stopped = f"more than {MAX_DEPTH} levels of nesting"
+    except RecursionError:  # nesting the parser cannot follow: the headers alone
+        msg = BytesParser(_class=Message).parsebytes(raw, headersonly=True)
+        msg.set_payload("")
+        stopped = "nesting too deep to follow"
+    if stopped:
+        msg.defects.append(TooComplex(f"the message has {stopped}; the rest was not read"))
+    return msg
+
+
+def _nth_line_end(raw: bytes, count: int, start: int = 0, end: int | None = None) -> int | None:
+    """The offset just after the ``count``-th line break in ``raw[start:end]``, None if fewer."""
+    position = start
+    for _ in range(count):
+        position = raw.find(b"\n", position, end) + 1
+        if position == 0:
+            return None
+    return position
+
+
+def _bounded(raw: bytes) -> tuple[bytes, str | None]:
+    """``raw`` cut to the limits of bytes, lines and header lines, and what was cut."""
+    stopped = None
+    if len(raw) > MAX_BYTES:
+        raw, stopped = raw[:MAX_BYTES], f"more than {MAX_BYTES:,} bytes"
+    ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if found >= 0]
+    header_end = min(ends) + 1 if ends else len(raw)
+    if raw.count(b"\n", 0, header_end) > MAX_HEADER_LINES:
+        cut = _nth_line_end(raw, MAX_HEADER_LINES, 0, header_end)
+        raw, stopped = raw[:cut] + raw[header_end:], f"more than {MAX_HEADER_LINES:,} header lines"
+    if raw.count(b"\n") > MAX_LINES:
+        raw, stopped = raw[:_nth_line_end(raw, MAX_LINES)], f"more than {MAX_LINES:,} lines"
+    return raw, stopped
+
+
+def _prune(msg: Message) -> bool:
+    """Drop the parts deeper than MAX_DEPTH (the last chunk fed may have gone deeper), without
+    recursion; True when there were some."""
+    pruned = False
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            if depth >= MAX_DEPTH:
+                part.set_payload([])
+                pruned = True
+                continue
+            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+    return pruned
+
+
+def too_complex(msg: Message) -> str | None:
+    """Why the parser stopped reading ``msg``, or None when it read all of it."""
+    return next((str(d) for d in getattr(msg, "defects", []) if isinstance(d, TooComplex)), None)
+
+
+def _codec(charset: str | None) -> str | None:
+    """The codec for a declared charset, or None when it is unknown or not a mail charset."""
+    if not charset:
+        return None
+    try:
+        info = codecs.lookup(charset.strip().strip("\"'"))
+    except (LookupError, ValueError, TypeError):
+        return None
+    if info.name in _NOT_MAIL or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
+
+
+def clean(text: str) -> str:
+    """Text without lone surrogates (they cannot be stored or sent): each becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _decoded(data: bytes, charsets: tuple[str | None, ...]) -> str:
+    """``data`` decoded with the first charset that can, else UTF-8 with replacements."""
+    for charset in charsets:
+        codec = _codec(charset)
+        if codec is None:
+            continue
+        try:
+            return clean(data.decode(codec))
+        except (UnicodeError, LookupError, ValueError, TypeError):
+            continue
+    return clean(data.decode("utf-8", errors="replace"))
 
 
 def decode_words(value: str) -> str:
@@ -21,18 +156,13 @@ def decode_words(value: str) -> str:
     try:
         pieces = decode_header(value)
     except Exception:  # noqa: BLE001 - not decodable: keep the raw text
-        return value
+        return clean(value)
     out = []
     for piece, charset in pieces:
         if isinstance(piece, str):
-            out.append(piece)
+            out.append(clean(piece))
             continue
-        for candidate in (charset, "utf-8", "latin-1"):
-            try:
-                out.append(piece.decode(candidate or "ascii"))
-                break
-            except (LookupError, UnicodeDecodeError):
-                continue
+        out.append(_decoded(piece, (charset or "ascii", "utf-8", "latin-1")))
     return "".join(out)
 
 
@@ -72,24 +202,59 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
 
 
 def decode(part: Message) -> str:
-    """The text of a leaf part, decoded with its charset (falling back to UTF-8, then Latin-1)."""
-    payload = part.get_payload(decode=True)
+    """The text of a leaf part, decoded with its charset (falling back to UTF-8, then Latin-1);
+    only its first :data:`MAX_PART_BYTES` bytes."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - a transfer encoding that cannot be undone: no text
+        return ""
     if payload is None:
         payload = part.get_payload()
-        return payload if isinstance(payload, str) else ""
-    for charset in (part.get_content_charset(), "utf-8", "latin-1"):
-        if not charset:
+        return clean(payload[:MAX_PART_BYTES]) if isinstance(payload, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001 - a charset parameter that is not text
+        charset = None
+    if len(payload) > MAX_PART_BYTES:
+        return _head(payload, (charset, "utf-8", "latin-1"))
+    return _decoded(payload, (charset, "utf-8", "latin-1"))
+
+
+def _head(payload: bytes, charsets: tuple[str | None, ...]) -> str:
+    """The first MAX_PART_BYTES bytes decoded; a character cut at the end is dropped."""
+    for charset in charsets:
+        codec = _codec(charset)
+        if codec is None:
             continue
         try:
-            return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+            return clean(codecs.getincrementaldecoder(codec)().decode(payload[:MAX_PART_BYTES], final=False))
+        except (UnicodeError, LookupError, ValueError, TypeError):
             continue
-    return payload.decode("utf-8", errors="replace")
+    return clean(payload[:MAX_PART_BYTES].decode("utf-8", errors="replace"))
+
+
+def filename(part: Message) -> str:
+    """The part's file name, "" when it has none or it cannot be decoded (an RFC 2231 name in
+    the ``undefined`` charset makes the standard library raise)."""
+    try:
+        return clean(str(part.get_filename() or ""))
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def param(part: Message, name: str) -> str:
+    """A Content-Type parameter as text ("" when absent); RFC 2231 values are collapsed."""
+    try:
+        value = part.get_param(name)
+        return clean(collapse_rfc2231_value(value)) if value is not None else ""
+    except Exception:  # noqa: BLE001
+        return ""
 
 
 def is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-    return disposition == "attachment" or bool(part.get_filename())
+    # compat32 hands a header holding 8-bit bytes back as a Header object, not a str
+    disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    return disposition == "attachment" or bool(filename(part))
 
 
 def leaves(msg: Message, into_attached: bool = False) -> Iterator[Message]:
@@ -132,8 +297,8 @@ def unflow(text: str, delsp: bool = False) -> str:
 
 def _text(part: Message) -> str:
     text = decode(part)
-    if (part.get_param("format") or "").lower() == "flowed":
-        text = unflow(text, (part.get_param("delsp") or "").lower() == "yes")
+    if param(part, "format").lower() == "flowed":
+        text = unflow(text, param(part, "delsp").lower() == "yes")
     return text
 
 

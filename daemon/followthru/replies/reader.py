@@ -12,13 +12,21 @@
 :func:`extract_words` gives the new words alone (what ``followthru extract`` prints).
 :func:`read_reply` and :func:`extract_words` never raise: whatever could not be read is left
 empty and the intent is ``unclear``.
+
+Time and memory stay bounded whatever the message: besides the limits of :mod:`.mime` (bytes,
+lines, header lines, parts and nesting parsed; bytes decoded per part), the body text is read up
+to :data:`MAX_TEXT` characters and the new words are classified up to :data:`MAX_WORDS`
+characters. A person's answer comes first, so what was read is classified as usual; when nothing
+was decided, the evidence says what was left unread.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import UTC, date, datetime, tzinfo
 from email.message import Message
+from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,8 +36,12 @@ from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
 from followthru.replies.extract import split_reply
 from followthru.replies.htmltext import html_to_text
-from followthru.replies.mime import addresses, bodies, header, parse
+from followthru.replies.mime import addresses, bodies, clean, header, parse, too_complex
 from followthru.replies.model import Bounce, CalendarAnswer, Reply
+
+MAX_TEXT = 200_000  # characters of the body text in which quotes and signatures are looked for
+MAX_WORDS = 20_000  # characters of the new words that are classified
+MAX_HTML = 2_000_000  # characters of an HTML body that are rendered to text
 
 __all__ = ["Bounce", "CalendarAnswer", "Reply", "extract_words", "read_reply"]
 
@@ -72,25 +84,32 @@ def _is_message(msg: Message) -> bool:
 
 
 def _text(body: str, keep_signature: bool) -> str:
-    """Plain text of a body: HTML (or plain text that is really HTML) rendered, quotes marked."""
+    """Plain text of a body: HTML (or plain text that is really HTML) rendered, quotes marked;
+    at most MAX_TEXT characters."""
     if _HTML.search(body[:4000]) and body.lstrip().startswith("<"):
-        return html_to_text(body, mark_quotes=True, keep_signature=keep_signature)
-    return body
+        return _html(body, keep_signature)
+    return body[:MAX_TEXT]
+
+
+def _html(html: str, keep_signature: bool) -> str:
+    return html_to_text(html[:MAX_HTML], mark_quotes=True, keep_signature=keep_signature)[:MAX_TEXT]
 
 
 def _body(raw: bytes, msg: Message, keep_signature: bool) -> str:
     """The text the person wrote in: the first text/plain part, else the HTML part rendered;
     for input without message headers (a bare body), the whole input."""
     if not _is_message(msg):
+        head, whole = raw[:MAX_HTML], len(raw) <= MAX_HTML
         for charset in ("utf-8", "cp1252", "latin-1"):
-            try:
-                return _text(raw.decode(charset), keep_signature)
+            try:  # incrementally: a character cut at the end of the head is no error
+                return _text(clean(codecs.getincrementaldecoder(charset)().decode(head, final=whole)),
+                             keep_signature)
             except UnicodeDecodeError:
                 continue
     plain, html = bodies(msg)
     if plain.strip():
         return _text(plain, keep_signature)
-    return html_to_text(html, mark_quotes=True, keep_signature=keep_signature) if html else ""
+    return _html(html, keep_signature) if html else ""
 
 
 def extract_words(raw: bytes, keep_signature: bool = False) -> str:
@@ -121,9 +140,23 @@ def read_reply(raw: bytes, timezone: str = "UTC") -> Reply:
     try:
         _read(raw, _zone(timezone), fields)
     except Exception as error:  # noqa: BLE001 - the contract: never raise
-        fields.update(intent="unclear", confidence=0.0, proposed_date=None,
+        fields.update(intent="unclear", confidence=0.0, proposed_date=None, calendar=None, bounce=None,
                       evidence=f"unreadable message ({type(error).__name__})")
+        if not fields["message_id"]:
+            _headers_only(raw, fields)
     return Reply(**fields)
+
+
+def _headers_only(raw: bytes, fields: dict[str, Any]) -> None:
+    """After a failure: at least the Message-ID and the sender, read from the headers alone."""
+    try:
+        msg = BytesParser().parsebytes(bytes(raw)[:1_000_000], headersonly=True)
+        ids = _IDS.findall(header(msg, "Message-ID"))
+        senders = addresses(msg, "From")
+        fields.update(message_id=ids[0] if ids else None, sender=senders[0][1] if senders else "",
+                      subject=header(msg, "Subject"))
+    except Exception:  # noqa: BLE001 - the contract: never raise
+        pass
 
 
 def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
@@ -157,6 +190,7 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
     text = _body(raw, msg, False)
     words, rest = split_reply(text)
     fields["words"] = words
+    unread = too_complex(msg)
 
     report = bounces.delivery_report(msg, subject)
     if report:
@@ -188,6 +222,9 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
         fields.update(intent="unclear", confidence=0.4, evidence=f"forwarded: {subject}")
         return
 
-    verdict = classify(words, base, _asked(subject, rest, base))
+    verdict = classify(words[:MAX_WORDS], base, _asked(subject, rest, base))
+    evidence = verdict.evidence
+    if unread and verdict.intent == "unclear":  # the rep sees why nothing was decided
+        evidence = f"{evidence}; {unread}" if evidence else unread
     fields.update(intent=verdict.intent, confidence=verdict.confidence,
-                  evidence=verdict.evidence, proposed_date=verdict.proposed_date)
+                  evidence=evidence, proposed_date=verdict.proposed_date)
