@@ -53,6 +53,7 @@ from followthru.mail.maildir import MaildirBackend
 from followthru.planfile import MAX_BYTES, MAX_PROBLEMS, format_path, load_plan
 from followthru.replies import read_reply
 from followthru.replies import mime, tnef
+from followthru.replies.authentication import forged_sender
 from followthru.replies.model import INTENTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -311,7 +312,8 @@ KEYS = st.one_of(st.sampled_from(["plan", "owner", "resources", "steps", "meetin
                  st.text(max_size=12))
 SCALARS = st.one_of(st.booleans(), st.integers(), st.integers(min_value=-2**80, max_value=2**80),
                     st.floats(), st.text(max_size=40), st.dates(), st.datetimes(),
-                    st.datetimes(timezones=st.timezones()))
+                    # TOML offsets are whole minutes; before 1980 some zones had seconds in theirs
+                    st.datetimes(min_value=datetime(1980, 1, 1), timezones=st.timezones()))
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=6),
                                                        st.dictionaries(KEYS, inner, max_size=6)),
                       max_leaves=40)
@@ -777,6 +779,8 @@ def message_id_of(raw: bytes) -> str:
 def test_arbitrary_bytes_as_a_reply(raw):
     reply = sound_reply(raw)
     assert "unreadable message" not in reply.evidence
+    for server in ("", "mx.example.com"):  # the daemon reads these headers beside the reply
+        assert forged_sender(raw, server) in (None, "dmarc=fail") or forged_sender(raw, server).startswith("spf=fail")
 
 
 @settings(max_examples=400, deadline=None, **FAST)
@@ -1172,6 +1176,9 @@ BIG = ["50 MB plan file", "100,000 resources", "100,000 resources in 2 MB (TOML)
 def test_big_inputs_take_bounded_time_and_memory(measured, case):
     expected, result = measured[case]
     assert "crashed" not in result, result  # libyaml's composer recursing to a segfault, say
-    assert expected in json.dumps(result, ensure_ascii=False), result
+    found = json.dumps(result, ensure_ascii=False)
+    # Newer libyaml builds stop deep nesting themselves, before Followthru's own count does.
+    alternatives = [expected] + (["exceeded maximum nesting depth"] if "YAML nesting" in expected else [])
+    assert any(text in found for text in alternatives), result
     assert result["seconds"] < CALL_SECONDS, result
     assert result["growth_mb"] < GROWTH_MB and result["peak_mb"] < PEAK_MB, result

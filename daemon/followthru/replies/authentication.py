@@ -17,7 +17,15 @@ _RESULT = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*([a-z]+)", re.IGNORECASE)
 def forged_sender(raw: bytes, authserv_id: str = "") -> str | None:
     """The failed checks (``"dmarc=fail"``, ``"spf=fail dkim=fail"``) when the receiving server says
     the sender is forged, else None. DMARC decides when it ran; without it, SPF failing with no
-    passing DKIM signature does."""
+    passing DKIM signature does. Never raises: headers it cannot read give no verdict (the daemon
+    calls this beside :func:`~followthru.replies.read_reply`, whose contract is the same)."""
+    try:
+        return _forged(raw, authserv_id)
+    except Exception:  # noqa: BLE001 - a hostile header must not keep the message in the inbox
+        return None
+
+
+def _forged(raw: bytes, authserv_id: str) -> str | None:
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:256_000]).get_all("Authentication-Results") or []
     trusted = [h for h in headers if _authserv_id(h) == authserv_id.lower()] if authserv_id else headers[:1]
     for header in trusted:

@@ -5,10 +5,11 @@ Hostile messages stay cheap: the parser reads at most the first :data:`MAX_BYTES
 :data:`MAX_LINES` lines of a message (the standard parser keeps every line as an object: 25 MB of
 empty lines would take 2 GB), at most :data:`MAX_HEADER_LINES` header lines, and stops taking in
 parts after :data:`MAX_PARTS` parts or :data:`MAX_DEPTH` levels of nesting (what follows is not
-read; the message gets a :class:`TooComplex` defect); a text part is decoded from its first
-:data:`MAX_PART_BYTES` bytes only, and charsets that are not mail charsets (``punycode``, ``unicode_escape``...: slow,
-or able to make lone surrogates) are read as UTF-8, then Latin-1. Attachments are never
-decompressed or opened, except Outlook's TNEF (:mod:`.tnef`) and calendar parts."""
+read; the message gets a :class:`TooComplex` defect). A text part is decoded from its first
+:data:`MAX_PART_BYTES` bytes only; charsets that are not mail charsets (``punycode``,
+``unicode_escape``...: slow, or able to make lone surrogates) are read as UTF-8, then Latin-1,
+and lone surrogates never leave this module. Attachments are never decompressed or opened,
+except Outlook's TNEF (:mod:`.tnef`) and calendar parts."""
 
 from __future__ import annotations
 

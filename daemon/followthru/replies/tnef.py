@@ -11,8 +11,10 @@ ignored). tnefparse trusts the counts and lengths in the stream, so a stream tha
 can keep it looping for hours or fill memory: :func:`plausible` walks the stream's structure
 first, without allocating, and a stream whose counts or lengths do not fit its bytes, that holds
 more than :data:`MAX_OBJECTS` attributes, is larger than :data:`MAX_BYTES` or embeds messages is
-not read at all (the reply is then read from its text). :func:`calendar_answer` gives a :class:`CalendarAnswer` like an iTIP REPLY (or COUNTER
-for a proposed new time); ``.ics`` files inside the TNEF are handed back for :mod:`.itip`.
+not read at all (the reply is then read from its text).
+
+:func:`calendar_answer` gives a :class:`CalendarAnswer` like an iTIP REPLY (or COUNTER for a
+proposed new time); ``.ics`` files inside the TNEF are handed back for :mod:`.itip`.
 """
 
 from __future__ import annotations
