@@ -162,19 +162,11 @@ def _graph(config: Config) -> str:
     return check(config)
 
 
-class _NoState:
-    def get_sync(self, key: str) -> None:
-        return None
-
-    def put_sync(self, key: str, value: str) -> None:
-        pass
-
-
 def _imap(config: Config) -> str:
-    from followthru.mail.imap import ImapReader
+    from followthru.mail.imap import ImapReader, NoSyncState
 
     server = config.mail.imap
-    reader = ImapReader(server, config.password("mail.imap", server), _NoState())
+    reader = ImapReader(server, config.password("mail.imap", server), NoSyncState())
     try:
         return reader.connect()
     finally:

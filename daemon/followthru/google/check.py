@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from followthru.config import Config, ConfigError
+from followthru.mail.imap import NoSyncState
 from followthru.google.auth import key_file_problem
-
-
-class _NoState:
-    """The check remembers no position."""
-
-    def get_sync(self, key: str) -> None:
-        return None
-
-    def put_sync(self, key: str, value: str) -> None:
-        pass
 
 
 def check(config: Config) -> str:
@@ -31,7 +22,7 @@ def check(config: Config) -> str:
     if config.mail.backend == "google":
         from followthru.google.gmail import GmailMail
 
-        mail = GmailMail(config, _NoState())
+        mail = GmailMail(config, NoSyncState())
         try:
             found += [mail.api.who, mail.describe()]
         finally:
@@ -39,7 +30,7 @@ def check(config: Config) -> str:
     if config.calendar.backend == "google":
         from followthru.google.calendar import GoogleCalendar
 
-        calendar = GoogleCalendar(config, _NoState())
+        calendar = GoogleCalendar(config, NoSyncState())
         try:
             found += [calendar.api.who] if not found else []
             found.append(calendar.describe())

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from followthru.config import Config, ConfigError
+from followthru.mail.imap import NoSyncState
 from followthru.graph.auth import token_cache_problem
-
-
-class _NoState:
-    """The check remembers no position."""
-
-    def get_sync(self, key: str) -> None:
-        return None
-
-    def put_sync(self, key: str, value: str) -> None:
-        pass
 
 
 def check(config: Config) -> str:
@@ -32,7 +23,7 @@ def check(config: Config) -> str:
     if config.mail.backend == "graph":
         from followthru.graph.mail import GraphMail
 
-        mail = GraphMail(config, _NoState())
+        mail = GraphMail(config, NoSyncState())
         try:
             described = mail.describe()  # signs in first: then it is known who
             found += [mail.graph.sign_in.who, described]
@@ -41,7 +32,7 @@ def check(config: Config) -> str:
     if config.calendar.backend == "graph":
         from followthru.graph.calendar import GraphCalendar
 
-        calendar = GraphCalendar(config, _NoState())
+        calendar = GraphCalendar(config, NoSyncState())
         try:
             described = calendar.describe()
             found += ([] if found else [calendar.graph.sign_in.who]) + [described]

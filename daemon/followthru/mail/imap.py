@@ -50,6 +50,16 @@ class SyncState(Protocol):
     def put_sync(self, key: str, value: str) -> None: ...
 
 
+class NoSyncState:
+    """A SyncState that remembers nothing: for ``doctor``'s checks, which must write nothing."""
+
+    def get_sync(self, key: str) -> None:
+        return None
+
+    def put_sync(self, key: str, value: str) -> None:
+        pass
+
+
 class ImapReader:
     """Reads one folder of one IMAP account. ``password`` is None when no login is configured."""
 
