@@ -9,31 +9,51 @@ from datetime import timedelta
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _PART = re.compile(r"(\d+)\s*(w|d|h|m|s)")
 _ISO = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_MAX_DIGITS = 12  # any amount longer than this is far beyond what timedelta holds (999,999,999 days)
+
+
+def _shown(text: object) -> str:
+    """``repr(text)`` cut short for a message: a config or plan value can be megabytes long."""
+    shown = repr(text)
+    return shown if len(shown) <= 60 else shown[:56] + "..." + shown[0]
+
+
+def _too_long(text: object) -> ValueError:
+    return ValueError(f"{_shown(text)} is too long a duration")
 
 
 def parse_duration(text: str | int) -> timedelta:
     """Parse ``"30m"``, ``"1h30m"``, ``"2d"``, an ISO 8601 duration (``"PT45M"``) or whole minutes.
 
-    Raises ValueError with a readable message when the text is none of these or is not positive.
+    Raises ValueError with a readable message when the text is none of these, is not positive, or
+    is longer than a timedelta holds (about 2.7 million years); never OverflowError.
     """
-    if isinstance(text, bool):
-        raise ValueError("expected a duration like '30m' or '1h30m'")
-    if isinstance(text, int):
-        result = timedelta(minutes=text)
-    else:
-        compact = text.strip().replace(" ", "")
-        iso = _ISO.match(compact.upper())
-        if iso and compact.upper() != "P":
-            weeks, days, hours, minutes, seconds = (int(g or 0) for g in iso.groups())
-            result = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-        elif compact and _PART.sub("", compact.lower()) == "":
-            result = timedelta()
-            for amount, unit in _PART.findall(compact.lower()):
-                result += timedelta(**{_UNITS[unit]: int(amount)})
+    if isinstance(text, bool) or not isinstance(text, (int, str)):
+        raise ValueError(f"{_shown(text)} is not a duration; write it like '30m', '1h30m' or '2d'")
+    try:
+        if isinstance(text, int):
+            result = timedelta(minutes=text)
         else:
-            raise ValueError(f"{text!r} is not a duration; write it like '30m', '1h30m' or '2d'")
+            compact = text.strip().replace(" ", "")
+            iso = _ISO.match(compact.upper())
+            if iso and compact.upper() != "P":
+                amounts = [g or "0" for g in iso.groups()]
+                if max(len(a) for a in amounts) > _MAX_DIGITS:
+                    raise _too_long(text)
+                weeks, days, hours, minutes, seconds = (int(a) for a in amounts)
+                result = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+            elif compact and _PART.sub("", compact.lower()) == "":
+                result = timedelta()
+                for amount, unit in _PART.findall(compact.lower()):
+                    if len(amount) > _MAX_DIGITS:
+                        raise _too_long(text)
+                    result += timedelta(**{_UNITS[unit]: int(amount)})
+            else:
+                raise ValueError(f"{_shown(text)} is not a duration; write it like '30m', '1h30m' or '2d'")
+    except OverflowError:
+        raise _too_long(text) from None
     if result <= timedelta():
-        raise ValueError(f"{text!r} is not a positive duration")
+        raise ValueError(f"{_shown(text)} is not a positive duration")
     return result
 
 
@@ -49,8 +69,10 @@ class Offset:
         """Parse ``"1bd"`` (business days) or any :func:`parse_duration` text."""
         match = re.fullmatch(r"\s*(\d+)\s*bd\s*", text)
         if match:
+            if len(match.group(1)) > _MAX_DIGITS:
+                raise _too_long(text)
             if int(match.group(1)) == 0:
-                raise ValueError(f"{text!r} is not a positive duration")
+                raise ValueError(f"{_shown(text)} is not a positive duration")
             return cls(business_days=int(match.group(1)))
         return cls(clock=parse_duration(text))
 
