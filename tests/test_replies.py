@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from followthru.replies import Bounce, CalendarAnswer, Reply, extract_words, read_reply
+from followthru.replies import (
+    Bounce,
+    CalendarAnswer,
+    Reply,
+    extract_words,
+    read_reply,
+    settle_for,
+)
 from followthru.replies.automatic import return_date
 from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
@@ -466,7 +473,8 @@ def test_public_interface():
     assert [f.name for f in dataclasses.fields(Reply)] == [
         "message_id", "in_reply_to", "references", "sender", "sender_name", "to", "subject",
         "date", "words", "intent", "confidence", "evidence", "proposed_date", "return_date",
-        "calendar", "bounce"]
+        "calendar", "bounce", "relayed_by", "decided_by", "zone"]
+    assert reader.settle_for is settle_for
     with pytest.raises(dataclasses.FrozenInstanceError):
         read("accept-apple-mail.eml").intent = "decline"
 

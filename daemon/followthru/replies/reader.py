@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from email.message import Message
 from email.parser import BytesParser
@@ -31,7 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthru.replies import automatic, bounces, itip
+from followthru.replies import automatic, bounces, itip, relays
 from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
 from followthru.replies.extract import split_reply
@@ -43,7 +44,7 @@ MAX_TEXT = 200_000  # characters of the body text in which quotes and signatures
 MAX_WORDS = 20_000  # characters of the new words that are classified
 MAX_HTML = 2_000_000  # characters of an HTML body that are rendered to text
 
-__all__ = ["Bounce", "CalendarAnswer", "Reply", "extract_words", "read_reply"]
+__all__ = ["Bounce", "CalendarAnswer", "Reply", "extract_words", "read_reply", "settle_for"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
 _FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|doorst|vs|fw)\s*:", re.IGNORECASE)
@@ -131,17 +132,24 @@ def read_reply(raw: bytes, timezone: str = "UTC") -> Reply:
     read: relative ones ("Friday", "tomorrow") count from the message Date in that zone, and a
     floating calendar time is taken to be in it. An unknown name means UTC.
 
+    Dates in the person's words are compared with the dates the quoted request seems to ask
+    for (its subject and quoted "due / by" lines), as the reader cannot know whose reply this
+    is: once it does, :func:`settle_for` compares them with that person's own due date instead.
+    :attr:`Reply.relayed_by` tells a copy relayed by a mailing list from the person's answer.
+
     Never raises on bad input: a malformed message gives intent 'unclear' with whatever could be
     read."""
+    zone = _zone(timezone)
     fields: dict[str, Any] = dict(
         message_id=None, in_reply_to=[], references=[], sender="", sender_name="", to=[],
         subject="", date=None, words="", intent="unclear", confidence=0.0, evidence="",
-        proposed_date=None, return_date=None, calendar=None, bounce=None)
+        proposed_date=None, return_date=None, calendar=None, bounce=None, relayed_by=None,
+        decided_by="", zone=zone)
     try:
-        _read(raw, _zone(timezone), fields)
+        _read(raw, zone, fields)
     except Exception as error:  # noqa: BLE001 - the contract: never raise
         fields.update(intent="unclear", confidence=0.0, proposed_date=None, calendar=None, bounce=None,
-                      evidence=f"unreadable message ({type(error).__name__})")
+                      decided_by="", evidence=f"unreadable message ({type(error).__name__})")
         if not fields["message_id"]:
             _headers_only(raw, fields)
     return Reply(**fields)
@@ -183,9 +191,10 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
         to=list(dict.fromkeys(recipients)),
         subject=header(msg, "Subject"),
         date=_date(header(msg, "Date")),
+        relayed_by=relays.relayed_by(msg),
     )
     subject = fields["subject"]
-    base = (fields["date"] or datetime.now(UTC)).astimezone(zone).replace(tzinfo=None)
+    base = _local(fields["date"], zone)
 
     text = _body(raw, msg, False)
     words, rest = split_reply(text)
@@ -195,7 +204,7 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
     report = bounces.delivery_report(msg, subject)
     if report:
         fields.update(intent=report.intent, confidence=report.confidence,
-                      evidence=report.evidence, bounce=report.bounce)
+                      evidence=report.evidence, bounce=report.bounce, decided_by="delivery report")
         return
 
     answer = itip.calendar_answer(msg, fields["sender"], zone)
@@ -203,23 +212,26 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
         intent, evidence = itip.intent_of(answer)
         proposed = answer.proposed_start.astimezone(zone).date() if answer.proposed_start else None
         fields.update(calendar=answer, intent=intent, evidence=evidence, proposed_date=proposed,
-                      confidence=1.0 if intent != "unclear" else 0.5)
+                      confidence=1.0 if intent != "unclear" else 0.5, decided_by="calendar")
         return
 
     automatic_evidence = automatic.auto_reply_evidence(msg, subject)
     if automatic_evidence:
         fields.update(intent="auto_reply", evidence=automatic_evidence,
                       confidence=0.95 if not automatic_evidence.startswith("subject") else 0.85,
-                      return_date=automatic.return_date(words or text, base))
+                      return_date=automatic.return_date(words or text, base),
+                      decided_by="auto-reply")
         return
 
     by_subject = itip.subject_answer(subject)
     if by_subject:
-        fields.update(intent=by_subject[0], confidence=0.9, evidence=by_subject[1])
+        fields.update(intent=by_subject[0], confidence=0.9, evidence=by_subject[1],
+                      decided_by="subject")
         return
 
     if _FORWARD.match(subject):
-        fields.update(intent="unclear", confidence=0.4, evidence=f"forwarded: {subject}")
+        fields.update(intent="unclear", confidence=0.4, evidence=f"forwarded: {subject}",
+                      decided_by="forward")
         return
 
     verdict = classify(words[:MAX_WORDS], base, _asked(subject, rest, base))
@@ -227,4 +239,51 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
     if unread and verdict.intent == "unclear":  # the rep sees why nothing was decided
         evidence = f"{evidence}; {unread}" if evidence else unread
     fields.update(intent=verdict.intent, confidence=verdict.confidence,
-                  evidence=evidence, proposed_date=verdict.proposed_date)
+                  evidence=evidence, proposed_date=verdict.proposed_date, decided_by="words")
+
+
+def _local(moment: datetime | None, zone: tzinfo) -> datetime:
+    """The naive local moment dates in a message are read from: its Date in ``zone``, or now."""
+    return (moment or datetime.now(UTC)).astimezone(zone).replace(tzinfo=None)
+
+
+def settle_for(reply: Reply, due: date | datetime | None) -> Reply:
+    """``reply`` read again against the due date of the person it answers, once that person is
+    known (the daemon calls this after matching the reply to a resource).
+
+    :func:`read_reply` cannot know whose reply it reads, so it compares a date in the person's
+    words with the dates the quoted request seems to ask for. Here the person's new words are
+    classified again with ``due`` as the only asked date; quoted text, the original request,
+    the subject and signatures play no part (they are not in :attr:`Reply.words`). So:
+
+    - restating the due date in an accept ("Yes, I commit. Redlines back by the 10th",
+      "Thursday the 10th", "10 Dec", "December 10", "bis zum 10.") is an accept;
+    - a later day with commitment words is a counter with that ``proposed_date``; an earlier
+      day meets the deadline (accept), as in :func:`read_reply`;
+    - hedges keep their weight: "I'll try to get it back by the 10th" stays tentative; a
+      refusal, a question or an explicit new date ("the 14th instead") decide as before.
+
+    ``due`` is the person's due date: a ``date`` is that calendar day in the reply's timezone
+    (:attr:`Reply.zone`, the ``timezone`` given to :func:`read_reply`); an aware ``datetime``
+    is converted to that zone first, a naive one is taken as local.
+
+    Returns ``reply`` itself, unchanged, when ``due`` is None (no due date known: the reading of
+    :func:`read_reply` stands), when the intent was not read from the person's words
+    (:attr:`Reply.decided_by` other than ``"words"``: a calendar answer, delivery report,
+    auto-reply, calendar-client subject, forward or unreadable message), or when the second
+    reading finds the same intent and proposed date. Otherwise a copy with ``intent``,
+    ``confidence``, ``evidence`` and ``proposed_date`` replaced. Never raises.
+    """
+    try:
+        if due is None or reply.decided_by != "words":
+            return reply
+        if isinstance(due, datetime):
+            due = due.astimezone(reply.zone).date() if due.tzinfo else due.date()
+        verdict = classify(reply.words[:MAX_WORDS], _local(reply.date, reply.zone),
+                           frozenset({due}))
+        if (verdict.intent, verdict.proposed_date) == (reply.intent, reply.proposed_date):
+            return reply
+        return replace(reply, intent=verdict.intent, confidence=verdict.confidence,
+                       evidence=verdict.evidence, proposed_date=verdict.proposed_date)
+    except Exception:  # noqa: BLE001 - the contract: never raise; the first reading stands
+        return reply
