@@ -131,13 +131,12 @@ def auth(obj: Context, service: str) -> None:
 @main.command()
 @click.pass_obj
 def doctor(obj: Context) -> None:
-    """Check the config, the workspace and every backend's login; sends nothing. Exit 1 if anything fails."""
+    """Check the config, the workspace and every backend's login; sends nothing. Exit 1 if anything fails
+    (2 if the config cannot be loaded at all)."""
     from followthru.doctor import run_checks
 
-    path = obj.config_path or Path("config.toml")
-    if not path.exists():
-        fail(f"{path}: no config file here; pass -c CONFIG or run 'followthru init DIR'")
-    checks = run_checks(path)
+    obj.config()  # a config that cannot be loaded is named in one line, exit 2, as for every command
+    checks = run_checks(obj.config_path or Path("config.toml"))
     for check in checks:
         click.echo(str(check))
     failed = sum(not c.ok for c in checks)
@@ -292,10 +291,12 @@ def plan() -> None:
 @click.pass_obj
 def check(obj: Context, files: tuple[Path, ...]) -> None:
     """Check plan files: one line per problem as file:line: field: message; exit 1 on any."""
-    default_timezone = obj.config().schedule.timezone if obj.config_path else "UTC"
+    config = obj.config() if obj.config_path else None  # without -c: no allowed domains, UTC
+    default_timezone = config.schedule.timezone if config else "UTC"
+    allowed_domains = config.mail.allowed_domains if config else []
     problems = 0
     for path in files:
-        result = load_plan(path, default_timezone)
+        result = load_plan(path, default_timezone, allowed_domains)
         for problem in result.problems:
             click.echo(str(problem))
         problems += len(result.problems)
@@ -336,7 +337,7 @@ def new(out: Path | None) -> None:
 def preview(obj: Context, file: Path, out: Path | None) -> None:
     """Show every message and invitation FILE would send when it starts; sends nothing."""
     config = obj.config()
-    result = load_plan(file, config.schedule.timezone)
+    result = load_plan(file, config.schedule.timezone, config.mail.allowed_domains)
     if not result.ok:
         for problem in result.problems:
             click.echo(str(problem), err=True)

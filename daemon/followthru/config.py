@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from followthru.durations import Offset, parse_duration
+from followthru.config_values import DAY, HOUR, MINUTE, Domain, Flag, duration, offset, seconds, whole
+from followthru.durations import Offset
 from followthru.shipped import shipped_path
 from followthru.plan import Email, Language, Line, TimeZoneName
 from followthru.planfile import FileError, Problem, format_path, read_data, validate
@@ -29,7 +30,9 @@ WORKSPACE_DIRS = ("plans/incoming", "plans/active", "plans/rejected", "plans/arc
 MAILDIRS = ("mail/outbox", "mail/inbox")
 
 
-def _clock(value: str) -> time:
+def _clock(value: str | time) -> time:
+    if isinstance(value, time) and value.tzinfo is None and not (value.second or value.microsecond):
+        return value  # TOML's own local time, 08:30:00
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
         raise ValueError(f"{value!r} is not a time of day like '09:00'")
     hours, minutes = (int(p) for p in value.split(":"))
@@ -38,15 +41,17 @@ def _clock(value: str) -> time:
     return time(hours, minutes)
 
 
-def _offset(value: str) -> Offset:
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration like '4h' or '1bd'")
-    return Offset.parse(value)
-
-
 def _env_name(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         raise ValueError(f"{value!r} is not an environment variable name")
+    return value
+
+
+def _listen(value: str) -> str:
+    match = re.fullmatch(r"([^\s:]+):(\d{1,5})", value)
+    if not match or not 1 <= int(match.group(2)) <= 65535:
+        raise ValueError(f"{value[:60]!r} is not an address and port to listen on, like '127.0.0.1:8765' "
+                         "(port 1 to 65535)")
     return value
 
 
@@ -64,10 +69,16 @@ def _holidays(value: str) -> str:
 
 
 Clock = Annotated[time, BeforeValidator(_clock)]
-OffsetValue = Annotated[Offset, BeforeValidator(_offset)]
-Duration = Annotated[timedelta, BeforeValidator(lambda value: value if isinstance(value, timedelta)
-                                                else parse_duration(value))]
 EnvName = Annotated[str, AfterValidator(_env_name)]
+# The ranges an operator could mean; README "Configuration" lists them.
+FolderPoll = seconds(0.1, HOUR)  # plans dropped are seen within this
+ServicePoll = seconds(0, DAY, above=True)  # under a second only makes sense against a test server
+Timeout = seconds(1, 10 * MINUTE)
+Port = whole(1, 65535)
+RetryFor = duration(timedelta(minutes=1), timedelta(days=30))
+ReminderOffset = offset(timedelta(minutes=1), timedelta(days=90), most_business_days=60)
+MAX_REMINDERS = 10  # reminders of one kind; more would be pestering
+MAX_DOMAINS = 1000
 
 
 class _Section(BaseModel):
@@ -78,13 +89,13 @@ class Workspace(_Section):
     plans: Path = Path("plans")
     store: Path = Path("followthru.sqlite3")
     templates: Path = Path("templates")
-    poll_seconds: float = Field(5.0, gt=0, le=3600)
+    poll_seconds: FolderPoll = 5.0
 
 
 class Sender(_Section):
     name: Line = "Followthru"
     email: Email = "followthru@localhost.localdomain"
-    plus_addressing: bool = True
+    plus_addressing: Flag = True
 
 
 class MaildirBackend(_Section):
@@ -100,13 +111,13 @@ class Server(_Section):
     """How to reach and log in to one mail server. The password is never in this file."""
 
     host: str = "localhost"
-    port: int | None = Field(None, ge=1, le=65535)
+    port: Port | None = None
     security: Literal["starttls", "tls", "plain"] = "starttls"
     username: str = ""
     password_env: EnvName | None = None
     password_file: Path | None = None
     ca_file: Path | None = None
-    timeout: float = Field(30.0, gt=0, le=600)
+    timeout: Timeout = 30.0
 
     @model_validator(mode="after")
     def _plain_only_to_this_machine(self) -> "Server":
@@ -123,14 +134,14 @@ class Server(_Section):
 
 class SmtpServer(Server):
     helo: str = ""
-    retry_for: Duration = timedelta(days=2)
+    retry_for: RetryFor = timedelta(days=2)
 
 
 class ImapServer(Server):
     folder: str = Field("INBOX", min_length=1)
     processed_folder: str = "Followthru"
-    idle: bool = True
-    poll_seconds: float = Field(60.0, gt=0, le=3600)
+    idle: Flag = True
+    poll_seconds: ServicePoll = 60.0
 
 
 class Mail(_Section):
@@ -140,6 +151,8 @@ class Mail(_Section):
     imap: ImapServer = ImapServer()
     aliases: dict[Email, list[Email]] = Field(default_factory=dict)
     authserv_id: str = ""  # whose Authentication-Results count; empty: the topmost header's
+    # Plans may name addresses in these domains (and their subdomains) only; empty: any domain.
+    allowed_domains: list[Domain] = Field(default_factory=list, max_length=MAX_DOMAINS)
 
 
 class Calendar(_Section):
@@ -163,8 +176,8 @@ class Exchange(_Section):
     client_secret_file: Path | None = None
     token_file: Path = Path("exchange-token.json")  # oauth-delegated: the refresh token, kept 0600
     processed_folder: str = "Followthru"
-    poll_seconds: float = Field(30.0, gt=0, le=3600)
-    timeout: float = Field(60.0, gt=0, le=600)
+    poll_seconds: ServicePoll = 30.0
+    timeout: Timeout = 60.0
 
 
 class Graph(_Section):
@@ -178,12 +191,12 @@ class Graph(_Section):
     mailbox: Email | None = None  # the mailbox Followthru uses; default: sender.email
     token_cache_file: Path = Path("graph-token.json")  # MSAL's token cache, kept 0600
     processed_folder: str = "Followthru"
-    poll_seconds: float = Field(30.0, gt=0, le=3600)
-    timeout: float = Field(60.0, gt=0, le=600)
+    poll_seconds: ServicePoll = 30.0
+    timeout: Timeout = 60.0
     endpoint: str = "https://graph.microsoft.com/v1.0"  # national clouds have their own
     authority_host: str = "https://login.microsoftonline.com"
     notification_url: str = ""  # a public HTTPS address for change notifications; empty: polling only
-    notification_listen: str = Field("127.0.0.1:8765", pattern=r"^[^\s:]+:\d{1,5}$")  # behind notification_url
+    notification_listen: Annotated[str, AfterValidator(_listen)] = "127.0.0.1:8765"  # behind notification_url
 
 
 class Google(_Section):
@@ -196,7 +209,7 @@ class Google(_Section):
     token_file: Path = Path("google-token.json")  # oauth: the refresh token, kept 0600
     calendar_id: str = "primary"
     processed_label: str = "Followthru"
-    poll_seconds: float = Field(30.0, gt=0, le=3600)
+    poll_seconds: ServicePoll = 30.0
 
 
 class Schedule(_Section):
@@ -211,9 +224,11 @@ class Schedule(_Section):
 
 
 class Reminders(_Section):
-    after_request: list[OffsetValue] = Field(default_factory=lambda: [Offset(business_days=1)])
-    before_deadline: list[OffsetValue] = Field(default_factory=lambda: [Offset.parse("4h")])
-    before_due: OffsetValue = Offset(business_days=1)
+    after_request: list[ReminderOffset] = Field(default_factory=lambda: [Offset(business_days=1)],
+                                                max_length=MAX_REMINDERS)
+    before_deadline: list[ReminderOffset] = Field(default_factory=lambda: [Offset.parse("4h")],
+                                                  max_length=MAX_REMINDERS)
+    before_due: ReminderOffset = Offset(business_days=1)
 
 
 class Secrets(_Section):
@@ -309,13 +324,40 @@ def load_config(path: Path | str) -> Config:
     if "root" in data:
         raise ConfigError([f"{path}:{lines.line(('root',))}: root: unknown key"])
     config, problems = validate(Config, {**data, "root": path.resolve().parent})
+    if config is not None:
+        problems = _whole_config_problems(config, data)
     if problems:
         raise ConfigError([str(Problem(str(path), lines.line(loc), format_path(loc), message))
                            for loc, message in problems])
-    if config.schedule.send_from >= config.schedule.send_until:
-        raise ConfigError([f"{path}:{lines.line(('schedule', 'send_until'))}: schedule.send_until: "
-                           "must be later than schedule.send_from"])
     return config
+
+
+def _whole_config_problems(config: Config, data: dict) -> list[tuple[tuple[str, ...], str]]:
+    """What no single key shows: the send window's order, and the paths that must exist now.
+
+    Secret and key files are not looked for here: an environment variable may stand in for them,
+    and where they are read (and in ``doctor``) a missing one is named with its fix.
+    """
+    problems: list[tuple[tuple[str, ...], str]] = []
+    if config.schedule.send_from >= config.schedule.send_until:
+        problems.append((("schedule", "send_until"), "must be later than schedule.send_from"))
+    store = config.path(config.workspace.store)
+    if store.is_dir():
+        problems.append((("workspace", "store"), f"{store} is a folder; name the store's file, like "
+                                                  f"'{config.workspace.store / 'followthru.sqlite3'}'"))
+    elif not store.parent.is_dir():
+        problems.append((("workspace", "store"), f"the folder {store.parent} does not exist; make it, or name "
+                                                  "a store file in a folder that does"))
+    if "templates" in data.get("workspace", {}) and not config.templates_dir.is_dir():
+        problems.append((("workspace", "templates"), f"the folder {config.templates_dir} does not exist; make it "
+                                                      "(it may stay empty), or remove the key"))
+    if config.mail.backend == "smtp-imap":
+        for name in ("smtp", "imap"):
+            ca_file = getattr(config.mail, name).ca_file
+            if ca_file is not None and not config.path(ca_file).is_file():
+                problems.append((("mail", name, "ca_file"), f"{config.path(ca_file)} does not exist; point it "
+                                                            "at your CA's certificate (PEM), or remove the key"))
+    return problems
 
 
 def write_private(path: Path, text: str) -> None:

@@ -169,7 +169,8 @@ class Followthru:
             reject(path, self.folders, [f"{path.name}: (file): {reason}"])
             report.plans_rejected += 1
             return
-        result = PlanResult(path, prepared.plan) if prepared else load_plan(path, self.config.schedule.timezone)
+        result = PlanResult(path, prepared.plan) if prepared else \
+            load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
         stored = self.store.load(result.plan.id) if result.ok else None
         if result.ok and stored is None:
             result.problems = past_deadlines(result.plan, path, now, self.config.schedule.timezone)
@@ -638,7 +639,7 @@ def _prepare_new_plans(paths: list[Path], now: datetime) -> list[Prepared | None
 def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
     """In a worker: a valid plan file's start decisions and messages; None for anything else."""
     engine, drafter = _worker
-    result = load_plan(path, engine.config.schedule.timezone)
+    result = load_plan(path, engine.config.schedule.timezone, engine.config.mail.allowed_domains)
     if not result.ok or past_deadlines(result.plan, path, now, engine.config.schedule.timezone):
         return None
     decisions = engine.start(result.plan, now)

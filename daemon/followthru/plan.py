@@ -8,7 +8,7 @@ what spans fields: unique ids, references that resolve, deadlines before due dat
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Iterator, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -261,6 +261,18 @@ class Plan(_Section):
     def timezone(self, default: str = "UTC") -> ZoneInfo:
         return ZoneInfo(self.plan.timezone or default)
 
+    def pinned(self, default_timezone: str) -> "Plan":
+        """A copy whose ``plan.timezone`` is ``default_timezone`` when the file named none;
+        nothing else changes.
+
+        Times written without an offset are in the plan's timezone. Pinning it when the plan is
+        taken in keeps every promised deadline, due date and meeting at the same instant when
+        the config's ``schedule.timezone`` changes later.
+        """
+        if self.plan.timezone:
+            return self.model_copy()
+        return self.model_copy(update={"plan": self.plan.model_copy(update={"timezone": default_timezone})})
+
 
 Problem = tuple[tuple[str | int, ...], str]
 # The most entries each list of a plan may have: resources 500, steps 200...
@@ -278,6 +290,26 @@ def due_moment(due: datetime | date) -> datetime:
 
 def _comparable(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def missing_time(moment: Any, tz: ZoneInfo) -> str | None:
+    """Why a plan-local time cannot be used, or None: a wall-clock time skipped when the clocks
+    go forward does not exist, and read anyway it would go out under the wrong offset.
+
+    A time written with an offset, a date, or a time that exists (an ambiguous one included,
+    which is taken as its first occurrence) gives None.
+    """
+    if not isinstance(moment, datetime) or moment.tzinfo is not None:
+        return None
+    try:
+        there = moment.replace(tzinfo=tz)
+        back = there.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None  # the plan's year bounds keep this away; nothing to say about it here
+    if back == moment.replace(fold=0):
+        return None
+    return (f"{moment:%H:%M} on {moment:%a} {moment.day} {moment:%b %Y} does not exist in {tz.key} "
+            "(clocks go forward); pick another time")
 
 
 def check_rules(plan: Plan, default_timezone: str = "UTC", other_ids: set[str] = frozenset()) -> list[Problem]:
@@ -347,6 +379,7 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
     seen_ids: set[str] = set()
     seen_emails: dict[str, str] = {}
     backed_up: set[str] = set()
+    yield from _missing_times(plan, tz)
     for index, resource in resources:
         where = ("resources", index)
         if resource.id in seen_ids:
@@ -413,3 +446,24 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
     for index, stakeholder in enumerate(plan.stakeholders):
         if stakeholder is not None and len(set(stakeholder.updates)) != len(stakeholder.updates):
             yield ("stakeholders", index, "updates"), "a milestone is listed twice"
+
+
+def _missing_times(plan: Plan, tz: ZoneInfo) -> Iterator[Problem]:
+    """Every plan-local time that falls in a gap of the plan's timezone (spring forward)."""
+    fields: list[tuple[tuple[str | int, ...], Any]] = []
+    if plan.plan is not None:
+        fields.append((("plan", "respond_by"), plan.plan.respond_by))
+    for index, resource in enumerate(plan.resources):
+        if resource is not None:
+            fields += [(("resources", index, "respond_by"), resource.respond_by),
+                       (("resources", index, "due"), resource.due)]
+    for index, step in enumerate(plan.steps):
+        if step is not None:
+            fields.append((("steps", index, "due"), step.due))
+    for index, meeting in enumerate(plan.meetings):
+        if meeting is not None:
+            fields += [(("meetings", index, "start"), meeting.start), (("meetings", index, "until"), meeting.until)]
+    for where, moment in fields:
+        problem = missing_time(moment, tz)
+        if problem:
+            yield where, problem

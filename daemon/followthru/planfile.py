@@ -25,7 +25,7 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -319,10 +319,18 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def load_plan(path: Path | str, default_timezone: str = "UTC") -> PlanResult:
-    """Read and check one plan file. Never raises for bad content: problems are in the result."""
+def load_plan(path: Path | str, default_timezone: str = "UTC", allowed_domains: Iterable[str] = ()) -> PlanResult:
+    """Read and check one plan file. Never raises for bad content: problems are in the result.
+
+    ``allowed_domains`` are ``mail.allowed_domains`` as the config gives them (ASCII, ``xn--`` for
+    an internationalised name). When there are any, every address the plan names (the owner,
+    resources and so backups, stakeholders, and emails among meeting attendees) must be in one of
+    them or a subdomain, compared case-insensitively; and an owner address outside them is not
+    the result's ``owner_email``, so no rejection notice is sent there.
+    """
     path = Path(path)
     result = PlanResult(file=path)
+    allowed = tuple(domain.lower().rstrip(".") for domain in allowed_domains)
     try:
         data, lines = _parse(path)
     except FileError as error:
@@ -333,6 +341,8 @@ def load_plan(path: Path | str, default_timezone: str = "UTC") -> PlanResult:
                                        "a plan file holds a table/mapping at the top"))
         return result
     result.owner_email = _owner_email(data.get("owner"))
+    if result.owner_email and allowed and not in_domains(result.owner_email, allowed):
+        result.owner_email = None
     problems = oversized(data)  # too many resources, steps...: their items are not checked
     if not problems and _count_values(data) > MAX_VALUES:
         problems = [((), _TOO_MANY_VALUES)]
@@ -340,12 +350,13 @@ def load_plan(path: Path | str, default_timezone: str = "UTC") -> PlanResult:
         data, defaulted_id = _with_default_id(data, path)
         plan, problems = validate(Plan, data)
         if plan is not None:
-            problems = check_rules(plan, default_timezone)
+            problems = check_rules(plan, default_timezone) + list(_outside_domains(plan, allowed))
             if not problems:
                 result.plan = plan
         else:
             partial, claimed_ids = partial_plan(data)
             problems += check_rules(partial, default_timezone, claimed_ids)
+            problems += _outside_domains(partial, allowed)
         if defaulted_id:
             # A default id that does not fit is reported against the file name, not a field the rep wrote.
             problems = [_stem_problem(p, path) for p in problems]
@@ -357,6 +368,41 @@ def load_plan(path: Path | str, default_timezone: str = "UTC") -> PlanResult:
         result.problems.append(Problem(file, None, "(file)", f"and {len(located) - MAX_PROBLEMS:,} more problems "
                                                              "not listed here; fix these first"))
     return result
+
+
+def in_domains(address: str, allowed: tuple[str, ...]) -> bool:
+    """Whether ``address``'s domain is one of ``allowed`` (lowercase ASCII) or a subdomain of one:
+    ``sam@eu.acme.example`` is inside ``acme.example``; ``sam@notacme.example`` is not."""
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == name or domain.endswith("." + name) for name in allowed)
+
+
+def _outside_domains(plan: Plan, allowed: tuple[str, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The addresses of a (possibly partial) plan outside ``allowed``, as ``(path, message)``; none
+    when ``allowed`` is empty. Attendees that are no valid address are named by the plan's rules."""
+    if not allowed:
+        return
+    names = ", ".join(allowed[:3]) + (f" and {len(allowed) - 3} more" if len(allowed) > 3 else "")
+    message = (f"is outside the domains plans may name (mail.allowed_domains: {names}); use the "
+               "person's company address")
+    named: list[tuple[tuple[str | int, ...], str]] = []
+    if plan.owner is not None:
+        named.append((("owner", "email"), plan.owner.email))
+    for section in ("resources", "stakeholders"):
+        named += [((section, index, "email"), item.email)
+                  for index, item in enumerate(getattr(plan, section) or []) if item is not None]
+    for index, meeting in enumerate(plan.meetings or []):
+        if meeting is not None and isinstance(meeting.attendees, list):
+            for position, attendee in enumerate(meeting.attendees):
+                if "@" not in attendee:
+                    continue  # a resource id: its email is checked with the resource
+                try:
+                    named.append((("meetings", index, "attendees", position), _email(attendee)))
+                except ValueError:
+                    continue  # the plan's rules name an invalid address
+    for loc, address in named:
+        if not in_domains(address, allowed):
+            yield loc, f"{shown(address)} {message}"
 
 
 def _owner_email(owner: Any) -> str | None:

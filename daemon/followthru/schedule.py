@@ -40,6 +40,34 @@ class BusinessClock:
             day = self.next_business_day(day)
         return datetime.combine(day, start, tzinfo=zone)
 
+    def last_window(self, moment: datetime, zone: ZoneInfo, lead: timedelta = timedelta()) -> datetime:
+        """The latest time at or before ``moment`` to send something meant for ``moment``.
+
+        ``moment`` itself when it is inside the send window in ``zone``. Otherwise the last window
+        that closed before it, ``lead`` before that window's close (at its opening when ``lead``
+        is zero or longer than the window): a last call meant for Saturday 13:00 goes on Friday,
+        with ``lead`` of Friday's window left for the reader to act.
+        """
+        local = moment.astimezone(zone)
+        start, end = self.schedule.send_from, self.schedule.send_until
+        day = local.date()
+        if self.is_business_day(day) and start <= local.time() < end:
+            return moment
+        if not (self.is_business_day(day) and local.time() >= end):
+            day = self.previous_business_day(day)
+        opening = datetime.combine(day, start, tzinfo=zone)
+        closing = datetime.combine(day, end, tzinfo=zone)
+        if not lead or closing - lead < opening:
+            return opening
+        return closing - lead
+
+    def previous_business_day(self, day: date) -> date:
+        for _ in range(370):
+            day -= timedelta(days=1)
+            if self.is_business_day(day):
+                return day
+        raise ValueError("no business day within a year: check schedule.business_days and holidays")
+
     def next_business_day(self, day: date) -> date:
         for _ in range(370):
             day += timedelta(days=1)

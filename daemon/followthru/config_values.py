@@ -1,0 +1,143 @@
+"""The kinds of value the config file holds, each with the range an operator could mean.
+
+A value of the wrong type is refused, never converted: ``"yes"`` is not a boolean and ``"5"`` is
+not a number, so a typo cannot become a setting nobody chose. Every refusal is one sentence that
+names the allowed range; :func:`followthru.config.load_config` puts the file, line and key before it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any, Annotated
+
+import idna
+from pydantic import BeforeValidator
+
+from followthru.durations import Offset, TooLong, parse_duration
+from followthru.plan import shown
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+_UNITS = ((DAY, "day"), (HOUR, "hour"), (MINUTE, "minute"), (1.0, "second"))
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def span(seconds: float) -> str:
+    """``86400`` -> ``"1 day"``, ``600`` -> ``"10 minutes"``, ``0.5`` -> ``"0.5 seconds"``."""
+    for size, name in _UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"{count} {name}{'s' if count != 1 else ''}"
+    return f"{seconds:g} seconds"
+
+
+def _number(value: Any, example: str) -> float:
+    """An int or float as TOML wrote it; text and booleans (a bool is an int in Python) are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{shown(value, 40)} is not a number; write it without quotes, like {example}")
+    return value
+
+
+def seconds(low: float, high: float, *, above: bool = False) -> Any:
+    """A number of seconds from ``low`` (more than ``low`` when ``above``) to ``high``, as a float.
+
+    ``above`` is for intervals where any positive value works (tests poll every millisecond).
+    """
+    bounds = f"more than {span(low) if low else '0'}" if above else f"from {span(low)}"
+
+    def check(value: Any) -> float:
+        number = _number(value, f"{high / 10:g}")
+        if not ((number > low) if above else (number >= low)) or not number <= high:  # NaN fails too
+            raise ValueError(f"must be {bounds} to {span(high)} (in seconds), not {number:g}")
+        return float(number)
+
+    return Annotated[float, BeforeValidator(check)]
+
+
+def whole(low: int, high: int) -> Any:
+    """A whole number from ``low`` to ``high``; ``"587"`` and ``587.0`` are refused."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{shown(value, 40)} is not a whole number; write it without quotes, like {high // 2}")
+        if not low <= value <= high:
+            raise ValueError(f"must be from {low} to {high}, not {value}")
+        return value
+
+    return Annotated[int, BeforeValidator(check)]
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{shown(value, 40)} is not true or false; write true or false, without quotes")
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def duration(low: timedelta, high: timedelta) -> Any:
+    """A clock duration written as text (``"2d"``, ``"90m"``) from ``low`` to ``high``.
+
+    A bare number is refused: ``retry_for = 2`` could mean minutes, hours or days.
+    """
+    bounds = f"from {span(low.total_seconds())} to {span(high.total_seconds())}"
+
+    def check(value: Any) -> timedelta:
+        if not isinstance(value, str):
+            raise ValueError(f"{shown(value, 40)} is not a duration; write it in quotes, like '2d' or '90m'")
+        try:
+            length = parse_duration(value)
+        except TooLong:
+            length = timedelta.max
+        if not low <= length <= high:
+            raise ValueError(f"must be {bounds}, not {shown(value, 40)}")
+        return length
+
+    return Annotated[timedelta, BeforeValidator(check)]
+
+
+def offset(low: timedelta, high: timedelta, most_business_days: int) -> Any:
+    """An :class:`Offset`: a clock duration from ``low`` to ``high``, or 1 to ``most_business_days``
+    business days (``"1bd"``)."""
+    bounds = (f"from {span(low.total_seconds())} to {span(high.total_seconds())}, "
+              f"or 1bd to {most_business_days}bd")
+
+    def check(value: Any) -> Offset:
+        if not isinstance(value, str):
+            raise ValueError(f"{shown(value, 40)} is not a duration; write it in quotes, like '4h' or '1bd'")
+        try:
+            parsed = Offset.parse(value)
+        except TooLong:
+            parsed = Offset(business_days=most_business_days + 1)
+        inside = parsed.business_days <= most_business_days if parsed.business_days \
+            else low <= parsed.clock <= high
+        if not inside:
+            raise ValueError(f"must be {bounds}, not {shown(value, 40)}")
+        return parsed
+
+    return Annotated[Offset, BeforeValidator(check)]
+
+
+def _domain(value: Any) -> str:
+    """A domain name in lowercase ASCII (an internationalised one in its ``xn--`` form)."""
+    example = "write it like 'acme.example'"
+    if not isinstance(value, str) or not value.strip() or len(value) > 253:
+        raise ValueError(f"{shown(value, 40)} is not a domain name; {example}")
+    text = value.strip().removesuffix(".")
+    if "@" in text:
+        raise ValueError(f"{shown(value, 40)}: write the domain alone, without '@'; {example}")
+    if text.startswith("*."):
+        raise ValueError(f"{shown(value, 40)}: subdomains are always allowed with their domain; {example}")
+    try:
+        ascii_name = idna.encode(text, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise ValueError(f"{shown(value, 40)} is not a domain name; {example}") from None
+    if not all(_LABEL.fullmatch(label) for label in ascii_name.split(".")):
+        raise ValueError(f"{shown(value, 40)} is not a domain name; {example}")
+    return ascii_name
+
+
+Domain = Annotated[str, BeforeValidator(_domain)]
