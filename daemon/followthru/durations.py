@@ -18,15 +18,20 @@ def _shown(text: object) -> str:
     return shown if len(shown) <= 60 else shown[:56] + "..." + shown[0]
 
 
-def _too_long(text: object) -> ValueError:
-    return ValueError(f"{_shown(text)} is too long a duration")
+class TooLong(ValueError):
+    """A duration longer than a timedelta holds; callers with a range of their own say it instead."""
+
+
+def _too_long(text: object) -> TooLong:
+    return TooLong(f"{_shown(text)} is too long a duration")
 
 
 def parse_duration(text: str | int) -> timedelta:
     """Parse ``"30m"``, ``"1h30m"``, ``"2d"``, an ISO 8601 duration (``"PT45M"``) or whole minutes.
 
     Raises ValueError with a readable message when the text is none of these, is not positive, or
-    is longer than a timedelta holds (about 2.7 million years); never OverflowError.
+    is longer than a timedelta holds (about 2.7 million years: :class:`TooLong`); never
+    OverflowError.
     """
     if isinstance(text, bool) or not isinstance(text, (int, str)):
         raise ValueError(f"{_shown(text)} is not a duration; write it like '30m', '1h30m' or '2d'")
