@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import sys
 import time
@@ -45,6 +46,27 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def _private_files() -> None:
+    """What this command creates (the store and its -wal/-shm, mail, moved plans, error notes) is
+    readable by its owner only, whatever the shell's umask: it holds names, addresses and deals.
+    The umask is put back when the command ends (it matters when the CLI runs inside a test)."""
+    old = os.umask(0o077)
+    click.get_current_context().call_on_close(lambda: os.umask(old))
+
+
+def _pass_lock(obj: Context, command: str):
+    """The workspace's pass lock, held: waits for a pass another process is in (saying so once on
+    stderr), and exits 1 with one line when that takes too long."""
+    from followthru.lock import LockError, wait_for_pass
+
+    config = obj.config()
+    try:
+        return wait_for_pass(config.path(config.workspace.store), command, config.root,
+                             lambda line: click.echo(line, err=True))
+    except LockError as error:
+        fail(str(error), 1)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), envvar="FOLLOWTHRU_CONFIG",
               help="The config file (default: ./config.toml, or $FOLLOWTHRU_CONFIG).")
@@ -59,6 +81,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Make a workspace in DIRECTORY: config.toml, plan folders, Maildirs and a secret key."""
+    _private_files()
     config = init_workspace(directory)
     click.echo(f"Workspace ready in {directory}/\n"
                f"  config:      {config}\n"
@@ -82,6 +105,7 @@ def _now(value: str | None) -> datetime:
 def _service(obj: Context):
     from followthru.daemon import Followthru, explain_failure
 
+    _private_files()  # opening may create the store, the plan folders and the Maildirs
     try:
         return Followthru(obj.config())
     except ConfigError as error:
@@ -94,9 +118,13 @@ def _service(obj: Context):
 @click.option("-v", "--verbose", is_flag=True, help="Log every pass.")
 @click.pass_obj
 def run(obj: Context, verbose: bool) -> None:
-    """Run the daemon in the foreground until SIGTERM or SIGINT (systemd runs this)."""
-    from followthru.daemon import run as run_daemon
+    """Run the daemon in the foreground until SIGTERM or SIGINT (systemd runs this).
 
+    One run per workspace: a second one exits 1 at once, naming the first."""
+    from followthru.daemon import run as run_daemon
+    from followthru.lock import LockError
+
+    _private_files()
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     config = obj.config()
@@ -105,6 +133,8 @@ def run(obj: Context, verbose: bool) -> None:
         sys.exit(run_daemon(config))
     except ConfigError as error:
         fail(str(error))
+    except LockError as error:
+        fail(str(error), 1)
 
 
 @main.command()
@@ -148,16 +178,24 @@ def doctor(obj: Context) -> None:
 @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601), for tests and demos.")
 @click.pass_obj
 def tick(obj: Context, now_text: str | None) -> None:
-    """One pass: read plans, read replies, send what is due."""
+    """One pass: read plans, read replies, send what is due.
+
+    Waits for a pass another process (a run, another tick) is in; a big drop is taken a batch per
+    pass, and the output says what was left for the next."""
+    _private_files()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    service = _service(obj)
+    lock = _pass_lock(obj, "tick")
     try:
-        report = service.tick(_now(now_text))
-        if report.waiting_files is not None:
-            time.sleep(report.waiting_files)  # a file still being written: take it in this pass too
+        service = _service(obj)
+        try:
             report = service.tick(_now(now_text))
+            if report.waiting_files is not None and not report.more_waiting:
+                time.sleep(report.waiting_files)  # a file still being written: take it in this pass too
+                report = service.tick(_now(now_text))
+        finally:
+            service.close()
     finally:
-        service.close()
+        lock.close()
     click.echo(str(report))
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
@@ -215,15 +253,20 @@ def log_command(obj: Context, plan_id: str | None) -> None:
 @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
 @click.pass_obj
 def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: str | None) -> None:
-    """Approve or reject a resource's counter-proposal."""
-    service = _service(obj)
+    """Approve or reject a resource's counter-proposal (after the pass another process is in)."""
+    _private_files()
+    lock = _pass_lock(obj, "decide")
     try:
-        service.decide(plan_id, resource_id, answer == "approve", _now(now_text))
-        service.tick(_now(now_text))
-    except (LookupError, ValueError) as error:
-        fail(str(error), 1)
+        service = _service(obj)
+        try:
+            service.decide(plan_id, resource_id, answer == "approve", _now(now_text))
+            service.tick(_now(now_text))
+        except (LookupError, ValueError) as error:
+            fail(str(error), 1)
+        finally:
+            service.close()
     finally:
-        service.close()
+        lock.close()
     click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")
 
 

@@ -46,6 +46,7 @@ from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock
 from followthru.store import Outgoing, Store, StoredPlan
 from followthru.tokens import token_key, verify_token
+from followthru.lock import Holder, WorkspaceLock, pass_lock, run_lock
 from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,21 @@ class PassReport:
     sent: int = 0
     failed: int = 0
     waiting_files: float | None = None
+    plans_left: int = 0  # plan files ready in plans/incoming that this pass left for the next
+    replies_left: int = 0  # messages waiting in the inbox that this pass left for the next (0: none known)
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def more_waiting(self) -> bool:
+        """Files were left for the next pass: it should start at once."""
+        return bool(self.plans_left or self.replies_left)
+
     def __str__(self) -> str:
+        left = f"; left for the next pass: {self.plans_left} plan files, {self.replies_left} replies" \
+            if self.more_waiting else ""
         return (f"started {self.plans_started}, updated {self.plans_updated}, rejected {self.plans_rejected}, "
                 f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}, "
-                f"failed {self.failed}")
+                f"failed {self.failed}{left}")
 
 
 class Followthru:
@@ -127,7 +137,7 @@ class Followthru:
 
     # -- plans -----------------------------------------------------------------------------------
     def _intake(self, now: datetime, report: PassReport) -> None:
-        files, report.waiting_files = ready_files(self.folders["incoming"])
+        files, report.waiting_files, report.plans_left = ready_files(self.folders["incoming"], limit=PLANS_PER_PASS)
         prepared = self._prepare_in_parallel(files, now) if len(files) >= PARALLEL_FROM else iter(())
         for path in files:
             ready = next(prepared, None)
@@ -220,6 +230,7 @@ class Followthru:
             for incoming in self.backend.fetch_new():
                 self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
                 report.replies += 1
+            report.replies_left = getattr(self.backend, "left", 0)  # backends that read by the batch
         except Unavailable as error:  # replies wait on the server; they are read when it is back
             log.warning("reading replies: %s", error)
             report.errors.append(f"reading replies: {error}")
@@ -610,6 +621,11 @@ MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this,
 MAX_PAUSE_SECONDS = 60.0
 
 
+# At most this many plan files per pass, so a pass ends well inside systemd's watchdog (120 s) however
+# many are dropped at once; the rest go in the next passes, which follow at once. See bench/big_drop.py.
+PLANS_PER_PASS = 1000
+
+
 # -- preparing new plans in worker processes ------------------------------------------------------------
 PARALLEL_FROM = 16  # files in one pass before worker processes pay for their start-up
 CHUNK = 4  # files per message to a worker
@@ -669,7 +685,23 @@ def run(config: Config, once_every: float | None = None) -> int:
     tried again, waiting longer each time (5 s up to a minute), so a full disk, a read-only or
     damaged store or an unreachable server never makes a crash loop; work resumes by itself when
     the cause goes away.
+
+    One run per workspace: raises :class:`followthru.lock.Busy` at once, naming the other, when
+    another run holds the workspace. Every pass holds the pass lock, so a ``tick`` or ``decide``
+    started by hand waits for the current pass and never works alongside it. A pass takes a
+    bounded batch of files; while more wait, the next pass starts at once.
     """
+    store = config.path(config.workspace.store)
+    daemon_lock = run_lock(store, config.root)
+    passes = pass_lock(store, "run")
+    try:
+        return _run(config, once_every, passes)
+    finally:
+        passes.close()
+        daemon_lock.close()
+
+
+def _run(config: Config, once_every: float | None, passes: WorkspaceLock) -> int:
     stopping = threading.Event()
 
     def stop(signum, frame) -> None:
@@ -682,7 +714,7 @@ def run(config: Config, once_every: float | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     notify_systemd("READY=1\nSTATUS=starting")
-    service = _open_service(config, stopping)
+    service = _open_service(config, stopping, passes)
     if service is None:
         notify_systemd("STOPPING=1")
         return 0
@@ -693,10 +725,14 @@ def run(config: Config, once_every: float | None = None) -> int:
     failures = 0
     try:
         while not stopping.is_set():
+            if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
+                notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
+                continue
             started = clock.monotonic()
             try:
                 report = service.tick(datetime.now(timezone.utc))
             except Exception as error:  # the pass failed as a whole: say why, wait, try again
+                passes.release()
                 failures += 1
                 pause = min(MIN_PAUSE_SECONDS * 2 ** (failures - 1), MAX_PAUSE_SECONDS)
                 log.error("pass failed: %s; trying again in %g s", explain_failure(error, config), pause)
@@ -704,11 +740,14 @@ def run(config: Config, once_every: float | None = None) -> int:
                 notify_systemd(f"WATCHDOG=1\nSTATUS=pass failed: {error}")
                 stopping.wait(pause)
                 continue
+            passes.release()
             failures = 0
             if report.sent or report.replies or report.plans_started or report.plans_updated or report.errors:
                 log.info("pass: %s", report)
             notify_systemd(f"WATCHDOG=1\nSTATUS=last pass {clock.monotonic() - started:.2f}s, sent {report.sent}")
-            if not stopping.is_set():
+            if report.more_waiting:  # a big drop: the next batch at once, after any tick or decide waiting
+                passes.give_turn(stopping)
+            elif not stopping.is_set():
                 waits = [w for w in (report.waiting_files, service.seconds_until_due(datetime.now(timezone.utc)))
                          if w is not None]
                 wakeup.wait(min(waits) + 0.05 if waits else None)
@@ -719,17 +758,30 @@ def run(config: Config, once_every: float | None = None) -> int:
     return 0
 
 
-def _open_service(config: Config, stopping: threading.Event) -> Followthru | None:
-    """The service, once its store opens; until then, a clear log line and a wait that grows."""
+def _log_waiting(holder: Holder | None) -> None:
+    log.info("waiting for %s to finish its pass", holder or "another followthru process")
+
+
+WATCHDOG_SLICE_SECONDS = 30.0  # waiting for the pass lock, the loop still tells systemd it lives this often
+
+
+def _open_service(config: Config, stopping: threading.Event, passes: WorkspaceLock) -> Followthru | None:
+    """The service, once its store opens; until then, a clear log line and a wait that grows.
+    Opening holds the pass lock (start-up may write to the store), but the waits in between do not."""
     pause = MIN_PAUSE_SECONDS
     while not stopping.is_set():
+        if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
+            notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
+            continue
         try:
             return Followthru(config)
         except (sqlite3.DatabaseError, OSError) as error:
             log.error("cannot start: %s; trying again in %g s", explain_failure(error, config), pause)
             notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
-            stopping.wait(pause)
-            pause = min(pause * 2, MAX_PAUSE_SECONDS)
+        finally:
+            passes.release()
+        stopping.wait(pause)
+        pause = min(pause * 2, MAX_PAUSE_SECONDS)
     return None
 
 

@@ -7,12 +7,15 @@ Partial files are never read: hidden files, editor and download leftovers (``.tm
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
+import stat
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from followthru.planfile import FORMATS
 
@@ -32,10 +35,20 @@ def plan_folders(plans: Path) -> dict[str, Path]:
     return folders
 
 
-def ready_files(incoming: Path, settle: float = 1.0) -> tuple[list[Path], float | None]:
-    """Files in ``incoming`` ready to read, oldest first, and how many seconds until the next
-    still-settling file is ready (None when no file waits)."""
-    ready: list[tuple[float, Path]] = []
+class Ready(NamedTuple):
+    """What :func:`ready_files` found: the files to take now, oldest first; seconds until the next
+    still-settling file is ready (None when none settles); how many ready files were left for later."""
+
+    files: list[Path]
+    wait: float | None
+    left: int
+
+
+def ready_files(incoming: Path, settle: float = 1.0, limit: int | None = None) -> Ready:
+    """The files in ``incoming`` ready to read, at most ``limit`` of them, the oldest first (by
+    modification time, then name), so a big drop is taken over several passes and no file waits
+    behind newer ones. Listing costs one ``stat`` per file, whatever ``limit`` is."""
+    ready: list[tuple[float, str]] = []
     wait: float | None = None
     clock = time.time()
     with os.scandir(incoming) as scan:
@@ -53,13 +66,17 @@ def ready_files(incoming: Path, settle: float = 1.0) -> tuple[list[Path], float 
             if age < settle:
                 wait = min(wait if wait is not None else settle, settle - age)
                 continue
-            path = Path(entry.path)
-            if not _is_utf8(name):
-                path = _utf8_name(path)
-                if path is None:
-                    continue
-            ready.append((modified, path))
-    return [path for _, path in sorted(ready)], wait
+            ready.append((modified, entry.path))
+    chosen = sorted(ready) if limit is None or len(ready) <= limit else heapq.nsmallest(limit, ready)
+    files = []
+    for _, text in chosen:
+        path = Path(text)
+        if not _is_utf8(path.name):
+            path = _utf8_name(path)
+            if path is None:
+                continue
+        files.append(path)
+    return Ready(files, wait, len(ready) - len(chosen))
 
 
 def _is_utf8(name: str) -> bool:
@@ -99,25 +116,43 @@ def _free_name(folder: Path, name: str) -> Path:
     return folder / f"{stem}.{moment}{dot}{suffix}"
 
 
+def _private(path: Path) -> None:
+    """Take group and other permissions off a file moved into the workspace: a plan names people
+    and deals, and the rep's umask made it readable by everyone. A file we do not own stays as it
+    is (the folders around it are private anyway)."""
+    try:
+        mode = path.lstat().st_mode
+        if not stat.S_ISLNK(mode) and mode & 0o077:
+            os.chmod(path, stat.S_IMODE(mode) & 0o700)
+    except OSError as error:
+        log.warning("cannot make %s private: %s", path, error.strerror or error)
+
+
 def claim(path: Path, folders: dict[str, Path], plan_id: str) -> Path:
-    """Move a valid plan into ``active/<id><ext>``; the version it replaces goes to ``archive/``."""
+    """Move a valid plan into ``active/<id><ext>``, readable by the owner only; the version it
+    replaces goes to ``archive/``."""
     for suffix in set(FORMATS):
         earlier = folders["active"] / f"{plan_id}{suffix}"
         if earlier.exists():
-            os.replace(earlier, _free_name(folders["archive"], earlier.name))
+            archived = _free_name(folders["archive"], earlier.name)
+            os.replace(earlier, archived)
+            _private(archived)
     target = folders["active"] / f"{plan_id}{path.suffix.lower()}"
     os.replace(path, target)
+    _private(target)
     return target
 
 
 def reject(path: Path, folders: dict[str, Path], problems: list[str]) -> Path:
-    """Move an invalid file to ``rejected/`` with ``<name>.errors.txt`` beside it."""
+    """Move an invalid file to ``rejected/``, readable by the owner only, with ``<name>.errors.txt``
+    beside it."""
     target = _free_name(folders["rejected"], path.name)
     errors = target.with_name(target.name + ".errors.txt")
     lines = [p.replace(str(path), target.name, 1) for p in problems]
     # backslashreplace: a file name that is not UTF-8 (read as lone surrogates) must not stop the move
     errors.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="backslashreplace")
     os.replace(path, target)
+    _private(target)
     return target
 
 

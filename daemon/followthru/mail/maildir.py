@@ -8,6 +8,7 @@ twice (after a crash between sending and recording it as sent) is stored once.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 import os
 import time
@@ -19,6 +20,7 @@ from followthru.mail.backend import Incoming, Refusal
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 25_000_000
+MAX_PER_PASS = 1000  # messages per pass: keeps a pass short whatever is dropped at once (bench/big_drop.py)
 
 
 def ensure_maildir(path: Path) -> None:
@@ -30,6 +32,7 @@ class MaildirBackend:
     def __init__(self, outbox: Path, inbox: Path):
         self.outbox = outbox
         self.inbox = inbox
+        self.left = 0  # messages the last fetch_new left for a later pass
         for maildir in (outbox, inbox):
             try:
                 ensure_maildir(maildir)
@@ -52,9 +55,11 @@ class MaildirBackend:
     def end_batch(self) -> None:
         pass
 
-    def fetch_new(self) -> Iterator[Incoming]:
-        """Messages in ``new/``, oldest first, each read up to MAX_MESSAGE_BYTES (an oversized
-        message is read only in part). A file that cannot be read now stays for the next pass."""
+    def fetch_new(self, limit: int | None = None) -> Iterator[Incoming]:
+        """At most ``limit`` (default MAX_PER_PASS) messages in ``new/``, oldest first, each read up
+        to MAX_MESSAGE_BYTES (an oversized message is read only in part); :attr:`left` then says how
+        many more wait for a later pass. A file that cannot be read now stays for the next pass."""
+        limit = MAX_PER_PASS if limit is None else limit
         entries = []
         with os.scandir(self.inbox / "new") as scan:
             for entry in scan:
@@ -65,7 +70,9 @@ class MaildirBackend:
                         entries.append((entry.stat().st_mtime, entry.name))
                 except OSError:  # gone since the folder was listed
                     continue
-        for _, name in sorted(entries):
+        chosen = heapq.nsmallest(limit, entries) if len(entries) > limit else sorted(entries)
+        self.left = len(entries) - len(chosen)
+        for _, name in chosen:
             path = self.inbox / "new" / name
             try:
                 with open(path, "rb") as handle:
