@@ -935,6 +935,188 @@ def test_global_object_id_without_a_vcal_uid_becomes_hex():
     assert uid_of(outlook_id) == (outlook_id[:40].hex() + "abcd0000").upper()
 
 
+# === a reply read against the person's own due date (settle_for) =============================
+
+DUE = date(2026, 12, 10)   # Sam's own due date: Thursday 10 December
+
+
+def answer(words: str, quoted: str, zone: str = "UTC") -> Reply:
+    """Sam's reply, written Wed 2 Dec 2026, with ``words`` above the quoted request."""
+    return read_reply(message(f"{words}\n\nSam\n\nOn Mon, Nov 30, 2026 at 9:00 AM Riley Chen "
+                              f"via Followthru wrote:\n{quoted}",
+                              Subject="Re: Can you commit? ACME Corp - Q4 expansion",
+                              Date="Wed, 2 Dec 2026 12:03:45 +0000"), zone)
+
+
+# The person trimmed the quote: only an earlier step's date and the answer deadline are left.
+TRIMMED = "> Next steps:\n> - Kickoff call (Riley, by Mon 7 Dec 2026)\n>\n> Please answer by Fri 4 Dec 2026.\n"
+# The whole request: Sam's due date, then another person's later one.
+WHOLE = ("> Your part, due Thu 10 Dec 2026:\n> - Send the redlines\n>\n> Next steps:\n"
+         "> - Signature (Legal, by Tue 15 Dec 2026)\n")
+
+
+@pytest.mark.parametrize("words", [
+    "Yes, I commit. Redlines back by the 10th.",
+    "Yes, I commit. Redlines back by Thursday the 10th.",
+    "Yes, I commit. Redlines back by Thursday, 10 Dec.",
+    "Yes, I commit. Redlines back by 10 Dec.",
+    "Yes, I commit. Redlines back by December 10.",
+    "Ja, ich sage zu. Die Redlines kommen bis zum 10.",
+])
+def test_restating_the_own_due_date_in_an_accept_is_an_accept(words):
+    settled = settle_for(answer(words, TRIMMED), DUE)
+    assert (settled.intent, settled.proposed_date) == ("accept", None), settled.evidence
+
+
+@pytest.mark.parametrize("words, proposed", [
+    ("Yes, I commit. Redlines back by the 14th.", date(2026, 12, 14)),
+    ("Yes, I commit, but I need until Monday the 14th.", date(2026, 12, 14)),
+    ("Ja, ich sage zu, aber erst bis zum 14. Dezember.", date(2026, 12, 14)),
+])
+def test_a_later_date_with_commitment_words_stays_a_counter(words, proposed):
+    settled = settle_for(answer(words, TRIMMED), DUE)
+    assert (settled.intent, settled.proposed_date) == ("counter", proposed), settled.evidence
+
+
+def test_dates_on_quoted_lines_never_decide_only_the_own_due_date_does():
+    # the quoted request names Sam's Dec 10 and Legal's later Dec 15; the 12th is later than
+    # Sam's own due date whatever else the quote holds
+    settled = settle_for(answer("Yes, I commit. Redlines back by the 12th.", WHOLE), DUE)
+    assert (settled.intent, settled.proposed_date) == ("counter", date(2026, 12, 12))
+    assert settle_for(answer("Yes, I commit. Redlines back by the 12th.", TRIMMED),
+                      date(2026, 12, 15)).intent == "accept"
+
+
+@pytest.mark.parametrize("words", [
+    "I'll try to get it back by the 10th.",
+    "Should be fine, redlines back by the 10th.",
+    "Yes if legal signs off, by the 10th.",
+])
+def test_restating_the_due_date_with_a_hedge_stays_tentative(words):
+    assert settle_for(answer(words, TRIMMED), DUE).intent == "tentative"
+
+
+def test_a_refusal_or_an_explicit_new_date_decide_as_before():
+    settled = settle_for(answer("Can't do the 10th, how about the 14th?", WHOLE), DUE)
+    assert (settled.intent, settled.proposed_date) == ("counter", date(2026, 12, 14))
+    assert settle_for(answer("Sorry, I can't take this on.", WHOLE), DUE).intent == "decline"
+
+
+def test_the_quoted_answer_deadline_is_not_taken_for_a_due_date():
+    # without a due date the reader compares with the quoted request's dates, but "Please
+    # answer by Fri 4 Dec" says when to answer, not when the work is due
+    reply = answer("Yes, I commit. Redlines back by the 10th.", "> Please answer by Fri 4 Dec 2026.\n")
+    assert (reply.intent, reply.proposed_date) == ("accept", None)
+    german = answer("Ja, ich sage zu. Die Redlines kommen bis zum 10.",
+                    "> Bitte antworte bis Fr 4. Dez 2026.\n")
+    assert german.intent == "accept"
+
+
+def test_without_a_due_date_the_first_reading_stands():
+    reply = answer("Yes, I commit. Redlines back by the 10th.", TRIMMED)
+    assert settle_for(reply, None) is reply
+    assert reply.decided_by == "words"
+
+
+@pytest.mark.parametrize("name, decided_by", [
+    ("itip-counter.eml", "calendar"), ("ooo-rfc3834.eml", "auto-reply"),
+    ("calendar-subject-tentative.eml", "subject"), ("bounce-postfix-dsn.eml", "delivery report"),
+    ("forwarded.eml", "forward"), ("malformed-garbage.eml", ""),
+])
+def test_answers_not_read_from_the_words_are_not_read_again(name, decided_by):
+    reply = read(name)
+    assert reply.decided_by == decided_by
+    assert settle_for(reply, DUE) is reply
+
+
+def test_the_due_day_is_the_calendar_day_in_the_replys_timezone():
+    # 23:00 UTC on the 10th is already the 11th in Tokyo
+    due = datetime(2026, 12, 10, 23, 0, tzinfo=timezone.utc)
+    words = "Yes, I commit. Redlines back by the 11th."
+    assert settle_for(answer(words, TRIMMED, "Asia/Tokyo"), due).intent == "accept"
+    settled = settle_for(answer(words, TRIMMED, "America/New_York"), due)
+    assert (settled.intent, settled.proposed_date) == ("counter", date(2026, 12, 11))
+
+
+@pytest.mark.parametrize("due", ["2026-12-10", 20261210, object()])
+def test_settle_for_never_raises_on_a_bad_due_date(due):
+    reply = answer("Yes, I commit. Redlines back by the 14th.", TRIMMED)
+    assert settle_for(reply, due) is reply
+
+
+# === mailing-list relays ========================================================================
+
+RELAYS = Path(__file__).parent / "data" / "relays"
+
+
+@pytest.mark.parametrize("name, relayed_by, sender", [
+    ("mailman3-dmarc-munged.eml", "deal-desk.lists.acme-sales.test",
+     "deal-desk@lists.acme-sales.test"),
+    ("google-groups.eml", "deal-desk.acme-sales.test", "deal-desk@acme-sales.test"),
+    ("sympa.eml", "deal-desk.lists.acme-sales.test", "sam.lee@globex.example"),
+    ("x-original-from-only.eml", 'X-Original-From: "Sam Lee" <sam.lee@globex.example>',
+     "legal-team@lists.globex.example"),
+])
+def test_a_reply_relayed_by_a_mailing_list_names_the_list(name, relayed_by, sender):
+    reply = read_reply((RELAYS / name).read_bytes())
+    assert (reply.relayed_by, reply.sender) == (relayed_by, sender)
+    assert reply.intent == "accept"   # still read; applying it is the daemon's decision
+
+
+def test_an_out_of_office_with_precedence_bulk_is_an_auto_reply_not_a_relay():
+    reply = read_reply((RELAYS / "ooo-precedence-bulk.eml").read_bytes())
+    assert (reply.intent, reply.relayed_by) == ("auto_reply", None)
+    assert reply.return_date == date(2026, 12, 7)
+
+
+@pytest.mark.parametrize("headers, relayed_by", [
+    ({"List_Id": "Deal desk <deal-desk.lists.acme-sales.test>"}, "deal-desk.lists.acme-sales.test"),
+    ({"List_Id": "deal-desk"}, "deal-desk"),
+    ({"List_Post": "<mailto:deal-desk@lists.acme-sales.test>"},
+     "List-Post: <mailto:deal-desk@lists.acme-sales.test>"),
+    ({"X_Google_Group_Id": "802316540147"}, "X-Google-Group-Id: 802316540147"),
+    ({"Mailing_List": "contact deal-desk-help@acme-sales.test; run by ezmlm"},
+     "Mailing-List: contact deal-desk-help@acme-sales.test; run by ezmlm"),
+    ({"X_BeenThere": "deal-desk@lists.acme-sales.test"},
+     "X-BeenThere: deal-desk@lists.acme-sales.test"),
+    ({"Precedence": "list"}, "Precedence: list"),
+    ({"From": "Sam via Deal desk <deal-desk@acme-sales.test>",
+      "X_Original_Sender": "sam.patel@acme-sales.test"},
+     "X-Original-Sender: sam.patel@acme-sales.test"),
+    ({"From": "Deal desk <deal-desk@acme-sales.test>", "Original_From": "sam.patel@acme-sales.test"},
+     "Original-From: sam.patel@acme-sales.test"),
+])
+def test_each_list_header_alone_marks_a_relay(headers, relayed_by):
+    assert read_reply(message("Yes, count me in.", **headers)).relayed_by == relayed_by
+
+
+@pytest.mark.parametrize("headers", [
+    {"Precedence": "bulk"}, {"Precedence": "junk"}, {"Precedence": "auto_reply"},
+    {"List_Unsubscribe": "<mailto:unsubscribe@acme-sales.test>"},
+    {"X_Loop": "sam.patel@acme-sales.test"}, {"Sender": "Assistant <pa@acme-sales.test>"},
+    {"X_Original_From": "Sam Patel <SAM.PATEL@acme-sales.test>"},   # a copy of From
+])
+def test_headers_that_do_not_mark_a_relay(headers):
+    assert read_reply(message("Yes, count me in.", **headers)).relayed_by is None
+
+
+def test_list_headers_of_a_returned_or_attached_message_do_not_mark_a_relay():
+    inner = message("Our list digest", List_Id="<deal-desk.lists.acme-sales.test>",
+                    Precedence="list").decode()
+    raw = message("").decode().replace(
+        "Content-Type: text/plain; charset=utf-8\n\n",
+        'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+        f"Yes, count me in.\n--b\nContent-Type: message/rfc822\n\n{inner}\n--b--\n")
+    reply = read_reply(raw.encode())
+    assert (reply.intent, reply.relayed_by) == ("accept", None)
+
+
+def test_no_ordinary_test_message_is_taken_for_a_relay():
+    corpus = Path(__file__).parent / "data" / "corpus"
+    for path in sorted(DATA.glob("*.eml")) + sorted(corpus.glob("*.eml")):
+        assert read_reply(path.read_bytes()).relayed_by is None, path.name
+
+
 # === the benchmark ===========================================================================
 
 def test_benchmark_says_when_the_fixtures_are_absent(tmp_path, monkeypatch, capsys):

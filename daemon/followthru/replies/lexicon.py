@@ -146,3 +146,11 @@ SCANNED = (r"^\W*(?:this|the|questo|diese|dieser|ce|este|esta|deze|detta|ten|ten
            r"(?:e-?mail|message|messaggio|nachricht|courriel|mensaje|mensagem|bericht"
            r"|meddelande|wiadomość|zpráva)\b.{0,120}(?:virus|malware|infett|infecté|infectad)"
            r"|\b(?:anti-?virus|antivirus)\b.{0,60}\b(?:checked|scanned|geprüft|vérifié|verificado)")
+
+# A quoted request line about when to *answer* ("Please answer by Fri 4 Dec", "Bitte antworte
+# bis ..."): its date is the reply deadline, never the day the work is due.
+ANSWER_LINE = (
+    r"\b(?:answer|answers|answering|reply|replies|respond|response|rsvp|antwort|antworte"
+    r"|antworten|rückmeldung|ruckmeldung|réponse|reponse|répondre|repondre|réponds|reponds"
+    r"|respuesta|responde|responder|risposta|rispondi|rispondere|resposta|responda|antwoord"
+    r"|antwoorden|svar|svara|svare|odpowiedź|odpowiedz|odpowiedzi)\b")

@@ -32,7 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthru.replies import automatic, bounces, itip, relays
+from followthru.replies import automatic, bounces, itip, lexicon, relays
 from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
 from followthru.replies.extract import split_reply
@@ -50,6 +50,7 @@ _IDS = re.compile(r"<[^<>\s]+>")
 _FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|doorst|vs|fw)\s*:", re.IGNORECASE)
 _HEADERS = ("From", "To", "Subject", "Date", "Message-ID")
 _HTML = re.compile(r"<(html|body|div|p|br|table|span|blockquote|font)\b[^>]*>", re.IGNORECASE)
+_ANSWER_LINE = re.compile(lexicon.ANSWER_LINE, re.IGNORECASE)
 _DUE_LINE = re.compile(r"\b(due|by|deadline|until|bis|fällig|avant|para|antes)\b", re.IGNORECASE)
 
 
@@ -75,8 +76,10 @@ def _date(value: str) -> datetime | None:
 
 
 def _asked(subject: str, rest: str, base: datetime) -> set[date]:
-    """Dates the request asked for: in the subject and in quoted lines about due dates."""
-    lines = [line for line in rest.splitlines() if _DUE_LINE.search(line)][:40]
+    """Dates the request asked for: in the subject and in quoted lines about due dates (not in
+    those about when to answer: "Please answer by Fri 4 Dec" is no due date)."""
+    lines = [line for line in rest.splitlines()
+             if _DUE_LINE.search(line) and not _ANSWER_LINE.search(line)][:40]
     return {found.day for found in find_dates("\n".join([subject, *lines]), base)}
 
 
