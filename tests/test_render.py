@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from jinja2.exceptions import SecurityError, TemplateNotFound
 
+from followthru.config import Config, Sender
+from followthru.messages import Composer
 from followthru.planfile import load_plan
 from followthru.render import KINDS, Renderer
-from followthru.views import PlanViews
+from followthru.views import Person, PlanViews
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "templates"
@@ -50,6 +54,9 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
         "owner_rejected": {"file": "acme.toml", "problems": ["acme.toml:14: resources[0].email: not valid"]},
         "owner_undelivered": {"recipient": "casey.csm@example.com", "reason": "550 5.1.1 No such user here",
                               "message": {"subject": "ACME Corp - Q4 expansion: under way", "kind": "stakeholder_update"}},
+        "owner_lapsed": {"since": "Mon 30 Nov 2026, 10:00 EST", "now": "Mon 14 Dec 2026, 09:00 EST",
+                         "plans": [{"id": plan.id, "title": plan.plan.title, "lines": [
+                             "Lee Legal did not answer by Wed 2 Dec 2026, 17:00 EST; no backup is left."]}]},
     }
 
 
@@ -164,3 +171,49 @@ def test_plan_content_is_never_template_code_and_html_is_escaped(views):
     assert "<script>" in rendered.text  # plain text is shown as is
     assert "<script>" not in rendered.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; {% raw %}" in rendered.html
+
+
+def test_an_ambiguous_time_is_shown_with_its_utc_offset(views):
+    """01:30 on 7 Nov 2027 happens twice in New York: the first one is meant, and said so."""
+    plan = views.plan
+    night = plan.meetings[1].model_copy(update={"start": datetime(2027, 11, 7, 1, 30)})
+    later = plan.meetings[1].model_copy(update={"start": datetime(2027, 11, 7, 3, 30)})
+    moved = PlanViews(plan.model_copy(update={"meetings": [plan.meetings[0], night]}))
+    fmt = moved.formatter(moved.owner())
+    assert moved.meeting(night, fmt)["when"] == "Sun 7 Nov 2027, 01:30 EDT (UTC\u221204:00) (1h00)"
+    assert moved.meeting(later, fmt)["when"] == "Sun 7 Nov 2027, 03:30 EST (1h00)"  # no doubt, no offset
+    second = datetime(2027, 11, 7, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York"))
+    assert fmt.when(datetime(2027, 11, 7, 1, 30)) != fmt.when(second) == "Sun 7 Nov 2027, 01:30 EST (UTC\u221205:00)"
+    # A reader elsewhere sees their own, unambiguous time.
+    berlin = Person("Sol", "sol@example.com", ZoneInfo("Europe/Berlin"))
+    assert moved.formatter(berlin).when(datetime(2027, 11, 7, 1, 30)) == "Sun 7 Nov 2027, 06:30 CET"
+    owner = moved.owner()
+    context = moved.context(owner, sender={"name": "Followthru", "email": "followthru@example.com"},
+                            answer_to="followthru@example.com", meeting=moved.meeting(night, fmt))
+    invitation = Renderer().render("meeting", context)
+    assert "01:30 EDT (UTC\u221204:00)" in invitation.text and "01:30 EDT (UTC\u221204:00)" in invitation.html
+
+
+def test_the_lapsed_notice_lists_every_line_per_plan_once(views):
+    config = Config(sender=Sender(email="followthru@example.com"))
+    composer = Composer(config, Renderer(), b"k" * 32)
+    other = views.plan.model_copy(update={"plan": views.plan.plan.model_copy(update={"id": "globex",
+                                                                                      "title": "Globex renewal"})})
+    lines = ["Lee Legal did not answer by Wed 2 Dec 2026, 17:00 EST; no backup is left.",
+             "Sam Security's asks were due Wed 9 Dec 2026 (accepted)."]
+    since = datetime(2026, 11, 30, 15, 0, tzinfo=ZoneInfo("UTC"))
+    now = datetime(2026, 12, 14, 14, 0, tzinfo=ZoneInfo("UTC"))
+    built = composer.lapsed("riley@example.com", since, now,
+                            [(views.plan, lines), (other, ["Pat Backup did not answer by Fri 4 Dec 2026, 17:00 EST; "
+                                                           "no backup is left."]), (other, [])])
+    message = built.parsed()
+    assert built.recipients == ["riley@example.com"] and message["X-Followthru-Kind"] == "owner_lapsed"
+    assert message["Subject"] == "While Followthru was not running: 3 things lapsed on 2 plans"
+    text = message.get_body(("plain",)).get_content()
+    assert "from Mon 30 Nov 2026, 10:00 EST to Mon 14 Dec 2026, 09:00 EST" in text  # the owner's timezone
+    for line in lines + ["Pat Backup did not answer by Fri 4 Dec 2026, 17:00 EST; no backup is left."]:
+        assert f"- {line}" in text
+    assert text.index("ACME Corp - Q4 expansion") < text.index(lines[0]) < text.index("Globex renewal")
+    assert "followthru status globex" in text
+    with pytest.raises(ValueError):
+        composer.lapsed("riley@example.com", since, now, [(views.plan, [])])

@@ -124,6 +124,31 @@ class Composer:
                       headers={"X-Followthru-Kind": "digest", "Auto-Submitted": "auto-generated"})
         return build_message(draft, words)
 
+    def lapsed(self, owner_email: str, since: datetime, now: datetime,
+               plans: list[tuple[Plan, list[str]]]) -> Built:
+        """The owner's one notice of what lapsed while Followthru was not running.
+
+        ``since`` is the time of the last pass before the outage, ``now`` the pass that caught
+        up; ``plans`` holds each of the owner's plans with its ``Decisions.lapsed`` lines (plans
+        without lines are left out). The owner's name, timezone and language come from the first
+        plan. Raises ValueError when no plan has a line: there is nothing to tell.
+        """
+        plans = [(plan, lines) for plan, lines in plans if lines]
+        if not plans:
+            raise ValueError("no lapsed lines: nothing to tell the owner")
+        first = PlanViews(plans[0][0], self.config.schedule.timezone, self.config.schedule.language)
+        owner = first.owner()
+        owner = Person(owner.name, owner_email, owner.timezone, owner.language)
+        fmt = first.formatter(owner)
+        entries = [{"id": plan.id, "title": plan.plan.title, "lines": list(lines)} for plan, lines in plans]
+        context = {"recipient": owner.view, "owner": owner.view, "sender": self.sender_view(),
+                   "answer_to": self.sender.email, "since": fmt.when(since), "now": fmt.when(now),
+                   "plans": entries}
+        words = self.renderer.render("owner_lapsed", context, owner.language)
+        draft = Draft(sender=self.sender, to=[Mailbox(owner.name, owner.email)], date=now,
+                      headers={"X-Followthru-Kind": "owner_lapsed", "Auto-Submitted": "auto-generated"})
+        return build_message(draft, words)
+
     def sender_view(self) -> dict[str, str]:
         return {"name": self.sender.name, "email": self.sender.email}
 

@@ -55,7 +55,7 @@ class Formatter:
         self.timezone = timezone
         self.source_timezone = source_timezone
         self.locale = _locale(language)
-        self._texts: dict[datetime | date, str] = {}
+        self._texts: dict[tuple[datetime | date, int], str] = {}
 
     def aware(self, moment: datetime) -> datetime:
         """A plan's naive datetime is in the plan's timezone."""
@@ -65,16 +65,37 @@ class Formatter:
         """``Wed 9 Dec 2026`` for a date; ``Wed 2 Dec 2026, 12:00 EST`` for a datetime."""
         if value is None:
             return ""
-        if value not in self._texts:
-            self._texts[value] = self._when(value)
-        return self._texts[value]
+        # Times in one zone compare by wall clock, fold aside: the two 01:30s of a night when the
+        # clocks go back are equal keys unless the fold is part of the key.
+        key = (value, getattr(value, "fold", 0))
+        if key not in self._texts:
+            self._texts[key] = self._when(value)
+        return self._texts[key]
 
     def _when(self, value: datetime | date) -> str:
         if not isinstance(value, datetime):
             return format_date(value, "EEE d MMM y", locale=self.locale)
         local = self.aware(value).astimezone(self.timezone)
         text = format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=self.timezone, locale=self.locale)
+        if ambiguous(local):
+            # The clocks go back over this hour: the abbreviation alone is easily misread.
+            return f"{text} {local.strftime('%Z')} ({utc_offset(local)})"
         return f"{text} {local.strftime('%Z')}"
+
+
+def ambiguous(moment: datetime) -> bool:
+    """Whether ``moment``'s wall-clock time happens twice in its timezone (the clocks go back)."""
+    return moment.tzinfo is not None and moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset()
+
+
+def utc_offset(moment: datetime) -> str:
+    """``UTC−04:00``: the offset of an aware ``moment``, with a true minus sign."""
+    offset = moment.utcoffset()
+    assert offset is not None, "an aware datetime"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "\u2212" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 @lru_cache(maxsize=64)
