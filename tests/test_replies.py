@@ -949,7 +949,8 @@ def answer(words: str, quoted: str, zone: str = "UTC") -> Reply:
 
 
 # The person trimmed the quote: only an earlier step's date and the answer deadline are left.
-TRIMMED = "> Next steps:\n> - Kickoff call (Riley, by Mon 7 Dec 2026)\n>\n> Please answer by Fri 4 Dec 2026.\n"
+TRIMMED = ("> Next steps:\n> - Kickoff call (Riley, by Mon 7 Dec 2026)\n>\n"
+           "> Please answer by Fri 4 Dec 2026.\n")
 # The whole request: Sam's due date, then another person's later one.
 WHOLE = ("> Your part, due Thu 10 Dec 2026:\n> - Send the redlines\n>\n> Next steps:\n"
          "> - Signature (Legal, by Tue 15 Dec 2026)\n")
