@@ -9,6 +9,10 @@
 6. the person's new words (:mod:`.extract`; HTML bodies through :mod:`.htmltext`), classified
    (:mod:`.classify`)
 
+Whatever decides, the message's own headers say whether a mailing list relayed it
+(:mod:`.relays`, :attr:`Reply.relayed_by`). :func:`settle_for` reads the words of step 6 again
+against the due date of the person the reply turned out to answer.
+
 :func:`extract_words` gives the new words alone (what ``followthru extract`` prints).
 :func:`read_reply` and :func:`extract_words` never raise: whatever could not be read is left
 empty and the intent is ``unclear``.
