@@ -8,15 +8,18 @@ delivery happens after, so a crash at any point loses nothing and doubles nothin
 
 from __future__ import annotations
 
+import copy
 import email.policy
 import errno
 import hashlib
+import json
 from collections import deque
 from itertools import islice
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 import logging
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -24,7 +27,7 @@ import threading
 import time as clock
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -33,15 +36,15 @@ from followthru.backends import open_calendar, open_mail
 from followthru.calendar.backend import CalendarBackend, read_meeting
 from followthru.calendar.itip import event_uid
 from followthru.config import Config
-from followthru.engine import OWNER, Answer, Decisions, Engine, Send
+from followthru.engine import OWNER, Answer, Decisions, Engine, PlanState, Send
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built
 from followthru.drafting import Drafted, Drafter
 from followthru.messages import Composer
-from followthru.plan import Plan
+from followthru.plan import Plan, Resource
 from followthru.planfile import PlanResult, Problem, load_plan
 from followthru.render import Renderer
-from followthru.replies import Reply, read_reply
+from followthru.replies import Reply, read_reply, settle_for
 from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock
 from followthru.store import Outgoing, Store, StoredPlan
@@ -88,6 +91,7 @@ class Followthru:
         self.config = config
         self.folders = plan_folders(config.plans_dir)
         self.store = Store(config.path(config.workspace.store))
+        self.store.pin_timezones(config.schedule.timezone)  # plans stored before timezones were pinned
         self.engine = Engine(config)
         self.clock = BusinessClock(config.schedule)
         self.secret = config.token_secret()
@@ -110,19 +114,45 @@ class Followthru:
         self.store.close()
 
     # -- one pass --------------------------------------------------------------------------------
-    def tick(self, now: datetime) -> PassReport:
-        """One pass at time ``now``. One bad input never stops the pass: it is reported and skipped."""
+    def tick(self, now: datetime, by: str = "tick") -> PassReport:
+        """One pass at time ``now`` (``by``: "run" for the daemon's loop, "tick" for one pass by hand).
+        One bad input never stops the pass: it is reported and skipped.
+
+        Answers come first: every reply already received is applied before time is let pass for any
+        plan, so nobody is reminded of a request whose answer is waiting in the inbox.
+        """
         report = PassReport()
-        self._intake(now, report)
+        since = self._down_since(now)
         self._replies(now, report)
         if self.calendar is not None:
             self._calendar_answers(now, report)
-        for plan_id in self.store.due_plans(now):
-            self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now)
-            report.plans_ticked += 1
-        self._digests(now, report)
+        self._intake(now, report)
+        if not getattr(report, "replies_left", 0):  # answers still waiting: time passes once they are read
+            due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
+            lapsed: dict[str, list[tuple[Plan, list[str]]]] = {}
+            for plan_id in due:
+                self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now, since, lapsed)
+                report.plans_ticked += 1
+            if lapsed:
+                self._guard(report, "lapsed notice", self._tell_lapsed, lapsed, since, now)
+            self._digests(now, report)
+            if len(due) < DUE_PLANS_PER_PASS:  # caught up: the next pass is an ordinary one
+                with self.store.transaction():
+                    self.store.put_sync(LAST_PASS, json.dumps({"at": now.isoformat(), "by": by}))
         self._deliver(now, report)
         return report
+
+    def _down_since(self, now: datetime) -> datetime | None:
+        """When the daemon's loop last made a pass, if that was long enough ago to call it down.
+
+        Only a stopped ``run`` counts: where passes are made by hand or by a timer, gaps between
+        them are how it is meant to work."""
+        text = self.store.get_sync(LAST_PASS)
+        last = json.loads(text) if text else None
+        if not last or last.get("by") != "run":
+            return None
+        at = datetime.fromisoformat(last["at"])
+        return at if now - at > CATCH_UP_AFTER else None
 
     def _guard(self, report: PassReport, what: str, action, *args) -> Any:
         try:
@@ -179,17 +209,22 @@ class Followthru:
             reject(path, self.folders, [f"{path.name}: (file): {reason}"])
             report.plans_rejected += 1
             return
+        if prepared is not None and self.store.load(prepared.plan.id) is not None:
+            prepared = None  # workers prepare new plans only: a new version is read and decided here
         result = PlanResult(path, prepared.plan) if prepared else \
             load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
         stored = self.store.load(result.plan.id) if result.ok else None
         if result.ok and stored is None:
             result.problems = past_deadlines(result.plan, path, now, self.config.schedule.timezone)
+        tell = result.owner_email
+        if result.ok and stored is not None and (change := owner_change(stored.plan, result.plan, path)):
+            result.problems, tell = [change], stored.plan.owner.email  # the plan's owner hears of the attempt
         if result.problems:
             problems = [str(p) for p in result.problems]
             with self.store.transaction():
                 target_name = path.name
-                if result.owner_email:
-                    message = self.composer.rejected(result.owner_email, target_name,
+                if tell:
+                    message = self.composer.rejected(tell, target_name,
                                                      [p.replace(str(path), target_name, 1) for p in problems], now)
                     self._record(message, None, None, "owner_rejected", now)
                 self.store.audit(now, None, None, f"plan file {path.name} rejected: {len(problems)} problems")
@@ -197,7 +232,9 @@ class Followthru:
             log.warning("rejected %s: %s", path.name, "; ".join(problems))
             report.plans_rejected += 1
             return
-        plan = result.plan
+        # Times without an offset keep the timezone they were first read in, whatever the config says later.
+        plan = result.plan.pinned(stored.plan.plan.timezone if stored and stored.plan.plan.timezone
+                                  else self.config.schedule.timezone)
         with self.store.transaction():
             if stored is None:
                 decisions, drafted = (prepared.decisions, prepared.drafted) if prepared \
@@ -211,10 +248,25 @@ class Followthru:
                 report.plans_updated += 1
         claim(path, self.folders, plan.id)
 
-    def _tick_plan(self, plan_id: str, now: datetime) -> None:
+    def _tick_plan(self, plan_id: str, now: datetime, since: datetime | None = None,
+                   lapsed: dict[str, list[tuple[Plan, list[str]]]] | None = None) -> None:
         stored = self.store.load(plan_id)
         with self.store.transaction():
-            self._apply(stored.plan, self.engine.tick(stored.plan, stored.state, now), now)
+            decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
+            self._apply(stored.plan, decisions, now)
+        if decisions.lapsed and lapsed is not None:
+            lapsed.setdefault(stored.plan.owner.email.lower(), []).append((stored.plan, decisions.lapsed))
+
+    def _tell_lapsed(self, lapsed: dict[str, list[tuple[Plan, list[str]]]], since: datetime,
+                     now: datetime) -> None:
+        """One notice per owner of everything that lapsed while the daemon was down."""
+        with self.store.transaction():
+            for owner_email, plans in lapsed.items():
+                message = self.composer.lapsed(owner_email, since, now, plans)
+                not_before = self.clock.next_window(now, self._owner_zone(plans[0][0]))
+                self._record(message, None, None, "owner_lapsed", now, not_before)
+                self.store.audit(now, None, None, f"owner {owner_email} told what lapsed since {since:%Y-%m-%d %H:%M}"
+                                                  f" in {len(plans)} plans")
 
     def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
         """The owner's answer to a counter-proposal. Raises LookupError/ValueError with a clear message."""
@@ -246,6 +298,10 @@ class Followthru:
                 partstat = "COUNTER" if answer.proposed_start else answer.partstat
                 with self.store.transaction():
                     stored = self.store.load(plan_id)
+                    if not self._is_attendee(stored, meeting_key, answer.attendee):
+                        self.store.audit(now, plan_id, None, f"calendar answer from {answer.attendee}, who is not "
+                                                             f"invited to {meeting_key}: not applied")
+                        continue
                     self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key,
                                                               answer.attendee.lower(), partstat, now), now)
                 report.replies += 1
@@ -300,25 +356,70 @@ class Followthru:
             self.store.audit(now, sent["plan_id"], sent["resource_id"],
                              f"reply to the {sent['kind']} notice from {reply.sender}: nothing to do")
             return sent["plan_id"], sent["resource_id"], "reply to a notice"
-        match = (sent["plan_id"], sent["resource_id"]) if sent is not None and sent["resource_id"] else None
-        match = match or self._match_token(reply) or self._match_sender(reply)
-        if match is None:
+        found = self._match(reply, sent)
+        if isinstance(found, Ambiguous):
+            return self._ambiguous(found, reply, now)
+        if found is None:
             self.store.audit(now, None, None, f"unmatched reply from {reply.sender}: {reply.subject[:80]}")
             return None, None, "unmatched"
-        plan_id, resource_id = match
+        plan_id, resource_id = found.plan_id, found.resource_id
         stored = self.store.load(plan_id)
         resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
-        expected = resource.email.lower() if resource else ""
-        if reply.sender != expected and reply.sender not in self.aliases.get(expected, set()):
+        claimed = resource.name if resource else resource_id
+        if reply.relayed_by:
+            self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="list",
+                               list_id=reply.relayed_by, claimed=claimed)
+            self.store.audit(now, plan_id, resource_id, f"reply relayed by a list ({reply.relayed_by}) from "
+                                                        f"{reply.sender}: not applied")
+            return plan_id, resource_id, "relayed by a list"
+        if not self._from_resource(reply.sender, resource):
             self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="unverified",
-                               claimed=resource.name if resource else resource_id)
+                               claimed=claimed)
             self.store.audit(now, plan_id, resource_id, f"unverified reply from {reply.sender}: not applied")
             return plan_id, resource_id, "unverified"
+        commitment = stored.state.commitments.get(resource_id)
+        if found.ask and commitment and found.ask != commitment.terms and reply.intent not in ASK_FREE_INTENTS:
+            return self._stale(stored, found, commitment.terms, reply, now, claimed)
         self._answer(plan_id, resource_id, reply, now)
         return plan_id, resource_id, "applied"
 
+    def _from_resource(self, sender: str, resource: Resource | None) -> bool:
+        """Only the resource's own address, or one of its configured aliases, answers for them."""
+        expected = resource.email.lower() if resource else ""
+        return bool(expected) and (sender == expected or sender in self.aliases.get(expected, set()))
+
+    def _stale(self, stored: StoredPlan, found: Match, current_ask: str, reply: Reply, now: datetime,
+               claimed: str) -> tuple[str, str, str]:
+        """An answer to an earlier version of the person's ask: they stay asked; the owner is told."""
+        answered = self.store.ask_by_token(token_key(found.plan_id, found.resource_id, found.ask))
+        current = self.store.ask_by_token(token_key(found.plan_id, found.resource_id, current_ask))
+        answered_version = answered["plan_version"] if answered else "an earlier"
+        current_version = current["plan_version"] if current else stored.version
+        self._notify_owner(stored, "owner_unmatched", found.resource_id, now, reply, reason="stale",
+                           claimed=claimed, answered_version=answered_version, current_version=current_version)
+        self.store.audit(now, found.plan_id, found.resource_id,
+                         f"reply ({reply.intent}) to version {answered_version} of the ask, not the current one "
+                         f"(version {current_version}): not applied; owner told")
+        return found.plan_id, found.resource_id, "stale ask"
+
+    def _ambiguous(self, found: Ambiguous, reply: Reply, now: datetime) -> tuple[None, None, str]:
+        """The sender is asked in several open plans and nothing says which: apply to none, tell each owner."""
+        plans = [self.store.load(plan_id) for plan_id, _ in found.candidates]
+        titles = [p.plan.plan.title for p in plans]
+        told: set[str] = set()
+        for stored, (plan_id, resource_id) in zip(plans, found.candidates):
+            owner = stored.plan.owner.email.lower()
+            if owner not in told:  # one notice per owner, naming every plan it could be for
+                told.add(owner)
+                self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="ambiguous",
+                                   plans=titles)
+            self.store.audit(now, plan_id, resource_id, f"reply from {reply.sender} could be for "
+                                                        f"{len(plans)} open plans: not applied; owner told")
+        return None, None, "ambiguous"
+
     def _answer(self, plan_id: str, resource_id: str, reply: Reply, now: datetime) -> None:
         stored = self.store.load(plan_id)
+        reply = settle_for(reply, own_due_date(stored.plan, stored.state, resource_id))
         reason = reply.bounce.diagnostic if reply.bounce else ""
         answer = Answer(reply.intent, reply.words, reply.proposed_date, reply.return_date, reason)
         self._apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource_id, answer, now), now)
@@ -330,8 +431,16 @@ class Followthru:
             self.store.audit(now, plan_id, None, f"calendar answer for {answer.attendee} sent by {reply.sender}: "
                                                  "not applied")
             return plan_id, None, "unverified rsvp"
-        partstat = "COUNTER" if answer.method == "COUNTER" else (answer.partstat or "NEEDS-ACTION")
         stored = self.store.load(plan_id)
+        if not self._is_attendee(stored, meeting_key, answer.attendee):
+            self.store.audit(now, plan_id, None, f"calendar answer from {answer.attendee}, who is not invited to "
+                                                 f"{meeting_key}: not applied")
+            return plan_id, None, "rsvp from a non-attendee"
+        if reply.relayed_by:
+            self.store.audit(now, plan_id, None, f"calendar answer relayed by a list ({reply.relayed_by}): "
+                                                 "not applied")
+            return plan_id, None, "rsvp relayed by a list"
+        partstat = "COUNTER" if answer.method == "COUNTER" else (answer.partstat or "NEEDS-ACTION")
         self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee,
                                                   partstat, now), now)
         return plan_id, None, f"rsvp {partstat}"
@@ -374,24 +483,49 @@ class Followthru:
             return found[0] if found else None
         return None
 
-    def _match_token(self, reply: Reply) -> tuple[str, str] | None:
+    def _match(self, reply: Reply, sent) -> Match | Ambiguous | None:
+        """Which request a reply answers: the thread, then the signed token it was sent to, then the
+        sender's only open request (or the one plan its subject names)."""
+        if sent is not None and sent["resource_id"]:
+            return Match(sent["plan_id"], sent["resource_id"], sent["ask"])
+        return self._match_token(reply) or self._match_sender(reply)
+
+    def _match_token(self, reply: Reply) -> Match | None:
         local, _, domain = self.config.sender.email.lower().rpartition("@")
         for address in reply.to:
             user, _, host = address.rpartition("@")
             if host == domain and user.startswith(local + "+"):
                 key = verify_token(self.secret, user.split("+", 1)[1])
-                found = self.store.commitments_by_token(key) if key else []
+                asked = self.store.ask_by_token(key) if key else None
+                if asked is not None:
+                    return Match(asked["plan_id"], asked["resource_id"], asked["ask"])
+                found = self.store.commitments_by_token(key) if key else []  # a token made before versions
                 if found:
-                    return found[0]
+                    return Match(*found[0], None)
         return None
 
-    def _match_sender(self, reply: Reply) -> tuple[str, str] | None:
+    def _match_sender(self, reply: Reply) -> Match | Ambiguous | None:
         addresses = [reply.sender] + [k for k, v in self.aliases.items() if reply.sender in v]
-        for address in addresses:
-            found = self.store.open_commitments_by_email(address)
-            if found:
-                return found[0]
-        return None
+        found = list(dict.fromkeys(pair for address in addresses
+                                   for pair in self.store.open_commitments_by_email(address)))
+        if not found:
+            return None
+        if len({plan_id for plan_id, _ in found}) == 1:
+            return Match(*found[0], None)
+        named = [pair for pair in found if self._subject_names(reply.subject, pair[0])]
+        if len({plan_id for plan_id, _ in named}) == 1:
+            return Match(*named[0], None)
+        return Ambiguous(found)
+
+    def _subject_names(self, subject: str, plan_id: str) -> bool:
+        """The subject names this plan: its title or its id, as whole words."""
+        stored = self.store.load(plan_id)
+        names = [plan_id, stored.plan.plan.title] if stored else [plan_id]
+        return any(_words(name) in _words(subject) for name in names if _words(name).strip())
+
+    def _is_attendee(self, stored: StoredPlan, meeting_key: str, attendee: str) -> bool:
+        meeting = stored.state.meetings.get(meeting_key)
+        return meeting is not None and attendee.lower() in {a.lower() for a in meeting.attendees}
 
     def _notify_owner(self, stored: StoredPlan, kind: str, resource_id: str, now: datetime, reply: Reply,
                       **facts: Any) -> None:
@@ -402,10 +536,10 @@ class Followthru:
         self._apply_with(stored, send, now)
 
     def _apply_with(self, stored: StoredPlan, send: Send, now: datetime) -> None:
-        """One more message for a plan, decided here rather than by the engine; the engine still
-        settles the plan, so its next wake-up stays right."""
-        decisions = self.engine.tick(stored.plan, stored.state, now)
-        decisions.sends.append(send)
+        """One more message for a plan, decided here rather than by the engine. The plan's state is
+        unchanged; it is looked at again shortly, after the answers already waiting are applied."""
+        decisions = Decisions(copy.deepcopy(stored.state), sends=[send])
+        decisions.wake(now)
         self._apply(stored.plan, decisions, now)
 
     # -- applying decisions ------------------------------------------------------------------------
@@ -422,7 +556,7 @@ class Followthru:
         if drafted is None:
             drafted = self.drafter.draft(plan, decisions, now, previous)
         for item in drafted:
-            self._record(item.message, plan.id, item.resource_id, item.kind, now, item.not_before)
+            self._record(item.message, plan.id, item.resource_id, item.kind, now, item.not_before, item.ask)
         for resource_id, event in decisions.audit:
             self.store.audit(now, plan.id, resource_id, event)
         wake = decisions.next_wake
@@ -431,14 +565,18 @@ class Followthru:
         if state.state in ("cancelled", "closed"):
             wake = None
         keys = {r.id: token_key(plan.id, r.id) for r in plan.resources}
-        self.store.save(plan, state, now, wake, keys, file=file, new_version=new_version)
+        version = self.store.save(plan, state, now, wake, keys, file=file, new_version=new_version)
+        for item in drafted:  # each version of an ask gets its own token: answers to old ones are told apart
+            if item.ask and item.resource_id:
+                self.store.remember_ask(token_key(plan.id, item.resource_id, item.ask), plan.id, item.resource_id,
+                                        item.ask, version, now)
         uids = {key: event_uid(plan.id, key, self.domain) for key in state.meetings}
         self.store.save_meetings(plan.id, state, uids)
 
     def _record(self, message: Built, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
-                not_before: datetime | None = None) -> None:
+                not_before: datetime | None = None, ask: str | None = None) -> None:
         self.store.record_outgoing(message.message_id, plan_id, resource_id, kind, message.recipients,
-                                   message.raw, not_before or now, now, message.envelope_from)
+                                   message.raw, not_before or now, now, message.envelope_from, ask)
 
     # -- digests and delivery ------------------------------------------------------------------------
     def _digests(self, now: datetime, report: PassReport) -> None:
@@ -602,6 +740,58 @@ class Followthru:
         return result
 
 
+@dataclass(frozen=True)
+class Match:
+    """The request a reply answers; ``ask`` is the version of it the reply was tied to, when known."""
+
+    plan_id: str
+    resource_id: str
+    ask: str | None
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """A reply that several open requests could own, with nothing to choose between them."""
+
+    candidates: list[tuple[str, str]]
+
+
+# Facts about the person, true whichever version of the ask the message came from.
+ASK_FREE_INTENTS = ("bounce", "auto_reply")
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[\w-]+", text.casefold())) + " "
+
+
+def own_due_date(plan: Plan, state: PlanState, resource_id: str) -> date | None:
+    """The day this person's work is due: the date agreed with them, else their own (or the
+    person they stand in for's) due date in the plan."""
+    commitment = state.commitments.get(resource_id)
+    resource = next((r for r in plan.resources if r.id == resource_id), None)
+    due = (commitment.agreed_due if commitment else None) or (resource.due if resource else None)
+    if due is None and commitment is not None and commitment.stands_in_for:
+        standing = next((r for r in plan.resources if r.id == commitment.stands_in_for), None)
+        due = standing.due if standing else None
+    return due.date() if isinstance(due, datetime) else due
+
+
+def owner_change(stored: Plan, new: Plan, path: Path) -> Problem | None:
+    """A new version may not hand the plan to another owner: that is how a plan would be taken over
+    by anyone able to drop a file."""
+    old, claimed = stored.owner.email.lower(), new.owner.email.lower()
+    if old == claimed:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if claimed in row.lower()), None)
+    except OSError:
+        line = None
+    return Problem(str(path), line, "owner.email",
+                   f"plan {stored.id!r} belongs to {old}; a new version cannot give it to {claimed} "
+                   "(see 'Handing a plan to another rep' in the README)")
+
+
 def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str) -> list[Problem]:
     """A new plan whose reply deadlines have passed would only expire: say so instead."""
     zone = ZoneInfo(plan.plan.timezone or default_timezone)
@@ -617,6 +807,9 @@ def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str)
 
 
 REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
+LAST_PASS = "pass.last"  # sync_state key: when the last pass that caught up ended, and who made it
+CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
+DUE_PLANS_PER_PASS = 500
 MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this, then less and less often
 MAX_PAUSE_SECONDS = 60.0
 
@@ -658,8 +851,9 @@ def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
     result = load_plan(path, engine.config.schedule.timezone, engine.config.mail.allowed_domains)
     if not result.ok or past_deadlines(result.plan, path, now, engine.config.schedule.timezone):
         return None
-    decisions = engine.start(result.plan, now)
-    return Prepared(result.plan, decisions, drafter.draft(result.plan, decisions, now))
+    plan = result.plan.pinned(engine.config.schedule.timezone)
+    decisions = engine.start(plan, now)
+    return Prepared(plan, decisions, drafter.draft(plan, decisions, now))
 
 
 # -- the loop ----------------------------------------------------------------------------------------

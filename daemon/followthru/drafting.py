@@ -26,6 +26,7 @@ class Drafted:
     kind: str
     resource_id: str | None
     not_before: datetime
+    ask: str | None = None  # the version of the person's request the message carries
 
 
 class Drafter:
@@ -40,7 +41,8 @@ class Drafter:
         views = {id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
                  for p in (plan, previous) if p is not None}  # one per plan version: it caches per reader
         drafted = [Drafted(self._message(views[id(_containing(plan, previous, send))], send, now), send.kind,
-                           send.about, send.not_before) for send in decisions.sends]
+                           send.about, send.not_before, send.facts.get("ask") if send.to.startswith("resource:")
+                           else None) for send in decisions.sends]
         for invite in decisions.invites:
             source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
             drafted.append(Drafted(self._invitation(views[id(source)], invite, now), "meeting", None,
@@ -61,11 +63,13 @@ class Drafter:
             reader = views.resource_person(resource)
             if kind != "all_committed":
                 stands_in_for = facts.pop("stands_in_for", None)
+                ask = facts.pop("ask", None)
                 changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
                 terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
                 return self.composer.request(views, terms, now, kind,
                                              stands_in_for=views.plan.resource(stands_in_for) if stands_in_for
-                                             else None, extra=_formatted(views.formatter(reader), facts))
+                                             else None, extra=_formatted(views.formatter(reader), facts),
+                                             ask=ask)
         fmt = views.formatter(reader)
         if send.about and send.to == OWNER:
             about = next((r for r in views.plan.resources if r.id == send.about), None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from followthru.config import Config
 from followthru.durations import Offset
 from followthru.plan import REPEATS, Meeting, Plan, Resource, due_moment
 from followthru.schedule import BusinessClock
+from followthru.views import STATE_TEXT, Formatter
 
 OPEN = ("scheduled", "requested", "tentative", "question", "countered", "away")
 ENDED = ("replaced", "withdrawn")
@@ -110,16 +112,36 @@ class Invite:
 
 @dataclass
 class Decisions:
+    """What one decision changes.
+
+    ``lapsed`` holds, when a tick catches up after an outage (``since``), one English sentence per
+    owner notice that time made while the daemon was down, in the order they lapsed; those
+    notices are not in ``sends``. The daemon gathers them per owner into one ``owner_lapsed``
+    message.
+    """
+
     state: PlanState
     sends: list[Send] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
     withdraw: list[str] = field(default_factory=list)
     audit: list[tuple[str | None, str]] = field(default_factory=list)
     next_wake: datetime | None = None
+    lapsed: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    _lapsing: list[tuple[datetime, str]] = field(default_factory=list, repr=False, compare=False)
 
     def wake(self, moment: datetime | None) -> None:
         if moment is not None and (self.next_wake is None or moment < self.next_wake):
             self.next_wake = moment
+
+    def lapse(self, moment: datetime, line: str) -> None:
+        """One more sentence for the owner about what lapsed at ``moment`` during the outage."""
+        self._lapsing.append((moment, line))
+        self.lapsed = [text for _, text in sorted(self._lapsing, key=lambda item: item[0])]
+
+    def catching_up(self, moment: datetime) -> bool:
+        """True when ``moment`` passed while the daemon was down (after ``since``)."""
+        return self.since is not None and moment > self.since
 
 
 @dataclass(frozen=True)
@@ -148,16 +170,27 @@ class Engine:
         out.audit.append((None, f"plan started (version with {len(plan.resources)} resources)"))
         for resource in plan.resources:
             if not resource.standby:
-                self._ask(plan, out, resource, now, kind="request")
+                if self._past_due(plan, resource, None, now):
+                    self._not_asked(plan, out, resource, now)
+                else:
+                    self._ask(plan, out, resource, now, kind="request")
         self._milestone(plan, out, "started", now, news=started_news(plan))
         self._settle(plan, out, now)
         return out
 
-    def tick(self, plan: Plan, state: PlanState, now: datetime) -> Decisions:
-        """Time passing: scheduled requests go out, reminders, last calls, deadlines, due-date nudges."""
-        out = Decisions(copy.deepcopy(state))
+    def tick(self, plan: Plan, state: PlanState, now: datetime, since: datetime | None = None) -> Decisions:
+        """Time passing: scheduled requests go out, reminders, last calls, deadlines, due-date nudges.
+
+        ``since`` is the time of the daemon's previous pass when it was down for a while. State
+        changes as usual (deadlines expire, backups are asked with deadlines of their own), but
+        what the owner would have been told one notice at a time (no answer by a deadline after
+        ``since``, due dates and meetings that passed) becomes lines in ``Decisions.lapsed``.
+        """
+        out = Decisions(copy.deepcopy(state), since=since if since is not None and since < now else None)
         if out.state.state not in ("cancelled", "closed"):
             self._settle(plan, out, now)
+            if out.since is not None:
+                self._lapsed_dates(plan, out, now)
         return out
 
     def reply(self, plan: Plan, state: PlanState, resource_id: str, answer: Answer, now: datetime) -> Decisions:
@@ -208,7 +241,7 @@ class Engine:
             out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,
                                                 reason="unclear", claimed=resource.name))
             out.state.attention.append(f"{resource_id}: unclear reply")
-        self._settle(plan, out, now)
+        self._settle(plan, out, now, time_passes=False)
         return out
 
     def decide(self, plan: Plan, state: PlanState, resource_id: str, approve: bool, now: datetime) -> Decisions:
@@ -229,7 +262,7 @@ class Engine:
             commitment.state = "declined"
             out.audit.append((resource_id, "owner rejected the counter-proposal"))
             self._hand_over(plan, out, commitment, now, "rejected")
-        self._settle(plan, out, now)
+        self._settle(plan, out, now, time_passes=False)
         return out
 
     def rsvp(self, plan: Plan, state: PlanState, meeting_key: str, attendee: str, partstat: str,
@@ -240,7 +273,7 @@ class Engine:
             meeting.rsvps[attendee.lower()] = partstat
             out.audit.append((None, f"RSVP {partstat} from {attendee} for {meeting_key}"))
         if out.state.state not in ("cancelled", "closed"):
-            self._settle(plan, out, now)  # keeps the plan's next wake-up: reminders go on
+            self._settle(plan, out, now, time_passes=False)
         return out
 
     def update(self, old: Plan, new: Plan, state: PlanState, now: datetime) -> Decisions:
@@ -262,20 +295,20 @@ class Engine:
             commitment = out.state.commitments.get(resource.id)
             if commitment is None:
                 if not resource.standby:
-                    self._ask(new, out, resource, now, kind="request")
-                    out.audit.append((resource.id, "added to the plan; asked"))
+                    if self._past_due(new, resource, None, now):
+                        self._not_asked(new, out, resource, now)
+                    else:
+                        self._ask(new, out, resource, now, kind="request")
+                        out.audit.append((resource.id, "added to the plan; asked"))
                 continue
             if commitment.state in ENDED:
                 continue
             if self._terms(new, resource, commitment) != commitment.terms:
+                if self._past_due(new, resource, commitment.stands_in_for, now):
+                    self._not_asked(new, out, resource, now)  # their last answer stands until the owner acts
+                    continue
                 out.withdraw.append(resource.id)
-                zone = self._zone(new, resource)
-                moment = self._send_time(now, zone)
-                # When the plan's reply deadline has passed, the new terms get a fair one of their own.
-                deadline = self.clock.add(moment, REASK_DEADLINE, zone) \
-                    if self._deadline(new, resource) <= moment else None
-                self._ask(new, out, resource, now, kind="request", stands_in_for=commitment.stands_in_for,
-                          deadline=deadline)
+                self._ask(new, out, resource, now, kind="request", stands_in_for=commitment.stands_in_for)
                 # Until they answer the new terms, they stay on the meetings they committed to.
                 out.state.commitments[resource.id].was_accepted = commitment.state == "accepted"
                 out.audit.append((resource.id, "asks or dates changed; asked again"))
@@ -308,7 +341,12 @@ class Engine:
                 commitment.state = "expired"
                 commitment.updated_at = now
                 out.audit.append((resource.id, "no answer by the deadline: expired"))
-                self._drop_out(plan, out, commitment, now, "owner_no_answer", "", deadline=deadline)
+                if out.catching_up(deadline):
+                    # Missed while the daemon was down: one line in the owner's catch-up notice.
+                    outcome = self._hand_over(plan, out, commitment, now, "expired")
+                    out.lapse(deadline, f"{resource.name} did not answer by {self._when(plan, deadline)}; {outcome}.")
+                else:
+                    self._drop_out(plan, out, commitment, now, "owner_no_answer", "", deadline=deadline)
                 return
             self._nudge(plan, out, commitment, resource, now, deadline, zone)
             out.wake(deadline)
@@ -320,6 +358,8 @@ class Engine:
             moment = self.clock.subtract(due, offset, zone)
             if offset.business_days:
                 moment = datetime.combine(moment.date(), self.config.schedule.send_from, tzinfo=zone)
+            # Due on a day off or outside the window: the reminder goes in the last window before.
+            moment = self.clock.last_window(moment, zone, offset.clock)
             if now >= moment:
                 if self._in_window(now, zone):
                     commitment.due_reminded = True
@@ -334,13 +374,22 @@ class Engine:
                deadline: datetime, zone: ZoneInfo) -> None:
         """Reminders after the request and last calls before the deadline, each once, in the window."""
         reminders = self.config.reminders
+        requested = commitment.requested_at or now
         due: list[tuple[datetime, str]] = []
-        if commitment.reminders_sent < len(reminders.after_request) and commitment.requested_at:
-            due.append((self.clock.add(commitment.requested_at, reminders.after_request[commitment.reminders_sent],
-                                       zone), "reminder"))
-        if commitment.last_calls_sent < len(reminders.before_deadline):
-            offsets = sorted(reminders.before_deadline, key=lambda o: self.clock.subtract(deadline, o, zone))
-            due.append((self.clock.subtract(deadline, offsets[commitment.last_calls_sent], zone), "last_call"))
+        # A nudge that would fall at or before the request itself went out is dropped: the
+        # request states the deadline, and a second message with it at once is noise.
+        while commitment.reminders_sent < len(reminders.after_request):
+            moment = self._reminder_moment(requested, reminders.after_request[commitment.reminders_sent],
+                                           deadline, zone)
+            if moment is not None:
+                due.append((moment, "reminder"))
+                break
+            commitment.reminders_sent += 1
+        last_calls = sorted(self._last_call_moment(deadline, offset, zone) for offset in reminders.before_deadline)
+        while commitment.last_calls_sent < len(last_calls) and last_calls[commitment.last_calls_sent] <= requested:
+            commitment.last_calls_sent += 1
+        if commitment.last_calls_sent < len(last_calls):
+            due.append((last_calls[commitment.last_calls_sent], "last_call"))
         ready = [(moment, kind) for moment, kind in due if now >= moment]
         for moment, _ in due:
             if now < moment:
@@ -360,6 +409,23 @@ class Engine:
         out.sends.append(self._to_resource(plan, kind, commitment, now, requested_on=commitment.requested_at))
         out.audit.append((resource.id, kind.replace("_", " ")))
         out.wake(now + timedelta(minutes=1))
+
+    def _reminder_moment(self, requested: datetime, offset: Offset, deadline: datetime,
+                         zone: ZoneInfo) -> datetime | None:
+        """When a reminder after the request goes: the next window from its offset, or the last
+        window before it when the next one opens only after the deadline; None when that is no
+        later than the request or no earlier than the deadline."""
+        planned = self.clock.add(requested, offset, zone)
+        moment = self.clock.next_window(planned, zone)
+        if moment >= deadline:
+            moment = self.clock.last_window(planned, zone, offset.clock)
+        return moment if requested < moment < deadline else None
+
+    def _last_call_moment(self, deadline: datetime, offset: Offset, zone: ZoneInfo) -> datetime:
+        """When a last call goes: ``offset`` before the deadline, or in the last send window
+        before that (a Saturday deadline gets its last call on Friday, ``offset`` before the
+        window closes; a business-day offset, at the window's opening)."""
+        return self.clock.last_window(self.clock.subtract(deadline, offset, zone), zone, offset.clock)
 
     # -- reluctance and contingencies ---------------------------------------------------------
     def _away(self, plan: Plan, out: Decisions, commitment: Commitment, resource: Resource, answer: Answer,
@@ -382,22 +448,46 @@ class Engine:
         out.sends.append(self._owner_notice(plan, out, notice, commitment.resource_id, now, words, **facts))
         self._hand_over(plan, out, commitment, now, commitment.state)
 
-    def _hand_over(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, why: str) -> None:
-        """Ask the next backup; with none left, the plan is at risk and the owner must act."""
+    def _hand_over(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, why: str) -> str:
+        """Ask the next backup; with none left, or when the work is due before the request could
+        go out, the plan is at risk and the owner must act. Returns what happened, as a clause
+        for the owner ("Pat Backup was asked instead, by ...")."""
         backup = self._next_backup(plan, out.state, commitment)
         name = self._name(plan, commitment.resource_id)
-        if backup is None:
-            out.state.attention.append(f"{commitment.resource_id}: {HANDOVER_REASONS.get(why, why)}, no backup left")
-            self._milestone(plan, out, "at_risk", now, news=f"{name} {HANDOVER_REASONS.get(why, why)} "
-                            "and no backup is left; the owner is on it.", repeat=True)
-            return
-        commitment.state = "replaced"
+        reason = HANDOVER_REASONS.get(why, why)
         root = commitment.stands_in_for or commitment.resource_id
+        if backup is None:
+            out.state.attention.append(f"{commitment.resource_id}: {reason}, no backup left")
+            self._milestone(plan, out, "at_risk", now, news=f"{name} {reason} "
+                            "and no backup is left; the owner is on it.", repeat=True)
+            return "no backup is left"
+        if self._past_due(plan, backup, root, now):
+            # Nobody is asked to do work whose due date has passed: the owner decides what now.
+            self._attention(out, f"{commitment.resource_id}: {reason}; the due date has passed, so "
+                                 f"{backup.name} was not asked; update the plan")
+            self._milestone(plan, out, "at_risk", now, news=f"{name} {reason} and the due date has passed; "
+                            "the owner is on it.", repeat=True)
+            return f"the due date had passed, so {backup.name} was not asked; update the plan"
+        commitment.state = "replaced"
         self._ask(plan, out, backup, now, kind="backup_request", stands_in_for=root,
-                  replaces={"name": name, "reason": HANDOVER_REASONS.get(why, why)})
+                  replaces={"name": name, "reason": reason})
         out.audit.append((commitment.resource_id, f"replaced: {backup.name} asked"))
         self._milestone(plan, out, "dropped_out", now, repeat=True,
-                        news=f"{name} {HANDOVER_REASONS.get(why, why)}; {backup.name} was asked to step in.")
+                        news=f"{name} {reason}; {backup.name} was asked to step in.")
+        asked = self._deadline(plan, backup, out.state.commitments[backup.id])
+        return f"{backup.name} was asked instead, by {self._when(plan, asked)}"
+
+    def _past_due(self, plan: Plan, resource: Resource, stands_in_for: str | None, now: datetime) -> bool:
+        """Whether the work asked of ``resource`` is due at or before a request to them could go out."""
+        due = self._work_due(plan, resource, stands_in_for)
+        return due is not None and due <= self._send_time(now, self._zone(plan, resource))
+
+    def _not_asked(self, plan: Plan, out: Decisions, resource: Resource, now: datetime) -> None:
+        """``resource`` is not asked: their due date passes before the request could go out."""
+        self._attention(out, f"{resource.id}: not asked, the due date has passed; update the plan")
+        out.audit.append((resource.id, "not asked: the due date has passed"))
+        self._milestone(plan, out, "at_risk", now, repeat=True,
+                        news=f"{resource.name} could not be asked: the due date has passed; the owner is on it.")
 
     def _next_backup(self, plan: Plan, state: PlanState, commitment: Commitment) -> Resource | None:
         root = plan.resource(commitment.stands_in_for or commitment.resource_id)
@@ -422,11 +512,18 @@ class Engine:
         return out
 
     # -- settling: completion, meetings, close ---------------------------------------------------
-    def _settle(self, plan: Plan, out: Decisions, now: datetime) -> None:
-        """After any change: what time has made due, completion, meetings, closing, the next wake-up."""
+    def _settle(self, plan: Plan, out: Decisions, now: datetime, time_passes: bool = True) -> None:
+        """After any change: what time has made due, completion, meetings, closing, the next wake-up.
+
+        An answer (``time_passes=False``) changes state only: reminders, last calls and deadlines
+        wait for the next tick, which comes after every answer already received has been applied,
+        so nobody is reminded of a request their answer to is still waiting in the inbox."""
         state = out.state
-        for commitment in list(state.commitments.values()):
-            self._tick_commitment(plan, out, commitment, now)
+        if time_passes:
+            for commitment in list(state.commitments.values()):
+                self._tick_commitment(plan, out, commitment, now)
+        else:
+            out.wake(now)
         active = [c for c in state.commitments.values() if c.state not in ENDED]
         if state.state == "active" and active and all(c.state == "accepted" for c in active):
             state.state = "committed"
@@ -500,10 +597,45 @@ class Engine:
         moments = [m for m in moments if m is not None]
         return max(moments) if moments else None
 
+    def _lapsed_dates(self, plan: Plan, out: Decisions, now: datetime) -> None:
+        """Due dates and meetings that passed while the daemon was down, as lines for the owner."""
+        for commitment in out.state.commitments.values():
+            if commitment.state not in OPEN + ("accepted",):
+                continue  # the owner heard already (or hears in this catch-up) that they dropped out
+            due = self._due(plan, commitment)
+            value = self._due_value(plan, commitment)
+            if due is not None and value is not None and out.catching_up(due) and due <= now:
+                state = STATE_TEXT.get(commitment.state, commitment.state)
+                out.lapse(due, f"{self._name(plan, commitment.resource_id)}'s asks were due "
+                               f"{self._when(plan, value)} ({state}).")
+        zone = self._plan_zone(plan)
+        assert out.since is not None
+        for meeting in plan.meetings:
+            sent = out.state.meetings.get(meeting.key)
+            if sent is None or sent.sequence < 0 or sent.cancelled:
+                continue  # no invitation went out: nobody had it on their calendar
+            starts, more = _occurrences(meeting, zone, out.since, now, shown=3)
+            if starts:
+                times = [self._when(plan, start) for start in starts]
+                listed = ", ".join(times[:-1]) + " and " + times[-1] if len(times) > 1 and not more else \
+                    ", ".join(times) + (f" and {more} more" if more else "")
+                out.lapse(starts[0], f"{meeting.title} was on the calendar on {listed}.")
+
     # -- building messages -------------------------------------------------------------------------
     def _ask(self, plan: Plan, out: Decisions, resource: Resource, now: datetime, kind: str,
              stands_in_for: str | None = None, deadline: datetime | None = None, **facts: Any) -> None:
-        moment = self._send_time(now, self._zone(plan, resource))
+        """Ask ``resource`` (a request, a backup request, a request again after a change).
+
+        Nobody is asked to answer by a time already past when the message goes out: when the
+        plan's deadline for them is at or before that moment, they get one of their own,
+        ``REASK_DEADLINE`` after it in their timezone, no later than the work's due time.
+        """
+        zone = self._zone(plan, resource)
+        moment = self._send_time(now, zone)
+        if deadline is None and self._deadline(plan, resource) <= moment:
+            deadline = self.clock.add(moment, REASK_DEADLINE, zone)
+            due = self._work_due(plan, resource, stands_in_for)
+            deadline = min(deadline, due) if due is not None else deadline
         commitment = Commitment(resource.id, state="scheduled" if moment > now else "requested",
                                 stands_in_for=stands_in_for, requested_at=moment, updated_at=now, deadline=deadline)
         commitment.terms = self._terms(plan, resource, commitment)
@@ -513,7 +645,7 @@ class Engine:
     def _to_resource(self, plan: Plan, kind: str, commitment: Commitment, now: datetime, **facts: Any) -> Send:
         resource = plan.resource(commitment.resource_id)
         facts = {"stands_in_for": commitment.stands_in_for, "agreed_due": commitment.agreed_due,
-                 "deadline": commitment.deadline, **facts}
+                 "deadline": commitment.deadline, "ask": commitment.terms, **facts}
         return Send(kind, resource_to(resource.id), self._send_time(now, self._zone(plan, resource)),
                     about=resource.id, facts=facts)
 
@@ -522,6 +654,8 @@ class Engine:
         commitment = out.state.commitments.get(resource_id)
         backup = self._next_backup(plan, out.state, commitment) if commitment and kind in (
             "owner_declined", "owner_bounced", "owner_no_answer", "owner_away") else None
+        if backup is not None and self._past_due(plan, backup, commitment.stands_in_for or resource_id, now):
+            backup = None  # the work is due before they could be asked: nobody will be
         facts = {"their_words": words, "backup": {"name": backup.name} if backup else None, **facts}
         return Send(kind, OWNER, self._send_time(now, self._owner_zone(plan)), about=resource_id, facts=facts)
 
@@ -537,6 +671,10 @@ class Engine:
                 out.sends.append(Send("stakeholder_update", stakeholder_to(index), self._send_time(now, zone),
                                       facts={"milestone": milestone, "news": news}))
 
+    def _attention(self, out: Decisions, line: str) -> None:
+        if line not in out.state.attention:
+            out.state.attention.append(line)
+
     def _clear_attention(self, out: Decisions, resource_id: str) -> None:
         out.state.attention = [a for a in out.state.attention if not a.startswith(f"{resource_id}:")]
 
@@ -549,18 +687,35 @@ class Engine:
     def _deadline(self, plan: Plan, resource: Resource, commitment: Commitment | None = None) -> datetime:
         if commitment is not None and commitment.deadline is not None:
             return commitment.deadline
-        moment = plan.respond_by(resource)
-        return moment if moment.tzinfo else moment.replace(tzinfo=self._plan_zone(plan))
+        return self._instant(plan, plan.respond_by(resource))
 
     def _due(self, plan: Plan, commitment: Commitment) -> datetime | None:
-        resource = plan.resource(commitment.resource_id)
-        due = commitment.agreed_due or resource.due
+        if commitment.agreed_due is not None:
+            return self._instant(plan, due_moment(commitment.agreed_due))
+        return self._work_due(plan, plan.resource(commitment.resource_id), commitment.stands_in_for)
+
+    def _work_due(self, plan: Plan, resource: Resource, stands_in_for: str | None) -> datetime | None:
+        """When the plan says ``resource``'s asks are due (a backup's own, or those of whom they
+        stand in for), as an instant; None when no due date applies."""
+        due = resource.due
+        if due is None and stands_in_for:
+            due = plan.resource(stands_in_for).due
+        return None if due is None else self._instant(plan, due_moment(due))
+
+    def _due_value(self, plan: Plan, commitment: Commitment) -> date | datetime | None:
+        """The due date or time as written (a date stays a date), for showing to people."""
+        due = commitment.agreed_due or plan.resource(commitment.resource_id).due
         if due is None and commitment.stands_in_for:
             due = plan.resource(commitment.stands_in_for).due
-        if due is None:
-            return None
-        moment = due_moment(due)
+        return due
+
+    def _instant(self, plan: Plan, moment: datetime) -> datetime:
+        """A plan time as an instant: written without an offset, it is in the plan's timezone."""
         return moment if moment.tzinfo else moment.replace(tzinfo=self._plan_zone(plan))
+
+    def _when(self, plan: Plan, value: date | datetime) -> str:
+        """A date or time as the owner reads it in notices: their timezone, with its abbreviation."""
+        return Formatter(self._owner_zone(plan), "en", self._plan_zone(plan)).when(value)
 
     def _send_time(self, now: datetime, zone: ZoneInfo) -> datetime:
         return self.clock.next_window(now, zone)
@@ -605,6 +760,29 @@ def _digest(value: Any) -> str:
 
 def _fingerprint(meeting: Meeting) -> str:
     return _digest(meeting.model_dump(mode="json", exclude={"attendees"}))
+
+
+def _occurrences(meeting: Meeting, zone: ZoneInfo, after: datetime, until: datetime,
+                 shown: int) -> tuple[list[datetime], int]:
+    """The first ``shown`` starts of ``meeting`` in (after, until], and how many more there are
+    (counted up to a thousand: an RRULE may repeat every minute)."""
+    start = meeting.start if meeting.start.tzinfo else meeting.start.replace(tzinfo=zone)
+    if not meeting.repeat:
+        return ([start], 0) if after < start <= until else ([], 0)
+    rule = REPEATS.get(meeting.repeat, meeting.repeat)
+    if meeting.count:
+        rule += f";COUNT={meeting.count}"
+    limit = None
+    if meeting.until is not None:
+        limit = meeting.until if isinstance(meeting.until, datetime) else \
+            datetime.combine(meeting.until, time(23, 59), tzinfo=zone)
+        limit = limit if limit.tzinfo else limit.replace(tzinfo=zone)
+    found: list[datetime] = []
+    for occurrence in islice(rrulestr(rule, dtstart=start, ignoretz=False).xafter(after), shown + 1000):
+        if occurrence > until or (limit is not None and occurrence > limit):
+            break
+        found.append(occurrence)
+    return found[:shown], len(found) - len(found[:shown])
 
 
 def _meeting_end(meeting: Meeting, zone: ZoneInfo) -> datetime:

@@ -31,18 +31,19 @@ class Composer:
         self.secret = token_secret
         self.sender = Mailbox(config.sender.name, config.sender.email)
 
-    def answer_to(self, plan_id: str, resource_id: str | None) -> str:
-        """Where answers go: a plus-address with the signed token of the request when possible."""
+    def answer_to(self, plan_id: str, resource_id: str | None, ask: str | None = None) -> str:
+        """Where answers go: a plus-address with the signed token of the request (and the version
+        ``ask`` of it) when possible."""
         if resource_id is None or not self.config.sender.plus_addressing:
             return self.sender.email
-        return plus_address(self.sender.email, make_token(self.secret, plan_id, resource_id))
+        return plus_address(self.sender.email, make_token(self.secret, plan_id, resource_id, ask))
 
     def for_plan(self, views: PlanViews, kind: str, reader: Person, now: datetime, *,
                  resource_id: str | None = None, to: list[Person] | None = None,
                  extra: dict[str, Any] | None = None, invite: Invitation | None = None,
-                 headers: dict[str, str] | None = None) -> Built:
+                 headers: dict[str, str] | None = None, ask: str | None = None) -> Built:
         """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them)."""
-        answer_to = self.answer_to(views.plan.id, resource_id)
+        answer_to = self.answer_to(views.plan.id, resource_id, ask)
         context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **(extra or {}))
         words = self.renderer.render(kind, context, reader.language)
         headers = {"X-Followthru-Plan": views.plan.id, "X-Followthru-Kind": kind, **(headers or {})}
@@ -63,11 +64,13 @@ class Composer:
         return build_message(draft, words)
 
     def request(self, views: PlanViews, resource: Resource, now: datetime, kind: str = "request",
-                stands_in_for: Resource | None = None, extra: dict[str, Any] | None = None) -> Built:
-        """A request, reminder, last call, backup request or due-date reminder to one resource."""
+                stands_in_for: Resource | None = None, extra: dict[str, Any] | None = None,
+                ask: str | None = None) -> Built:
+        """A request, reminder, last call, backup request or due-date reminder to one resource;
+        ``ask`` is the version of the request it is about (its token names it)."""
         reader = views.resource_person(resource)
         fields = {"resource": views.resource(resource, views.formatter(reader), stands_in_for), **(extra or {})}
-        return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields)
+        return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask)
 
     def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
                            now: datetime, method: str = "REQUEST",

@@ -62,6 +62,14 @@ MIGRATIONS = [
     """
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Which version of a person's ask each message carried, so an answer to an earlier one is known.
+    """
+    ALTER TABLE outbox ADD COLUMN ask TEXT;
+    CREATE TABLE asks (
+        token_key TEXT PRIMARY KEY, plan_id TEXT NOT NULL, resource_id TEXT NOT NULL, ask TEXT NOT NULL,
+        plan_version INTEGER NOT NULL, asked_at TEXT NOT NULL);
+    CREATE INDEX asks_plan ON asks(plan_id, resource_id);
+    """,
 ]
 
 
@@ -241,19 +249,48 @@ class Store:
         self.connection.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
+    def pin_timezones(self, default_timezone: str) -> int:
+        """Give every stored plan that names no timezone ``default_timezone``, once per store, so the
+        times promised from it stay put when the config's timezone changes. Returns how many."""
+        if self.get_sync("timezones.pinned"):
+            return 0
+        with self.transaction():
+            changed = 0
+            for table in ("plans", "plan_versions"):
+                changed += self.connection.execute(
+                    f"UPDATE {table} SET document = json_set(document, '$.plan.timezone', ?) "
+                    "WHERE json_extract(document, '$.plan.timezone') IS NULL", (default_timezone,)).rowcount
+            self.put_sync("timezones.pinned", default_timezone)
+        return changed
+
     # -- matching replies --------------------------------------------------------------------------
     def outgoing_by_message_id(self, message_id: str) -> sqlite3.Row | None:
-        return self.connection.execute("SELECT id, plan_id, resource_id, kind, recipients FROM outbox "
+        return self.connection.execute("SELECT id, plan_id, resource_id, kind, recipients, ask FROM outbox "
                                        "WHERE message_id = ?", (message_id,)).fetchone()
 
+    def remember_ask(self, key: str, plan_id: str, resource_id: str, ask: str, plan_version: int,
+                     now: datetime) -> None:
+        """The token ``key`` names this version (``ask``) of a person's request; the first record wins."""
+        self.connection.execute(
+            "INSERT OR IGNORE INTO asks (token_key, plan_id, resource_id, ask, plan_version, asked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (key, plan_id, resource_id, ask, plan_version, stamp(now)))
+
+    def ask_by_token(self, key: str) -> sqlite3.Row | None:
+        """The plan, resource, ask and plan version a token key was made for; None when unknown."""
+        return self.connection.execute("SELECT plan_id, resource_id, ask, plan_version, asked_at FROM asks "
+                                       "WHERE token_key = ?", (key,)).fetchone()
+
     def commitments_by_token(self, key: str) -> list[tuple[str, str]]:
+        """Commitments whose (older, version-free) token key is ``key``."""
         rows = self.connection.execute("SELECT plan_id, resource_id FROM commitments WHERE token_key = ?", (key,))
         return [(r["plan_id"], r["resource_id"]) for r in rows]
 
     def open_commitments_by_email(self, email: str) -> list[tuple[str, str]]:
+        """(plan, resource) pairs this address holds in plans still open, most recently changed first."""
         rows = self.connection.execute(
-            "SELECT plan_id, resource_id FROM commitments WHERE email = ? AND state NOT IN ('replaced', 'withdrawn') "
-            "ORDER BY updated_at DESC", (email.lower(),))
+            "SELECT c.plan_id, c.resource_id FROM commitments c JOIN plans p ON p.id = c.plan_id "
+            "WHERE c.email = ? AND c.state NOT IN ('replaced', 'withdrawn') "
+            "AND p.state NOT IN ('closed', 'cancelled') ORDER BY c.updated_at DESC", (email.lower(),))
         return [(r["plan_id"], r["resource_id"]) for r in rows]
 
     def meeting_by_uid(self, uid: str) -> tuple[str, str] | None:
@@ -263,12 +300,13 @@ class Store:
     # -- outbox ------------------------------------------------------------------------------------
     def record_outgoing(self, message_id: str, plan_id: str | None, resource_id: str | None, kind: str,
                         recipients: list[str], raw: bytes, not_before: datetime, now: datetime,
-                        envelope_from: str = "") -> None:
+                        envelope_from: str = "", ask: str | None = None) -> None:
+        """Queue a message; ``ask`` is the version of the person's request it carries, if any."""
         self.connection.execute(
             "INSERT INTO outbox (message_id, plan_id, resource_id, kind, recipients, envelope_from, not_before, "
-            "status, raw, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            "status, raw, created_at, ask) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
             (message_id, plan_id, resource_id, kind, json.dumps(recipients), envelope_from, stamp(not_before), raw,
-             stamp(now)))
+             stamp(now), ask))
 
     def pending(self, now: datetime, limit: int = 200) -> list[Outgoing]:
         rows = self.connection.execute(

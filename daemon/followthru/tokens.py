@@ -18,18 +18,21 @@ def _b32(digest: bytes) -> str:
     return base64.b32encode(digest).decode("ascii").lower()[:_LENGTH]
 
 
-def token_key(plan_id: str, resource_id: str) -> str:
-    """The public half of a token: stable for one plan and resource."""
-    return _b32(hashlib.sha256(f"{plan_id}/{resource_id}".encode()).digest())
+def token_key(plan_id: str, resource_id: str, ask: str | None = None) -> str:
+    """The public half of a token: one per plan, resource and version of the ask (``ask``, the
+    engine's fingerprint of what was asked), so an answer to an earlier version is told apart.
+    Without ``ask``: the older form, one per plan and resource."""
+    name = f"{plan_id}/{resource_id}" if ask is None else f"{plan_id}/{resource_id}/{ask}"
+    return _b32(hashlib.sha256(name.encode()).digest())
 
 
 def _signature(secret: bytes, key: str) -> str:
     return _b32(hmac.new(secret, key.encode(), hashlib.sha256).digest())
 
 
-def make_token(secret: bytes, plan_id: str, resource_id: str) -> str:
-    """The token for a plan's request to one resource."""
-    key = token_key(plan_id, resource_id)
+def make_token(secret: bytes, plan_id: str, resource_id: str, ask: str | None = None) -> str:
+    """The token for one version of a plan's request to one resource."""
+    key = token_key(plan_id, resource_id, ask)
     return key + _signature(secret, key)
 
 
