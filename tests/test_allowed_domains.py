@@ -190,7 +190,7 @@ def test_init_writes_the_key_commented_with_why(workspace):
     ('["*.acme.example"]', "'*.acme.example': subdomains are always allowed with their domain"),
     ('["acme example"]', "'acme example' is not a domain name"),
     ('[5]', "5 is not a domain name"),
-    ('"acme.example"', "input should be a valid list"),
+    ('"acme.example"', "'acme.example' is not a list; write it in brackets, like [\"acme.example\"]"),
 ])
 def test_a_wrong_allowed_domain_is_named_with_its_line(workspace, value, message):
     text = workspace.read_text().replace('# allowed_domains = ["acme.example"]', f"allowed_domains = {value}")

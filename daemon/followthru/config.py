@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from followthru.config_values import DAY, HOUR, MINUTE, Domain, Flag, duration, offset, seconds, whole
+from followthru.config_values import DAY, HOUR, MINUTE, Domain, Flag, duration, listed, offset, seconds, whole
 from followthru.durations import Offset
 from followthru.shipped import shipped_path
 from followthru.plan import Email, Language, Line, TimeZoneName
@@ -74,7 +74,7 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 FolderPoll = seconds(0.1, HOUR)  # plans dropped are seen within this
 ServicePoll = seconds(0, DAY, above=True)  # under a second only makes sense against a test server
 Timeout = seconds(1, 10 * MINUTE)
-Port = whole(1, 65535)
+Port = whole(1, 65535, example=587)
 RetryFor = duration(timedelta(minutes=1), timedelta(days=30))
 ReminderOffset = offset(timedelta(minutes=1), timedelta(days=90), most_business_days=60)
 MAX_REMINDERS = 10  # reminders of one kind; more would be pestering
@@ -152,7 +152,8 @@ class Mail(_Section):
     aliases: dict[Email, list[Email]] = Field(default_factory=dict)
     authserv_id: str = ""  # whose Authentication-Results count; empty: the topmost header's
     # Plans may name addresses in these domains (and their subdomains) only; empty: any domain.
-    allowed_domains: list[Domain] = Field(default_factory=list, max_length=MAX_DOMAINS)
+    allowed_domains: Annotated[list[Domain], listed('["acme.example"]')] = Field(default_factory=list,
+                                                                                max_length=MAX_DOMAINS)
 
 
 class Calendar(_Section):
@@ -224,10 +225,10 @@ class Schedule(_Section):
 
 
 class Reminders(_Section):
-    after_request: list[ReminderOffset] = Field(default_factory=lambda: [Offset(business_days=1)],
-                                                max_length=MAX_REMINDERS)
-    before_deadline: list[ReminderOffset] = Field(default_factory=lambda: [Offset.parse("4h")],
-                                                  max_length=MAX_REMINDERS)
+    after_request: Annotated[list[ReminderOffset], listed('["1bd"]')] = Field(
+        default_factory=lambda: [Offset(business_days=1)], max_length=MAX_REMINDERS)
+    before_deadline: Annotated[list[ReminderOffset], listed('["4h"]')] = Field(
+        default_factory=lambda: [Offset.parse("4h")], max_length=MAX_REMINDERS)
     before_due: ReminderOffset = Offset(business_days=1)
 
 

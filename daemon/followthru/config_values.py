@@ -45,23 +45,24 @@ def seconds(low: float, high: float, *, above: bool = False) -> Any:
 
     ``above`` is for intervals where any positive value works (tests poll every millisecond).
     """
-    bounds = f"more than {span(low) if low else '0'}" if above else f"from {span(low)}"
+    bounds = f"more than {span(low) if low else '0'} and at most {span(high)}" if above \
+        else f"from {span(low)} to {span(high)}"
 
     def check(value: Any) -> float:
-        number = _number(value, f"{high / 10:g}")
+        number = _number(value, "30")
         if not ((number > low) if above else (number >= low)) or not number <= high:  # NaN fails too
-            raise ValueError(f"must be {bounds} to {span(high)} (in seconds), not {number:g}")
+            raise ValueError(f"must be {bounds} (in seconds), not {number:g}")
         return float(number)
 
     return Annotated[float, BeforeValidator(check)]
 
 
-def whole(low: int, high: int) -> Any:
+def whole(low: int, high: int, example: int) -> Any:
     """A whole number from ``low`` to ``high``; ``"587"`` and ``587.0`` are refused."""
 
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{shown(value, 40)} is not a whole number; write it without quotes, like {high // 2}")
+            raise ValueError(f"{shown(value, 40)} is not a whole number; write it without quotes, like {example}")
         if not low <= value <= high:
             raise ValueError(f"must be from {low} to {high}, not {value}")
         return value
@@ -76,6 +77,17 @@ def _flag(value: Any) -> bool:
 
 
 Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def listed(example: str) -> BeforeValidator:
+    """For a list key: a single value is refused with how to write the list (``example``)."""
+
+    def check(value: Any) -> list:
+        if not isinstance(value, list):
+            raise ValueError(f"{shown(value, 40)} is not a list; write it in brackets, like {example}")
+        return value
+
+    return BeforeValidator(check)
 
 
 def duration(low: timedelta, high: timedelta) -> Any:
