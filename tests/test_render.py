@@ -57,6 +57,7 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
         "owner_lapsed": {"since": "Mon 30 Nov 2026, 10:00 EST", "now": "Mon 14 Dec 2026, 09:00 EST",
                          "plans": [{"id": plan.id, "title": plan.plan.title, "lines": [
                              "Lee Legal did not answer by Wed 2 Dec 2026, 17:00 EST; no backup is left."]}]},
+        "owner_handed_over": {"old_owner": "riley@example.com", "new_owner": "jo@example.com", "is_new": True},
     }
 
 
@@ -217,3 +218,15 @@ def test_the_lapsed_notice_lists_every_line_per_plan_once(views):
     assert "followthru status globex" in text
     with pytest.raises(ValueError):
         composer.lapsed("riley@example.com", since, now, [(views.plan, [])])
+
+
+@pytest.mark.parametrize("reason, facts, says", [
+    ("stale", {"answered_version": 1, "current_version": 2}, "version 1 of the plan"),
+    ("ambiguous", {"plans": ["Plan alpha", "Plan beta"]}, "Plan alpha, Plan beta"),
+    ("list", {"list_id": "security.lists.example.com"}, "security.lists.example.com"),
+])
+def test_an_answer_not_counted_says_why(views, reason, facts, says):
+    context = {**contexts(views)["owner_unmatched"], "reason": reason, **facts}
+    rendered = Renderer().render("owner_unmatched", context)
+    assert says in rendered.text and says in rendered.html
+    assert "could not match to any of your requests" not in rendered.text  # not the generic wording

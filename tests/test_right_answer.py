@@ -264,3 +264,20 @@ def test_after_an_outage_nobody_is_asked_by_a_date_already_past_and_the_owner_ge
     assert deadlines and all(d is not None and d > now for d in deadlines)
     # The next pass is an ordinary one: nothing more lapsed, nothing sent twice.
     assert ws.tick("2026-12-04T15:30:00+00:00") == []
+
+
+def test_handover_gives_the_plan_to_another_owner_and_tells_both(ws):
+    ws.drop_plan(ONE_PLAN)
+    ws.tick(MONDAY)
+    ws.cli("handover", "acme-q4", "jo@example.com", "--name", "Jo Rep", "--now", "2026-11-30T16:00:00+00:00")
+    told = summary(ws.new_mail())
+    assert told == [("owner_handed_over", "jo@example.com"), ("owner_handed_over", "riley@example.com")]
+    assert states(ws.status())["sam"] == "requested"  # nobody asked again
+    # From now on a version naming the new owner is taken; one naming the old owner is refused.
+    ws.drop_plan(ONE_PLAN.replace('email = "riley@example.com"', 'email = "jo@example.com"')
+                 .replace('name = "Riley Rep"', 'name = "Jo Rep"'))
+    ws.tick("2026-11-30T17:00:00+00:00")
+    assert not (ws.root / "plans" / "rejected" / "acme-q4.toml").exists()
+    ws.drop_plan(ONE_PLAN)
+    ws.tick("2026-11-30T18:00:00+00:00")
+    assert "belongs to jo@example.com" in (ws.root / "plans" / "rejected" / "acme-q4.toml.errors.txt").read_text()

@@ -270,6 +270,30 @@ def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: 
     click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")
 
 
+@main.command()
+@click.argument("plan_id")
+@click.argument("email")
+@click.option("--name", help="The new owner's name (default: the address).")
+@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
+@click.pass_obj
+def handover(obj: Context, plan_id: str, email: str, name: str | None, now_text: str | None) -> None:
+    """Hand a plan to another owner; both are told. A plan file cannot do this by itself."""
+    _private_files()
+    lock = _pass_lock(obj, "handover")
+    try:
+        service = _service(obj)
+        try:
+            service.hand_over(plan_id, email, name, _now(now_text))
+            service.tick(_now(now_text))
+        except (LookupError, ValueError) as error:
+            fail(str(error), 1)
+        finally:
+            service.close()
+    finally:
+        lock.close()
+    click.echo(f"{plan_id}: now owned by {email}")
+
+
 def _messages(paths: tuple[Path, ...]) -> list[Path]:
     """The .eml files named, and those inside named folders (recursively), in a stable order."""
     found: list[Path] = []

@@ -127,7 +127,7 @@ class Followthru:
         if self.calendar is not None:
             self._calendar_answers(now, report)
         self._intake(now, report)
-        if not getattr(report, "replies_left", 0):  # answers still waiting: time passes once they are read
+        if not report.replies_left:  # answers still waiting: time passes once they are read
             due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
             lapsed: dict[str, list[tuple[Plan, list[str]]]] = {}
             for plan_id in due:
@@ -267,6 +267,28 @@ class Followthru:
                 self._record(message, None, None, "owner_lapsed", now, not_before)
                 self.store.audit(now, None, None, f"owner {owner_email} told what lapsed since {since:%Y-%m-%d %H:%M}"
                                                   f" in {len(plans)} plans")
+
+    def hand_over(self, plan_id: str, email: str, name: str | None, now: datetime) -> None:
+        """Give a plan to another owner (the only way its owner changes). Both owners are told; the
+        new owner's next version of the plan file must name them. Raises LookupError/ValueError."""
+        stored = self.store.load(plan_id)
+        if stored is None:
+            raise LookupError(f"no plan with the id {plan_id!r}")
+        old = stored.plan.owner
+        if old.email.lower() == email.lower():
+            raise ValueError(f"{plan_id} already belongs to {old.email}")
+        owner = type(old).model_validate({**old.model_dump(), "email": email, "name": name or email})
+        plan = stored.plan.model_copy(update={"owner": owner})
+        decisions = Decisions(copy.deepcopy(stored.state))
+        decisions.wake(now)
+        decisions.audit.append((None, f"handed from {old.email} to {owner.email}"))
+        with self.store.transaction():
+            self._apply(plan, decisions, now, file="(handed over)", new_version=True)
+            for person in (old.email, owner.email):
+                zone = self._owner_zone(plan)
+                self._record(self.composer.handed_over(plan, old.email, owner.email, person, now), plan_id, None,
+                             "owner_handed_over", now, self.clock.next_window(now, zone))
+            self.store.set_next_digest(owner.email, self._next_digest(plan, now), only_if_missing=True)
 
     def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
         """The owner's answer to a counter-proposal. Raises LookupError/ValueError with a clear message."""
@@ -924,7 +946,7 @@ def _run(config: Config, once_every: float | None, passes: WorkspaceLock) -> int
                 continue
             started = clock.monotonic()
             try:
-                report = service.tick(datetime.now(timezone.utc))
+                report = service.tick(datetime.now(timezone.utc), by="run")
             except Exception as error:  # the pass failed as a whole: say why, wait, try again
                 passes.release()
                 failures += 1

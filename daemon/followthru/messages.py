@@ -110,6 +110,18 @@ class Composer:
                       headers={"X-Followthru-Kind": "owner_rejected", "Auto-Submitted": "auto-generated"})
         return build_message(draft, words)
 
+    def handed_over(self, plan: Plan, old_owner: str, new_owner: str, recipient: str, now: datetime) -> Built:
+        """The notice to the old and to the new owner that a plan changed hands."""
+        context = {"recipient": {"name": recipient, "email": recipient},
+                   "owner": {"name": recipient, "email": recipient}, "sender": self.sender_view(),
+                   "answer_to": self.sender.email, "plan": {"id": plan.id, "title": plan.plan.title},
+                   "old_owner": old_owner, "new_owner": new_owner, "is_new": recipient == new_owner}
+        words = self.renderer.render("owner_handed_over", context, self.config.schedule.language)
+        draft = Draft(sender=self.sender, to=[Mailbox(recipient, recipient)], date=now,
+                      headers={"X-Followthru-Plan": plan.id, "X-Followthru-Kind": "owner_handed_over",
+                               "Auto-Submitted": "auto-generated"})
+        return build_message(draft, words)
+
     def digest(self, plans: list[tuple[Plan, PlanState]], now: datetime) -> Built:
         """The owner's daily digest over their open plans."""
         first = PlanViews(plans[0][0], self.config.schedule.timezone, self.config.schedule.language)
