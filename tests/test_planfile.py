@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
@@ -267,3 +268,65 @@ def test_new_command_writes_a_valid_commented_plan(cli, tmp_path):
     assert cli("plan", "check", out).exit_code == 0
     assert cli("plan", "new", "--out", out).exit_code == 2  # never overwrites
     assert cli("plan", "new").stdout == text
+
+
+# -- local times that do not exist, or exist twice ---------------------------------------------------------
+GAP = "02:30 on Sun 14 Mar 2027 does not exist in America/New_York (clocks go forward); pick another time"
+
+
+@pytest.mark.parametrize("kind", ["toml", "yaml"])
+def test_a_time_skipped_when_the_clocks_go_forward_is_refused_with_its_line(example_data, tmp_path, kind):
+    data = copy.deepcopy(example_data)
+    data["meetings"][1]["start"] = datetime(2027, 3, 14, 2, 30)
+    resource(data, "lee")["due"] = datetime(2027, 3, 14, 2, 30)
+    file = write(data, tmp_path, kind)
+    result = load_plan(file)
+    assert result.plan is None
+    assert [(p.path, p.message) for p in result.problems] == [("resources[1].due", GAP), ("meetings[1].start", GAP)]
+    lines = file.read_text().splitlines()
+    for problem, key in zip(result.problems, ("due", "start")):
+        assert key in lines[problem.line - 1] and "2027-03-14" in lines[problem.line - 1]
+        assert str(problem) == f"{file}:{problem.line}: {problem.path}: {GAP}"
+
+
+def test_plan_check_refuses_a_time_that_does_not_exist(cli, example_data, tmp_path):
+    data = copy.deepcopy(example_data)
+    data["plan"]["respond_by"] = datetime(2027, 3, 14, 2, 30)
+    for item in data["resources"]:
+        item.pop("respond_by", None)
+        if "due" in item:
+            item["due"] = date(2027, 3, 19)
+    file = write(data, tmp_path, "toml")
+    checked = cli("plan", "check", file)
+    line = next(n for n, text in enumerate(file.read_text().splitlines(), 1) if text.startswith("respond_by"))
+    assert checked.exit_code == 1
+    assert checked.stdout.splitlines() == [f"{file}:{line}: plan.respond_by: {GAP}"]
+
+
+def test_a_gap_is_that_of_the_default_timezone_when_the_plan_names_none(example_data, tmp_path):
+    data = copy.deepcopy(example_data)
+    del data["plan"]["timezone"]
+    data["meetings"][1]["start"] = datetime(2027, 3, 28, 2, 30)  # Europe's clocks go forward that night
+    file = write(data, tmp_path, "yaml")
+    assert load_plan(file, "America/New_York").problems == []
+    [problem] = load_plan(file, "Europe/Berlin").problems
+    assert problem.path == "meetings[1].start"
+    assert problem.message == ("02:30 on Sun 28 Mar 2027 does not exist in Europe/Berlin (clocks go forward); "
+                               "pick another time")
+
+
+@pytest.mark.parametrize("kind", ["toml", "yaml"])
+def test_a_time_that_happens_twice_is_accepted_as_its_first_occurrence(example_data, tmp_path, kind):
+    data = copy.deepcopy(example_data)
+    data["meetings"][1]["start"] = datetime(2027, 11, 7, 1, 30)  # New York's clocks go back that night
+    result = load_plan(write(data, tmp_path, kind))
+    assert result.problems == []
+    start = result.plan.meetings[1].start
+    assert start == datetime(2027, 11, 7, 1, 30) and start.fold == 0
+    assert start.replace(tzinfo=ZoneInfo("America/New_York")).utcoffset() == timedelta(hours=-4)  # EDT
+
+
+def test_a_time_written_with_its_offset_is_never_in_a_gap(example_data, tmp_path):
+    data = copy.deepcopy(example_data)
+    data["meetings"][1]["start"] = datetime(2027, 3, 14, 2, 30, tzinfo=timezone(timedelta(hours=-5)))
+    assert load_plan(write(data, tmp_path, "toml")).problems == []
