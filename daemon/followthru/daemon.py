@@ -40,6 +40,7 @@ from followthru.engine import OWNER, Answer, Decisions, Engine, PlanState, Send
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built
 from followthru.drafting import Drafted, Drafter
+from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, StoreRefused, open_store
 from followthru.messages import Composer
 from followthru.plan import Plan, Resource
 from followthru.planfile import PlanResult, Problem, load_plan
@@ -85,14 +86,20 @@ class PassReport:
 
 
 class Followthru:
-    """The daemon's work, on one workspace. ``backend`` and ``calendar`` default to the configured ones."""
+    """The daemon's work, on one workspace. ``backend`` and ``calendar`` default to the configured ones.
 
-    def __init__(self, config: Config, backend: MailBackend | None = None, calendar: CalendarBackend | None = None):
+    Opening refuses (:class:`~followthru.journal.StoreRefused`) a store that is missing, empty or another
+    workspace's while the workspace has been at work, and brings a store put back from a backup up to
+    date with the journal. ``read_only`` (status, log): never creates a store, and leaves it as it is.
+    """
+
+    def __init__(self, config: Config, backend: MailBackend | None = None, calendar: CalendarBackend | None = None,
+                 read_only: bool = False):
         self.config = config
         self.folders = plan_folders(config.plans_dir)
-        self.store = Store(config.path(config.workspace.store))
+        self.store, journal = open_store(config, read_only)
         self.store.pin_timezones(config.schedule.timezone)  # plans stored before timezones were pinned
-        self.engine = Engine(config)
+        self.engine = RecordingEngine(config, self.store)  # answers given to it go to the journal
         self.clock = BusinessClock(config.schedule)
         self.secret = config.token_secret()
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
@@ -104,6 +111,8 @@ class Followthru:
         self._delivery_backoff = MIN_PAUSE_SECONDS
         self.domain = config.sender.email.rpartition("@")[2]
         self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
+        self.memory = Memory(self, journal)
+        self.memory.reconcile()  # a store put back from a backup learns what happened since
 
     def close(self) -> None:
         if self._pool is not None:
@@ -297,6 +306,7 @@ class Followthru:
             raise LookupError(f"no plan with the id {plan_id!r}")
         with self.store.transaction():
             self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now), now)
+        self.memory.flush_now()
 
     # -- replies ---------------------------------------------------------------------------------
     def _replies(self, now: datetime, report: PassReport) -> None:
@@ -340,14 +350,14 @@ class Followthru:
                 plan_id, resource_id, outcome = self._refuse_forged(reply, forged, now) if forged \
                     else self._route(reply, now)
                 self.store.remember_inbound(message_id, now, plan_id, resource_id, reply.intent, outcome)
+            self.memory.flush_now()  # the reply into the journal before it is filed away
             log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
         self.backend.done(incoming)
 
     def _refuse_forged(self, reply: Reply, checks: str, now: datetime) -> tuple[str | None, str | None, str]:
         """The receiving server found the sender forged: apply nothing; tell the owner it was about."""
-        sent = self._in_reply_to(reply)
-        match = (sent["plan_id"], sent["resource_id"]) if sent is not None else None
-        match = match or self._match_token(reply) or self._match_sender(reply)
+        found = self._match(reply, self._in_reply_to(reply))
+        match = (found.plan_id, found.resource_id) if isinstance(found, Match) else None
         if match is None:
             self.store.audit(now, None, None, f"forged reply ({checks}) from {reply.sender}: not applied")
             return None, None, "forged"
@@ -499,7 +509,7 @@ class Followthru:
                 return row["plan_id"], row["resource_id"]
         token = self._match_token(reply)  # the bounce came back to the request's VERP address
         if token:
-            return token
+            return token.plan_id, token.resource_id
         if bounce and bounce.recipient:
             found = self.store.open_commitments_by_email(bounce.recipient)
             return found[0] if found else None
@@ -623,11 +633,19 @@ class Followthru:
 
     def _deliver(self, now: datetime, report: PassReport) -> None:
         """Hand due messages to the backend. A refused recipient is retried with backoff (4xx) or given up
-        and reported (5xx); a server out of reach pauses delivery, with every message kept."""
+        and reported (5xx); a server out of reach pauses delivery, with every message kept.
+
+        What the backend took is written to the journal before the store marks it sent; a message the
+        journal says went out before the store was put back from a backup is marked sent, not sent."""
+        self.memory.flush_now()  # what this pass decided goes to the journal, even while delivery waits
         if clock.monotonic() < self._delivery_paused_until:
             return
+        sent_elsewhere = self.memory.sent_elsewhere_waiting(now)
         try:
             for outgoing in self._due_messages(now):
+                key = self.memory.key(outgoing)
+                if sent_elsewhere and self.memory.sent_before(outgoing, key, now):
+                    continue
                 try:
                     refusals = self._hand_over(outgoing)
                 except SendError as error:
@@ -637,11 +655,13 @@ class Followthru:
                     report.failed += 1
                     continue
                 if refusals:
+                    self.memory.partly_sent(outgoing, refusals, now)
                     self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing, refusals, now)
                     report.failed += 1
                 else:
                     with self.store.transaction():
                         self.store.mark_sent(outgoing.id, now)
+                        self.memory.sent(outgoing, outgoing.recipients, key, now)  # last: on file before the commit
                     report.sent += 1
         except (Unavailable, OSError) as error:
             self._delivery_paused_until = clock.monotonic() + self._delivery_backoff
@@ -991,6 +1011,10 @@ def _open_service(config: Config, stopping: threading.Event, passes: WorkspaceLo
             continue
         try:
             return Followthru(config)
+        except StoreRefused as refused:  # waiting cannot mend it: exit with the status systemd leaves stopped
+            log.error("cannot start: %s", refused)
+            notify_systemd(f"STATUS=cannot start: {refused}")
+            raise SystemExit(STORE_REFUSED_EXIT) from None
         except (sqlite3.DatabaseError, OSError) as error:
             log.error("cannot start: %s; trying again in %g s", explain_failure(error, config), pause)
             notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
