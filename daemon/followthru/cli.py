@@ -102,14 +102,19 @@ def _now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _service(obj: Context):
+def _service(obj: Context, read_only: bool = False):
+    """The service on the workspace; ``read_only`` (status, log) never creates a store. A store that is
+    missing, empty or another workspace's is refused with one line and exit status 3."""
     from followthru.daemon import Followthru, explain_failure
+    from followthru.journal import STORE_REFUSED_EXIT, StoreRefused
 
     _private_files()  # opening may create the store, the plan folders and the Maildirs
     try:
-        return Followthru(obj.config())
+        return Followthru(obj.config(), read_only=read_only)
     except ConfigError as error:
         fail(str(error))
+    except StoreRefused as refused:
+        fail(f"cannot start: {refused}", code=STORE_REFUSED_EXIT)
     except (sqlite3.DatabaseError, OSError) as error:
         fail(f"cannot start: {explain_failure(error, obj.config())}", code=1)
 
@@ -207,7 +212,7 @@ def tick(obj: Context, now_text: str | None) -> None:
 @click.pass_obj
 def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
     """Where each plan stands: who committed, who is waited on, what needs you."""
-    service = _service(obj)
+    service = _service(obj, read_only=True)
     try:
         plans = service.status(plan_id)
     except LookupError as error:
@@ -237,7 +242,7 @@ def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
 @click.pass_obj
 def log_command(obj: Context, plan_id: str | None) -> None:
     """The audit trail: every decision, oldest first."""
-    service = _service(obj)
+    service = _service(obj, read_only=True)
     try:
         for row in service.store.log(plan_id):
             who = f" {row['resource_id']}:" if row["resource_id"] else ""

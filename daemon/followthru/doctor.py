@@ -15,6 +15,7 @@ from typing import Callable
 from jinja2 import TemplateError
 
 from followthru.config import Config, ConfigError, load_config
+from followthru.journal import store_problem
 from followthru.mail.backend import Unavailable
 from followthru.render import Renderer
 from followthru.store import MIGRATIONS
@@ -90,6 +91,9 @@ def _folders(config: Config) -> str:
 
 def _store(config: Config) -> str:
     path = config.path(config.workspace.store)
+    problem = store_problem(config)  # the same line run, tick and status refuse to start with
+    if problem:
+        raise Problem(problem)
     if not path.exists():
         _writable(path.parent, "make the folder")
         return f"{path} does not exist yet; it is made on the first run"

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -69,6 +69,15 @@ MIGRATIONS = [
         token_key TEXT PRIMARY KEY, plan_id TEXT NOT NULL, resource_id TEXT NOT NULL, ask TEXT NOT NULL,
         plan_version INTEGER NOT NULL, asked_at TEXT NOT NULL);
     CREATE INDEX asks_plan ON asks(plan_id, resource_id);
+    """,
+    # The workspace's identity and where the store is in its journal (see followthru.journal): entries
+    # queued for the journal file, and messages known to have been sent before a backup was put back.
+    """
+    CREATE TABLE journal_state (id INTEGER PRIMARY KEY CHECK (id = 1), workspace TEXT, seq INTEGER NOT NULL);
+    INSERT INTO journal_state (id, workspace, seq) VALUES (1, NULL, 0);
+    CREATE TABLE journal_out (id INTEGER PRIMARY KEY, rid TEXT NOT NULL, entry TEXT NOT NULL);
+    CREATE TABLE sent_elsewhere (id INTEGER PRIMARY KEY, key TEXT NOT NULL, sent_at TEXT NOT NULL, remembered_at TEXT);
+    CREATE INDEX sent_elsewhere_key ON sent_elsewhere(key);
     """,
 ]
 
@@ -391,6 +400,84 @@ class Store:
         else:
             self.connection.execute("INSERT OR REPLACE INTO owners (email, next_digest) VALUES (?, ?)",
                                     (email.lower(), stamp(moment)))
+
+    # -- the journal (see followthru.journal) ------------------------------------------------------------
+    def prepare_journaling(self) -> None:
+        """Make every stored plan version and inbound message queue a journal entry in the transaction
+        that stores it, whichever code stores it. Triggers, since the migrations are split on ';'."""
+        self.connection.execute(
+            "CREATE TRIGGER IF NOT EXISTS journal_version AFTER INSERT ON plan_versions BEGIN "
+            "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), json_object("
+            "'type', 'version', 'at', NEW.received_at, 'plan_id', NEW.plan_id, 'version', NEW.version, "
+            "'file', NEW.file, 'document', NEW.document)); END")
+        self.connection.execute(
+            "CREATE TRIGGER IF NOT EXISTS journal_inbound AFTER INSERT ON inbound BEGIN "
+            "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), json_object("
+            "'type', 'seen', 'at', NEW.received_at, 'message_id', NEW.message_id, 'plan_id', NEW.plan_id, "
+            "'resource_id', NEW.resource_id, 'intent', NEW.intent, 'outcome', NEW.outcome)); END")
+
+    def journal_state(self) -> tuple[str | None, int]:
+        """The workspace's id (None before it has one) and the last journal entry the store holds."""
+        row = self.connection.execute("SELECT workspace, seq FROM journal_state WHERE id = 1").fetchone()
+        return row["workspace"], row["seq"]
+
+    def set_workspace(self, workspace: str) -> None:
+        self.connection.execute("UPDATE journal_state SET workspace = ? WHERE id = 1", (workspace,))
+
+    def set_journal_seq(self, seq: int) -> None:
+        self.connection.execute("UPDATE journal_state SET seq = ? WHERE id = 1", (seq,))
+
+    def journal_later(self, entry: dict) -> None:
+        """Queue a journal entry in the current transaction (it stands or falls with the change it tells)."""
+        self.connection.execute("INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), ?)",
+                                (json.dumps(entry, ensure_ascii=False),))
+
+    def journal_queued(self) -> bool:
+        return self.connection.execute("SELECT 1 FROM journal_out LIMIT 1").fetchone() is not None
+
+    def journal_queue(self) -> list[tuple[str, str]]:
+        """The queued entries, oldest first, as (entry id, JSON text)."""
+        rows = self.connection.execute("SELECT rid, entry FROM journal_out ORDER BY id")
+        return [(r["rid"], r["entry"]) for r in rows]
+
+    def journal_queue_mark(self) -> int:
+        return self.connection.execute("SELECT COALESCE(MAX(id), 0) FROM journal_out").fetchone()[0]
+
+    def journal_dequeue(self) -> None:
+        self.connection.execute("DELETE FROM journal_out")
+
+    def journal_dequeue_after(self, mark: int) -> None:
+        self.connection.execute("DELETE FROM journal_out WHERE id > ?", (mark,))
+
+    def outbox_row(self, message_id: str) -> sqlite3.Row | None:
+        return self.connection.execute("SELECT id, status, recipients FROM outbox WHERE message_id = ?",
+                                       (message_id,)).fetchone()
+
+    def remember_sent_elsewhere(self, key: str, sent_at: datetime) -> None:
+        """A message with this key went out, but this store does not hold it (it was put back from a backup)."""
+        self.connection.execute("INSERT INTO sent_elsewhere (key, sent_at) VALUES (?, ?)", (key, stamp(sent_at)))
+
+    def sent_elsewhere_count(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM sent_elsewhere").fetchone()[0]
+
+    def expire_sent_elsewhere(self, now: datetime, keep: timedelta) -> None:
+        """Start the clock on keys delivery has not seen yet; forget those older than ``keep``."""
+        self.connection.execute("UPDATE sent_elsewhere SET remembered_at = ? WHERE remembered_at IS NULL",
+                                (stamp(now),))
+        self.connection.execute("DELETE FROM sent_elsewhere WHERE remembered_at < ?", (stamp(now - keep),))
+
+    def take_sent_elsewhere(self, key: str) -> bool:
+        """Use up one remembered sending of ``key``; False when there is none."""
+        row = self.connection.execute("SELECT id FROM sent_elsewhere WHERE key = ? ORDER BY id LIMIT 1",
+                                      (key,)).fetchone()
+        if row is None:
+            return False
+        self.connection.execute("DELETE FROM sent_elsewhere WHERE id = ?", (row["id"],))
+        return True
+
+    def next_digest_of(self, email: str) -> datetime | None:
+        row = self.connection.execute("SELECT next_digest FROM owners WHERE email = ?", (email.lower(),)).fetchone()
+        return unstamp(row["next_digest"]) if row else None
 
 
 def _iso(day: date | None) -> str | None:
