@@ -49,9 +49,9 @@ def _env_name(value: str) -> str:
 
 def _listen(value: str) -> str:
     match = re.fullmatch(r"([^\s:]+):(\d{1,5})", value)
-    if not match or not 1 <= int(match.group(2)) <= 65535:
+    if not match or not 0 <= int(match.group(2)) <= 65535:  # 0: any free port
         raise ValueError(f"{value[:60]!r} is not an address and port to listen on, like '127.0.0.1:8765' "
-                         "(port 1 to 65535)")
+                         "(port 0 to 65535)")
     return value
 
 
