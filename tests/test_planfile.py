@@ -13,7 +13,7 @@ import pytest
 import tomli_w
 import yaml
 
-from followthru.planfile import load_plan
+from followthru.planfile import in_domains, load_plan
 
 FORMATS = ("toml", "yaml", "json")
 
@@ -330,3 +330,23 @@ def test_a_time_written_with_its_offset_is_never_in_a_gap(example_data, tmp_path
     data = copy.deepcopy(example_data)
     data["meetings"][1]["start"] = datetime(2027, 3, 14, 2, 30, tzinfo=timezone(timedelta(hours=-5)))
     assert load_plan(write(data, tmp_path, "toml")).problems == []
+
+
+@pytest.mark.parametrize(("address", "inside"), [
+    ("sam@acme.example", True), ("sam@eu.acme.example", True), ("Sam@ACME.Example", True),
+    ("sam@acme.example.", True), ("sam@notacme.example", False), ("sam@acme.example.evil.test", False),
+    ("sam@example", False),
+])
+def test_in_domains_counts_subdomains_and_ignores_case(address, inside):
+    assert in_domains(address, ("acme.example",)) is inside
+
+
+def test_allowed_domains_check_a_json_plan_too_without_line_numbers(example_data, tmp_path):
+    file = write(example_data, tmp_path, "json")
+    assert load_plan(file, allowed_domains=["example.com"]).ok
+    result = load_plan(file, allowed_domains=["acme.example"])
+    assert not result.ok and result.owner_email is None  # no rejection notice outside the allowed domains
+    assert {p.line for p in result.problems} == {None}
+    assert {p.path for p in result.problems} == {"owner.email", "resources[0].email", "resources[1].email",
+                                                  "resources[2].email", "resources[3].email", "resources[4].email",
+                                                  "stakeholders[0].email", "stakeholders[1].email"}

@@ -18,8 +18,9 @@ def _shown(text: object) -> str:
     return shown if len(shown) <= 60 else shown[:56] + "..." + shown[0]
 
 
-class TooLong(ValueError):
-    """A duration longer than a timedelta holds; callers with a range of their own say it instead."""
+class TooLong(ValueError, OverflowError):
+    """A duration longer than a timedelta holds; callers with a range of their own say it instead.
+    It is an OverflowError too, which callers caught before it had a readable message."""
 
 
 def _too_long(text: object) -> TooLong:
@@ -30,8 +31,7 @@ def parse_duration(text: str | int) -> timedelta:
     """Parse ``"30m"``, ``"1h30m"``, ``"2d"``, an ISO 8601 duration (``"PT45M"``) or whole minutes.
 
     Raises ValueError with a readable message when the text is none of these, is not positive, or
-    is longer than a timedelta holds (about 2.7 million years: :class:`TooLong`); never
-    OverflowError.
+    is longer than a timedelta holds (about 2.7 million years: :class:`TooLong`).
     """
     if isinstance(text, bool) or not isinstance(text, (int, str)):
         raise ValueError(f"{_shown(text)} is not a duration; write it like '30m', '1h30m' or '2d'")
