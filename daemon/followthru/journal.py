@@ -75,6 +75,14 @@ SENT_ELSEWHERE_KEEP = timedelta(days=7)  # longer than any send window or retry 
 FORMAT = 1
 HANDED_OVER = "(handed over)"  # the file name a version made by Followthru.hand_over is stored with
 BACKUPS = "README: Backups"
+SUMMARY = {  # what reconciling did, for its log line: (one, many)
+    "marked sent": ("message marked sent", "messages marked sent"),
+    "known sent": ("message known as sent, not to be sent again", "messages known as sent, not to be sent again"),
+    "read": ("inbound message known as read", "inbound messages known as read"),
+    "answered": ("answer applied again", "answers applied again"),
+    "versions": ("plan version taken in again", "plan versions taken in again"),
+    "failed": ("entry that could not be applied", "entries that could not be applied"),
+}
 
 
 class StoreRefused(Exception):
@@ -586,8 +594,9 @@ class Memory:
             self.store.journal_dequeue_after(mark)  # what applying made again is in the file already
             self.store.set_journal_seq(self.journal.last_seq)
             self.flush(skip=in_file)
-        log.warning("the store was behind its journal (entries %d to %d): %s", store_seq + 1, self.journal.last_seq,
-                    ", ".join(f"{n} {what}" for what, n in sorted(done.items()) if what) or "nothing to apply")
+        said = [f"{n} {SUMMARY[what][n != 1]}" for what, n in sorted(done.items()) if what]
+        log.warning("the store was behind its journal (put back from a backup?): entries %d to %d reconciled: %s",
+                    store_seq + 1, self.journal.last_seq, ", ".join(said) or "nothing to apply")
 
     def _again(self, entry: dict[str, Any]) -> str:
         """Apply one journal entry to the store; returns what it was, for the summary ('' for nothing)."""
@@ -596,20 +605,21 @@ class Memory:
         if kind == "sent":
             row = store.outbox_row(entry["message_id"])
             if row is not None:
-                if row["status"] == "pending" and set(json.loads(row["recipients"])) <= set(entry["recipients"]):
+                waiting_for = {r.lower() for r in json.loads(row["recipients"])}
+                if row["status"] == "pending" and waiting_for <= set(entry["recipients"]):
                     store.mark_sent(row["id"], at)
-                    return "messages marked sent"
+                    return "marked sent"
                 return ""
             store.remember_sent_elsewhere(entry["key"], at)
             if entry.get("kind") == "digest" and entry["recipients"]:
                 self._digest_sent(entry["recipients"][0], at)
-            return "messages known sent"
+            return "known sent"
         if kind == "seen":
             if store.seen(entry["message_id"]):
                 return ""
             store.remember_inbound(entry["message_id"], at, entry.get("plan_id"), entry.get("resource_id"),
                                    entry.get("intent"), entry.get("outcome") or "")
-            return "inbound messages"
+            return "read"
         if kind == "version":
             return self._version(entry, at)
         stored = store.load(entry["plan_id"])
@@ -629,7 +639,7 @@ class Memory:
         else:
             raise ValueError(f"unknown entry type {kind!r}")
         service._apply(stored.plan, decisions, at)
-        return "answers"
+        return "answered"
 
     def _version(self, entry: dict[str, Any], at: datetime) -> str:
         service = self.service
@@ -648,7 +658,7 @@ class Memory:
         else:
             decisions = service.engine.update(stored.plan, plan, stored.state, at)
             service._apply(plan, decisions, at, file=entry.get("file"), new_version=True, previous=stored.plan)
-        return "plan versions"
+        return "versions"
 
     def _digest_sent(self, owner: str, at: datetime) -> None:
         """A digest went out at ``at``: the next one is the one after it, not one made again now."""
