@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from typing import Any, Annotated
 
-import idna
+import idna  # email-validator's dependency: domains are read by the same IDNA 2008 rules as addresses
 from pydantic import BeforeValidator
 
 from followthru.durations import Offset, TooLong, parse_duration
