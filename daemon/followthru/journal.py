@@ -75,12 +75,12 @@ SENT_ELSEWHERE_KEEP = timedelta(days=7)  # longer than any send window or retry 
 FORMAT = 1
 HANDED_OVER = "(handed over)"  # the file name a version made by Followthru.hand_over is stored with
 BACKUPS = "README: Backups"
-SUMMARY = {  # what reconciling did, for its log line: (one, many)
-    "marked sent": ("message marked sent", "messages marked sent"),
-    "known sent": ("message known as sent, not to be sent again", "messages known as sent, not to be sent again"),
-    "read": ("inbound message known as read", "inbound messages known as read"),
-    "answered": ("answer applied again", "answers applied again"),
+SUMMARY = {  # what reconciling did, for its log line, in this order: (one, many)
     "versions": ("plan version taken in again", "plan versions taken in again"),
+    "answered": ("answer applied again", "answers applied again"),
+    "read": ("inbound message known as read", "inbound messages known as read"),
+    "known sent": ("message known as sent, not to be sent again", "messages known as sent, not to be sent again"),
+    "marked sent": ("message marked sent", "messages marked sent"),
     "failed": ("entry that could not be applied", "entries that could not be applied"),
 }
 
@@ -594,7 +594,7 @@ class Memory:
             self.store.journal_dequeue_after(mark)  # what applying made again is in the file already
             self.store.set_journal_seq(self.journal.last_seq)
             self.flush(skip=in_file)
-        said = [f"{n} {SUMMARY[what][n != 1]}" for what, n in sorted(done.items()) if what]
+        said = [f"{done[what]} {SUMMARY[what][done[what] != 1]}" for what in SUMMARY if done[what]]
         log.warning("the store was behind its journal (put back from a backup?): entries %d to %d reconciled: %s",
                     store_seq + 1, self.journal.last_seq, ", ".join(said) or "nothing to apply")
 
