@@ -105,6 +105,7 @@ class Followthru:
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
         self.drafter = Drafter(config, self.composer)
         self._pool: ProcessPoolExecutor | None = None
+        self._look_again: set[str] = set()
         self.backend = backend or open_mail(config, self.store)
         self.calendar = calendar or open_calendar(config, self.store)
         self._delivery_paused_until = 0.0
@@ -132,12 +133,14 @@ class Followthru:
         """
         report = PassReport()
         since = self._down_since(now)
+        self._look_again: set[str] = set()  # plans an answer or a new version touched in this pass
         self._replies(now, report)
         if self.calendar is not None:
             self._calendar_answers(now, report)
         self._intake(now, report)
         if not report.replies_left:  # answers still waiting: time passes once they are read
-            due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
+            due = list(dict.fromkeys([*sorted(self._look_again), *self.store.due_plans(now, DUE_PLANS_PER_PASS)]))
+            self._look_again = set()
             lapsed: dict[str, list[tuple[Plan, list[str]]]] = {}
             for plan_id in due:
                 self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now, since, lapsed)
@@ -593,6 +596,7 @@ class Followthru:
             self.store.audit(now, plan.id, resource_id, event)
         wake = decisions.next_wake
         if wake is not None and wake <= now:
+            self._look_again.add(plan.id)  # due now: looked at later in this pass, once answers are in
             wake = now + timedelta(minutes=1)  # never a hot loop on a plan
         if state.state in ("cancelled", "closed"):
             wake = None
