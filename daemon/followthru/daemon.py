@@ -641,7 +641,7 @@ class Followthru:
 
         What the backend took is written to the journal before the store marks it sent; a message the
         journal says went out before the store was put back from a backup is marked sent, not sent."""
-        self.memory.flush_now()  # what this pass decided goes to the journal, even while delivery waits
+        self._guard(report, "the journal", self.memory.flush_now)  # what this pass decided, even while delivery waits
         if clock.monotonic() < self._delivery_paused_until:
             return
         sent_elsewhere = self.memory.sent_elsewhere_waiting(now)

@@ -354,13 +354,11 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _cut_torn_tail(path: Path) -> None:
-    with path.open("rb+") as handle:
+    with path.open("rb") as handle:  # read first: a journal on a read-only disk still opens
         size = handle.seek(0, os.SEEK_END)
-        if size == 0:
+        if size == 0 or (handle.seek(size - 1) and handle.read(1) == b"\n"):
             return
-        handle.seek(size - 1)
-        if handle.read(1) == b"\n":
-            return
+    with path.open("rb+") as handle:
         keep, position = 0, size
         while position > 0 and not keep:
             step = min(65536, position)
