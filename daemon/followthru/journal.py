@@ -45,9 +45,11 @@ backup older than that is reconciled as far as the journal reaches, with a warni
 
 from __future__ import annotations
 
+import email
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 from collections import Counter
@@ -669,22 +671,23 @@ class Memory:
 
 
 def _invitation(raw: bytes) -> list[Any]:
-    """METHOD, UID and SEQUENCE of the calendar part of a message ([] when it has none)."""
-    import email
-    import email.policy
-
-    from icalendar import Calendar
-
-    try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        part = next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
-        if part is None:
-            return []
-        calendar = Calendar.from_ical(part.get_payload(decode=True))
-        event = next(iter(calendar.walk("VEVENT")), None)
-        if event is None:
-            return []
-        return [str(calendar.get("METHOD", "REQUEST")).upper(), str(event.get("UID", "")),
-                int(event.get("SEQUENCE", 0))]
-    except (ValueError, TypeError, KeyError):  # a key without them still tells most messages apart
-        return []
+    """METHOD, UID and SEQUENCE of the calendar part of a message ([] when it has none). Read by hand
+    from the part's lines, with the plain (compat32) parser: it runs for every invitation sent."""
+    for part in email.message_from_bytes(raw).walk():
+        if part.get_content_type() != "text/calendar":
+            continue
+        payload = part.get_payload(decode=True) or b""
+        text = re.sub(r"\r?\n[ \t]", "", payload.decode("utf-8", "replace"))  # unfold
+        found: dict[str, str] = {}
+        in_event = False
+        for line in text.splitlines():
+            name, _, value = line.partition(":")
+            name = name.split(";", 1)[0].strip().upper()
+            if name == "BEGIN" and value.strip().upper() == "VEVENT":
+                in_event = True
+            elif name == "METHOD" or (in_event and name in ("UID", "SEQUENCE")):
+                found.setdefault(name, value.strip())
+        sequence = found.get("SEQUENCE", "0")
+        return [found.get("METHOD", "REQUEST").upper(), found.get("UID", ""),
+                int(sequence) if sequence.isdigit() else 0]
+    return []
