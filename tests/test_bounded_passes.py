@@ -1,7 +1,7 @@
 """Bounded passes: a big drop is taken a batch per pass, oldest first, and the loop goes on at once.
 
-Sizes: the batch tests use the real batch sizes (1,000 plan files, 1,000 inbox messages) with 50
-or 30 files more; the loop test uses batches of 10 plans for 25 plans, to stay short.
+Sizes: the batch tests use the real batch sizes (500 plan files, 400 inbox messages) with 50 or 30
+files more; the loop test uses batches of 10 plans for 25 plans, to stay short.
 bench/big_drop.py shows 20,000 files.
 """
 
