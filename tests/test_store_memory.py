@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import closing
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -84,7 +85,7 @@ class Workspace:
 
     def backup(self, to: Path) -> None:
         """What ``sqlite3 store ".backup to"`` does: a consistent copy, taken while the store is open."""
-        with sqlite3.connect(self.store) as source, sqlite3.connect(to) as target:
+        with closing(sqlite3.connect(self.store)) as source, closing(sqlite3.connect(to)) as target:
             source.backup(target)
 
     def put_back(self, copy: Path) -> None:
@@ -98,7 +99,7 @@ class Workspace:
             path.unlink(missing_ok=True)
 
     def query(self, sql: str, *args) -> list[tuple]:
-        with sqlite3.connect(f"file:{self.store}?mode=ro", uri=True) as store:
+        with closing(sqlite3.connect(f"file:{self.store}?mode=ro", uri=True)) as store:
             return store.execute(sql, args).fetchall()
 
 
@@ -210,7 +211,7 @@ def test_a_new_workspace_starts_and_reading_it_makes_no_store(ws):
 
 
 def test_a_store_from_before_journals_gets_an_identity_and_a_journal(started):
-    with sqlite3.connect(started.store) as store:
+    with closing(sqlite3.connect(started.store)) as store, store:
         store.execute("UPDATE journal_state SET workspace = NULL, seq = 0")
     started.journal.unlink()
     started.tick("2026-11-30T16:00:00+00:00")
@@ -281,7 +282,7 @@ def test_a_crash_after_the_backend_took_a_message_does_not_send_it_again(started
     # marked it sent: the row is pending again, and its file is in the outbox.
     row = started.query("SELECT id, message_id, recipients FROM outbox WHERE kind = 'request' AND resource_id = 'sam'")
     outgoing_id, message_id, recipients = row[0]
-    with sqlite3.connect(started.store) as store:
+    with closing(sqlite3.connect(started.store)) as store, store:
         store.execute("UPDATE outbox SET status = 'pending', sent_at = NULL WHERE id = ?", (outgoing_id,))
     last = json.loads(started.journal.read_text().splitlines()[-1])["seq"]
     with started.journal.open("a") as journal:
@@ -304,3 +305,27 @@ def test_a_line_cut_short_at_the_end_of_the_journal_is_cut_off(started):
     entries = [json.loads(line) for line in lines[1:]]  # every line reads
     assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
     assert entries[-1]["seq"] == started.query("SELECT seq FROM journal_state")[0][0]
+
+
+def test_a_store_put_back_does_not_take_the_time_since_its_backup_for_an_outage(started, tmp_path):
+    from datetime import datetime
+
+    from followthru.config import load_config
+    from followthru.daemon import LAST_PASS, Followthru
+
+    copy = tmp_path / "backup.sqlite3"
+    started.backup(copy)
+    with closing(sqlite3.connect(copy)) as store, store:  # the daemon's loop made the last pass before the backup
+        store.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+                      (LAST_PASS, json.dumps({"at": START, "by": "run"})))
+    started.seen.clear()
+    sent = started.new_mail()
+    started.answer(find(sent, "request", "sam"), "sam.security@example.com", "ACCEPT")
+    started.tick("2026-11-30T18:00:00+00:00")  # the daemon kept working; then its store was put back
+    started.put_back(copy)
+    service = Followthru(load_config(started.config))
+    try:
+        assert service._down_since(datetime.fromisoformat("2026-11-30T18:30:00+00:00")) is None
+        assert service._down_since(datetime.fromisoformat("2026-11-30T20:00:00+00:00")) is not None
+    finally:
+        service.close()

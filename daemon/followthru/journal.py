@@ -592,6 +592,7 @@ class Memory:
                     done["failed"] += 1
                 self.store.connection.execute("RELEASE entry")
             self.store.journal_dequeue_after(mark)  # what applying made again is in the file already
+            self._last_pass_at_least(max((e["at"] for e in entries if "at" in e), default=None))
             self.store.set_journal_seq(self.journal.last_seq)
             self.flush(skip=in_file)
         said = [f"{done[what]} {SUMMARY[what][done[what] != 1]}" for what in SUMMARY if done[what]]
@@ -659,6 +660,17 @@ class Memory:
             decisions = service.engine.update(stored.plan, plan, stored.state, at)
             service._apply(plan, decisions, at, file=entry.get("file"), new_version=True, previous=stored.plan)
         return "versions"
+
+    def _last_pass_at_least(self, at: str | None) -> None:
+        """The daemon worked until ``at`` at least (the journal says so): a store put back from an older
+        copy must not take the time since the copy for an outage, and tell owners what 'lapsed'."""
+        from followthru.daemon import LAST_PASS
+
+        text = self.store.get_sync(LAST_PASS)
+        last = json.loads(text) if text else None
+        if at is None or not last or datetime.fromisoformat(last["at"]) >= datetime.fromisoformat(at):
+            return
+        self.store.put_sync(LAST_PASS, json.dumps({**last, "at": datetime.fromisoformat(at).isoformat()}))
 
     def _digest_sent(self, owner: str, at: datetime) -> None:
         """A digest went out at ``at``: the next one is the one after it, not one made again now."""
