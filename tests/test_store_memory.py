@@ -179,6 +179,7 @@ def test_an_empty_file_in_place_of_the_store_is_refused(started):
     assert refusal(started.cli("status", code=STORE_REFUSED_EXIT)) == line
     assert "FAIL" in started.cli("doctor", code=1).stdout
     assert started.new_mail() == []
+    assert started.store.stat().st_size == 0  # refused before anything was written to it
 
 
 def test_another_workspaces_store_is_refused(started, tmp_path):

@@ -104,22 +104,10 @@ def _previous(path: Path) -> Path:
 # -- is this the workspace's store? ----------------------------------------------------------------------
 def store_problem(config: Config) -> str | None:
     """Why the workspace's store must not be worked on (one line), or None. Reads only: for doctor."""
-    store = config.path(config.workspace.store)
     try:
-        header = _journal_header(store)
+        return _examine(config)[0]
     except StoreRefused as refused:
         return str(refused)
-    if not store.exists():
-        return _judge(store, False, None, False, header, _active_counter(config))
-    try:
-        connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            workspace, has_plans = _identity(connection)
-        finally:
-            connection.close()
-    except sqlite3.DatabaseError:  # damaged or unreadable: doctor's own store check says so
-        return None
-    return _judge(store, True, workspace, has_plans, header, _active_counter(config))
 
 
 def open_store(config: Config, read_only: bool = False) -> tuple[Store, Journal | None]:
@@ -130,32 +118,44 @@ def open_store(config: Config, read_only: bool = False) -> tuple[Store, Journal 
     With ``read_only`` (status, log) a missing store is never created: a new workspace reads as an
     empty one held in memory, and no journal is opened (None).
     """
+    problem, header = _examine(config)
+    if problem:
+        raise StoreRefused(problem)
     path = config.path(config.workspace.store)
-    header = _journal_header(path)
-    active = _active_counter(config)
-    if not path.exists():
-        problem = _judge(path, False, None, False, header, active)
-        if problem:
-            raise StoreRefused(problem)
-        if read_only:
-            return Store(":memory:"), None
+    if read_only and not path.exists():
+        return Store(":memory:"), None
     store = Store(path)
     try:
-        workspace, has_plans = _identity(store.connection)
-        problem = _judge(path, True, workspace, has_plans, header, active)
-        if problem:
-            raise StoreRefused(problem)
         if read_only:
             return store, None
         store.prepare_journaling()
+        workspace, seq = store.journal_state()
         if workspace is None:  # new, or from before journals: take the journal's identity when there is one
             workspace = header["workspace"] if header else secrets.token_hex(16)
             with store.transaction():
                 store.set_workspace(workspace)
-        return store, Journal.open(journal_path(path), workspace, store.journal_state()[1])
+        return store, Journal.open(journal_path(path), workspace, seq)
     except BaseException:
         store.close()
         raise
+
+
+def _examine(config: Config) -> tuple[str | None, dict | None]:
+    """Why the store must not be worked on (or None), and the journal's header; reads only."""
+    store = config.path(config.workspace.store)
+    header = _journal_header(store)
+    active = _active_counter(config)
+    if not store.exists():
+        return _judge(store, False, None, False, header, active), header
+    try:
+        connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            workspace, has_plans = _identity(connection)
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:  # damaged or unreadable: opening it says so, in words of its own
+        return None, header
+    return _judge(store, True, workspace, has_plans, header, active), header
 
 
 def _identity(connection: sqlite3.Connection) -> tuple[str | None, bool]:
