@@ -50,7 +50,7 @@ from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock
 from followthru.store import Outgoing, Store, StoredPlan
 from followthru.tokens import token_key, verify_token
-from followthru.lock import Holder, WorkspaceLock, pass_lock, run_lock
+from followthru.lock import Busy, Holder, LockError, WorkspaceLock, pass_lock, run_lock
 from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
 
 log = logging.getLogger(__name__)
@@ -933,48 +933,71 @@ def run(config: Config, once_every: float | None = None) -> int:
     started by hand waits for the current pass and never works alongside it. A pass takes a
     bounded batch of files; while more wait, the next pass starts at once.
     """
+    stopping = threading.Event()
+    wakeups: list[Wakeup] = []
+
+    def stop(signum, frame) -> None:
+        log.info("signal %s: finishing the current pass, then stopping", signum)
+        stopping.set()
+        for wakeup in wakeups:
+            wakeup.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     store = config.path(config.workspace.store)
-    daemon_lock = run_lock(store, config.root)
+    daemon_lock = _run_lock(store, config, stopping)
+    if daemon_lock is None:
+        return 0
     passes = pass_lock(store, "run")
     try:
-        return _run(config, once_every, passes)
+        return _run(config, once_every, passes, stopping, wakeups)
     finally:
         passes.close()
         daemon_lock.close()
 
 
-def _run(config: Config, once_every: float | None, passes: WorkspaceLock) -> int:
-    stopping = threading.Event()
+def _run_lock(store: Path, config: Config, stopping: threading.Event) -> WorkspaceLock | None:
+    """The run lock, held; None when stopped first. :class:`Busy` at once when another run holds
+    it; a lock file that cannot be made (a read-only or full disk) is tried again, waiting longer."""
+    pause = MIN_PAUSE_SECONDS
+    while not stopping.is_set():
+        try:
+            return run_lock(store, config.root)
+        except Busy:
+            raise
+        except LockError as error:
+            log.error("cannot start: %s; trying again in %g s", error, pause)
+            notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
+            stopping.wait(pause)
+            pause = min(pause * 2, MAX_PAUSE_SECONDS)
+    return None
 
-    def stop(signum, frame) -> None:
-        log.info("signal %s: finishing the current pass, then stopping", signum)
-        stopping.set()
-        if wakeup is not None:
-            wakeup.set()
 
-    wakeup: Wakeup | None = None
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+def _run(config: Config, once_every: float | None, passes: WorkspaceLock, stopping: threading.Event,
+         wakeups: list[Wakeup]) -> int:
     notify_systemd("READY=1\nSTATUS=starting")
     service = _open_service(config, stopping, passes)
     if service is None:
         notify_systemd("STOPPING=1")
         return 0
     wakeup = Wakeup([service.folders["incoming"]], once_every or config.workspace.poll_seconds)
+    wakeups.append(wakeup)
     service.backend.watch(wakeup.set, wakeup.watch_folder)
     notify_systemd("STATUS=watching " + str(service.folders["incoming"]))
     log.info("followthru running on %s", config.root)
     failures = 0
     try:
         while not stopping.is_set():
-            if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
-                notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
-                continue
-            started = clock.monotonic()
             try:
-                report = service.tick(datetime.now(timezone.utc), by="run")
+                if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
+                    notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
+                    continue
+                started = clock.monotonic()
+                try:
+                    report = service.tick(datetime.now(timezone.utc), by="run")
+                finally:
+                    passes.release()
             except Exception as error:  # the pass failed as a whole: say why, wait, try again
-                passes.release()
                 failures += 1
                 pause = min(MIN_PAUSE_SECONDS * 2 ** (failures - 1), MAX_PAUSE_SECONDS)
                 log.error("pass failed: %s; trying again in %g s", explain_failure(error, config), pause)
@@ -982,7 +1005,6 @@ def _run(config: Config, once_every: float | None, passes: WorkspaceLock) -> int
                 notify_systemd(f"WATCHDOG=1\nSTATUS=pass failed: {error}")
                 stopping.wait(pause)
                 continue
-            passes.release()
             failures = 0
             if report.sent or report.replies or report.plans_started or report.plans_updated or report.errors:
                 log.info("pass: %s", report)
@@ -1012,20 +1034,22 @@ def _open_service(config: Config, stopping: threading.Event, passes: WorkspaceLo
     Opening holds the pass lock (start-up may write to the store), but the waits in between do not."""
     pause = MIN_PAUSE_SECONDS
     while not stopping.is_set():
-        if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
-            notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
-            continue
         try:
-            return Followthru(config)
+            if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
+                notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
+                continue
+            try:
+                return Followthru(config)
+            finally:
+                passes.release()
         except StoreRefused as refused:  # waiting cannot mend it: exit with the status systemd leaves stopped
             log.error("cannot start: %s", refused)
             notify_systemd(f"STATUS=cannot start: {refused}")
             raise SystemExit(STORE_REFUSED_EXIT) from None
-        except (sqlite3.DatabaseError, OSError) as error:
-            log.error("cannot start: %s; trying again in %g s", explain_failure(error, config), pause)
+        except (sqlite3.DatabaseError, OSError, LockError) as error:
+            reason = error if isinstance(error, LockError) else explain_failure(error, config)
+            log.error("cannot start: %s; trying again in %g s", reason, pause)
             notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
-        finally:
-            passes.release()
         stopping.wait(pause)
         pause = min(pause * 2, MAX_PAUSE_SECONDS)
     return None

@@ -24,6 +24,7 @@ from one batch to the next with no pause, can see somebody waits and let them ha
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -83,8 +84,10 @@ class WorkspaceLock:
             try:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as error:
-                raise LockError(f"{self.path}: cannot open the lock file: {error.strerror or error}; "
-                                "check the folder's owner and mode") from None
+                if error.errno == errno.ENOSPC:
+                    raise LockError(f"the disk holding {self.path} is full: free some space") from None
+                raise LockError(f"the lock file {self.path} cannot be written ({error.strerror or error}): check "
+                                "its owner, its mode and the file system, for it and its folder") from None
         return self._fd
 
     def try_acquire(self) -> bool:
@@ -97,8 +100,11 @@ class WorkspaceLock:
         self.held = True
         record = json.dumps({"pid": os.getpid(), "command": self.command, "host": socket.gethostname(),
                              "since": datetime.now().astimezone().isoformat(timespec="seconds")})
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (record + "\n").encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (record + "\n").encode(), 0)
+        except OSError:  # a full disk: the lock holds all the same; only the others' message says less
+            pass
         return True
 
     def acquire(self, timeout: float | None, stop: threading.Event | None = None,
@@ -157,7 +163,10 @@ class WorkspaceLock:
     def release(self) -> None:
         """Let the lock go; the file stays (see the module's docstring)."""
         if self._fd is not None and self.held:
-            os.ftruncate(self._fd, 0)  # no stale holder for the next waiter to name
+            try:
+                os.ftruncate(self._fd, 0)  # no stale holder for the next waiter to name
+            except OSError:  # the file system went read-only: a stale name is all it costs
+                pass
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             self.held = False
 
