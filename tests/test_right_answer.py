@@ -270,8 +270,13 @@ def test_handover_gives_the_plan_to_another_owner_and_tells_both(ws):
     ws.drop_plan(ONE_PLAN)
     ws.tick(MONDAY)
     ws.cli("handover", "acme-q4", "jo@example.com", "--name", "Jo Rep", "--now", "2026-11-30T16:00:00+00:00")
-    told = summary(ws.new_mail())
-    assert told == [("owner_handed_over", "jo@example.com"), ("owner_handed_over", "riley@example.com")]
+    mail = ws.new_mail()
+    told = [m for m in mail if m["X-Followthru-Kind"] == "owner_handed_over"]
+    assert sorted(m["To"].addresses[0].addr_spec for m in told) == ["jo@example.com", "riley@example.com"]
+    # The new owner chairs the meetings now; the old one is taken off them.
+    methods = {m["To"].addresses[0].addr_spec: m["X-Followthru-Meeting"] for m in mail
+               if m["X-Followthru-Kind"] == "meeting"}
+    assert methods == {"jo@example.com": "update", "riley@example.com": "remove"}
     assert states(ws.status())["sam"] == "requested"  # nobody asked again
     # From now on a version naming the new owner is taken; one naming the old owner is refused.
     ws.drop_plan(ONE_PLAN.replace('email = "riley@example.com"', 'email = "jo@example.com"')

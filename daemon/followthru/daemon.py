@@ -105,7 +105,6 @@ class Followthru:
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
         self.drafter = Drafter(config, self.composer)
         self._pool: ProcessPoolExecutor | None = None
-        self._look_again: set[str] = set()
         self.backend = backend or open_mail(config, self.store)
         self.calendar = calendar or open_calendar(config, self.store)
         self._delivery_paused_until = 0.0
@@ -133,14 +132,12 @@ class Followthru:
         """
         report = PassReport()
         since = self._down_since(now)
-        self._look_again: set[str] = set()  # plans an answer or a new version touched in this pass
         self._replies(now, report)
         if self.calendar is not None:
             self._calendar_answers(now, report)
         self._intake(now, report)
         if not report.replies_left:  # answers still waiting: time passes once they are read
-            due = list(dict.fromkeys([*sorted(self._look_again), *self.store.due_plans(now, DUE_PLANS_PER_PASS)]))
-            self._look_again = set()
+            due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
             lapsed: dict[str, list[tuple[Plan, list[str]]]] = {}
             for plan_id in due:
                 self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now, since, lapsed)
@@ -265,7 +262,7 @@ class Followthru:
         stored = self.store.load(plan_id)
         with self.store.transaction():
             decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
-            self._apply(stored.plan, decisions, now)
+            self._apply(stored.plan, decisions, now, ticked=True)
         if decisions.lapsed and lapsed is not None:
             lapsed.setdefault(stored.plan.owner.email.lower(), []).append((stored.plan, decisions.lapsed))
 
@@ -580,10 +577,11 @@ class Followthru:
     # -- applying decisions ------------------------------------------------------------------------
     def _apply(self, plan: Plan, decisions: Decisions, now: datetime, file: str | None = None,
                new_version: bool = False, previous: Plan | None = None,
-               drafted: list[Drafted] | None = None) -> None:
+               drafted: list[Drafted] | None = None, ticked: bool = False) -> None:
         """Store a decision and every message it makes, inside the caller's transaction.
 
-        ``drafted`` holds the messages when a worker process wrote them already.
+        ``drafted`` holds the messages when a worker process wrote them already; ``ticked``: the
+        decision is a look at the plan as time passes (not an answer or a new version).
         """
         state = decisions.state
         for resource_id in decisions.withdraw:
@@ -596,8 +594,9 @@ class Followthru:
             self.store.audit(now, plan.id, resource_id, event)
         wake = decisions.next_wake
         if wake is not None and wake <= now:
-            self._look_again.add(plan.id)  # due now: looked at later in this pass, once answers are in
-            wake = now + timedelta(minutes=1)  # never a hot loop on a plan
+            # Due now. An answer lets no time pass: the plan is looked at later in this same pass,
+            # once every answer is in. A look that found it due again waits a minute: never a hot loop.
+            wake = now + timedelta(minutes=1) if ticked else now
         if state.state in ("cancelled", "closed"):
             wake = None
         keys = {r.id: token_key(plan.id, r.id) for r in plan.resources}

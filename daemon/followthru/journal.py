@@ -46,6 +46,7 @@ backup older than that is reconciled as far as the journal reaches, with a warni
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import logging
 import os
@@ -522,14 +523,17 @@ class Memory:
     def key(self, outgoing: Outgoing, recipients: list[str] | None = None) -> str:
         """What makes a message the same message when a decision is made again (its Message-ID is new):
         plan, kind, resource and recipients; for an invitation its METHOD, UID and SEQUENCE; for a
-        digest the owner's local date it was made on."""
+        digest the owner's local date it was made on; for anything else its subject too (so two
+        stakeholder updates about different milestones are never taken for each other)."""
         people = sorted(r.lower() for r in (outgoing.recipients if recipients is None else recipients))
         key: list[Any] = [outgoing.plan_id, outgoing.kind, outgoing.resource_id, people]
         if b"text/calendar" in outgoing.raw:
             key += _invitation(outgoing.raw)
-        if outgoing.kind == "digest" and people:
+        elif outgoing.kind == "digest" and people:
             zone = self._owner_zone(people[0])
             key.append(outgoing.created_at.astimezone(zone).date().isoformat())
+        else:
+            key.append(_subject(outgoing.raw))
         return json.dumps(key, separators=(",", ":"))
 
     def _owner_zone(self, owner: str) -> ZoneInfo:
@@ -680,6 +684,12 @@ class Memory:
             return
         stored = self.store.load(plan_ids[0])
         self.store.set_next_digest(owner, self.service._next_digest(stored.plan, at))
+
+
+def _subject(raw: bytes) -> str:
+    """The message's subject, decoded; only the header block is read."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    return str(email.message_from_bytes(head + b"\n\n", policy=email.policy.default)["Subject"] or "")
 
 
 def _invitation(raw: bytes) -> list[Any]:
