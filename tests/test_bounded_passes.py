@@ -17,8 +17,6 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
-
 from followthru import daemon as daemon_module
 from followthru.config import load_config
 from followthru.daemon import PLANS_PER_PASS, Followthru

@@ -16,7 +16,6 @@ from email.utils import make_msgid
 
 import pytest
 
-from replying import reply_to
 from test_scenario import EXAMPLE, Workspace, find, states, summary
 
 

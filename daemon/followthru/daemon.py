@@ -19,7 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 import logging
 import os
-import re
 import signal
 import socket
 import sqlite3
@@ -27,7 +26,7 @@ import threading
 import time as clock
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -36,20 +35,21 @@ from followthru.backends import open_calendar, open_mail
 from followthru.calendar.backend import CalendarBackend, read_meeting
 from followthru.calendar.itip import event_uid
 from followthru.config import Config
-from followthru.engine import OWNER, Answer, Decisions, Engine, PlanState, Send
+from followthru.engine import OWNER, Answer, Decisions, Engine, Send
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built
 from followthru.drafting import Drafted, Drafter
 from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, StoreRefused, open_store
+from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
 from followthru.messages import Composer
-from followthru.plan import Plan, Resource
+from followthru.plan import Plan
 from followthru.planfile import PlanResult, Problem, load_plan
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply, settle_for
 from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock
-from followthru.store import Outgoing, Store, StoredPlan
-from followthru.tokens import token_key, verify_token
+from followthru.store import Outgoing, StoredPlan
+from followthru.tokens import token_key
 from followthru.lock import Busy, Holder, LockError, WorkspaceLock, pass_lock, run_lock
 from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
 
@@ -111,6 +111,7 @@ class Followthru:
         self._delivery_backoff = MIN_PAUSE_SECONDS
         self.domain = config.sender.email.rpartition("@")[2]
         self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
+        self.matcher = Matcher(self.store, config.sender.email, self.secret, self.aliases)
         self.memory = Memory(self, journal)
         self.memory.reconcile()  # a store put back from a backup learns what happened since
 
@@ -330,7 +331,7 @@ class Followthru:
                 partstat = "COUNTER" if answer.proposed_start else answer.partstat
                 with self.store.transaction():
                     stored = self.store.load(plan_id)
-                    if not self._is_attendee(stored, meeting_key, answer.attendee):
+                    if not is_attendee(stored, meeting_key, answer.attendee):
                         self.store.audit(now, plan_id, None, f"calendar answer from {answer.attendee}, who is not "
                                                              f"invited to {meeting_key}: not applied")
                         continue
@@ -356,7 +357,7 @@ class Followthru:
 
     def _refuse_forged(self, reply: Reply, checks: str, now: datetime) -> tuple[str | None, str | None, str]:
         """The receiving server found the sender forged: apply nothing; tell the owner it was about."""
-        found = self._match(reply, self._in_reply_to(reply))
+        found = self.matcher.request(reply, self.matcher.sent_message(reply))
         match = (found.plan_id, found.resource_id) if isinstance(found, Match) else None
         if match is None:
             self.store.audit(now, None, None, f"forged reply ({checks}) from {reply.sender}: not applied")
@@ -376,19 +377,19 @@ class Followthru:
             if found:
                 return self._rsvp(found, reply, now)
         if reply.intent == "bounce":
-            match = self._match_bounce(reply)
+            match = self.matcher.bounce(reply)
             if match:
                 plan_id, resource_id = match
                 self._answer(plan_id, resource_id, reply, now)
                 return plan_id, resource_id, "bounce applied"
-        sent = self._in_reply_to(reply)
+        sent = self.matcher.sent_message(reply)
         if sent is not None and sent["kind"] == "owner_counter":
             return self._owner_decision(sent, reply, now)
         if sent is not None and sent["kind"].startswith("owner_"):
             self.store.audit(now, sent["plan_id"], sent["resource_id"],
                              f"reply to the {sent['kind']} notice from {reply.sender}: nothing to do")
             return sent["plan_id"], sent["resource_id"], "reply to a notice"
-        found = self._match(reply, sent)
+        found = self.matcher.request(reply, sent)
         if isinstance(found, Ambiguous):
             return self._ambiguous(found, reply, now)
         if found is None:
@@ -404,7 +405,7 @@ class Followthru:
             self.store.audit(now, plan_id, resource_id, f"reply relayed by a list ({reply.relayed_by}) from "
                                                         f"{reply.sender}: not applied")
             return plan_id, resource_id, "relayed by a list"
-        if not self._from_resource(reply.sender, resource):
+        if not self.matcher.from_resource(reply.sender, resource):
             self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="unverified",
                                claimed=claimed)
             self.store.audit(now, plan_id, resource_id, f"unverified reply from {reply.sender}: not applied")
@@ -414,11 +415,6 @@ class Followthru:
             return self._stale(stored, found, commitment.terms, reply, now, claimed)
         self._answer(plan_id, resource_id, reply, now)
         return plan_id, resource_id, "applied"
-
-    def _from_resource(self, sender: str, resource: Resource | None) -> bool:
-        """Only the resource's own address, or one of its configured aliases, answers for them."""
-        expected = resource.email.lower() if resource else ""
-        return bool(expected) and (sender == expected or sender in self.aliases.get(expected, set()))
 
     def _stale(self, stored: StoredPlan, found: Match, current_ask: str, reply: Reply, now: datetime,
                claimed: str) -> tuple[str, str, str]:
@@ -464,7 +460,7 @@ class Followthru:
                                                  "not applied")
             return plan_id, None, "unverified rsvp"
         stored = self.store.load(plan_id)
-        if not self._is_attendee(stored, meeting_key, answer.attendee):
+        if not is_attendee(stored, meeting_key, answer.attendee):
             self.store.audit(now, plan_id, None, f"calendar answer from {answer.attendee}, who is not invited to "
                                                  f"{meeting_key}: not applied")
             return plan_id, None, "rsvp from a non-attendee"
@@ -493,71 +489,6 @@ class Followthru:
             self.store.audit(now, plan_id, resource_id, f"owner decision ignored: {error}")
             return plan_id, resource_id, "decision ignored"
         return plan_id, resource_id, "approved" if approve else "rejected"
-
-    def _in_reply_to(self, reply: Reply):
-        for message_id in [*reply.in_reply_to, *reversed(reply.references)]:
-            row = self.store.outgoing_by_message_id(message_id)
-            if row is not None and row["plan_id"]:
-                return row
-        return None
-
-    def _match_bounce(self, reply: Reply) -> tuple[str, str] | None:
-        bounce = reply.bounce
-        if bounce and bounce.original_message_id:
-            row = self.store.outgoing_by_message_id(bounce.original_message_id)
-            if row is not None and row["resource_id"]:
-                return row["plan_id"], row["resource_id"]
-        token = self._match_token(reply)  # the bounce came back to the request's VERP address
-        if token:
-            return token.plan_id, token.resource_id
-        if bounce and bounce.recipient:
-            found = self.store.open_commitments_by_email(bounce.recipient)
-            return found[0] if found else None
-        return None
-
-    def _match(self, reply: Reply, sent) -> Match | Ambiguous | None:
-        """Which request a reply answers: the thread, then the signed token it was sent to, then the
-        sender's only open request (or the one plan its subject names)."""
-        if sent is not None and sent["resource_id"]:
-            return Match(sent["plan_id"], sent["resource_id"], sent["ask"])
-        return self._match_token(reply) or self._match_sender(reply)
-
-    def _match_token(self, reply: Reply) -> Match | None:
-        local, _, domain = self.config.sender.email.lower().rpartition("@")
-        for address in reply.to:
-            user, _, host = address.rpartition("@")
-            if host == domain and user.startswith(local + "+"):
-                key = verify_token(self.secret, user.split("+", 1)[1])
-                asked = self.store.ask_by_token(key) if key else None
-                if asked is not None:
-                    return Match(asked["plan_id"], asked["resource_id"], asked["ask"])
-                found = self.store.commitments_by_token(key) if key else []  # a token made before versions
-                if found:
-                    return Match(*found[0], None)
-        return None
-
-    def _match_sender(self, reply: Reply) -> Match | Ambiguous | None:
-        addresses = [reply.sender] + [k for k, v in self.aliases.items() if reply.sender in v]
-        found = list(dict.fromkeys(pair for address in addresses
-                                   for pair in self.store.open_commitments_by_email(address)))
-        if not found:
-            return None
-        if len({plan_id for plan_id, _ in found}) == 1:
-            return Match(*found[0], None)
-        named = [pair for pair in found if self._subject_names(reply.subject, pair[0])]
-        if len({plan_id for plan_id, _ in named}) == 1:
-            return Match(*named[0], None)
-        return Ambiguous(found)
-
-    def _subject_names(self, subject: str, plan_id: str) -> bool:
-        """The subject names this plan: its title or its id, as whole words."""
-        stored = self.store.load(plan_id)
-        names = [plan_id, stored.plan.plan.title] if stored else [plan_id]
-        return any(_words(name) in _words(subject) for name in names if _words(name).strip())
-
-    def _is_attendee(self, stored: StoredPlan, meeting_key: str, attendee: str) -> bool:
-        meeting = stored.state.meetings.get(meeting_key)
-        return meeting is not None and attendee.lower() in {a.lower() for a in meeting.attendees}
 
     def _notify_owner(self, stored: StoredPlan, kind: str, resource_id: str, now: datetime, reply: Reply,
                       **facts: Any) -> None:
@@ -783,42 +714,6 @@ class Followthru:
                              for m in stored.state.meetings.values() if m.sequence >= 0],
             })
         return result
-
-
-@dataclass(frozen=True)
-class Match:
-    """The request a reply answers; ``ask`` is the version of it the reply was tied to, when known."""
-
-    plan_id: str
-    resource_id: str
-    ask: str | None
-
-
-@dataclass(frozen=True)
-class Ambiguous:
-    """A reply that several open requests could own, with nothing to choose between them."""
-
-    candidates: list[tuple[str, str]]
-
-
-# Facts about the person, true whichever version of the ask the message came from.
-ASK_FREE_INTENTS = ("bounce", "auto_reply")
-
-
-def _words(text: str) -> str:
-    return " " + " ".join(re.findall(r"[\w-]+", text.casefold())) + " "
-
-
-def own_due_date(plan: Plan, state: PlanState, resource_id: str) -> date | None:
-    """The day this person's work is due: the date agreed with them, else their own (or the
-    person they stand in for's) due date in the plan."""
-    commitment = state.commitments.get(resource_id)
-    resource = next((r for r in plan.resources if r.id == resource_id), None)
-    due = (commitment.agreed_due if commitment else None) or (resource.due if resource else None)
-    if due is None and commitment is not None and commitment.stands_in_for:
-        standing = next((r for r in plan.resources if r.id == commitment.stands_in_for), None)
-        due = standing.due if standing else None
-    return due.date() if isinstance(due, datetime) else due
 
 
 def owner_change(stored: Plan, new: Plan, path: Path) -> Problem | None:
