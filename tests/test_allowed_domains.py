@@ -154,7 +154,8 @@ def test_the_daemon_rejects_the_plan_and_tells_the_owner_only(workspace, cli):
     write_plan(root / "plans" / "incoming", "deal.toml", plan_text(sam="sam@gmail.example"))
     result = cli("-c", workspace, "tick", "--now", NOW)
     assert result.exit_code == 0 and "rejected 1" in result.stdout
-    assert (root / "plans" / "rejected" / "deal.toml").exists() and not (root / "plans" / "active" / "deal.toml").exists()
+    assert (root / "plans" / "rejected" / "deal.toml").exists()
+    assert not (root / "plans" / "active" / "deal.toml").exists()
     errors = (root / "plans" / "rejected" / "deal.toml.errors.txt").read_text()
     assert errors.startswith("deal.toml:13: resources[0].email: 'sam@gmail.example' is outside the domains")
     sent = outbox(root)

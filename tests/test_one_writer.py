@@ -71,7 +71,8 @@ class Workspace:
         # Not near midnight where the window is: 23:59 to 00:00 is outside it.
         zone = "UTC" if datetime.now(timezone.utc).hour < 23 else "Etc/GMT+6"
         text = self.config.read_text()
-        for pattern, value in ((r"business_days = .*", 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'),
+        every_day = 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
+        for pattern, value in ((r"business_days = .*", every_day),
                                (r"send_from = .*", 'send_from = "00:00"'), (r"send_until = .*", 'send_until = "23:59"'),
                                (r'timezone = "UTC"', f'timezone = "{zone}"'), (r"poll_seconds = 5.0", "poll_seconds = 0.5")):
             text, found = re.subn(f"(?m)^{pattern}$", value, text, count=1)

@@ -104,7 +104,8 @@ class MaildirBackend(_Section):
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
-DEFAULT_PORTS = {"smtp": {"starttls": 587, "tls": 465, "plain": 25}, "imap": {"starttls": 143, "tls": 993, "plain": 143}}
+DEFAULT_PORTS = {"smtp": {"starttls": 587, "tls": 465, "plain": 25},
+                 "imap": {"starttls": 143, "tls": 993, "plain": 143}}
 
 
 class Server(_Section):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Iterator, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from icalendar.prop import vRecur
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, WithJsonSchema
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      ValidationError, WithJsonSchema)
 
 from followthru.durations import parse_duration
 

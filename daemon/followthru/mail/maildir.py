@@ -20,7 +20,8 @@ from followthru.mail.backend import Incoming, Refusal
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 25_000_000
-MAX_PER_PASS = 400  # messages per pass: ~25 ms each (an answer that re-invites to a meeting), a pass ~10 s (bench/big_drop.py)
+# Messages per pass: ~25 ms each (an answer that re-invites to a meeting), so a pass ~10 s (bench/big_drop.py).
+MAX_PER_PASS = 400
 
 
 def ensure_maildir(path: Path) -> None:
