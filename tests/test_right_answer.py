@@ -285,3 +285,20 @@ def test_handover_gives_the_plan_to_another_owner_and_tells_both(ws):
     ws.drop_plan(ONE_PLAN)
     ws.tick("2026-11-30T18:00:00+00:00")
     assert "belongs to jo@example.com" in (ws.root / "plans" / "rejected" / "acme-q4.toml.errors.txt").read_text()
+
+
+def test_a_request_queued_before_an_outage_does_not_go_out_once_its_deadline_passed(ws):
+    # Saturday: the requests wait for Monday's send window; the daemon is then down until Friday.
+    ws.drop_plan(ONE_PLAN.replace("respond_by = 2026-12-02T12:00:00", "respond_by = 2026-12-01T12:00:00"))
+    ws.tick("2026-11-28T15:00:00+00:00")
+    with store(ws) as connection:
+        waiting = [row[0] for row in connection.execute(
+            "SELECT resource_id FROM outbox WHERE kind = 'request' AND status = 'pending'")]
+        connection.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES ('pass.last', ?)",
+                           (json.dumps({"at": "2026-11-28T15:00:00+00:00", "by": "run"}),))
+    assert sorted(waiting) == ["lee", "sam", "sol"]
+    sent = ws.tick("2026-12-04T15:00:00+00:00")
+    assert not [m for m in sent if m["X-Followthru-Kind"] == "request"]  # every deadline passed meanwhile
+    assert {m["To"].addresses[0].addr_spec for m in sent if m["X-Followthru-Kind"] == "backup_request"} == \
+        {"pat.backup@example.com", "kim.standby@example.com"}
+    assert audit(ws).count("request not sent: the request is") == 3

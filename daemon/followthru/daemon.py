@@ -577,6 +577,8 @@ class Followthru:
         sent_elsewhere = self.memory.sent_elsewhere_waiting(now)
         try:
             for outgoing in self._due_messages(now):
+                if outgoing.kind in REQUEST_KINDS and not self._still_asked(outgoing, now):
+                    continue
                 key = self.memory.key(outgoing)
                 if sent_elsewhere and self.memory.sent_before(outgoing, key, now):
                     continue
@@ -607,6 +609,19 @@ class Followthru:
             self._delivery_paused_until = 0.0
         finally:
             self.backend.end_batch()
+
+    def _still_asked(self, outgoing: Outgoing, now: datetime) -> bool:
+        """A request or reminder waiting for its send window goes only while its person is still
+        asked: after an outage their deadline may have passed and a backup taken over meanwhile."""
+        state = self.store.commitment_state(outgoing.plan_id, outgoing.resource_id) \
+            if outgoing.plan_id and outgoing.resource_id else None
+        if state is None or state in STILL_ASKED:
+            return True
+        with self.store.transaction():
+            self.store.withdraw_message(outgoing.id)
+            self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
+                             f"{outgoing.kind.replace('_', ' ')} not sent: the request is {state} now")
+        return False
 
     def _hand_over(self, outgoing: Outgoing) -> list[Refusal]:
         """Meeting invitations go to the calendar service when there is one; the rest is mail."""
@@ -747,6 +762,7 @@ def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str)
 
 
 REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
+STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
 LAST_PASS = "pass.last"  # sync_state key: when the last pass that caught up ended, and who made it
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500

@@ -352,6 +352,16 @@ class Store:
                                              (plan_id, resource_id))
         return cursor.rowcount
 
+    def withdraw_message(self, outgoing_id: int) -> None:
+        """One pending message no longer wanted: it will not be sent."""
+        self.connection.execute("UPDATE outbox SET status = 'withdrawn' WHERE id = ? AND status = 'pending'",
+                                (outgoing_id,))
+
+    def commitment_state(self, plan_id: str, resource_id: str) -> str | None:
+        row = self.connection.execute("SELECT state FROM commitments WHERE plan_id = ? AND resource_id = ?",
+                                      (plan_id, resource_id)).fetchone()
+        return row["state"] if row else None
+
     def outbox_counts(self) -> dict[str, int]:
         """How many messages are in each state: pending, sent, failed, withdrawn."""
         rows = self.connection.execute("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
