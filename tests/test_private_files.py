@@ -14,24 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-PLAN = """\
-[plan]
-id = "deal-{n}"
-title = "Deal {n}"
-customer = "Customer {n}"
-respond_by = 2030-12-02T17:00:00
+from test_bounded_passes import PLAN
 
-[owner]
-name = "Riley Rep"
-email = "riley@example.com"
-
-[[resources]]
-id = "sam"
-name = "Sam {n}"
-email = "sam{n}@example.com"
-asks = ["Part of deal {n}"]
-due = 2030-12-09
-"""
 SATURDAY = "2026-12-05T15:00:00+00:00"  # a pass, nothing delivered yet
 MONDAY = "2026-12-07T15:00:00+00:00"  # in the send window: the requests go out
 

@@ -259,19 +259,8 @@ def log_command(obj: Context, plan_id: str | None) -> None:
 @click.pass_obj
 def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: str | None) -> None:
     """Approve or reject a resource's counter-proposal (after the pass another process is in)."""
-    _private_files()
-    lock = _pass_lock(obj, "decide")
-    try:
-        service = _service(obj)
-        try:
-            service.decide(plan_id, resource_id, answer == "approve", _now(now_text))
-            service.tick(_now(now_text))
-        except (LookupError, ValueError) as error:
-            fail(str(error), 1)
-        finally:
-            service.close()
-    finally:
-        lock.close()
+    _change_then_pass(obj, "decide", now_text,
+                      lambda service, now: service.decide(plan_id, resource_id, answer == "approve", now))
     click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")
 
 
@@ -283,12 +272,19 @@ def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: 
 @click.pass_obj
 def handover(obj: Context, plan_id: str, email: str, name: str | None, now_text: str | None) -> None:
     """Hand a plan to another owner; both are told. A plan file cannot do this by itself."""
+    _change_then_pass(obj, "handover", now_text, lambda service, now: service.hand_over(plan_id, email, name, now))
+    click.echo(f"{plan_id}: now owned by {email}")
+
+
+def _change_then_pass(obj: Context, command: str, now_text: str | None, change) -> None:
+    """An operator's change to a plan, then a pass so what it decides goes out: under the pass
+    lock, after any pass another process is in. A refused change is one line and exit 1."""
     _private_files()
-    lock = _pass_lock(obj, "handover")
+    lock = _pass_lock(obj, command)
     try:
         service = _service(obj)
         try:
-            service.hand_over(plan_id, email, name, _now(now_text))
+            change(service, _now(now_text))
             service.tick(_now(now_text))
         except (LookupError, ValueError) as error:
             fail(str(error), 1)
@@ -296,7 +292,6 @@ def handover(obj: Context, plan_id: str, email: str, name: str | None, now_text:
             service.close()
     finally:
         lock.close()
-    click.echo(f"{plan_id}: now owned by {email}")
 
 
 def _messages(paths: tuple[Path, ...]) -> list[Path]:
