@@ -8,13 +8,15 @@ for repeating meetings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from followthru import __version__
-from followthru.plan import REPEATS, Meeting, due_moment
+from followthru.calendar.timezones import vtimezone
+from followthru.plan import FIRST_YEAR, LAST_YEAR, REPEATS, Meeting, due_moment
 
 PRODID = f"-//Followthru//followthru {__version__}//EN"
 
@@ -64,8 +66,9 @@ def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: Zone
                                "RSVP": "TRUE"})
         event.add("attendee", address, encode=0)
     calendar.add_component(event)
-    # Transitions from a year before the meeting to a few years after keep VTIMEZONE short.
-    calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(start.year + 5, 1, 1))
+    if isinstance(start.tzinfo, ZoneInfo):
+        first_year, last_year = _years_spanned(meeting, start)
+        calendar.add_component(vtimezone(start.tzinfo, first_year, last_year))
     return calendar.to_ical()
 
 
@@ -84,6 +87,25 @@ def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone)
     return moment.astimezone(timezone.utc)  # a fixed offset has no TZID; UTC needs no VTIMEZONE
+
+
+def _years_spanned(meeting: Meeting, start: datetime) -> tuple[int, int]:
+    """The years the VTIMEZONE covers: from the year before the first occurrence through the year after
+    the last one (UNTIL, or the COUNTth occurrence); a repeat with neither is covered for ten years."""
+    last = start + meeting.duration
+    if meeting.repeat:
+        if meeting.until:
+            until = meeting.until if isinstance(meeting.until, datetime) else due_moment(meeting.until)
+            last = max(last, _aware(until, start.tzinfo).astimezone(start.tzinfo))  # type: ignore[arg-type]
+        elif meeting.count:
+            rule = rrulestr(REPEATS.get(meeting.repeat, meeting.repeat), dtstart=start.replace(tzinfo=None),
+                            ignoretz=True)
+            occurrences = list(rule.replace(count=meeting.count))  # type: ignore[attr-defined]
+            if occurrences:
+                last = max(last, occurrences[-1].replace(tzinfo=start.tzinfo) + meeting.duration)
+        else:
+            last = last.replace(year=min(LAST_YEAR, last.year + 10), month=1, day=1)
+    return max(FIRST_YEAR, start.year - 1), min(LAST_YEAR, last.year + 1)
 
 
 def _rrule(meeting: Meeting, zone: ZoneInfo) -> vRecur | None:
