@@ -31,6 +31,7 @@ REPEATS = {
 # (years 1 and 9999) that reminders, repeats and time zones never step over them.
 FIRST_YEAR, LAST_YEAR = 1970, 2199
 MAX_MEETING = timedelta(days=7)  # the longest meeting (a week's workshop)
+GREETING = "How messages greet them, e.g. 'Dr. Schmidt'; default: the first word of the name."
 
 
 def shown(value: Any, width: int = 80) -> str:
@@ -171,6 +172,7 @@ class Owner(_Section):
     email: Email
     timezone: TimeZoneName | None = None
     language: Language = "en"
+    greeting: OptionalLine = Field("", description=GREETING)
 
 
 class Resource(_Section):
@@ -187,6 +189,7 @@ class Resource(_Section):
     standby: bool = False
     language: Language = "en"
     timezone: TimeZoneName | None = None
+    greeting: OptionalLine = Field("", description=GREETING)
 
 
 class Step(_Section):
@@ -212,6 +215,7 @@ class Stakeholder(_Section):
     updates: list[Milestone] = Field(default_factory=lambda: list(MILESTONES))
     language: Language = "en"
     timezone: TimeZoneName | None = None
+    greeting: OptionalLine = Field("", description=GREETING)
 
 
 class Meeting(_Section):
@@ -435,6 +439,13 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
         if meeting.repeat and meeting.repeat not in REPEATS and re.search(r"(COUNT|UNTIL)=", meeting.repeat):
             if meeting.count or meeting.until:
                 yield (*where, "repeat"), "the RRULE already has COUNT or UNTIL; drop count/until"
+        if _skips_short_months(meeting):
+            yield (*where, "start"), (
+                f"a monthly meeting on the {meeting.start.day}{'st' if meeting.start.day == 31 else 'th'} "
+                "skips the months without one "
+                "(calendars follow RFC 5545); pick a day from 1 to 28, or an RRULE such as "
+                "'FREQ=MONTHLY;BYMONTHDAY=-1' for the last day of each month"
+            )
         if isinstance(meeting.attendees, list):
             for position, attendee in enumerate(meeting.attendees):
                 if "@" in attendee:
@@ -447,6 +458,16 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
     for index, stakeholder in enumerate(plan.stakeholders):
         if stakeholder is not None and len(set(stakeholder.updates)) != len(stakeholder.updates):
             yield ("stakeholders", index, "updates"), "a milestone is listed twice"
+
+
+def _skips_short_months(meeting: Meeting) -> bool:
+    """Whether ``meeting`` repeats monthly on its start day and that day (29-31) is missing from
+    some months, which every calendar then skips (RFC 5545) while "monthly" promises each month."""
+    if not meeting.repeat or meeting.start.day <= 28:
+        return False
+    rule = REPEATS.get(meeting.repeat, meeting.repeat)
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    return parts.get("FREQ") == "MONTHLY" and not {"BYMONTHDAY", "BYDAY", "BYSETPOS", "BYYEARDAY"} & parts.keys()
 
 
 def _missing_times(plan: Plan, tz: ZoneInfo) -> Iterator[Problem]:

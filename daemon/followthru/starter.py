@@ -40,6 +40,7 @@ due = {due}                # a date, or a date and time
 backups = ["jo"]                  # asked in this order if Alex declines, bounces or stays silent
 # language = "de"                 # picks templates/de/ when present
 # timezone = "Europe/Berlin"      # how times are shown to Alex and when mail reaches them
+# greeting = "Dr. Example"        # how mail greets Alex; default: "Alex" (the first word of name)
 
 [[resources]]
 id = "jo"

@@ -6,10 +6,12 @@ place values (see ``templates/README.md`` for the variables).
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,20 +20,23 @@ from babel.core import Locale, UnknownLocaleError
 
 from followthru.plan import REPEATS, Meeting, Plan, Resource
 
-STATE_TEXT = {
-    "scheduled": "not asked yet",
-    "requested": "waiting for an answer",
-    "accepted": "accepted",
-    "declined": "declined",
-    "tentative": "tentative",
-    "countered": "proposed other terms",
-    "question": "asked a question",
-    "away": "out of office",
-    "bounced": "could not be reached",
-    "expired": "did not answer",
-    "replaced": "replaced by a backup",
-    "withdrawn": "withdrawn",
-}
+WORDS_FILE = Path(__file__).with_name("words.toml")
+
+
+@lru_cache(maxsize=16)
+def words(language: str) -> dict[str, dict[str, str]]:
+    """The words of ``words.toml`` for ``language`` (``de``, ``de-CH``, ``de_AT`` all read
+    German); English for a language the file does not have."""
+    table = tomllib.loads(WORDS_FILE.read_text(encoding="utf-8"))
+    return table.get(language.replace("_", "-").split("-")[0].lower(), table["en"])
+
+
+STATE_TEXT = words("en")["state"]  # a state code as English text, for the owner's notices
+
+
+def given_name(name: str) -> str:
+    """How a greeting addresses someone by default: the first word of their name."""
+    return name.split()[0] if name.split() else name
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,13 @@ class Person:
     email: str
     timezone: ZoneInfo
     language: str = "en"
+    greeting: str = ""
 
     @property
     def view(self) -> dict[str, str]:
-        return {"name": self.name, "email": self.email}
+        """``name``, ``email`` and ``greeting``: how a message greets them (their plan
+        ``greeting``, else their given name)."""
+        return {"name": self.name, "email": self.email, "greeting": self.greeting or given_name(self.name)}
 
 
 class Formatter:
@@ -121,13 +129,16 @@ class PlanViews:
     # -- the people ------------------------------------------------------------------------
     def owner(self) -> Person:
         owner = self.plan.owner
-        return Person(owner.name, owner.email, self._zone(owner.timezone), owner.language or self.default_language)
+        return Person(owner.name, owner.email, self._zone(owner.timezone), owner.language or self.default_language,
+                      owner.greeting)
 
     def resource_person(self, resource: Resource) -> Person:
-        return Person(resource.name, resource.email, self._zone(resource.timezone), resource.language)
+        return Person(resource.name, resource.email, self._zone(resource.timezone), resource.language,
+                      resource.greeting)
 
     def stakeholders(self) -> list[Person]:
-        return [Person(s.name, s.email, self._zone(s.timezone), s.language) for s in self.plan.stakeholders]
+        return [Person(s.name, s.email, self._zone(s.timezone), s.language, s.greeting)
+                for s in self.plan.stakeholders]
 
     def formatter(self, reader: Person) -> Formatter:
         key = (reader.timezone.key, reader.language)
@@ -175,6 +186,7 @@ class PlanViews:
         return {
             "id": resource.id,
             "name": resource.name,
+            "greeting": resource.greeting or given_name(resource.name),
             "email": resource.email,
             "role": resource.role,
             "asks": list(source.asks),
@@ -183,10 +195,12 @@ class PlanViews:
         }
 
     def roster(self, fmt: Formatter) -> list[dict[str, Any]]:
-        """Everyone asked (or to be asked): the non-standby resources and any standby now asked."""
+        """Everyone asked (or to be asked): the non-standby resources and any standby now asked,
+        each state in the reader's language."""
+        state_text = words(str(fmt.locale))["state"]
         return [
             {**self.resource(r, fmt), "state_code": self.states.get(r.id, "requested"),
-             "state": STATE_TEXT.get(self.states.get(r.id, "requested"), "")}
+             "state": state_text.get(self.states.get(r.id, "requested"), "")}
             for r in self.plan.resources
             if not r.standby or r.id in self.states
         ]
@@ -194,21 +208,32 @@ class PlanViews:
     def meeting(self, meeting: Meeting, fmt: Formatter) -> dict[str, Any]:
         minutes = int(meeting.duration.total_seconds() // 60)
         length = f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
-        repeat = ""
-        if meeting.repeat:
-            repeat = meeting.repeat if meeting.repeat in REPEATS else "repeating"
-            if meeting.count:
-                repeat += f", {meeting.count} times"
-            elif meeting.until:
-                repeat += f", until {fmt.when(meeting.until)}"
         return {
             "title": meeting.title,
             "kind": meeting.kind,
             "when": f"{fmt.when(meeting.start)} ({length})",
-            "repeat": repeat,
+            "repeat": self.recurrence(meeting, fmt),
             "location": meeting.location,
             "description": meeting.description.strip(),
         }
+
+    def recurrence(self, meeting: Meeting, fmt: Formatter) -> str:
+        """How ``meeting`` repeats, in the reader's language and as their calendar shows it:
+        the weekday and day of the month are those of the first meeting in the reader's
+        timezone; "" for a single meeting. An RRULE other than the named repeats reads as
+        "repeating" (plus its count or end date)."""
+        if not meeting.repeat:
+            return ""
+        texts = words(str(fmt.locale))["repeat"]
+        first = fmt.aware(meeting.start).astimezone(fmt.timezone)
+        weekday = format_date(first, "EEEE", locale=fmt.locale)
+        kind = meeting.repeat if meeting.repeat in REPEATS else "rule"
+        text = texts[kind].format(weekday=weekday, day=first.day)
+        if meeting.count:
+            return texts["once" if meeting.count == 1 else "count"].format(repeat=text, count=meeting.count)
+        if meeting.until:
+            return texts["until"].format(repeat=text, until=fmt.when(meeting.until))
+        return text
 
     def _zone(self, name: str | None) -> ZoneInfo:
         return ZoneInfo(name) if name else self.plan_timezone
