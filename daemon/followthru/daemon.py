@@ -24,7 +24,7 @@ import socket
 import sqlite3
 import threading
 import time as clock
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.parser import BytesHeaderParser
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +37,7 @@ from followthru.calendar.itip import event_uid
 from followthru.config import Config
 from followthru.engine import OWNER, Answer, Decisions, Engine, Send
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
-from followthru.mail.compose import Built
+from followthru.mail.compose import Built, with_date
 from followthru.drafting import Drafted, Drafter
 from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, StoreRefused, open_store
 from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
@@ -583,7 +583,7 @@ class Followthru:
                 if sent_elsewhere and self.memory.sent_before(outgoing, key, now):
                     continue
                 try:
-                    refusals = self._hand_over(outgoing)
+                    refusals = self._hand_over(replace(outgoing, raw=with_date(outgoing.raw, now)))  # Date: handed over now
                 except SendError as error:
                     self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing,
                                 [Refusal(r, 500 if error.permanent else 400, str(error)) for r in outgoing.recipients],

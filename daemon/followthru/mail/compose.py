@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.charset import BASE64, QP, Charset
-from email.header import Header
+from email import quoprimime
 from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
@@ -43,6 +43,114 @@ class _Wire(email.policy.Compat32):
 
 WIRE = _Wire(linesep="\r\n")
 
+MAX_ENCODED_WORD = 75  # RFC 2047 section 2
+MAX_ENCODED_LINE = 76  # RFC 2047 section 2: a header line holding encoded words
+_WORD_FRAME = len("=?utf-8?q??=")
+
+
+def encoded_words(text: str, first: int = MAX_ENCODED_WORD) -> list[str]:
+    """``text`` as RFC 2047 ``Q`` encoded words in UTF-8: the first at most ``first`` characters
+    long (at least one character of ``text`` in it), every other at most 75.
+
+    Spaces are encoded inside the words, so the words decode to ``text`` exactly, whitespace
+    between them being ignored (RFC 2047 section 6.2). A word ends after a space of ``text`` where
+    one fits, so that readers that show a space between adjacent words split no word of ``text``;
+    a longer run is split between characters, never inside one (section 5)."""
+    words: list[str] = []
+    pieces: list[tuple[bytes, int]] = []  # the characters of the word being made, with their cost
+    size, room = 0, first - _WORD_FRAME
+    for char in text:
+        raw = char.encode("utf-8")
+        cost = quoprimime.header_length(raw)
+        while pieces and size + cost > room:
+            spaces = [i for i, (piece, _) in enumerate(pieces) if piece == b" "]
+            cut = spaces[-1] + 1 if spaces else len(pieces)
+            words.append(quoprimime.header_encode(b"".join(piece for piece, _ in pieces[:cut]), "utf-8"))
+            pieces = pieces[cut:]
+            size, room = sum(c for _, c in pieces), MAX_ENCODED_WORD - _WORD_FRAME
+        pieces.append((raw, cost))
+        size += cost
+    if pieces:
+        words.append(quoprimime.header_encode(b"".join(piece for piece, _ in pieces), "utf-8"))
+    return words
+
+
+def needs_encoding(text: str) -> bool:
+    """Whether ``text`` must travel as encoded words: it is not ASCII, or it holds ``=?`` that a
+    reader would take for the start of an encoded word."""
+    return not text.isascii() or "=?" in text
+
+
+class Folded:
+    """A header value already encoded as ASCII tokens, folded between tokens so that each line,
+    the first with the header's name, is at most 76 characters where the tokens allow, and the
+    first line is never empty. Set it as the value of header ``name``: the classic policy folds a
+    value that is not a string by calling its ``encode``."""
+
+    def __init__(self, name: str, tokens: list[str]):
+        self.name, self.tokens = name, tokens
+
+    def encode(self, splitchars: str = ";, \t", maxlinelen: int | None = None, linesep: str = "\n") -> str:
+        """The value as written after ``name: ``, each fold a ``linesep`` and a space."""
+        lines = [""]
+        used = len(self.name) + 2
+        for token in self.tokens:
+            if lines[-1] and used + 1 + len(token) > MAX_ENCODED_LINE:
+                lines.append(token)
+                used = 1 + len(token)
+            else:
+                used += len(token) + (1 if lines[-1] else 0)
+                lines[-1] = f"{lines[-1]} {token}" if lines[-1] else token
+        return (linesep + " ").join(lines)
+
+    def __str__(self) -> str:
+        return " ".join(self.tokens)
+
+
+def text_header(name: str, text: str) -> str | Folded:
+    """The value to set for unstructured header ``name`` (e.g. Subject) holding ``text``: itself when
+    it is plain ASCII, else encoded words sized so that the first sits beside the name."""
+    if not needs_encoding(text):
+        return text
+    return Folded(name, encoded_words(text, MAX_ENCODED_LINE - len(name) - 2))
+
+
+def address_header(name: str, mailboxes: list["Mailbox"]) -> str | Folded:
+    """The value of address header ``name`` (From, To, Cc, Reply-To) for ``mailboxes``: display names
+    that are not ASCII become encoded words of at most 75 characters, folded between words."""
+    if not any(needs_encoding(one_line(m.name)) for m in mailboxes):
+        return ", ".join(m.header() for m in mailboxes)
+    tokens: list[str] = []
+    for index, mailbox in enumerate(mailboxes):
+        words = mailbox.tokens(MAX_ENCODED_LINE - len(name) - 2 if not tokens else MAX_ENCODED_WORD)
+        if index < len(mailboxes) - 1:
+            words[-1] += ","
+        tokens += words
+    return Folded(name, tokens)
+
+
+def with_date(raw: bytes, moment: datetime) -> bytes:
+    """``raw`` with its Date header saying ``moment`` (when it is handed to the mail backend): only
+    that header's bytes change, folded continuation lines included; a message without a Date header
+    gets one before its first header. The Message-ID, the body and every other byte stay."""
+    blank = [i + len(sep) // 2 for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    end = min(blank, default=len(raw))  # the header block ends with the line before the empty one
+    date = f"Date: {format_datetime(moment)}".encode("ascii")
+    newline = b"\r\n" if b"\r\n" in raw[:end] or end == len(raw) else b"\n"
+    date += newline
+    start = 0
+    while start < end:
+        line_end = raw.find(b"\n", start, end)
+        line_end = end if line_end < 0 else line_end + 1
+        if raw[start:start + 5].lower() == b"date:":
+            stop = line_end
+            while stop < end and raw[stop:stop + 1] in (b" ", b"\t"):
+                following = raw.find(b"\n", stop, end)
+                stop = end if following < 0 else following + 1
+            return raw[:start] + date + raw[stop:]
+        start = line_end
+    return date + raw
+
 
 @dataclass(frozen=True)
 class Mailbox:
@@ -51,6 +159,14 @@ class Mailbox:
 
     def header(self) -> str:
         return formataddr((one_line(self.name), one_line(self.email)), charset="utf-8")
+
+    def tokens(self, first: int = MAX_ENCODED_WORD) -> list[str]:
+        """The mailbox as tokens to fold between: a name that needs encoding as encoded words (the
+        first at most ``first`` characters), then ``<address>``; otherwise :meth:`header` whole."""
+        name = one_line(self.name)
+        if not needs_encoding(name):
+            return [self.header()]
+        return encoded_words(name, first) + [f"<{one_line(self.email)}>"]
 
 
 @dataclass(frozen=True)
@@ -118,14 +234,13 @@ def build_message(draft: Draft, words: Rendered) -> Built:
     else:
         message = alternative
     message_id = draft.message_id or new_message_id(draft.sender.email)
-    message["From"] = draft.sender.header()
-    message["To"] = ", ".join(m.header() for m in draft.to)
+    message["From"] = address_header("From", [draft.sender])
+    message["To"] = address_header("To", draft.to)
     if draft.cc:
-        message["Cc"] = ", ".join(m.header() for m in draft.cc)
+        message["Cc"] = address_header("Cc", draft.cc)
     if draft.reply_to:
-        message["Reply-To"] = draft.reply_to.header()
-    subject = one_line(words.subject)
-    message["Subject"] = subject if subject.isascii() else Header(subject, UTF8).encode()
+        message["Reply-To"] = address_header("Reply-To", [draft.reply_to])
+    message["Subject"] = text_header("Subject", one_line(words.subject))
     message["Date"] = format_datetime(draft.date)
     message["Message-ID"] = message_id
     if draft.in_reply_to:
