@@ -1182,3 +1182,15 @@ def test_big_inputs_take_bounded_time_and_memory(measured, case):
     assert any(text in found for text in alternatives), result
     assert result["seconds"] < CALL_SECONDS, result
     assert result["growth_mb"] < GROWTH_MB and result["peak_mb"] < PEAK_MB, result
+
+
+def test_a_part_in_the_undefined_charset_is_read_not_refused():
+    """Python's codec named 'undefined' raises on every byte: a leaf part declaring it must not
+    make the whole message unreadable."""
+    raw = (b'From: Anna <anna@example.de>\nMessage-ID: <undefined@example.de>\nMIME-Version: 1.0\n'
+           b'Content-Type: multipart/alternative; boundary="B"\n\n--B\n'
+           b'Content-Type: text/plain; charset="undefined"\n\x80Content-Transfer-Encoding: quoted-printable\n\n'
+           b'Passt, =C3=BCbernehme ich!\n\n--B--\n')
+    reply = read_reply(raw, "UTC")
+    assert "unreadable" not in reply.evidence
+    assert reply.message_id == "<undefined@example.de>" and reply.sender == "anna@example.de"

@@ -106,8 +106,8 @@ def _prune(msg: Message) -> bool:
     stack = [(msg, 0)]
     while stack:
         part, depth = stack.pop()
-        payload = part.get_payload()
-        if isinstance(payload, list):
+        if part.is_multipart():  # asked first: a leaf's get_payload() decodes with its charset, which may raise
+            payload = part.get_payload()
             if depth >= MAX_DEPTH:
                 part.set_payload([])
                 pruned = True
