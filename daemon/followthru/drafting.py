@@ -45,7 +45,9 @@ class Drafter:
                            else None) for send in decisions.sends]
         for invite in decisions.invites:
             source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
-            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), "meeting", None,
+            # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
+            kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
+            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), kind, None,
                                    invite.not_before))
         return drafted
 
@@ -66,10 +68,13 @@ class Drafter:
                 ask = facts.pop("ask", None)
                 changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
                 terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
+                # What the request showed: an agreed new due date came later, the reply deadline with it.
+                asked = resource.model_copy(update={"respond_by": changes["respond_by"]}) \
+                    if changes["respond_by"] is not None else resource
                 return self.composer.request(views, terms, now, kind,
                                              stands_in_for=views.plan.resource(stands_in_for) if stands_in_for
                                              else None, extra=_formatted(views.formatter(reader), facts),
-                                             ask=ask)
+                                             ask=ask, asked=asked)
         fmt = views.formatter(reader)
         if send.about and send.to == OWNER:
             about = next((r for r in views.plan.resources if r.id == send.about), None)
@@ -88,7 +93,8 @@ class Drafter:
 
         return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
                                                 invite.sequence, now, method=invite.method,
-                                                recipients=[person(a) for a in invite.recipients])
+                                                recipients=[person(a) for a in invite.recipients],
+                                                answers=dict(invite.answers))
 
 
 def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:

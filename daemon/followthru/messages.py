@@ -6,6 +6,9 @@ finished :class:`~followthru.mail.compose.Built` message. It reads nothing and s
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +23,10 @@ from followthru.views import Person, PlanViews
 
 # Messages nobody is expected to answer: auto-responders (RFC 3834) should stay quiet.
 NO_REPLY_KINDS = {"stakeholder_update", "all_committed", "digest", "due_reminder", "released"}
+
+# The kinds that open a conversation with one person about one version of their ask; every other
+# message to them about that ask (reminder, last call, due reminder, agreed terms, release) follows it.
+THREAD_OPENERS = {"request", "backup_request"}
 
 
 class Composer:
@@ -38,14 +45,32 @@ class Composer:
             return self.sender.email
         return plus_address(self.sender.email, make_token(self.secret, plan_id, resource_id, ask))
 
+    def thread_root(self, plan_id: str, resource_id: str, ask: str) -> str:
+        """The Message-ID-shaped name of the conversation about version ``ask`` of a request to one
+        resource: the same for the same three (and secret), different for a new version.
+
+        It is no message's own Message-ID (those stay random, so a message made again after a
+        crash can never collide with one already in the outbox): the request names it in
+        ``References`` and everything that follows names it in ``In-Reply-To`` and ``References``,
+        so mail clients that thread by references put them together without a store lookup.
+        """
+        digest = hmac.new(self.secret, "\0".join((plan_id, resource_id, ask)).encode("utf-8"),
+                          hashlib.sha256).hexdigest()[:32]
+        return f"<ask-{digest}@{self.sender.email.rpartition('@')[2] or 'localhost'}>"
+
     def for_plan(self, views: PlanViews, kind: str, reader: Person, now: datetime, *,
                  resource_id: str | None = None, to: list[Person] | None = None,
                  extra: dict[str, Any] | None = None, invite: Invitation | None = None,
-                 headers: dict[str, str] | None = None, ask: str | None = None) -> Built:
-        """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them)."""
+                 headers: dict[str, str] | None = None, ask: str | None = None,
+                 subject: str | None = None, in_reply_to: str | None = None,
+                 references: list[str] | None = None) -> Built:
+        """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them);
+        ``subject`` replaces the kind's own, ``in_reply_to`` and ``references`` thread it."""
         answer_to = self.answer_to(views.plan.id, resource_id, ask)
         context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **(extra or {}))
         words = self.renderer.render(kind, context, reader.language)
+        if subject is not None:
+            words = replace(words, subject=subject)
         headers = {"X-Followthru-Plan": views.plan.id, "X-Followthru-Kind": kind, **(headers or {})}
         if resource_id:
             headers["X-Followthru-Resource"] = resource_id
@@ -60,35 +85,64 @@ class Composer:
             envelope_from=answer_to,
             headers=headers,
             invitation=invite,
+            in_reply_to=in_reply_to,
+            references=list(references or []),
         )
         return build_message(draft, words)
 
     def request(self, views: PlanViews, resource: Resource, now: datetime, kind: str = "request",
                 stands_in_for: Resource | None = None, extra: dict[str, Any] | None = None,
-                ask: str | None = None) -> Built:
+                ask: str | None = None, asked: Resource | None = None) -> Built:
         """A request, reminder, last call, backup request or due-date reminder to one resource;
-        ``ask`` is the version of the request it is about (its token names it)."""
+        ``ask`` is the version of the request it is about (its token names it).
+
+        With ``ask``, the message is threaded: a request (or backup request) names
+        :meth:`thread_root` in ``References``; any other kind replies to it (``In-Reply-To`` and
+        ``References``) under ``Re: `` and the subject the request had, so that clients that
+        thread by subject (Gmail, Outlook) keep it in the same conversation. ``asked`` is the
+        resource as the request showed it (before agreed changes such as a new due date);
+        ``resource`` by default.
+        """
         reader = views.resource_person(resource)
-        fields = {"resource": views.resource(resource, views.formatter(reader), stands_in_for), **(extra or {})}
-        return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask)
+        fmt = views.formatter(reader)
+        fields = {"resource": views.resource(resource, fmt, stands_in_for), **(extra or {})}
+        if ask is None:
+            return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields)
+        root = self.thread_root(views.plan.id, resource.id, ask)
+        if kind in THREAD_OPENERS:
+            return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask,
+                                 references=[root])
+        opener = "backup_request" if stands_in_for is not None else "request"
+        opened = {**fields, "resource": views.resource(asked or resource, fmt, stands_in_for)}
+        context = views.context(reader, sender=self.sender_view(),
+                                answer_to=self.answer_to(views.plan.id, resource.id, ask), **opened)
+        subject = "Re: " + self.renderer.render(opener, context, reader.language).subject
+        return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask,
+                             subject=subject, in_reply_to=root, references=[root])
 
     def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
                            now: datetime, method: str = "REQUEST",
-                           recipients: list[Person] | None = None) -> Built:
+                           recipients: list[Person] | None = None,
+                           answers: dict[str, str] | None = None) -> Built:
         """The iMIP message for a meeting: the ``meeting`` template as body and event description.
 
         The owner is always an attendee (as CHAIR). ``recipients`` defaults to every attendee; a
-        CANCEL for people taken off a meeting goes to them alone.
+        CANCEL for people taken off a meeting goes to them alone. ``answers`` (email -> PARTSTAT)
+        are the answers an update keeps: those attendees get their PARTSTAT and RSVP=FALSE, the
+        others NEEDS-ACTION and RSVP=TRUE.
         """
         owner = views.owner()
-        fields = {"meeting": views.meeting(meeting, views.formatter(owner)), "method": method}
+        change = meeting_change(method, owner.email, recipients)
+        fields = {"meeting": views.meeting(meeting, views.formatter(owner)), "method": method, "change": change}
         description = self.renderer.render("meeting", views.context(owner, sender=self.sender_view(),
                                                                     answer_to=self.sender.email, **fields),
                                            owner.language).text
         domain = self.sender.email.rpartition("@")[2]
         others = [p for p in attendees if p.email.lower() != owner.email.lower()]
-        people = ([Attendee(owner.name, owner.email, role="CHAIR")] if method == "REQUEST" else []) + [
-            Attendee(p.name, p.email) for p in others]
+        # A REQUEST and a CANCEL of the whole event list everyone, the owner as CHAIR (RFC 5546
+        # 3.2.5); a CANCEL for people taken off lists just them.
+        people = ([Attendee(owner.name, owner.email, role="CHAIR")] if change in ("update", "cancel") else []) + [
+            _attendee(p, answers or {}) for p in others]
         ical = invitation(uid=event_uid(views.plan.id, meeting.key, domain), sequence=sequence, meeting=meeting,
                           plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
                           attendees=people, description=description, dtstamp=now, method=method)
@@ -170,3 +224,19 @@ class Composer:
     def _from_name(self, views: PlanViews) -> str:
         """``Riley Rep via Followthru``: people see whose plan it is."""
         return f"{views.plan.owner.name} via {self.sender.name}"
+
+
+def _attendee(person: Person, answers: dict[str, str]) -> Attendee:
+    """An invitee with the answer an update keeps, else asked (NEEDS-ACTION, RSVP=TRUE)."""
+    answer = answers.get(person.email.lower())
+    return Attendee(person.name, person.email, partstat=answer or "NEEDS-ACTION", rsvp=answer is None)
+
+
+def meeting_change(method: str, owner_email: str, recipients: list[Person] | None) -> str:
+    """What a meeting message does: ``update`` (a REQUEST), ``cancel`` (a CANCEL of the whole event,
+    which goes to everyone, the owner included: ``recipients`` None or naming them) or ``remove`` (a
+    CANCEL for people taken off, to them alone); any other method in lower case."""
+    if method == "CANCEL":
+        everyone = recipients is None or any(p.email.lower() == owner_email.lower() for p in recipients)
+        return "cancel" if everyone else "remove"
+    return "update" if method == "REQUEST" else method.lower()
