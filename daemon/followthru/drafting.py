@@ -45,9 +45,7 @@ class Drafter:
                            else None) for send in decisions.sends]
         for invite in decisions.invites:
             source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
-            # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
-            kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
-            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), kind, None,
+            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), "meeting", None,
                                    invite.not_before))
         return drafted
 
@@ -93,8 +91,7 @@ class Drafter:
 
         return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
                                                 invite.sequence, now, method=invite.method,
-                                                recipients=[person(a) for a in invite.recipients],
-                                                answers=dict(invite.answers))
+                                                recipients=[person(a) for a in invite.recipients])
 
 
 def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
