@@ -58,6 +58,12 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
                          "plans": [{"id": plan.id, "title": plan.plan.title, "lines": [
                              "Lee Legal did not answer by Wed 2 Dec 2026, 17:00 EST; no backup is left."]}]},
         "owner_handed_over": {"old_owner": "riley@example.com", "new_owner": "jo@example.com", "is_new": True},
+        "owner_meeting_answer": {"meeting": {"title": "Security review", "key": "review",
+                                             "start": "Wed 9 Dec 2026, 11:00 EST"},
+                                 "attendee": {"name": "Sam Security", "email": "sam@example.com"},
+                                 "answer": "counter", "proposed": "Thu 10 Dec 2026, 10:00 EST",
+                                 "decide": {"approve": "followthru decide acme-q4 review approve",
+                                            "reject": "followthru decide acme-q4 review reject"}},
     }
 
 

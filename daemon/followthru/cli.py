@@ -258,7 +258,8 @@ def log_command(obj: Context, plan_id: str | None) -> None:
 @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
 @click.pass_obj
 def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: str | None) -> None:
-    """Approve or reject a resource's counter-proposal (after the pass another process is in)."""
+    """Approve or reject a resource's counter-proposal, or a new time proposed for a meeting
+    (RESOURCE_ID is then the meeting's key), after the pass another process is in."""
     _change_then_pass(obj, "decide", now_text,
                       lambda service, now: service.decide(plan_id, resource_id, answer == "approve", now))
     click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")

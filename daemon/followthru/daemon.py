@@ -35,7 +35,7 @@ from followthru.backends import open_calendar, open_mail
 from followthru.calendar.backend import CalendarBackend, read_meeting
 from followthru.calendar.itip import event_uid
 from followthru.config import Config
-from followthru.engine import OWNER, Answer, Decisions, Engine, Send
+from followthru.engine import OWNER, Answer, Decisions, Engine, Send, pending_proposals
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built, with_date
 from followthru.drafting import Drafted, Drafter
@@ -301,12 +301,22 @@ class Followthru:
             self.store.set_next_digest(owner.email, self._next_digest(plan, now), only_if_missing=True)
 
     def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
-        """The owner's answer to a counter-proposal. Raises LookupError/ValueError with a clear message."""
+        """The owner's answer to a counter-proposal: ``resource_id`` names a resource, or a meeting
+        with a proposed new time waiting (approving moves the meeting in the stored plan).
+        Raises LookupError/ValueError with a clear message."""
         stored = self.store.load(plan_id)
         if stored is None:
             raise LookupError(f"no plan with the id {plan_id!r}")
         with self.store.transaction():
-            self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now), now)
+            meeting_only = resource_id in {m.key for m in stored.plan.meetings} and \
+                all(r.id != resource_id for r in stored.plan.resources)
+            if meeting_only or pending_proposals(stored.state, resource_id):
+                plan, decisions = self.engine.decide_meeting(stored.plan, stored.state, resource_id, approve, now)
+                self._apply(plan, decisions, now, file="(meeting moved)" if approve else None,
+                            new_version=approve, previous=stored.plan)
+            else:
+                self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now),
+                            now)
         self.memory.flush_now()
 
     # -- replies ---------------------------------------------------------------------------------
@@ -336,7 +346,8 @@ class Followthru:
                                                              f"invited to {meeting_key}: not applied")
                         continue
                     self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key,
-                                                              answer.attendee.lower(), partstat, now), now)
+                                                              answer.attendee.lower(), partstat, now,
+                                                              proposed=answer.proposed_start), now)
                 report.replies += 1
         except Unavailable as error:
             log.warning("reading calendar answers: %s", error)
@@ -470,7 +481,7 @@ class Followthru:
             return plan_id, None, "rsvp relayed by a list"
         partstat = "COUNTER" if answer.method == "COUNTER" else (answer.partstat or "NEEDS-ACTION")
         self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee,
-                                                  partstat, now), now)
+                                                  partstat, now, proposed=answer.proposed_start), now)
         return plan_id, None, f"rsvp {partstat}"
 
     def _owner_decision(self, sent, reply: Reply, now: datetime) -> tuple[str, str, str]:

@@ -45,7 +45,9 @@ class Drafter:
                            else None) for send in decisions.sends]
         for invite in decisions.invites:
             source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
-            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), "meeting", None,
+            # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
+            kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
+            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), kind, None,
                                    invite.not_before))
         return drafted
 
@@ -91,7 +93,8 @@ class Drafter:
 
         return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
                                                 invite.sequence, now, method=invite.method,
-                                                recipients=[person(a) for a in invite.recipients])
+                                                recipients=[person(a) for a in invite.recipients],
+                                                answers=dict(invite.answers))
 
 
 def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:

@@ -31,6 +31,8 @@ HANDOVER_REASONS = {"declined": "declined", "bounced": "could not be reached", "
                     "away": "is away past the deadline", "rejected": "proposed terms that did not work"}
 
 OWNER = "owner"
+ANSWERS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")  # PARTSTATs an update keeps (not COUNTER)
+NOTICED = {"DECLINED": "declined", "TENTATIVE": "is tentative", "COUNTER": "proposed"}
 REASK_DEADLINE = Offset(business_days=2)
 
 
@@ -108,6 +110,8 @@ class Invite:
     attendees: tuple[str, ...]
     recipients: tuple[str, ...]
     not_before: datetime
+    answers: tuple[tuple[str, str], ...] = ()
+    """(email, PARTSTAT) of attendees whose last answer this update keeps; the others are asked."""
 
 
 @dataclass
@@ -266,15 +270,97 @@ class Engine:
         return out
 
     def rsvp(self, plan: Plan, state: PlanState, meeting_key: str, attendee: str, partstat: str,
-             now: datetime) -> Decisions:
+             now: datetime, proposed: datetime | None = None) -> Decisions:
+        """An attendee's answer to a meeting (iMIP REPLY/COUNTER or the calendar service).
+
+        ``partstat`` is ACCEPTED, DECLINED, TENTATIVE, ... or COUNTER (a proposed new time,
+        ``proposed``). It is stored in ``MeetingState.rsvps``. A new DECLINED, TENTATIVE or
+        COUNTER tells the owner (``owner_meeting_answer``) and leaves an attention line
+        ``meeting KEY: EMAIL ...``; any later answer from the same attendee replaces that line.
+        A COUNTER waits for ``decide_meeting``.
+        """
         out = Decisions(copy.deepcopy(state))
         meeting = out.state.meetings.get(meeting_key)
+        attendee = attendee.lower()
         if meeting is not None:
-            meeting.rsvps[attendee.lower()] = partstat
+            before = meeting.rsvps.get(attendee)
+            meeting.rsvps[attendee] = partstat
             out.audit.append((None, f"RSVP {partstat} from {attendee} for {meeting_key}"))
+            planned = next((m for m in plan.meetings if m.key == meeting_key), None)
+            if planned is not None and not meeting.cancelled and out.state.state not in ("cancelled", "closed"):
+                self._meeting_answer(plan, out, planned, attendee, partstat, before, proposed, now)
         if out.state.state not in ("cancelled", "closed"):
             self._settle(plan, out, now, time_passes=False)
         return out
+
+    def decide_meeting(self, plan: Plan, state: PlanState, meeting_key: str, approve: bool,
+                       now: datetime) -> tuple[Plan, Decisions]:
+        """The owner's answer to the latest new time proposed for a meeting.
+
+        Approving returns the plan with the meeting moved to the proposed start (an updated
+        REQUEST, SEQUENCE+1, goes to everyone and every answer is asked again); rejecting returns
+        the plan unchanged and a DECLINECOUNTER to the proposer. Raises ValueError when no
+        proposal waits for that meeting.
+        """
+        out = Decisions(copy.deepcopy(state))
+        pending = pending_proposals(out.state, meeting_key)
+        meeting = next((m for m in plan.meetings if m.key == meeting_key), None)
+        meeting_state = out.state.meetings.get(meeting_key)
+        if not pending or meeting is None or meeting_state is None:
+            raise ValueError(f"meeting {meeting_key} has no proposed new time waiting")
+        attendee, proposed = pending[-1]
+        prefix = f"meeting {meeting_key}: {attendee} "
+        out.state.attention = [a for a in out.state.attention if not a.startswith(prefix)]
+        meeting_state.rsvps.pop(attendee, None)  # a counter is no answer to the invitation
+        if approve:
+            zone = self._plan_zone(plan)
+            start = proposed.astimezone(zone)
+            start = start.replace(tzinfo=None) if meeting.start.tzinfo is None else start
+            moved = meeting.model_copy(update={"start": start})
+            plan = plan.model_copy(update={"meetings": [moved if m.key == meeting_key else m
+                                                        for m in plan.meetings]})
+            out.state.attention = [a for a in out.state.attention if not a.startswith(f"meeting {meeting_key}: ")]
+            meeting_state.rsvps.clear()  # a new time: everyone is asked again
+            out.audit.append((None, f"owner approved {attendee}'s new time for {meeting_key} "
+                                    f"({proposed.isoformat()}); meeting moved"))
+            self._settle(plan, out, now, time_passes=False)
+        else:
+            people = (attendee,)
+            out.invites.append(Invite(meeting_key, "DECLINECOUNTER", max(meeting_state.sequence, 0), people, people,
+                                      self._send_time(now, self._owner_zone(plan))))
+            out.audit.append((None, f"owner rejected {attendee}'s new time for {meeting_key}; DECLINECOUNTER sent"))
+            self._settle(plan, out, now, time_passes=False)
+        return plan, out
+
+    def _meeting_answer(self, plan: Plan, out: Decisions, meeting: Meeting, attendee: str, partstat: str,
+                        before: str | None, proposed: datetime | None, now: datetime) -> None:
+        """The owner hears of a new DECLINED, TENTATIVE or COUNTER; ACCEPTED needs no notice."""
+        prefix = f"meeting {meeting.key}: {attendee} "
+        repeated = partstat == before and partstat != "COUNTER"
+        if repeated:
+            return  # the same answer again (a calendar service reports it on every look)
+        out.state.attention = [a for a in out.state.attention if not a.startswith(prefix)]
+        if partstat not in NOTICED:
+            return
+        resource = next((r for r in plan.resources if r.email.lower() == attendee), None)
+        name = resource.name if resource else attendee
+        facts: dict[str, Any] = {"meeting": {"title": meeting.title, "key": meeting.key,
+                                             "start": self._instant(plan, meeting.start)},
+                                 "attendee": {"name": name, "email": attendee}, "answer": partstat.lower(),
+                                 "proposed": None, "decide": None}
+        if partstat == "COUNTER":
+            if proposed is None:
+                out.state.attention.append(f"{prefix}proposed a new time (not given)")
+            else:
+                out.state.attention.append(f"{prefix}proposed {proposed.isoformat()} "
+                                           f"(followthru decide {plan.id} {meeting.key} approve|reject)")
+                facts["proposed"] = proposed
+                facts["decide"] = {"approve": f"followthru decide {plan.id} {meeting.key} approve",
+                                   "reject": f"followthru decide {plan.id} {meeting.key} reject"}
+        else:
+            out.state.attention.append(f"{prefix}{NOTICED[partstat]}")
+        out.sends.append(Send("owner_meeting_answer", OWNER, self._send_time(now, self._owner_zone(plan)),
+                              about=resource.id if resource else None, facts=facts))
 
     def update(self, old: Plan, new: Plan, state: PlanState, now: datetime) -> Decisions:
         """A new version of a plan: contact only the people it changes things for."""
@@ -314,6 +400,12 @@ class Engine:
                 out.audit.append((resource.id, "asks or dates changed; asked again"))
         if out.state.commitments and any(r.id not in old_ids for r in new.resources):
             out.state.milestones = [m for m in out.state.milestones if m != "all_committed"]
+        before = {m.key: m for m in old.meetings}
+        for meeting in new.meetings:
+            meeting_state = out.state.meetings.get(meeting.key)
+            if meeting_state is not None and meeting.key in before and _timing(before[meeting.key]) != _timing(meeting):
+                meeting_state.rsvps.clear()  # a new time invalidates every answer (RFC 5546 3.2.2)
+                out.state.attention = [a for a in out.state.attention if not a.startswith(f"meeting {meeting.key}: ")]
         self._settle(new, out, now)
         return out
 
@@ -578,7 +670,10 @@ class Engine:
             meeting_state.sequence += 1
             if removed:
                 out.invites.append(Invite(key, "CANCEL", meeting_state.sequence, removed, removed, moment))
-            out.invites.append(Invite(key, "REQUEST", meeting_state.sequence, people, people, moment))
+            for gone in removed:
+                meeting_state.rsvps.pop(gone, None)
+            kept = tuple((a, meeting_state.rsvps[a]) for a in people if meeting_state.rsvps.get(a) in ANSWERS)
+            out.invites.append(Invite(key, "REQUEST", meeting_state.sequence, people, people, moment, kept))
             out.audit.append((None, f"meeting {key}: invitation sequence {meeting_state.sequence} to "
                                     f"{len(people)} attendees"))
             meeting_state.attendees = list(people)
@@ -745,6 +840,26 @@ def meeting_attendees(plan: Plan, meeting: Meeting, default: str, asked: set[str
         chosen = committed if choice == "committed" else asked
         return [emails[r.id] for r in plan.resources if r.id in chosen]
     return [entry.lower() if "@" in entry else emails[entry] for entry in choice]
+
+
+def pending_proposals(state: PlanState, meeting_key: str) -> list[tuple[str, datetime]]:
+    """(attendee, proposed start) of the new times waiting on the owner for a meeting, oldest
+    first, read from the attention lines ``meeting KEY: EMAIL proposed ISO``."""
+    found: list[tuple[str, datetime]] = []
+    prefix = f"meeting {meeting_key}: "
+    for line in state.attention:
+        if line.startswith(prefix):
+            who, _, rest = line[len(prefix):].partition(" proposed ")
+            try:
+                found.append((who, datetime.fromisoformat(rest.split(" ")[0])))
+            except ValueError:
+                continue
+    return found
+
+
+def _timing(meeting: Meeting) -> tuple[Any, ...]:
+    """What an attendee's answer depends on: start, duration and recurrence."""
+    return (meeting.start, meeting.duration, meeting.repeat, meeting.count, meeting.until)
 
 
 def started_news(plan: Plan) -> str:

@@ -443,10 +443,17 @@ class RecordingEngine(Engine):
         return decisions
 
     def rsvp(self, plan: Plan, state: PlanState, meeting_key: str, attendee: str, partstat: str,
-             now: datetime) -> Decisions:
-        decisions = super().rsvp(plan, state, meeting_key, attendee, partstat, now)
-        self._note(now, type="rsvp", plan_id=plan.id, meeting_key=meeting_key, attendee=attendee, partstat=partstat)
+             now: datetime, proposed: datetime | None = None) -> Decisions:
+        decisions = super().rsvp(plan, state, meeting_key, attendee, partstat, now, proposed=proposed)
+        self._note(now, type="rsvp", plan_id=plan.id, meeting_key=meeting_key, attendee=attendee, partstat=partstat,
+                   proposed=proposed.isoformat() if proposed else None)
         return decisions
+
+    def decide_meeting(self, plan: Plan, state: PlanState, meeting_key: str, approve: bool,
+                       now: datetime) -> tuple[Plan, Decisions]:
+        moved, decisions = super().decide_meeting(plan, state, meeting_key, approve, now)
+        self._note(now, type="decide_meeting", plan_id=plan.id, meeting_key=meeting_key, approve=approve)
+        return moved, decisions
 
     def decide(self, plan: Plan, state: PlanState, resource_id: str, approve: bool, now: datetime) -> Decisions:
         decisions = super().decide(plan, state, resource_id, approve, now)
@@ -637,8 +644,15 @@ class Memory:
                             a.get("reason", ""))
             decisions = engine.reply(stored.plan, stored.state, entry["resource_id"], answer, at)
         elif kind == "rsvp":
+            proposed = datetime.fromisoformat(entry["proposed"]) if entry.get("proposed") else None
             decisions = engine.rsvp(stored.plan, stored.state, entry["meeting_key"], entry["attendee"],
-                                    entry["partstat"], at)
+                                    entry["partstat"], at, proposed=proposed)
+        elif kind == "decide_meeting":  # approving moves the meeting: a new version of the plan, as decide stored it
+            approve = bool(entry["approve"])
+            plan, decisions = engine.decide_meeting(stored.plan, stored.state, entry["meeting_key"], approve, at)
+            service._apply(plan, decisions, at, file="(meeting moved)" if approve else None, new_version=approve,
+                           previous=stored.plan)
+            return "answered"
         elif kind == "decide":
             decisions = engine.decide(stored.plan, stored.state, entry["resource_id"], bool(entry["approve"]), at)
         else:

@@ -122,11 +122,14 @@ class Composer:
 
     def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
                            now: datetime, method: str = "REQUEST",
-                           recipients: list[Person] | None = None) -> Built:
+                           recipients: list[Person] | None = None,
+                           answers: dict[str, str] | None = None) -> Built:
         """The iMIP message for a meeting: the ``meeting`` template as body and event description.
 
         The owner is always an attendee (as CHAIR). ``recipients`` defaults to every attendee; a
-        CANCEL for people taken off a meeting goes to them alone.
+        CANCEL for people taken off a meeting goes to them alone. ``answers`` (email -> PARTSTAT)
+        are the answers an update keeps: those attendees get their PARTSTAT and RSVP=FALSE, the
+        others NEEDS-ACTION and RSVP=TRUE.
         """
         owner = views.owner()
         change = meeting_change(method, owner.email, recipients)
@@ -139,7 +142,7 @@ class Composer:
         # A REQUEST and a CANCEL of the whole event list everyone, the owner as CHAIR (RFC 5546
         # 3.2.5); a CANCEL for people taken off lists just them.
         people = ([Attendee(owner.name, owner.email, role="CHAIR")] if change in ("update", "cancel") else []) + [
-            Attendee(p.name, p.email) for p in others]
+            _attendee(p, answers or {}) for p in others]
         ical = invitation(uid=event_uid(views.plan.id, meeting.key, domain), sequence=sequence, meeting=meeting,
                           plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
                           attendees=people, description=description, dtstamp=now, method=method)
@@ -221,6 +224,12 @@ class Composer:
     def _from_name(self, views: PlanViews) -> str:
         """``Riley Rep via Followthru``: people see whose plan it is."""
         return f"{views.plan.owner.name} via {self.sender.name}"
+
+
+def _attendee(person: Person, answers: dict[str, str]) -> Attendee:
+    """An invitee with the answer an update keeps, else asked (NEEDS-ACTION, RSVP=TRUE)."""
+    answer = answers.get(person.email.lower())
+    return Attendee(person.name, person.email, partstat=answer or "NEEDS-ACTION", rsvp=answer is None)
 
 
 def meeting_change(method: str, owner_email: str, recipients: list[Person] | None) -> str:

@@ -23,7 +23,7 @@ KINDS = (
     "stakeholder_update", "meeting", "digest",
     "owner_declined", "owner_counter", "owner_question", "owner_away", "owner_bounced",
     "owner_no_answer", "owner_unmatched", "owner_rejected", "owner_undelivered", "owner_lapsed",
-    "owner_handed_over",
+    "owner_handed_over", "owner_meeting_answer",
 )
 
 

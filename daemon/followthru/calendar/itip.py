@@ -1,7 +1,7 @@
 """iTIP objects for meeting invitations: REQUEST and CANCEL (RFC 5546), ready for iMIP (RFC 6047).
 
 Every event carries a stable UID, a SEQUENCE that grows with each change, DTSTAMP, an ORGANIZER
-equal to the sending address, ATTENDEEs with RSVP=TRUE, a VTIMEZONE for every TZID, and an RRULE
+equal to the sending address, ATTENDEEs with their PARTSTAT and RSVP, a VTIMEZONE for every TZID, and an RRULE
 for repeating meetings.
 """
 
@@ -27,6 +27,7 @@ class Attendee:
     email: str
     role: str = "REQ-PARTICIPANT"
     partstat: str = "NEEDS-ACTION"
+    rsvp: bool = True  # False for an attendee whose answer an update keeps: nothing to ask them
 
 
 def event_uid(plan_id: str, meeting_key: str, domain: str) -> str:
@@ -37,7 +38,10 @@ def event_uid(plan_id: str, meeting_key: str, domain: str) -> str:
 def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: ZoneInfo,
                organizer: tuple[str, str], attendees: list[Attendee], description: str,
                dtstamp: datetime, method: str = "REQUEST") -> bytes:
-    """A METHOD:REQUEST (or CANCEL) calendar for one meeting, as iCalendar bytes."""
+    """A METHOD:REQUEST (or CANCEL, or DECLINECOUNTER) calendar for one meeting, as iCalendar bytes.
+
+    Each attendee carries their own PARTSTAT and RSVP: an update keeps the answers it does not
+    invalidate (RFC 5546 section 2.1.4)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -57,13 +61,14 @@ def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: Zone
     rule = _rrule(meeting, plan_timezone)
     if rule is not None:
         event.add("rrule", rule)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    if method != "DECLINECOUNTER":
+        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", _address(*organizer))
     for person in attendees:
         address = _address(person.name, person.email)
         address.params.update({"CUTYPE": "INDIVIDUAL", "ROLE": person.role, "PARTSTAT": person.partstat,
-                               "RSVP": "TRUE"})
+                               "RSVP": "TRUE" if person.rsvp else "FALSE"})
         event.add("attendee", address, encode=0)
     calendar.add_component(event)
     if isinstance(start.tzinfo, ZoneInfo):
@@ -75,6 +80,12 @@ def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: Zone
 def cancellation(**arguments) -> bytes:
     """A METHOD:CANCEL for the meeting; give it a SEQUENCE above the last REQUEST."""
     return invitation(method="CANCEL", **arguments)
+
+
+def decline_counter(**arguments) -> bytes:
+    """A METHOD:DECLINECOUNTER (RFC 5546 section 3.2.8) to the attendee who proposed a new time:
+    the event as it stands, at the SEQUENCE of the last REQUEST."""
+    return invitation(method="DECLINECOUNTER", **arguments)
 
 
 def _address(name: str, email: str) -> vCalAddress:
