@@ -32,7 +32,7 @@ from replying import reply_to
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()
 PLANS = 24
-STRIDE_SECONDS = 0.01  # each restart lives this much longer than the one before
+STRIDE_SECONDS = 0.006  # each restart lives this much longer than the one before: 100+ kills on a busy machine too
 MAX_KILLS_PER_STEP = 60
 TIMES = ["2026-11-30T15:00:00+00:00", "2026-11-30T16:00:00+00:00", "2026-12-02T18:00:00+00:00",
          "2026-12-03T14:00:00+00:00", "2026-12-03T16:00:00+00:00"]

@@ -274,6 +274,10 @@ def test_cli_rejecting_a_proposed_time_sends_a_declinecounter_to_the_proposer(ws
     assert invitation(reply)[1]["SEQUENCE"] == 0  # the time stays: no update for anyone
     assert [a.addr_spec for a in reply["To"].addresses] == [LEE]
     assert not [a for a in ws.status()["needs_attention"] if a.startswith("meeting review:")]
+    # It says what it is: not an invitation, and the meeting stays where it was.
+    assert reply["Subject"].startswith("New time not taken, the meeting stays: ")
+    text = reply.get_body(("plain",)).get_content()
+    assert "keeps the meeting at the time above" in text and "Please accept or decline" not in text
 
 
 def test_cli_deciding_a_meeting_with_nothing_proposed_is_one_clear_line(ws):
