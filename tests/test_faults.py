@@ -127,7 +127,8 @@ def test_a_full_disk_stops_nothing_for_good(tmpfs):
     config = workspace(root, **ALWAYS)
     daemon = Daemon(config)
     try:
-        daemon.wait_for(lambda: (root / "followthru.sqlite3").exists(), "the store made")
+        # Started, and its log begun: the log lives on the disk about to be filled.
+        daemon.wait_for(lambda: "followthru running" in daemon.text(), "the daemon started")
         reserve, filler = root.parent / "reserve", root.parent / "filler"
         reserve.write_bytes(b"\0" * len(live_plan().encode()))  # room for the plan file, and no more
         subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True)  # until ENOSPC
