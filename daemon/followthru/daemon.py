@@ -219,11 +219,15 @@ class Followthru:
             reject(path, self.folders, [f"{path.name}: (file): {reason}"])
             report.plans_rejected += 1
             return
-        if prepared is not None and self.store.load(prepared.plan.id) is not None:
+        stored = self.store.load(prepared.plan.id) if prepared is not None else None
+        if stored is not None:
             prepared = None  # workers prepare new plans only: a new version is read and decided here
         result = PlanResult(path, prepared.plan) if prepared else \
             load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
-        stored = self.store.load(result.plan.id) if result.ok else None
+        if not result.ok:
+            stored = None
+        elif prepared is None and (stored is None or stored.plan.id != result.plan.id):
+            stored = self.store.load(result.plan.id)  # read here: not looked up before, or the file changed
         if result.ok and stored is None:
             result.problems = past_deadlines(result.plan, path, now, self.config.schedule.timezone)
         tell = result.owner_email
@@ -294,10 +298,10 @@ class Followthru:
         decisions.audit.append((None, f"handed from {old.email} to {owner.email}"))
         with self.store.transaction():
             self._apply(plan, decisions, now, file="(handed over)", new_version=True)
+            not_before = self.clock.next_window(now, self._owner_zone(plan))
             for person in (old.email, owner.email):
-                zone = self._owner_zone(plan)
                 self._record(self.composer.handed_over(plan, old.email, owner.email, person, now), plan_id, None,
-                             "owner_handed_over", now, self.clock.next_window(now, zone))
+                             "owner_handed_over", now, not_before)
             self.store.set_next_digest(owner.email, self._next_digest(plan, now), only_if_missing=True)
 
     def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
@@ -341,9 +345,7 @@ class Followthru:
                 partstat = "COUNTER" if answer.proposed_start else answer.partstat
                 with self.store.transaction():
                     stored = self.store.load(plan_id)
-                    if not is_attendee(stored, meeting_key, answer.attendee):
-                        self.store.audit(now, plan_id, None, f"calendar answer from {answer.attendee}, who is not "
-                                                             f"invited to {meeting_key}: not applied")
+                    if not self._invited(stored, meeting_key, answer.attendee, now):
                         continue
                     self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key,
                                                               answer.attendee.lower(), partstat, now,
@@ -471,9 +473,7 @@ class Followthru:
                                                  "not applied")
             return plan_id, None, "unverified rsvp"
         stored = self.store.load(plan_id)
-        if not is_attendee(stored, meeting_key, answer.attendee):
-            self.store.audit(now, plan_id, None, f"calendar answer from {answer.attendee}, who is not invited to "
-                                                 f"{meeting_key}: not applied")
+        if not self._invited(stored, meeting_key, answer.attendee, now):
             return plan_id, None, "rsvp from a non-attendee"
         if reply.relayed_by:
             self.store.audit(now, plan_id, None, f"calendar answer relayed by a list ({reply.relayed_by}): "
@@ -483,6 +483,15 @@ class Followthru:
         self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee,
                                                   partstat, now, proposed=answer.proposed_start), now)
         return plan_id, None, f"rsvp {partstat}"
+
+    def _invited(self, stored: StoredPlan, meeting_key: str, attendee: str, now: datetime) -> bool:
+        """Whether ``attendee`` is on the meeting's invitation; a calendar answer from anyone else is
+        audited and not applied."""
+        if is_attendee(stored, meeting_key, attendee):
+            return True
+        self.store.audit(now, stored.plan.id, None, f"calendar answer from {attendee}, who is not invited to "
+                                                    f"{meeting_key}: not applied")
+        return False
 
     def _owner_decision(self, sent, reply: Reply, now: datetime) -> tuple[str, str, str]:
         plan_id, resource_id = sent["plan_id"], sent["resource_id"]
