@@ -68,8 +68,8 @@ def _event(event: ical.Component) -> dict:
         "uid": event.get_uid(),
         "summary": event.get_summary(),
         "sequence": event.get_sequence(),
-        "status": ical.Property.status_to_string(event.get_status()) if hasattr(ical.Property, "status_to_string")
-        else _properties(event, ical.PropertyKind.STATUS_PROPERTY)[0].get_value_as_string(),
+        "status": ([p.get_value_as_string() for p in _properties(event, ical.PropertyKind.STATUS_PROPERTY)]
+                   or [""])[0],
         "dtstart_tzid": tzids[0] if tzids else None,
         "dtstart_utc": _utc_epoch(event.get_dtstart()),
         "dtend_utc": _utc_epoch(event.get_dtend()),

@@ -10,6 +10,7 @@ import pytest
 
 from followthru.config import Config, Schedule
 from followthru.engine import OWNER, Answer, Engine
+from followthru.phrases import phrase
 from followthru.planfile import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ def test_decline_tells_the_owner_and_asks_the_backup(engine, plan):
                           ("stakeholder_update", "stakeholder:0")]
     notice = out.sends[0]
     assert notice.facts["their_words"] == "Can't, sorry" and notice.facts["backup"] == {"name": "Pat Backup"}
-    assert out.sends[1].facts["replaces"] == {"name": "Sam Security", "reason": "declined"}
+    assert out.sends[1].facts["replaces"] == {"name": "Sam Security", "reason": phrase("reason.declined")}
     assert out.sends[2].facts["milestone"] == "dropped_out"
 
 

@@ -13,6 +13,8 @@ from followthru.config import Config, Reminders, Schedule
 from followthru.engine import OWNER, Answer, Engine
 from followthru.plan import Plan
 from followthru.planfile import load_plan
+from followthru.phrases import phrase
+from followthru.views import Formatter
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")
@@ -113,7 +115,7 @@ def test_after_two_weeks_down_the_backup_gets_a_fresh_future_deadline_never_a_pa
     back = datetime(2026, 12, 14, 10, 0, tzinfo=NY)  # Monday, two weeks on
     out = engine.tick(later, state, back, since=START)
     asked = next(s for s in out.sends if s.kind == "backup_request")
-    assert asked.to == "resource:pat" and asked.facts["replaces"]["reason"] == "did not answer"
+    assert asked.to == "resource:pat" and asked.facts["replaces"]["reason"] == phrase("reason.expired")
     assert asked.facts["deadline"] == datetime(2026, 12, 16, 10, 0, tzinfo=NY)  # two business days on
     assert out.state.commitments["pat"].deadline == asked.facts["deadline"]
     for send in out.sends:
@@ -186,13 +188,21 @@ def test_catching_up_puts_what_lapsed_in_lines_not_owner_notices(engine, plan):
     back = datetime(2026, 12, 14, 10, 0, tzinfo=NY)
     out = engine.tick(later, state, back, since=START + timedelta(minutes=10))
     assert not [s for s in out.sends if s.to == OWNER]
-    assert out.lapsed == [
+    owner = Formatter(NY, "en", NY)  # as the owner reads them, in New York
+    assert [owner.say(line) for line in out.lapsed] == [
         "Sam Security did not answer by Wed 2 Dec 2026, 12:00 EST; Pat Backup was asked instead, "
         "by Wed 16 Dec 2026, 10:00 EST.",
         "Sol Engineer did not answer by Wed 2 Dec 2026, 17:00 EST; the due date had passed, so Kim Standby "
         "was not asked; update the plan.",
         "ACME Q4 check-in was on the calendar on Thu 3 Dec 2026, 10:00 EST and Thu 10 Dec 2026, 10:00 EST.",
         "Lee Legal's asks were due Thu 10 Dec 2026, 17:00 EST (accepted).",
+    ]
+    german = Formatter(ZoneInfo("Europe/Berlin"), "de", NY)  # and as a German owner in Berlin would
+    assert [german.say(line) for line in out.lapsed][1:] == [
+        "Sol Engineer hat bis Mi., 2. Dez. 2026, 23:00 CET nicht geantwortet; der Termin war schon verstrichen, "
+        "daher wurde Kim Standby nicht gefragt; bitte den Plan anpassen.",
+        "ACME Q4 check-in stand im Kalender am Do., 3. Dez. 2026, 16:00 CET und Do., 10. Dez. 2026, 16:00 CET.",
+        "Der Teil von Lee Legal war fällig am Do., 10. Dez. 2026, 23:00 CET (zugesagt).",
     ]
     # The state moves on as usual: expired, the backup asked, stakeholders told.
     assert out.state.commitments["sam"].state == "replaced" and out.state.commitments["pat"].state == "requested"

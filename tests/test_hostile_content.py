@@ -33,7 +33,7 @@ def test_crlf_in_plan_names_and_titles_never_makes_a_header(cli, workspace, tmp_
     result = cli("-c", workspace, "plan", "preview", plan, "--out", out)
     assert result.exit_code == 0, result.output
     files = sorted(out.glob("*.eml"))
-    assert len(files) == 7
+    assert len(files) == 11  # 3 requests, 2 updates, 2 meetings in 3 copies (languages and timezones)
     for path in files:
         raw = path.read_bytes()
         names = [line.split(":", 1)[0].lower() for line in header_block(raw)]

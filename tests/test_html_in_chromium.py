@@ -49,7 +49,7 @@ def test_requests_show_asks_due_dates_and_priorities(browser, cli, workspace, tm
                            "Join the customer security call on Dec 9 at 11:00 ET", "Wed 9 Dec 2026",
                            "Wed 2 Dec 2026, 12:00 EST"],
         "02-request-lee": ["Review ACME's redlines on the MSA and the DPA", "Thu 10 Dec 2026, 16:00 CST"],
-        "03-request-sol": ["Run the SSO and provisioning walkthrough with ACME IT", "Di. 8 Dez. 2026"],
+        "03-request-sol": ["Run the SSO and provisioning walkthrough with ACME IT", "Di., 8. Dez. 2026"],
     }
     priorities = ["Close the 500-seat expansion before ACME's budget freeze on Dec 15",
                   "Keep the CFO confident on security and data residency",

@@ -251,12 +251,15 @@ def test_cli_approving_a_proposed_time_moves_the_meeting_for_everyone(ws):
                for line in ws.status()["needs_attention"])
 
     ws.cli("decide", "acme-q4", "review", "approve", "--now", "2026-11-30T18:00:00+00:00")
-    request = review_request(ws.new_mail())
-    _, event = invitation(request)
-    assert event["SEQUENCE"] == 1
-    assert event.decoded("DTSTART").astimezone(timezone.utc) == PROPOSED
-    assert {a.addr_spec for a in request["To"].addresses} >= {SAM, LEE, SOL, "riley@example.com"}
-    assert set(attendees(request).values()) == {("NEEDS-ACTION", "TRUE")}
+    # One copy per language and timezone among the attendees, each the same event.
+    copies = [m for m in ws.new_mail() if m["X-Followthru-Kind"] == "meeting"
+              and invitation(m)[1]["UID"].endswith("review@example.com") and invitation(m)[0] == "REQUEST"]
+    for request in copies:
+        _, event = invitation(request)
+        assert event["SEQUENCE"] == 1
+        assert event.decoded("DTSTART").astimezone(timezone.utc) == PROPOSED
+        assert set(attendees(request).values()) == {("NEEDS-ACTION", "TRUE")}
+    assert {a.addr_spec for m in copies for a in m["To"].addresses} >= {SAM, LEE, SOL, "riley@example.com"}
     assert not [a for a in ws.status()["needs_attention"] if a.startswith("meeting review:")]
     assert "meeting moved" in audit(ws)
 

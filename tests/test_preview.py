@@ -36,7 +36,14 @@ def messages(cli, workspace, tmp_path):
 def test_one_request_per_asked_resource_then_updates_then_invitations(messages):
     kinds = [(m["X-Followthru-Kind"], m["X-Followthru-Resource"]) for m in messages]
     assert kinds == [("request", "sam"), ("request", "lee"), ("request", "sol"),
-                     ("stakeholder_update", None), ("stakeholder_update", None), ("meeting", None), ("meeting", None)]
+                     ("stakeholder_update", None), ("stakeholder_update", None)] + [("meeting", None)] * 6
+    # Each meeting once per language and timezone of its attendees: New York (the owner, in English),
+    # Chicago and Berlin (Sol, in German); every attendee in exactly one copy.
+    for copies in (messages[5:8], messages[8:11]):
+        readers = [[a.addr_spec for a in m["To"].addresses] for m in copies]
+        assert readers[0][0] == "riley@example.com" and readers[-1] == ["sol.engineer@example.com"]
+        assert len(sum(readers, [])) == len(set(sum(readers, [])))
+        assert str(copies[-1]["Subject"]).startswith("Einladung: ")
     assert [parseaddr(m["To"])[1] for m in messages[:3]] == [
         "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com"]
     assert {parseaddr(m["To"])[1] for m in messages[3:5]} == {"morgan.manager@example.com", "casey.csm@example.com"}
@@ -79,13 +86,13 @@ def test_times_are_shown_in_the_recipients_timezone_and_language(messages):
     assert "Thu 10 Dec 2026, 16:00 CST" in lee  # 17:00 New York is 16:00 Chicago
     sol = messages[2]
     text = sol.get_body(("plain",)).get_content()
-    assert "Bitte antworte bis Mi. 2 Dez. 2026, 23:00 CET" in text  # German, Berlin time
+    assert "Bitte antworte bis Mi., 2. Dez. 2026, 23:00 CET" in text  # German, Berlin time
     assert "ACCEPT" in text and "ZUSAGEN" in text
 
 
 def test_invitations_follow_rfc6047(messages):
     invitations = [m for m in messages if m["X-Followthru-Kind"] == "meeting"]
-    assert len(invitations) == 2
+    assert len(invitations) == 6  # two meetings, each in three copies (languages and timezones)
     for message in invitations:
         [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
         assert part.get_param("method") == "REQUEST"
@@ -103,7 +110,7 @@ def test_invitations_follow_rfc6047(messages):
         for attendee in attendees:
             assert attendee.params["RSVP"] == "TRUE" and attendee.params["PARTSTAT"] == "NEEDS-ACTION"
         emails = {str(a).removeprefix("mailto:") for a in attendees}
-        assert emails == {a for _, a in getaddresses([message["To"]])}
+        assert emails >= {a for _, a in getaddresses([message["To"]])}
         assert event["UID"].startswith("followthru-acme-q4-")
         assert event["SEQUENCE"] == 0 and event["DTSTAMP"].dt.tzinfo is not None
         tzids = {p.params.get("TZID") for p in (event["DTSTART"], event["DTEND"]) if p.params.get("TZID")}
@@ -112,9 +119,16 @@ def test_invitations_follow_rfc6047(messages):
     weekly = calendar_of(invitations[0]).walk("VEVENT")[0]
     assert weekly["RRULE"]["FREQ"] == ["WEEKLY"] and weekly["RRULE"]["COUNT"] == [3]
     assert str(weekly["DTSTART"].dt) == "2026-12-03 10:00:00-05:00"
-    review = calendar_of(invitations[1]).walk("VEVENT")[0]
+    for copy in invitations[:3]:
+        assert emails_of(copy) == emails_of(invitations[0])  # every copy invites the same people
+    review = calendar_of(invitations[3]).walk("VEVENT")[0]
     assert "RRULE" not in review
     assert review["DTEND"].dt - review["DTSTART"].dt == __import__("datetime").timedelta(hours=1)
+
+
+def emails_of(message) -> set[str]:
+    attendees = calendar_of(message).walk("VEVENT")[0].get("ATTENDEE")
+    return {str(a).removeprefix("mailto:") for a in (attendees if isinstance(attendees, list) else [attendees])}
 
 
 def test_uids_are_stable_across_previews(cli, workspace, tmp_path):
@@ -137,8 +151,8 @@ def test_stakeholders_get_the_started_update_only_when_they_follow_it(cli, works
 def test_summary_on_stdout_and_sends_nothing(cli, workspace):
     result = cli("-c", workspace, "plan", "preview", EXAMPLE)
     assert result.exit_code == 0
-    assert result.stdout.count("Subject:") == 7
-    assert result.stdout.count("Invite:  REQUEST") == 2
+    assert result.stdout.count("Subject:") == 11
+    assert result.stdout.count("Invite:  REQUEST") == 6  # two meetings, three languages and timezones each
     outbox = workspace.parent / "mail" / "outbox"
     assert not any(outbox.rglob("*.eml")) and not any((outbox / "new").iterdir())
 

@@ -25,6 +25,7 @@ from replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
+OWNER = "riley@example.com"
 
 
 class Workspace:
@@ -71,7 +72,20 @@ class Workspace:
 
 
 def summary(messages: list[EmailMessage]) -> list[tuple[str, str]]:
-    return sorted((m["X-Followthru-Kind"], m["To"].addresses[0].addr_spec) for m in messages)
+    """(kind, first recipient) of each message; the copies of one invitation (one per language and
+    timezone of its attendees) count once, under the owner when it goes to them."""
+    seen: dict[tuple[str, str, int], list[str]] = {}
+    entries = []
+    for m in messages:
+        to = [a.addr_spec for a in m["To"].addresses]
+        if m["X-Followthru-Kind"] == "meeting":
+            method, event = invitation(m)
+            seen.setdefault((str(event["UID"]), str(method), int(event["SEQUENCE"])), []).extend(to)
+        else:
+            entries.append((m["X-Followthru-Kind"], to[0]))
+    for readers in seen.values():
+        entries.append(("meeting", OWNER if OWNER in readers else sorted(readers)[0]))
+    return sorted(entries)
 
 
 def find(messages, kind: str, resource: str | None = None) -> EmailMessage:
@@ -121,8 +135,8 @@ def test_the_whole_loop(ws):
                              ("meeting", "sol.engineer@example.com"),  # Sol is off the review
                              ("owner_declined", "riley@example.com"),
                              ("stakeholder_update", "morgan.manager@example.com")]
-    meetings = sorted((str(e["SUMMARY"]), method, e["SEQUENCE"]) for method, e in
-                      (invitation(m) for m in step if m["X-Followthru-Kind"] == "meeting"))
+    meetings = sorted({(str(e["SUMMARY"]), method, e["SEQUENCE"]) for method, e in
+                       (invitation(m) for m in step if m["X-Followthru-Kind"] == "meeting")})
     assert meetings == [("ACME Q4 check-in", "REQUEST", 0), ("ACME Q4 expansion - review", "CANCEL", 1),
                         ("ACME Q4 expansion - review", "REQUEST", 1)]
     assert states(ws.status()) == {"sam": "accepted", "lee": "requested", "sol": "replaced", "kim": "requested"}
@@ -175,7 +189,7 @@ def test_the_whole_loop(ws):
     ws.drop_plan(EXAMPLE.read_text().replace('[plan]\n', '[plan]\nstatus = "cancelled"\n'))
     cancelled = ws.tick("2026-12-03T16:00:00+00:00")
     cancels = [invitation(m) for m in cancelled if m["X-Followthru-Kind"] == "meeting"]
-    assert sorted((str(e["UID"]), method, e["SEQUENCE"]) for method, e in cancels) == [
+    assert sorted({(str(e["UID"]), method, e["SEQUENCE"]) for method, e in cancels}) == [
         ("followthru-acme-q4-check-in@example.com", "CANCEL", 3), ("followthru-acme-q4-review@example.com",
                                                                     "CANCEL", 2)]
     assert Counter(m["X-Followthru-Kind"] for m in cancelled)["released"] == 3
@@ -269,7 +283,8 @@ def test_many_plans_at_once_are_prepared_on_every_core(ws):
     requests = Counter((m["X-Followthru-Plan"], m["X-Followthru-Resource"]) for m in sent
                        if m["X-Followthru-Kind"] == "request")
     assert len(requests) == count * 3 and set(requests.values()) == {1}
-    assert len(sent) == count * 6 + 1  # 3 requests, 2 updates, 1 invitation each; 1 rejection notice
+    # 3 requests, 2 updates and 1 invitation in 3 copies (languages and timezones) each; 1 rejection notice
+    assert len(sent) == count * 8 + 1
     assert (ws.root / "plans" / "rejected" / "broken.toml").exists()
     plans = json.loads(ws.cli("status", "--json").stdout)["plans"]
     assert len(plans) == count and {p["state"] for p in plans} == {"active"}

@@ -57,6 +57,12 @@ def drafted(plan: Plan, sends: list[Send] = (), invites: list[Invite] = (),
     return [d.message.parsed() for d in drafter(secret).draft(plan, decisions, NOW)]
 
 
+def owner_copies(plan: Plan, invites: list[Invite]) -> list[EmailMessage]:
+    """The first copy of each invitation: the one for the owner's language and timezone, or for the
+    first recipient's when the owner is not one."""
+    return [drafted(plan, invites=[invite])[0] for invite in invites]
+
+
 def root_of(message: EmailMessage) -> str:
     return message["References"].split()[0]
 
@@ -136,9 +142,10 @@ def attendees(message: EmailMessage) -> dict[str, str]:
     ("de", "Abgesagt: ", "Du musst nicht mehr teilnehmen: ", "Einladung: ", "sag im Kalender zu oder ab"),
 ])
 def test_cancellations_say_so_in_every_shipped_language(plan, language, cancelled, removed, invited, asked):
-    plan = plan.model_copy(update={"owner": plan.owner.model_copy(update={"language": language})})
+    plan = plan.model_copy(update={"owner": plan.owner.model_copy(update={"language": language}),
+                                   "resources": [r.model_copy(update={"language": language}) for r in plan.resources]})
     people = (OWNER, "sam.security@example.com", "lee.legal@example.com")
-    whole, off, update = drafted(plan, invites=[
+    whole, off, update = owner_copies(plan, [
         Invite("review", "CANCEL", 2, people, people, NOW),
         Invite("review", "CANCEL", 1, ("sol.engineer@example.com",), ("sol.engineer@example.com",), NOW),
         Invite("review", "REQUEST", 1, people, people, NOW)])
@@ -153,9 +160,25 @@ def test_cancellations_say_so_in_every_shipped_language(plan, language, cancelle
     assert asked in update.get_body(("plain",)).get_content()
 
 
+def test_each_attendee_reads_the_invitation_in_their_language_and_all_hold_one_event(plan):
+    people = (OWNER, "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com")
+    copies = drafted(plan, invites=[Invite("review", "REQUEST", 0, people, people, NOW)])
+    to = [[a.addr_spec for a in m["To"].addresses] for m in copies]
+    assert sorted(sum(to, [])) == sorted(people) and to[0][0] == OWNER  # each once, the owner's copy first
+    sol = next(m for m in copies if "sol.engineer@example.com" in str(m["To"]))
+    assert [a.addr_spec for a in sol["To"].addresses] == ["sol.engineer@example.com"]  # the only German reader
+    # In Sol's language and timezone (Berlin), in the message and in the calendar's description.
+    assert str(sol["Subject"]).startswith("Einladung: ") and "16. Dez. 2026, 20:00 CET" in str(sol["Subject"])
+    assert "Wann: Mi., 16. Dez. 2026, 20:00 CET" in str(calendar_of(sol).walk("VEVENT")[0]["DESCRIPTION"])
+    assert all(not str(m["Subject"]).startswith("Einladung") for m in copies if m is not sol)
+    events = [calendar_of(m).walk("VEVENT")[0] for m in copies]
+    assert len({(str(e["UID"]), int(e["SEQUENCE"]), e.decoded("DTSTART")) for e in events}) == 1
+    assert len({tuple(sorted(attendees(m).items())) for m in copies}) == 1  # the same people on every copy
+
+
 def test_a_whole_event_cancel_lists_every_attendee_and_the_owner_as_chair(plan):
     people = (OWNER, "sam.security@example.com", "lee.legal@example.com")
-    whole, off = drafted(plan, invites=[
+    whole, off = owner_copies(plan, [
         Invite("review", "CANCEL", 2, people, people, NOW),
         Invite("review", "CANCEL", 1, ("sol.engineer@example.com",), ("sol.engineer@example.com",), NOW)])
     assert calendar_of(whole)["METHOD"] == "CANCEL"
@@ -175,7 +198,7 @@ def test_through_the_cli_reminders_stay_in_the_request_thread_and_cancels_say_so
     declined = ws.tick("2026-11-30T16:00:00+00:00")
     off = next(m for m in declined if m["X-Followthru-Kind"] == "meeting"
                and m["To"].addresses[0].addr_spec == "sol.engineer@example.com")
-    assert str(off["Subject"]).startswith("You no longer need to attend: ")  # in the owner's language
+    assert str(off["Subject"]).startswith("Du musst nicht mehr teilnehmen: ")  # in Sol's language
     assert attendees(off) == {"sol.engineer@example.com": "REQ-PARTICIPANT"}
     followers = ws.tick("2026-12-01T15:00:00+00:00") + ws.tick("2026-12-02T18:00:00+00:00")
     for kind in ("reminder", "last_call"):
@@ -186,8 +209,30 @@ def test_through_the_cli_reminders_stay_in_the_request_thread_and_cancels_say_so
     cancelled = ws.tick("2026-12-03T16:00:00+00:00")
     assert find(cancelled, "released", "lee")["In-Reply-To"] == root_of(lee)
     cancels = [m for m in cancelled if m["X-Followthru-Kind"] == "meeting"]
-    assert cancels and all(str(m["Subject"]).startswith("Cancelled: ") for m in cancels)
+    # One copy per language and timezone, each in its readers' language.
+    assert cancels and all(str(m["Subject"]).startswith("Cancelled: ") for m in cancels
+                           if "sol.engineer@example.com" not in str(m["To"]))
     for message in cancels:
         method, _ = invitation(message)
         assert method == "CANCEL" and attendees(message)["riley@example.com"] == "CHAIR"
     assert ("meeting", "riley@example.com") in summary(cancels)
+
+
+def test_a_backup_asked_again_stays_a_backup_request_and_its_reminder_keeps_the_subject(plan):
+    from followthru.engine import Answer, Engine
+
+    config = Config(sender=Sender(email="followthru@example.com"))
+    engine = Engine(config)
+    state = engine.start(plan, NOW).state
+    state = engine.reply(plan, state, "sol", Answer("decline"), NOW).state  # Kim is asked instead
+    moved = plan.model_copy(update={"resources": [r.model_copy(update={"due": r.due.replace(day=9)})
+                                                  if r.id == "sol" else r for r in plan.resources]})
+    again = engine.update(plan, moved, state, NOW)
+    [reask] = [s for s in again.sends if s.to == "resource:kim"]
+    assert reask.kind == "backup_request" and reask.facts["stands_in_for"] == "sol"
+    reminder = Send("reminder", "resource:kim", NOW, about="kim", facts={**reask.facts, "requested_on": NOW})
+    opened, followed = [d.message.parsed() for d in drafter().draft(moved, Decisions(again.state, [reask, reminder]),
+                                                                    NOW)]
+    assert conversation_subject(followed) == conversation_subject(opened)
+    assert followed["In-Reply-To"] == root_of(opened)
+    assert "Sol Engineer" in opened.get_body(("plain",)).get_content()  # whom they stand in for

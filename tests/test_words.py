@@ -85,7 +85,7 @@ def test_german_messages_show_no_english_recurrence_states_or_labels(example_dat
     if kind in ("request", "meeting"):
         assert "jeden Donnerstag, 3-mal" in shown
     if kind == "request":
-        assert "monatlich am 15., bis Mi. 30 Juni 2027" in rendered.text
+        assert "monatlich am 15., bis Mi., 30. Juni 2027" in rendered.text
     if kind == "all_committed":
         assert "[Gegenvorschlag]" in rendered.text and "[wartet auf Antwort]" in rendered.text
 
@@ -177,7 +177,7 @@ RECURRENCES = [
     ({"repeat": "daily", "count": 1}, "en", "daily, once"),
     ({"repeat": "daily", "count": 1}, "de", "täglich, einmal"),
     ({"repeat": "weekly", "until": date(2027, 2, 25)}, "en", "every Thursday, until Thu 25 Feb 2027"),
-    ({"repeat": "weekly", "until": date(2027, 2, 25)}, "de", "jeden Donnerstag, bis Do. 25 Feb. 2027"),
+    ({"repeat": "weekly", "until": date(2027, 2, 25)}, "de", "jeden Donnerstag, bis Do., 25. Feb. 2027"),
     ({"repeat": "FREQ=WEEKLY;BYDAY=MO,TH", "count": 5}, "en", "repeating, 5 times"),
     ({"repeat": "FREQ=WEEKLY;BYDAY=MO,TH", "count": 5}, "de", "wiederkehrend, 5-mal"),
     ({}, "de", ""),

@@ -42,6 +42,7 @@ from followthru.drafting import Drafted, Drafter
 from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, StoreRefused, open_store
 from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
 from followthru.messages import Composer
+from followthru.phrases import Phrase
 from followthru.plan import Plan
 from followthru.planfile import PlanResult, Problem, load_plan
 from followthru.render import Renderer
@@ -139,7 +140,7 @@ class Followthru:
         self._intake(now, report)
         if not report.replies_left:  # answers still waiting: time passes once they are read
             due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
-            lapsed: dict[str, list[tuple[Plan, list[str]]]] = {}
+            lapsed: dict[str, list[tuple[Plan, list[Phrase]]]] = {}
             for plan_id in due:
                 self._guard(report, f"plan {plan_id}", self._tick_plan, plan_id, now, since, lapsed)
                 report.plans_ticked += 1
@@ -263,7 +264,7 @@ class Followthru:
         claim(path, self.folders, plan.id)
 
     def _tick_plan(self, plan_id: str, now: datetime, since: datetime | None = None,
-                   lapsed: dict[str, list[tuple[Plan, list[str]]]] | None = None) -> None:
+                   lapsed: dict[str, list[tuple[Plan, list[Phrase]]]] | None = None) -> None:
         stored = self.store.load(plan_id)
         with self.store.transaction():
             decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
@@ -271,7 +272,7 @@ class Followthru:
         if decisions.lapsed and lapsed is not None:
             lapsed.setdefault(stored.plan.owner.email.lower(), []).append((stored.plan, decisions.lapsed))
 
-    def _tell_lapsed(self, lapsed: dict[str, list[tuple[Plan, list[str]]]], since: datetime,
+    def _tell_lapsed(self, lapsed: dict[str, list[tuple[Plan, list[Phrase]]]], since: datetime,
                      now: datetime) -> None:
         """One notice per owner of everything that lapsed while the daemon was down."""
         with self.store.transaction():

@@ -13,7 +13,8 @@ from typing import Any
 from followthru.config import Config
 from followthru.engine import OWNER, Decisions, Invite, Send
 from followthru.mail.compose import Built
-from followthru.messages import Composer
+from followthru.messages import Composer, language_groups
+from followthru.phrases import Phrase
 from followthru.plan import Plan
 from followthru.views import Formatter, Person, PlanViews
 
@@ -47,8 +48,8 @@ class Drafter:
             source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
             # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
             kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
-            drafted.append(Drafted(self._invitation(views[id(source)], invite, now), kind, None,
-                                   invite.not_before))
+            drafted.extend(Drafted(message, kind, None, invite.not_before)
+                           for message in self._invitations(views[id(source)], invite, now))
         return drafted
 
     def _message(self, views: PlanViews, send: Send, now: datetime) -> Built:
@@ -82,7 +83,10 @@ class Drafter:
                 facts["resource"] = views.resource(about, fmt)
         return self.composer.for_plan(views, kind, reader, now, extra=_formatted(fmt, facts))
 
-    def _invitation(self, views: PlanViews, invite: Invite, now: datetime) -> Built:
+    def _invitations(self, views: PlanViews, invite: Invite, now: datetime) -> list[Built]:
+        """The messages of one invitation: by mail (iMIP), one per language and timezone among its
+        recipients, each worded for them; for a calendar service, which writes its own invitations,
+        one message it reads the change from."""
         source = views.plan
         meeting = next(m for m in source.meetings if m.key == invite.meeting_key)
         people = {r.email.lower(): views.resource_person(r) for r in source.resources}
@@ -91,10 +95,15 @@ class Drafter:
         def person(email: str) -> Person:
             return people.get(email, Person(email, email, views.plan_timezone))
 
-        return self.composer.meeting_invitation(views, meeting, [person(a) for a in invite.attendees],
-                                                invite.sequence, now, method=invite.method,
-                                                recipients=[person(a) for a in invite.recipients],
-                                                answers=dict(invite.answers))
+        attendees = [person(a) for a in invite.attendees]
+        recipients = [person(a) for a in invite.recipients]
+        by_mail = self.config.calendar.backend == "imip" or invite.method == "DECLINECOUNTER"
+        groups = language_groups(recipients, views.owner()) if by_mail else [recipients]
+        return [self.composer.meeting_invitation(views, meeting, attendees, invite.sequence, now,
+                                                 method=invite.method, recipients=recipients,
+                                                 answers=dict(invite.answers), to=group,
+                                                 reader=group[0] if by_mail else None)
+                for group in groups if group]
 
 
 def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
@@ -107,10 +116,10 @@ def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
 
 
 def _formatted(fmt: Formatter, facts: dict[str, Any]) -> dict[str, Any]:
-    """Dates in facts become text for the reader; nested dicts too."""
+    """Dates and phrases in facts become text for the reader; nested dicts too."""
     def convert(value: Any) -> Any:
-        if isinstance(value, (date, datetime)):
-            return fmt.when(value)
+        if isinstance(value, (date, datetime, Phrase)):
+            return fmt.say(value)
         if isinstance(value, dict):
             return {k: convert(v) for k, v in value.items()}
         return value

@@ -23,16 +23,14 @@ from followthru.config import Config
 from followthru.durations import Offset
 from followthru.plan import REPEATS, Meeting, Plan, Resource, due_moment
 from followthru.schedule import BusinessClock
-from followthru.views import STATE_TEXT, Formatter
+from followthru.phrases import Phrase, english, phrase
 
 OPEN = ("scheduled", "requested", "tentative", "question", "countered", "away")
 ENDED = ("replaced", "withdrawn")
-HANDOVER_REASONS = {"declined": "declined", "bounced": "could not be reached", "expired": "did not answer",
-                    "away": "is away past the deadline", "rejected": "proposed terms that did not work"}
 
 OWNER = "owner"
 ANSWERS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")  # PARTSTATs an update keeps (not COUNTER)
-NOTICED = {"DECLINED": "declined", "TENTATIVE": "is tentative", "COUNTER": "proposed"}
+NOTICED = {"DECLINED": "attention.meeting_declined", "TENTATIVE": "attention.meeting_tentative", "COUNTER": ""}
 REASK_DEADLINE = Offset(business_days=2)
 
 
@@ -118,7 +116,7 @@ class Invite:
 class Decisions:
     """What one decision changes.
 
-    ``lapsed`` holds, when a tick catches up after an outage (``since``), one English sentence per
+    ``lapsed`` holds, when a tick catches up after an outage (``since``), one phrase per
     owner notice that time made while the daemon was down, in the order they lapsed; those
     notices are not in ``sends``. The daemon gathers them per owner into one ``owner_lapsed``
     message.
@@ -130,15 +128,15 @@ class Decisions:
     withdraw: list[str] = field(default_factory=list)
     audit: list[tuple[str | None, str]] = field(default_factory=list)
     next_wake: datetime | None = None
-    lapsed: list[str] = field(default_factory=list)
+    lapsed: list[Phrase] = field(default_factory=list)
     since: datetime | None = None
-    _lapsing: list[tuple[datetime, str]] = field(default_factory=list, repr=False, compare=False)
+    _lapsing: list[tuple[datetime, Phrase]] = field(default_factory=list, repr=False, compare=False)
 
     def wake(self, moment: datetime | None) -> None:
         if moment is not None and (self.next_wake is None or moment < self.next_wake):
             self.next_wake = moment
 
-    def lapse(self, moment: datetime, line: str) -> None:
+    def lapse(self, moment: datetime, line: Phrase) -> None:
         """One more sentence for the owner about what lapsed at ``moment`` during the outage."""
         self._lapsing.append((moment, line))
         self.lapsed = [text for _, text in sorted(self._lapsing, key=lambda item: item[0])]
@@ -230,21 +228,21 @@ class Engine:
         elif intent == "counter":
             commitment.state = "countered"
             commitment.proposed = answer.proposed_date
-            out.state.attention.append(f"{resource_id}: proposed other terms")
+            self._attention(out, resource_id, phrase("attention.countered"))
             decide = {"approve": f"followthru decide {plan.id} {resource_id} approve",
                       "reject": f"followthru decide {plan.id} {resource_id} reject"}
             out.sends.append(self._owner_notice(plan, out, "owner_counter", resource_id, now, answer.words,
                                                 proposed=answer.proposed_date or "see their words", decide=decide))
         elif intent == "question":
             commitment.state = "question"
-            out.state.attention.append(f"{resource_id}: asked a question")
+            self._attention(out, resource_id, phrase("attention.question"))
             out.sends.append(self._owner_notice(plan, out, "owner_question", resource_id, now, answer.words))
         elif intent == "auto_reply":
             self._away(plan, out, commitment, resource, answer, now)
         else:
             out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,
                                                 reason="unclear", claimed=resource.name))
-            out.state.attention.append(f"{resource_id}: unclear reply")
+            self._attention(out, resource_id, phrase("attention.unclear"))
         self._settle(plan, out, now, time_passes=False)
         return out
 
@@ -335,7 +333,8 @@ class Engine:
     def _meeting_answer(self, plan: Plan, out: Decisions, meeting: Meeting, attendee: str, partstat: str,
                         before: str | None, proposed: datetime | None, now: datetime) -> None:
         """The owner hears of a new DECLINED, TENTATIVE or COUNTER; ACCEPTED needs no notice."""
-        prefix = f"meeting {meeting.key}: {attendee} "
+        about = f"meeting {meeting.key}: {attendee}"
+        prefix = about + " "
         repeated = partstat == before and partstat != "COUNTER"
         if repeated:
             return  # the same answer again (a calendar service reports it on every look)
@@ -350,15 +349,15 @@ class Engine:
                                  "proposed": None, "decide": None}
         if partstat == "COUNTER":
             if proposed is None:
-                out.state.attention.append(f"{prefix}proposed a new time (not given)")
+                self._attention(out, about, phrase("attention.meeting_proposed_unknown"))
             else:
-                out.state.attention.append(f"{prefix}proposed {proposed.isoformat()} "
-                                           f"(followthru decide {plan.id} {meeting.key} approve|reject)")
+                self._attention(out, about, phrase("attention.meeting_proposed", when=proposed, plan=plan.id,
+                                                   meeting=meeting.key))
                 facts["proposed"] = proposed
                 facts["decide"] = {"approve": f"followthru decide {plan.id} {meeting.key} approve",
                                    "reject": f"followthru decide {plan.id} {meeting.key} reject"}
         else:
-            out.state.attention.append(f"{prefix}{NOTICED[partstat]}")
+            self._attention(out, about, phrase(NOTICED[partstat]))
         out.sends.append(Send("owner_meeting_answer", OWNER, self._send_time(now, self._owner_zone(plan)),
                               about=resource.id if resource else None, facts=facts))
 
@@ -394,7 +393,13 @@ class Engine:
                     self._not_asked(new, out, resource, now)  # their last answer stands until the owner acts
                     continue
                 out.withdraw.append(resource.id)
-                self._ask(new, out, resource, now, kind="request", stands_in_for=commitment.stands_in_for)
+                # A backup is asked again as a backup: the same words, so the same conversation subject.
+                root = commitment.stands_in_for
+                if root:
+                    self._ask(new, out, resource, now, kind="backup_request", stands_in_for=root,
+                              replaces={"name": self._name(new, root), "reason": None})
+                else:
+                    self._ask(new, out, resource, now, kind="request")
                 # Until they answer the new terms, they stay on the meetings they committed to.
                 out.state.commitments[resource.id].was_accepted = commitment.state == "accepted"
                 out.audit.append((resource.id, "asks or dates changed; asked again"))
@@ -436,7 +441,8 @@ class Engine:
                 if out.catching_up(deadline):
                     # Missed while the daemon was down: one line in the owner's catch-up notice.
                     outcome = self._hand_over(plan, out, commitment, now, "expired")
-                    out.lapse(deadline, f"{resource.name} did not answer by {self._when(plan, deadline)}; {outcome}.")
+                    out.lapse(deadline, phrase("lapsed.expired", name=resource.name, deadline=deadline,
+                                               outcome=outcome))
                 else:
                     self._drop_out(plan, out, commitment, now, "owner_no_answer", "", deadline=deadline)
                 return
@@ -540,34 +546,35 @@ class Engine:
         out.sends.append(self._owner_notice(plan, out, notice, commitment.resource_id, now, words, **facts))
         self._hand_over(plan, out, commitment, now, commitment.state)
 
-    def _hand_over(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, why: str) -> str:
+    def _hand_over(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, why: str) -> Phrase:
         """Ask the next backup; with none left, or when the work is due before the request could
         go out, the plan is at risk and the owner must act. Returns what happened, as a clause
         for the owner ("Pat Backup was asked instead, by ...")."""
         backup = self._next_backup(plan, out.state, commitment)
         name = self._name(plan, commitment.resource_id)
-        reason = HANDOVER_REASONS.get(why, why)
+        reason = phrase(f"reason.{why}")
         root = commitment.stands_in_for or commitment.resource_id
+        owner = plan.owner.name
         if backup is None:
-            out.state.attention.append(f"{commitment.resource_id}: {reason}, no backup left")
-            self._milestone(plan, out, "at_risk", now, news=f"{name} {reason} "
-                            "and no backup is left; the owner is on it.", repeat=True)
-            return "no backup is left"
+            self._attention(out, commitment.resource_id, phrase("attention.no_backup", reason=reason))
+            self._milestone(plan, out, "at_risk", now, repeat=True,
+                            news=phrase("news.no_backup", name=name, reason=reason, owner=owner))
+            return phrase("outcome.no_backup")
         if self._past_due(plan, backup, root, now):
             # Nobody is asked to do work whose due date has passed: the owner decides what now.
-            self._attention(out, f"{commitment.resource_id}: {reason}; the due date has passed, so "
-                                 f"{backup.name} was not asked; update the plan")
-            self._milestone(plan, out, "at_risk", now, news=f"{name} {reason} and the due date has passed; "
-                            "the owner is on it.", repeat=True)
-            return f"the due date had passed, so {backup.name} was not asked; update the plan"
+            self._attention(out, commitment.resource_id, phrase("attention.past_due", reason=reason,
+                                                                backup=backup.name))
+            self._milestone(plan, out, "at_risk", now, repeat=True,
+                            news=phrase("news.past_due", name=name, reason=reason, owner=owner))
+            return phrase("outcome.past_due", backup=backup.name)
         commitment.state = "replaced"
         self._ask(plan, out, backup, now, kind="backup_request", stands_in_for=root,
                   replaces={"name": name, "reason": reason})
         out.audit.append((commitment.resource_id, f"replaced: {backup.name} asked"))
         self._milestone(plan, out, "dropped_out", now, repeat=True,
-                        news=f"{name} {reason}; {backup.name} was asked to step in.")
+                        news=phrase("news.backup_asked", name=name, reason=reason, backup=backup.name))
         asked = self._deadline(plan, backup, out.state.commitments[backup.id])
-        return f"{backup.name} was asked instead, by {self._when(plan, asked)}"
+        return phrase("outcome.backup_asked", backup=backup.name, deadline=asked)
 
     def _past_due(self, plan: Plan, resource: Resource, stands_in_for: str | None, now: datetime) -> bool:
         """Whether the work asked of ``resource`` is due at or before a request to them could go out."""
@@ -576,10 +583,10 @@ class Engine:
 
     def _not_asked(self, plan: Plan, out: Decisions, resource: Resource, now: datetime) -> None:
         """``resource`` is not asked: their due date passes before the request could go out."""
-        self._attention(out, f"{resource.id}: not asked, the due date has passed; update the plan")
+        self._attention(out, resource.id, phrase("attention.not_asked"))
         out.audit.append((resource.id, "not asked: the due date has passed"))
         self._milestone(plan, out, "at_risk", now, repeat=True,
-                        news=f"{resource.name} could not be asked: the due date has passed; the owner is on it.")
+                        news=phrase("news.not_asked", name=resource.name, owner=plan.owner.name))
 
     def _next_backup(self, plan: Plan, state: PlanState, commitment: Commitment) -> Resource | None:
         root = plan.resource(commitment.stands_in_for or commitment.resource_id)
@@ -599,7 +606,7 @@ class Engine:
                 out.sends.append(self._to_resource(plan, "released", commitment, now, reason="cancelled"))
         out.withdraw.append("*")
         out.audit.append((None, "plan cancelled"))
-        self._milestone(plan, out, "cancelled", now, news=f"{plan.owner.name} cancelled the plan.")
+        self._milestone(plan, out, "cancelled", now, news=phrase("news.cancelled", owner=plan.owner.name))
         self._meetings(plan, out, now, cancel_all=True)
         return out
 
@@ -637,8 +644,7 @@ class Engine:
             if now >= close_at:
                 state.state = "closed"
                 out.audit.append((None, "plan closed: past the last due date and meeting"))
-                self._milestone(plan, out, "closed", now, news="The plan is complete: every due date and "
-                                "meeting has passed.")
+                self._milestone(plan, out, "closed", now, news=phrase("news.closed"))
             else:
                 out.wake(close_at)
 
@@ -700,9 +706,8 @@ class Engine:
             due = self._due(plan, commitment)
             value = self._due_value(plan, commitment)
             if due is not None and value is not None and out.catching_up(due) and due <= now:
-                state = STATE_TEXT.get(commitment.state, commitment.state)
-                out.lapse(due, f"{self._name(plan, commitment.resource_id)}'s asks were due "
-                               f"{self._when(plan, value)} ({state}).")
+                out.lapse(due, phrase("lapsed.due", name=self._name(plan, commitment.resource_id), due=value,
+                                      state=phrase(f"state.{commitment.state}")))
         zone = self._plan_zone(plan)
         assert out.since is not None
         for meeting in plan.meetings:
@@ -711,10 +716,8 @@ class Engine:
                 continue  # no invitation went out: nobody had it on their calendar
             starts, more = _occurrences(meeting, zone, out.since, now, shown=3)
             if starts:
-                times = [self._when(plan, start) for start in starts]
-                listed = ", ".join(times[:-1]) + " and " + times[-1] if len(times) > 1 and not more else \
-                    ", ".join(times) + (f" and {more} more" if more else "")
-                out.lapse(starts[0], f"{meeting.title} was on the calendar on {listed}.")
+                out.lapse(starts[0], phrase("lapsed.meeting_more" if more else "lapsed.meeting", title=meeting.title,
+                                            times=starts, more=more))
 
     # -- building messages -------------------------------------------------------------------------
     def _ask(self, plan: Plan, out: Decisions, resource: Resource, now: datetime, kind: str,
@@ -754,7 +757,7 @@ class Engine:
         facts = {"their_words": words, "backup": {"name": backup.name} if backup else None, **facts}
         return Send(kind, OWNER, self._send_time(now, self._owner_zone(plan)), about=resource_id, facts=facts)
 
-    def _milestone(self, plan: Plan, out: Decisions, milestone: str, now: datetime, news: str,
+    def _milestone(self, plan: Plan, out: Decisions, milestone: str, now: datetime, news: Phrase,
                    repeat: bool = False) -> None:
         if milestone in out.state.milestones and not repeat:
             return
@@ -766,7 +769,11 @@ class Engine:
                 out.sends.append(Send("stakeholder_update", stakeholder_to(index), self._send_time(now, zone),
                                       facts={"milestone": milestone, "news": news}))
 
-    def _attention(self, out: Decisions, line: str) -> None:
+    def _attention(self, out: Decisions, about: str, said: Phrase) -> None:
+        """One line of what needs the owner, ``about`` a resource id (or ``meeting KEY: EMAIL``),
+        kept in English: ``status`` shows it and the digest words it again (phrases.reread)."""
+        # A meeting's line reads "meeting KEY: EMAIL what"; a resource's "ID: what".
+        line = f"{about}{' ' if about.startswith('meeting ') else ': '}{english(said)}"
         if line not in out.state.attention:
             out.state.attention.append(line)
 
@@ -807,10 +814,6 @@ class Engine:
     def _instant(self, plan: Plan, moment: datetime) -> datetime:
         """A plan time as an instant: written without an offset, it is in the plan's timezone."""
         return moment if moment.tzinfo else moment.replace(tzinfo=self._plan_zone(plan))
-
-    def _when(self, plan: Plan, value: date | datetime) -> str:
-        """A date or time as the owner reads it in notices: their timezone, with its abbreviation."""
-        return Formatter(self._owner_zone(plan), "en", self._plan_zone(plan)).when(value)
 
     def _send_time(self, now: datetime, zone: ZoneInfo) -> datetime:
         return self.clock.next_window(now, zone)
@@ -862,11 +865,9 @@ def _timing(meeting: Meeting) -> tuple[Any, ...]:
     return (meeting.start, meeting.duration, meeting.repeat, meeting.count, meeting.until)
 
 
-def started_news(plan: Plan) -> str:
+def started_news(plan: Plan) -> Phrase:
     """The stakeholders' one sentence when a plan starts."""
-    asked = [r.name for r in plan.resources if not r.standby]
-    names = ", ".join(asked[:-1]) + (" and " if len(asked) > 1 else "") + asked[-1]
-    return f"{plan.owner.name} asked {names} to commit."
+    return phrase("news.started", owner=plan.owner.name, names=[r.name for r in plan.resources if not r.standby])
 
 
 def _digest(value: Any) -> str:

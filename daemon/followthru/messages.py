@@ -16,6 +16,7 @@ from followthru.calendar.itip import Attendee, event_uid, invitation
 from followthru.config import Config
 from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
 from followthru.engine import PlanState
+from followthru.phrases import Phrase
 from followthru.plan import Meeting, Plan, Resource
 from followthru.render import Renderer
 from followthru.tokens import make_token, plus_address
@@ -123,20 +124,25 @@ class Composer:
     def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
                            now: datetime, method: str = "REQUEST",
                            recipients: list[Person] | None = None,
-                           answers: dict[str, str] | None = None) -> Built:
+                           answers: dict[str, str] | None = None, to: list[Person] | None = None,
+                           reader: Person | None = None) -> Built:
         """The iMIP message for a meeting: the ``meeting`` template as body and event description.
 
-        The owner is always an attendee (as CHAIR). ``recipients`` defaults to every attendee; a
-        CANCEL for people taken off a meeting goes to them alone. ``answers`` (email -> PARTSTAT)
-        are the answers an update keeps: those attendees get their PARTSTAT and RSVP=FALSE, the
-        others NEEDS-ACTION and RSVP=TRUE.
+        The owner is always an attendee (as CHAIR). ``recipients`` are the people the change is
+        for, every attendee by default; a CANCEL for people taken off a meeting is for them alone.
+        ``to`` are those of them this message goes to (all by default) and ``reader`` whose
+        language and timezone its words use (the owner by default): :func:`language_groups`
+        splits recipients so that each reads the invitation in their own language. ``answers``
+        (email -> PARTSTAT) are the answers an update keeps: those attendees get their PARTSTAT
+        and RSVP=FALSE, the others NEEDS-ACTION and RSVP=TRUE.
         """
         owner = views.owner()
+        reader = reader or owner
         change = meeting_change(method, owner.email, recipients)
-        fields = {"meeting": views.meeting(meeting, views.formatter(owner)), "method": method, "change": change}
-        description = self.renderer.render("meeting", views.context(owner, sender=self.sender_view(),
+        fields = {"meeting": views.meeting(meeting, views.formatter(reader)), "method": method, "change": change}
+        description = self.renderer.render("meeting", views.context(reader, sender=self.sender_view(),
                                                                     answer_to=self.sender.email, **fields),
-                                           owner.language).text
+                                           reader.language).text
         domain = self.sender.email.rpartition("@")[2]
         others = [p for p in attendees if p.email.lower() != owner.email.lower()]
         # A REQUEST and a CANCEL of the whole event list everyone, the owner as CHAIR (RFC 5546
@@ -146,12 +152,9 @@ class Composer:
         ical = invitation(uid=event_uid(views.plan.id, meeting.key, domain), sequence=sequence, meeting=meeting,
                           plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
                           attendees=people, description=description, dtstamp=now, method=method)
-        to = recipients if recipients is not None else [owner] + others
-        # Calendar services need to know a CANCEL for the people taken off from one for everyone.
-        everyone = any(p.email.lower() == owner.email.lower() for p in to)
-        change = "update" if method == "REQUEST" else ("cancel" if everyone else "remove")
-        return self.for_plan(views, "meeting", owner, now, to=to, extra=fields, invite=Invitation(ical, method),
-                             headers={"X-Followthru-Meeting": change})
+        everyone = recipients if recipients is not None else [owner] + others
+        return self.for_plan(views, "meeting", reader, now, to=to or everyone, extra=fields,
+                             invite=Invitation(ical, method), headers={"X-Followthru-Meeting": change})
 
     def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> Built:
         """The owner's notice that a plan file was rejected; no plan could be read, so no plan context."""
@@ -184,8 +187,10 @@ class Composer:
         for plan, state in plans:
             views = PlanViews(plan, self.config.schedule.timezone, self.config.schedule.language,
                               {c.resource_id: c.state for c in state.commitments.values()})
+            fmt = views.formatter(owner)
             entries.append({"id": plan.id, "title": plan.plan.title, "state": state.state,
-                            "needs_attention": list(state.attention), "roster": views.roster(views.formatter(owner))})
+                            "needs_attention": views.attention(list(state.attention), fmt),
+                            "roster": views.roster(fmt)})
         context = {"recipient": owner.view, "owner": owner.view, "sender": self.sender_view(),
                    "answer_to": self.sender.email, "plans": entries}
         words = self.renderer.render("digest", context, owner.language)
@@ -194,11 +199,11 @@ class Composer:
         return build_message(draft, words)
 
     def lapsed(self, owner_email: str, since: datetime, now: datetime,
-               plans: list[tuple[Plan, list[str]]]) -> Built:
+               plans: list[tuple[Plan, list[Phrase]]]) -> Built:
         """The owner's one notice of what lapsed while Followthru was not running.
 
         ``since`` is the time of the last pass before the outage, ``now`` the pass that caught
-        up; ``plans`` holds each of the owner's plans with its ``Decisions.lapsed`` lines (plans
+        up; ``plans`` holds each of the owner's plans with its ``Decisions.lapsed`` phrases (plans
         without lines are left out). The owner's name, timezone and language come from the first
         plan. Raises ValueError when no plan has a line: there is nothing to tell.
         """
@@ -209,7 +214,8 @@ class Composer:
         owner = first.owner()
         owner = Person(owner.name, owner_email, owner.timezone, owner.language)
         fmt = first.formatter(owner)
-        entries = [{"id": plan.id, "title": plan.plan.title, "lines": list(lines)} for plan, lines in plans]
+        entries = [{"id": plan.id, "title": plan.plan.title, "lines": [fmt.say(line) for line in lines]}
+                   for plan, lines in plans]
         context = {"recipient": owner.view, "owner": owner.view, "sender": self.sender_view(),
                    "answer_to": self.sender.email, "since": fmt.when(since), "now": fmt.when(now),
                    "plans": entries}
@@ -230,6 +236,15 @@ def _attendee(person: Person, answers: dict[str, str]) -> Attendee:
     """An invitee with the answer an update keeps, else asked (NEEDS-ACTION, RSVP=TRUE)."""
     answer = answers.get(person.email.lower())
     return Attendee(person.name, person.email, partstat=answer or "NEEDS-ACTION", rsvp=answer is None)
+
+
+def language_groups(people: list[Person], first: Person) -> list[list[Person]]:
+    """``people`` grouped by language and timezone, so that one message can be worded for each
+    group; the group of ``first`` (the owner) comes first, the others in the order met."""
+    groups: dict[tuple[str, str], list[Person]] = {}
+    for person in sorted(people, key=lambda p: p.email.lower() != first.email.lower()):
+        groups.setdefault((person.language, person.timezone.key), []).append(person)
+    return list(groups.values())
 
 
 def meeting_change(method: str, owner_email: str, recipients: list[Person] | None) -> str:

@@ -40,12 +40,16 @@ def start_messages(plan: Plan, composer: Composer, now: datetime) -> list[Outgoi
             sends.append(Send("stakeholder_update", stakeholder_to(index), now,
                               facts={"milestone": "started", "news": started_news(plan)}))
             labels.append(f"stakeholder-{index + 1}")
+    drafter = Drafter(composer.config, composer)
+    drafted = drafter.draft(plan, Decisions(PlanState(plan.id), sends, []), now)
+    shown = [Outgoing(label, item.message) for label, item in zip(labels, drafted, strict=True)]
     owner = plan.owner.email.lower()
-    invites = []
     for meeting in plan.meetings:
         others = meeting_attendees(plan, meeting, composer.config.calendar.attendees, asked, asked)
         people = tuple([owner] + [a for a in others if a != owner])
-        invites.append(Invite(meeting.key, "REQUEST", 0, people, people, now))
-        labels.append(f"invitation-{meeting.key}")
-    drafted = Drafter(composer.config, composer).draft(plan, Decisions(PlanState(plan.id), sends, invites), now)
-    return [Outgoing(label, item.message) for label, item in zip(labels, drafted, strict=True)]
+        invite = Invite(meeting.key, "REQUEST", 0, people, people, now)
+        # One copy per language and timezone of its attendees (the owner's first).
+        copies = drafter.draft(plan, Decisions(PlanState(plan.id), [], [invite]), now)
+        shown.extend(Outgoing(f"invitation-{meeting.key}" + (f"-{number}" if number > 1 else ""), item.message)
+                     for number, item in enumerate(copies, start=1))
+    return shown

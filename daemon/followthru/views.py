@@ -6,32 +6,20 @@ place values (see ``templates/README.md`` for the variables).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from babel.core import Locale, UnknownLocaleError
 
+from followthru.phrases import Phrase, reread, text_of, words
 from followthru.plan import REPEATS, Meeting, Plan, Resource
 
-WORDS_FILE = Path(__file__).with_name("words.toml")
-
-
-@lru_cache(maxsize=16)
-def words(language: str) -> dict[str, dict[str, str]]:
-    """The words of ``words.toml`` for ``language`` (``de``, ``de-CH``, ``de_AT`` all read
-    German); English for a language the file does not have."""
-    table = tomllib.loads(WORDS_FILE.read_text(encoding="utf-8"))
-    return table.get(language.replace("_", "-").split("-")[0].lower(), table["en"])
-
-
-STATE_TEXT = words("en")["state"]  # a state code as English text, for the owner's notices
 
 
 def given_name(name: str) -> str:
@@ -62,7 +50,9 @@ class Formatter:
     def __init__(self, timezone: ZoneInfo, language: str, source_timezone: ZoneInfo):
         self.timezone = timezone
         self.source_timezone = source_timezone
+        self.language = language
         self.locale = _locale(language)
+        self.patterns = words(language)["dates"]
         self._texts: dict[tuple[datetime | date, int], str] = {}
 
     def aware(self, moment: datetime) -> datetime:
@@ -70,7 +60,8 @@ class Formatter:
         return moment if moment.tzinfo else moment.replace(tzinfo=self.source_timezone)
 
     def when(self, value: datetime | date | None) -> str:
-        """``Wed 9 Dec 2026`` for a date; ``Wed 2 Dec 2026, 12:00 EST`` for a datetime."""
+        """``Wed 9 Dec 2026`` for a date; ``Wed 2 Dec 2026, 12:00 EST`` for a datetime (in English;
+        each language has its patterns in ``words.toml``: ``Mi., 9. Dez. 2026``)."""
         if value is None:
             return ""
         # Times in one zone compare by wall clock, fold aside: the two 01:30s of a night when the
@@ -80,11 +71,22 @@ class Formatter:
             self._texts[key] = self._when(value)
         return self._texts[key]
 
+    def say(self, value: Any) -> str:
+        """A :class:`~followthru.phrases.Phrase` (or a value inside one) in this reader's language:
+        dates as :meth:`when` writes them, lists as the language lists things."""
+        if isinstance(value, Phrase):
+            return text_of(value.key, self.language).format_map({k: self.say(v) for k, v in value.values})
+        if isinstance(value, (date, datetime)):
+            return self.when(value)
+        if isinstance(value, (list, tuple)):
+            return format_list([self.say(v) for v in value], locale=self.locale) if value else ""
+        return str(value)
+
     def _when(self, value: datetime | date) -> str:
         if not isinstance(value, datetime):
-            return format_date(value, "EEE d MMM y", locale=self.locale)
+            return format_date(value, self.patterns["date"], locale=self.locale)
         local = self.aware(value).astimezone(self.timezone)
-        text = format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=self.timezone, locale=self.locale)
+        text = format_datetime(local, self.patterns["time"], tzinfo=self.timezone, locale=self.locale)
         if ambiguous(local):
             # The clocks go back over this hour: the abbreviation alone is easily misread.
             return f"{text} {local.strftime('%Z')} ({utc_offset(local)})"
@@ -139,6 +141,26 @@ class PlanViews:
     def stakeholders(self) -> list[Person]:
         return [Person(s.name, s.email, self._zone(s.timezone), s.language, s.greeting)
                 for s in self.plan.stakeholders]
+
+    def attention(self, lines: list[str], fmt: Formatter) -> list[str]:
+        """What needs the owner, from the stored English lines (``who: what``), worded for the
+        reader of ``fmt``: names for resource ids and meeting keys, and their language for every
+        line Followthru wrote (any other passes through as it is)."""
+        names = {r.id: r.name for r in self.plan.resources}
+        by_email = {r.email.lower(): r.name for r in self.plan.resources}
+        titles = {m.key: m.title for m in self.plan.meetings}
+        shown = []
+        for line in lines:
+            if line.startswith("meeting "):
+                key, _, rest = line.removeprefix("meeting ").partition(": ")
+                email, _, text = rest.partition(" ")
+                who = f"{titles.get(key, key)}: {by_email.get(email.lower(), email)}"
+            else:
+                about, _, text = line.partition(": ")
+                who = names.get(about, about)
+            said = reread(text)
+            shown.append(f"{who}: {fmt.say(said) if said is not None else text}")
+        return shown
 
     def formatter(self, reader: Person) -> Formatter:
         key = (reader.timezone.key, reader.language)
