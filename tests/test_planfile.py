@@ -15,6 +15,8 @@ import yaml
 
 from followthru.planfile import in_domains, load_plan
 
+ROOT = Path(__file__).resolve().parents[1]
+
 FORMATS = ("toml", "yaml", "json")
 
 
@@ -176,7 +178,6 @@ def test_toml_lines_inside_second_array_entry(tmp_path, example_data):
 
 @pytest.mark.parametrize(("kind", "text", "line"), [
     ("toml", '[plan]\ntitle = "x"\nrespond_by = 2026-12-02T17:00:00\nthis is not toml\n', 4),
-    ("toml", '[plan]\nrespond_by = 2026-02-30T17:00:00\n', 2),
     ("yaml", "plan:\n  title: x\n   bad: indentation\n", 3),
     ("json", '{\n  "plan": {\n    "title": "x",\n  }\n}\n', 4),
 ])
@@ -350,3 +351,45 @@ def test_allowed_domains_check_a_json_plan_too_without_line_numbers(example_data
     assert {p.path for p in result.problems} == {"owner.email", "resources[0].email", "resources[1].email",
                                                   "resources[2].email", "resources[3].email", "resources[4].email",
                                                   "stakeholders[0].email", "stakeholders[1].email"}
+
+
+@pytest.mark.parametrize("value, says", [("2026-13-45", "month must be in 1..12"),
+                                         ("2026-02-30", "day is out of range for month"),
+                                         ("2026-12-03T25:00:00", "hour must be in 0..23")])
+def test_a_date_that_does_not_exist_is_called_not_a_date_with_its_line(tmp_path, value, says):
+    text = (ROOT / "examples" / "acme-q4.toml").read_text()
+    path = tmp_path / "plan.toml"
+    path.write_text(text.replace("due = 2026-12-09\n", f"due = {value}\n", 1))
+    [problem] = load_plan(path).problems
+    line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if value in row)
+    assert (problem.line, problem.path) == (line, "resources[0].due")
+    assert f"{value} is not a date: {says}" in problem.message and "TOML syntax" not in problem.message
+
+
+def test_a_date_that_does_not_exist_in_a_table_names_its_field(tmp_path):
+    file = tmp_path / "broken.toml"
+    file.write_text('[plan]\nrespond_by = 2026-02-30T17:00:00\n')
+    [problem] = load_plan(file).problems
+    assert (problem.line, problem.path) == (2, "plan.respond_by")
+    assert problem.message.startswith("2026-02-30T17:00:00 is not a date: day is out of range for month")
+
+
+def test_missing_asks_are_reported_beside_the_other_problems_of_the_same_resource(example_data, tmp_path):
+    data = copy.deepcopy(example_data)
+    del data["resources"][0]["asks"]
+    data["resources"][0]["email"] = "sam"  # the resource fails its own checks too
+    problems = {p.path: p for p in load_plan(write(data, tmp_path, "toml")).problems}
+    assert set(problems) == {"resources[0].asks", "resources[0].email"}
+    assert problems["resources[0].asks"].message == "say what is asked of this person (at least one ask)"
+    assert problems["resources[0].asks"].line is not None
+
+
+def test_past_reply_deadlines_are_problems_with_their_lines(tmp_path):
+    from followthru.planfile import past_deadlines
+
+    result = load_plan(ROOT / "examples" / "acme-q4.toml")
+    assert past_deadlines(result, datetime(2026, 11, 30, tzinfo=timezone.utc), "UTC") == []
+    late = past_deadlines(result, datetime(2026, 12, 2, 20, 0, tzinfo=timezone.utc), "UTC")
+    lines = (ROOT / "examples" / "acme-q4.toml").read_text().splitlines()
+    assert [p.path for p in late] == ["resources[0].respond_by"]  # Sam's own deadline, 12:00 New York
+    assert lines[late[0].line - 1].startswith("respond_by = 2026-12-02T12:00")

@@ -232,7 +232,7 @@ class Engine:
             decide = {"approve": f"followthru decide {plan.id} {resource_id} approve",
                       "reject": f"followthru decide {plan.id} {resource_id} reject"}
             out.sends.append(self._owner_notice(plan, out, "owner_counter", resource_id, now, answer.words,
-                                                proposed=answer.proposed_date or "see their words", decide=decide))
+                                                proposed=answer.proposed_date, decide=decide))
         elif intent == "question":
             commitment.state = "question"
             self._attention(out, resource_id, phrase("attention.question"))

@@ -347,6 +347,22 @@ def partial_plan(data: dict) -> tuple[Plan, set[str]]:
     return Plan.model_construct(**sections), claimed
 
 
+def unchecked_gaps(data: dict) -> list[Problem]:
+    """What resources that failed their own checks also lack (asks, a due date), read from the raw
+    data: the rules of :func:`check_rules` skip such items, and a rep should learn of every
+    problem of a file in one run."""
+    problems: list[Problem] = []
+    raw_resources = data.get("resources") if isinstance(data.get("resources"), list) else []
+    for index, raw in enumerate(raw_resources):
+        if not isinstance(raw, dict) or raw.get("standby") is True or _valid_or_none(Resource, raw) is not None:
+            continue
+        if not raw.get("asks"):
+            problems.append((("resources", index, "asks"), "say what is asked of this person (at least one ask)"))
+        if raw.get("due") is None:
+            problems.append((("resources", index, "due"), "say when the asks are due"))
+    return problems
+
+
 def oversized(data: dict) -> list[Problem]:
     """The lists of a plan that hold more entries than allowed (more resources than 500...): a
     plan that large is split, not checked item by item."""

@@ -24,13 +24,15 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from followthru.plan import LIST_LIMITS, Plan, _email, check_rules, oversized, partial_plan, shown
+from followthru.plan import LIST_LIMITS, Plan, _email, check_rules, oversized, partial_plan, shown, unchecked_gaps
 
 FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 MAX_BYTES = 2_000_000  # a plan file's size; the example plan has 4 kB
@@ -74,6 +76,7 @@ class PlanResult:
     plan: Plan | None = None
     problems: list[Problem] = field(default_factory=list)
     owner_email: str | None = None
+    lines: LineFinder | None = field(default=None, repr=False, compare=False)  # where each field is
 
     @property
     def ok(self) -> bool:
@@ -210,9 +213,62 @@ def _toml(text: str) -> tuple[Any, "LineFinder"]:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(found.group(1)) if found else None
+        if line is not None and (wrong := _not_a_date(text.splitlines()[:line])):
+            raise FileError(wrong[1], line, wrong[0]) from None
         message = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" (column \1)", message)
         raise FileError(f"TOML syntax: {message}", line) from None
     return data, TomlLines(text)
+
+
+# A TOML key set to what looks like a date or time: `due = 2026-13-45`, `start = 2026-12-03T25:00`.
+_DATE_LIKE = re.compile(r"^\s*([A-Za-z0-9_.\"-]+)\s*=\s*(\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{1,2}(?::\d{1,2})?)?)")
+
+
+_TABLE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]")
+
+
+def _not_a_date(lines: list[str]) -> tuple[str, str] | None:
+    """(field path, message) when the last of ``lines`` (the one TOML could not parse) sets a key
+    to a date that does not exist; TOML itself only says "Expected newline or end of document"."""
+    found = _DATE_LIKE.match(lines[-1]) if lines else None
+    if found is None:
+        return None
+    key, value = found.group(1).strip('"'), found.group(2)
+    arrays: dict[str, int] = {}
+    table = ""
+    for row in lines[:-1]:
+        if header := _TABLE.match(row):
+            table = header.group(2)
+            if header.group(1) == "[[":
+                arrays[table] = arrays.get(table, -1) + 1
+                table = f"{table}[{arrays[table]}]"
+    key = f"{table}.{key}" if table else key
+    try:
+        datetime.fromisoformat(value.replace(" ", "T")) if ":" in value else date.fromisoformat(value)
+    except ValueError as error:
+        return key, f"{value} is not a date: {error} (write YYYY-MM-DD, or YYYY-MM-DDTHH:MM)"
+    return None
+
+
+def past_deadlines(result: PlanResult, now: datetime, default_timezone: str) -> list[Problem]:
+    """A new plan whose reply deadlines have passed at ``now`` would only expire: these say so,
+    with the line of each deadline (the plan's, or the resource's own)."""
+    plan = result.plan
+    if plan is None:
+        return []
+    zone = ZoneInfo(plan.plan.timezone or default_timezone)
+    file = _printable(str(result.file))
+    problems = []
+    for index, resource in enumerate(plan.resources):
+        deadline = plan.respond_by(resource)
+        deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=zone)
+        if not resource.standby and deadline <= now:
+            loc: tuple[str | int, ...] = ("resources", index, "respond_by") if resource.respond_by else \
+                ("plan", "respond_by")
+            problems.append(Problem(file, result.lines.line(loc) if result.lines else None, format_path(loc),
+                                    f"the reply deadline {deadline:%Y-%m-%d %H:%M} for {resource.id} has already "
+                                    "passed; move it later"))
+    return problems
 
 
 def _yaml(text: str) -> tuple[Any, "LineFinder"]:
@@ -340,6 +396,7 @@ def load_plan(path: Path | str, default_timezone: str = "UTC", allowed_domains: 
         result.problems.append(Problem(_printable(str(path)), 1, "(file)",
                                        "a plan file holds a table/mapping at the top"))
         return result
+    result.lines = lines
     result.owner_email = _owner_email(data.get("owner"))
     if result.owner_email and allowed and not in_domains(result.owner_email, allowed):
         result.owner_email = None
@@ -355,7 +412,7 @@ def load_plan(path: Path | str, default_timezone: str = "UTC", allowed_domains: 
                 result.plan = plan
         else:
             partial, claimed_ids = partial_plan(data)
-            problems += check_rules(partial, default_timezone, claimed_ids)
+            problems += check_rules(partial, default_timezone, claimed_ids) + unchecked_gaps(data)
             problems += _outside_domains(partial, allowed)
         if defaulted_id:
             # A default id that does not fit is reported against the file name, not a field the rep wrote.
