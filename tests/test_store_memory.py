@@ -139,7 +139,7 @@ def ws(tmp_path) -> Workspace:
 @pytest.fixture
 def started(ws) -> Workspace:
     ws.drop_plan(EXAMPLE)
-    assert len(ws.tick(START)) == 6
+    assert len(ws.tick(START)) == 8  # 3 requests, 2 updates, 1 invitation in 3 copies (languages, timezones)
     return ws
 
 
@@ -202,13 +202,13 @@ def test_a_new_workspace_starts_and_reading_it_makes_no_store(ws):
     assert not ws.store.exists() and not ws.journal.exists()
     assert "all good" in ws.cli("doctor").stdout
     ws.drop_plan(EXAMPLE)
-    assert len(ws.tick(START)) == 6
+    assert len(ws.tick(START)) == 8  # 3 requests, 2 updates, 1 invitation in 3 copies (languages, timezones)
     assert stat.S_IMODE(ws.journal.stat().st_mode) == 0o600
     header, *entries = [json.loads(line) for line in ws.journal.read_text().splitlines()]
     assert header["workspace"] == ws.query("SELECT workspace FROM journal_state")[0][0]
-    assert Counter(e["type"] for e in entries) == {"sent": 6, "version": 1}
-    assert [e["seq"] for e in entries] == list(range(1, 7 + 1))
-    assert ws.query("SELECT seq FROM journal_state")[0][0] == 7
+    assert Counter(e["type"] for e in entries) == {"sent": 8, "version": 1}
+    assert [e["seq"] for e in entries] == list(range(1, 9 + 1))
+    assert ws.query("SELECT seq FROM journal_state")[0][0] == 9
 
 
 def test_a_store_from_before_journals_gets_an_identity_and_a_journal(started):
