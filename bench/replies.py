@@ -10,7 +10,7 @@ message). For each set and tool: exact matches and the mean time per message.
   (runs of whitespace count as one space).
 - talon/standard_replies: ``<name>.eml`` against ``Hello`` or ``<name>_reply_text``, whitespace
   normalised. Talon's expected texts are replies with the *quotation* removed and signatures
-  kept ("Hello\\n\\nSent from my iPhone"), while Followthru's contract (DESIGN.md) also removes
+  kept ("Hello\\n\\nSent from my iPhone"), while Followthru's contract (docs/design.md) also removes
   signatures. Followthru is therefore scored twice: on the set's own contract (quotes removed,
   ``extract_words(raw, keep_signature=True)``, the pass mark) and on its own contract (row
   "followthru (sig. removed)", for information).

@@ -70,7 +70,7 @@ def _holidays(value: str) -> str:
 
 Clock = Annotated[time, BeforeValidator(_clock)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
-# The ranges an operator could mean; README "Configuration" lists them.
+# The ranges an operator could mean; docs/reference/configuration.md lists them.
 FolderPoll = seconds(0.1, HOUR)  # plans dropped are seen within this
 ServicePoll = seconds(0, DAY, above=True)  # under a second only makes sense against a test server
 Timeout = seconds(1, 10 * MINUTE)

@@ -77,7 +77,7 @@ ROTATE_BYTES = 64 * 1024 * 1024
 SENT_ELSEWHERE_KEEP = timedelta(days=7)  # longer than any send window or retry keeps a remade message back
 FORMAT = 1
 HANDED_OVER = "(handed over)"  # the file name a version made by Followthru.hand_over is stored with
-BACKUPS = "README: Backups"
+BACKUPS = "docs/operations.md: Backups"
 SUMMARY = {  # what reconciling did, for its log line, in this order: (one, many)
     "versions": ("plan version taken in again", "plan versions taken in again"),
     "answered": ("answer applied again", "answers applied again"),
