@@ -251,3 +251,17 @@ def test_a_pinned_plan_keeps_its_deadline_due_and_meeting_instants_under_another
     # Unpinned, the same plan's times would have moved nine hours later with the config.
     state = now.start(loose, start).state
     assert now.tick(loose, state, deadline).state.commitments["lee"].state == "requested"
+
+
+def test_a_try_out_workspace_sends_at_any_hour_and_production_waits_for_monday(plan):
+    saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=NY)
+    try_out = Engine(Config.model_validate({"workspace": {"try_out": True}}))
+    production = Engine(Config())
+    sent = try_out.start(plan, saturday_night).sends
+    assert sent and {s.not_before for s in sent} == {saturday_night}
+    waiting = production.start(plan, saturday_night).sends
+    assert min(s.not_before for s in waiting) > saturday_night + timedelta(days=1)  # Monday's window
+    # Business days count every day: the first reminder comes a day later, on Sunday night.
+    state = try_out.start(plan, saturday_night).state
+    reminders = try_out.tick(plan, state, saturday_night + timedelta(days=1, minutes=1)).sends
+    assert any(s.kind == "reminder" for s in reminders)

@@ -90,6 +90,7 @@ class Workspace(_Section):
     store: Path = Path("followthru.sqlite3")
     templates: Path = Path("templates")
     poll_seconds: FolderPoll = 5.0
+    try_out: Flag = False  # mail goes at any hour of any day; the daemon and status say so
 
 
 class Sender(_Section):
@@ -379,10 +380,14 @@ def example_config() -> str:
     return shipped_path("config.example.toml").read_text(encoding="utf-8")
 
 
-def init_workspace(directory: Path) -> Path:
+TRY_OUT_LINE = "try_out = false"
+
+
+def init_workspace(directory: Path, try_out: bool = False) -> Path:
     """Make a workspace that works at once: config, plan folders, Maildirs, a secret. Never overwrites.
 
-    Returns the path of the config file.
+    ``try_out`` writes a config with ``workspace.try_out = true``: messages go at any hour, so a
+    first try at night or on a weekend shows mail at once. Returns the path of the config file.
     """
     directory.mkdir(parents=True, exist_ok=True)
     for folder in WORKSPACE_DIRS + ("templates",):
@@ -392,7 +397,10 @@ def init_workspace(directory: Path) -> Path:
             (directory / maildir / sub).mkdir(parents=True, exist_ok=True)
     config = directory / "config.toml"
     if not config.exists():
-        config.write_text(example_config(), encoding="utf-8")
+        text = example_config()
+        if try_out:
+            text = text.replace(TRY_OUT_LINE, TRY_OUT_LINE.replace("false", "true"), 1)
+        config.write_text(text, encoding="utf-8")
     secret = directory / "secret.key"
     if not secret.exists():
         descriptor = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -162,7 +162,7 @@ class Engine:
 
     def __init__(self, config: Config):
         self.config = config
-        self.clock = BusinessClock(config.schedule)
+        self.clock = BusinessClock(config.schedule, always_open=config.workspace.try_out)
         self.default_zone = ZoneInfo(config.schedule.timezone)
 
     # -- entry points ------------------------------------------------------------------------

@@ -36,6 +36,8 @@ DESCRIPTIONS = {
     "Workspace.store": "The state store (SQLite); its folder must exist.",
     "Workspace.templates": "Your template overrides; must exist when the key is set.",
     "Workspace.poll_seconds": "How often folders are looked at where file-system events are not available.",
+    "Workspace.try_out": "A try-out workspace: mail goes at any hour of any day, ignoring `[schedule]`'s business "
+                         "days, holidays and send hours (`followthru init --try-out`). Keep false in production.",
     "Sender.name": "The From name of every message.",
     "Sender.email": "The From of every message and ORGANIZER of every invitation; replies come back here.",
     "Sender.plus_addressing": "Replies go to `followthru+TOKEN@...` so each reply finds its request.",

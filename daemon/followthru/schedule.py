@@ -11,11 +11,16 @@ from followthru.durations import Offset
 
 
 class BusinessClock:
-    """Answers "may a message go out now, and if not, when?" for any timezone. Pure."""
+    """Answers "may a message go out now, and if not, when?" for any timezone. Pure.
 
-    def __init__(self, schedule: Schedule):
+    ``always_open`` (a try-out workspace) opens the window at every hour of every day: no
+    business days, holidays or send hours.
+    """
+
+    def __init__(self, schedule: Schedule, always_open: bool = False):
         self.schedule = schedule
-        self.days = {DAYS.index(d) for d in schedule.business_days}
+        self.always_open = always_open
+        self.days = set(range(7)) if always_open else {DAYS.index(d) for d in schedule.business_days}
 
     @cached_property
     def _holidays(self):
@@ -27,10 +32,12 @@ class BusinessClock:
         return holidays.country_holidays(country, subdiv=subdivision or None)
 
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() in self.days and day not in self._holidays
+        return self.always_open or (day.weekday() in self.days and day not in self._holidays)
 
     def next_window(self, moment: datetime, zone: ZoneInfo) -> datetime:
         """``moment`` itself when it is inside the send window in ``zone``; else the window's next opening."""
+        if self.always_open:
+            return moment
         local = moment.astimezone(zone)
         start, end = self.schedule.send_from, self.schedule.send_until
         day = local.date()
@@ -48,6 +55,8 @@ class BusinessClock:
         is zero or longer than the window): a last call meant for Saturday 13:00 goes on Friday,
         with ``lead`` of Friday's window left for the reader to act.
         """
+        if self.always_open:
+            return moment
         local = moment.astimezone(zone)
         start, end = self.schedule.send_from, self.schedule.send_until
         day = local.date()
