@@ -1,26 +1,24 @@
-"""The ``followthru`` command line. Thin: it parses options and calls the modules that do the work."""
+"""The ``followthru`` command line. Thin: it parses options and calls the modules that do the work.
+
+Each command imports what it uses when it runs, so ``--help`` and the quick commands answer at once
+instead of first loading the plan model, templates, calendars and every mail backend.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import sqlite3
 import sys
-import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from followthru import __version__
-from followthru.config import Config, ConfigError, init_workspace, load_config
-from followthru.messages import Composer
-from followthru.plan import Plan
-from followthru.planfile import load_plan
-from followthru.preview import start_messages
-from followthru.render import Renderer
-from followthru.starter import starter_plan
+
+if TYPE_CHECKING:
+    from followthru.config import Config
 
 
 class Context:
@@ -30,6 +28,8 @@ class Context:
 
     def config(self) -> Config:
         """The loaded config; a clear error and exit 2 when it is missing or wrong."""
+        from followthru.config import ConfigError, load_config
+
         if self._config is None:
             path = self.config_path or Path("config.toml")
             if not path.exists():
@@ -81,6 +81,8 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Make a workspace in DIRECTORY: config.toml, plan folders, Maildirs and a secret key."""
+    from followthru.config import init_workspace
+
     _private_files()
     config = init_workspace(directory)
     click.echo(f"Workspace ready in {directory}/\n"
@@ -102,15 +104,19 @@ def _now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _service(obj: Context, read_only: bool = False):
-    """The service on the workspace; ``read_only`` (status, log) never creates a store. A store that is
-    missing, empty or another workspace's is refused with one line and exit status 3."""
+def _service(obj: Context):
+    """The service on the workspace, for the commands that change it (status and log only read: see
+    :func:`_read_store`). A store that is missing, empty or another workspace's is refused with one line
+    and exit status 3."""
+    import sqlite3
+
+    from followthru.config import ConfigError
     from followthru.daemon import Followthru, explain_failure
     from followthru.journal import STORE_REFUSED_EXIT, StoreRefused
 
     _private_files()  # opening may create the store, the plan folders and the Maildirs
     try:
-        return Followthru(obj.config(), read_only=read_only)
+        return Followthru(obj.config())
     except ConfigError as error:
         fail(str(error))
     except StoreRefused as refused:
@@ -126,6 +132,9 @@ def run(obj: Context, verbose: bool) -> None:
     """Run the daemon in the foreground until SIGTERM or SIGINT (systemd runs this).
 
     One run per workspace: a second one exits 1 at once, naming the first."""
+    import logging
+
+    from followthru.config import ConfigError
     from followthru.daemon import run as run_daemon
     from followthru.lock import LockError
 
@@ -147,6 +156,8 @@ def run(obj: Context, verbose: bool) -> None:
 @click.pass_obj
 def auth(obj: Context, service: str) -> None:
     """One-time sign-in where a backend acts for a user: stores a refresh token (mode 0600)."""
+    from followthru.config import ConfigError
+
     config = obj.config()
     try:
         if service == "google":
@@ -187,6 +198,9 @@ def tick(obj: Context, now_text: str | None) -> None:
 
     Waits for a pass another process (a run, another tick) is in; a big drop is taken a batch per
     pass, and the output says what was left for the next."""
+    import logging
+    import time
+
     _private_files()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     lock = _pass_lock(obj, "tick")
@@ -212,29 +226,31 @@ def tick(obj: Context, now_text: str | None) -> None:
 @click.pass_obj
 def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
     """Where each plan stands: who committed, who is waited on, what needs you."""
-    service = _service(obj, read_only=True)
+    from followthru.status import plans as read_plans, to_json
+
+    domain = obj.config().sender.email.rpartition("@")[2]
     try:
-        plans = service.status(plan_id)
+        plans = _read_store(obj, lambda connection: read_plans(connection, domain, plan_id))
     except LookupError as error:
         fail(str(error), 1)
-    finally:
-        service.close()
     if as_json:
-        click.echo(json.dumps({"plans": plans}, indent=2))
+        click.echo(to_json({"plans": plans}))
         return
     if not plans:
         click.echo("No plans yet: drop a plan file into plans/incoming/.")
+        return
+    lines = []  # echoed at once: one echo per line is most of the time with thousands of plans
     for entry in plans:
-        click.echo(f"{entry['id']}  {entry['state'].upper()}  {entry['title']}")
-        for item in entry["needs_attention"]:
-            click.echo(f"  ! needs you: {item}")
+        lines.append(f"{entry['id']}  {entry['state'].upper()}  {entry['title']}")
+        lines += [f"  ! needs you: {item}" for item in entry["needs_attention"]]
         for c in entry["commitments"]:
             extra = f" (for {c['stands_in_for']})" if c["stands_in_for"] else ""
-            click.echo(f"  {c['resource']:<12} {c['state']:<10} {c['email']}{extra}")
+            lines.append(f"  {c['resource']:<12} {c['state']:<10} {c['email']}{extra}")
         for m in entry["meetings"]:
             rsvps = ", ".join(f"{k}: {v}" for k, v in m["rsvps"].items())
-            click.echo(f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"
-                       f"{'; cancelled' if m['cancelled'] else ''}){'; ' + rsvps if rsvps else ''}")
+            lines.append(f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"
+                         f"{'; cancelled' if m['cancelled'] else ''}){'; ' + rsvps if rsvps else ''}")
+    click.echo("\n".join(lines))
 
 
 @main.command(name="log")
@@ -242,13 +258,37 @@ def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
 @click.pass_obj
 def log_command(obj: Context, plan_id: str | None) -> None:
     """The audit trail: every decision, oldest first."""
-    service = _service(obj, read_only=True)
+    from followthru.status import audit_log
+
+    rows = _read_store(obj, lambda connection: audit_log(connection, plan_id))
+    if rows:
+        click.echo("\n".join(f"{at}  {plan or '-'}{f' {resource}:' if resource else ''} {event}"
+                             for at, plan, resource, event in rows))
+
+
+def _read_store(obj: Context, read):
+    """What ``read`` returns from the store opened for reading only (see followthru.status): no backend,
+    no secret, nothing written. Refusals and failures read as they do when the store is opened for work."""
+    import sqlite3
+
+    from followthru.journal import STORE_REFUSED_EXIT, StoreRefused
+    from followthru.status import open_read_only
+
+    _private_files()  # reading a store in WAL mode may make its -wal and -shm files
+    config = obj.config()
     try:
-        for row in service.store.log(plan_id):
-            who = f" {row['resource_id']}:" if row["resource_id"] else ""
-            click.echo(f"{row['at']}  {row['plan_id'] or '-'}{who} {row['event']}")
-    finally:
-        service.close()
+        connection = open_read_only(config)
+        try:
+            return read(connection)
+        finally:
+            if connection is not None:
+                connection.close()
+    except StoreRefused as refused:
+        fail(f"cannot start: {refused}", code=STORE_REFUSED_EXIT)
+    except (sqlite3.DatabaseError, OSError) as error:
+        from followthru.daemon import explain_failure
+
+        fail(f"cannot start: {explain_failure(error, config)}", code=1)
 
 
 @main.command()
@@ -359,6 +399,8 @@ def plan() -> None:
 @click.pass_obj
 def check(obj: Context, files: tuple[Path, ...]) -> None:
     """Check plan files: one line per problem as file:line: field: message; exit 1 on any."""
+    from followthru.planfile import load_plan
+
     config = obj.config() if obj.config_path else None  # without -c: no allowed domains, UTC
     default_timezone = config.schedule.timezone if config else "UTC"
     allowed_domains = config.mail.allowed_domains if config else []
@@ -376,6 +418,8 @@ def check(obj: Context, files: tuple[Path, ...]) -> None:
 @plan.command()
 def schema() -> None:
     """Print the JSON Schema of plan files, for editors."""
+    from followthru.plan import Plan
+
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **Plan.model_json_schema(),
@@ -388,6 +432,8 @@ def schema() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Write the plan here instead of to stdout.")
 def new(out: Path | None) -> None:
     """Write a commented starter plan that passes 'plan check'."""
+    from followthru.starter import starter_plan
+
     text = starter_plan(date.today())
     if out is None:
         click.echo(text, nl=False)
@@ -404,6 +450,12 @@ def new(out: Path | None) -> None:
 @click.pass_obj
 def preview(obj: Context, file: Path, out: Path | None) -> None:
     """Show every message and invitation FILE would send when it starts; sends nothing."""
+    from followthru.config import ConfigError
+    from followthru.messages import Composer
+    from followthru.planfile import load_plan
+    from followthru.preview import start_messages
+    from followthru.render import Renderer
+
     config = obj.config()
     result = load_plan(file, config.schedule.timezone, config.mail.allowed_domains)
     if not result.ok:

@@ -725,31 +725,10 @@ class Followthru:
 
     # -- reading state ---------------------------------------------------------------------------------
     def status(self, plan_id: str | None = None) -> list[dict[str, Any]]:
-        """Plans as DESIGN.md's ``status --json`` shape."""
-        ids = [plan_id] if plan_id else self.store.plan_ids()
-        result = []
-        for pid in ids:
-            stored = self.store.load(pid)
-            if stored is None:
-                raise LookupError(f"no plan with the id {pid!r}")
-            emails = {r.id: r.email for r in stored.plan.resources}
-            titles = {m.key: m.title for m in stored.plan.meetings}
-            result.append({
-                "id": pid,
-                "title": stored.plan.plan.title,
-                "state": stored.state.state,
-                "version": stored.version,
-                "needs_attention": list(stored.state.attention),
-                "commitments": [{"resource": c.resource_id, "email": emails.get(c.resource_id, ""), "state": c.state,
-                                 "intent": c.intent, "stands_in_for": c.stands_in_for,
-                                 "updated_at": c.updated_at.isoformat() if c.updated_at else None}
-                                for c in stored.state.commitments.values()],
-                "meetings": [{"title": titles.get(m.key, m.key), "key": m.key,
-                              "uid": event_uid(pid, m.key, self.domain), "sequence": m.sequence,
-                              "attendees": m.attendees, "cancelled": m.cancelled, "rsvps": m.rsvps}
-                             for m in stored.state.meetings.values() if m.sequence >= 0],
-            })
-        return result
+        """Plans as DESIGN.md's ``status --json`` shape: what ``followthru status`` shows (see followthru.status)."""
+        from followthru.status import plans
+
+        return plans(self.store.connection, self.domain, plan_id)
 
 
 def owner_change(stored: Plan, new: Plan, path: Path) -> Problem | None:
