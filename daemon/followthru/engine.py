@@ -203,7 +203,7 @@ class Engine:
             out.audit.append((resource_id, "another bounce for an address that bounced already"))
             return out  # one message often bounces per recipient: the owner heard of it once
         if commitment is None or commitment.state in ENDED or out.state.state in ("cancelled", "closed"):
-            out.audit.append((resource_id, f"reply ({answer.intent}) after the request was closed; owner told"))
+            out.audit.append((resource_id, f"reply ({answer.intent}) after the request was closed; owner notice queued"))
             out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,
                                                 reason="late", claimed=self._name(plan, resource_id)))
             return out
@@ -326,7 +326,7 @@ class Engine:
             people = (attendee,)
             out.invites.append(Invite(meeting_key, "DECLINECOUNTER", max(meeting_state.sequence, 0), people, people,
                                       self._send_time(now, self._owner_zone(plan))))
-            out.audit.append((None, f"owner rejected {attendee}'s new time for {meeting_key}; DECLINECOUNTER sent"))
+            out.audit.append((None, f"owner rejected {attendee}'s new time for {meeting_key}; DECLINECOUNTER queued"))
             self._settle(plan, out, now, time_passes=False)
         return plan, out
 
@@ -375,7 +375,7 @@ class Engine:
                 commitment.state = "withdrawn"
                 out.withdraw.append(resource_id)
                 out.sends.append(self._to_resource(old, "released", commitment, now, reason="removed"))
-                out.audit.append((resource_id, "removed from the plan; released"))
+                out.audit.append((resource_id, "removed from the plan; release notice queued"))
         for resource in new.resources:
             commitment = out.state.commitments.get(resource.id)
             if commitment is None:
@@ -384,7 +384,7 @@ class Engine:
                         self._not_asked(new, out, resource, now)
                     else:
                         self._ask(new, out, resource, now, kind="request")
-                        out.audit.append((resource.id, "added to the plan; asked"))
+                        out.audit.append((resource.id, "added to the plan; request queued"))
                 continue
             if commitment.state in ENDED:
                 continue
@@ -402,7 +402,7 @@ class Engine:
                     self._ask(new, out, resource, now, kind="request")
                 # Until they answer the new terms, they stay on the meetings they committed to.
                 out.state.commitments[resource.id].was_accepted = commitment.state == "accepted"
-                out.audit.append((resource.id, "asks or dates changed; asked again"))
+                out.audit.append((resource.id, "asks or dates changed; new request queued"))
         if out.state.commitments and any(r.id not in old_ids for r in new.resources):
             out.state.milestones = [m for m in out.state.milestones if m != "all_committed"]
         before = {m.key: m for m in old.meetings}
@@ -462,7 +462,7 @@ class Engine:
                 if self._in_window(now, zone):
                     commitment.due_reminded = True
                     out.sends.append(self._to_resource(plan, "due_reminder", commitment, now))
-                    out.audit.append((resource.id, "due-date reminder"))
+                    out.audit.append((resource.id, "due-date reminder queued"))
                 else:
                     out.wake(self.clock.next_window(now, zone))
             else:
@@ -505,7 +505,7 @@ class Engine:
             commitment.last_calls_sent += 1
             commitment.reminders_sent = len(reminders.after_request)
         out.sends.append(self._to_resource(plan, kind, commitment, now, requested_on=commitment.requested_at))
-        out.audit.append((resource.id, kind.replace("_", " ")))
+        out.audit.append((resource.id, kind.replace("_", " ") + " queued"))
         out.wake(now + timedelta(minutes=1))
 
     def _reminder_moment(self, requested: datetime, offset: Offset, deadline: datetime,
@@ -570,7 +570,7 @@ class Engine:
         commitment.state = "replaced"
         self._ask(plan, out, backup, now, kind="backup_request", stands_in_for=root,
                   replaces={"name": name, "reason": reason})
-        out.audit.append((commitment.resource_id, f"replaced: {backup.name} asked"))
+        out.audit.append((commitment.resource_id, f"replaced: backup request to {backup.name} queued"))
         self._milestone(plan, out, "dropped_out", now, repeat=True,
                         news=phrase("news.backup_asked", name=name, reason=reason, backup=backup.name))
         asked = self._deadline(plan, backup, out.state.commitments[backup.id])
@@ -628,7 +628,7 @@ class Engine:
             state.state = "committed"
             if "all_committed" not in state.milestones:
                 state.milestones.append("all_committed")
-                out.audit.append((None, "everyone committed: summary sent"))
+                out.audit.append((None, "everyone committed: summary queued"))
                 moment = self._send_time(now, self._owner_zone(plan))
                 for commitment in active:
                     out.sends.append(Send("all_committed", resource_to(commitment.resource_id), moment))
@@ -680,7 +680,7 @@ class Engine:
                 meeting_state.rsvps.pop(gone, None)
             kept = tuple((a, meeting_state.rsvps[a]) for a in people if meeting_state.rsvps.get(a) in ANSWERS)
             out.invites.append(Invite(key, "REQUEST", meeting_state.sequence, people, people, moment, kept))
-            out.audit.append((None, f"meeting {key}: invitation sequence {meeting_state.sequence} to "
+            out.audit.append((None, f"meeting {key}: invitation sequence {meeting_state.sequence} queued for "
                                     f"{len(people)} attendees"))
             meeting_state.attendees = list(people)
             meeting_state.fingerprint = fingerprint
