@@ -8,6 +8,8 @@ DECLINECOUNTER.
 
 from __future__ import annotations
 
+import shlex
+
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -246,11 +248,16 @@ def test_cli_approving_a_proposed_time_moves_the_meeting_for_everyone(ws):
     drop_reply(ws, calendar_answer(review(ws)["uid"], LEE, method="COUNTER", partstat="TENTATIVE",
                                    start="20261217T150000Z"))
     notice = find(ws.tick("2026-11-30T17:00:00+00:00"), "owner_meeting_answer")
-    assert "followthru decide acme-q4 review approve" in notice.get_body(("plain",)).get_content()
+    [command] = [line.strip() for line in notice.get_body(("plain",)).get_content().splitlines()
+                 if line.strip().startswith("followthru ") and line.strip().endswith(" review approve")]
+    assert command == f"followthru -c {ws.config.resolve()} decide acme-q4 review approve"
     assert any(line.startswith(f"meeting review: {LEE} proposed 2026-12-17T15:00:00+00:00")
                for line in ws.status()["needs_attention"])
 
-    ws.cli("decide", "acme-q4", "review", "approve", "--now", "2026-11-30T18:00:00+00:00")
+    # The command works as the notice writes it, from any folder.
+    done = subprocess.run([sys.executable, "-m", "followthru", *shlex.split(command)[1:],
+                           "--now", "2026-11-30T18:00:00+00:00"], cwd=ws.root.parent, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     # One copy per language and timezone among the attendees, each the same event.
     copies = [m for m in ws.new_mail() if m["X-Followthru-Kind"] == "meeting"
               and invitation(m)[1]["UID"].endswith("review@example.com") and invitation(m)[0] == "REQUEST"]

@@ -240,9 +240,11 @@ class Secrets(_Section):
 
 
 class Config(_Section):
-    """A loaded config; :attr:`root` is the folder relative paths are resolved against."""
+    """A loaded config; :attr:`root` is the folder relative paths are resolved against, and
+    :attr:`source` the file it was loaded from (None when made in code)."""
 
     root: Path = Path(".")
+    source: Path | None = None
     workspace: Workspace = Workspace()
     sender: Sender = Sender()
     mail: Mail = Mail()
@@ -324,9 +326,10 @@ def load_config(path: Path | str) -> Config:
     except FileError as error:
         where = f"{path}:{error.line}" if error.line else str(path)
         raise ConfigError([f"{where}: {error}"]) from None
-    if "root" in data:
-        raise ConfigError([f"{path}:{lines.line(('root',))}: root: unknown key"])
-    config, problems = validate(Config, {**data, "root": path.resolve().parent})
+    for internal in ("root", "source"):
+        if internal in data:
+            raise ConfigError([f"{path}:{lines.line((internal,))}: {internal}: unknown key"])
+    config, problems = validate(Config, {**data, "root": path.resolve().parent, "source": path.resolve()})
     if config is not None:
         problems = _whole_config_problems(config, data)
     if problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shlex
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -68,7 +69,10 @@ class Composer:
         """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them);
         ``subject`` replaces the kind's own, ``in_reply_to`` and ``references`` thread it."""
         answer_to = self.answer_to(views.plan.id, resource_id, ask)
-        context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **(extra or {}))
+        extra = dict(extra or {})
+        if isinstance(extra.get("decide"), dict):
+            extra["decide"] = {choice: self.command(text) for choice, text in extra["decide"].items()}
+        context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **extra)
         words = self.renderer.render(kind, context, reader.language)
         if subject is not None:
             words = replace(words, subject=subject)
@@ -223,6 +227,13 @@ class Composer:
         draft = Draft(sender=self.sender, to=[Mailbox(owner.name, owner.email)], date=now,
                       headers={"X-Followthru-Kind": "owner_lapsed", "Auto-Submitted": "auto-generated"})
         return build_message(draft, words)
+
+    def command(self, text: str) -> str:
+        """A ``followthru ...`` command as a message quotes it: with ``-c`` and this workspace's
+        config file, so that it works as written from any folder."""
+        if self.config.source is None or not text.startswith("followthru "):
+            return text
+        return f"followthru -c {shlex.quote(str(self.config.source))} {text.removeprefix('followthru ')}"
 
     def sender_view(self) -> dict[str, str]:
         return {"name": self.sender.name, "email": self.sender.email}

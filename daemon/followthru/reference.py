@@ -339,7 +339,7 @@ def _list_model(annotation: Any) -> type[BaseModel] | None:
 def field_rows(model: type[BaseModel], schema: dict | None = None) -> Iterator[tuple[str, str, str, str]]:
     """(name, type, default, description) of each plain field of ``model``; sections are left out."""
     for name, info in model.model_fields.items():
-        if _model_of(info.annotation) or (model is Config and name == "root"):
+        if _model_of(info.annotation) or (model is Config and name in ("root", "source")):
             continue
         yield (name, type_text(info.annotation, tuple(info.metadata)), default_text(info),
                description(model, name, info, schema))
