@@ -47,11 +47,12 @@ def open_read_only(config: Config) -> sqlite3.Connection | None:
     path = config.path(config.workspace.store)
     if not path.exists():
         return None
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None)
     try:
         if connection.execute("PRAGMA user_version").fetchone()[0] == 0:  # an empty file: no tables yet
             connection.close()
             return None
+        connection.execute("BEGIN")  # every read sees the same moment, whatever a running daemon commits meanwhile
     except BaseException:
         connection.close()
         raise
