@@ -244,3 +244,46 @@ def test_a_bounce_without_returned_headers_finds_its_request_by_the_verp_address
     assert states(service)["lee"] == "bounced"
     notice = next(m for m in outbox(service) if m["X-Followthru-Kind"] == "owner_bounced")
     assert "550 5.1.1" in notice.get_body(("plain",)).get_content()
+
+
+def test_a_pass_that_sends_nothing_says_when_the_queued_mail_goes(workspace: Path):
+    daemon = Followthru(load_config(workspace))
+    try:
+        drop(daemon, EXAMPLE.read_text())
+        saturday_night = datetime(2026, 11, 28, 23, 0, tzinfo=timezone.utc)
+        report = daemon.tick(saturday_night)
+        assert report.plans_started == 1 and report.sent == 0
+        assert report.next_send is not None and report.next_send.weekday() == 0  # Monday's window
+        assert f"sent 0 (next message queued for {report.next_send:%a %d %b %H:%M} UTC" in str(report)
+        assert not any(event.startswith("request sent") for event in _events(daemon))
+        monday = daemon.tick(report.next_send)
+        assert monday.sent >= 1  # the first of the requests, when its send window opens
+        assert any(re.fullmatch(r"request sent to [\w.]+@example\.com", e) for e in _events(daemon))
+    finally:
+        daemon.close()
+
+
+def test_a_try_out_workspace_sends_on_a_saturday_night_and_says_what_it_is(tmp_path):
+    from followthru.config import init_workspace
+
+    config = init_workspace(tmp_path / "ws", try_out=True)
+    assert "try_out = true" in config.read_text()
+    daemon = Followthru(load_config(config))
+    try:
+        drop(daemon, EXAMPLE.read_text())
+        report = daemon.tick(datetime(2026, 11, 28, 23, 0, tzinfo=timezone.utc))
+        assert report.sent >= 3  # at once, not on Monday
+    finally:
+        daemon.close()
+    stopped = subprocess.run([sys.executable, "-c", (
+        "import logging, sys, threading\n"
+        "from followthru import daemon\n"
+        "from followthru.config import load_config\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "threading.Timer(3, lambda: __import__('os').kill(__import__('os').getpid(), 15)).start()\n"
+        f"sys.exit(daemon.run(load_config({str(config)!r})))\n")], capture_output=True, text=True, timeout=60)
+    assert "a try-out workspace: mail goes at any hour of any day" in stopped.stderr, stopped.stderr
+
+
+def _events(daemon: Followthru) -> list[str]:
+    return [row["event"] for row in daemon.store.log("acme-q4")]

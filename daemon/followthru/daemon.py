@@ -44,7 +44,7 @@ from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_
 from followthru.messages import Composer
 from followthru.phrases import Phrase
 from followthru.plan import Plan
-from followthru.planfile import PlanResult, Problem, load_plan
+from followthru.planfile import PlanResult, Problem, load_plan, past_deadlines
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply, settle_for
 from followthru.replies.authentication import forged_sender
@@ -71,6 +71,7 @@ class PassReport:
     waiting_files: float | None = None
     plans_left: int = 0  # plan files ready in plans/incoming that this pass left for the next
     replies_left: int = 0  # messages waiting in the inbox that this pass left for the next (0: none known)
+    next_send: datetime | None = None  # when the next queued message may go, if one waits
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -81,8 +82,11 @@ class PassReport:
     def __str__(self) -> str:
         left = f"; left for the next pass: {self.plans_left} plan files, {self.replies_left} replies" \
             if self.more_waiting else ""
+        # A quiet "sent 0" says when the queued mail goes (a send window that is closed, a retry).
+        waiting = f" (next message queued for {self.next_send:%a %d %b %H:%M} UTC: the send window or a retry)" \
+            if self.next_send is not None and not self.sent else ""
         return (f"started {self.plans_started}, updated {self.plans_updated}, rejected {self.plans_rejected}, "
-                f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}, "
+                f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}{waiting}, "
                 f"failed {self.failed}{left}")
 
 
@@ -101,7 +105,7 @@ class Followthru:
         self.store, journal = open_store(config, read_only)
         self.store.pin_timezones(config.schedule.timezone)  # plans stored before timezones were pinned
         self.engine = RecordingEngine(config, self.store)  # answers given to it go to the journal
-        self.clock = BusinessClock(config.schedule)
+        self.clock = BusinessClock(config.schedule, always_open=config.workspace.try_out)
         self.secret = config.token_secret()
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
         self.drafter = Drafter(config, self.composer)
@@ -151,6 +155,7 @@ class Followthru:
                 with self.store.transaction():
                     self.store.put_sync(LAST_PASS, json.dumps({"at": now.isoformat(), "by": by}))
         self._deliver(now, report)
+        report.next_send = self.store.next_message()
         return report
 
     def _down_since(self, now: datetime) -> datetime | None:
@@ -180,9 +185,12 @@ class Followthru:
     def _intake(self, now: datetime, report: PassReport) -> None:
         files, report.waiting_files, report.plans_left = ready_files(self.folders["incoming"], limit=PLANS_PER_PASS)
         prepared = self._prepare_in_parallel(files, now) if len(files) >= PARALLEL_FROM else iter(())
-        for path in files:
+        for number, path in enumerate(files, start=1):
             ready = next(prepared, None)
             self._guard(report, f"plan file {path.name}", self._take_in, path, now, report, ready)
+            if number % PROGRESS_EVERY == 0 or (number == len(files) and len(files) >= PROGRESS_EVERY):
+                log.info("taking in plan files: %d of %d in this pass, %d more waiting", number, len(files),
+                         report.plans_left)
 
     def _prepare_in_parallel(self, files: list[Path], now: datetime) -> Iterator[Prepared | None]:
         """Read, decide and draft many new plans on every core, in file order, while this process
@@ -230,7 +238,7 @@ class Followthru:
         elif prepared is None and (stored is None or stored.plan.id != result.plan.id):
             stored = self.store.load(result.plan.id)  # read here: not looked up before, or the file changed
         if result.ok and stored is None:
-            result.problems = past_deadlines(result.plan, path, now, self.config.schedule.timezone)
+            result.problems = past_deadlines(result, now, self.config.schedule.timezone)
         tell = result.owner_email
         if result.ok and stored is not None and (change := owner_change(stored.plan, result.plan, path)):
             result.problems, tell = [change], stored.plan.owner.email  # the plan's owner hears of the attempt
@@ -330,6 +338,8 @@ class Followthru:
             for incoming in self.backend.fetch_new():
                 self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
                 report.replies += 1
+                if report.replies % PROGRESS_EVERY == 0:  # a first sync of a full mailbox takes a while
+                    log.info("reading the inbox: %d messages so far in this pass", report.replies)
             report.replies_left = getattr(self.backend, "left", 0)  # backends that read by the batch
         except Unavailable as error:  # replies wait on the server; they are read when it is back
             log.warning("reading replies: %s", error)
@@ -618,6 +628,8 @@ class Followthru:
                 else:
                     with self.store.transaction():
                         self.store.mark_sent(outgoing.id, now)
+                        self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
+                                         f"{outgoing.kind.replace('_', ' ')} sent to {', '.join(outgoing.recipients)}")
                         self.memory.sent(outgoing, outgoing.recipients, key, now)  # last: on file before the commit
                     report.sent += 1
         except (Unavailable, OSError) as error:
@@ -747,25 +759,12 @@ def owner_change(stored: Plan, new: Plan, path: Path) -> Problem | None:
                    "(see 'Handing a plan to another rep' in the README)")
 
 
-def past_deadlines(plan: Plan, path: Path, now: datetime, default_timezone: str) -> list[Problem]:
-    """A new plan whose reply deadlines have passed would only expire: say so instead."""
-    zone = ZoneInfo(plan.plan.timezone or default_timezone)
-    problems = []
-    for index, resource in enumerate(plan.resources):
-        deadline = plan.respond_by(resource)
-        deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=zone)
-        if not resource.standby and deadline <= now:
-            field = f"resources[{index}].respond_by" if resource.respond_by else "plan.respond_by"
-            problems.append(Problem(str(path), None, field, f"the reply deadline {deadline:%Y-%m-%d %H:%M} "
-                                    f"for {resource.id} has already passed; move it later"))
-    return problems
-
-
 REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
 STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
 LAST_PASS = "pass.last"  # sync_state key: when the last pass that caught up ended, and who made it
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500
+PROGRESS_EVERY = 100  # a pass with this many plan files or inbox messages logs how far it got
 MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this, then less and less often
 MAX_PAUSE_SECONDS = 60.0
 
@@ -807,7 +806,7 @@ def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
     """In a worker: a valid plan file's start decisions and messages; None for anything else."""
     engine, drafter = _worker
     result = load_plan(path, engine.config.schedule.timezone, engine.config.mail.allowed_domains)
-    if not result.ok or past_deadlines(result.plan, path, now, engine.config.schedule.timezone):
+    if not result.ok or past_deadlines(result, now, engine.config.schedule.timezone):
         return None
     plan = result.plan.pinned(engine.config.schedule.timezone)
     decisions = engine.start(plan, now)
@@ -895,6 +894,9 @@ def _run(config: Config, once_every: float | None, passes: WorkspaceLock, stoppi
     service.backend.watch(wakeup.set, wakeup.watch_folder)
     notify_systemd("STATUS=watching " + str(service.folders["incoming"]))
     log.info("followthru running on %s", config.root)
+    if config.workspace.try_out:
+        log.warning("a try-out workspace: mail goes at any hour of any day ([workspace] try_out = true); "
+                    "set it to false for business hours")
     failures = 0
     try:
         while not stopping.is_set():

@@ -362,6 +362,11 @@ class Store:
                                       (plan_id, resource_id)).fetchone()
         return row["state"] if row else None
 
+    def next_message(self) -> datetime | None:
+        """When the next queued message may go (one lookup in the index of pending messages)."""
+        row = self.connection.execute("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'").fetchone()
+        return unstamp(row[0])
+
     def outbox_counts(self) -> dict[str, int]:
         """How many messages are in each state: pending, sent, failed, withdrawn."""
         rows = self.connection.execute("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
