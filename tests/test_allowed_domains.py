@@ -81,7 +81,7 @@ def test_a_plan_inside_the_domains_passes_with_subdomains_and_any_case(workspace
     allow(workspace, "acme.example", "Partner.Example")
     plan = write_plan(tmp_path, "deal.toml", plan_text(sam="Sam@EU.Acme.Example", pat="pat@partner.example",
                                                        guest="guest@labs.eu.acme.example"))
-    result = cli("-c", workspace, "plan", "check", plan)
+    result = cli("-c", workspace, "plan", "check", plan, "--now", "2026-11-30T12:00:00+00:00")
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and result.stderr.strip() == f"{plan}: ok"
 
@@ -91,7 +91,7 @@ def test_each_kind_of_address_outside_is_named_with_field_and_line_in_toml(works
     allow(workspace, "acme.example")
     outside = f"{who}@gmail.example"
     plan = write_plan(tmp_path, "deal.toml", plan_text(**{who: outside}))
-    result = cli("-c", workspace, "plan", "check", plan)
+    result = cli("-c", workspace, "plan", "check", plan, "--now", "2026-11-30T12:00:00+00:00")
     line, field = TOML_LINES[who]
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
@@ -129,10 +129,10 @@ def test_internationalised_domains_are_compared_in_their_ascii_form(workspace, t
 
 def test_without_allowed_domains_or_without_a_config_any_domain_passes(workspace, cli, tmp_path):
     plan = write_plan(tmp_path, "deal.toml", plan_text(sam="sam@gmail.example"))
-    assert cli("-c", workspace, "plan", "check", plan).exit_code == 0
+    assert cli("-c", workspace, "plan", "check", plan, "--now", "2026-11-30T12:00:00+00:00").exit_code == 0
     allow(workspace, "acme.example")
     assert cli("plan", "check", plan).exit_code == 0  # no -c: no config, no domains
-    assert cli("-c", workspace, "plan", "check", plan).exit_code == 1
+    assert cli("-c", workspace, "plan", "check", plan, "--now", "2026-11-30T12:00:00+00:00").exit_code == 1
 
 
 def test_preview_refuses_a_plan_with_an_address_outside(workspace, cli, tmp_path):

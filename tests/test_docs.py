@@ -17,7 +17,7 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 README_LIMIT = 15_000
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
-QUICKSTART = ("```sh\npip install . && followthru init ws && followthru plan new --out "
+QUICKSTART = ("```sh\npip install . && followthru init --try-out ws && followthru plan new --out "
               "ws/plans/incoming/first-plan.toml && followthru -c ws/config.toml run\n```")
 
 
@@ -165,5 +165,5 @@ def test_the_commands_page_lists_every_command():
     commands = (DOCS / "commands.md").read_text(encoding="utf-8")
     names = [name for name in main.commands if name != "plan"]
     names += [f"plan {name}" for name in main.commands["plan"].commands]
-    missing = [name for name in names if not re.search(rf"followthru (-c CONFIG )?{name}\b", commands)]
+    missing = [name for name in names if not re.search(rf"followthru (\[?-c CONFIG\]? )?{name}\b", commands)]
     assert not missing, f"docs/commands.md does not list {', '.join(missing)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -393,3 +394,37 @@ def test_past_reply_deadlines_are_problems_with_their_lines(tmp_path):
     lines = (ROOT / "examples" / "acme-q4.toml").read_text().splitlines()
     assert [p.path for p in late] == ["resources[0].respond_by"]  # Sam's own deadline, 12:00 New York
     assert lines[late[0].line - 1].startswith("respond_by = 2026-12-02T12:00")
+
+
+def test_check_with_the_workspace_reports_what_its_daemon_would_refuse(cli, workspace, example_data, tmp_path):
+    plan = write(example_data, tmp_path, "toml", "acme")
+    before = cli("-c", workspace, "plan", "check", plan, "--now", "2026-11-30T12:00:00+00:00")
+    assert before.exit_code == 0, before.output
+    late = cli("-c", workspace, "plan", "check", plan, "--now", "2026-12-02T20:00:00+00:00")
+    assert late.exit_code == 1
+    [line] = late.stdout.splitlines()
+    assert line.startswith(f"{plan}:") and "resources[0].respond_by: the reply deadline 2026-12-02 12:00 for sam " \
+                                                 "has already passed" in line
+    assert int(line.split(":")[1]) > 0  # with its line
+    assert cli("plan", "check", plan).exit_code == 0  # without a workspace: only the file itself
+
+
+def test_check_with_the_workspace_refuses_a_new_owner_for_a_plan_it_holds(cli, workspace, example_data, tmp_path):
+    from followthru.config import load_config
+    from followthru.daemon import Followthru
+
+    first = write(example_data, tmp_path, "toml", "acme")
+    service = Followthru(load_config(workspace))
+    try:
+        (service.folders["incoming"] / "acme-q4.toml").write_bytes(first.read_bytes())
+        os.utime(service.folders["incoming"] / "acme-q4.toml", (0, 0))
+        service.tick(datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc))
+    finally:
+        service.close()
+    data = copy.deepcopy(example_data)
+    data["owner"]["email"] = "someone.else@example.com"
+    (tmp_path / "v2").mkdir()
+    other = write(data, tmp_path / "v2", "toml", "acme")
+    result = cli("-c", workspace, "plan", "check", other, "--now", "2026-11-30T16:00:00+00:00")
+    assert result.exit_code == 1
+    assert "owner.email: plan 'acme-q4' belongs to riley@example.com" in result.stdout

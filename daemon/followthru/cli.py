@@ -79,28 +79,46 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
-    """Make a workspace in DIRECTORY: config.toml, plan folders, Maildirs and a secret key."""
+@click.option("--try-out", is_flag=True,
+              help="A workspace to try Followthru in: mail goes at any hour of any day, not in business hours.")
+def init(directory: Path, try_out: bool) -> None:
+    """Make a workspace in DIRECTORY: config.toml, plan folders, Maildirs and a secret key.
+
+    An existing workspace is kept as it is: only missing folders are made."""
     from followthru.config import init_workspace
 
     _private_files()
-    config = init_workspace(directory)
-    click.echo(f"Workspace ready in {directory}/\n"
+    existed = (directory / "config.toml").exists()
+    config = init_workspace(directory, try_out=try_out)
+    kept = "kept: config.toml, the secret key, plans and mail are as they were (missing folders made)" \
+        if existed else ""
+    kind = "Try-out workspace (mail goes at any hour)" if try_out and not existed else "Workspace"
+    click.echo(f"{kind} {'already in' if existed else 'ready in'} {directory}/{'; ' + kept if kept else ''}\n"
                f"  config:      {config}\n"
                f"  drop plans:  {directory / 'plans' / 'incoming'}/\n"
                f"  outgoing:    {directory / 'mail' / 'outbox'}/new/\n"
                f"  replies:     {directory / 'mail' / 'inbox'}/new/\n"
                f"Start a plan with: followthru plan new --out my-plan.toml")
+    if existed and try_out:
+        click.echo(f"{config}: not changed; set try_out = true under [workspace] to try out there", err=True)
 
 
 def _now(value: str | None) -> datetime:
-    """``--now``: an ISO 8601 time (naive means UTC), or the real clock."""
+    """``--now``: an ISO 8601 time (naive means UTC), ``+DURATION`` from the real clock (``+1d``,
+    ``+26h``: time travel for a try-out), or the real clock."""
     if not value:
         return datetime.now(timezone.utc)
+    if value.startswith("+"):
+        from followthru.durations import parse_duration
+
+        try:
+            return datetime.now(timezone.utc) + parse_duration(value[1:])
+        except ValueError as error:
+            fail(f"--now: {error}")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--now: {value!r} is not an ISO 8601 time like 2026-12-01T09:00:00+01:00")
+        fail(f"--now: {value!r} is not an ISO 8601 time like 2026-12-01T09:00:00+01:00, nor +1d from now")
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -191,7 +209,7 @@ def doctor(obj: Context) -> None:
 
 
 @main.command()
-@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601), for tests and demos.")
+@click.option("--now", "now_text", help="Pretend it is this time: ISO 8601, or +1d, +26h from now (for tests and try-outs).")
 @click.pass_obj
 def tick(obj: Context, now_text: str | None) -> None:
     """One pass: read plans, read replies, send what is due.
@@ -260,7 +278,10 @@ def log_command(obj: Context, plan_id: str | None) -> None:
     """The audit trail: every decision, oldest first."""
     from followthru.status import audit_log
 
-    rows = _read_store(obj, lambda connection: audit_log(connection, plan_id))
+    try:
+        rows = _read_store(obj, lambda connection: audit_log(connection, plan_id))
+    except LookupError as error:
+        fail(str(error), 1)
     if rows:
         click.echo("\n".join(f"{at}  {plan or '-'}{f' {resource}:' if resource else ''} {event}"
                              for at, plan, resource, event in rows))
@@ -335,6 +356,44 @@ def _change_then_pass(obj: Context, command: str, now_text: str | None, change) 
         lock.close()
 
 
+@main.command()
+@click.argument("plan_id")
+@click.argument("person")
+@click.argument("text", required=False)
+@click.option("--as", "intent", type=click.Choice(["accept", "decline", "tentative", "counter", "question"]),
+              default="accept", show_default=True, help="An example answer of this kind, when no TEXT is given.")
+@click.option("--now", "now_text", help="Date the reply at this time (ISO 8601).")
+@click.pass_obj
+def reply(obj: Context, plan_id: str, person: str, text: str | None, intent: str, now_text: str | None) -> None:
+    """Answer as PERSON (a resource id or email in PLAN_ID): writes their reply to the last request
+    they got into the Maildir inbox, as their mail client would; the next pass reads it.
+
+    For trying Followthru out: real people answer from their own mail client."""
+    from followthru.handreply import EXAMPLES, put_in_inbox
+    from followthru.handreply import reply as write_reply
+
+    config = obj.config()
+    if config.mail.backend != "maildir":
+        fail(f"reply writes into the Maildir inbox; this workspace reads mail with {config.mail.backend!r}: "
+             "answer from a mail client instead")
+
+    from followthru.status import last_request
+
+    try:
+        resource_id, email, sent = _read_store(obj, lambda connection: last_request(connection, plan_id, person))
+    except LookupError as error:
+        fail(str(error), 1)
+    if sent is None:
+        fail(f"{plan_id}: {resource_id} has not been asked anything yet", 1)
+    raw, state, not_before = sent
+    if state == "pending":
+        click.echo(f"note: the request to {resource_id} is still queued (for {not_before}); answering it anyway",
+                   err=True)
+    message = write_reply(bytes(raw), email, text or EXAMPLES[intent], _now(now_text))
+    path = put_in_inbox(config.path(config.mail.maildir.inbox), message)
+    click.echo(f"{path}: {email} answers {plan_id}: {(text or EXAMPLES[intent]).splitlines()[0]}")
+
+
 def _messages(paths: tuple[Path, ...]) -> list[Path]:
     """The .eml files named, and those inside named folders (recursively), in a stable order."""
     found: list[Path] = []
@@ -396,23 +455,50 @@ def plan() -> None:
 
 @plan.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--now", "now_text", help="With -c: check deadlines as of this time (ISO 8601, or +1d from now).")
 @click.pass_obj
-def check(obj: Context, files: tuple[Path, ...]) -> None:
-    """Check plan files: one line per problem as file:line: field: message; exit 1 on any."""
+def check(obj: Context, files: tuple[Path, ...], now_text: str | None) -> None:
+    """Check plan files: one line per problem as file:line: field: message; exit 1 on any.
+
+    With -c CONFIG (or $FOLLOWTHRU_CONFIG), also what the workspace's daemon would refuse: addresses
+    outside mail.allowed_domains, a new owner for a plan id it holds, and a new plan's reply
+    deadlines that have passed."""
     from followthru.planfile import load_plan
+
+    from followthru.planfile import Problem, past_deadlines
 
     config = obj.config() if obj.config_path else None  # without -c: no allowed domains, UTC
     default_timezone = config.schedule.timezone if config else "UTC"
     allowed_domains = config.mail.allowed_domains if config else []
+    owners = _plan_owners(obj) if config else {}
+    now = _now(now_text)
     problems = 0
     for path in files:
         result = load_plan(path, default_timezone, allowed_domains)
+        if config is not None and result.plan is not None and not result.problems:
+            owner = owners.get(result.plan.id)
+            if owner is None:  # a new plan (as far as this check knows): the daemon refuses past deadlines
+                result.problems = past_deadlines(result, now, default_timezone)
+            elif owner != result.plan.owner.email.lower():
+                line = result.lines.line(("owner", "email")) if result.lines else None
+                result.problems = [Problem(str(path), line, "owner.email",
+                                           f"plan {result.plan.id!r} belongs to {owner}; a new version keeps its "
+                                           "owner (use 'followthru handover' to change it)")]
         for problem in result.problems:
             click.echo(str(problem))
         problems += len(result.problems)
         if result.ok:
             click.echo(f"{path}: ok", err=True)
     sys.exit(1 if problems else 0)
+
+
+def _plan_owners(obj: Context) -> dict[str, str]:
+    """Plan id -> owner email of the plans the workspace's store holds (read only)."""
+    def read(connection) -> dict[str, str]:
+        if connection is None:
+            return {}
+        return dict(connection.execute("SELECT id, owner_email FROM plans").fetchall())
+    return _read_store(obj, read)
 
 
 @plan.command()

@@ -103,9 +103,32 @@ def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | Non
 
 
 def audit_log(connection: sqlite3.Connection | None, plan_id: str | None = None) -> list[tuple]:
-    """The audit trail, oldest first: (at, plan_id, resource_id, event) rows."""
+    """The audit trail, oldest first: (at, plan_id, resource_id, event) rows; LookupError for a plan id
+    the store does not hold (as :func:`plans`)."""
     where, args = ("WHERE plan_id = ?", (plan_id,)) if plan_id else ("", ())
+    if plan_id and not _query(connection, "SELECT 1 FROM plans WHERE id = ?", args):
+        raise LookupError(f"no plan with the id {plan_id!r}")
     return _query(connection, AUDIT.format(where=where), args)
+
+
+def last_request(connection: sqlite3.Connection | None, plan_id: str,
+                 person: str) -> tuple[str, str, tuple[bytes, str, str] | None]:
+    """(resource id, email, last request) of ``person`` (a resource id or email) in a plan: the newest
+    request, backup request, reminder or last call to them that was not withdrawn, as (raw message,
+    outbox status, not before), or None when nothing was queued for them. LookupError for an
+    unknown plan or person."""
+    found = _query(connection, "SELECT json_extract(value, '$.id'), json_extract(value, '$.email') FROM plans, "
+                               "json_each(plans.document, '$.resources') WHERE plans.id = ? AND "
+                               "(json_extract(value, '$.id') = ? OR lower(json_extract(value, '$.email')) = ?)",
+                   (plan_id, person, person.lower()))
+    if not found:
+        known = _query(connection, "SELECT 1 FROM plans WHERE id = ?", (plan_id,))
+        raise LookupError(f"{plan_id}: no resource {person!r}" if known else f"no plan with the id {plan_id!r}")
+    resource_id, email = found[0]
+    sent = _query(connection, "SELECT raw, status, not_before FROM outbox WHERE plan_id = ? AND resource_id = ? AND "
+                              "kind IN ('request', 'backup_request', 'reminder', 'last_call') AND "
+                              "status != 'withdrawn' ORDER BY id DESC LIMIT 1", (plan_id, resource_id))
+    return resource_id, email, (bytes(sent[0][0]), sent[0][1], sent[0][2]) if sent else None
 
 
 def _query(connection: sqlite3.Connection | None, sql: str, args: tuple) -> list[tuple]:

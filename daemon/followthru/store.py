@@ -464,16 +464,6 @@ class Store:
     def journal_dequeue_after(self, mark: int) -> None:
         self.connection.execute("DELETE FROM journal_out WHERE id > ?", (mark,))
 
-    def last_message_to(self, plan_id: str, resource_id: str,
-                        kinds: tuple[str, ...]) -> tuple[bytes, str, datetime] | None:
-        """The newest outbox message of one of ``kinds`` to a resource of a plan that was not
-        withdrawn, as (raw bytes, status, not before); ``followthru reply`` answers it."""
-        marks = ", ".join("?" * len(kinds))
-        row = self.connection.execute(
-            f"SELECT raw, status, not_before FROM outbox WHERE plan_id = ? AND resource_id = ? AND kind IN ({marks}) "
-            "AND status != 'withdrawn' ORDER BY id DESC LIMIT 1", (plan_id, resource_id, *kinds)).fetchone()
-        return (bytes(row["raw"]), row["status"], unstamp(row["not_before"])) if row is not None else None
-
     def outbox_row(self, message_id: str) -> sqlite3.Row | None:
         return self.connection.execute("SELECT id, status, recipients FROM outbox WHERE message_id = ?",
                                        (message_id,)).fetchone()

@@ -63,9 +63,11 @@ def ready_files(incoming: Path, settle: float = 1.0, limit: int | None = None) -
             except OSError:  # gone since the folder was listed (a sync client's temporary file)
                 continue
             age = clock - modified
-            if age < settle:
+            if -settle < age < settle:  # written just now: perhaps still being written
                 wait = min(wait if wait is not None else settle, settle - age)
                 continue
+            # Older, or further in the future than a write in progress can be: the file comes from a
+            # clock that is ahead (a file server, a restored copy) and waiting for it would never end.
             ready.append((modified, entry.path))
     chosen = sorted(ready) if limit is None or len(ready) <= limit else heapq.nsmallest(limit, ready)
     files = []

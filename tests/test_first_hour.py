@@ -1,0 +1,72 @@
+"""The first hour, through the command line: init says what it did, a reply by hand for a plan and
+person, time travel from now, and the same exit status for the same mistake in every command."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from followthru.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "acme-q4.toml"
+
+
+def started(cli, tmp_path: Path) -> Path:
+    config = tmp_path / "ws" / "config.toml"
+    assert cli("init", "--try-out", tmp_path / "ws").exit_code == 0
+    incoming = tmp_path / "ws" / "plans" / "incoming" / "acme-q4.toml"
+    incoming.write_text(EXAMPLE.read_text())
+    os.utime(incoming, (time.time() - 60, time.time() - 60))
+    assert cli("-c", config, "tick", "--now", "2026-11-30T15:00:00+00:00").exit_code == 0
+    return config
+
+
+def test_init_says_try_out_and_says_it_kept_an_existing_workspace(cli, tmp_path):
+    first = cli("init", "--try-out", tmp_path / "ws")
+    assert first.stdout.startswith("Try-out workspace (mail goes at any hour) ready in ")
+    assert load_config(tmp_path / "ws" / "config.toml").workspace.try_out
+    (tmp_path / "ws" / "config.toml").write_text((tmp_path / "ws" / "config.toml").read_text() + "\n# mine\n")
+    again = cli("init", tmp_path / "ws")
+    assert again.exit_code == 0 and "already in" in again.stdout and "kept: config.toml" in again.stdout
+    assert (tmp_path / "ws" / "config.toml").read_text().endswith("# mine\n")
+    production = cli("init", tmp_path / "prod")
+    assert production.stdout.startswith("Workspace ready in ")
+    assert not load_config(tmp_path / "prod" / "config.toml").workspace.try_out
+
+
+def test_reply_writes_an_answer_the_next_pass_applies(cli, tmp_path):
+    config = started(cli, tmp_path)
+    written = cli("-c", config, "reply", "acme-q4", "sam.security@example.com", "--as", "decline")
+    assert written.exit_code == 0, written.output
+    path = Path(written.stdout.split(":")[0])
+    assert path.parent == tmp_path / "ws" / "mail" / "inbox" / "new" and path.is_file()
+    assert cli("-c", config, "tick", "--now", "2026-11-30T16:00:00+00:00").exit_code == 0
+    [plan] = json.loads(cli("-c", config, "status", "acme-q4", "--json").stdout)["plans"]
+    states = {c["resource"]: c["state"] for c in plan["commitments"]}
+    assert states["sam"] == "replaced" and states["pat"] == "requested"  # declined, so the backup is asked
+
+
+def test_reply_and_log_refuse_what_is_not_there_with_one_line_and_exit_1(cli, tmp_path):
+    config = started(cli, tmp_path)
+    for args, says in ((("reply", "nope", "sam"), "no plan with the id 'nope'"),
+                       (("reply", "acme-q4", "nobody"), "acme-q4: no resource 'nobody'"),
+                       (("reply", "acme-q4", "pat"), "acme-q4: pat has not been asked anything yet"),
+                       (("log", "nope"), "no plan with the id 'nope'"),
+                       (("status", "nope"), "no plan with the id 'nope'")):
+        result = cli("-c", config, *args)
+        assert (result.exit_code, result.stderr.strip()) == (1, says), args
+
+
+def test_now_may_be_a_duration_from_the_real_clock(cli, tmp_path):
+    config = started(cli, tmp_path)
+    before = datetime.now(timezone.utc)
+    assert cli("-c", config, "tick", "--now", "+1d").exit_code == 0
+    log = cli("-c", config, "log", "acme-q4").stdout.splitlines()
+    stamps = [datetime.fromisoformat(line.split()[0]) for line in log]
+    assert max(stamps) >= before + timedelta(days=1) - timedelta(minutes=1)
+    wrong = cli("-c", config, "tick", "--now", "+soon")
+    assert wrong.exit_code == 2 and "--now:" in wrong.stderr
