@@ -14,13 +14,14 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from followthru.calendar.itip import event_uid
-from followthru.cli import main
+from followthru.cli import NEXT_STEPS, main
 from followthru.config import init_workspace
 from followthru.status import to_json
 from followthru.store import Store
@@ -101,8 +102,18 @@ def old_status(config: Path, plan_id: str | None = None) -> list[dict]:
                 "needs_attention": list(stored.state.attention),
                 "commitments": [{"resource": c.resource_id, "email": emails.get(c.resource_id, ""), "state": c.state,
                                  "intent": c.intent, "stands_in_for": c.stands_in_for,
-                                 "updated_at": c.updated_at.isoformat() if c.updated_at else None}
+                                 "updated_at": c.updated_at.isoformat() if c.updated_at else None,
+                                 "proposed": c.proposed.isoformat() if c.proposed else None,
+                                 "agreed_due": c.agreed_due.isoformat() if c.agreed_due else None,
+                                 "next": {"step": c.next_step, "at": c.next_at.isoformat() if c.next_at else None}
+                                 if c.next_step else None}
                                 for c in stored.state.commitments.values()],
+                "queued": [{"kind": kind, "resource": resource, "to": json.loads(to), "at": at,
+                            "why": "waiting for its send window" if datetime.fromisoformat(at) > datetime.now(timezone.utc)
+                            else "goes with the next pass"}
+                           for kind, resource, to, at in store.connection.execute(
+                               "SELECT kind, resource_id, recipients, not_before FROM outbox WHERE status = 'pending' "
+                               "AND plan_id = ? ORDER BY not_before, id", (pid,))],
                 "meetings": [{"title": titles.get(m.key, m.key), "key": m.key, "uid": event_uid(pid, m.key, domain),
                               "sequence": m.sequence, "attendees": m.attendees, "cancelled": m.cancelled,
                               "rsvps": m.rsvps}
@@ -124,7 +135,17 @@ def old_table(plans: list[dict]) -> str:
             lines.append(f"  ! needs you: {item}")
         for c in entry["commitments"]:
             extra = f" (for {c['stands_in_for']})" if c["stands_in_for"] else ""
+            extra += f"; proposed {c['proposed']}" if c["proposed"] else ""
+            extra += f"; agreed due {c['agreed_due']}" if c["agreed_due"] else ""
+            if c["next"]:
+                at = c["next"]["at"]
+                extra += f"; next: {NEXT_STEPS[c['next']['step']]}" + (
+                    f" {datetime.fromisoformat(at).astimezone(timezone.utc):%a %d %b %H:%M} UTC" if at else "")
             lines.append(f"  {c['resource']:<12} {c['state']:<10} {c['email']}{extra}")
+        for q in entry["queued"]:
+            at = datetime.fromisoformat(q["at"]).astimezone(timezone.utc)
+            lines.append(f"  queued: {q['kind'].replace('_', ' ')} to {', '.join(q['to'])} for {at:%a %d %b %H:%M} UTC"
+                         f" ({q['why']})")
         for m in entry["meetings"]:
             rsvps = ", ".join(f"{k}: {v}" for k, v in m["rsvps"].items())
             lines.append(f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"

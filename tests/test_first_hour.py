@@ -70,3 +70,44 @@ def test_now_may_be_a_duration_from_the_real_clock(cli, tmp_path):
     assert max(stamps) >= before + timedelta(days=1) - timedelta(minutes=1)
     wrong = cli("-c", config, "tick", "--now", "+soon")
     assert wrong.exit_code == 2 and "--now:" in wrong.stderr
+
+
+def test_status_says_what_is_queued_and_what_happens_next_for_each_person(cli, tmp_path):
+    config = tmp_path / "ws" / "config.toml"
+    cli("init", tmp_path / "ws")  # a production workspace: business hours
+    incoming = tmp_path / "ws" / "plans" / "incoming" / "acme-q4.toml"
+    incoming.write_text(EXAMPLE.read_text())
+    os.utime(incoming, (time.time() - 60, time.time() - 60))
+    saturday = "2026-11-28T23:00:00+00:00"
+    assert cli("-c", config, "tick", "--now", saturday).exit_code == 0
+
+    def plan(now: str) -> dict:
+        return json.loads(cli("-c", config, "status", "acme-q4", "--json", "--now", now).stdout)["plans"][0]
+
+    waiting = plan(saturday)
+    sam = next(c for c in waiting["commitments"] if c["resource"] == "sam")
+    assert sam["state"] == "scheduled" and sam["next"]["step"] == "request"
+    queued = [q for q in waiting["queued"] if q["kind"] == "request"]
+    assert len(queued) == 3 and all(q["why"] == "waiting for its send window" for q in queued)
+    assert {q["at"] for q in queued if q["resource"] == "sam"} == {sam["next"]["at"]}  # Monday 08:30 in New York
+    text = cli("-c", config, "status", "acme-q4", "--now", saturday).stdout
+    assert "queued: request to sam.security@example.com for Mon 30 Nov 13:30 UTC (waiting for its send window)" \
+        in text
+
+    cli("-c", config, "tick", "--now", "2026-11-30T15:00:00+00:00")  # Monday: the requests go
+    asked = plan("2026-11-30T18:00:00+00:00")
+    lee = next(c for c in asked["commitments"] if c["resource"] == "lee")
+    assert lee["next"]["step"] == "reminder" and lee["next"]["at"].startswith("2026-12-01")
+    assert not [q for q in asked["queued"] if q["kind"] == "request"]
+
+    cli("-c", config, "reply", "acme-q4", "lee", "I can do it, but only by the 14th of December.")
+    cli("-c", config, "tick", "--now", "2026-11-30T16:00:00+00:00")
+    countered = next(c for c in plan("2026-11-30T18:00:00+00:00")["commitments"] if c["resource"] == "lee")
+    assert countered["state"] == "countered" and countered["proposed"] == "2026-12-14"
+    assert countered["next"] == {"step": "owner", "at": None}
+    assert "lee          countered  lee.legal@example.com; proposed 2026-12-14; next: waiting on your decision" \
+        in cli("-c", config, "status", "acme-q4", "--now", "2026-11-30T16:00:00+00:00").stdout
+    cli("-c", config, "decide", "acme-q4", "lee", "approve", "--now", "2026-11-30T17:00:00+00:00")
+    agreed = next(c for c in plan("2026-11-30T18:00:00+00:00")["commitments"] if c["resource"] == "lee")
+    assert agreed["state"] == "accepted" and agreed["agreed_due"] == "2026-12-14"
+    assert agreed["next"]["step"] == "due_reminder"

@@ -9,7 +9,6 @@ import re
 import sqlite3
 from datetime import datetime, timezone
 from email.header import decode_header, make_header
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -26,7 +26,6 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo

@@ -10,8 +10,6 @@ attendee, the owner as CHAIR.
 
 from __future__ import annotations
 
-import email
-import email.policy
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path

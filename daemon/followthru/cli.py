@@ -241,14 +241,17 @@ def tick(obj: Context, now_text: str | None) -> None:
 @main.command()
 @click.argument("plan_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--now", "now_text", help="As of this time (ISO 8601, or +1d from now), after time travel with tick.")
 @click.pass_obj
-def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
-    """Where each plan stands: who committed, who is waited on, what needs you."""
+def status(obj: Context, plan_id: str | None, as_json: bool, now_text: str | None) -> None:
+    """Where each plan stands: who committed, who is waited on, what happens next, what is queued
+    and why, what needs you."""
     from followthru.status import plans as read_plans, to_json
 
     domain = obj.config().sender.email.rpartition("@")[2]
+    now = _now(now_text)
     try:
-        plans = _read_store(obj, lambda connection: read_plans(connection, domain, plan_id))
+        plans = _read_store(obj, lambda connection: read_plans(connection, domain, plan_id, now))
     except LookupError as error:
         fail(str(error), 1)
     if as_json:
@@ -263,12 +266,31 @@ def status(obj: Context, plan_id: str | None, as_json: bool) -> None:
         lines += [f"  ! needs you: {item}" for item in entry["needs_attention"]]
         for c in entry["commitments"]:
             extra = f" (for {c['stands_in_for']})" if c["stands_in_for"] else ""
+            extra += f"; proposed {c['proposed']}" if c["proposed"] else ""
+            extra += f"; agreed due {c['agreed_due']}" if c["agreed_due"] else ""
+            if c["next"]:
+                step = NEXT_STEPS.get(c["next"]["step"], c["next"]["step"])
+                extra += f"; next: {step}" + (f" {_short(c['next']['at'])}" if c["next"]["at"] else "")
             lines.append(f"  {c['resource']:<12} {c['state']:<10} {c['email']}{extra}")
+        for q in entry["queued"]:
+            lines.append(f"  queued: {q['kind'].replace('_', ' ')} to {', '.join(q['to'])} for {_short(q['at'])}"
+                         f" ({q['why']})")
         for m in entry["meetings"]:
             rsvps = ", ".join(f"{k}: {v}" for k, v in m["rsvps"].items())
             lines.append(f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"
                          f"{'; cancelled' if m['cancelled'] else ''}){'; ' + rsvps if rsvps else ''}")
     click.echo("\n".join(lines))
+
+
+NEXT_STEPS = {"request": "request goes", "reminder": "reminder", "last_call": "last call",
+              "deadline": "reply deadline", "back": "back from absence", "due_reminder": "due-date reminder",
+              "due": "due", "owner": "waiting on your decision"}
+
+
+def _short(moment: str) -> str:
+    """``Mon 30 Nov 13:30 UTC`` for a stored ISO time: status is read at a glance."""
+    value = datetime.fromisoformat(moment).astimezone(timezone.utc)
+    return f"{value:%a %d %b %H:%M} UTC"
 
 
 @main.command(name="log")

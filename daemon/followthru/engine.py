@@ -61,6 +61,8 @@ class Commitment:
     updated_at: datetime | None = None
     was_accepted: bool = False
     deadline: datetime | None = None
+    next_step: str | None = None  # what happens next for them, as of the last decision (Engine.next_step)
+    next_at: datetime | None = None  # and when (None: when the owner decides)
 
 
 @dataclass
@@ -452,12 +454,7 @@ class Engine:
             due = self._due(plan, commitment)
             if due is None or now >= due:
                 return
-            offset = self.config.reminders.before_due
-            moment = self.clock.subtract(due, offset, zone)
-            if offset.business_days:
-                moment = datetime.combine(moment.date(), self.config.schedule.send_from, tzinfo=zone)
-            # Due on a day off or outside the window: the reminder goes in the last window before.
-            moment = self.clock.last_window(moment, zone, offset.clock)
+            moment = self._due_reminder_moment(due, zone)
             if now >= moment:
                 if self._in_window(now, zone):
                     commitment.due_reminded = True
@@ -472,22 +469,8 @@ class Engine:
                deadline: datetime, zone: ZoneInfo) -> None:
         """Reminders after the request and last calls before the deadline, each once, in the window."""
         reminders = self.config.reminders
-        requested = commitment.requested_at or now
-        due: list[tuple[datetime, str]] = []
-        # A nudge that would fall at or before the request itself went out is dropped: the
-        # request states the deadline, and a second message with it at once is noise.
-        while commitment.reminders_sent < len(reminders.after_request):
-            moment = self._reminder_moment(requested, reminders.after_request[commitment.reminders_sent],
-                                           deadline, zone)
-            if moment is not None:
-                due.append((moment, "reminder"))
-                break
-            commitment.reminders_sent += 1
-        last_calls = sorted(self._last_call_moment(deadline, offset, zone) for offset in reminders.before_deadline)
-        while commitment.last_calls_sent < len(last_calls) and last_calls[commitment.last_calls_sent] <= requested:
-            commitment.last_calls_sent += 1
-        if commitment.last_calls_sent < len(last_calls):
-            due.append((last_calls[commitment.last_calls_sent], "last_call"))
+        commitment.reminders_sent, commitment.last_calls_sent, due = self._pending_nudges(commitment, deadline, zone,
+                                                                                          now)
         ready = [(moment, kind) for moment, kind in due if now >= moment]
         for moment, _ in due:
             if now < moment:
@@ -507,6 +490,72 @@ class Engine:
         out.sends.append(self._to_resource(plan, kind, commitment, now, requested_on=commitment.requested_at))
         out.audit.append((resource.id, kind.replace("_", " ") + " queued"))
         out.wake(now + timedelta(minutes=1))
+
+    def _pending_nudges(self, commitment: Commitment, deadline: datetime, zone: ZoneInfo,
+                        now: datetime) -> tuple[int, int, list[tuple[datetime, str]]]:
+        """The next reminder and the next last call still to go, as (moment, kind), with the counts of
+        each that are done or skipped; the commitment itself is not changed."""
+        reminders = self.config.reminders
+        requested = commitment.requested_at or now
+        reminders_sent, last_calls_sent = commitment.reminders_sent, commitment.last_calls_sent
+        due: list[tuple[datetime, str]] = []
+        # A nudge that would fall at or before the request itself went out is dropped: the
+        # request states the deadline, and a second message with it at once is noise.
+        while reminders_sent < len(reminders.after_request):
+            moment = self._reminder_moment(requested, reminders.after_request[reminders_sent], deadline, zone)
+            if moment is not None:
+                due.append((moment, "reminder"))
+                break
+            reminders_sent += 1
+        last_calls = sorted(self._last_call_moment(deadline, offset, zone) for offset in reminders.before_deadline)
+        while last_calls_sent < len(last_calls) and last_calls[last_calls_sent] <= requested:
+            last_calls_sent += 1
+        if last_calls_sent < len(last_calls):
+            due.append((last_calls[last_calls_sent], "last_call"))
+        return reminders_sent, last_calls_sent, due
+
+    def next_step(self, plan: Plan, commitment: Commitment, now: datetime) -> tuple[str, datetime | None] | None:
+        """What happens next for one commitment and when, by the rules the decisions follow:
+        ``request``, ``reminder``, ``last_call``, ``deadline`` (their answer is due), ``back`` (from
+        an absence), ``due_reminder``, ``due`` (the work is due), or ``owner`` (a counter-proposal or a
+        question waits on the owner; no time). None once nothing more happens."""
+        if commitment.state in ENDED or commitment.resource_id not in {r.id for r in plan.resources}:
+            return None
+        resource = plan.resource(commitment.resource_id)
+        zone = self._zone(plan, resource)
+        if commitment.state == "scheduled":
+            return "request", commitment.requested_at
+        if commitment.state in ("countered", "question"):
+            return "owner", None
+        if commitment.state in ("requested", "tentative", "away"):
+            deadline = self._deadline(plan, resource, commitment)
+            if commitment.state == "away" and commitment.away_until:
+                back = datetime.combine(commitment.away_until, self.config.schedule.send_from, tzinfo=zone)
+                if now < back < deadline:
+                    return "back", back
+            _, _, due = self._pending_nudges(commitment, deadline, zone, now)
+            steps = [(max(self.clock.next_window(moment, zone), now), kind) for moment, kind in due] + \
+                [(deadline, "deadline")]
+            moment, kind = min(steps, key=lambda step: step[0])
+            return kind, moment
+        if commitment.state == "accepted":
+            due = self._due(plan, commitment)
+            if due is None or now >= due:
+                return None
+            if commitment.due_reminded:
+                return "due", due
+            return "due_reminder", max(self.clock.next_window(self._due_reminder_moment(due, zone), zone), now)
+        return None
+
+    def _due_reminder_moment(self, due: datetime, zone: ZoneInfo) -> datetime:
+        """When the reminder before a due date goes: ``reminders.before_due`` before it (a business-day
+        offset at the window's opening), in the last send window before that."""
+        offset = self.config.reminders.before_due
+        moment = self.clock.subtract(due, offset, zone)
+        if offset.business_days:
+            moment = datetime.combine(moment.date(), self.config.schedule.send_from, tzinfo=zone)
+        # Due on a day off or outside the window: the reminder goes in the last window before.
+        return self.clock.last_window(moment, zone, offset.clock)
 
     def _reminder_moment(self, requested: datetime, offset: Offset, deadline: datetime,
                          zone: ZoneInfo) -> datetime | None:
@@ -639,6 +688,9 @@ class Engine:
         elif state.state == "committed" and not all(c.state == "accepted" for c in active):
             state.state = "active"
         self._meetings(plan, out, now)
+        for commitment in state.commitments.values():
+            step = self.next_step(plan, commitment, now)
+            commitment.next_step, commitment.next_at = step if step is not None else (None, None)
         close_at = self._close_at(plan, state)
         if state.state in ("active", "committed") and close_at is not None:
             if now >= close_at:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timezone
 from json.encoder import encode_basestring_ascii as _string  # what json.dumps writes text with
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -29,8 +29,12 @@ PLANS = """
     FROM plans {where} ORDER BY id"""
 # The order Store.load gives (its lookups walk the primary keys), so the output stays as it was.
 COMMITMENTS = """
-    SELECT plan_id, resource_id, state, intent, stands_in_for, updated_at FROM commitments {where}
-    ORDER BY plan_id, resource_id"""
+    SELECT plan_id, resource_id, state, intent, stands_in_for, updated_at, proposed, agreed_due, next_step, next_at
+    FROM commitments {where} ORDER BY plan_id, resource_id"""
+# Messages waiting in the outbox (the index of pending messages serves it, whatever was sent before).
+QUEUED = """
+    SELECT plan_id, resource_id, kind, recipients, not_before, attempts, error FROM outbox
+    WHERE status = 'pending' {also} ORDER BY not_before, id"""
 MEETINGS = """
     SELECT plan_id, meeting_key, sequence, attendees, cancelled, rsvps FROM meetings
     WHERE sequence >= 0 {also} ORDER BY plan_id, meeting_key"""
@@ -61,9 +65,11 @@ def open_read_only(config: Config) -> sqlite3.Connection | None:
     return connection
 
 
-def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | None = None) -> list[dict[str, Any]]:
-    """Plans as DESIGN.md's ``status --json`` shape (``plan_id``: that one, else all, by id); LookupError
-    for an id the store does not hold. ``domain`` is the sender's, which calendar UIDs end in."""
+def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | None = None,
+          now: datetime | None = None) -> list[dict[str, Any]]:
+    """Plans in the ``status --json`` shape of docs/design.md (``plan_id``: that one, else all, by id);
+    LookupError for an id the store does not hold. ``domain`` is the sender's, which calendar UIDs end
+    in; ``now`` (default: the clock) tells a queued message waiting for its time from one due now."""
     from followthru.calendar.itip import event_uid
 
     where, args = ("WHERE id = ?", (plan_id,)) if plan_id else ("", ())
@@ -72,12 +78,22 @@ def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | Non
         raise LookupError(f"no plan with the id {plan_id!r}")
     where = "WHERE plan_id = ?" if plan_id else ""
     commitments: dict[str, list[dict[str, Any]]] = {}
-    for pid, resource, state, intent, stands_in_for, updated_at in _query(
+    for pid, resource, state, intent, stands_in_for, updated_at, proposed, agreed_due, step, step_at in _query(
             connection, COMMITMENTS.format(where=where), args):
         commitments.setdefault(pid, []).append(
             {"resource": resource, "email": "", "state": state, "intent": intent, "stands_in_for": stands_in_for,
              # as Store.load reads it back, so the text is the datetime's, whatever was stored
-             "updated_at": datetime.fromisoformat(updated_at).isoformat() if updated_at else None})
+             "updated_at": _iso(updated_at), "proposed": proposed, "agreed_due": agreed_due,
+             "next": {"step": step, "at": _iso(step_at)} if step else None})
+    moment = now or datetime.now(timezone.utc)
+    queued: dict[str, list[dict[str, Any]]] = {}
+    for pid, resource, kind, recipients, not_before, attempts, error in _query(
+            connection, QUEUED.format(also="AND plan_id = ?" if plan_id else ""), args):
+        at = datetime.fromisoformat(not_before)
+        why = f"sending again after: {error}" if attempts and error else \
+            "waiting for its send window" if at > moment else "goes with the next pass"
+        queued.setdefault(pid, []).append({"kind": kind, "resource": resource, "to": json.loads(recipients),
+                                           "at": at.isoformat(), "why": why})
     meetings: dict[str, list[tuple]] = {}
     for row in _query(connection, MEETINGS.format(also="AND plan_id = ?" if plan_id else ""), args):
         meetings.setdefault(row[0], []).append(tuple(row))
@@ -94,6 +110,7 @@ def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | Non
             "version": version,
             "needs_attention": json.loads(attention),
             "commitments": commitments.get(pid, []),
+            "queued": queued.get(pid, []),
             "meetings": [{"title": titles.get(key, key), "key": key, "uid": event_uid(pid, key, domain),
                           "sequence": sequence, "attendees": json.loads(attendees), "cancelled": bool(cancelled),
                           "rsvps": json.loads(rsvps)}
@@ -129,6 +146,10 @@ def last_request(connection: sqlite3.Connection | None, plan_id: str,
                               "kind IN ('request', 'backup_request', 'reminder', 'last_call') AND "
                               "status != 'withdrawn' ORDER BY id DESC LIMIT 1", (plan_id, resource_id))
     return resource_id, email, (bytes(sent[0][0]), sent[0][1], sent[0][2]) if sent else None
+
+
+def _iso(stamp: str | None) -> str | None:
+    return datetime.fromisoformat(stamp).isoformat() if stamp else None
 
 
 def _query(connection: sqlite3.Connection | None, sql: str, args: tuple) -> list[tuple]:

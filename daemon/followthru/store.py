@@ -79,6 +79,11 @@ MIGRATIONS = [
     CREATE TABLE sent_elsewhere (id INTEGER PRIMARY KEY, key TEXT NOT NULL, sent_at TEXT NOT NULL, remembered_at TEXT);
     CREATE INDEX sent_elsewhere_key ON sent_elsewhere(key);
     """,
+    # What happens next for each person and when, as the last decision saw it (for status).
+    """
+    ALTER TABLE commitments ADD COLUMN next_step TEXT;
+    ALTER TABLE commitments ADD COLUMN next_at TEXT;
+    """,
 ]
 
 
@@ -174,7 +179,7 @@ class Store:
                 last_calls_sent=c["last_calls_sent"], due_reminded=bool(c["due_reminded"]),
                 away_until=_day(c["away_until"]), proposed=_day(c["proposed"]), agreed_due=_day(c["agreed_due"]),
                 terms=c["terms"], updated_at=unstamp(c["updated_at"]), was_accepted=bool(c["was_accepted"]),
-                deadline=unstamp(c["deadline"]))
+                deadline=unstamp(c["deadline"]), next_step=c["next_step"], next_at=unstamp(c["next_at"]))
         for m in self.connection.execute("SELECT * FROM meetings WHERE plan_id = ?", (plan_id,)):
             state.meetings[m["meeting_key"]] = MeetingState(
                 key=m["meeting_key"], sequence=m["sequence"], attendees=json.loads(m["attendees"]),
@@ -207,7 +212,7 @@ class Store:
             values.update(requested_at=stamp(c.requested_at), updated_at=stamp(c.updated_at),
                           away_until=_iso(c.away_until), proposed=_iso(c.proposed), agreed_due=_iso(c.agreed_due),
                           due_reminded=int(c.due_reminded), was_accepted=int(c.was_accepted),
-                          deadline=stamp(c.deadline))
+                          deadline=stamp(c.deadline), next_at=stamp(c.next_at))
             resource_id = values.pop("resource_id")
             if resource_id not in emails:  # removed from the plan: the row exists; keep its email
                 assignments = ", ".join(f"{k} = ?" for k in values)
