@@ -12,8 +12,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any, Iterator, Literal
 from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
-from icalendar.prop import vRecur
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
                       ValidationError, WithJsonSchema)
 
@@ -53,6 +51,9 @@ def _email(value: str) -> str:
     """The address, normalised, with an internationalised domain in its ASCII form (``xn--``):
     mail goes out with ASCII headers, so a non-ASCII local part (``jörg@``) is refused here
     rather than failing on every send."""
+    # Imported when a plan is read, not when the module is: `plan check` and `--help` start sooner.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
@@ -120,6 +121,8 @@ def _duration(value: Any) -> timedelta:
 def _repeat(value: str) -> str:
     if value in REPEATS:
         return value
+    from icalendar.prop import vRecur
+
     rule = value.removeprefix("RRULE:")
     try:
         parsed = vRecur.from_ical(rule) if len(rule) <= 500 else None
