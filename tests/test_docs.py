@@ -167,3 +167,17 @@ def test_the_commands_page_lists_every_command():
     names += [f"plan {name}" for name in main.commands["plan"].commands]
     missing = [name for name in names if not re.search(rf"followthru (\[?-c CONFIG\]? )?{name}\b", commands)]
     assert not missing, f"docs/commands.md does not list {', '.join(missing)}"
+
+
+def test_nothing_in_the_project_refers_to_files_outside_it():
+    """Code, templates, tests, benches and examples name the project's own docs, never a design file
+    kept elsewhere or a README section that moved to docs/."""
+    own = Path(__file__).resolve()
+    places = [ROOT / "config.example.toml", *(ROOT / "systemd").glob("*")]
+    for folder in ("daemon", "templates", "tests", "bench", "examples"):
+        places += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in (".py", ".md", ".txt",
+                                                                                           ".html", ".toml")]
+    found = [f"{p.relative_to(ROOT)}: {word}" for p in places if p.resolve() != own
+             for word in ("DESIGN.md", "in the README", "README: ", "README, ")
+             if word in p.read_text(encoding="utf-8", errors="replace")]
+    assert not found, found

@@ -737,7 +737,8 @@ class Followthru:
 
     # -- reading state ---------------------------------------------------------------------------------
     def status(self, plan_id: str | None = None) -> list[dict[str, Any]]:
-        """Plans as DESIGN.md's ``status --json`` shape: what ``followthru status`` shows (see followthru.status)."""
+        """Plans in the ``status --json`` shape of docs/design.md: what ``followthru status`` shows
+        (see followthru.status)."""
         from followthru.status import plans
 
         return plans(self.store.connection, self.domain, plan_id)
@@ -756,7 +757,7 @@ def owner_change(stored: Plan, new: Plan, path: Path) -> Problem | None:
         line = None
     return Problem(str(path), line, "owner.email",
                    f"plan {stored.id!r} belongs to {old}; a new version cannot give it to {claimed} "
-                   "(see 'Handing a plan to another rep' in the README)")
+                   "(see 'Handing a plan to another rep' in docs/how-it-works.md)")
 
 
 REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
