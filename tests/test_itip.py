@@ -3,7 +3,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from followthru.calendar.itip import Attendee, cancellation, event_uid, invitation
+from followthru.calendar.itip import Attendee, cancellation, invitation
+from followthru.plan import event_uid
 from followthru.plan import Meeting
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)

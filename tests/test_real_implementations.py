@@ -34,7 +34,7 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from followthru.calendar.itip import Attendee, cancellation, event_uid, invitation
+from followthru.calendar.itip import Attendee, cancellation, invitation
 from followthru.calendar.timezones import transitions, vtimezone
 from followthru.cli import main
 from followthru.config import Config, Sender, init_workspace
@@ -42,7 +42,7 @@ from followthru.drafting import Drafter
 from followthru.engine import Decisions, Invite, PlanState
 from followthru.mail.compose import Built
 from followthru.messages import Composer
-from followthru.plan import Meeting
+from followthru.plan import Meeting, event_uid
 from followthru.planfile import load_plan
 from followthru.render import KINDS, Renderer
 from followthru.views import PlanViews

@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 from followthru.backends import open_calendar, open_mail
 from followthru.calendar.backend import CalendarBackend, read_meeting
-from followthru.calendar.itip import event_uid
 from followthru.config import Config
 from followthru.engine import OWNER, Answer, Decisions, Engine, Send, pending_proposals
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
@@ -43,7 +42,7 @@ from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, Stor
 from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
 from followthru.messages import Composer
 from followthru.phrases import Phrase
-from followthru.plan import Plan
+from followthru.plan import Plan, event_uid
 from followthru.planfile import PlanResult, Problem, load_plan, past_deadlines
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply, settle_for

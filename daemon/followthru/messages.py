@@ -13,12 +13,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from followthru.calendar.itip import Attendee, event_uid, invitation
+from followthru.calendar.itip import Attendee, invitation
 from followthru.config import Config
 from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
 from followthru.engine import PlanState
 from followthru.phrases import Phrase
-from followthru.plan import Meeting, Plan, Resource
+from followthru.plan import Meeting, Plan, Resource, event_uid
 from followthru.render import Renderer
 from followthru.tokens import make_token, plus_address
 from followthru.views import Person, PlanViews

@@ -244,6 +244,12 @@ class Meeting(_Section):
         return self.id or (re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:40] or "meeting")
 
 
+def event_uid(plan_id: str, meeting_key: str, domain: str) -> str:
+    """A meeting's calendar UID: the same plan and meeting always give the same UID, so updates
+    replace the event."""
+    return f"followthru-{plan_id}-{meeting_key}@{domain}"
+
+
 class Plan(_Section):
     """A whole plan file."""
 

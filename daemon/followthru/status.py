@@ -70,7 +70,7 @@ def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | Non
     """Plans in the ``status --json`` shape of docs/design.md (``plan_id``: that one, else all, by id);
     LookupError for an id the store does not hold. ``domain`` is the sender's, which calendar UIDs end
     in; ``now`` (default: the clock) tells a queued message waiting for its time from one due now."""
-    from followthru.calendar.itip import event_uid
+    from followthru.plan import event_uid
 
     where, args = ("WHERE id = ?", (plan_id,)) if plan_id else ("", ())
     rows = _query(connection, PLANS.format(where=where), args)
@@ -149,7 +149,13 @@ def last_request(connection: sqlite3.Connection | None, plan_id: str,
 
 
 def _iso(stamp: str | None) -> str | None:
-    return datetime.fromisoformat(stamp).isoformat() if stamp else None
+    """A stored time as ``datetime.isoformat`` writes it: what Store.stamp wrote already is (UTC to the
+    second, 25 characters); anything older is read and written again."""
+    if not stamp:
+        return None
+    if len(stamp) == 25 and stamp.endswith("+00:00"):
+        return stamp
+    return datetime.fromisoformat(stamp).isoformat()
 
 
 def _query(connection: sqlite3.Connection | None, sql: str, args: tuple) -> list[tuple]:

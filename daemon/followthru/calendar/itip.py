@@ -30,11 +30,6 @@ class Attendee:
     rsvp: bool = True  # False for an attendee whose answer an update keeps: nothing to ask them
 
 
-def event_uid(plan_id: str, meeting_key: str, domain: str) -> str:
-    """The same plan and meeting always give the same UID, so updates replace the event."""
-    return f"followthru-{plan_id}-{meeting_key}@{domain}"
-
-
 def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: ZoneInfo,
                organizer: tuple[str, str], attendees: list[Attendee], description: str,
                dtstamp: datetime, method: str = "REQUEST") -> bytes:
