@@ -109,8 +109,8 @@ def old_status(config: Path, plan_id: str | None = None) -> list[dict]:
                                  if c.next_step else None}
                                 for c in stored.state.commitments.values()],
                 "queued": [{"kind": kind, "resource": resource, "to": json.loads(to), "at": at,
-                            "why": "waiting for its send window" if datetime.fromisoformat(at) > datetime.now(timezone.utc)
-                            else "goes with the next pass"}
+                            "why": "waiting for its send window"
+                            if datetime.fromisoformat(at) > datetime.now(timezone.utc) else "goes with the next pass"}
                            for kind, resource, to, at in store.connection.execute(
                                "SELECT kind, resource_id, recipients, not_before FROM outbox WHERE status = 'pending' "
                                "AND plan_id = ? ORDER BY not_before, id", (pid,))],

@@ -209,7 +209,8 @@ def doctor(obj: Context) -> None:
 
 
 @main.command()
-@click.option("--now", "now_text", help="Pretend it is this time: ISO 8601, or +1d, +26h from now (for tests and try-outs).")
+@click.option("--now", "now_text",
+              help="Pretend it is this time: ISO 8601, or +1d, +26h from now (for tests and try-outs).")
 @click.pass_obj
 def tick(obj: Context, now_text: str | None) -> None:
     """One pass: read plans, read replies, send what is due.

@@ -613,7 +613,8 @@ class Followthru:
                 if sent_elsewhere and self.memory.sent_before(outgoing, key, now):
                     continue
                 try:
-                    refusals = self._hand_over(replace(outgoing, raw=with_date(outgoing.raw, now)))  # Date: handed over now
+                    # Date: is when the message is handed over, not when it was drafted.
+                    refusals = self._hand_over(replace(outgoing, raw=with_date(outgoing.raw, now)))
                 except SendError as error:
                     self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing,
                                 [Refusal(r, 500 if error.permanent else 400, str(error)) for r in outgoing.recipients],

@@ -205,7 +205,8 @@ class Engine:
             out.audit.append((resource_id, "another bounce for an address that bounced already"))
             return out  # one message often bounces per recipient: the owner heard of it once
         if commitment is None or commitment.state in ENDED or out.state.state in ("cancelled", "closed"):
-            out.audit.append((resource_id, f"reply ({answer.intent}) after the request was closed; owner notice queued"))
+            out.audit.append((resource_id,
+                              f"reply ({answer.intent}) after the request was closed; owner notice queued"))
             out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,
                                                 reason="late", claimed=self._name(plan, resource_id)))
             return out
