@@ -152,7 +152,7 @@ Milestone = Literal["started", "dropped_out", "at_risk", "all_committed", "cance
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True)
 
 
 class PlanInfo(_Section):
