@@ -486,9 +486,7 @@ def check(obj: Context, files: tuple[Path, ...], now_text: str | None) -> None:
     With -c CONFIG (or $FOLLOWTHRU_CONFIG), also what the workspace's daemon would refuse: addresses
     outside mail.allowed_domains, a new owner for a plan id it holds, and a new plan's reply
     deadlines that have passed."""
-    from followthru.planfile import load_plan
-
-    from followthru.planfile import Problem, past_deadlines
+    from followthru.planfile import load_plan, owner_change, past_deadlines
 
     config = obj.config() if obj.config_path else None  # without -c: no allowed domains, UTC
     default_timezone = config.schedule.timezone if config else "UTC"
@@ -502,11 +500,8 @@ def check(obj: Context, files: tuple[Path, ...], now_text: str | None) -> None:
             owner = owners.get(result.plan.id)
             if owner is None:  # a new plan (as far as this check knows): the daemon refuses past deadlines
                 result.problems = past_deadlines(result, now, default_timezone)
-            elif owner != result.plan.owner.email.lower():
-                line = result.lines.line(("owner", "email")) if result.lines else None
-                result.problems = [Problem(str(path), line, "owner.email",
-                                           f"plan {result.plan.id!r} belongs to {owner}; a new version keeps its "
-                                           "owner (use 'followthru handover' to change it)")]
+            elif change := owner_change(result, owner):
+                result.problems = [change]
         for problem in result.problems:
             click.echo(str(problem))
         problems += len(result.problems)

@@ -43,7 +43,7 @@ from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_
 from followthru.messages import Composer
 from followthru.phrases import Phrase
 from followthru.plan import Plan, event_uid
-from followthru.planfile import PlanResult, Problem, load_plan, past_deadlines
+from followthru.planfile import PlanResult, load_plan, owner_change, past_deadlines
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply, settle_for
 from followthru.replies.authentication import forged_sender
@@ -239,7 +239,7 @@ class Followthru:
         if result.ok and stored is None:
             result.problems = past_deadlines(result, now, self.config.schedule.timezone)
         tell = result.owner_email
-        if result.ok and stored is not None and (change := owner_change(stored.plan, result.plan, path)):
+        if result.ok and stored is not None and (change := owner_change(result, stored.plan.owner.email)):
             result.problems, tell = [change], stored.plan.owner.email  # the plan's owner hears of the attempt
         if result.problems:
             problems = [str(p) for p in result.problems]
@@ -742,22 +742,6 @@ class Followthru:
         from followthru.status import plans
 
         return plans(self.store.connection, self.domain, plan_id)
-
-
-def owner_change(stored: Plan, new: Plan, path: Path) -> Problem | None:
-    """A new version may not hand the plan to another owner: that is how a plan would be taken over
-    by anyone able to drop a file."""
-    old, claimed = stored.owner.email.lower(), new.owner.email.lower()
-    if old == claimed:
-        return None
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        line = next((n for n, row in enumerate(text.splitlines(), 1) if claimed in row.lower()), None)
-    except OSError:
-        line = None
-    return Problem(str(path), line, "owner.email",
-                   f"plan {stored.id!r} belongs to {old}; a new version cannot give it to {claimed} "
-                   "(see 'Handing a plan to another rep' in docs/how-it-works.md)")
 
 
 REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")

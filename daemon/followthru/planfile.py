@@ -271,6 +271,20 @@ def past_deadlines(result: PlanResult, now: datetime, default_timezone: str) -> 
     return problems
 
 
+def owner_change(result: PlanResult, owner_email: str) -> Problem | None:
+    """The problem with a new version of a plan that names another owner than ``owner_email`` (the
+    stored one), at the line of its owner's email; None when the owner is the same. A new version may
+    not hand the plan over: that is how anyone able to drop a file would take a plan."""
+    assert result.plan is not None, "a plan that was read"
+    old, claimed = owner_email.lower(), result.plan.owner.email.lower()
+    if old == claimed:
+        return None
+    loc: tuple[str | int, ...] = ("owner", "email")
+    return Problem(_printable(str(result.file)), result.lines.line(loc) if result.lines else None, format_path(loc),
+                   f"plan {result.plan.id!r} belongs to {old}; a new version cannot give it to {claimed} "
+                   "(see 'Handing a plan to another rep' in docs/how-it-works.md)")
+
+
 def _yaml(text: str) -> tuple[Any, "LineFinder"]:
     """YAML through libyaml when present. Its composer recurses in C, so the nesting is measured
     on the event stream first (libyaml's parser slows down with depth: it stops at MAX_DEPTH)."""
