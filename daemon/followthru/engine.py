@@ -432,7 +432,7 @@ class Engine:
         if commitment.state in ("requested", "tentative", "away"):
             deadline = self._deadline(plan, resource, commitment)
             if commitment.state == "away" and commitment.away_until:
-                back = datetime.combine(commitment.away_until, self.config.schedule.send_from, tzinfo=zone)
+                back = self._back_at(commitment.away_until, zone)
                 if now < back:
                     out.wake(min(back, deadline))
                     if now < deadline:
@@ -531,7 +531,7 @@ class Engine:
         if commitment.state in ("requested", "tentative", "away"):
             deadline = self._deadline(plan, resource, commitment)
             if commitment.state == "away" and commitment.away_until:
-                back = datetime.combine(commitment.away_until, self.config.schedule.send_from, tzinfo=zone)
+                back = self._back_at(commitment.away_until, zone)
                 if now < back < deadline:
                     return "back", back
             _, _, due = self._pending_nudges(commitment, deadline, zone, now)
@@ -547,6 +547,10 @@ class Engine:
                 return "due", due
             return "due_reminder", max(self.clock.next_window(self._due_reminder_moment(due, zone), zone), now)
         return None
+
+    def _back_at(self, away_until: date, zone: ZoneInfo) -> datetime:
+        """When someone away is counted back: the opening of the send window on their return date."""
+        return datetime.combine(away_until, self.config.schedule.send_from, tzinfo=zone)
 
     def _due_reminder_moment(self, due: datetime, zone: ZoneInfo) -> datetime:
         """When the reminder before a due date goes: ``reminders.before_due`` before it (a business-day
