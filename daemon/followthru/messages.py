@@ -19,7 +19,7 @@ from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_mes
 from followthru.engine import PlanState
 from followthru.phrases import Phrase
 from followthru.plan import Meeting, Plan, Resource, event_uid
-from followthru.render import Renderer
+from followthru.render import Rendered, Renderer
 from followthru.tokens import make_token, plus_address
 from followthru.views import Person, PlanViews
 
@@ -65,15 +65,17 @@ class Composer:
                  extra: dict[str, Any] | None = None, invite: Invitation | None = None,
                  headers: dict[str, str] | None = None, ask: str | None = None,
                  subject: str | None = None, in_reply_to: str | None = None,
-                 references: list[str] | None = None) -> Built:
+                 references: list[str] | None = None, words: Rendered | None = None) -> Built:
         """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them);
-        ``subject`` replaces the kind's own, ``in_reply_to`` and ``references`` thread it."""
+        ``subject`` replaces the kind's own, ``in_reply_to`` and ``references`` thread it. ``words``
+        are the kind's words when the caller rendered them already."""
         answer_to = self.answer_to(views.plan.id, resource_id, ask)
-        extra = dict(extra or {})
-        if isinstance(extra.get("decide"), dict):
-            extra["decide"] = {choice: self.command(text) for choice, text in extra["decide"].items()}
-        context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **extra)
-        words = self.renderer.render(kind, context, reader.language)
+        if words is None:
+            extra = dict(extra or {})
+            if isinstance(extra.get("decide"), dict):
+                extra["decide"] = {choice: self.command(text) for choice, text in extra["decide"].items()}
+            context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **extra)
+            words = self.renderer.render(kind, context, reader.language)
         if subject is not None:
             words = replace(words, subject=subject)
         headers = {"X-Followthru-Plan": views.plan.id, "X-Followthru-Kind": kind, **(headers or {})}
@@ -144,9 +146,9 @@ class Composer:
         reader = reader or owner
         change = meeting_change(method, owner.email, recipients)
         fields = {"meeting": views.meeting(meeting, views.formatter(reader)), "method": method, "change": change}
-        description = self.renderer.render("meeting", views.context(reader, sender=self.sender_view(),
-                                                                    answer_to=self.sender.email, **fields),
-                                           reader.language).text
+        # One rendering is both the message and the event's DESCRIPTION.
+        words = self.renderer.render("meeting", views.context(reader, sender=self.sender_view(),
+                                                              answer_to=self.sender.email, **fields), reader.language)
         domain = self.sender.email.rpartition("@")[2]
         others = [p for p in attendees if p.email.lower() != owner.email.lower()]
         # A REQUEST and a CANCEL of the whole event list everyone, the owner as CHAIR (RFC 5546
@@ -155,9 +157,9 @@ class Composer:
             _attendee(p, answers or {}) for p in others]
         ical = invitation(uid=event_uid(views.plan.id, meeting.key, domain), sequence=sequence, meeting=meeting,
                           plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
-                          attendees=people, description=description, dtstamp=now, method=method)
+                          attendees=people, description=words.text, dtstamp=now, method=method)
         everyone = recipients if recipients is not None else [owner] + others
-        return self.for_plan(views, "meeting", reader, now, to=to or everyone, extra=fields,
+        return self.for_plan(views, "meeting", reader, now, to=to or everyone, words=words,
                              invite=Invitation(ical, method), headers={"X-Followthru-Meeting": change})
 
     def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> Built:
