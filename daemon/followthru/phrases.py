@@ -30,9 +30,6 @@ class Phrase:
     key: str
     values: tuple[tuple[str, Any], ...] = ()
 
-    def get(self, name: str) -> Any:
-        return dict(self.values).get(name)
-
 
 def phrase(key: str, **values: Any) -> Phrase:
     """``phrase("news.backup_asked", name="Sol", reason=phrase("reason.declined"), backup="Kim")``."""
@@ -84,10 +81,16 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     return sorted(found, key=lambda item: -len(item[1].pattern))
 
 
+@lru_cache(maxsize=1)
+def _reasons() -> dict[str, str]:
+    """English wording -> entry of the ``reason`` table."""
+    return {wording: entry for entry, wording in words("en")["reason"].items()}
+
+
 def reread(text: str) -> Phrase | None:
     """The ``attention`` phrase an English line (after its ``who: `` part) was made from, with a
     ``reason`` made a phrase again and a ``when`` a datetime again; None for any other text."""
-    reasons = {wording: entry for entry, wording in words("en")["reason"].items()}
+    reasons = _reasons()
     for key, pattern in _patterns():
         match = pattern.match(text)
         if match is None:
