@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from followthru.plan import event_uid
+from followthru.uids import event_uid
 from followthru.cli import main
 from followthru.config import init_workspace
 from followthru.status import to_json

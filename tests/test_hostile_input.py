@@ -50,7 +50,8 @@ import followthru
 from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
 from followthru.mail.maildir import MaildirBackend
-from followthru.planfile import MAX_PROBLEMS, format_path, load_plan
+from followthru.datafile import format_path
+from followthru.planfile import MAX_PROBLEMS, load_plan
 from followthru.replies import read_reply
 from followthru.replies import mime, tnef
 from followthru.replies.authentication import forged_sender

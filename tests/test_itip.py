@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from followthru.calendar.itip import Attendee, cancellation, invitation
-from followthru.plan import event_uid
+from followthru.uids import event_uid
 from followthru.plan import Meeting
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)

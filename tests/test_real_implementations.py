@@ -42,7 +42,8 @@ from followthru.drafting import Drafter
 from followthru.engine import Decisions, Invite, PlanState
 from followthru.mail.compose import Built
 from followthru.messages import Composer
-from followthru.plan import Meeting, event_uid
+from followthru.plan import Meeting
+from followthru.uids import event_uid
 from followthru.planfile import load_plan
 from followthru.render import KINDS, Renderer
 from followthru.views import PlanViews

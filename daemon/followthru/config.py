@@ -17,11 +17,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from followthru.config_values import DAY, HOUR, MINUTE, Domain, Flag, duration, listed, offset, seconds, whole
+from followthru.values import (DAY, HOUR, MINUTE, Domain, Email, Flag, Language, Line, TimeZoneName, duration, listed,
+                               offset, seconds, whole)
 from followthru.durations import Offset
 from followthru.shipped import shipped_path
-from followthru.plan import Email, Language, Line, TimeZoneName
-from followthru.planfile import FileError, Problem, format_path, read_data, validate
+from followthru.datafile import FileError, Problem, format_path, read_data, validate
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def load_config(path: Path | str) -> Config:
     if path.suffix.lower() != ".toml":
         raise ConfigError([f"{path}: the config is a .toml file"])
     try:
-        data, lines = read_data(path)
+        data, lines = read_data(path, "config file")
     except FileError as error:
         where = f"{path}:{error.line}" if error.line else str(path)
         raise ConfigError([f"{where}: {error}"]) from None

@@ -42,7 +42,8 @@ from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, Stor
 from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
 from followthru.messages import Composer
 from followthru.phrases import Phrase
-from followthru.plan import Plan, event_uid
+from followthru.plan import Plan
+from followthru.uids import event_uid
 from followthru.planfile import PlanResult, load_plan, owner_change, past_deadlines
 from followthru.render import Renderer
 from followthru.replies import Reply, read_reply, settle_for

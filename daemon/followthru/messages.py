@@ -18,7 +18,8 @@ from followthru.config import Config
 from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
 from followthru.engine import PlanState
 from followthru.phrases import Phrase
-from followthru.plan import Meeting, Plan, Resource, event_uid
+from followthru.plan import Meeting, Plan, Resource
+from followthru.uids import event_uid
 from followthru.render import Rendered, Renderer
 from followthru.tokens import make_token, plus_address
 from followthru.views import Person, PlanViews

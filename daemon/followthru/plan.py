@@ -16,6 +16,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, WithJsonSchema)
 
 from followthru.durations import parse_duration
+from followthru.uids import meeting_key
+from followthru.values import Email, Language, Line, OptionalLine, TimeZoneName, email_address, one_line, shown
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 MILESTONES = ("started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed")
@@ -30,56 +32,6 @@ REPEATS = {
 FIRST_YEAR, LAST_YEAR = 1970, 2199
 MAX_MEETING = timedelta(days=7)  # the longest meeting (a week's workshop)
 GREETING = "How messages greet them, e.g. 'Dr. Schmidt'; default: the first word of the name."
-
-
-def shown(value: Any, width: int = 80) -> str:
-    """``repr(value)`` for a message, cut to ``width`` characters: input can be megabytes."""
-    text = repr(value)
-    if len(text) <= width:
-        return text
-    return text[:width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
-
-
-def one_line(value: Any) -> Any:
-    """Fold line breaks and other control characters to single spaces: these fields reach headers."""
-    if isinstance(value, str):
-        return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", value).split())
-    return value
-
-
-def _email(value: str) -> str:
-    """The address, normalised, with an internationalised domain in its ASCII form (``xn--``):
-    mail goes out with ASCII headers, so a non-ASCII local part (``jörg@``) is refused here
-    rather than failing on every send."""
-    # Imported when a plan is read, not when the module is: `plan check` and `--help` start sooner.
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        checked = validate_email(value, check_deliverability=False, test_environment=True)
-    except EmailNotValidError as error:
-        raise ValueError(f"{shown(value)} is not a valid email address: {error}") from None
-    except Exception:  # noqa: BLE001 - whatever else the validator trips on is no address either
-        raise ValueError(f"{shown(value)} is not a valid email address") from None
-    if not checked.ascii_email:
-        raise ValueError(f"{shown(value)} has non-ASCII letters before the @, which Followthru cannot send to; "
-                         "use the person's ASCII address")
-    return checked.ascii_email
-
-
-def _timezone(value: str) -> str:
-    try:
-        if len(value) > 64:  # the longest IANA name has 32 characters; ZoneInfo would ask the disk
-            raise ValueError
-        ZoneInfo(value)
-    except Exception:  # noqa: BLE001 - not found, not a name, or not a file name (OSError)
-        raise ValueError(f"{shown(value)} is not a known IANA timezone (like 'Europe/Paris')") from None
-    return value
-
-
-def _language(value: str) -> str:
-    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", value):
-        raise ValueError(f"{shown(value)} is not a language code (like 'en', 'de' or 'pt-BR')")
-    return value
 
 
 def _date_or_moment(value: Any) -> Any:
@@ -142,12 +94,7 @@ _DURATION_SCHEMA = {
     "default": "30m",
 }
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=40)]
-Line = Annotated[str, BeforeValidator(one_line), StringConstraints(min_length=1, max_length=200)]
-OptionalLine = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=5000)]
-Email = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=254), AfterValidator(_email)]
-TimeZoneName = Annotated[str, AfterValidator(_timezone)]
-Language = Annotated[str, AfterValidator(_language)]
 Milestone = Literal["started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed"]
 
 
@@ -241,13 +188,7 @@ class Meeting(_Section):
     @property
     def key(self) -> str:
         """The id that keeps the meeting's calendar UID stable across plan updates."""
-        return self.id or (re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:40] or "meeting")
-
-
-def event_uid(plan_id: str, meeting_key: str, domain: str) -> str:
-    """A meeting's calendar UID: the same plan and meeting always give the same UID, so updates
-    replace the event."""
-    return f"followthru-{plan_id}-{meeting_key}@{domain}"
+        return meeting_key(self.id, self.title)
 
 
 class Plan(_Section):
@@ -475,7 +416,7 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
             for position, attendee in enumerate(meeting.attendees):
                 if "@" in attendee:
                     try:
-                        _email(attendee)
+                        email_address(attendee)
                     except ValueError as error:
                         yield (*where, "attendees", position), str(error)
                 elif attendee not in known:

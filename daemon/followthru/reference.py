@@ -169,7 +169,7 @@ DESCRIPTIONS = {
 
 # What a validator function means for the value it accepts, by the function's name.
 _KINDS = {
-    "_email": "email address",
+    "email_address": "email address",
     "_timezone": "IANA timezone name",
     "_language": "language code (`en`, `de`, `pt-BR`)",
     "_date_or_moment": "date, or date and time",

@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, FileSystemLoader, TemplateNotFound, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from followthru.plan import one_line
+from followthru.values import one_line
 from followthru.shipped import shipped_path
 
 KINDS = (

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from followthru.planfile import FORMATS
+from followthru.datafile import FORMATS
 
 log = logging.getLogger(__name__)
 

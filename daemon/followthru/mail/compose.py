@@ -23,7 +23,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 from email import encoders
 
-from followthru.plan import one_line
+from followthru.values import one_line
 from followthru.render import Rendered
 
 UTF8 = Charset("utf-8")

@@ -1,6 +1,7 @@
-"""The kinds of value the config file holds, each with the range an operator could mean.
+"""The kinds of value plan and config files hold, each with the range a rep or an operator could mean.
 
-A value of the wrong type is refused, never converted: ``"yes"`` is not a boolean and ``"5"`` is
+Shared by both schemas: addresses, one-line texts, time zones and language codes. For the config:
+seconds, ports, durations and domains. A value of the wrong type is refused, never converted: ``"yes"`` is not a boolean and ``"5"`` is
 not a number, so a typo cannot become a setting nobody chose. Every refusal is one sentence that
 names the allowed range; :func:`followthru.config.load_config` puts the file, line and key before it.
 """
@@ -10,12 +11,70 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any, Annotated
+from zoneinfo import ZoneInfo
 
 import idna  # email-validator's dependency: domains are read by the same IDNA 2008 rules as addresses
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 from followthru.durations import Offset, TooLong, parse_duration
-from followthru.plan import shown
+
+
+def shown(value: Any, width: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``width`` characters: input can be megabytes."""
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    return text[:width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
+
+
+def one_line(value: Any) -> Any:
+    """Fold line breaks and other control characters to single spaces: these fields reach headers."""
+    if isinstance(value, str):
+        return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", value).split())
+    return value
+
+
+def email_address(value: str) -> str:
+    """The address, normalised, with an internationalised domain in its ASCII form (``xn--``):
+    mail goes out with ASCII headers, so a non-ASCII local part (``jörg@``) is refused here
+    rather than failing on every send."""
+    # Imported when a plan is read, not when the module is: `plan check` and `--help` start sooner.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(value, check_deliverability=False, test_environment=True)
+    except EmailNotValidError as error:
+        raise ValueError(f"{shown(value)} is not a valid email address: {error}") from None
+    except Exception:  # noqa: BLE001 - whatever else the validator trips on is no address either
+        raise ValueError(f"{shown(value)} is not a valid email address") from None
+    if not checked.ascii_email:
+        raise ValueError(f"{shown(value)} has non-ASCII letters before the @, which Followthru cannot send to; "
+                         "use the person's ASCII address")
+    return checked.ascii_email
+
+
+def _timezone(value: str) -> str:
+    try:
+        if len(value) > 64:  # the longest IANA name has 32 characters; ZoneInfo would ask the disk
+            raise ValueError
+        ZoneInfo(value)
+    except Exception:  # noqa: BLE001 - not found, not a name, or not a file name (OSError)
+        raise ValueError(f"{shown(value)} is not a known IANA timezone (like 'Europe/Paris')") from None
+    return value
+
+
+def _language(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", value):
+        raise ValueError(f"{shown(value)} is not a language code (like 'en', 'de' or 'pt-BR')")
+    return value
+
+
+Line = Annotated[str, BeforeValidator(one_line), StringConstraints(min_length=1, max_length=200)]
+OptionalLine = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=200)]
+Email = Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=254), AfterValidator(email_address)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+Language = Annotated[str, AfterValidator(_language)]
+
 
 MINUTE = 60.0
 HOUR = 3600.0
