@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followthru.config import Config, Schedule
-from followthru.engine import OWNER, Answer, Engine
+from followthru.decisions import OWNER
+from followthru.engine import Engine
+from followthru.states import Answer
 from followthru.phrases import phrase
 from followthru.planfile import load_plan
 

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followthru.config import Config, Reminders, Schedule
-from followthru.engine import OWNER, Answer, Engine
+from followthru.decisions import OWNER
+from followthru.engine import Engine
+from followthru.states import Answer
 from followthru.plan import Plan
 from followthru.planfile import load_plan
 from followthru.phrases import phrase

@@ -23,7 +23,9 @@ import pytest
 
 from followthru.calendar.itip import Attendee, decline_counter, invitation as build_invitation
 from followthru.config import Config
-from followthru.engine import OWNER, Engine, pending_proposals
+from followthru.decisions import OWNER
+from followthru.engine import Engine
+from followthru.engine_meetings import pending_proposals
 from followthru.planfile import load_plan
 
 from test_right_answer import MONDAY, ONE_PLAN, audit, drop_reply

@@ -11,7 +11,8 @@ import pytest
 
 from followthru.config import Config, Sender
 from followthru.drafting import Drafter
-from followthru.engine import Answer, Engine, PlanState
+from followthru.engine import Engine
+from followthru.states import Answer, PlanState
 from followthru.messages import Composer
 from followthru.phrases import english, phrase, reread, words
 from followthru.planfile import load_plan

@@ -39,7 +39,8 @@ from followthru.calendar.timezones import transitions, vtimezone
 from followthru.cli import main
 from followthru.config import Config, Sender, init_workspace
 from followthru.drafting import Drafter
-from followthru.engine import Decisions, Invite, PlanState
+from followthru.decisions import Decisions, Invite
+from followthru.states import PlanState
 from followthru.mail.compose import Built
 from followthru.messages import Composer
 from followthru.plan import Meeting

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from followthru.config import Config
-from followthru.engine import Answer, Engine
+from followthru.engine import Engine
+from followthru.states import Answer
 from followthru.planfile import load_plan
 from followthru.store import MIGRATIONS, Store
 
@@ -96,3 +100,15 @@ def test_inbound_message_ids_are_remembered(store):
         store.remember_inbound("<reply@x>", NOW, "p", "r", "accept", "applied")
         store.remember_inbound("<reply@x>", NOW, "p", "r", "accept", "applied")
     assert store.seen("<reply@x>")
+
+
+def test_the_store_does_not_import_the_engine():
+    """The store keeps the engine's state types (followthru.states), not its decisions: importing the
+    store loads no part of the engine."""
+    probe = "import sys, followthru.store\nprint(' '.join(sorted(sys.modules)))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "daemon")})
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert "followthru.states" in loaded
+    assert not {m for m in loaded if m.startswith("followthru.engine") or m == "followthru.decisions"}

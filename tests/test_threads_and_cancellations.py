@@ -19,7 +19,8 @@ import pytest
 
 from followthru.config import Config, Sender
 from followthru.drafting import Drafter
-from followthru.engine import Decisions, Invite, PlanState, Send
+from followthru.decisions import Decisions, Invite, Send
+from followthru.states import PlanState
 from followthru.messages import Composer
 from followthru.plan import Plan
 from followthru.planfile import load_plan
@@ -217,7 +218,8 @@ def test_through_the_cli_reminders_stay_in_the_request_thread_and_cancels_say_so
 
 
 def test_a_backup_asked_again_stays_a_backup_request_and_its_reminder_keeps_the_subject(plan):
-    from followthru.engine import Answer, Engine
+    from followthru.engine import Engine
+    from followthru.states import Answer
 
     config = Config(sender=Sender(email="followthru@example.com"))
     engine = Engine(config)

@@ -34,7 +34,10 @@ from zoneinfo import ZoneInfo
 from followthru.backends import open_calendar, open_mail
 from followthru.calendar.backend import CalendarBackend, read_meeting
 from followthru.config import Config
-from followthru.engine import OWNER, Answer, Decisions, Engine, Send, pending_proposals
+from followthru.decisions import OWNER, Decisions, Send
+from followthru.engine import Engine
+from followthru.engine_meetings import pending_proposals
+from followthru.states import Answer
 from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built, with_date
 from followthru.drafting import Drafted, Drafter

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from followthru.config import Config
-from followthru.engine import OWNER, Decisions, Invite, Send
+from followthru.decisions import OWNER, Decisions, Invite, Send
 from followthru.mail.compose import Built
 from followthru.messages import Composer, language_groups
 from followthru.phrases import Phrase

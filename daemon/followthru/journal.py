@@ -60,7 +60,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from followthru.engine import Answer, Decisions, Engine, PlanState
+from followthru.decisions import Decisions
+from followthru.engine import Engine
+from followthru.states import Answer, PlanState
 from followthru.plan import Plan
 from followthru.store import Outgoing, Store, stamp
 from followthru.watch import is_plan_file

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from followthru.engine import PlanState
+from followthru.states import PlanState
 from followthru.plan import Plan, Resource
 from followthru.replies import Reply
 from followthru.store import Store, StoredPlan

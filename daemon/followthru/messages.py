@@ -16,7 +16,7 @@ from typing import Any
 from followthru.calendar.itip import Attendee, invitation
 from followthru.config import Config
 from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
-from followthru.engine import PlanState
+from followthru.states import PlanState
 from followthru.phrases import Phrase
 from followthru.plan import Meeting, Plan, Resource
 from followthru.uids import event_uid

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from followthru.drafting import Drafter
-from followthru.engine import (Decisions, Invite, PlanState, Send, meeting_attendees, resource_to, stakeholder_to,
-                               started_news)
+from followthru.decisions import Decisions, Invite, Send, resource_to, stakeholder_to
+from followthru.engine import started_news
+from followthru.engine_meetings import meeting_attendees
+from followthru.states import PlanState
 from followthru.mail.compose import Built
 from followthru.messages import Composer
 from followthru.plan import Plan

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from followthru.engine import Commitment, MeetingState, PlanState
+from followthru.states import Commitment, MeetingState, PlanState
 from followthru.plan import Plan
 
 MIGRATIONS = [
