@@ -163,3 +163,71 @@ def test_preview_of_an_invalid_plan_lists_its_problems(cli, workspace, tmp_path)
     result = cli("-c", workspace, "plan", "preview", plan)
     assert result.exit_code == 1
     assert "resources[0].backups[0]: no resource has the id 'pet'" in result.stderr
+
+
+def plans_folder(folder: Path, count: int, broken: int = 0) -> Path:
+    """``count`` copies of the example plan with ids ``plan-01``..., and ``broken`` that name no backup."""
+    folder.mkdir()
+    text = EXAMPLE.read_text()
+    for number in range(1, count + 1):
+        (folder / f"plan-{number:02d}.toml").write_text(text.replace('id = "acme-q4"', f'id = "plan-{number:02d}"'))
+    for number in range(1, broken + 1):
+        (folder / f"broken-{number}.toml").write_text(text.replace('backups = ["pat"]', 'backups = ["pet"]'))
+    return folder
+
+
+def test_preview_of_a_folder_writes_each_plan_in_its_own_folder_and_names_the_broken_ones(cli, workspace, tmp_path):
+    folder = plans_folder(tmp_path / "plans", 3, broken=1)
+    result = cli("-c", workspace, "plan", "preview", folder, "--out", tmp_path / "out")
+    assert result.exit_code == 1  # one file has problems; the others are previewed all the same
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["plan-01", "plan-02", "plan-03"]
+    assert all(len(list((tmp_path / "out" / name).glob("*.eml"))) == 11 for name in ("plan-01", "plan-03"))
+    assert "broken-1.toml:" in result.stderr and "no resource has the id 'pet'" in result.stderr
+    assert "33 messages of 3 plans written to" in result.stderr
+    assert "1 of 4 plan files have problems" in result.stderr
+
+
+def test_preview_of_several_files_heads_each_plan(cli, workspace, tmp_path):
+    folder = plans_folder(tmp_path / "plans", 2)
+    result = cli("-c", workspace, "plan", "preview", folder / "plan-01.toml", folder / "plan-02.toml")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stdout.splitlines() if line.startswith("####")] == [
+        f"#### {folder / 'plan-01.toml'}: 11 messages", f"#### {folder / 'plan-02.toml'}: 11 messages"]
+    assert result.stdout.count("Subject:") == 22
+
+
+def test_preview_of_an_empty_folder_says_so(cli, workspace, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = cli("-c", workspace, "plan", "preview", tmp_path / "empty")
+    assert result.exit_code == 2 and "no plan files" in result.stderr
+
+
+def test_preview_of_many_plans_shows_a_bar_on_a_terminal(workspace, tmp_path):
+    """Run as a person would, with standard error on a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    folder = plans_folder(tmp_path / "plans", 25)
+    main, terminal = pty.openpty()
+    try:
+        process = subprocess.run([sys.executable, "-m", "followthru", "-c", str(workspace), "plan", "preview",
+                                  str(folder), "--out", str(tmp_path / "out")],
+                                 stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert process.returncode == 0
+    text = shown.decode()
+    assert "previewing plans" in text and "25/25" in text and "100%" in text
+    assert "275 messages of 25 plans written to" in text

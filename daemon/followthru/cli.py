@@ -179,11 +179,11 @@ def auth(obj: Context, service: str) -> None:
     config = obj.config()
     try:
         if service == "google":
-            from followthru.google import authorize
+            from followthru.backends.google import authorize
         elif "graph" in (config.mail.backend, config.calendar.backend):
-            from followthru.graph import authorize
+            from followthru.backends.graph import authorize
         else:
-            from followthru.exchange import authorize
+            from followthru.backends.exchange import authorize
         where = authorize(config, click.echo)
     except ConfigError as error:
         fail(str(error))
@@ -549,36 +549,60 @@ def new(out: Path | None) -> None:
 
 
 @plan.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), help="Write each message as an .eml file in this folder.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Write each message as an .eml file in this folder (one subfolder per plan when there are several).")
 @click.pass_obj
-def preview(obj: Context, file: Path, out: Path | None) -> None:
-    """Show every message and invitation FILE would send when it starts; sends nothing."""
+def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
+    """Show every message and invitation each plan in FILES (files or folders of plan files) would send
+    when it starts; sends nothing."""
     from followthru.config import ConfigError
+    from followthru.datafile import FORMATS
     from followthru.messages import Composer
     from followthru.planfile import load_plan
     from followthru.preview import start_messages
+    from followthru.progress import Progress
     from followthru.render import Renderer
 
     config = obj.config()
-    result = load_plan(file, config.schedule.timezone, config.mail.allowed_domains)
-    if not result.ok:
-        for problem in result.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+    paths = [p for given in files for p in (sorted(f for f in given.iterdir() if f.suffix.lower() in FORMATS)
+                                             if given.is_dir() else [given])]
+    if not paths:
+        fail(f"no plan files (.toml, .yaml, .yml, .json) in {', '.join(map(str, files))}")
     try:
         composer = Composer(config, Renderer(config.templates_dir), config.token_secret())
     except ConfigError as error:
         fail(str(error))
-    outgoing = start_messages(result.plan, composer, datetime.now(timezone.utc))
+    now, several, failed, written = datetime.now(timezone.utc), len(paths) > 1, 0, 0
+    # A bar only where it cannot run through the messages printed on the same terminal.
+    with Progress("previewing plans", total=len(paths) if out is not None or not sys.stdout.isatty() else 0,
+                  stream=sys.stderr) as progress:
+        for path in paths:
+            result = load_plan(path, config.schedule.timezone, config.mail.allowed_domains)
+            progress.advance()
+            if not result.ok:
+                failed += 1
+                click.echo("\n".join(map(str, result.problems)), err=True)
+                continue
+            outgoing = start_messages(result.plan, composer, now)
+            written += len(outgoing)
+            if out is not None:
+                folder = out / result.plan.id if several else out
+                folder.mkdir(parents=True, exist_ok=True)
+                for number, item in enumerate(outgoing, start=1):
+                    (folder / f"{number:02d}-{item.label}.eml").write_bytes(item.message.raw)
+            else:
+                if several:
+                    click.echo(f"#### {path}: {len(outgoing)} messages")
+                click.echo("\n".join(_summary(item.message.parsed()) for item in outgoing))
+    plans = f"{len(paths) - failed} plan{'s' if len(paths) - failed != 1 else ''}"
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        for number, item in enumerate(outgoing, start=1):
-            (out / f"{number:02d}-{item.label}.eml").write_bytes(item.message.raw)
-        click.echo(f"{len(outgoing)} messages written to {out}/", err=True)
-        return
-    for item in outgoing:
-        click.echo(_summary(item.message.parsed()))
+        click.echo(f"{written} messages of {plans} written to {out}/", err=True)
+    elif several:
+        click.echo(f"{written} messages of {plans}", err=True)
+    if failed:
+        click.echo(f"{failed} of {len(paths)} plan files have problems (listed above); nothing was sent", err=True)
+        sys.exit(1)
 
 
 def _summary(message) -> str:
