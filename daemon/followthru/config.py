@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import secrets
 import stat
 from datetime import time, timedelta
 from pathlib import Path
@@ -406,6 +405,8 @@ def init_workspace(directory: Path, try_out: bool = False) -> Path:
         config.write_text(text, encoding="utf-8")
     secret = directory / "secret.key"
     if not secret.exists():
+        import secrets  # only here: every command loads this module, few make a workspace
+
         descriptor = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_urlsafe(32) + "\n")
