@@ -20,7 +20,7 @@ from pathlib import Path
 from followthru import daemon as daemon_module
 from followthru.config import load_config
 from followthru.daemon import PLANS_PER_PASS, Followthru
-from followthru.mail.maildir import MAX_PER_PASS
+from followthru.backends.maildir import MAX_PER_PASS
 
 SATURDAY = datetime(2026, 12, 5, 15, 0, tzinfo=timezone.utc)  # the send window is closed: nothing is delivered
 

@@ -30,8 +30,7 @@ from replying import reply_to
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 HEAVY = ("pydantic", "jinja2", "icalendar", "babel", "email_validator", "yaml", "dateparser", "holidays")
-BACKENDS = ("followthru.daemon", "followthru.backends", "followthru.mail", "followthru.calendar.backend",
-            "followthru.google", "followthru.graph", "followthru.exchange", "followthru.messages",
+BACKENDS = ("followthru.daemon", "followthru.backends", "followthru.mail", "followthru.messages",
             "followthru.render", "exchangelib", "googleapiclient", "msal", "imapclient", "caldav", "watchdog")
 # A meeting without an id: its key is made from the title.
 UNNAMED_MEETING = """

@@ -21,7 +21,7 @@ import pytest
 
 from followthru.config import load_config
 from followthru.daemon import Followthru
-from followthru.mail.maildir import MaildirBackend
+from followthru.backends.maildir import MaildirBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"

@@ -2,7 +2,7 @@
 
 Everything above the HTTP connection is the real code: googleapiclient builds the requests from
 its own bundled discovery documents, google-auth signs the service account's JWT and fetches and
-refreshes tokens, the backend retries and explains. Only ``followthru.google.auth.transport``,
+refreshes tokens, the backend retries and explains. Only ``followthru.backends.google.auth.transport``,
 the function that makes the plain HTTP connection, is replaced: by googleapiclient's
 ``HttpMockSequence`` to check requests one by one, or by the stateful fake in
 ``tests/fake_google.py``, which checks every request against the discovery documents and answers
@@ -36,17 +36,17 @@ import tomli_w
 from click.testing import CliRunner
 from googleapiclient.http import HttpMockSequence
 
-import followthru.google.auth as google_auth
-import followthru.google.gmail as gmail
+import followthru.backends.google.auth as google_auth
+import followthru.backends.google.gmail as gmail
 from fake_google import (CALENDAR_SCOPE, GMAIL_SCOPE, TOKEN_URI, FakeGoogle, Invalid, OAuthClient, ServiceAccount,
                          identify, make_service_account)
-from followthru.calendar.backend import CalendarAnswer, Invitee, MeetingChange
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
 from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
 from followthru.daemon import Followthru
-from followthru.google import GmailMail, GoogleCalendar, authorize
-from followthru.google.calendar import event_id
-from followthru.mail.backend import SendError, Unavailable
+from followthru.backends.google import GmailMail, GoogleCalendar, authorize
+from followthru.backends.google.calendar import event_id
+from followthru.backends.base import SendError, Unavailable
 from replying import reply_to
 from test_scenario import find, states, summary
 

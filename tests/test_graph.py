@@ -2,7 +2,7 @@
 
 Everything above the HTTP connection is the real code: MSAL reads the tenant's OpenID
 configuration, asks the token endpoint and keeps its token cache, the backend builds its Graph
-requests, retries and explains. Only ``followthru.graph.auth.http_session``, the function that
+requests, retries and explains. Only ``followthru.backends.graph.auth.http_session``, the function that
 makes the backend's ``requests.Session``, is wrapped: the session it makes gets the stateful fake
 in ``tests/fake_graph.py`` mounted as its transport adapter, which checks every request against
 what Microsoft documents and answers the way Graph and the identity platform do.
@@ -34,17 +34,17 @@ import requests
 import tomli_w
 from click.testing import CliRunner
 
-import followthru.graph.auth as graph_auth
-import followthru.graph.mail as graph_mail
+import followthru.backends.graph.auth as graph_auth
+import followthru.backends.graph.mail as graph_mail
 from fake_graph import FakeGraph, Invalid, check_event
-from followthru.calendar.backend import CalendarAnswer, Invitee, MeetingChange
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
 from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
 from followthru.daemon import Followthru
-from followthru.graph import GraphCalendar, GraphMail, authorize
-from followthru.graph.calendar import UID_PROPERTY, event_body
-from followthru.graph.recurrence import recurrence
-from followthru.mail.backend import SendError, Unavailable
+from followthru.backends.graph import GraphCalendar, GraphMail, authorize
+from followthru.backends.graph.calendar import UID_PROPERTY, event_body
+from followthru.backends.graph.recurrence import recurrence
+from followthru.backends.base import SendError, Unavailable
 from replying import reply_to
 from test_scenario import find, states, summary
 

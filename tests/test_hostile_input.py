@@ -49,7 +49,7 @@ from hypothesis import strategies as st
 import followthru
 from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
-from followthru.mail.maildir import MaildirBackend
+from followthru.backends.maildir import MaildirBackend
 from followthru.datafile import format_path
 from followthru.planfile import MAX_PROBLEMS, load_plan
 from followthru.replies import read_reply

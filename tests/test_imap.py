@@ -10,8 +10,8 @@ from email.utils import make_msgid
 import pytest
 
 from followthru.config import ImapServer
-from followthru.mail.backend import Unavailable
-from followthru.mail.imap import DONE_FLAG, ImapReader
+from followthru.backends.base import Unavailable
+from followthru.backends.smtp_imap.imap import DONE_FLAG, ImapReader
 
 ME = "followthru@example.com"
 
@@ -224,7 +224,7 @@ def test_where_moving_is_refused_mail_is_flagged_instead(stack, caplog):
 
 
 def test_a_backlog_is_read_over_several_short_passes(stack, monkeypatch):
-    import followthru.mail.imap as imap_module
+    import followthru.backends.smtp_imap.imap as imap_module
 
     monkeypatch.setattr(imap_module, "MAX_PER_CHECK", 2)
     for count, subject in enumerate(("a", "b", "c"), start=1):

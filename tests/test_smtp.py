@@ -11,8 +11,8 @@ from email.utils import make_msgid
 import pytest
 
 from followthru.config import SmtpServer
-from followthru.mail.backend import SendError, Unavailable
-from followthru.mail.smtp import SmtpSender
+from followthru.backends.base import SendError, Unavailable
+from followthru.backends.smtp_imap.smtp import SmtpSender
 
 FROM = "followthru@example.com"
 RILEY = "riley@example.com"

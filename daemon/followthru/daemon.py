@@ -32,13 +32,14 @@ from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from followthru.backends import open_calendar, open_mail
-from followthru.calendar.backend import CalendarBackend, read_meeting
+from followthru.backends.base import CalendarBackend
+from followthru.backends.meetings import read_meeting
 from followthru.config import Config
 from followthru.decisions import OWNER, Decisions, Send
 from followthru.engine import Engine
 from followthru.engine_meetings import pending_proposals
 from followthru.states import Answer
-from followthru.mail.backend import Incoming, MailBackend, Refusal, SendError, Unavailable
+from followthru.backends.base import Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.mail.compose import Built, with_date
 from followthru.drafting import Drafted, Drafter
 from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, StoreRefused, open_store

@@ -16,7 +16,7 @@ from jinja2 import TemplateError
 
 from followthru.config import Config, ConfigError, load_config
 from followthru.journal import store_problem
-from followthru.mail.backend import Unavailable
+from followthru.backends.base import Unavailable
 from followthru.render import Renderer
 from followthru.store import MIGRATIONS
 from followthru.watch import PLAN_FOLDERS
@@ -138,7 +138,7 @@ def _maildir(config: Config) -> str:
 
 
 def _smtp(config: Config) -> str:
-    from followthru.mail.smtp import SmtpSender
+    from followthru.backends.smtp_imap.smtp import SmtpSender
 
     server = config.mail.smtp
     sender = SmtpSender(server, config.password("mail.smtp", server), config.sender.email.rpartition("@")[2])
@@ -149,25 +149,26 @@ def _smtp(config: Config) -> str:
 
 
 def _exchange(config: Config) -> str:
-    from followthru.exchange import check
+    from followthru.backends import service_check
 
-    return check(config)
+    return service_check(config, "exchange")
 
 
 def _google(config: Config) -> str:
-    from followthru.google import check
+    from followthru.backends import service_check
 
-    return check(config)
+    return service_check(config, "google")
 
 
 def _graph(config: Config) -> str:
-    from followthru.graph import check
+    from followthru.backends import service_check
 
-    return check(config)
+    return service_check(config, "graph")
 
 
 def _imap(config: Config) -> str:
-    from followthru.mail.imap import ImapReader, NoSyncState
+    from followthru.backends.base import NoSyncState
+    from followthru.backends.smtp_imap.imap import ImapReader
 
     server = config.mail.imap
     reader = ImapReader(server, config.password("mail.imap", server), NoSyncState())

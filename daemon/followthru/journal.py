@@ -70,7 +70,7 @@ from followthru.watch import is_plan_file
 if TYPE_CHECKING:
     from followthru.config import Config
     from followthru.daemon import Followthru
-    from followthru.mail.backend import Refusal
+    from followthru.backends.base import Refusal
 
 log = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ import requests
 from msal.exceptions import MsalServiceError
 
 from followthru.config import Config, ConfigError, write_private
-from followthru.mail.backend import Unavailable
+from followthru.backends.base import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class SignIn:
     def token(self, renew: bool = False) -> str:
         """A current access token. ``renew``: Graph refused the one MSAL holds (it expired early,
         or was revoked), so get a new one from the token endpoint. Raises
-        :class:`~followthru.mail.backend.Unavailable` saying what to fix when the sign-in is refused
+        :class:`~followthru.backends.base.Unavailable` saying what to fix when the sign-in is refused
         or cannot be reached."""
         try:
             app = self._application()
@@ -299,7 +299,7 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     code), the user signs in there as the mailbox's user, and MSAL's token cache goes to
     ``graph.token_cache_file`` (mode 0600). Returns that path. Raises
     :class:`~followthru.config.ConfigError` (not configured for it) or
-    :class:`~followthru.mail.backend.Unavailable` (refused, expired, out of reach)."""
+    :class:`~followthru.backends.base.Unavailable` (refused, expired, out of reach)."""
     settings = config.graph
     if settings.auth != "device-code":
         raise ConfigError(["graph.auth is 'app': the app signs in with its client secret and needs no sign-in; set "

@@ -36,13 +36,13 @@ import time
 from typing import Callable, Iterator
 
 
-from followthru.calendar.backend import answered_uids
+from followthru.backends.meetings import answered_uids
 from followthru.config import Config
-from followthru.google.api import Api, ApiError
-from followthru.google.auth import subject_of
-from followthru.google.calendar import is_google_event_uid
-from followthru.mail.backend import Incoming, Refusal, SendError, Unavailable
-from followthru.mail.imap import SyncState
+from followthru.backends.google.api import Api, ApiError
+from followthru.backends.google.auth import subject_of
+from followthru.backends.google.calendar import is_google_event_uid
+from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
+from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ LIST_PAGE = 500  # the most messages.list gives in one answer
 
 
 class GmailMail:
-    """:class:`~followthru.mail.backend.MailBackend` over the Gmail API for ``google.subject``
+    """:class:`~followthru.backends.base.MailBackend` over the Gmail API for ``google.subject``
     (default ``sender.email``). Builds no connection yet; raises ConfigError for a missing key."""
 
     def __init__(self, config: Config, state: SyncState):

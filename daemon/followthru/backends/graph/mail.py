@@ -52,12 +52,12 @@ from typing import Callable, Iterator
 from urllib.parse import quote
 
 
-from followthru.calendar.backend import answered_uids
+from followthru.backends.meetings import answered_uids
 from followthru.config import Config
-from followthru.graph.api import Graph, GraphError, delta_expired, quoted
-from followthru.graph.notifications import Notifications
-from followthru.mail.backend import Incoming, Refusal, SendError, Unavailable
-from followthru.mail.imap import SyncState
+from followthru.backends.graph.api import Graph, GraphError, delta_expired, quoted
+from followthru.backends.graph.notifications import Notifications
+from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
+from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ SENT_ITEMS, DRAFTS = "/mailFolders/sentitems/messages", "/mailFolders/drafts/mes
 
 
 class GraphMail:
-    """:class:`~followthru.mail.backend.MailBackend` over Graph for ``graph.mailbox`` (default
+    """:class:`~followthru.backends.base.MailBackend` over Graph for ``graph.mailbox`` (default
     ``sender.email``). Builds no connection yet; raises ConfigError for a missing secret."""
 
     def __init__(self, config: Config, state: SyncState):

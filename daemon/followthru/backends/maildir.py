@@ -13,9 +13,12 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from followthru.mail.backend import Incoming, Refusal
+from followthru.backends.base import Incoming, Refusal, SyncState
+
+if TYPE_CHECKING:
+    from followthru.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -103,3 +106,8 @@ class MaildirBackend:
 
     def close(self) -> None:
         pass
+
+
+def open_maildir(config: Config, state: SyncState) -> MaildirBackend:
+    """The ``maildir`` backend of the config; a Maildir keeps its own position (new/ and cur/)."""
+    return MaildirBackend(config.path(config.mail.maildir.outbox), config.path(config.mail.maildir.inbox))

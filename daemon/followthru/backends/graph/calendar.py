@@ -37,12 +37,12 @@ from typing import Iterator
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from followthru.calendar.backend import CalendarAnswer, MeetingChange
+from followthru.backends.base import CalendarAnswer, MeetingChange
 from followthru.config import Config
-from followthru.graph.api import Graph, GraphError, delta_expired, quoted
-from followthru.graph.recurrence import recurrence, windows_zone, zone_named
-from followthru.mail.backend import SendError, Unavailable
-from followthru.mail.imap import SyncState
+from followthru.backends.graph.api import Graph, GraphError, delta_expired, quoted
+from followthru.backends.graph.recurrence import recurrence, windows_zone, zone_named
+from followthru.backends.base import SendError, Unavailable
+from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ NEW_ROUND_AFTER = timedelta(days=365)
 
 
 class GraphCalendar:
-    """:class:`~followthru.calendar.backend.CalendarBackend` over Graph, on the default calendar
+    """:class:`~followthru.backends.base.CalendarBackend` over Graph, on the default calendar
     of ``graph.mailbox`` (default ``sender.email``). Builds no connection yet."""
 
     def __init__(self, config: Config, state: SyncState):

@@ -39,8 +39,8 @@ from exchangelib.protocol import BaseProtocol
 from exchangelib.transport import BASIC, NTLM, OAUTH2
 
 from followthru.config import Config, ConfigError, write_private
-from followthru.exchange.redact import keep_secret, keep_token
-from followthru.mail.backend import Unavailable
+from followthru.backends.exchange.redact import keep_secret, keep_token
+from followthru.backends.base import Unavailable
 
 
 AUTHORITY = "https://login.microsoftonline.com"

@@ -33,12 +33,12 @@ from datetime import date, datetime, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from followthru.calendar.backend import CalendarAnswer, MeetingChange
+from followthru.backends.base import CalendarAnswer, MeetingChange
 from followthru.config import Config
-from followthru.google.api import Api, ApiError
-from followthru.google.auth import subject_of
-from followthru.mail.backend import SendError, Unavailable
-from followthru.mail.imap import SyncState
+from followthru.backends.google.api import Api, ApiError
+from followthru.backends.google.auth import subject_of
+from followthru.backends.base import SendError, Unavailable
+from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def is_google_event_uid(uid: str) -> bool:
 
 
 class GoogleCalendar:
-    """:class:`~followthru.calendar.backend.CalendarBackend` over the Calendar API, on
+    """:class:`~followthru.backends.base.CalendarBackend` over the Calendar API, on
     ``google.calendar_id`` of ``google.subject``. Builds no connection yet."""
 
     def __init__(self, config: Config, state: SyncState):

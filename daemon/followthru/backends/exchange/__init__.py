@@ -12,11 +12,11 @@ errors that say what to change. Importing this package makes the loggers of exch
 OAuth libraries drop secrets (``redact.py``).
 """
 
-from followthru.exchange import redact
-from followthru.exchange.auth import authorize
-from followthru.exchange.calendar import ExchangeCalendar
-from followthru.exchange.check import check
-from followthru.exchange.mail import ExchangeMail
+from followthru.backends.exchange import redact
+from followthru.backends.exchange.auth import authorize
+from followthru.backends.exchange.calendar import ExchangeCalendar
+from followthru.backends.exchange.check import check
+from followthru.backends.exchange.mail import ExchangeMail
 
 redact.install()
 

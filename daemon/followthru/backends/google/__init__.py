@@ -11,9 +11,9 @@ Signing in, token refresh and the one HTTP connection are in :mod:`.auth`; retri
 error messages in :mod:`.api`.
 """
 
-from followthru.google.auth import authorize
-from followthru.google.calendar import GoogleCalendar
-from followthru.google.check import check
-from followthru.google.gmail import GmailMail
+from followthru.backends.google.auth import authorize
+from followthru.backends.google.calendar import GoogleCalendar
+from followthru.backends.google.check import check
+from followthru.backends.google.gmail import GmailMail
 
 __all__ = ["GmailMail", "GoogleCalendar", "authorize", "check"]

@@ -6,7 +6,7 @@ every failure said in one line.
 service or from Exchange Online's per-mailbox limits), 503, 504, a dropped connection -- are
 tried again after an exponential backoff with jitter (1, 2, 4, 8 s), or after the ``Retry-After``
 Graph names, whichever is longer, within :data:`WAIT_BUDGET_SECONDS` per call. Past that the call
-raises :class:`~followthru.mail.backend.Unavailable`, and until the time Graph asked for has
+raises :class:`~followthru.backends.base.Unavailable`, and until the time Graph asked for has
 passed every further call does so at once, without asking: the daemon pauses and comes back, it
 never crashes on throttling, and a pass stays inside systemd's watchdog (120 s).
 
@@ -37,9 +37,9 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from followthru.config import Config
-from followthru.graph import auth
-from followthru.graph.auth import SignIn, mailbox_of, network_problem
-from followthru.mail.backend import Unavailable
+from followthru.backends.graph import auth
+from followthru.backends.graph.auth import SignIn, mailbox_of, network_problem
+from followthru.backends.base import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,14 @@ import socket
 import ssl
 import threading
 import time
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Iterator
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from followthru.config import ImapServer
-from followthru.mail.backend import Incoming, Unavailable
-from followthru.mail.smtp import explain, tls_context
+from followthru.backends.base import Incoming, SyncState, Unavailable
+from followthru.backends.smtp_imap.smtp import explain, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +40,6 @@ MAX_PER_CHECK = 500  # messages per pass: keeps passes short (systemd's watchdog
 DONE_FLAG = b"$Followthru"
 IDLE_RENEW_SECONDS = 20 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
 MAX_BACKOFF_SECONDS = 60.0
-
-
-class SyncState(Protocol):
-    """Where the reader remembers how far it got; the store implements it."""
-
-    def get_sync(self, key: str) -> str | None: ...
-
-    def put_sync(self, key: str, value: str) -> None: ...
-
-
-class NoSyncState:
-    """A SyncState that remembers nothing: for ``doctor``'s checks, which must write nothing."""
-
-    def get_sync(self, key: str) -> None:
-        return None
-
-    def put_sync(self, key: str, value: str) -> None:
-        pass
 
 
 class ImapReader:

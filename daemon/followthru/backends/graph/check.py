@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from followthru.config import Config, ConfigError
-from followthru.mail.imap import NoSyncState
-from followthru.graph.auth import token_cache_problem
+from followthru.backends.base import NoSyncState
+from followthru.backends.graph.auth import token_cache_problem
 
 
 def check(config: Config) -> str:
@@ -12,7 +12,7 @@ def check(config: Config) -> str:
     Graph; one line of what was found. Writes nothing, not even the processed folder.
 
     Raises :class:`~followthru.config.ConfigError` (a secret or token cache missing, a token cache
-    readable by others) or :class:`~followthru.mail.backend.Unavailable` (refused, not allowed by
+    readable by others) or :class:`~followthru.backends.base.Unavailable` (refused, not allowed by
     the access policy, no such mailbox) saying what to fix.
     """
     # A refresh token that opens the mailbox must be its owner's alone: the daemon only warns.
@@ -21,7 +21,7 @@ def check(config: Config) -> str:
         raise ConfigError([problem])
     found = []
     if config.mail.backend == "graph":
-        from followthru.graph.mail import GraphMail
+        from followthru.backends.graph.mail import GraphMail
 
         mail = GraphMail(config, NoSyncState())
         try:
@@ -30,7 +30,7 @@ def check(config: Config) -> str:
         finally:
             mail.close()
     if config.calendar.backend == "graph":
-        from followthru.graph.calendar import GraphCalendar
+        from followthru.backends.graph.calendar import GraphCalendar
 
         calendar = GraphCalendar(config, NoSyncState())
         try:

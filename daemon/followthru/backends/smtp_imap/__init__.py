@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from followthru.mail.backend import Incoming, Refusal
-from followthru.mail.imap import ImapReader
-from followthru.mail.smtp import SmtpSender
+from followthru.backends.base import Incoming, Refusal, SyncState
+from followthru.backends.smtp_imap.imap import ImapReader
+from followthru.backends.smtp_imap.smtp import SmtpSender
+
+if TYPE_CHECKING:
+    from followthru.config import Config
 
 
 class ServerBackend:
-    """:class:`~followthru.mail.backend.MailBackend` over an :class:`SmtpSender` and an :class:`ImapReader`."""
+    """:class:`~followthru.backends.base.MailBackend` over an :class:`SmtpSender` and an :class:`ImapReader`."""
 
     def __init__(self, sender: SmtpSender, reader: ImapReader):
         self.sender = sender
@@ -34,3 +37,11 @@ class ServerBackend:
     def close(self) -> None:
         self.sender.end_batch()
         self.reader.close()
+
+
+def open_servers(config: Config, state: SyncState) -> ServerBackend:
+    """The ``smtp-imap`` backend of the config. Connects to nothing yet; raises ConfigError for a missing password."""
+    mail = config.mail
+    domain = config.sender.email.rpartition("@")[2]
+    return ServerBackend(SmtpSender(mail.smtp, config.password("mail.smtp", mail.smtp), domain),
+                         ImapReader(mail.imap, config.password("mail.imap", mail.imap), state))

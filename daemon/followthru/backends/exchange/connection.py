@@ -39,8 +39,8 @@ from exchangelib.protocol import Protocol
 from oauthlib.oauth2 import OAuth2Error
 
 from followthru.config import Config, ConfigError
-from followthru.exchange.auth import AUTHORITY_HOST, DelegatedCredentials, SignIn, sign_in
-from followthru.mail.backend import SendError, Unavailable
+from followthru.backends.exchange.auth import AUTHORITY_HOST, DelegatedCredentials, SignIn, sign_in
+from followthru.backends.base import SendError, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -1,76 +1,21 @@
-"""The interface of calendar backends that keep events in a calendar service (Exchange, Google).
+"""A meeting message from the outbox, read the way a calendar service backend needs it.
 
 With the default ``imip`` backend an invitation is an email with a ``text/calendar`` part. A
 service backend takes the same outbox message and turns it into calendar operations instead:
 :func:`read_meeting` reads what the message says (which event, which change, who is invited),
-and :meth:`CalendarBackend.publish` makes the service's event match it; the service sends the
-invitations itself. Attendees' answers come back through :meth:`CalendarBackend.answers`.
+and the backend's ``publish`` makes the service's event match it; the service sends the
+invitations itself. Attendees' answers come back through the backend's ``answers``.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Iterator, Literal, Protocol
+from datetime import timedelta
 
 from icalendar import Calendar
 
-Change = Literal["update", "cancel", "remove"]
-
-
-@dataclass(frozen=True)
-class Invitee:
-    email: str
-    name: str
-
-
-@dataclass(frozen=True)
-class MeetingChange:
-    """One meeting invitation from the outbox, as a calendar service needs it.
-
-    ``change`` is ``update`` (create the event or bring it up to date: these attendees, this
-    time), ``cancel`` (the whole meeting is off) or ``remove`` (only ``attendees`` are taken off
-    it; the event stays for the others).
-    """
-
-    uid: str
-    sequence: int
-    change: Change
-    summary: str
-    description: str
-    location: str
-    start: datetime
-    end: datetime
-    timezone: str  # IANA name of start and end ("UTC" for fixed offsets)
-    rrule: str  # the RRULE value ("FREQ=WEEKLY;COUNT=4"), or ""
-    organizer: str
-    attendees: tuple[Invitee, ...]  # the owner, who is the meeting's chair, is not among them
-    chair: Invitee | None
-
-
-@dataclass(frozen=True)
-class CalendarAnswer:
-    """An attendee's answer to an event, as the service reports it."""
-
-    uid: str
-    attendee: str
-    partstat: str  # ACCEPTED, DECLINED, TENTATIVE or NEEDS-ACTION (iCalendar's words)
-    proposed_start: datetime | None = None  # a counter-proposal, where the service has one
-
-
-class CalendarBackend(Protocol):
-    def publish(self, meeting: MeetingChange) -> None:
-        """Make the service's event match ``meeting``; the service invites and cancels.
-        Raises :class:`~followthru.mail.backend.SendError` or
-        :class:`~followthru.mail.backend.Unavailable` like a mail backend."""
-
-    def answers(self) -> Iterator[CalendarAnswer]:
-        """Answers that changed since the last call (the position is kept by the backend)."""
-
-    def close(self) -> None:
-        """Close connections."""
+from followthru.backends.base import Change, Invitee, MeetingChange
 
 
 def read_meeting(raw: bytes) -> MeetingChange:

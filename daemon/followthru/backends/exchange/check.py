@@ -5,12 +5,12 @@ from __future__ import annotations
 from exchangelib import Account
 
 from followthru.config import Config
-from followthru.exchange.connection import Connection
-from followthru.exchange.mail import processed_folder
+from followthru.backends.exchange.connection import Connection
+from followthru.backends.exchange.mail import processed_folder
 
 
 def check(config: Config) -> str:
-    """One line on what was found. Raises :class:`~followthru.mail.backend.Unavailable` or
+    """One line on what was found. Raises :class:`~followthru.backends.base.Unavailable` or
     :class:`~followthru.config.ConfigError`, whose one line says what to fix. Makes no folder."""
     connection = Connection(config)
     name = config.exchange.processed_folder

@@ -21,7 +21,7 @@ has already handled. :meth:`ExchangeMail.done` moves the item to ``exchange.proc
 (made under the mailbox's top folder when missing); with ``processed_folder = ""`` it stays.
 
 When the calendar is Exchange's too, the meeting responses attendees send to the organizer are
-filed away unread: Exchange records them on the calendar item, and :class:`~followthru.exchange.
+filed away unread: Exchange records them on the calendar item, and :class:`~followthru.backends.exchange.
 calendar.ExchangeCalendar` reads the answers from there.
 
 EWS is not pushed here: the inbox is asked at most every ``exchange.poll_seconds``, and at once
@@ -46,9 +46,9 @@ from exchangelib.items import MeetingResponse
 from exchangelib.services import SyncFolderItems
 
 from followthru.config import Config
-from followthru.exchange.connection import Connection
-from followthru.mail.backend import Incoming, Refusal, SendError, Unavailable
-from followthru.mail.imap import SyncState
+from followthru.backends.exchange.connection import Connection
+from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
+from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 

@@ -45,12 +45,12 @@ from exchangelib.errors import (ErrorCalendarDurationIsTooLong, ErrorCalendarEnd
 from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_CHANGED_AND_SAVE_COPY
 from exchangelib.services import SyncFolderItems
 
-from followthru.calendar.backend import CalendarAnswer, Invitee, MeetingChange
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
 from followthru.config import Config
-from followthru.exchange.connection import Connection
-from followthru.exchange.recurrence import recurrence
-from followthru.mail.backend import SendError
-from followthru.mail.imap import SyncState
+from followthru.backends.exchange.connection import Connection
+from followthru.backends.exchange.recurrence import recurrence
+from followthru.backends.base import SendError
+from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 

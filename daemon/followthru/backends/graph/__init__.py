@@ -13,9 +13,9 @@ and no SDK code generation is needed. Signing in and the one HTTP connection are
 retries, backoff and error messages in :mod:`.api`.
 """
 
-from followthru.graph.auth import authorize
-from followthru.graph.calendar import GraphCalendar
-from followthru.graph.check import check
-from followthru.graph.mail import GraphMail
+from followthru.backends.graph.auth import authorize
+from followthru.backends.graph.calendar import GraphCalendar
+from followthru.backends.graph.check import check
+from followthru.backends.graph.mail import GraphMail
 
 __all__ = ["GraphCalendar", "GraphMail", "authorize", "check"]

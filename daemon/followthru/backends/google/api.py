@@ -5,7 +5,7 @@
 again after an exponential backoff with jitter (1, 2, 4, 8 s), or after the time Google names
 (``Retry-After``, or Gmail's "Retry after <time>"), whichever is longer, within
 :data:`WAIT_BUDGET_SECONDS` per call. Past that the call raises
-:class:`~followthru.mail.backend.Unavailable`, and until the time Google asked for has passed
+:class:`~followthru.backends.base.Unavailable`, and until the time Google asked for has passed
 every further call does so at once, without asking: the daemon pauses and comes back, it never
 crashes on throttling, and a pass stays inside systemd's watchdog (120 s).
 
@@ -40,8 +40,8 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from followthru.config import Config
-from followthru.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
-from followthru.mail.backend import Unavailable
+from followthru.backends.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
+from followthru.backends.base import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Sending over SMTP: STARTTLS, implicit TLS, or plain to this machine only; AUTH when a user is set.
 
 One connection serves every message of a pass and :meth:`SmtpSender.end_batch` closes it. The
-server's answers become the outcomes of :mod:`followthru.mail.backend`: a refused recipient is a
+server's answers become the outcomes of :mod:`followthru.backends.base`: a refused recipient is a
 :class:`Refusal` (4xx tried again later, 5xx final), a refused message a :class:`SendError`, and a
 server out of reach, a failed TLS handshake or a refused login :class:`Unavailable`, with nothing
 sent.
@@ -21,7 +21,7 @@ import ssl
 from pathlib import Path
 
 from followthru.config import SmtpServer
-from followthru.mail.backend import Refusal, SendError, Unavailable
+from followthru.backends.base import Refusal, SendError, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from followthru.config import Config, ConfigError
-from followthru.mail.imap import NoSyncState
-from followthru.google.auth import key_file_problem
+from followthru.backends.base import NoSyncState
+from followthru.backends.google.auth import key_file_problem
 
 
 def check(config: Config) -> str:
@@ -12,7 +12,7 @@ def check(config: Config) -> str:
     use Google; one line of what was found. Writes nothing, not even the processed label.
 
     Raises :class:`~followthru.config.ConfigError` (a key file missing or readable by others) or
-    :class:`~followthru.mail.backend.Unavailable` (refused, not delegated, not enabled) saying what to fix.
+    :class:`~followthru.backends.base.Unavailable` (refused, not delegated, not enabled) saying what to fix.
     """
     # A key that acts for any user of the domain must be its owner's alone: the daemon only warns.
     problem = key_file_problem(config)
@@ -20,7 +20,7 @@ def check(config: Config) -> str:
         raise ConfigError([problem])
     found = []
     if config.mail.backend == "google":
-        from followthru.google.gmail import GmailMail
+        from followthru.backends.google.gmail import GmailMail
 
         mail = GmailMail(config, NoSyncState())
         try:
@@ -28,7 +28,7 @@ def check(config: Config) -> str:
         finally:
             mail.close()
     if config.calendar.backend == "google":
-        from followthru.google.calendar import GoogleCalendar
+        from followthru.backends.google.calendar import GoogleCalendar
 
         calendar = GoogleCalendar(config, NoSyncState())
         try:
