@@ -1,17 +1,10 @@
 """Calling a Google API: throttling retried with backoff, and every failure said in one line.
 
 :meth:`Api.call` executes one request built by googleapiclient. Answers that mean "later" --
-429, 403 ``rateLimitExceeded``/``userRateLimitExceeded``, 5xx, a dropped connection -- are tried
-again after an exponential backoff with jitter (1, 2, 4, 8 s), or after the time Google names
-(``Retry-After``, or Gmail's "Retry after <time>"), whichever is longer, within
-:data:`WAIT_BUDGET_SECONDS` per call. Past that the call raises
-:class:`~followthru.backends.base.Unavailable`, and until the time Google asked for has passed
-every further call does so at once, without asking: the daemon pauses and comes back, it never
-crashes on throttling, and a pass stays inside systemd's watchdog (120 s).
-
-A request that must not be repeated blindly (sending a message) is tried again only after an
-answer that says it was not done (throttling); after a 5xx or a dropped connection nobody knows,
-so the call raises :class:`Unavailable` and the caller checks before its next try.
+429, 403 ``rateLimitExceeded``/``userRateLimitExceeded``, 5xx, a dropped connection -- go through
+the shared retry loop of :mod:`followthru.backends.http_retry` (backoff, the time Google names in
+``Retry-After`` or Gmail's "Retry after <time>", a budget per call, a quiet period after
+throttling); a send is tried again only after throttling.
 
 Answers no wait can fix become :class:`Unavailable` at once, naming the fix: an exhausted quota
 (``quotaExceeded``, ``dailyLimitExceeded``), domain-wide delegation not granted (the token
@@ -23,16 +16,12 @@ request) is raised as :class:`ApiError` for the caller, who knows what it means 
 from __future__ import annotations
 
 import json
-import logging
-import random
 import re
 import socket
 import ssl
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from datetime import datetime
+from typing import Any
 
 import httplib2
 from google.auth import exceptions as auth_errors
@@ -42,12 +31,8 @@ from googleapiclient.errors import HttpError
 from followthru.config import Config
 from followthru.backends.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
 from followthru.backends.base import Unavailable
+from followthru.backends.http_retry import Later, Retrying, retry_after, seconds_until
 
-log = logging.getLogger(__name__)
-
-ATTEMPTS = 5  # one call and up to four tries again
-BASE_DELAY_SECONDS = 1.0
-WAIT_BUDGET_SECONDS = 30.0  # per call; a throttled API is then left alone, so a pass stays short
 THROTTLED = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
 QUOTA = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}
 NOT_ENABLED = {"accessNotConfigured", "SERVICE_DISABLED"}
@@ -92,26 +77,15 @@ class ApiError(Exception):
 
 
 def _retry_after(header: str | None, message: str) -> float | None:
-    """Seconds to wait: the Retry-After header (seconds or an HTTP date), else Gmail's
-    "Retry after 2026-11-30T15:00:00.000Z" in the message."""
-    when = None
+    """Seconds to wait: the Retry-After header, else Gmail's "Retry after 2026-11-30T15:00:00.000Z"
+    in the message."""
     if header:
-        header = header.strip()
-        if header.isdigit():
-            return float(header)
-        try:
-            when = parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-    else:
-        found = re.search(r"[Rr]etry after (\d{4}-\d\d-\d\dT[\d:.]+Z)", message)
-        if not found:
-            return None
-        when = datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
-    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+        return retry_after(header)
+    found = re.search(r"[Rr]etry after (\d{4}-\d\d-\d\dT[\d:.]+Z)", message)
+    return seconds_until(datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))) if found else None
 
 
-class Api:
+class Api(Retrying):
     """One Google API (``gmail`` v1, ``calendar`` v3) for the configured account.
 
     Building it reads the key or token file (raises :class:`~followthru.config.ConfigError`) and
@@ -120,12 +94,10 @@ class Api:
     """
 
     def __init__(self, config: Config, name: str, version: str, where: str):
+        super().__init__(where)
         self.config = config
-        self.where = where
         self.http, self.who = session(config, scopes_for(config))
         self.service = build(name, version, http=self.http, cache_discovery=False, static_discovery=True)
-        self.sleep: Callable[[float], None] = time.sleep
-        self._quiet_until = 0.0  # throttled: no call before this (time.monotonic)
 
     def call(self, request: Any, repeatable: bool = True) -> dict:
         """Execute ``request`` (a googleapiclient HttpRequest); its decoded JSON answer.
@@ -133,34 +105,20 @@ class Api:
 
         Raises :class:`ApiError` for answers the caller handles, :class:`Unavailable` for the rest.
         """
-        quiet = self._quiet_until - time.monotonic()
-        if quiet > 0:
-            raise Unavailable(f"{self.where} is throttling Followthru; asking again in {quiet:.0f} s")
-        waited, attempt = 0.0, 0
-        while True:
-            try:
-                return request.execute(num_retries=0)
-            except HttpError as error:
-                problem = ApiError.of(error)
-                if not problem.transient:
-                    raise self._final(problem) from None
-                text = str(problem)
-            except auth_errors.RefreshError as error:
-                raise Unavailable(self._refused(error)) from None
-            except (auth_errors.TransportError, httplib2.HttpLib2Error, OSError, ssl.SSLError) as error:
-                problem, text = None, _network(error)
-            delay = BASE_DELAY_SECONDS * 2 ** attempt + random.uniform(0, BASE_DELAY_SECONDS)
-            if problem is not None and problem.retry_after is not None:
-                delay = max(delay, problem.retry_after)
-            attempt += 1
-            unknown = problem is None or not problem.throttled  # it may have been done
-            if attempt >= ATTEMPTS or waited + delay > WAIT_BUDGET_SECONDS or (unknown and not repeatable):
-                if not unknown:
-                    self._quiet_until = time.monotonic() + delay
-                raise Unavailable(self._gave_up(problem, text, attempt, delay)) from None
-            log.info("%s: %s; trying again in %.1f s", self.where, text, delay)
-            self.sleep(delay)
-            waited += delay
+        return self.retrying(lambda: self._attempt(request), repeatable)
+
+    def _attempt(self, request: Any) -> dict:
+        try:
+            return request.execute(num_retries=0)
+        except HttpError as error:
+            problem = ApiError.of(error)
+            if not problem.transient:
+                raise self._final(problem) from None
+            raise Later(str(problem), problem.throttled, problem.retry_after) from None
+        except auth_errors.RefreshError as error:
+            raise Unavailable(self._refused(error)) from None
+        except (auth_errors.TransportError, httplib2.HttpLib2Error, OSError, ssl.SSLError) as error:
+            raise Later(_network(error), throttled=False) from None
 
     def close(self) -> None:
         self.http.close()
@@ -216,12 +174,6 @@ class Api:
         client_id = _client_id(self.config) or "the service account's client ID"
         return (f"a Workspace administrator must authorize client ID {client_id} ({client}) for the scopes "
                 f"{','.join(scopes_for(self.config))} in {ADMIN_CONSOLE_PATH}")
-
-    def _gave_up(self, problem: ApiError | None, text: str, attempts: int, delay: float) -> str:
-        tries = f"{attempts} {'try' if attempts == 1 else 'tries'}"
-        if problem is not None and problem.throttled:
-            return f"{self.where} is still throttling after {tries} ({text}); Followthru asks again in {delay:.0f} s"
-        return f"{self.where}: {text} ({tries}); Followthru tries again later"
 
 
 def _client_id(config: Config) -> str:

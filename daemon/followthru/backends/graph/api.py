@@ -3,16 +3,9 @@ every failure said in one line.
 
 :meth:`Graph.call` sends one request to Graph v1.0 for the configured mailbox
 (``/users/{mailbox}/...``). Answers that mean "later" -- 429 (Graph's throttling, from the
-service or from Exchange Online's per-mailbox limits), 503, 504, a dropped connection -- are
-tried again after an exponential backoff with jitter (1, 2, 4, 8 s), or after the ``Retry-After``
-Graph names, whichever is longer, within :data:`WAIT_BUDGET_SECONDS` per call. Past that the call
-raises :class:`~followthru.backends.base.Unavailable`, and until the time Graph asked for has
-passed every further call does so at once, without asking: the daemon pauses and comes back, it
-never crashes on throttling, and a pass stays inside systemd's watchdog (120 s).
-
-A request that must not be repeated blindly (``sendMail``) is tried again only after a 429,
-which says it was not done; after a 503, a 504 or a dropped connection nobody knows, so the call
-raises :class:`Unavailable` and the caller checks before its next try.
+service or from Exchange Online's per-mailbox limits), 5xx, a dropped connection -- go through the
+shared retry loop of :mod:`followthru.backends.http_retry` (backoff, ``Retry-After``, a budget per
+call, a quiet period after throttling); ``sendMail`` is tried again only after a 429.
 
 A 401 (``InvalidAuthenticationToken``: the token expired early or was revoked) makes MSAL fetch a
 new token, and the request goes once more; a second 401 is :class:`Unavailable`. Answers no wait
@@ -25,13 +18,9 @@ for the caller, who knows what it means there.
 from __future__ import annotations
 
 import logging
-import random
 import re
-import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -40,12 +29,10 @@ from followthru.config import Config
 from followthru.backends.graph import auth
 from followthru.backends.graph.auth import SignIn, mailbox_of, network_problem
 from followthru.backends.base import Unavailable
+from followthru.backends.http_retry import Later, Retrying, retry_after
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 5  # one call and up to four tries again
-BASE_DELAY_SECONDS = 1.0
-WAIT_BUDGET_SECONDS = 30.0  # per call; a throttled mailbox is then left alone, so a pass stays short
 THROTTLED = 429
 MAYBE_DONE = {500, 502, 503, 504}  # "later", but the request may have been carried out
 NO_MAILBOX = {"ErrorInvalidUser", "ErrorNonExistentMailbox", "MailboxNotEnabledForRESTAPI", "MailboxNotSupported"}
@@ -90,24 +77,10 @@ class GraphError(Exception):
         except (ValueError, KeyError, TypeError, AttributeError):
             message = response.text[:200]
         return cls(response.status_code, code, " ".join(message.split()) or response.reason or "",
-                   _retry_after(response.headers.get("Retry-After")))
+                   retry_after(response.headers.get("Retry-After")))
 
 
-def _retry_after(header: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: seconds, or an HTTP date."""
-    if not header:
-        return None
-    header = header.strip()
-    if header.isdigit():
-        return float(header)
-    try:
-        when = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
-
-
-class Graph:
+class Graph(Retrying):
     """Microsoft Graph for the configured mailbox (``graph.mailbox``, default ``sender.email``).
 
     Building it reads the secret or token cache (raises :class:`~followthru.config.ConfigError`);
@@ -118,13 +91,11 @@ class Graph:
         settings = config.graph
         self.config = config
         self.mailbox = mailbox_of(config)
-        self.where = f"Microsoft Graph {what} ({self.mailbox})"
+        super().__init__(f"Microsoft Graph {what} ({self.mailbox})")
         self.host = urlsplit(settings.endpoint).netloc
         self.session = auth.http_session(settings.timeout)  # looked up here: the tests' seam
         self.sign_in = SignIn(config, self.session)
         self.user_url = f"{settings.endpoint.rstrip('/')}/users/{quote(self.mailbox)}"
-        self.sleep: Callable[[float], None] = time.sleep
-        self._quiet_until = 0.0  # throttled: no call before this (time.monotonic)
 
     def call(self, method: str, path: str, *, params: dict | None = None, body: Any = None,
              content: bytes | None = None, headers: dict[str, str] | None = None, repeatable: bool = True,
@@ -137,22 +108,20 @@ class Graph:
         header (an upload session's URL carries its own token). Raises :class:`GraphError` for
         answers the caller handles and :class:`Unavailable` for the rest.
         """
-        quiet = self._quiet_until - time.monotonic()
-        if quiet > 0:
-            raise Unavailable(f"{self.where} is throttling Followthru; asking again in {quiet:.0f} s")
         url = path if path.startswith("https://") or path.startswith("http://") else self.user_url + path
-        waited, attempt, renew, renewed = 0.0, 0, False, False
-        while True:
-            sent = dict(headers or {})
-            if signed:
-                sent["Authorization"] = "Bearer " + self.sign_in.token(renew=renew)
+        renewed = False
+
+        def attempt() -> requests.Response:
+            nonlocal renewed
             renew = False
-            problem: GraphError | None = None
-            try:
-                response = self.session.request(method, url, params=params, json=body, data=content, headers=sent)
-            except requests.RequestException as error:
-                text = network_problem(error, self.host)
-            else:
+            while True:
+                sent = dict(headers or {})
+                if signed:
+                    sent["Authorization"] = "Bearer " + self.sign_in.token(renew=renew)
+                try:
+                    response = self.session.request(method, url, params=params, json=body, data=content, headers=sent)
+                except requests.RequestException as error:
+                    raise Later(network_problem(error, self.host), throttled=False) from None
                 if response.status_code < 400:
                     return response
                 problem = GraphError.of(response)
@@ -163,19 +132,9 @@ class Graph:
                     continue
                 if problem.status != THROTTLED and problem.status not in MAYBE_DONE:
                     raise self._final(problem)
-                text = str(problem)
-            delay = BASE_DELAY_SECONDS * 2 ** attempt + random.uniform(0, BASE_DELAY_SECONDS)
-            if problem is not None and problem.retry_after is not None:
-                delay = max(delay, problem.retry_after)
-            attempt += 1
-            throttled = problem is not None and problem.status == THROTTLED
-            if attempt >= ATTEMPTS or waited + delay > WAIT_BUDGET_SECONDS or (not throttled and not repeatable):
-                if throttled:
-                    self._quiet_until = time.monotonic() + delay
-                raise Unavailable(self._gave_up(throttled, text, attempt, delay))
-            log.info("%s: %s; trying again in %.1f s", self.where, text, delay)
-            self.sleep(delay)
-            waited += delay
+                raise Later(str(problem), problem.status == THROTTLED, problem.retry_after)
+
+        return self.retrying(attempt, repeatable)
 
     def get(self, path: str, params: dict | None = None, headers: dict[str, str] | None = None) -> dict:
         """GET ``path``; its JSON answer."""
@@ -226,12 +185,6 @@ class Graph:
             return Unavailable(f"{self.where}: {self.mailbox} {what} ({problem}); check graph.mailbox "
                                "(default: sender.email)")
         return problem
-
-    def _gave_up(self, throttled: bool, text: str, attempts: int, delay: float) -> str:
-        tries = f"{attempts} {'try' if attempts == 1 else 'tries'}"
-        if throttled:
-            return f"{self.where} is still throttling after {tries} ({text}); Followthru asks again in {delay:.0f} s"
-        return f"{self.where}: {text} ({tries}); Followthru tries again later"
 
 
 def delta_expired(error: GraphError) -> bool:
