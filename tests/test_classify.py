@@ -12,6 +12,7 @@ from datetime import date, datetime
 import pytest
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import ACCEPT_MIN, DECIDE_MIN, classify
+from followthru.replies.classify.languages import detect_languages, rank_languages
 from followthru.replies.proposals import find_mentions
 
 BASE = datetime(2026, 11, 30, 9, 0)      # a Monday
@@ -1008,8 +1009,8 @@ def test_times_of_day():
     ("Niestety nie dam rady.", "pl"), ("Sorry, I can't make it.", "en"),
 ])
 def test_language_detection(text, lang):
-    assert lang in lx.detect_languages(text)
-    assert lx.rank_languages(text)[0][0] == lang
+    assert lang in detect_languages(text)
+    assert rank_languages(text)[0][0] == lang
 
 
 def test_folding_keeps_offsets():
