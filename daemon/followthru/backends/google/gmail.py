@@ -31,16 +31,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
-import time
 from typing import Callable, Iterator
-
 
 from followthru.backends.meetings import answered_uids
 from followthru.config import Config
 from followthru.backends.google.api import Api, ApiError
 from followthru.backends.google.auth import subject_of
 from followthru.backends.google.calendar import is_google_event_uid
+from followthru.backends.poller import Poller
 from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
 from followthru.backends.base import SyncState
 
@@ -65,11 +63,7 @@ class GmailMail:
         self.key = f"gmail:{self.user}:history"
         self._label_id: str | None = None
         self._skip_calendar_notices = config.calendar.backend == "google"
-        self._watching = False
-        self._next_ask = 0.0
-        self._wake: Callable[[], None] = lambda: None
-        self._stopping = threading.Event()
-        self._poller: threading.Thread | None = None
+        self.poller = Poller(self.settings.poll_seconds, "gmail-poll")
 
     # -- sending ---------------------------------------------------------------------------------------
     def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> list[Refusal]:
@@ -102,10 +96,8 @@ class GmailMail:
 
     # -- reading ---------------------------------------------------------------------------------------
     def fetch_new(self) -> Iterator[Incoming]:
-        if self._watching and time.monotonic() < self._next_ask:
+        if not self.poller.due():
             return
-        # A little early, so the poller's wake-up, which drifts against this clock, is never too soon.
-        self._next_ask = time.monotonic() + self.settings.poll_seconds * 0.9
         try:
             saved = self.state.get_sync(self.key)
             start = json.loads(saved)["history_id"] if saved else None
@@ -141,7 +133,7 @@ class GmailMail:
             if records:
                 self._remember(records[-1]["id"])
             if count >= MAX_PER_CHECK:  # the rest next pass, soon: this pass stays short
-                self._come_back()
+                self.poller.ask_again()
                 return
 
     def _resync(self) -> Iterator[Incoming]:
@@ -160,7 +152,7 @@ class GmailMail:
         ids.reverse()  # Gmail lists the newest first
         yield from self._read(ids[:MAX_PER_CHECK])
         if len(ids) > MAX_PER_CHECK:  # handled ones leave the INBOX: the next resync lists the rest
-            self._come_back()
+            self.poller.ask_again()
         else:
             self._remember(position)
 
@@ -184,10 +176,6 @@ class GmailMail:
 
     def _remember(self, history_id: str) -> None:
         self.state.put_sync(self.key, json.dumps({"history_id": str(history_id)}))
-
-    def _come_back(self) -> None:
-        self._next_ask = 0.0
-        self._wake()
 
     def done(self, incoming: Incoming) -> None:
         """Label the message ``google.processed_label`` and take it out of the INBOX."""
@@ -227,16 +215,7 @@ class GmailMail:
     # -- watching --------------------------------------------------------------------------------------
     def watch(self, wake: Callable[[], None], watch_folder: Callable[[str], None]) -> None:
         """Ask Gmail every ``google.poll_seconds`` from now on (and only then), waking the daemon for it."""
-        self._wake = wake
-        if self._poller is not None:
-            return
-        self._watching = True
-        self._poller = threading.Thread(target=self._poll, args=(wake,), name="gmail-poll", daemon=True)
-        self._poller.start()
-
-    def _poll(self, wake: Callable[[], None]) -> None:
-        while not self._stopping.wait(self.settings.poll_seconds):
-            wake()
+        self.poller.start(wake)
 
     def describe(self) -> str:
         """What ``doctor`` shows: the mailbox and the processed label. Reads only."""
@@ -254,9 +233,7 @@ class GmailMail:
         return ", ".join(parts)
 
     def close(self) -> None:
-        self._stopping.set()
-        if self._poller is not None:
-            self._poller.join(timeout=5)
+        self.poller.stop()
         self.api.close()
 
 

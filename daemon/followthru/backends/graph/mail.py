@@ -45,8 +45,6 @@ import email
 import email.policy
 import logging
 import re
-import threading
-import time
 from email.message import EmailMessage
 from typing import Callable, Iterator
 from urllib.parse import quote
@@ -56,6 +54,7 @@ from followthru.backends.meetings import answered_uids
 from followthru.config import Config
 from followthru.backends.graph.api import Graph, GraphError, delta_expired, quoted
 from followthru.backends.graph.notifications import Notifications
+from followthru.backends.poller import Poller
 from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
 from followthru.backends.base import SyncState
 
@@ -87,12 +86,7 @@ class GraphMail:
         self._skip_calendar_notices = config.calendar.backend == "graph"
         self.notifications = Notifications(self.graph, self.settings.notification_url, state) \
             if self.settings.notification_url else None
-        self._watching = False
-        self._next_ask = 0.0
-        self._news = threading.Event()  # a change notification came: ask now
-        self._wake: Callable[[], None] = lambda: None
-        self._stopping = threading.Event()
-        self._poller: threading.Thread | None = None
+        self.poller = Poller(self.settings.poll_seconds, "graph-poll")
 
     # -- sending ---------------------------------------------------------------------------------------
     def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> list[Refusal]:
@@ -163,12 +157,9 @@ class GraphMail:
 
     # -- reading ---------------------------------------------------------------------------------------
     def fetch_new(self) -> Iterator[Incoming]:
-        if self._watching and time.monotonic() < self._next_ask and not self._news.is_set():
+        if not self.poller.due():
             return
-        self._news.clear()
-        # A little early, so the poller's wake-up, which drifts against this clock, is never too soon.
-        self._next_ask = time.monotonic() + self.settings.poll_seconds * 0.9
-        if self.notifications is not None and self._watching:
+        if self.notifications is not None and self.poller.watching:
             self.notifications.keep_subscribed()
         try:
             yield from self._read()
@@ -198,8 +189,7 @@ class GraphMail:
             yield Incoming(item["id"], raw)
         if len(items) > MAX_PER_CHECK:
             # The rest next pass, soon, from the same link: what was handled has left the inbox.
-            self._next_ask = 0.0
-            self._wake()
+            self.poller.ask_again()
         elif delta_link:
             self.state.put_sync(self.key, delta_link)
 
@@ -267,22 +257,9 @@ class GraphMail:
     def watch(self, wake: Callable[[], None], watch_folder: Callable[[str], None]) -> None:
         """Ask Graph every ``graph.poll_seconds`` from now on (and only then), waking the daemon for
         it; with ``graph.notification_url``, also as soon as Graph notifies new mail."""
-        self._wake = wake
-        if self._poller is not None:
-            return
-        self._watching = True
-        if self.notifications is not None:
-            self.notifications.start(self._notified)
-        self._poller = threading.Thread(target=self._poll, args=(wake,), name="graph-poll", daemon=True)
-        self._poller.start()
-
-    def _notified(self) -> None:
-        self._news.set()
-        self._wake()
-
-    def _poll(self, wake: Callable[[], None]) -> None:
-        while not self._stopping.wait(self.settings.poll_seconds):
-            wake()
+        if self.notifications is not None and not self.poller.watching:
+            self.notifications.start(self.poller.ask_again)
+        self.poller.start(wake)
 
     def describe(self) -> str:
         """What ``doctor`` shows: the inbox and the processed folder. Reads only."""
@@ -300,9 +277,7 @@ class GraphMail:
         return ", ".join(parts)
 
     def close(self) -> None:
-        self._stopping.set()
-        if self._poller is not None:
-            self._poller.join(timeout=5)
+        self.poller.stop()
         if self.notifications is not None:
             self.notifications.close()
         self.graph.close()
