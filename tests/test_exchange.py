@@ -32,13 +32,12 @@ from exchangelib import close_connections
 from exchangelib.protocol import BaseProtocol
 
 from fake_ews import CLIENT_ID, ENDPOINT, NS, TENANT, FakeAdapter, FakeExchange
-from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
 from followthru.cli import main
 from followthru.config import Config, ConfigError, init_workspace, load_config
 from followthru.daemon import Followthru
 from followthru.backends.exchange import ExchangeCalendar, ExchangeMail, authorize
 from followthru.backends.exchange.recurrence import recurrence
-from followthru.backends.base import SendError, Unavailable
 from followthru.store import Store
 from replying import reply_to
 from test_scenario import find, states, summary

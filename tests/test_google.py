@@ -40,13 +40,12 @@ import followthru.backends.google.auth as google_auth
 import followthru.backends.google.gmail as gmail
 from fake_google import (CALENDAR_SCOPE, GMAIL_SCOPE, TOKEN_URI, FakeGoogle, Invalid, OAuthClient, ServiceAccount,
                          identify, make_service_account)
-from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
 from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
 from followthru.daemon import Followthru
 from followthru.backends.google import GmailMail, GoogleCalendar, authorize
 from followthru.backends.google.calendar import event_id
-from followthru.backends.base import SendError, Unavailable
 from replying import reply_to
 from test_scenario import find, states, summary
 

@@ -37,14 +37,13 @@ from click.testing import CliRunner
 import followthru.backends.graph.auth as graph_auth
 import followthru.backends.graph.mail as graph_mail
 from fake_graph import FakeGraph, Invalid, check_event
-from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
 from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
 from followthru.daemon import Followthru
 from followthru.backends.graph import GraphCalendar, GraphMail, authorize
 from followthru.backends.graph.calendar import UID_PROPERTY, event_body
 from followthru.backends.graph.recurrence import recurrence
-from followthru.backends.base import SendError, Unavailable
 from replying import reply_to
 from test_scenario import find, states, summary
 

@@ -38,9 +38,9 @@ from exchangelib.credentials import BaseCredentials
 from exchangelib.protocol import BaseProtocol
 from exchangelib.transport import BASIC, NTLM, OAUTH2
 
-from followthru.config import Config, ConfigError, write_private
-from followthru.backends.exchange.redact import keep_secret, keep_token
 from followthru.backends.base import Unavailable
+from followthru.backends.exchange.redact import keep_secret, keep_token
+from followthru.config import Config, ConfigError, write_private
 
 
 AUTHORITY = "https://login.microsoftonline.com"

@@ -45,12 +45,10 @@ from exchangelib.errors import (ErrorCalendarDurationIsTooLong, ErrorCalendarEnd
 from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_CHANGED_AND_SAVE_COPY
 from exchangelib.services import SyncFolderItems
 
-from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange
-from followthru.config import Config
+from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, SyncState
 from followthru.backends.exchange.connection import Connection
 from followthru.backends.exchange.recurrence import recurrence
-from followthru.backends.base import SendError
-from followthru.backends.base import SyncState
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from exchangelib import Account
 
-from followthru.config import Config
 from followthru.backends.exchange.connection import Connection
 from followthru.backends.exchange.mail import processed_folder
+from followthru.config import Config
 
 
 def check(config: Config) -> str:

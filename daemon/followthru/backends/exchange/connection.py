@@ -38,9 +38,9 @@ from exchangelib.errors import (CASError, EWSError, ErrorAccessDenied, ErrorImpe
 from exchangelib.protocol import Protocol
 from oauthlib.oauth2 import OAuth2Error
 
-from followthru.config import Config, ConfigError
-from followthru.backends.exchange.auth import AUTHORITY_HOST, DelegatedCredentials, SignIn, sign_in
 from followthru.backends.base import SendError, Unavailable
+from followthru.backends.exchange.auth import AUTHORITY_HOST, DelegatedCredentials, SignIn, sign_in
+from followthru.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
 

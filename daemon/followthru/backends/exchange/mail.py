@@ -45,10 +45,9 @@ from exchangelib.errors import (ErrorFolderExists, ErrorFolderNotFound, ErrorInv
 from exchangelib.items import MeetingResponse
 from exchangelib.services import SyncFolderItems
 
-from followthru.config import Config
+from followthru.backends.base import Incoming, Refusal, SendError, SyncState, Unavailable
 from followthru.backends.exchange.connection import Connection
-from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
-from followthru.backends.base import SyncState
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 

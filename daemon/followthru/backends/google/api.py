@@ -28,10 +28,10 @@ from google.auth import exceptions as auth_errors
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from followthru.config import Config
-from followthru.backends.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
 from followthru.backends.base import Unavailable
+from followthru.backends.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
 from followthru.backends.http_retry import Later, Retrying, retry_after, seconds_until
+from followthru.config import Config
 
 THROTTLED = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
 QUOTA = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}

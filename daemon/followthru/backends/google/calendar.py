@@ -33,12 +33,11 @@ from datetime import date, datetime, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from followthru.backends.base import CalendarAnswer, MeetingChange
-from followthru.config import Config
+from followthru.backends.base import CalendarAnswer, MeetingChange, SyncState, Unavailable
 from followthru.backends.google.api import Api, ApiError
 from followthru.backends.google.auth import subject_of
-from followthru.backends.base import SendError, Unavailable
-from followthru.backends.base import SyncState
+from followthru.backends.publish import publish
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +74,9 @@ class GoogleCalendar:
 
     # -- publishing ------------------------------------------------------------------------------------
     def publish(self, meeting: MeetingChange) -> None:
-        try:
-            if meeting.change == "cancel":
-                self._cancel(meeting)
-            elif meeting.change == "remove":
-                self._remove(meeting)
-            else:
-                self._update(meeting)
-        except ApiError as error:
-            if error.status in (403, 404):  # the event's 404 is handled: this is about the calendar
-                raise Unavailable(f"{self.where}: {error}; check google.calendar_id, and that the account may "
-                                  "change events in that calendar") from None
-            raise SendError(f"{self.where} refused the {meeting.change} of {meeting.summary!r}: {error}",
-                            permanent=error.status in (400, 413)) from None
+        publish(meeting, where=self.where, update=self._update, remove=self._remove, cancel=self._cancel,
+                service_error=ApiError, calendar_hint="check google.calendar_id, and that the account may change "
+                                                      "events in that calendar")
 
     def _update(self, meeting: MeetingChange) -> None:
         existing = self._event(meeting.uid)

@@ -33,14 +33,13 @@ import json
 import logging
 from typing import Callable, Iterator
 
-from followthru.backends.meetings import answered_uids
-from followthru.config import Config
+from followthru.backends.base import Incoming, Refusal, SendError, SyncState, Unavailable
 from followthru.backends.google.api import Api, ApiError
 from followthru.backends.google.auth import subject_of
 from followthru.backends.google.calendar import is_google_event_uid
+from followthru.backends.meetings import answered_uids
 from followthru.backends.poller import Poller
-from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
-from followthru.backends.base import SyncState
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 

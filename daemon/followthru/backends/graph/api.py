@@ -25,11 +25,11 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from followthru.config import Config
+from followthru.backends.base import Unavailable
 from followthru.backends.graph import auth
 from followthru.backends.graph.auth import SignIn, mailbox_of, network_problem
-from followthru.backends.base import Unavailable
 from followthru.backends.http_retry import Later, Retrying, retry_after
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 

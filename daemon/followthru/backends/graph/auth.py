@@ -44,8 +44,8 @@ import msal
 import requests
 from msal.exceptions import MsalServiceError
 
-from followthru.config import Config, ConfigError, write_private
 from followthru.backends.base import Unavailable
+from followthru.config import Config, ConfigError, write_private
 
 log = logging.getLogger(__name__)
 

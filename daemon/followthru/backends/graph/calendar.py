@@ -37,12 +37,11 @@ from typing import Iterator
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from followthru.backends.base import CalendarAnswer, MeetingChange
-from followthru.config import Config
+from followthru.backends.base import CalendarAnswer, MeetingChange, SyncState, Unavailable
 from followthru.backends.graph.api import Graph, GraphError, delta_expired, quoted
 from followthru.backends.graph.recurrence import recurrence, windows_zone, zone_named
-from followthru.backends.base import SendError, Unavailable
-from followthru.backends.base import SyncState
+from followthru.backends.publish import publish
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +68,9 @@ class GraphCalendar:
 
     # -- publishing ------------------------------------------------------------------------------------
     def publish(self, meeting: MeetingChange) -> None:
-        try:
-            if meeting.change == "cancel":
-                self._cancel(meeting)
-            elif meeting.change == "remove":
-                self._remove(meeting)
-            else:
-                self._update(meeting)
-        except ValueError as error:  # a repeat rule the calendar cannot hold
-            raise SendError(f"{self.where} cannot hold {meeting.summary!r}: {error}", permanent=True) from None
-        except GraphError as error:
-            if error.status in (403, 404):  # an event's 404 is handled: this is about the calendar
-                raise Unavailable(f"{self.where}: {error}; check that the app may change events in the calendar "
-                                  "of graph.mailbox") from None
-            raise SendError(f"{self.where} refused the {meeting.change} of {meeting.summary!r}: {error}",
-                            permanent=error.status in (400, 413)) from None
+        publish(meeting, where=self.where, update=self._update, remove=self._remove, cancel=self._cancel,
+                service_error=GraphError, cannot_hold=(ValueError,),  # ValueError: a repeat rule or zone beyond Graph
+                calendar_hint="check that the app may change events in the calendar of graph.mailbox")
 
     def _update(self, meeting: MeetingChange) -> None:
         body = event_body(meeting)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from followthru.config import Config, ConfigError
 from followthru.backends.base import NoSyncState
 from followthru.backends.graph.auth import token_cache_problem
+from followthru.config import Config, ConfigError
 
 
 def check(config: Config) -> str:

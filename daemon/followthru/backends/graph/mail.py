@@ -50,13 +50,12 @@ from typing import Callable, Iterator
 from urllib.parse import quote
 
 
-from followthru.backends.meetings import answered_uids
-from followthru.config import Config
+from followthru.backends.base import Incoming, Refusal, SendError, SyncState, Unavailable
 from followthru.backends.graph.api import Graph, GraphError, delta_expired, quoted
 from followthru.backends.graph.notifications import Notifications
+from followthru.backends.meetings import answered_uids
 from followthru.backends.poller import Poller
-from followthru.backends.base import Incoming, Refusal, SendError, Unavailable
-from followthru.backends.base import SyncState
+from followthru.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qs, quote, urlsplit
 
+from followthru.backends.base import SyncState, Unavailable
 from followthru.backends.graph.api import Graph, GraphError
-from followthru.backends.base import Unavailable
-from followthru.backends.base import SyncState
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,7 @@
-"""An iCalendar RRULE as a Graph ``patternedRecurrence`` (a pattern and a range), and the
-meeting's time zone as Graph names it.
-
-Graph says less than RRULE: one frequency (daily; weekly on some days; monthly or yearly on a
-day, or on the n-th weekday), an interval, and an end by count or date. :func:`recurrence`
-raises ValueError, naming the part, for a rule Graph cannot express (BYSETPOS, BYHOUR, several
-month days...); the invitation then fails for good with that reason.
+"""A repeat rule (read by :mod:`followthru.backends.recurrence`) as a Graph ``patternedRecurrence``
+(a pattern and a range), and the meeting's time zone as Graph names it. Graph holds one frequency
+(daily; weekly on some days; monthly or yearly on a day, or on the n-th weekday), an interval, and
+an end by count or date.
 """
 
 from __future__ import annotations
@@ -12,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from icalendar.prop import vRecur
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from followthru.backends.recurrence import Rule, read_rule
 
 DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday", "FR": "friday", "SA": "saturday",
         "SU": "sunday"}
-INDEX = {"1": "first", "+1": "first", "2": "second", "+2": "second", "3": "third", "+3": "third", "4": "fourth",
-         "+4": "fourth", "-1": "last"}
+INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 UNDERSTOOD = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "WKST"}
 # Graph's calendar takes every Windows time zone name; IANA names only from a short list. So a
 # meeting's IANA zone goes as the Windows zone with its rules where there is one.
@@ -42,54 +39,36 @@ def zone_named(name: str) -> ZoneInfo | timezone:
 
 def recurrence(rule: str, start: datetime) -> dict:
     """The recurrence of ``rule`` (an RRULE value) for a series that begins at ``start`` (aware,
-    in the meeting's own time zone)."""
-    parts = vRecur.from_ical(rule)
-    unknown = sorted(set(parts) - UNDERSTOOD)
-    if unknown:
-        raise ValueError(f"the repeat rule {rule!r} uses {', '.join(unknown)}, which Microsoft 365 cannot express")
-    frequency = parts["FREQ"][0]
-    interval = int(parts.get("INTERVAL", [1])[0])
-    days = [str(d).upper() for d in parts.get("BYDAY", [])]
-    months = [int(m) for m in parts.get("BYMONTH", [])]
-    if months and (frequency != "YEARLY" or months != [start.month]):
-        raise ValueError(f"the repeat rule {rule!r} names months Microsoft 365 cannot express")
-    if frequency == "DAILY" and not days:
-        pattern = {"type": "daily", "interval": interval}
-    elif frequency in ("WEEKLY", "DAILY") and (frequency == "WEEKLY" or interval == 1):
-        weekdays = days or [list(DAYS)[start.weekday()]]
-        if any(d not in DAYS for d in weekdays):
-            raise ValueError(f"the repeat rule {rule!r} numbers weekdays in a weekly rule")
-        pattern = {"type": "weekly", "interval": interval, "daysOfWeek": [DAYS[d] for d in weekdays],
-                   "firstDayOfWeek": DAYS[str(parts.get("WKST", ["MO"])[0]).upper()]}
+    in the meeting's own time zone). Raises :class:`~followthru.backends.recurrence.Unexpressible`."""
+    parts = read_rule(rule, start, "Microsoft 365", UNDERSTOOD)
+    frequency = parts.frequency
+    if parts.months and (frequency != "YEARLY" or parts.months != (start.month,)):
+        raise parts.refuse("names months Microsoft 365 cannot express")
+    if frequency == "DAILY" and not parts.days:
+        pattern = {"type": "daily", "interval": parts.interval}
+    elif frequency in ("WEEKLY", "DAILY") and (frequency == "WEEKLY" or parts.interval == 1):
+        pattern = {"type": "weekly", "interval": parts.interval, "daysOfWeek": [DAYS[d] for d in parts.weekdays()],
+                   "firstDayOfWeek": DAYS[parts.week_start]}
     elif frequency in ("MONTHLY", "YEARLY"):
-        pattern = _by_day_or_date(rule, parts, days, start, frequency == "YEARLY")
-        pattern["interval"] = interval
+        pattern = _by_day_or_date(parts, frequency == "YEARLY")
+        pattern["interval"] = parts.interval
     else:
-        raise ValueError(f"the repeat rule {rule!r} cannot be expressed in Microsoft 365")
+        raise parts.cannot()
     first = start.date().isoformat()
-    if "COUNT" in parts:
+    if parts.count is not None:
         return {"pattern": pattern, "range": {"type": "numbered", "startDate": first,
-                                              "numberOfOccurrences": int(parts["COUNT"][0])}}
-    if "UNTIL" in parts:
-        until = parts["UNTIL"][0]
-        last = until.astimezone(start.tzinfo).date() if isinstance(until, datetime) else until
+                                              "numberOfOccurrences": parts.count}}
+    if parts.until is not None:
         return {"pattern": pattern, "range": {"type": "endDate", "startDate": first,
-                                              "endDate": last.isoformat()}}
+                                              "endDate": parts.until.isoformat()}}
     return {"pattern": pattern, "range": {"type": "noEnd", "startDate": first}}
 
 
-def _by_day_or_date(rule: str, parts: dict, days: list[str], start: datetime, yearly: bool) -> dict:
-    month_days = parts.get("BYMONTHDAY", [])
+def _by_day_or_date(parts: Rule, yearly: bool) -> dict:
     kind = "Yearly" if yearly else "Monthly"
-    month = {"month": start.month} if yearly else {}
-    if days:
-        if len(days) != 1 or month_days:
-            raise ValueError(f"the repeat rule {rule!r} names more than one day of the month")
-        number, day = days[0][:-2], days[0][-2:]
-        if number not in INDEX or day not in DAYS:
-            raise ValueError(f"the repeat rule {rule!r} names a weekday Microsoft 365 cannot count ({days[0]})")
+    month = {"month": parts.start.month} if yearly else {}
+    nth = parts.nth_weekday()
+    if nth is not None:
+        number, day = nth
         return {"type": "relative" + kind, "daysOfWeek": [DAYS[day]], "index": INDEX[number], **month}
-    if len(month_days) > 1 or (month_days and not 1 <= int(month_days[0]) <= 31):
-        raise ValueError(f"the repeat rule {rule!r} names days of the month Microsoft 365 cannot express")
-    return {"type": "absolute" + kind, "dayOfMonth": int(month_days[0]) if month_days else start.day, **month}
-
+    return {"type": "absolute" + kind, "dayOfMonth": parts.month_day(), **month}

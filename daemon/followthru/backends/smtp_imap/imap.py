@@ -28,9 +28,9 @@ from typing import Callable, Iterator
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from followthru.config import ImapServer
 from followthru.backends.base import Incoming, SyncState, Unavailable
 from followthru.backends.smtp_imap.smtp import explain, tls_context
+from followthru.config import ImapServer
 
 log = logging.getLogger(__name__)
 

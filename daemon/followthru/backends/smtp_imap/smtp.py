@@ -20,8 +20,8 @@ import socket
 import ssl
 from pathlib import Path
 
-from followthru.config import SmtpServer
 from followthru.backends.base import Refusal, SendError, Unavailable
+from followthru.config import SmtpServer
 
 log = logging.getLogger(__name__)
 
