@@ -3,7 +3,6 @@ not Y", "only X", "X yes, Y no")."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date
@@ -165,9 +164,7 @@ def date_counter(reading: Reading, ev: Evidence, asked: Set[date]) -> Verdict | 
                 return Verdict("counter", 0.6, f"another time: {mention.text}")
     absences = reading.of("absence")
     later = [h for h in reading.of("return") if absences and ev.positive]
-    if later or (absences and ev.positive and re.search(
-            r"\b(?:after that|afterwards|thereafter|danach|apres|despues|dopo|depois|daarna"
-            r"|efterat|bagefter|potem)\b", reading.low)):
+    if later or (absences and ev.positive and reader_words().after_that.search(reading.low)):
         # "I'm out until the 14th. Happy to pick it up after that." / "... when I'm back"
         return Verdict("counter", 0.6, f"after the absence: {absences[0].text}")
     for hit in reading.of("postpone"):
@@ -211,10 +208,8 @@ def scope_counter(reading: Reading, ev: Evidence) -> Verdict | None:
             continue
         clause = clause_text(reading, hit.start)
         low = lx.fold(clause)
-        able = re.search(r"\b(?:i|ich|je|yo|io|eu|ik|jag|jeg|ja)?\s*(?:can|could|kann|peux"
-                         r"|puedo|posso|kan|moge|will|'ll)\b|\b(?:able to)\b", low)
-        clause_start = at_clause_start(reading, hit.start) or bool(re.search(
-            r"(?:^|\W)(?:but|aber|mais|pero|ma|mas|maar|men|ale|and|und|et|y|e|en|och|og|i)\s+$",
+        able = reader_words().able.search(low)
+        clause_start = at_clause_start(reading, hit.start) or bool(reader_words().but_or_and_before.search(
             reading.low[reading.clauses[reading.clause_at(hit.start)].start:hit.start]))
         limits_a_yes = (able and any(
             reading.clause_at(h.start) == reading.clause_at(hit.start)
