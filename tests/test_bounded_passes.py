@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from followthru import daemon as daemon_module
+from followthru import service as service_module
 from followthru.config import load_config
 from followthru.daemon import PLANS_PER_PASS, Followthru
 from followthru.backends.maildir import MAX_PER_PASS
@@ -136,7 +137,7 @@ def test_run_takes_the_next_batch_at_once_without_waiting_for_the_poll_interval(
     config = load_config(workspace)
     incoming = config.plans_dir / "incoming"
     drop_plans(incoming, 25)
-    caplog.set_level(logging.INFO, logger="followthru.daemon")
+    caplog.set_level(logging.INFO, logger="followthru.service")
 
     def stop_when_taken() -> None:
         deadline = time.monotonic() + 50
@@ -149,7 +150,7 @@ def test_run_takes_the_next_batch_at_once_without_waiting_for_the_poll_interval(
     watcher = threading.Thread(target=stop_when_taken)
     watcher.start()
     try:
-        assert daemon_module.run(config) == 0
+        assert service_module.run(config) == 0
     finally:
         watcher.join()
         signal.signal(signal.SIGTERM, handlers[0])

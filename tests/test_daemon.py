@@ -277,11 +277,11 @@ def test_a_try_out_workspace_sends_on_a_saturday_night_and_says_what_it_is(tmp_p
         daemon.close()
     stopped = subprocess.run([sys.executable, "-c", (
         "import logging, sys, threading\n"
-        "from followthru import daemon\n"
+        "from followthru import service\n"
         "from followthru.config import load_config\n"
         "logging.basicConfig(level=logging.INFO)\n"
         "threading.Timer(3, lambda: __import__('os').kill(__import__('os').getpid(), 15)).start()\n"
-        f"sys.exit(daemon.run(load_config({str(config)!r})))\n")], capture_output=True, text=True, timeout=60)
+        f"sys.exit(service.run(load_config({str(config)!r})))\n")], capture_output=True, text=True, timeout=60)
     assert "a try-out workspace: mail goes at any hour of any day" in stopped.stderr, stopped.stderr
 
 

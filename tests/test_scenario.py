@@ -273,7 +273,7 @@ def test_status_table_for_people(ws):
 
 def test_many_plans_at_once_are_prepared_on_every_core(ws):
     """Past PARALLEL_FROM files, plans are read and drafted in worker processes."""
-    from followthru.daemon import PARALLEL_FROM
+    from followthru.workers import PARALLEL_FROM
 
     count = PARALLEL_FROM + 4
     for n in range(count):

@@ -312,7 +312,8 @@ def test_a_store_put_back_does_not_take_the_time_since_its_backup_for_an_outage(
     from datetime import datetime
 
     from followthru.config import load_config
-    from followthru.daemon import LAST_PASS, Followthru
+    from followthru.daemon import Followthru
+    from followthru.memory import LAST_PASS
 
     copy = tmp_path / "backup.sqlite3"
     started.backup(copy)

@@ -129,7 +129,8 @@ def _service(obj: Context):
     import sqlite3
 
     from followthru.config import ConfigError
-    from followthru.daemon import Followthru, explain_failure
+    from followthru.daemon import Followthru
+    from followthru.failures import explain_failure
     from followthru.journal import STORE_REFUSED_EXIT, StoreRefused
 
     _private_files()  # opening may create the store, the plan folders and the Maildirs
@@ -153,7 +154,7 @@ def run(obj: Context, verbose: bool) -> None:
     import logging
 
     from followthru.config import ConfigError
-    from followthru.daemon import run as run_daemon
+    from followthru.service import run as run_daemon
     from followthru.lock import LockError
 
     _private_files()
@@ -330,7 +331,7 @@ def _read_store(obj: Context, read):
     except StoreRefused as refused:
         fail(f"cannot start: {refused}", code=STORE_REFUSED_EXIT)
     except (sqlite3.DatabaseError, OSError) as error:
-        from followthru.daemon import explain_failure
+        from followthru.failures import explain_failure
 
         fail(f"cannot start: {explain_failure(error, config)}", code=1)
 

@@ -1,62 +1,53 @@
-"""One pass of Followthru, and the loop that repeats it.
+"""One pass of Followthru (:meth:`Followthru.tick`); the loop that repeats it is followthru.service.
 
-A pass (:meth:`Followthru.tick`) does, in order: take in dropped plan files, read new replies,
-let the engine look at the plans whose time has come, send owners' digests, and deliver what the
-outbox holds. Every decision is stored in one transaction together with the messages it makes;
-delivery happens after, so a crash at any point loses nothing and doubles nothing.
+A pass does, in order: read new replies and calendar answers, take in dropped plan files, let the
+engine look at the plans whose time has come, send owners' digests, and deliver what the outbox
+holds. Every decision is stored in one transaction together with the messages it makes
+(followthru.applying); delivery happens after, so a crash at any point loses nothing and doubles
+nothing. Which request a reply answers, and what it then changes, is followthru.inbox.
 """
 
 from __future__ import annotations
 
 import copy
 import email.policy
-import errno
 import hashlib
 import json
-from collections import deque
-from itertools import islice
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 import logging
-import os
-import signal
-import socket
 import sqlite3
-import threading
 import time as clock
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
+from followthru.applying import Applier
 from followthru.backends import open_calendar, open_mail
-from followthru.backends.base import CalendarBackend
+from followthru.backends.base import CalendarBackend, Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.backends.meetings import read_meeting
 from followthru.config import Config
 from followthru.decisions import OWNER, Decisions, Send
-from followthru.engine import Engine
+from followthru.drafting import Drafter
 from followthru.engine_meetings import pending_proposals
-from followthru.states import Answer
-from followthru.backends.base import Incoming, MailBackend, Refusal, SendError, Unavailable
-from followthru.mail.compose import Built, with_date
-from followthru.drafting import Drafted, Drafter
-from followthru.journal import STORE_REFUSED_EXIT, Memory, RecordingEngine, StoreRefused, open_store
-from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
+from followthru.failures import MAX_PAUSE_SECONDS, MIN_PAUSE_SECONDS, explain_failure
+from followthru.inbox import calendar_answer, refuse_forged, route
+from followthru.journal import open_store
+from followthru.mail.compose import with_date
+from followthru.matching import Matcher
+from followthru.memory import LAST_PASS, Memory, RecordingEngine
 from followthru.messages import Composer
 from followthru.phrases import Phrase
 from followthru.plan import Plan
-from followthru.uids import event_uid
 from followthru.planfile import PlanResult, load_plan, owner_change, past_deadlines
 from followthru.render import Renderer
-from followthru.replies import Reply, read_reply, settle_for
+from followthru.replies import read_reply
 from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock
-from followthru.store import Outgoing, StoredPlan
-from followthru.tokens import token_key
-from followthru.lock import Busy, Holder, LockError, WorkspaceLock, pass_lock, run_lock
-from followthru.watch import Wakeup, claim, is_plan_file, plan_folders, ready_files, reject
+from followthru.states import Answer
+from followthru.store import Outgoing
+from followthru.watch import claim, is_plan_file, plan_folders, ready_files, reject
+from followthru.workers import PARALLEL_FROM, PlanWorkers, Prepared
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +104,7 @@ class Followthru:
         self.secret = config.token_secret()
         self.composer = Composer(config, Renderer(config.templates_dir), self.secret)
         self.drafter = Drafter(config, self.composer)
-        self._pool: ProcessPoolExecutor | None = None
+        self.workers = PlanWorkers(config)  # started at the first big drop of plan files
         self.backend = backend or open_mail(config, self.store)
         self.calendar = calendar or open_calendar(config, self.store)
         self._delivery_paused_until = 0.0
@@ -121,12 +112,12 @@ class Followthru:
         self.domain = config.sender.email.rpartition("@")[2]
         self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
         self.matcher = Matcher(self.store, config.sender.email, self.secret, self.aliases)
-        self.memory = Memory(self, journal)
+        self.applier = Applier(config, self.store, self.engine, self.drafter, self.clock, self.domain)
+        self.memory = Memory(self.applier, journal)
         self.memory.reconcile()  # a store put back from a backup learns what happened since
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+        self.workers.close()
         self.backend.close()
         if self.calendar is not None:
             self.calendar.close()
@@ -188,42 +179,13 @@ class Followthru:
     # -- plans -----------------------------------------------------------------------------------
     def _intake(self, now: datetime, report: PassReport) -> None:
         files, report.waiting_files, report.plans_left = ready_files(self.folders["incoming"], limit=PLANS_PER_PASS)
-        prepared = self._prepare_in_parallel(files, now) if len(files) >= PARALLEL_FROM else iter(())
+        prepared = self.workers.prepare(files, now) if len(files) >= PARALLEL_FROM else iter(())
         for number, path in enumerate(files, start=1):
             ready = next(prepared, None)
             self._guard(report, f"plan file {path.name}", self._take_in, path, now, report, ready)
             if number % PROGRESS_EVERY == 0 or (number == len(files) and len(files) >= PROGRESS_EVERY):
                 log.info("taking in plan files: %d of %d in this pass, %d more waiting", number, len(files),
                          report.plans_left)
-
-    def _prepare_in_parallel(self, files: list[Path], now: datetime) -> Iterator[Prepared | None]:
-        """Read, decide and draft many new plans on every core, in file order, while this process
-        stores the ones already done."""
-        if (os.cpu_count() or 1) < 2:
-            return iter(())
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("spawn"),
-                                             initializer=_start_worker, initargs=(self.config,))
-        pool, waiting = self._pool, iter(files)
-
-        def chunks() -> Iterator[list[Path]]:
-            while chunk := list(islice(waiting, CHUNK)):
-                yield chunk
-
-        def results() -> Iterator[Prepared | None]:
-            batches = chunks()
-            flying = deque(pool.submit(_prepare_new_plans, chunk, now) for chunk in islice(batches, IN_FLIGHT))
-            while flying:
-                try:
-                    yield from flying.popleft().result()
-                except Exception as error:  # only costs speed: these files are taken in the slow way
-                    log.warning("preparing plans in a worker failed: %s", error)
-                    yield from [None] * CHUNK
-                flying.extend(pool.submit(_prepare_new_plans, chunk, now) for chunk in islice(batches, 1))
-            while True:
-                yield None
-
-        return results()
 
     def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
         if not is_plan_file(path) or path.is_symlink():
@@ -253,7 +215,7 @@ class Followthru:
                 if tell:
                     message = self.composer.rejected(tell, target_name,
                                                      [p.replace(str(path), target_name, 1) for p in problems], now)
-                    self._record(message, None, None, "owner_rejected", now)
+                    self.applier.record(message, None, None, "owner_rejected", now)
                 self.store.audit(now, None, None, f"plan file {path.name} rejected: {len(problems)} problems")
             reject(path, self.folders, problems)
             log.warning("rejected %s: %s", path.name, "; ".join(problems))
@@ -266,12 +228,12 @@ class Followthru:
             if stored is None:
                 decisions, drafted = (prepared.decisions, prepared.drafted) if prepared \
                     else (self.engine.start(plan, now), None)
-                self._apply(plan, decisions, now, file=path.name, new_version=True, drafted=drafted)
-                self.store.set_next_digest(plan.owner.email, self._next_digest(plan, now), only_if_missing=True)
+                self.applier.apply(plan, decisions, now, file=path.name, new_version=True, drafted=drafted)
+                self.store.set_next_digest(plan.owner.email, self.applier.next_digest(plan, now), only_if_missing=True)
                 report.plans_started += 1
             elif stored.plan != plan:
                 decisions = self.engine.update(stored.plan, plan, stored.state, now)
-                self._apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
+                self.applier.apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
                 report.plans_updated += 1
         claim(path, self.folders, plan.id)
 
@@ -280,7 +242,7 @@ class Followthru:
         stored = self.store.load(plan_id)
         with self.store.transaction():
             decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
-            self._apply(stored.plan, decisions, now, ticked=True)
+            self.applier.apply(stored.plan, decisions, now, ticked=True)
         if decisions.lapsed and lapsed is not None:
             lapsed.setdefault(stored.plan.owner.email.lower(), []).append((stored.plan, decisions.lapsed))
 
@@ -290,8 +252,8 @@ class Followthru:
         with self.store.transaction():
             for owner_email, plans in lapsed.items():
                 message = self.composer.lapsed(owner_email, since, now, plans)
-                not_before = self.clock.next_window(now, self._owner_zone(plans[0][0]))
-                self._record(message, None, None, "owner_lapsed", now, not_before)
+                not_before = self.clock.next_window(now, self.applier.owner_zone(plans[0][0]))
+                self.applier.record(message, None, None, "owner_lapsed", now, not_before)
                 self.store.audit(now, None, None, f"owner {owner_email} told what lapsed since {since:%Y-%m-%d %H:%M}"
                                                   f" in {len(plans)} plans")
 
@@ -310,12 +272,12 @@ class Followthru:
         decisions.wake(now)
         decisions.audit.append((None, f"handed from {old.email} to {owner.email}"))
         with self.store.transaction():
-            self._apply(plan, decisions, now, file="(handed over)", new_version=True)
-            not_before = self.clock.next_window(now, self._owner_zone(plan))
+            self.applier.apply(plan, decisions, now, file="(handed over)", new_version=True)
+            not_before = self.clock.next_window(now, self.applier.owner_zone(plan))
             for person in (old.email, owner.email):
-                self._record(self.composer.handed_over(plan, old.email, owner.email, person, now), plan_id, None,
-                             "owner_handed_over", now, not_before)
-            self.store.set_next_digest(owner.email, self._next_digest(plan, now), only_if_missing=True)
+                self.applier.record(self.composer.handed_over(plan, old.email, owner.email, person, now), plan_id,
+                                    None, "owner_handed_over", now, not_before)
+            self.store.set_next_digest(owner.email, self.applier.next_digest(plan, now), only_if_missing=True)
 
     def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
         """The owner's answer to a counter-proposal: ``resource_id`` names a resource, or a meeting
@@ -329,11 +291,11 @@ class Followthru:
                 all(r.id != resource_id for r in stored.plan.resources)
             if meeting_only or pending_proposals(stored.state, resource_id):
                 plan, decisions = self.engine.decide_meeting(stored.plan, stored.state, resource_id, approve, now)
-                self._apply(plan, decisions, now, file="(meeting moved)" if approve else None,
-                            new_version=approve, previous=stored.plan)
+                self.applier.apply(plan, decisions, now, file="(meeting moved)" if approve else None,
+                                   new_version=approve, previous=stored.plan)
             else:
-                self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now),
-                            now)
+                decisions = self.engine.decide(stored.plan, stored.state, resource_id, approve, now)
+                self.applier.apply(stored.plan, decisions, now)
         self.memory.flush_now()
 
     # -- replies ---------------------------------------------------------------------------------
@@ -353,19 +315,8 @@ class Followthru:
         """Attendees' answers the calendar service reports, applied like iMIP replies."""
         try:
             for answer in self.calendar.answers():
-                found = self.store.meeting_by_uid(answer.uid)
-                if found is None:
-                    continue
-                plan_id, meeting_key = found
-                partstat = "COUNTER" if answer.proposed_start else answer.partstat
-                with self.store.transaction():
-                    stored = self.store.load(plan_id)
-                    if not self._invited(stored, meeting_key, answer.attendee, now):
-                        continue
-                    self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key,
-                                                              answer.attendee.lower(), partstat, now,
-                                                              proposed=answer.proposed_start), now)
-                report.replies += 1
+                if calendar_answer(self.applier, answer, now):
+                    report.replies += 1
         except Unavailable as error:
             log.warning("reading calendar answers: %s", error)
             report.errors.append(f"calendar answers: {error}")
@@ -376,208 +327,12 @@ class Followthru:
         if not self.store.seen(message_id):
             forged = forged_sender(incoming.raw, self.config.mail.authserv_id)
             with self.store.transaction():
-                plan_id, resource_id, outcome = self._refuse_forged(reply, forged, now) if forged \
-                    else self._route(reply, now)
+                plan_id, resource_id, outcome = refuse_forged(self.applier, self.matcher, reply, forged, now) \
+                    if forged else route(self.applier, self.matcher, reply, now)
                 self.store.remember_inbound(message_id, now, plan_id, resource_id, reply.intent, outcome)
             self.memory.flush_now()  # the reply into the journal before it is filed away
             log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
         self.backend.done(incoming)
-
-    def _refuse_forged(self, reply: Reply, checks: str, now: datetime) -> tuple[str | None, str | None, str]:
-        """The receiving server found the sender forged: apply nothing; tell the owner it was about."""
-        found = self.matcher.request(reply, self.matcher.sent_message(reply))
-        match = (found.plan_id, found.resource_id) if isinstance(found, Match) else None
-        if match is None:
-            self.store.audit(now, None, None, f"forged reply ({checks}) from {reply.sender}: not applied")
-            return None, None, "forged"
-        plan_id, resource_id = match
-        stored = self.store.load(plan_id)
-        resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
-        self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="forged", checks=checks,
-                           claimed=resource.name if resource else "")
-        self.store.audit(now, plan_id, resource_id, f"forged reply ({checks}) from {reply.sender}: not applied")
-        return plan_id, resource_id, "forged"
-
-    def _route(self, reply: Reply, now: datetime) -> tuple[str | None, str | None, str]:
-        """Match a reply to a commitment (or a meeting, or a counter decision) and apply it."""
-        if reply.calendar and reply.calendar.method in ("REPLY", "COUNTER"):
-            found = self.store.meeting_by_uid(reply.calendar.uid)
-            if found:
-                return self._rsvp(found, reply, now)
-        if reply.intent == "bounce":
-            match = self.matcher.bounce(reply)
-            if match:
-                plan_id, resource_id = match
-                self._answer(plan_id, resource_id, reply, now)
-                return plan_id, resource_id, "bounce applied"
-        sent = self.matcher.sent_message(reply)
-        if sent is not None and sent["kind"] == "owner_counter":
-            return self._owner_decision(sent, reply, now)
-        if sent is not None and sent["kind"].startswith("owner_"):
-            self.store.audit(now, sent["plan_id"], sent["resource_id"],
-                             f"reply to the {sent['kind']} notice from {reply.sender}: nothing to do")
-            return sent["plan_id"], sent["resource_id"], "reply to a notice"
-        found = self.matcher.request(reply, sent)
-        if isinstance(found, Ambiguous):
-            return self._ambiguous(found, reply, now)
-        if found is None:
-            self.store.audit(now, None, None, f"unmatched reply from {reply.sender}: {reply.subject[:80]}")
-            return None, None, "unmatched"
-        plan_id, resource_id = found.plan_id, found.resource_id
-        stored = self.store.load(plan_id)
-        resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
-        claimed = resource.name if resource else resource_id
-        if reply.relayed_by:
-            self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="list",
-                               list_id=reply.relayed_by, claimed=claimed)
-            self.store.audit(now, plan_id, resource_id, f"reply relayed by a list ({reply.relayed_by}) from "
-                                                        f"{reply.sender}: not applied")
-            return plan_id, resource_id, "relayed by a list"
-        if not self.matcher.from_resource(reply.sender, resource):
-            self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="unverified",
-                               claimed=claimed)
-            self.store.audit(now, plan_id, resource_id, f"unverified reply from {reply.sender}: not applied")
-            return plan_id, resource_id, "unverified"
-        commitment = stored.state.commitments.get(resource_id)
-        if found.ask and commitment and found.ask != commitment.terms and reply.intent not in ASK_FREE_INTENTS:
-            return self._stale(stored, found, commitment.terms, reply, now, claimed)
-        self._answer(plan_id, resource_id, reply, now)
-        return plan_id, resource_id, "applied"
-
-    def _stale(self, stored: StoredPlan, found: Match, current_ask: str, reply: Reply, now: datetime,
-               claimed: str) -> tuple[str, str, str]:
-        """An answer to an earlier version of the person's ask: they stay asked; the owner is told."""
-        answered = self.store.ask_by_token(token_key(found.plan_id, found.resource_id, found.ask))
-        current = self.store.ask_by_token(token_key(found.plan_id, found.resource_id, current_ask))
-        answered_version = answered["plan_version"] if answered else "an earlier"
-        current_version = current["plan_version"] if current else stored.version
-        self._notify_owner(stored, "owner_unmatched", found.resource_id, now, reply, reason="stale",
-                           claimed=claimed, answered_version=answered_version, current_version=current_version)
-        self.store.audit(now, found.plan_id, found.resource_id,
-                         f"reply ({reply.intent}) to version {answered_version} of the ask, not the current one "
-                         f"(version {current_version}): not applied; owner told")
-        return found.plan_id, found.resource_id, "stale ask"
-
-    def _ambiguous(self, found: Ambiguous, reply: Reply, now: datetime) -> tuple[None, None, str]:
-        """The sender is asked in several open plans and nothing says which: apply to none, tell each owner."""
-        plans = [self.store.load(plan_id) for plan_id, _ in found.candidates]
-        titles = [p.plan.plan.title for p in plans]
-        told: set[str] = set()
-        for stored, (plan_id, resource_id) in zip(plans, found.candidates):
-            owner = stored.plan.owner.email.lower()
-            if owner not in told:  # one notice per owner, naming every plan it could be for
-                told.add(owner)
-                self._notify_owner(stored, "owner_unmatched", resource_id, now, reply, reason="ambiguous",
-                                   plans=titles)
-            self.store.audit(now, plan_id, resource_id, f"reply from {reply.sender} could be for "
-                                                        f"{len(plans)} open plans: not applied; owner told")
-        return None, None, "ambiguous"
-
-    def _answer(self, plan_id: str, resource_id: str, reply: Reply, now: datetime) -> None:
-        stored = self.store.load(plan_id)
-        reply = settle_for(reply, own_due_date(stored.plan, stored.state, resource_id))
-        reason = reply.bounce.diagnostic if reply.bounce else ""
-        answer = Answer(reply.intent, reply.words, reply.proposed_date, reply.return_date, reason)
-        self._apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource_id, answer, now), now)
-
-    def _rsvp(self, found: tuple[str, str], reply: Reply, now: datetime) -> tuple[str, None, str]:
-        plan_id, meeting_key = found
-        answer = reply.calendar
-        if answer.attendee != reply.sender and answer.attendee not in self.aliases.get(reply.sender, set()):
-            self.store.audit(now, plan_id, None, f"calendar answer for {answer.attendee} sent by {reply.sender}: "
-                                                 "not applied")
-            return plan_id, None, "unverified rsvp"
-        stored = self.store.load(plan_id)
-        if not self._invited(stored, meeting_key, answer.attendee, now):
-            return plan_id, None, "rsvp from a non-attendee"
-        if reply.relayed_by:
-            self.store.audit(now, plan_id, None, f"calendar answer relayed by a list ({reply.relayed_by}): "
-                                                 "not applied")
-            return plan_id, None, "rsvp relayed by a list"
-        partstat = "COUNTER" if answer.method == "COUNTER" else (answer.partstat or "NEEDS-ACTION")
-        self._apply(stored.plan, self.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee,
-                                                  partstat, now, proposed=answer.proposed_start), now)
-        return plan_id, None, f"rsvp {partstat}"
-
-    def _invited(self, stored: StoredPlan, meeting_key: str, attendee: str, now: datetime) -> bool:
-        """Whether ``attendee`` is on the meeting's invitation; a calendar answer from anyone else is
-        audited and not applied."""
-        if is_attendee(stored, meeting_key, attendee):
-            return True
-        self.store.audit(now, stored.plan.id, None, f"calendar answer from {attendee}, who is not invited to "
-                                                    f"{meeting_key}: not applied")
-        return False
-
-    def _owner_decision(self, sent, reply: Reply, now: datetime) -> tuple[str, str, str]:
-        plan_id, resource_id = sent["plan_id"], sent["resource_id"]
-        stored = self.store.load(plan_id)
-        first = reply.words.strip().split()[0].upper().strip(".,!:") if reply.words.strip() else ""
-        approve = first == "APPROVE" or (first != "REJECT" and reply.intent == "accept")
-        reject_it = first == "REJECT" or (first != "APPROVE" and reply.intent == "decline")
-        if reply.sender != stored.plan.owner.email.lower() or not (approve or reject_it):
-            self.store.audit(now, plan_id, resource_id, f"reply to the counter notice from {reply.sender} "
-                                                        "not read as a decision")
-            return plan_id, resource_id, "no decision"
-        try:
-            self._apply(stored.plan, self.engine.decide(stored.plan, stored.state, resource_id, approve, now), now)
-        except ValueError as error:
-            self.store.audit(now, plan_id, resource_id, f"owner decision ignored: {error}")
-            return plan_id, resource_id, "decision ignored"
-        return plan_id, resource_id, "approved" if approve else "rejected"
-
-    def _notify_owner(self, stored: StoredPlan, kind: str, resource_id: str, now: datetime, reply: Reply,
-                      **facts: Any) -> None:
-        zone = self._owner_zone(stored.plan)
-        send = Send(kind, OWNER, self.clock.next_window(now, zone), about=resource_id,
-                    facts={"their_words": reply.words, "message": {"sender": reply.sender, "subject": reply.subject,
-                                                                    "date": reply.date}, **facts})
-        self._apply_with(stored, send, now)
-
-    def _apply_with(self, stored: StoredPlan, send: Send, now: datetime) -> None:
-        """One more message for a plan, decided here rather than by the engine. The plan's state is
-        unchanged; it is looked at again shortly, after the answers already waiting are applied."""
-        decisions = Decisions(copy.deepcopy(stored.state), sends=[send])
-        decisions.wake(now)
-        self._apply(stored.plan, decisions, now)
-
-    # -- applying decisions ------------------------------------------------------------------------
-    def _apply(self, plan: Plan, decisions: Decisions, now: datetime, file: str | None = None,
-               new_version: bool = False, previous: Plan | None = None,
-               drafted: list[Drafted] | None = None, ticked: bool = False) -> None:
-        """Store a decision and every message it makes, inside the caller's transaction.
-
-        ``drafted`` holds the messages when a worker process wrote them already; ``ticked``: the
-        decision is a look at the plan as time passes (not an answer or a new version).
-        """
-        state = decisions.state
-        for resource_id in decisions.withdraw:
-            self.store.withdraw(plan.id, None if resource_id == "*" else resource_id)
-        if drafted is None:
-            drafted = self.drafter.draft(plan, decisions, now, previous)
-        for item in drafted:
-            self._record(item.message, plan.id, item.resource_id, item.kind, now, item.not_before, item.ask)
-        for resource_id, event in decisions.audit:
-            self.store.audit(now, plan.id, resource_id, event)
-        wake = decisions.next_wake
-        if wake is not None and wake <= now:
-            # Due now. An answer lets no time pass: the plan is looked at later in this same pass,
-            # once every answer is in. A look that found it due again waits a minute: never a hot loop.
-            wake = now + timedelta(minutes=1) if ticked else now
-        if state.state in ("cancelled", "closed"):
-            wake = None
-        keys = {r.id: token_key(plan.id, r.id) for r in plan.resources}
-        version = self.store.save(plan, state, now, wake, keys, file=file, new_version=new_version)
-        for item in drafted:  # each version of an ask gets its own token: answers to old ones are told apart
-            if item.ask and item.resource_id:
-                self.store.remember_ask(token_key(plan.id, item.resource_id, item.ask), plan.id, item.resource_id,
-                                        item.ask, version, now)
-        uids = {key: event_uid(plan.id, key, self.domain) for key in state.meetings}
-        self.store.save_meetings(plan.id, state, uids)
-
-    def _record(self, message: Built, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
-                not_before: datetime | None = None, ask: str | None = None) -> None:
-        self.store.record_outgoing(message.message_id, plan_id, resource_id, kind, message.recipients,
-                                   message.raw, not_before or now, now, message.envelope_from, ask)
 
     # -- digests and delivery ------------------------------------------------------------------------
     def _digests(self, now: datetime, report: PassReport) -> None:
@@ -592,13 +347,8 @@ class Followthru:
                 self.store.set_next_digest(owner_email, None)
                 return
             message = self.composer.digest([(p.plan, p.state) for p in open_plans], now)
-            self._record(message, None, None, "digest", now)
-            self.store.set_next_digest(owner_email, self._next_digest(open_plans[0].plan, now))
-
-    def _next_digest(self, plan: Plan, now: datetime) -> datetime:
-        zone = self._owner_zone(plan)
-        day = self.clock.next_business_day(now.astimezone(zone).date())
-        return datetime.combine(day, self.config.schedule.digest_at, tzinfo=zone)
+            self.applier.record(message, None, None, "digest", now)
+            self.store.set_next_digest(owner_email, self.applier.next_digest(open_plans[0].plan, now))
 
     def _deliver(self, now: datetime, report: PassReport) -> None:
         """Hand due messages to the backend. A refused recipient is retried with backoff (4xx) or given up
@@ -728,17 +478,14 @@ class Followthru:
         resource = next((r for r in stored.plan.resources if r.id == outgoing.resource_id), None)
         if outgoing.kind in REQUEST_KINDS and resource and [resource.email.lower()] == [r.lower() for r in recipients]:
             answer = Answer("bounce", reason, None, None, reason)
-            self._apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource.id, answer, now), now)
+            self.applier.apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource.id, answer, now), now)
             return
         subject = BytesHeaderParser(policy=email.policy.default).parsebytes(outgoing.raw)["Subject"] or ""
-        send = Send("owner_undelivered", OWNER, self.clock.next_window(now, self._owner_zone(stored.plan)),
+        send = Send("owner_undelivered", OWNER, self.clock.next_window(now, self.applier.owner_zone(stored.plan)),
                     about=outgoing.resource_id,
                     facts={"recipient": ", ".join(recipients), "reason": reason,
                            "message": {"subject": subject, "kind": outgoing.kind}})
-        self._apply_with(stored, send, now)
-
-    def _owner_zone(self, plan: Plan) -> ZoneInfo:
-        return ZoneInfo(plan.owner.timezone or plan.plan.timezone or self.config.schedule.timezone)
+        self.applier.add_send(stored, send, now)
 
     # -- reading state ---------------------------------------------------------------------------------
     def status(self, plan_id: str | None = None) -> list[dict[str, Any]]:
@@ -751,228 +498,13 @@ class Followthru:
 
 REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
 STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
-LAST_PASS = "pass.last"  # sync_state key: when the last pass that caught up ended, and who made it
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500
 PROGRESS_EVERY = 100  # a pass with this many plan files or inbox messages logs how far it got
-MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this, then less and less often
-MAX_PAUSE_SECONDS = 60.0
 
 
 # At most this many plan files per pass, so a pass ends well inside systemd's watchdog (120 s) however
 # many are dropped at once; the rest go in the next passes, which follow at once. Measured with
 # bench/big_drop.py: ~130 plans/s with delivery, so ~4 s, leaving room for a batch of replies
-# (mail/maildir.py MAX_PER_PASS, ~10 s) and of deliveries in the same pass.
+# (backends/maildir.py MAX_PER_PASS, ~10 s) and of deliveries in the same pass.
 PLANS_PER_PASS = 500
-
-
-# -- preparing new plans in worker processes ------------------------------------------------------------
-PARALLEL_FROM = 16  # files in one pass before worker processes pay for their start-up
-CHUNK = 4  # files per message to a worker
-IN_FLIGHT = 8  # chunks out at once: memory stays flat however many files arrive
-
-
-@dataclass(frozen=True)
-class Prepared:
-    plan: Plan
-    decisions: Decisions
-    drafted: list[Drafted]
-
-
-_worker: tuple[Engine, Drafter] | None = None
-
-
-def _start_worker(config: Config) -> None:
-    global _worker
-    composer = Composer(config, Renderer(config.templates_dir), config.token_secret())
-    _worker = (Engine(config), Drafter(config, composer))
-
-
-def _prepare_new_plans(paths: list[Path], now: datetime) -> list[Prepared | None]:
-    return [_prepare_new_plan(path, now) for path in paths]
-
-
-def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
-    """In a worker: a valid plan file's start decisions and messages; None for anything else."""
-    engine, drafter = _worker
-    result = load_plan(path, engine.config.schedule.timezone, engine.config.mail.allowed_domains)
-    if not result.ok or past_deadlines(result, now, engine.config.schedule.timezone):
-        return None
-    plan = result.plan.pinned(engine.config.schedule.timezone)
-    decisions = engine.start(plan, now)
-    return Prepared(plan, decisions, drafter.draft(plan, decisions, now))
-
-
-# -- the loop ----------------------------------------------------------------------------------------
-def notify_systemd(state: str) -> None:
-    """sd_notify without a library: a datagram to $NOTIFY_SOCKET when systemd gave one."""
-    address = os.environ.get("NOTIFY_SOCKET")
-    if not address:
-        return
-    if address.startswith("@"):
-        address = "\0" + address[1:]
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(address)
-            sock.sendall(state.encode())
-        except OSError as error:
-            log.warning("could not notify systemd: %s", error)
-
-
-def run(config: Config, once_every: float | None = None) -> int:
-    """Run until SIGTERM or SIGINT: a pass whenever files arrive, and at least every poll interval.
-
-    Nothing that goes wrong in a pass stops the loop: a failed pass is logged with what to do and
-    tried again, waiting longer each time (5 s up to a minute), so a full disk, a read-only or
-    damaged store or an unreachable server never makes a crash loop; work resumes by itself when
-    the cause goes away.
-
-    One run per workspace: raises :class:`followthru.lock.Busy` at once, naming the other, when
-    another run holds the workspace. Every pass holds the pass lock, so a ``tick`` or ``decide``
-    started by hand waits for the current pass and never works alongside it. A pass takes a
-    bounded batch of files; while more wait, the next pass starts at once.
-    """
-    stopping = threading.Event()
-    wakeups: list[Wakeup] = []
-
-    def stop(signum, frame) -> None:
-        log.info("signal %s: finishing the current pass, then stopping", signum)
-        stopping.set()
-        for wakeup in wakeups:
-            wakeup.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    store = config.path(config.workspace.store)
-    daemon_lock = _run_lock(store, config, stopping)
-    if daemon_lock is None:
-        return 0
-    passes = pass_lock(store, "run")
-    try:
-        return _run(config, once_every, passes, stopping, wakeups)
-    finally:
-        passes.close()
-        daemon_lock.close()
-
-
-def _run_lock(store: Path, config: Config, stopping: threading.Event) -> WorkspaceLock | None:
-    """The run lock, held; None when stopped first. :class:`Busy` at once when another run holds
-    it; a lock file that cannot be made (a read-only or full disk) is tried again, waiting longer."""
-    pause = MIN_PAUSE_SECONDS
-    while not stopping.is_set():
-        try:
-            return run_lock(store, config.root)
-        except Busy:
-            raise
-        except LockError as error:
-            log.error("cannot start: %s; trying again in %g s", error, pause)
-            notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
-            stopping.wait(pause)
-            pause = min(pause * 2, MAX_PAUSE_SECONDS)
-    return None
-
-
-def _run(config: Config, once_every: float | None, passes: WorkspaceLock, stopping: threading.Event,
-         wakeups: list[Wakeup]) -> int:
-    notify_systemd("READY=1\nSTATUS=starting")
-    service = _open_service(config, stopping, passes)
-    if service is None:
-        notify_systemd("STOPPING=1")
-        return 0
-    wakeup = Wakeup([service.folders["incoming"]], once_every or config.workspace.poll_seconds)
-    wakeups.append(wakeup)
-    service.backend.watch(wakeup.set, wakeup.watch_folder)
-    notify_systemd("STATUS=watching " + str(service.folders["incoming"]))
-    log.info("followthru running on %s", config.root)
-    if config.workspace.try_out:
-        log.warning("a try-out workspace: mail goes at any hour of any day ([workspace] try_out = true); "
-                    "set it to false for business hours")
-    failures = 0
-    try:
-        while not stopping.is_set():
-            try:
-                if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
-                    notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
-                    continue
-                started = clock.monotonic()
-                try:
-                    report = service.tick(datetime.now(timezone.utc), by="run")
-                finally:
-                    passes.release()
-            except Exception as error:  # the pass failed as a whole: say why, wait, try again
-                failures += 1
-                pause = min(MIN_PAUSE_SECONDS * 2 ** (failures - 1), MAX_PAUSE_SECONDS)
-                log.error("pass failed: %s; trying again in %g s", explain_failure(error, config), pause)
-                log.debug("pass failure", exc_info=True)
-                notify_systemd(f"WATCHDOG=1\nSTATUS=pass failed: {error}")
-                stopping.wait(pause)
-                continue
-            failures = 0
-            if report.sent or report.replies or report.plans_started or report.plans_updated or report.errors:
-                log.info("pass: %s", report)
-            notify_systemd(f"WATCHDOG=1\nSTATUS=last pass {clock.monotonic() - started:.2f}s, sent {report.sent}")
-            if report.more_waiting:  # a big drop: the next batch at once, after any tick or decide waiting
-                passes.give_turn(stopping)
-            elif not stopping.is_set():
-                waits = [w for w in (report.waiting_files, service.seconds_until_due(datetime.now(timezone.utc)))
-                         if w is not None]
-                wakeup.wait(min(waits) + 0.05 if waits else None)
-    finally:
-        notify_systemd("STOPPING=1")
-        wakeup.stop()
-        service.close()
-    return 0
-
-
-def _log_waiting(holder: Holder | None) -> None:
-    log.info("waiting for %s to finish its pass", holder or "another followthru process")
-
-
-WATCHDOG_SLICE_SECONDS = 30.0  # waiting for the pass lock, the loop still tells systemd it lives this often
-
-
-def _open_service(config: Config, stopping: threading.Event, passes: WorkspaceLock) -> Followthru | None:
-    """The service, once its store opens; until then, a clear log line and a wait that grows.
-    Opening holds the pass lock (start-up may write to the store), but the waits in between do not."""
-    pause = MIN_PAUSE_SECONDS
-    while not stopping.is_set():
-        try:
-            if not passes.acquire(WATCHDOG_SLICE_SECONDS, stop=stopping, waiting=_log_waiting):
-                notify_systemd("WATCHDOG=1\nSTATUS=waiting for another followthru process to finish its pass")
-                continue
-            try:
-                return Followthru(config)
-            finally:
-                passes.release()
-        except StoreRefused as refused:  # waiting cannot mend it: exit with the status systemd leaves stopped
-            log.error("cannot start: %s", refused)
-            notify_systemd(f"STATUS=cannot start: {refused}")
-            raise SystemExit(STORE_REFUSED_EXIT) from None
-        except (sqlite3.DatabaseError, OSError, LockError) as error:
-            reason = error if isinstance(error, LockError) else explain_failure(error, config)
-            log.error("cannot start: %s; trying again in %g s", reason, pause)
-            notify_systemd(f"WATCHDOG=1\nSTATUS=cannot start: {error}")
-        stopping.wait(pause)
-        pause = min(pause * 2, MAX_PAUSE_SECONDS)
-    return None
-
-
-def explain_failure(error: BaseException, config: Config) -> str:
-    """What went wrong in words an operator can act on."""
-    store = config.path(config.workspace.store)
-    text = str(error)
-    if isinstance(error, sqlite3.DatabaseError):
-        if "not a database" in text or "malformed" in text:
-            return (f"the store {store} is damaged ({text}): stop Followthru and restore it from a backup; "
-                    "the plan files stay in plans/")
-        if "readonly" in text or "unable to open" in text:
-            return (f"the store {store} cannot be written ({text}): check its owner, its mode and the file "
-                    "system, for it and its folder")
-        if "full" in text:
-            return f"the disk holding {store} is full: free some space"
-        return f"the store {store}: {text}"
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return f"the disk is full writing {error.filename or config.root}: free some space"
-    if isinstance(error, OSError):
-        return f"{error.filename or config.root}: {error.strerror or error}"
-    return f"{type(error).__name__}: {error}"

@@ -188,7 +188,8 @@ class Engine(TimeRules, MeetingRules, Contingencies):
         before = {m.key: m for m in old.meetings}
         for meeting in new.meetings:
             meeting_state = out.state.meetings.get(meeting.key)
-            if meeting_state is not None and meeting.key in before and meeting_timing(before[meeting.key]) != meeting_timing(meeting):
+            moved = meeting.key in before and meeting_timing(before[meeting.key]) != meeting_timing(meeting)
+            if meeting_state is not None and moved:
                 meeting_state.rsvps.clear()  # a new time invalidates every answer (RFC 5546 3.2.2)
                 out.state.attention = [a for a in out.state.attention if not a.startswith(f"meeting {meeting.key}: ")]
         self._settle(new, out, now)

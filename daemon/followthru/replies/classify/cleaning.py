@@ -42,7 +42,7 @@ def signature_like(paragraph: str) -> bool:
     if not lines:
         return True
     if any(_PHONE.search(line) for line in lines) and all(len(line.split()) <= 8
-                                                         for line in lines):
+                                                          for line in lines):
         return True
     if len(reader_words().disclaimer.findall(paragraph)) >= 2:
         return True

@@ -22,7 +22,7 @@ from followthru.replies.classify.reading import Hit, Reading, Sentence, Verdict
 from followthru.replies.classify.words import TOKEN, reader_words
 from followthru.replies.proposals import Mention
 
-# --- counter-proposals ------------------------------------------------------------------------
+# --- another date or time, other terms ----------------------------------------------------------
 
 @dataclass
 class Proposal:
@@ -116,7 +116,7 @@ def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[
             h.start < start for h in refusing + alts + not_before)
         if (strength and positive and not prior and asked and mention.day is not None
                 and mention.day <= max(asked) and not any(reader_words().moving.search(h.text)
-                                                         for h in seg_alt + seg_works)):
+                                                          for h in seg_alt + seg_works)):
             # a yes with a day before the deadline is the deadline met, not other terms: "Ja,
             # ich kann es am Montag schicken", "Ja, mache ich. Können wir am Montag kurz
             # telefonieren?" (but "works for me on Friday", "I could do Friday" choose a day)
@@ -129,8 +129,6 @@ def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[
         if strength:
             proposals.append(Proposal(mention, strength, reason))
     return proposals, refused
-
-
 
 
 def bare_date_question(reading: Reading, sentence: Sentence, mention: Mention) -> bool:
@@ -188,7 +186,7 @@ def date_counter(reading: Reading, ev: Evidence, asked: Set[date]) -> Verdict | 
     return None
 
 
-# --- reduced scope -------------------------------------------------------------------------------
+# --- a reduced scope -------------------------------------------------------------------------------
 
 def scope_counter(reading: Reading, ev: Evidence) -> Verdict | None:
     """A commitment to part of the ask: "I can do X but not Y", "X yes, Y no", "only X"."""

@@ -11,8 +11,6 @@ from followthru.replies.classify.languages import negation_words
 from followthru.replies.classify.reading import Hit, Reading
 from followthru.replies.classify.words import TOKEN, reader_words
 
-# --- cues --------------------------------------------------------------------------------------
-
 # Found in this order; each category's phrases are masked before the next category is read.
 _MASKING_ORDER = ("mixed", "precommit", "info_need", "polite_if", "return", "accept_idiom",
                   "wish", "defer", "hedge", "ack", "decline", "accept_strong", "commit", "accept")
@@ -61,10 +59,10 @@ def read_cues(reading: Reading) -> None:
                 if m.end() == m.start():
                     continue
                 if (anchored or cat in ("yes", "ok")) and not at_clause_start(reading,
-                                                                                m.start()):
+                                                                              m.start()):
                     continue
                 found.append(Hit(cat, m.start(), m.end(), reading.text[m.start():m.end()],
-                                  weight=WEIGHTS.get(cat, 0.0)))
+                                 weight=WEIGHTS.get(cat, 0.0)))
         found.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
         kept: list[Hit] = []
         for hit in found:
@@ -84,9 +82,9 @@ def read_cues(reading: Reading) -> None:
             m = pattern.match(piece, lead)
             if m:
                 bare.append(Hit("no", clause.start + m.start("no"), clause.start + m.end("no"),
-                                 reading.text[clause.start + m.start("no"):
-                                              clause.start + m.end("no")],
-                                 weight=WEIGHTS["no"]))
+                                reading.text[clause.start + m.start("no"):
+                                             clause.start + m.end("no")],
+                                weight=WEIGHTS["no"]))
                 break
     reading.hits["no"] = bare
     # "Demo yes, sizing estimate no"
@@ -98,7 +96,7 @@ def read_cues(reading: Reading) -> None:
             m = pattern.match(piece)
             if m and has_object(m.group("obj")) and not vocabulary.not_an_object.search(m.group("obj")):
                 target.append(Hit("obj", clause.start, clause.end,
-                                   reading.text[clause.start:clause.end].strip()))
+                                  reading.text[clause.start:clause.end].strip()))
     reading.hits["yes_obj"], reading.hits["no_obj"] = yes_obj, no_obj
     mark_negations(reading, work)
 

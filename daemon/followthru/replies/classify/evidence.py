@@ -61,4 +61,4 @@ def evidence_of(reading: Reading) -> Evidence:
     acks = reading.of("ack")
     oks = [h for h in reading.of("ok") if not h.negated and answering(h)]
     return Evidence(positive, negated_positive, refusals, weak, hedges, weak_hedges,
-                     conditions, deferrals, questions, precommit, wishes, acks, oks)
+                    conditions, deferrals, questions, precommit, wishes, acks, oks)

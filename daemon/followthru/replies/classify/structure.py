@@ -14,6 +14,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|[.!?…]+[\"')\]]*$|;")
 
 def structure(text: str, low: str, langs: frozenset[str]
                ) -> tuple[list[Sentence], list[Segment], list[Clause]]:
+    abbreviation = reader_words().abbreviation
     sentences: list[Sentence] = []
     for p_index, para in enumerate(re.finditer(r"(?:[^\n]|\n(?!\s*\n))+", text)):
         for line in re.finditer(r"[^\n]+", para.group()):
@@ -24,13 +25,13 @@ def structure(text: str, low: str, langs: frozenset[str]
                 before = text[cursor:stop.start()]
                 after = text[stop.end():end].lstrip()
                 if stop.group().startswith(".") and (
-                        reader_words().abbreviation.search(before) and (not after or not after[:1].isupper()
-                                                          or re.search(r"\d$", before))):
+                        abbreviation.search(before) and (not after or not after[:1].isupper()
+                                                         or re.search(r"\d$", before))):
                     continue
                 if stop.group() == "." and after[:1].islower() and re.search(r"\d$", before):
                     continue
                 sentences.append(Sentence(cursor, stop.end(), p_index,
-                                           "?" in stop.group()))
+                                          "?" in stop.group()))
                 cursor = stop.end()
             if text[cursor:end].strip():
                 sentences.append(Sentence(cursor, end, p_index, "?" in text[cursor:end]))
@@ -72,5 +73,5 @@ def structure(text: str, low: str, langs: frozenset[str]
             cursor = cut
         if segment.end > cursor:
             clauses.append(Clause(cursor, segment.end, g_index, segment.sentence,
-                                   segment.paragraph))
+                                  segment.paragraph))
     return sentences, segments, clauses
