@@ -125,6 +125,16 @@ class MeetingChange:
     attendees: tuple[Invitee, ...]  # the owner, who is the meeting's chair, is not among them
     chair: Invitee | None
 
+    def invitees(self) -> list[Invitee]:
+        """Everyone a service invites: the chair first, then the attendees, each address once, in lower case."""
+        people, seen = [], set()
+        for person in ([self.chair] if self.chair else []) + list(self.attendees):
+            address = person.email.lower()
+            if address not in seen:
+                seen.add(address)
+                people.append(Invitee(address, person.name))
+        return people
+
 
 @dataclass(frozen=True)
 class CalendarAnswer:

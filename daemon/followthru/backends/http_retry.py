@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, TypeVar
@@ -31,6 +32,21 @@ BASE_DELAY_SECONDS = 1.0
 WAIT_BUDGET_SECONDS = 30.0  # per call; a throttled service is then left alone, so a pass stays short
 
 T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class ServiceError(Exception):
+    """An error answer the caller decides about: the HTTP ``status``, the service's ``code`` for it
+    (Google's reason, Graph's code: ``notFound``, ``ErrorItemNotFound``...), its message, and the
+    seconds it asked to wait."""
+
+    status: int
+    code: str
+    message: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}" if self.code else f"{self.status} {self.message}"
 
 
 class Later(Exception):

@@ -13,24 +13,22 @@ from __future__ import annotations
 from typing import Callable
 
 from followthru.backends.base import MeetingChange, SendError, Unavailable
+from followthru.backends.http_retry import ServiceError
 
 Step = Callable[[MeetingChange], None]
 
 
-def publish(meeting: MeetingChange, *, where: str, update: Step, remove: Step, cancel: Step,
-            service_error: type[Exception], calendar_hint: str,
+def publish(meeting: MeetingChange, *, where: str, update: Step, remove: Step, cancel: Step, calendar_hint: str,
             cannot_hold: tuple[type[Exception], ...] = ()) -> None:
-    """Make the service's event match ``meeting`` with the step its change names. ``service_error``
-    is the error answers' type (with a ``status``); ``cannot_hold`` the errors that mean the meeting
-    itself cannot be kept there (a repeat rule beyond the service)."""
+    """Make the service's event match ``meeting`` with the step its change names. ``cannot_hold``:
+    the errors that mean the meeting itself cannot be kept there (a repeat rule beyond the service)."""
     step = {"update": update, "remove": remove, "cancel": cancel}[meeting.change]
     try:
         step(meeting)
     except cannot_hold as error:
         raise SendError(f"{where} cannot hold {meeting.summary!r}: {error}", permanent=True) from None
-    except service_error as error:
-        status = getattr(error, "status", 0)
-        if status in (403, 404):
+    except ServiceError as error:
+        if error.status in (403, 404):
             raise Unavailable(f"{where}: {error}; {calendar_hint}") from None
         raise SendError(f"{where} refused the {meeting.change} of {meeting.summary!r}: {error}",
-                        permanent=status in (400, 413)) from None
+                        permanent=error.status in (400, 413)) from None

@@ -19,7 +19,6 @@ import json
 import re
 import socket
 import ssl
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +29,7 @@ from googleapiclient.errors import HttpError
 
 from followthru.backends.base import Unavailable
 from followthru.backends.google.auth import ADMIN_CONSOLE_PATH, scopes_for, session, subject_of
-from followthru.backends.http_retry import Later, Retrying, retry_after, seconds_until
+from followthru.backends.http_retry import Later, Retrying, ServiceError, retry_after, seconds_until
 from followthru.config import Config
 
 THROTTLED = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
@@ -39,18 +38,9 @@ NOT_ENABLED = {"accessNotConfigured", "SERVICE_DISABLED"}
 SCOPE_MISSING = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 
 
-@dataclass(eq=False)
-class ApiError(Exception):
-    """An error answer the caller decides about: ``status`` (404...), Google's ``reason``
-    (``notFound``, ``duplicate``, ``fullSyncRequired``...) and its message."""
-
-    status: int
-    reason: str
-    message: str
-    retry_after: float | None = None
-
-    def __str__(self) -> str:
-        return f"{self.status} {self.reason}: {self.message}" if self.reason else f"{self.status} {self.message}"
+class ApiError(ServiceError):
+    """An error answer of a Google API; its ``code`` is Google's reason (``notFound``, ``duplicate``,
+    ``fullSyncRequired``...)."""
 
     @classmethod
     def of(cls, error: HttpError) -> "ApiError":
@@ -69,7 +59,7 @@ class ApiError(Exception):
 
     @property
     def throttled(self) -> bool:
-        return self.status == 429 or (self.status == 403 and self.reason in THROTTLED)
+        return self.status == 429 or (self.status == 403 and self.code in THROTTLED)
 
     @property
     def transient(self) -> bool:
@@ -125,21 +115,21 @@ class Api(Retrying):
 
     # -- what went wrong, and what to do ------------------------------------------------------------------
     def _final(self, problem: ApiError) -> Exception:
-        if problem.status == 403 and problem.reason in QUOTA:
-            return Unavailable(f"{self.where}: the {problem.reason} quota is used up ({problem.message}); Followthru "
+        if problem.status == 403 and problem.code in QUOTA:
+            return Unavailable(f"{self.where}: the {problem.code} quota is used up ({problem.message}); Followthru "
                                "tries again later. See the Cloud project's quotas (console.cloud.google.com > APIs & "
                                "Services > Quotas) or Gmail's sending limits")
-        if problem.status == 400 and problem.reason in ("failedPrecondition", "FAILED_PRECONDITION"):
+        if problem.status == 400 and problem.code in ("failedPrecondition", "FAILED_PRECONDITION"):
             if self.config.google.auth == "oauth":
                 return Unavailable(f"{self.where} refused the request ({problem.message}): the signed-in account "
                                    "has no Gmail or Calendar; sign in as the account of sender.email")
             return Unavailable(f"{self.where} refused the request ({problem.message}): the service account may not "
                                f"act as {subject_of(self.config)} (no domain-wide delegation, or that user has no "
                                f"Gmail); {self._delegation_fix()}")
-        if problem.status == 403 and problem.reason in NOT_ENABLED:
+        if problem.status == 403 and problem.code in NOT_ENABLED:
             return Unavailable(f"{self.where}: the API is not enabled in the Cloud project ({problem.message}); "
                                "enable it under APIs & Services > Library")
-        if problem.status == 403 and problem.reason in SCOPE_MISSING:
+        if problem.status == 403 and problem.code in SCOPE_MISSING:
             return Unavailable(f"{self.where}: the access token lacks a scope ({problem.message}); "
                                + (self._delegation_fix() if self.config.google.auth == "service-account"
                                   else "run 'followthru auth google' again"))

@@ -75,8 +75,7 @@ class GoogleCalendar:
     # -- publishing ------------------------------------------------------------------------------------
     def publish(self, meeting: MeetingChange) -> None:
         publish(meeting, where=self.where, update=self._update, remove=self._remove, cancel=self._cancel,
-                service_error=ApiError, calendar_hint="check google.calendar_id, and that the account may change "
-                                                      "events in that calendar")
+                calendar_hint="check google.calendar_id, and that the account may change events in that calendar")
 
     def _update(self, meeting: MeetingChange) -> None:
         existing = self._event(meeting.uid)
@@ -182,16 +181,12 @@ class GoogleCalendar:
 def event_body(meeting: MeetingChange, existing: dict | None) -> dict:
     """The event's fields for ``meeting``; answers already in ``existing`` are kept."""
     known = {a.get("email", "").lower(): a for a in (existing or {}).get("attendees", [])}
-    attendees, seen = [], set()
-    for person in ([meeting.chair] if meeting.chair else []) + list(meeting.attendees):
-        address = person.email.lower()
-        if address in seen:
-            continue
-        seen.add(address)
-        entry = {"email": address}
+    attendees = []
+    for person in meeting.invitees():
+        entry = {"email": person.email}
         if person.name:
             entry["displayName"] = person.name
-        answer = known.get(address, {}).get("responseStatus")
+        answer = known.get(person.email, {}).get("responseStatus")
         if answer:
             entry["responseStatus"] = answer
         attendees.append(entry)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator
 from urllib.parse import quote, urlsplit
 
@@ -28,7 +27,7 @@ import requests
 from followthru.backends.base import Unavailable
 from followthru.backends.graph import auth
 from followthru.backends.graph.auth import SignIn, mailbox_of, network_problem
-from followthru.backends.http_retry import Later, Retrying, retry_after
+from followthru.backends.http_retry import Later, Retrying, ServiceError, retry_after
 from followthru.config import Config
 
 log = logging.getLogger(__name__)
@@ -54,18 +53,9 @@ class _HideUploadTokens(logging.Filter):
 logging.getLogger("urllib3.connectionpool").addFilter(_HideUploadTokens())
 
 
-@dataclass(eq=False)
-class GraphError(Exception):
-    """An error answer the caller decides about: the HTTP ``status``, Graph's ``code``
-    (``ErrorItemNotFound``, ``syncStateNotFound``...) and its message."""
-
-    status: int
-    code: str
-    message: str
-    retry_after: float | None = None
-
-    def __str__(self) -> str:
-        return f"{self.status} {self.code}: {self.message}" if self.code else f"{self.status} {self.message}"
+class GraphError(ServiceError):
+    """An error answer of Microsoft Graph; its ``code`` is Graph's (``ErrorItemNotFound``,
+    ``syncStateNotFound``...)."""
 
     @classmethod
     def of(cls, response: requests.Response) -> "GraphError":

@@ -69,7 +69,7 @@ class GraphCalendar:
     # -- publishing ------------------------------------------------------------------------------------
     def publish(self, meeting: MeetingChange) -> None:
         publish(meeting, where=self.where, update=self._update, remove=self._remove, cancel=self._cancel,
-                service_error=GraphError, cannot_hold=(ValueError,),  # ValueError: a repeat rule or zone beyond Graph
+                cannot_hold=(ValueError,),  # ValueError: a repeat rule or zone beyond Graph
                 calendar_hint="check that the app may change events in the calendar of graph.mailbox")
 
     def _update(self, meeting: MeetingChange) -> None:
@@ -215,14 +215,8 @@ def transaction_id(meeting: MeetingChange) -> str:
 
 def event_body(meeting: MeetingChange) -> dict:
     """The event's fields for ``meeting``; ``recurrence`` is None for a single meeting."""
-    attendees, seen = [], set()
-    for person in ([meeting.chair] if meeting.chair else []) + list(meeting.attendees):
-        address = person.email.lower()
-        if address in seen:
-            continue
-        seen.add(address)
-        attendees.append({"emailAddress": {"address": address, "name": person.name or address},
-                          "type": "required"})
+    attendees = [{"emailAddress": {"address": person.email, "name": person.name or person.email}, "type": "required"}
+                 for person in meeting.invitees()]
     start = _aware(meeting.start, meeting.timezone)
     return {"subject": meeting.summary, "body": {"contentType": "text", "content": meeting.description},
             "start": _when(start, meeting.timezone), "end": _when(_aware(meeting.end, meeting.timezone),
