@@ -1,5 +1,6 @@
 """What every backend shares: the mail and calendar interfaces, the outcomes of handing a message
-over, the errors every backend raises, and where a backend keeps how far it has read.
+over, the errors every backend raises, where a backend keeps how far it has read, and the check
+that a key or token file is its owner's alone.
 
 This module imports nothing beyond the standard library, so the daemon, ``doctor`` and the tests
 name these types without loading any vendor library.
@@ -7,8 +8,10 @@ name these types without loading any vendor library.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Callable, Iterator, Literal, Protocol
 
 
@@ -157,3 +160,15 @@ class CalendarBackend(Protocol):
 
     def close(self) -> None:
         """Close connections."""
+
+
+def readable_by_others(key: str, path: Path) -> str | None:
+    """The problem with a key or token file that other users can read (one line with the fix), or
+    None: such a file opens the mailbox, so it must be its owner's alone."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return f"{key}: {path} can be read by other users; run: chmod 600 {path}"
+    return None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import stat
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +24,7 @@ from google.oauth2 import service_account
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_oauthlib.flow import InstalledAppFlow
 
+from followthru.backends.base import readable_by_others
 from followthru.config import Config, ConfigError, write_private
 
 log = logging.getLogger(__name__)
@@ -99,17 +99,7 @@ def key_file_problem(config: Config) -> str | None:
     google = config.google
     name, file = ("google.service_account_file", google.service_account_file) if google.auth == "service-account" \
         else ("google.token_file", google.token_file)
-    return None if file is None else _mode_problem(name, config.path(file))
-
-
-def _mode_problem(key: str, path: Path) -> str | None:
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return f"{key}: {path} can be read by other users; run: chmod 600 {path}"
-    return None
+    return None if file is None else readable_by_others(name, config.path(file))
 
 
 def _secret_file(config: Config, key: str, file: Path | None, hint: str) -> Path:
@@ -118,7 +108,7 @@ def _secret_file(config: Config, key: str, file: Path | None, hint: str) -> Path
     path = config.path(file)
     if not path.is_file():
         raise ConfigError([f"{key}: {path} does not exist; {hint}"])
-    problem = _mode_problem(key, path)
+    problem = readable_by_others(key, path)
     if problem:
         log.warning("%s", problem)
     return path

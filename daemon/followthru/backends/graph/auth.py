@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
@@ -44,7 +43,7 @@ import msal
 import requests
 from msal.exceptions import MsalServiceError
 
-from followthru.backends.base import Unavailable
+from followthru.backends.base import Unavailable, readable_by_others
 from followthru.config import Config, ConfigError, write_private
 
 log = logging.getLogger(__name__)
@@ -110,14 +109,7 @@ def token_cache_problem(config: Config) -> str | None:
     """What is wrong with the mode of the token cache file (readable by other users), or None."""
     if config.graph.auth != "device-code":
         return None
-    path = config.path(config.graph.token_cache_file)
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return f"graph.token_cache_file: {path} can be read by other users; run: chmod 600 {path}"
-    return None
+    return readable_by_others("graph.token_cache_file", config.path(config.graph.token_cache_file))
 
 
 class SignIn:
@@ -263,14 +255,14 @@ def network_problem(error: BaseException, host: str) -> str:
 def _load_cache(path: Path) -> msal.SerializableTokenCache:
     hint = "run 'followthru auth microsoft' once to sign in"
     try:
-        mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([f"graph.token_cache_file: {path} does not exist; {hint}"]) from None
     except OSError as error:
         raise ConfigError([f"graph.token_cache_file: cannot read {path}: {error.strerror}; {hint}"]) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("graph.token_cache_file: %s can be read by other users; run: chmod 600 %s", path, path)
+    problem = readable_by_others("graph.token_cache_file", path)
+    if problem:
+        log.warning("%s", problem)
     cache = msal.SerializableTokenCache()
     try:
         json.loads(text)
