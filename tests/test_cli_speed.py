@@ -79,7 +79,7 @@ def test_help_loads_nothing_heavy():
 def test_plan_check_loads_no_template_or_backend():
     modules, output = loaded_by("plan", "check", str(EXAMPLE))
     assert "followthru.planfile" in modules
-    assert matching(modules, ("jinja2", "babel") + BACKENDS) == set()
+    assert matching(modules, ("jinja2", "babel", "yaml") + BACKENDS) == set()  # YAML only for YAML files
 
 
 # -- status and log on a workspace at work ------------------------------------------------------------------------
@@ -240,6 +240,8 @@ def test_status_reads_no_secret_opens_no_backend_and_changes_no_store(ws, tmp_pa
         for command in (["status"], ["status", "--json"], ["log"]):
             modules, output = loaded_by("-c", str(ws.config), *command, env=env)
             assert matching(modules, ("jinja2", "babel") + BACKENDS) == set(), command
+            # read what is stored, as stored: neither the plan schema nor the engine
+            assert matching(modules, ("followthru.plan", "followthru.planfile", "followthru.engine")) == set(), command
             assert "followthru.status" in modules
             assert output.strip(), command
         assert json.loads(loaded_by("-c", str(ws.config), "status", "--json", env=env)[1])["plans"] == \

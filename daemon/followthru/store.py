@@ -14,10 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from followthru.states import Commitment, MeetingState, PlanState
-from followthru.plan import Plan
+
+if TYPE_CHECKING:
+    from followthru.plan import Plan
 
 MIGRATIONS = [
     """
@@ -169,6 +171,8 @@ class Store:
         row = self.connection.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
         if row is None:
             return None
+        from followthru.plan import Plan  # the schema only for a command that loads a plan, not for status
+
         plan = Plan.model_validate_json(row["document"])
         state = PlanState(plan_id, row["state"], milestones=json.loads(row["milestones"]),
                           attention=json.loads(row["attention"]))
