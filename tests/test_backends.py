@@ -102,6 +102,14 @@ def test_doctor_names_the_missing_extra_on_the_backend_line(tmp_path):
                    hide=("googleapiclient",))
     assert result.returncode == 1, result.stderr
     [line] = [line for line in result.stdout.splitlines() if " google " in line]
-    assert line.split() [:2] == ["FAIL", "google"]
+    assert line.split()[:2] == ["FAIL", "google"]
     assert line.endswith("mail.backend \"google\" needs googleapiclient: pip install 'followthru[google]'")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_signing_in_without_the_extra_names_the_pip_command(tmp_path):
+    config = workspace(tmp_path / "ws", mail="exchange", **EXCHANGE)
+    result = probe(f"from followthru.cli import main\nmain(['-c', {str(config)!r}, 'auth', 'microsoft'])",
+                   hide=("exchangelib",))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "followthru auth microsoft needs exchangelib: pip install 'followthru[exchange]'"

@@ -179,13 +179,9 @@ def auth(obj: Context, service: str) -> None:
 
     config = obj.config()
     try:
-        if service == "google":
-            from followthru.backends.google import authorize
-        elif "graph" in (config.mail.backend, config.calendar.backend):
-            from followthru.backends.graph import authorize
-        else:
-            from followthru.backends.exchange import authorize
-        where = authorize(config, click.echo)
+        from followthru.backends import authorizer
+
+        where = authorizer(config, service)(config, click.echo)
     except ConfigError as error:
         fail(str(error))
     except Exception as error:  # the sign-in failed: say why, never a traceback

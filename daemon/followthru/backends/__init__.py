@@ -67,18 +67,20 @@ def missing_library(backend: Backend) -> str | None:
 
 
 def install_hint(key: str, name: str, backend: Backend, library: str) -> str:
-    """The one line said when a backend's library is missing."""
+    """The one line said when a backend's library is missing; ``key`` is what asked for it."""
+    who = key if key.startswith("followthru ") else f'{key} "{name}"'
     if backend.extra is None:
-        return f'{key} "{name}" needs {library}: pip install followthru'
-    return f"{key} \"{name}\" needs {library}: pip install 'followthru[{backend.extra}]'"
+        return f"{who} needs {library}: pip install followthru"
+    return f"{who} needs {library}: pip install 'followthru[{backend.extra}]'"
 
 
 def load(key: str, name: str) -> ModuleType:
-    """The module of the backend ``name`` chosen by ``key`` (``mail.backend`` or ``calendar.backend``),
-    imported now. Raises ConfigError, in one line with the pip command, when its libraries are missing."""
+    """The module of the backend ``name`` chosen by ``key`` (``mail.backend``, ``calendar.backend``, or
+    the command that needs it), imported now. Raises ConfigError, in one line with the pip command,
+    when its libraries are missing."""
     from followthru.config import ConfigError
 
-    backend = (MAIL if key == "mail.backend" else CALENDAR)[name]
+    backend = (CALENDAR if key == "calendar.backend" else MAIL)[name]
     library = missing_library(backend)
     if library is None:
         try:
@@ -126,3 +128,14 @@ def service_check(config: Config, name: str) -> str:
     or Unavailable."""
     key = "mail.backend" if config.mail.backend == name else "calendar.backend"
     return load(key, name).check(config)
+
+
+def authorizer(config: Config, service: str) -> Any:
+    """``followthru auth SERVICE``'s one-time sign-in, a function of the config and a printer:
+    Google's, or Microsoft's through Graph where the config uses Graph and through Exchange otherwise.
+    Raises ConfigError when that backend's libraries are missing."""
+    if service == "google":
+        name = "google"
+    else:
+        name = "graph" if "graph" in (config.mail.backend, config.calendar.backend) else "exchange"
+    return load(f"followthru auth {service}", name).authorize
