@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -265,3 +266,22 @@ def test_a_new_answer_replaces_what_waited_on_the_owner(engine, plan):
     assert asked.state.attention == ["lee: asked a question"]
     declined = engine.reply(plan, asked.state, "lee", Answer("decline"), START)
     assert declined.state.attention == ["lee: declined, no backup left"]
+
+
+# The engine and the data it works on: nothing in them may read files, talk to servers or look at the clock.
+PURE_MODULES = ("engine.py", "engine_time.py", "engine_meetings.py", "engine_backups.py", "states.py", "decisions.py")
+IO_MODULES = {"os", "io", "socket", "sqlite3", "subprocess", "shutil", "pathlib", "time", "logging", "email",
+              "smtplib", "imaplib", "urllib", "http", "requests", "followthru.store", "followthru.journal",
+              "followthru.memory", "followthru.daemon", "followthru.service", "followthru.backends",
+              "followthru.mail", "followthru.watch", "followthru.lock"}
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_the_engine_imports_nothing_that_does_io(module):
+    package = Path(__file__).resolve().parents[1] / "daemon" / "followthru"
+    tree = ast.parse((package / module).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    impure = {name for name in imported if any(name == io or name.startswith(io + ".") for io in IO_MODULES)}
+    assert not impure, f"{module} imports {sorted(impure)}"
+    assert "datetime.now" not in (package / module).read_text()
