@@ -58,7 +58,12 @@ def names(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
 
-def test_a_drop_larger_than_a_batch_is_taken_over_passes_oldest_first(workspace):
+def progress_lines(caplog, what: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "followthru.daemon" and r.getMessage().startswith(what)]
+
+
+def test_a_drop_larger_than_a_batch_is_taken_over_passes_oldest_first(workspace, caplog):
+    caplog.set_level(logging.INFO, logger="followthru.daemon")
     config = load_config(workspace)
     incoming = config.plans_dir / "incoming"
     drop_plans(incoming, PLANS_PER_PASS + 50)
@@ -69,15 +74,22 @@ def test_a_drop_larger_than_a_batch_is_taken_over_passes_oldest_first(workspace)
         assert first.more_waiting
         # The newest 50 wait; none of the older ones does.
         assert names(incoming) == {f"deal-{n}.toml" for n in range(PLANS_PER_PASS, PLANS_PER_PASS + 50)}
+        # How far it got, every 100 files (no terminal here, so lines in the log rather than a bar).
+        assert progress_lines(caplog, "taking in plan files") == [
+            f"taking in plan files: {n:,} of {PLANS_PER_PASS:,}, 50 more waiting for the next passes"
+            for n in [*range(100, PLANS_PER_PASS, 100), PLANS_PER_PASS]]
+        caplog.clear()
         second = service.tick(SATURDAY)
         assert (second.plans_started, second.plans_left, second.more_waiting) == (50, 0, False)
+        assert progress_lines(caplog, "taking in plan files") == []  # 50 files: quick, nothing to report
     finally:
         service.close()
     assert names(incoming) == set()
     assert len(names(config.plans_dir / "active")) == PLANS_PER_PASS + 50
 
 
-def test_a_big_inbox_is_read_over_passes_oldest_first(workspace):
+def test_a_big_inbox_is_read_over_passes_oldest_first(workspace, caplog):
+    caplog.set_level(logging.INFO, logger="followthru.daemon")
     config = load_config(workspace)
     inbox = workspace.parent / "mail" / "inbox" / "new"
     old = time.time() - 10 - MAX_PER_PASS
@@ -97,6 +109,8 @@ def test_a_big_inbox_is_read_over_passes_oldest_first(workspace):
         assert (first.replies, first.replies_left, first.plans_left) == (MAX_PER_PASS, 30, 0)
         assert "left for the next pass: 0 plan files, 30 replies" in str(first)
         assert names(inbox) == {f"{n:05d}.eml" for n in range(MAX_PER_PASS, MAX_PER_PASS + 30)}
+        assert progress_lines(caplog, "reading the inbox") == [
+            f"reading the inbox: {n} so far" for n in range(100, MAX_PER_PASS + 1, 100)]
         second = service.tick(SATURDAY)
         assert (second.replies, second.replies_left, second.more_waiting) == (30, 0, False)
     finally:

@@ -39,6 +39,7 @@ from followthru.memory import LAST_PASS, Memory, RecordingEngine
 from followthru.messages import Composer
 from followthru.phrases import Phrase
 from followthru.plan import Plan
+from followthru.progress import Progress
 from followthru.planfile import PlanResult, load_plan, owner_change, past_deadlines
 from followthru.render import Renderer
 from followthru.replies import read_reply
@@ -180,12 +181,13 @@ class Followthru:
     def _intake(self, now: datetime, report: PassReport) -> None:
         files, report.waiting_files, report.plans_left = ready_files(self.folders["incoming"], limit=PLANS_PER_PASS)
         prepared = self.workers.prepare(files, now) if len(files) >= PARALLEL_FROM else iter(())
-        for number, path in enumerate(files, start=1):
-            ready = next(prepared, None)
-            self._guard(report, f"plan file {path.name}", self._take_in, path, now, report, ready)
-            if number % PROGRESS_EVERY == 0 or (number == len(files) and len(files) >= PROGRESS_EVERY):
-                log.info("taking in plan files: %d of %d in this pass, %d more waiting", number, len(files),
-                         report.plans_left)
+        with Progress("taking in plan files", total=len(files), logger=log) as progress:
+            if report.plans_left:
+                progress.detail = f"{report.plans_left:,} more waiting for the next passes"
+            for path in files:
+                ready = next(prepared, None)
+                self._guard(report, f"plan file {path.name}", self._take_in, path, now, report, ready)
+                progress.advance()
 
     def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
         if not is_plan_file(path) or path.is_symlink():
@@ -301,11 +303,12 @@ class Followthru:
     # -- replies ---------------------------------------------------------------------------------
     def _replies(self, now: datetime, report: PassReport) -> None:
         try:
-            for incoming in self.backend.fetch_new():
-                self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
-                report.replies += 1
-                if report.replies % PROGRESS_EVERY == 0:  # a first sync of a full mailbox takes a while
-                    log.info("reading the inbox: %d messages so far in this pass", report.replies)
+            # A first read of a full mailbox takes a while; its size is not known beforehand.
+            with Progress("reading the inbox", logger=log) as progress:
+                for incoming in self.backend.fetch_new():
+                    self._guard(report, f"reply {incoming.ref}", self._take_reply, incoming, now)
+                    report.replies += 1
+                    progress.advance()
             report.replies_left = getattr(self.backend, "left", 0)  # backends that read by the batch
         except Unavailable as error:  # replies wait on the server; they are read when it is back
             log.warning("reading replies: %s", error)
@@ -500,7 +503,6 @@ REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
 STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500
-PROGRESS_EVERY = 100  # a pass with this many plan files or inbox messages logs how far it got
 
 
 # At most this many plan files per pass, so a pass ends well inside systemd's watchdog (120 s) however
