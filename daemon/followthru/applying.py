@@ -27,8 +27,9 @@ class Applier:
     """Stores decisions for one workspace: ``engine`` makes them (the journal's recording engine in the
     daemon), ``drafter`` words their messages, ``domain`` names the meetings' calendar UIDs."""
 
-    def __init__(self, config: Config, store: Store, engine: Engine, drafter: Drafter, clock: BusinessClock,
-                 domain: str):
+    def __init__(
+        self, config: Config, store: Store, engine: Engine, drafter: Drafter, clock: BusinessClock, domain: str
+    ):
         self.config = config
         self.store = store
         self.engine = engine
@@ -36,9 +37,17 @@ class Applier:
         self.clock = clock
         self.domain = domain
 
-    def apply(self, plan: Plan, decisions: Decisions, now: datetime, file: str | None = None,
-              new_version: bool = False, previous: Plan | None = None,
-              drafted: list[Drafted] | None = None, ticked: bool = False) -> None:
+    def apply(
+        self,
+        plan: Plan,
+        decisions: Decisions,
+        now: datetime,
+        file: str | None = None,
+        new_version: bool = False,
+        previous: Plan | None = None,
+        drafted: list[Drafted] | None = None,
+        ticked: bool = False,
+    ) -> None:
         """Store a decision and every message it makes, inside the caller's transaction.
 
         ``drafted`` holds the messages when a worker process wrote them already; ``ticked``: the
@@ -64,15 +73,34 @@ class Applier:
         version = self.store.save(plan, state, now, wake, keys, file=file, new_version=new_version)
         for item in drafted:  # each version of an ask gets its own token: answers to old ones are told apart
             if item.ask and item.resource_id:
-                self.store.remember_ask(token_key(plan.id, item.resource_id, item.ask), plan.id, item.resource_id,
-                                        item.ask, version, now)
+                self.store.remember_ask(
+                    token_key(plan.id, item.resource_id, item.ask), plan.id, item.resource_id, item.ask, version, now
+                )
         uids = {key: event_uid(plan.id, key, self.domain) for key in state.meetings}
         self.store.save_meetings(plan.id, state, uids)
 
-    def record(self, message: Built, plan_id: str | None, resource_id: str | None, kind: str, now: datetime,
-               not_before: datetime | None = None, ask: str | None = None) -> None:
-        self.store.record_outgoing(message.message_id, plan_id, resource_id, kind, message.recipients,
-                                   message.raw, not_before or now, now, message.envelope_from, ask)
+    def record(
+        self,
+        message: Built,
+        plan_id: str | None,
+        resource_id: str | None,
+        kind: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        ask: str | None = None,
+    ) -> None:
+        self.store.record_outgoing(
+            message.message_id,
+            plan_id,
+            resource_id,
+            kind,
+            message.recipients,
+            message.raw,
+            not_before or now,
+            now,
+            message.envelope_from,
+            ask,
+        )
 
     def add_send(self, stored: StoredPlan, send: Send, now: datetime) -> None:
         """One more message for a plan, decided here rather than by the engine. The plan's state is

@@ -61,15 +61,22 @@ def _pass_lock(obj: Context, command: str):
 
     config = obj.config()
     try:
-        return wait_for_pass(config.path(config.workspace.store), command, config.root,
-                             lambda line: click.echo(line, err=True))
+        return wait_for_pass(
+            config.path(config.workspace.store), command, config.root, lambda line: click.echo(line, err=True)
+        )
     except LockError as error:
         fail(str(error), 1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), envvar="FOLLOWTHRU_CONFIG",
-              help="The config file (default: ./config.toml, or $FOLLOWTHRU_CONFIG).")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="FOLLOWTHRU_CONFIG",
+    help="The config file (default: ./config.toml, or $FOLLOWTHRU_CONFIG).",
+)
 @click.version_option(__version__, prog_name="followthru")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None) -> None:
@@ -79,8 +86,11 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--try-out", is_flag=True,
-              help="A workspace to try Followthru in: mail goes at any hour of any day, not in business hours.")
+@click.option(
+    "--try-out",
+    is_flag=True,
+    help="A workspace to try Followthru in: mail goes at any hour of any day, not in business hours.",
+)
 def init(directory: Path, try_out: bool) -> None:
     """Make a workspace in DIRECTORY: config.toml, plan folders, Maildirs and a secret key.
 
@@ -90,15 +100,18 @@ def init(directory: Path, try_out: bool) -> None:
     _private_files()
     existed = (directory / "config.toml").exists()
     config = init_workspace(directory, try_out=try_out)
-    kept = "kept: config.toml, the secret key, plans and mail are as they were (missing folders made)" \
-        if existed else ""
+    kept = (
+        "kept: config.toml, the secret key, plans and mail are as they were (missing folders made)" if existed else ""
+    )
     kind = "Try-out workspace (mail goes at any hour)" if try_out and not existed else "Workspace"
-    click.echo(f"{kind} {'already in' if existed else 'ready in'} {directory}/{'; ' + kept if kept else ''}\n"
-               f"  config:      {config}\n"
-               f"  drop plans:  {directory / 'plans' / 'incoming'}/\n"
-               f"  outgoing:    {directory / 'mail' / 'outbox'}/new/\n"
-               f"  replies:     {directory / 'mail' / 'inbox'}/new/\n"
-               f"Start a plan with: followthru plan new --out my-plan.toml")
+    click.echo(
+        f"{kind} {'already in' if existed else 'ready in'} {directory}/{'; ' + kept if kept else ''}\n"
+        f"  config:      {config}\n"
+        f"  drop plans:  {directory / 'plans' / 'incoming'}/\n"
+        f"  outgoing:    {directory / 'mail' / 'outbox'}/new/\n"
+        f"  replies:     {directory / 'mail' / 'inbox'}/new/\n"
+        f"Start a plan with: followthru plan new --out my-plan.toml"
+    )
     if existed and try_out:
         click.echo(f"{config}: not changed; set try_out = true under [workspace] to try out there", err=True)
 
@@ -154,12 +167,11 @@ def run(obj: Context, verbose: bool) -> None:
     import logging
 
     from followthru.config import ConfigError
-    from followthru.service import run as run_daemon
     from followthru.lock import LockError
+    from followthru.service import run as run_daemon
 
     _private_files()
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     config = obj.config()
     try:
         config.token_secret()
@@ -206,8 +218,9 @@ def doctor(obj: Context) -> None:
 
 
 @main.command()
-@click.option("--now", "now_text",
-              help="Pretend it is this time: ISO 8601, or +1d, +26h from now (for tests and try-outs).")
+@click.option(
+    "--now", "now_text", help="Pretend it is this time: ISO 8601, or +1d, +26h from now (for tests and try-outs)."
+)
 @click.pass_obj
 def tick(obj: Context, now_text: str | None) -> None:
     """One pass: read plans, read replies, send what is due.
@@ -244,7 +257,8 @@ def tick(obj: Context, now_text: str | None) -> None:
 def status(obj: Context, plan_id: str | None, as_json: bool, now_text: str | None) -> None:
     """Where each plan stands: who committed, who is waited on, what happens next, what is queued
     and why, what needs you."""
-    from followthru.status import plans as read_plans, to_json
+    from followthru.status import plans as read_plans
+    from followthru.status import to_json
 
     domain = obj.config().sender.email.rpartition("@")[2]
     now = _now(now_text)
@@ -271,18 +285,28 @@ def status(obj: Context, plan_id: str | None, as_json: bool, now_text: str | Non
                 extra += f"; next: {step}" + (f" {_short(c['next']['at'])}" if c["next"]["at"] else "")
             lines.append(f"  {c['resource']:<12} {c['state']:<10} {c['email']}{extra}")
         for q in entry["queued"]:
-            lines.append(f"  queued: {q['kind'].replace('_', ' ')} to {', '.join(q['to'])} for {_short(q['at'])}"
-                         f" ({q['why']})")
+            lines.append(
+                f"  queued: {q['kind'].replace('_', ' ')} to {', '.join(q['to'])} for {_short(q['at'])} ({q['why']})"
+            )
         for m in entry["meetings"]:
             rsvps = ", ".join(f"{k}: {v}" for k, v in m["rsvps"].items())
-            lines.append(f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"
-                         f"{'; cancelled' if m['cancelled'] else ''}){'; ' + rsvps if rsvps else ''}")
+            lines.append(
+                f"  meeting {m['title']} (sequence {m['sequence']}, {len(m['attendees'])} invited"
+                f"{'; cancelled' if m['cancelled'] else ''}){'; ' + rsvps if rsvps else ''}"
+            )
     click.echo("\n".join(lines))
 
 
-NEXT_STEPS = {"request": "request goes", "reminder": "reminder", "last_call": "last call",
-              "deadline": "reply deadline", "back": "back from absence", "due_reminder": "due-date reminder",
-              "due": "due", "owner": "waiting on your decision"}
+NEXT_STEPS = {
+    "request": "request goes",
+    "reminder": "reminder",
+    "last_call": "last call",
+    "deadline": "reply deadline",
+    "back": "back from absence",
+    "due_reminder": "due-date reminder",
+    "due": "due",
+    "owner": "waiting on your decision",
+}
 
 
 def _short(moment: str) -> str:
@@ -303,8 +327,12 @@ def log_command(obj: Context, plan_id: str | None) -> None:
     except LookupError as error:
         fail(str(error), 1)
     if rows:
-        click.echo("\n".join(f"{at}  {plan or '-'}{f' {resource}:' if resource else ''} {event}"
-                             for at, plan, resource, event in rows))
+        click.echo(
+            "\n".join(
+                f"{at}  {plan or '-'}{f' {resource}:' if resource else ''} {event}"
+                for at, plan, resource, event in rows
+            )
+        )
 
 
 def _read_store(obj: Context, read):
@@ -341,8 +369,9 @@ def _read_store(obj: Context, read):
 def decide(obj: Context, plan_id: str, resource_id: str, answer: str, now_text: str | None) -> None:
     """Approve or reject a resource's counter-proposal, or a new time proposed for a meeting
     (RESOURCE_ID is then the meeting's key), after the pass another process is in."""
-    _change_then_pass(obj, "decide", now_text,
-                      lambda service, now: service.decide(plan_id, resource_id, answer == "approve", now))
+    _change_then_pass(
+        obj, "decide", now_text, lambda service, now: service.decide(plan_id, resource_id, answer == "approve", now)
+    )
     click.echo(f"{plan_id}: {resource_id}'s counter-proposal {answer}d")
 
 
@@ -380,8 +409,14 @@ def _change_then_pass(obj: Context, command: str, now_text: str | None, change) 
 @click.argument("plan_id")
 @click.argument("person")
 @click.argument("text", required=False)
-@click.option("--as", "intent", type=click.Choice(["accept", "decline", "tentative", "counter", "question"]),
-              default="accept", show_default=True, help="An example answer of this kind, when no TEXT is given.")
+@click.option(
+    "--as",
+    "intent",
+    type=click.Choice(["accept", "decline", "tentative", "counter", "question"]),
+    default="accept",
+    show_default=True,
+    help="An example answer of this kind, when no TEXT is given.",
+)
 @click.option("--now", "now_text", help="Date the reply at this time (ISO 8601).")
 @click.pass_obj
 def reply(obj: Context, plan_id: str, person: str, text: str | None, intent: str, now_text: str | None) -> None:
@@ -394,8 +429,10 @@ def reply(obj: Context, plan_id: str, person: str, text: str | None, intent: str
 
     config = obj.config()
     if config.mail.backend != "maildir":
-        fail(f"reply writes into the Maildir inbox; this workspace reads mail with {config.mail.backend!r}: "
-             "answer from a mail client instead")
+        fail(
+            f"reply writes into the Maildir inbox; this workspace reads mail with {config.mail.backend!r}: "
+            "answer from a mail client instead"
+        )
 
     from followthru.status import last_request
 
@@ -407,8 +444,9 @@ def reply(obj: Context, plan_id: str, person: str, text: str | None, intent: str
         fail(f"{plan_id}: {resource_id} has not been asked anything yet", 1)
     raw, state, not_before = sent
     if state == "pending":
-        click.echo(f"note: the request to {resource_id} is still queued (for {not_before}); answering it anyway",
-                   err=True)
+        click.echo(
+            f"note: the request to {resource_id} is still queued (for {not_before}); answering it anyway", err=True
+        )
     message = write_reply(bytes(raw), email, text or EXAMPLES[intent], _now(now_text))
     path = put_in_inbox(config.path(config.mail.maildir.inbox), message)
     click.echo(f"{path}: {email} answers {plan_id}: {(text or EXAMPLES[intent]).splitlines()[0]}")
@@ -444,13 +482,23 @@ def classify(obj: Context, paths: tuple[Path, ...], as_json: bool, timezone: str
             failed = True
             continue
         reply = read_reply(raw, zone)
-        record = {"path": str(path), "intent": reply.intent, "confidence": round(reply.confidence, 2),
-                  "evidence": reply.evidence,
-                  "proposed_date": reply.proposed_date.isoformat() if reply.proposed_date else None,
-                  "return_date": reply.return_date.isoformat() if reply.return_date else None,
-                  "sender": reply.sender, "message_id": reply.message_id,
-                  "bounce": {"recipient": reply.bounce.recipient, "status": reply.bounce.status,
-                             "original_message_id": reply.bounce.original_message_id} if reply.bounce else None}
+        record = {
+            "path": str(path),
+            "intent": reply.intent,
+            "confidence": round(reply.confidence, 2),
+            "evidence": reply.evidence,
+            "proposed_date": reply.proposed_date.isoformat() if reply.proposed_date else None,
+            "return_date": reply.return_date.isoformat() if reply.return_date else None,
+            "sender": reply.sender,
+            "message_id": reply.message_id,
+            "bounce": {
+                "recipient": reply.bounce.recipient,
+                "status": reply.bounce.status,
+                "original_message_id": reply.bounce.original_message_id,
+            }
+            if reply.bounce
+            else None,
+        }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
@@ -509,10 +557,12 @@ def check(obj: Context, files: tuple[Path, ...], now_text: str | None) -> None:
 
 def _plan_owners(obj: Context) -> dict[str, str]:
     """Plan id -> owner email of the plans the workspace's store holds (read only)."""
+
     def read(connection) -> dict[str, str]:
         if connection is None:
             return {}
         return dict(connection.execute("SELECT id, owner_email FROM plans").fetchall())
+
     return _read_store(obj, read)
 
 
@@ -547,8 +597,11 @@ def new(out: Path | None) -> None:
 
 @plan.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path),
-              help="Write each message as an .eml file in this folder (one subfolder per plan when there are several).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write each message as an .eml file in this folder (one subfolder per plan when there are several).",
+)
 @click.pass_obj
 def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
     """Show every message and invitation each plan in FILES (files or folders of plan files) would send
@@ -562,8 +615,11 @@ def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
     from followthru.render import Renderer
 
     config = obj.config()
-    paths = [p for given in files for p in (sorted(f for f in given.iterdir() if f.suffix.lower() in FORMATS)
-                                             if given.is_dir() else [given])]
+    paths = [
+        p
+        for given in files
+        for p in (sorted(f for f in given.iterdir() if f.suffix.lower() in FORMATS) if given.is_dir() else [given])
+    ]
     if not paths:
         fail(f"no plan files (.toml, .yaml, .yml, .json) in {', '.join(map(str, files))}")
     try:
@@ -572,8 +628,9 @@ def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
         fail(str(error))
     now, several, failed, written = datetime.now(timezone.utc), len(paths) > 1, 0, 0
     # A bar only where it cannot run through the messages printed on the same terminal.
-    with Progress("previewing plans", total=len(paths) if out is not None or not sys.stdout.isatty() else 0,
-                  stream=sys.stderr) as progress:
+    with Progress(
+        "previewing plans", total=len(paths) if out is not None or not sys.stdout.isatty() else 0, stream=sys.stderr
+    ) as progress:
         for path in paths:
             result = load_plan(path, config.schedule.timezone, config.mail.allowed_domains)
             progress.advance()

@@ -16,11 +16,25 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from followthru.values import (DAY, HOUR, MINUTE, Domain, Email, Flag, Language, Line, TimeZoneName, duration, listed,
-                               offset, seconds, whole)
+from followthru.datafile import FileError, Problem, format_path, read_data, validate
 from followthru.durations import Offset
 from followthru.shipped import shipped_path
-from followthru.datafile import FileError, Problem, format_path, read_data, validate
+from followthru.values import (
+    DAY,
+    HOUR,
+    MINUTE,
+    Domain,
+    Email,
+    Flag,
+    Language,
+    Line,
+    TimeZoneName,
+    duration,
+    listed,
+    offset,
+    seconds,
+    whole,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +63,9 @@ def _env_name(value: str) -> str:
 def _listen(value: str) -> str:
     match = re.fullmatch(r"([^\s:]+):(\d{1,5})", value)
     if not match or not 0 <= int(match.group(2)) <= 65535:  # 0: any free port
-        raise ValueError(f"{value[:60]!r} is not an address and port to listen on, like '127.0.0.1:8765' "
-                         "(port 0 to 65535)")
+        raise ValueError(
+            f"{value[:60]!r} is not an address and port to listen on, like '127.0.0.1:8765' (port 0 to 65535)"
+        )
     return value
 
 
@@ -104,8 +119,10 @@ class MaildirBackend(_Section):
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
-DEFAULT_PORTS = {"smtp": {"starttls": 587, "tls": 465, "plain": 25},
-                 "imap": {"starttls": 143, "tls": 993, "plain": 143}}
+DEFAULT_PORTS = {
+    "smtp": {"starttls": 587, "tls": 465, "plain": 25},
+    "imap": {"starttls": 143, "tls": 993, "plain": 143},
+}
 
 
 class Server(_Section):
@@ -121,12 +138,13 @@ class Server(_Section):
     timeout: Timeout = 30.0
 
     @model_validator(mode="after")
-    def _plain_only_to_this_machine(self) -> "Server":
-        if self.security == "plain" and self.host.lower() not in LOOPBACK_HOSTS and \
-                not self.host.startswith("127."):
-            raise ValueError(f"security = 'plain' sends mail and passwords in the clear, so it is only allowed "
-                             f"to this machine (localhost, 127.0.0.1, ::1), not to {self.host!r}; "
-                             "use 'starttls' or 'tls'")
+    def _plain_only_to_this_machine(self) -> Server:
+        if self.security == "plain" and self.host.lower() not in LOOPBACK_HOSTS and not self.host.startswith("127."):
+            raise ValueError(
+                f"security = 'plain' sends mail and passwords in the clear, so it is only allowed "
+                f"to this machine (localhost, 127.0.0.1, ::1), not to {self.host!r}; "
+                "use 'starttls' or 'tls'"
+            )
         return self
 
     def port_for(self, protocol: str) -> int:
@@ -153,8 +171,9 @@ class Mail(_Section):
     aliases: dict[Email, list[Email]] = Field(default_factory=dict)
     authserv_id: str = ""  # whose Authentication-Results count; empty: the topmost header's
     # Plans may name addresses in these domains (and their subdomains) only; empty: any domain.
-    allowed_domains: Annotated[list[Domain], listed('["acme.example"]')] = Field(default_factory=list,
-                                                                                max_length=MAX_DOMAINS)
+    allowed_domains: Annotated[list[Domain], listed('["acme.example"]')] = Field(
+        default_factory=list, max_length=MAX_DOMAINS
+    )
 
 
 class Calendar(_Section):
@@ -217,7 +236,8 @@ class Google(_Section):
 class Schedule(_Section):
     timezone: TimeZoneName = "UTC"
     business_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: list(DAYS[:5]), min_length=1)
+        default_factory=lambda: list(DAYS[:5]), min_length=1
+    )
     send_from: Clock = time(8, 30)
     send_until: Clock = time(18, 0)
     holidays: Annotated[str, AfterValidator(_holidays)] = ""
@@ -227,9 +247,11 @@ class Schedule(_Section):
 
 class Reminders(_Section):
     after_request: Annotated[list[ReminderOffset], listed('["1bd"]')] = Field(
-        default_factory=lambda: [Offset(business_days=1)], max_length=MAX_REMINDERS)
+        default_factory=lambda: [Offset(business_days=1)], max_length=MAX_REMINDERS
+    )
     before_deadline: Annotated[list[ReminderOffset], listed('["4h"]')] = Field(
-        default_factory=lambda: [Offset.parse("4h")], max_length=MAX_REMINDERS)
+        default_factory=lambda: [Offset.parse("4h")], max_length=MAX_REMINDERS
+    )
     before_due: ReminderOffset = Offset(business_days=1)
 
 
@@ -271,8 +293,12 @@ class Config(_Section):
 
         Raises :class:`ConfigError` naming the keys to set when neither gives one.
         """
-        value = self.read_secret("secrets.token_secret", self.secrets.token_secret_env, self.secrets.token_secret_file,
-                                 hint="run 'followthru init' or set " + self.secrets.token_secret_env)
+        value = self.read_secret(
+            "secrets.token_secret",
+            self.secrets.token_secret_env,
+            self.secrets.token_secret_file,
+            hint="run 'followthru init' or set " + self.secrets.token_secret_env,
+        )
         if len(value) < 16:
             raise ConfigError(["secrets.token_secret: the secret holds fewer than 16 characters"])
         return value
@@ -281,8 +307,12 @@ class Config(_Section):
         """The password of ``section`` (``mail.smtp``, ``mail.imap``); None when it needs no login."""
         if not server.username:
             return None
-        return self.read_secret(f"{section}.password", server.password_env, server.password_file,
-                                hint=f"set {section}.password_env or {section}.password_file").decode()
+        return self.read_secret(
+            f"{section}.password",
+            server.password_env,
+            server.password_file,
+            hint=f"set {section}.password_env or {section}.password_file",
+        ).decode()
 
     def read_secret(self, key: str, env_name: str | None, file: Path | None, hint: str) -> bytes:
         """A secret from the environment variable ``env_name``, else from ``file``, which only its owner
@@ -332,8 +362,9 @@ def load_config(path: Path | str) -> Config:
     if config is not None:
         problems = _whole_config_problems(config, data)
     if problems:
-        raise ConfigError([str(Problem(str(path), lines.line(loc), format_path(loc), message))
-                           for loc, message in problems])
+        raise ConfigError(
+            [str(Problem(str(path), lines.line(loc), format_path(loc), message)) for loc, message in problems]
+        )
     return config
 
 
@@ -348,20 +379,37 @@ def _whole_config_problems(config: Config, data: dict) -> list[tuple[tuple[str, 
         problems.append((("schedule", "send_until"), "must be later than schedule.send_from"))
     store = config.path(config.workspace.store)
     if store.is_dir():
-        problems.append((("workspace", "store"), f"{store} is a folder; name the store's file, like "
-                                                  f"'{config.workspace.store / 'followthru.sqlite3'}'"))
+        problems.append(
+            (
+                ("workspace", "store"),
+                f"{store} is a folder; name the store's file, like '{config.workspace.store / 'followthru.sqlite3'}'",
+            )
+        )
     elif not store.parent.is_dir():
-        problems.append((("workspace", "store"), f"the folder {store.parent} does not exist; make it, or name "
-                                                  "a store file in a folder that does"))
+        problems.append(
+            (
+                ("workspace", "store"),
+                f"the folder {store.parent} does not exist; make it, or name a store file in a folder that does",
+            )
+        )
     if "templates" in data.get("workspace", {}) and not config.templates_dir.is_dir():
-        problems.append((("workspace", "templates"), f"the folder {config.templates_dir} does not exist; make it "
-                                                      "(it may stay empty), or remove the key"))
+        problems.append(
+            (
+                ("workspace", "templates"),
+                f"the folder {config.templates_dir} does not exist; make it (it may stay empty), or remove the key",
+            )
+        )
     if config.mail.backend == "smtp-imap":
         for name in ("smtp", "imap"):
             ca_file = getattr(config.mail, name).ca_file
             if ca_file is not None and not config.path(ca_file).is_file():
-                problems.append((("mail", name, "ca_file"), f"{config.path(ca_file)} does not exist; point it "
-                                                            "at your CA's certificate (PEM), or remove the key"))
+                problems.append(
+                    (
+                        ("mail", name, "ca_file"),
+                        f"{config.path(ca_file)} does not exist; point it "
+                        "at your CA's certificate (PEM), or remove the key",
+                    )
+                )
     return problems
 
 

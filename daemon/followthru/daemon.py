@@ -16,11 +16,12 @@ import json
 import logging
 import sqlite3
 import time as clock
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from followthru.applying import Applier
 from followthru.backends import open_calendar, open_mail
@@ -39,8 +40,8 @@ from followthru.memory import LAST_PASS, Memory, RecordingEngine
 from followthru.messages import Composer
 from followthru.phrases import Phrase
 from followthru.plan import Plan
-from followthru.progress import Progress
 from followthru.planfile import PlanResult, load_plan, owner_change, past_deadlines
+from followthru.progress import Progress
 from followthru.render import Renderer
 from followthru.replies import read_reply
 from followthru.replies.authentication import forged_sender
@@ -76,14 +77,22 @@ class PassReport:
         return bool(self.plans_left or self.replies_left)
 
     def __str__(self) -> str:
-        left = f"; left for the next pass: {self.plans_left} plan files, {self.replies_left} replies" \
-            if self.more_waiting else ""
+        left = (
+            f"; left for the next pass: {self.plans_left} plan files, {self.replies_left} replies"
+            if self.more_waiting
+            else ""
+        )
         # A quiet "sent 0" says when the queued mail goes (a send window that is closed, a retry).
-        waiting = f" (next message queued for {self.next_send:%a %d %b %H:%M} UTC: the send window or a retry)" \
-            if self.next_send is not None and not self.sent else ""
-        return (f"started {self.plans_started}, updated {self.plans_updated}, rejected {self.plans_rejected}, "
-                f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}{waiting}, "
-                f"failed {self.failed}{left}")
+        waiting = (
+            f" (next message queued for {self.next_send:%a %d %b %H:%M} UTC: the send window or a retry)"
+            if self.next_send is not None and not self.sent
+            else ""
+        )
+        return (
+            f"started {self.plans_started}, updated {self.plans_updated}, rejected {self.plans_rejected}, "
+            f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}{waiting}, "
+            f"failed {self.failed}{left}"
+        )
 
 
 class Followthru:
@@ -94,8 +103,13 @@ class Followthru:
     date with the journal. ``read_only`` (status, log): never creates a store, and leaves it as it is.
     """
 
-    def __init__(self, config: Config, backend: MailBackend | None = None, calendar: CalendarBackend | None = None,
-                 read_only: bool = False):
+    def __init__(
+        self,
+        config: Config,
+        backend: MailBackend | None = None,
+        calendar: CalendarBackend | None = None,
+        read_only: bool = False,
+    ):
         self.config = config
         self.folders = plan_folders(config.plans_dir)
         self.store, journal = open_store(config, read_only)
@@ -191,16 +205,22 @@ class Followthru:
 
     def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
         if not is_plan_file(path) or path.is_symlink():
-            reason = "a symbolic link; drop the file itself" if path.is_symlink() else \
-                "not a plan file; use .toml, .yaml, .yml or .json"
+            reason = (
+                "a symbolic link; drop the file itself"
+                if path.is_symlink()
+                else "not a plan file; use .toml, .yaml, .yml or .json"
+            )
             reject(path, self.folders, [f"{path.name}: (file): {reason}"])
             report.plans_rejected += 1
             return
         stored = self.store.load(prepared.plan.id) if prepared is not None else None
         if stored is not None:
             prepared = None  # workers prepare new plans only: a new version is read and decided here
-        result = PlanResult(path, prepared.plan) if prepared else \
-            load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
+        result = (
+            PlanResult(path, prepared.plan)
+            if prepared
+            else load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
+        )
         if not result.ok:
             stored = None
         elif prepared is None and (stored is None or stored.plan.id != result.plan.id):
@@ -215,8 +235,9 @@ class Followthru:
             with self.store.transaction():
                 target_name = path.name
                 if tell:
-                    message = self.composer.rejected(tell, target_name,
-                                                     [p.replace(str(path), target_name, 1) for p in problems], now)
+                    message = self.composer.rejected(
+                        tell, target_name, [p.replace(str(path), target_name, 1) for p in problems], now
+                    )
                     self.applier.record(message, None, None, "owner_rejected", now)
                 self.store.audit(now, None, None, f"plan file {path.name} rejected: {len(problems)} problems")
             reject(path, self.folders, problems)
@@ -224,12 +245,14 @@ class Followthru:
             report.plans_rejected += 1
             return
         # Times without an offset keep the timezone they were first read in, whatever the config says later.
-        plan = result.plan.pinned(stored.plan.plan.timezone if stored and stored.plan.plan.timezone
-                                  else self.config.schedule.timezone)
+        plan = result.plan.pinned(
+            stored.plan.plan.timezone if stored and stored.plan.plan.timezone else self.config.schedule.timezone
+        )
         with self.store.transaction():
             if stored is None:
-                decisions, drafted = (prepared.decisions, prepared.drafted) if prepared \
-                    else (self.engine.start(plan, now), None)
+                decisions, drafted = (
+                    (prepared.decisions, prepared.drafted) if prepared else (self.engine.start(plan, now), None)
+                )
                 self.applier.apply(plan, decisions, now, file=path.name, new_version=True, drafted=drafted)
                 self.store.set_next_digest(plan.owner.email, self.applier.next_digest(plan, now), only_if_missing=True)
                 report.plans_started += 1
@@ -239,8 +262,13 @@ class Followthru:
                 report.plans_updated += 1
         claim(path, self.folders, plan.id)
 
-    def _tick_plan(self, plan_id: str, now: datetime, since: datetime | None = None,
-                   lapsed: dict[str, list[tuple[Plan, list[Phrase]]]] | None = None) -> None:
+    def _tick_plan(
+        self,
+        plan_id: str,
+        now: datetime,
+        since: datetime | None = None,
+        lapsed: dict[str, list[tuple[Plan, list[Phrase]]]] | None = None,
+    ) -> None:
         stored = self.store.load(plan_id)
         with self.store.transaction():
             decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
@@ -248,16 +276,19 @@ class Followthru:
         if decisions.lapsed and lapsed is not None:
             lapsed.setdefault(stored.plan.owner.email.lower(), []).append((stored.plan, decisions.lapsed))
 
-    def _tell_lapsed(self, lapsed: dict[str, list[tuple[Plan, list[Phrase]]]], since: datetime,
-                     now: datetime) -> None:
+    def _tell_lapsed(self, lapsed: dict[str, list[tuple[Plan, list[Phrase]]]], since: datetime, now: datetime) -> None:
         """One notice per owner of everything that lapsed while the daemon was down."""
         with self.store.transaction():
             for owner_email, plans in lapsed.items():
                 message = self.composer.lapsed(owner_email, since, now, plans)
                 not_before = self.clock.next_window(now, self.applier.owner_zone(plans[0][0]))
                 self.applier.record(message, None, None, "owner_lapsed", now, not_before)
-                self.store.audit(now, None, None, f"owner {owner_email} told what lapsed since {since:%Y-%m-%d %H:%M}"
-                                                  f" in {len(plans)} plans")
+                self.store.audit(
+                    now,
+                    None,
+                    None,
+                    f"owner {owner_email} told what lapsed since {since:%Y-%m-%d %H:%M} in {len(plans)} plans",
+                )
 
     def hand_over(self, plan_id: str, email: str, name: str | None, now: datetime) -> None:
         """Give a plan to another owner (the only way its owner changes). Both owners are told; the
@@ -277,8 +308,14 @@ class Followthru:
             self.applier.apply(plan, decisions, now, file="(handed over)", new_version=True)
             not_before = self.clock.next_window(now, self.applier.owner_zone(plan))
             for person in (old.email, owner.email):
-                self.applier.record(self.composer.handed_over(plan, old.email, owner.email, person, now), plan_id,
-                                    None, "owner_handed_over", now, not_before)
+                self.applier.record(
+                    self.composer.handed_over(plan, old.email, owner.email, person, now),
+                    plan_id,
+                    None,
+                    "owner_handed_over",
+                    now,
+                    not_before,
+                )
             self.store.set_next_digest(owner.email, self.applier.next_digest(plan, now), only_if_missing=True)
 
     def decide(self, plan_id: str, resource_id: str, approve: bool, now: datetime) -> None:
@@ -289,12 +326,19 @@ class Followthru:
         if stored is None:
             raise LookupError(f"no plan with the id {plan_id!r}")
         with self.store.transaction():
-            meeting_only = resource_id in {m.key for m in stored.plan.meetings} and \
-                all(r.id != resource_id for r in stored.plan.resources)
+            meeting_only = resource_id in {m.key for m in stored.plan.meetings} and all(
+                r.id != resource_id for r in stored.plan.resources
+            )
             if meeting_only or pending_proposals(stored.state, resource_id):
                 plan, decisions = self.engine.decide_meeting(stored.plan, stored.state, resource_id, approve, now)
-                self.applier.apply(plan, decisions, now, file="(meeting moved)" if approve else None,
-                                   new_version=approve, previous=stored.plan)
+                self.applier.apply(
+                    plan,
+                    decisions,
+                    now,
+                    file="(meeting moved)" if approve else None,
+                    new_version=approve,
+                    previous=stored.plan,
+                )
             else:
                 decisions = self.engine.decide(stored.plan, stored.state, resource_id, approve, now)
                 self.applier.apply(stored.plan, decisions, now)
@@ -330,8 +374,11 @@ class Followthru:
         if not self.store.seen(message_id):
             forged = forged_sender(incoming.raw, self.config.mail.authserv_id)
             with self.store.transaction():
-                plan_id, resource_id, outcome = refuse_forged(self.applier, self.matcher, reply, forged, now) \
-                    if forged else route(self.applier, self.matcher, reply, now)
+                plan_id, resource_id, outcome = (
+                    refuse_forged(self.applier, self.matcher, reply, forged, now)
+                    if forged
+                    else route(self.applier, self.matcher, reply, now)
+                )
                 self.store.remember_inbound(message_id, now, plan_id, resource_id, reply.intent, outcome)
             self.memory.flush_now()  # the reply into the journal before it is filed away
             log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
@@ -374,9 +421,14 @@ class Followthru:
                     # Date: is when the message is handed over, not when it was drafted.
                     refusals = self._hand_over(replace(outgoing, raw=with_date(outgoing.raw, now)))
                 except SendError as error:
-                    self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing,
-                                [Refusal(r, 500 if error.permanent else 400, str(error)) for r in outgoing.recipients],
-                                now)
+                    self._guard(
+                        report,
+                        f"message {outgoing.message_id}",
+                        self._not_sent,
+                        outgoing,
+                        [Refusal(r, 500 if error.permanent else 400, str(error)) for r in outgoing.recipients],
+                        now,
+                    )
                     report.failed += 1
                     continue
                 if refusals:
@@ -386,8 +438,12 @@ class Followthru:
                 else:
                     with self.store.transaction():
                         self.store.mark_sent(outgoing.id, now)
-                        self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
-                                         f"{outgoing.kind.replace('_', ' ')} sent to {', '.join(outgoing.recipients)}")
+                        self.store.audit(
+                            now,
+                            outgoing.plan_id,
+                            outgoing.resource_id,
+                            f"{outgoing.kind.replace('_', ' ')} sent to {', '.join(outgoing.recipients)}",
+                        )
                         self.memory.sent(outgoing, outgoing.recipients, key, now)  # last: on file before the commit
                     report.sent += 1
         except (Unavailable, OSError) as error:
@@ -404,14 +460,21 @@ class Followthru:
     def _still_asked(self, outgoing: Outgoing, now: datetime) -> bool:
         """A request or reminder waiting for its send window goes only while its person is still
         asked: after an outage their deadline may have passed and a backup taken over meanwhile."""
-        state = self.store.commitment_state(outgoing.plan_id, outgoing.resource_id) \
-            if outgoing.plan_id and outgoing.resource_id else None
+        state = (
+            self.store.commitment_state(outgoing.plan_id, outgoing.resource_id)
+            if outgoing.plan_id and outgoing.resource_id
+            else None
+        )
         if state is None or state in STILL_ASKED:
             return True
         with self.store.transaction():
             self.store.withdraw_message(outgoing.id)
-            self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
-                             f"{outgoing.kind.replace('_', ' ')} not sent: the request is {state} now")
+            self.store.audit(
+                now,
+                outgoing.plan_id,
+                outgoing.resource_id,
+                f"{outgoing.kind.replace('_', ' ')} not sent: the request is {state} now",
+            )
         return False
 
     def _hand_over(self, outgoing: Outgoing) -> list[Refusal]:
@@ -454,9 +517,10 @@ class Followthru:
         final = [r for r in refusals if r not in retry]
         with self.store.transaction():
             if retry:
-                wait = timedelta(seconds=min(60 * 2 ** outgoing.attempts, 3600))
-                self.store.retry_later(outgoing.id, [r.recipient for r in retry], now + wait,
-                                       "; ".join(map(str, retry)))
+                wait = timedelta(seconds=min(60 * 2**outgoing.attempts, 3600))
+                self.store.retry_later(
+                    outgoing.id, [r.recipient for r in retry], now + wait, "; ".join(map(str, retry))
+                )
                 log.info("%s: %s; again at %s", outgoing.message_id, "; ".join(map(str, retry)), now + wait)
             elif len(final) == len(outgoing.recipients):
                 self.store.mark_failed(outgoing.id, "; ".join(map(str, final)))
@@ -472,8 +536,12 @@ class Followthru:
     def _undelivered(self, outgoing: Outgoing, recipients: list[str], reason: str, now: datetime) -> None:
         """Recipients refused for good: a request counts as bounced; anything else is told to the owner."""
         stored = self.store.load(outgoing.plan_id) if outgoing.plan_id else None
-        self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
-                         f"{outgoing.kind} not delivered to {', '.join(recipients)}: {reason}")
+        self.store.audit(
+            now,
+            outgoing.plan_id,
+            outgoing.resource_id,
+            f"{outgoing.kind} not delivered to {', '.join(recipients)}: {reason}",
+        )
         owner = stored.plan.owner.email.lower() if stored else ""
         recipients = [r for r in recipients if r.lower() != owner]
         if stored is None or not recipients:
@@ -484,10 +552,17 @@ class Followthru:
             self.applier.apply(stored.plan, self.engine.reply(stored.plan, stored.state, resource.id, answer, now), now)
             return
         subject = BytesHeaderParser(policy=email.policy.default).parsebytes(outgoing.raw)["Subject"] or ""
-        send = Send("owner_undelivered", OWNER, self.clock.next_window(now, self.applier.owner_zone(stored.plan)),
-                    about=outgoing.resource_id,
-                    facts={"recipient": ", ".join(recipients), "reason": reason,
-                           "message": {"subject": subject, "kind": outgoing.kind}})
+        send = Send(
+            "owner_undelivered",
+            OWNER,
+            self.clock.next_window(now, self.applier.owner_zone(stored.plan)),
+            about=outgoing.resource_id,
+            facts={
+                "recipient": ", ".join(recipients),
+                "reason": reason,
+                "message": {"subject": subject, "kind": outgoing.kind},
+            },
+        )
         self.applier.add_send(stored, send, now)
 
     # -- reading state ---------------------------------------------------------------------------------

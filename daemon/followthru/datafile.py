@@ -19,10 +19,11 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from followthru.values import shown
 
@@ -82,7 +83,7 @@ def format_path(loc: tuple[str | int, ...]) -> str:
     return text or "(file)"
 
 
-def read_data(path: Path, noun: str = "file") -> tuple[Any, "LineFinder"]:
+def read_data(path: Path, noun: str = "file") -> tuple[Any, LineFinder]:
     """Parse a TOML, YAML or JSON file into plain data and a finder of line numbers by field path.
 
     Raises :class:`FileError` when the file cannot be parsed, or holds more than MAX_VALUES keys
@@ -94,7 +95,7 @@ def read_data(path: Path, noun: str = "file") -> tuple[Any, "LineFinder"]:
     return data, lines
 
 
-def parse(path: Path, noun: str = "file", list_limits: Mapping[str, int] | None = None) -> tuple[Any, "LineFinder"]:
+def parse(path: Path, noun: str = "file", list_limits: Mapping[str, int] | None = None) -> tuple[Any, LineFinder]:
     """read_data without the count of values, which YAML makes while parsing (before the file's
     nodes take memory) and load_plan makes after looking for lists longer than allowed.
     ``list_limits`` (top-level key -> most items) lets a YAML file too big to build name the list
@@ -162,16 +163,21 @@ def count_values(data: Any) -> int:
 
 def _decode(raw: bytes) -> str:
     """The file's text; a FileError naming the line and column of what is not UTF-8 text."""
-    for boms, encoding in (((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE), "UTF-32"),
-                           ((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "UTF-16")):
+    for boms, encoding in (
+        ((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE), "UTF-32"),
+        ((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "UTF-16"),
+    ):
         if raw.startswith(boms):
             raise FileError(f"the file is {encoding} text; save it as UTF-8", 1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line, column = position(raw, error.start)
-        raise FileError(f"the file is not UTF-8 text: byte 0x{raw[error.start]:02X} at column {column} is not "
-                        "UTF-8 (Latin-1 or Windows-1252?); save the file as UTF-8", line) from None
+        raise FileError(
+            f"the file is not UTF-8 text: byte 0x{raw[error.start]:02X} at column {column} is not "
+            "UTF-8 (Latin-1 or Windows-1252?); save the file as UTF-8",
+            line,
+        ) from None
     nul = text.find("\0")
     if nul >= 0:
         line, column = position(text, nul)
@@ -189,7 +195,7 @@ def position(data: bytes | str, index: int) -> tuple[int, int]:
     return data.count(newline, 0, index) + 1, column
 
 
-def _toml(text: str) -> tuple[Any, "LineFinder"]:
+def _toml(text: str) -> tuple[Any, LineFinder]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -251,10 +257,28 @@ def validate(model: type[BaseModel], data: Any) -> tuple[Any, list[tuple[tuple[s
 
 # Error types that only say the value has another type: for a field that takes one of several types,
 # the error of the type that fits the value says more ("too many items" rather than "not a string").
-_TYPE_ERRORS = {"literal_error", "list_type", "string_type", "datetime_type", "date_type", "int_type", "bool_type",
-                "dict_type", "model_type", "model_attributes_type", "none_required", "is_instance_of",
-                "float_type", "timedelta_type", "int_parsing", "bool_parsing", "datetime_parsing", "date_parsing",
-                "datetime_from_date_parsing", "date_from_datetime_parsing"}
+_TYPE_ERRORS = {
+    "literal_error",
+    "list_type",
+    "string_type",
+    "datetime_type",
+    "date_type",
+    "int_type",
+    "bool_type",
+    "dict_type",
+    "model_type",
+    "model_attributes_type",
+    "none_required",
+    "is_instance_of",
+    "float_type",
+    "timedelta_type",
+    "int_parsing",
+    "bool_parsing",
+    "datetime_parsing",
+    "date_parsing",
+    "datetime_from_date_parsing",
+    "date_from_datetime_parsing",
+}
 
 
 def _field_loc(data: Any, loc: tuple[str | int, ...], kind: str) -> tuple[str | int, ...]:
@@ -298,7 +322,10 @@ def _message(model: type[BaseModel], error: dict, hint: bool = True) -> str:
         hint = f"; did you mean {guess[0]!r}?" if guess else (f"; known fields: {', '.join(known)}" if known else "")
         return f"unknown field{hint}"
     if kind == "string_pattern_mismatch":  # every patterned field is an id
-        return f"{shown(error['input'])} is not a valid id: use lowercase letters, digits and '-', starting with a letter or digit"
+        return (
+            f"{shown(error['input'])} is not a valid id: use lowercase letters, digits and '-', "
+            "starting with a letter or digit"
+        )
     if kind == "string_unicode":
         return "the text holds a lone surrogate (an escape like \\ud800 that is half a character); remove it"
     if kind in ("too_long", "string_too_long"):
@@ -346,7 +373,10 @@ class TomlLines(LineFinder):
     """
 
     _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+    _KEY = re.compile(
+        r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+        r"""(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+    )
 
     def __init__(self, text: str):
         self.text = text
@@ -390,7 +420,7 @@ class TomlLines(LineFinder):
             key = self._KEY.match(line)
             if key:
                 self.lines.setdefault((*table, *_key_parts(key.group(1))), number)
-                rest = line[key.end():]
+                rest = line[key.end() :]
                 for quote in ('"""', "'''"):
                     if rest.count(quote) % 2 == 1:
                         open_quote = quote

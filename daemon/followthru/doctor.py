@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from jinja2 import TemplateError
 
+from followthru.backends.base import Unavailable
 from followthru.config import Config, ConfigError, load_config
 from followthru.journal import store_problem
-from followthru.backends.base import Unavailable
 from followthru.render import Renderer
 from followthru.store import MIGRATIONS
 from followthru.watch import PLAN_FOLDERS
@@ -71,8 +71,11 @@ class Problem(Exception):
 
 def _secret(config: Config) -> str:
     config.token_secret()
-    where = config.secrets.token_secret_env if os.environ.get(config.secrets.token_secret_env) \
+    where = (
+        config.secrets.token_secret_env
+        if os.environ.get(config.secrets.token_secret_env)
         else config.path(config.secrets.token_secret_file)
+    )
     return f"reply tokens are signed with the key from {where}"
 
 
@@ -117,24 +120,32 @@ def _templates(config: Config) -> str:
     if not folder.is_dir():
         return "the shipped templates (no overrides folder)"
     environment = Renderer(folder).environment
-    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
-                   and p.suffix in (".subject", ".txt", ".html"))
+    names = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix in (".subject", ".txt", ".html")
+    )
     for name in names:
         try:
             environment.get_template(name)
         except TemplateError as error:
             line = getattr(error, "lineno", None)
             raise Problem(f"{folder / name}{':' + str(line) if line else ''}: {error.message}") from None
-    return f"{len(names)} override{'s' if len(names) != 1 else ''} in {folder} compile" if names \
+    return (
+        f"{len(names)} override{'s' if len(names) != 1 else ''} in {folder} compile"
+        if names
         else "the shipped templates (no overrides)"
+    )
 
 
 def _maildir(config: Config) -> str:
     for folder in (config.mail.maildir.outbox, config.mail.maildir.inbox):
         for sub in ("tmp", "new", "cur"):
             _writable(config.path(folder) / sub, "run 'followthru init' on the workspace")
-    return f"outgoing mail to {config.path(config.mail.maildir.outbox)}, replies from " \
-           f"{config.path(config.mail.maildir.inbox)}"
+    return (
+        f"outgoing mail to {config.path(config.mail.maildir.outbox)}, replies from "
+        f"{config.path(config.mail.maildir.inbox)}"
+    )
 
 
 def _smtp(config: Config) -> str:

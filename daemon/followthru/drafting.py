@@ -39,17 +39,29 @@ class Drafter:
         """Every message and invitation of one decision. ``previous`` is the plan version an update
         replaced: people and meetings it removed are written to from it."""
         states = {c.resource_id: c.state for c in decisions.state.commitments.values()}
-        views = {id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
-                 for p in (plan, previous) if p is not None}  # one per plan version: it caches per reader
-        drafted = [Drafted(self._message(views[id(_containing(plan, previous, send))], send, now), send.kind,
-                           send.about, send.not_before, send.facts.get("ask") if send.to.startswith("resource:")
-                           else None) for send in decisions.sends]
+        views = {
+            id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
+            for p in (plan, previous)
+            if p is not None
+        }  # one per plan version: it caches per reader
+        drafted = [
+            Drafted(
+                self._message(views[id(_containing(plan, previous, send))], send, now),
+                send.kind,
+                send.about,
+                send.not_before,
+                send.facts.get("ask") if send.to.startswith("resource:") else None,
+            )
+            for send in decisions.sends
+        ]
         for invite in decisions.invites:
             source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
             # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
             kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
-            drafted.extend(Drafted(message, kind, None, invite.not_before)
-                           for message in self._invitations(views[id(source)], invite, now))
+            drafted.extend(
+                Drafted(message, kind, None, invite.not_before)
+                for message in self._invitations(views[id(source)], invite, now)
+            )
         return drafted
 
     def _message(self, views: PlanViews, send: Send, now: datetime) -> Built:
@@ -70,12 +82,21 @@ class Drafter:
                 changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
                 terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
                 # What the request showed: an agreed new due date came later, the reply deadline with it.
-                asked = resource.model_copy(update={"respond_by": changes["respond_by"]}) \
-                    if changes["respond_by"] is not None else resource
-                return self.composer.request(views, terms, now, kind,
-                                             stands_in_for=views.plan.resource(stands_in_for) if stands_in_for
-                                             else None, extra=_formatted(views.formatter(reader), facts),
-                                             ask=ask, asked=asked)
+                asked = (
+                    resource.model_copy(update={"respond_by": changes["respond_by"]})
+                    if changes["respond_by"] is not None
+                    else resource
+                )
+                return self.composer.request(
+                    views,
+                    terms,
+                    now,
+                    kind,
+                    stands_in_for=views.plan.resource(stands_in_for) if stands_in_for else None,
+                    extra=_formatted(views.formatter(reader), facts),
+                    ask=ask,
+                    asked=asked,
+                )
         fmt = views.formatter(reader)
         if send.about and send.to == OWNER:
             about = next((r for r in views.plan.resources if r.id == send.about), None)
@@ -99,11 +120,22 @@ class Drafter:
         recipients = [person(a) for a in invite.recipients]
         by_mail = self.config.calendar.backend == "imip" or invite.method == "DECLINECOUNTER"
         groups = language_groups(recipients, views.owner()) if by_mail else [recipients]
-        return [self.composer.meeting_invitation(views, meeting, attendees, invite.sequence, now,
-                                                 method=invite.method, recipients=recipients,
-                                                 answers=dict(invite.answers), to=group,
-                                                 reader=group[0] if by_mail else None)
-                for group in groups if group]
+        return [
+            self.composer.meeting_invitation(
+                views,
+                meeting,
+                attendees,
+                invite.sequence,
+                now,
+                method=invite.method,
+                recipients=recipients,
+                answers=dict(invite.answers),
+                to=group,
+                reader=group[0] if by_mail else None,
+            )
+            for group in groups
+            if group
+        ]
 
 
 def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
@@ -117,10 +149,12 @@ def _containing(plan: Plan, previous: Plan | None, send: Send) -> Plan:
 
 def _formatted(fmt: Formatter, facts: dict[str, Any]) -> dict[str, Any]:
     """Dates and phrases in facts become text for the reader; nested dicts too."""
+
     def convert(value: Any) -> Any:
         if isinstance(value, (date, datetime, Phrase)):
             return fmt.say(value)
         if isinstance(value, dict):
             return {k: convert(v) for k, v in value.items()}
         return value
+
     return {k: convert(v) for k, v in facts.items()}

@@ -70,7 +70,7 @@ class Offset:
     business_days: int = 0
 
     @classmethod
-    def parse(cls, text: str) -> "Offset":
+    def parse(cls, text: str) -> Offset:
         """Parse ``"1bd"`` (business days) or any :func:`parse_duration` text."""
         match = re.fullmatch(r"\s*(\d+)\s*bd\s*", text)
         if match:

@@ -19,9 +19,9 @@ from followthru.durations import Offset
 from followthru.engine_backups import Contingencies
 from followthru.engine_meetings import MeetingRules, meeting_end, meeting_timing, short_digest
 from followthru.engine_time import TimeRules
+from followthru.phrases import Phrase, english, phrase
 from followthru.plan import Plan, Resource, due_moment
 from followthru.schedule import BusinessClock
-from followthru.phrases import Phrase, english, phrase
 from followthru.states import ENDED, Answer, Commitment, PlanState
 
 REASK_DEADLINE = Offset(business_days=2)
@@ -76,10 +76,21 @@ class Engine(TimeRules, MeetingRules, Contingencies):
             out.audit.append((resource_id, "another bounce for an address that bounced already"))
             return out  # one message often bounces per recipient: the owner heard of it once
         if commitment is None or commitment.state in ENDED or out.state.state in ("cancelled", "closed"):
-            out.audit.append((resource_id,
-                              f"reply ({answer.intent}) after the request was closed; owner notice queued"))
-            out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,
-                                                reason="late", claimed=self._name(plan, resource_id)))
+            out.audit.append(
+                (resource_id, f"reply ({answer.intent}) after the request was closed; owner notice queued")
+            )
+            out.sends.append(
+                self._owner_notice(
+                    plan,
+                    out,
+                    "owner_unmatched",
+                    resource_id,
+                    now,
+                    answer.words,
+                    reason="late",
+                    claimed=self._name(plan, resource_id),
+                )
+            )
             return out
         commitment.intent = answer.intent
         commitment.updated_at = now
@@ -103,10 +114,22 @@ class Engine(TimeRules, MeetingRules, Contingencies):
             commitment.state = "countered"
             commitment.proposed = answer.proposed_date
             self._attention(out, resource_id, phrase("attention.countered"))
-            decide = {"approve": f"followthru decide {plan.id} {resource_id} approve",
-                      "reject": f"followthru decide {plan.id} {resource_id} reject"}
-            out.sends.append(self._owner_notice(plan, out, "owner_counter", resource_id, now, answer.words,
-                                                proposed=answer.proposed_date, decide=decide))
+            decide = {
+                "approve": f"followthru decide {plan.id} {resource_id} approve",
+                "reject": f"followthru decide {plan.id} {resource_id} reject",
+            }
+            out.sends.append(
+                self._owner_notice(
+                    plan,
+                    out,
+                    "owner_counter",
+                    resource_id,
+                    now,
+                    answer.words,
+                    proposed=answer.proposed_date,
+                    decide=decide,
+                )
+            )
         elif intent == "question":
             commitment.state = "question"
             self._attention(out, resource_id, phrase("attention.question"))
@@ -114,8 +137,18 @@ class Engine(TimeRules, MeetingRules, Contingencies):
         elif intent == "auto_reply":
             self._away(plan, out, commitment, resource, answer, now)
         else:
-            out.sends.append(self._owner_notice(plan, out, "owner_unmatched", resource_id, now, answer.words,
-                                                reason="unclear", claimed=resource.name))
+            out.sends.append(
+                self._owner_notice(
+                    plan,
+                    out,
+                    "owner_unmatched",
+                    resource_id,
+                    now,
+                    answer.words,
+                    reason="unclear",
+                    claimed=resource.name,
+                )
+            )
             self._attention(out, resource_id, phrase("attention.unclear"))
         self._settle(plan, out, now, time_passes=False)
         return out
@@ -176,8 +209,15 @@ class Engine(TimeRules, MeetingRules, Contingencies):
                 # A backup is asked again as a backup: the same words, so the same conversation subject.
                 root = commitment.stands_in_for
                 if root:
-                    self._ask(new, out, resource, now, kind="backup_request", stands_in_for=root,
-                              replaces={"name": self._name(new, root), "reason": None})
+                    self._ask(
+                        new,
+                        out,
+                        resource,
+                        now,
+                        kind="backup_request",
+                        stands_in_for=root,
+                        replaces={"name": self._name(new, root), "reason": None},
+                    )
                 else:
                     self._ask(new, out, resource, now, kind="request")
                 # Until they answer the new terms, they stay on the meetings they committed to.
@@ -245,8 +285,17 @@ class Engine(TimeRules, MeetingRules, Contingencies):
         return max(moments) if moments else None
 
     # -- building messages -------------------------------------------------------------------------
-    def _ask(self, plan: Plan, out: Decisions, resource: Resource, now: datetime, kind: str,
-             stands_in_for: str | None = None, deadline: datetime | None = None, **facts: Any) -> None:
+    def _ask(
+        self,
+        plan: Plan,
+        out: Decisions,
+        resource: Resource,
+        now: datetime,
+        kind: str,
+        stands_in_for: str | None = None,
+        deadline: datetime | None = None,
+        **facts: Any,
+    ) -> None:
         """Ask ``resource`` (a request, a backup request, a request again after a change).
 
         Nobody is asked to answer by a time already past when the message goes out: when the
@@ -259,31 +308,52 @@ class Engine(TimeRules, MeetingRules, Contingencies):
             deadline = self.clock.add(moment, REASK_DEADLINE, zone)
             due = self._work_due(plan, resource, stands_in_for)
             deadline = min(deadline, due) if due is not None else deadline
-        commitment = Commitment(resource.id, state="scheduled" if moment > now else "requested",
-                                stands_in_for=stands_in_for, requested_at=moment, updated_at=now, deadline=deadline)
+        commitment = Commitment(
+            resource.id,
+            state="scheduled" if moment > now else "requested",
+            stands_in_for=stands_in_for,
+            requested_at=moment,
+            updated_at=now,
+            deadline=deadline,
+        )
         commitment.terms = self._terms(plan, resource, commitment)
         out.state.commitments[resource.id] = commitment
         out.sends.append(self._to_resource(plan, kind, commitment, now, **facts))
 
     def _to_resource(self, plan: Plan, kind: str, commitment: Commitment, now: datetime, **facts: Any) -> Send:
         resource = plan.resource(commitment.resource_id)
-        facts = {"stands_in_for": commitment.stands_in_for, "agreed_due": commitment.agreed_due,
-                 "deadline": commitment.deadline, "ask": commitment.terms, **facts}
-        return Send(kind, resource_to(resource.id), self._send_time(now, self._zone(plan, resource)),
-                    about=resource.id, facts=facts)
+        facts = {
+            "stands_in_for": commitment.stands_in_for,
+            "agreed_due": commitment.agreed_due,
+            "deadline": commitment.deadline,
+            "ask": commitment.terms,
+            **facts,
+        }
+        return Send(
+            kind,
+            resource_to(resource.id),
+            self._send_time(now, self._zone(plan, resource)),
+            about=resource.id,
+            facts=facts,
+        )
 
-    def _owner_notice(self, plan: Plan, out: Decisions, kind: str, resource_id: str, now: datetime, words: str,
-                      **facts: Any) -> Send:
+    def _owner_notice(
+        self, plan: Plan, out: Decisions, kind: str, resource_id: str, now: datetime, words: str, **facts: Any
+    ) -> Send:
         commitment = out.state.commitments.get(resource_id)
-        backup = self._next_backup(plan, out.state, commitment) if commitment and kind in (
-            "owner_declined", "owner_bounced", "owner_no_answer", "owner_away") else None
+        backup = (
+            self._next_backup(plan, out.state, commitment)
+            if commitment and kind in ("owner_declined", "owner_bounced", "owner_no_answer", "owner_away")
+            else None
+        )
         if backup is not None and self._past_due(plan, backup, commitment.stands_in_for or resource_id, now):
             backup = None  # the work is due before they could be asked: nobody will be
         facts = {"their_words": words, "backup": {"name": backup.name} if backup else None, **facts}
         return Send(kind, OWNER, self._send_time(now, self._owner_zone(plan)), about=resource_id, facts=facts)
 
-    def _milestone(self, plan: Plan, out: Decisions, milestone: str, now: datetime, news: Phrase,
-                   repeat: bool = False) -> None:
+    def _milestone(
+        self, plan: Plan, out: Decisions, milestone: str, now: datetime, news: Phrase, repeat: bool = False
+    ) -> None:
         if milestone in out.state.milestones and not repeat:
             return
         if milestone not in out.state.milestones:
@@ -291,8 +361,14 @@ class Engine(TimeRules, MeetingRules, Contingencies):
         for index, stakeholder in enumerate(plan.stakeholders):
             if milestone in stakeholder.updates and milestone != "all_committed":
                 zone = ZoneInfo(stakeholder.timezone) if stakeholder.timezone else self._plan_zone(plan)
-                out.sends.append(Send("stakeholder_update", stakeholder_to(index), self._send_time(now, zone),
-                                      facts={"milestone": milestone, "news": news}))
+                out.sends.append(
+                    Send(
+                        "stakeholder_update",
+                        stakeholder_to(index),
+                        self._send_time(now, zone),
+                        facts={"milestone": milestone, "news": news},
+                    )
+                )
 
     def _attention(self, out: Decisions, about: str, said: Phrase) -> None:
         """One line of what needs the owner, ``about`` a resource id (or ``meeting KEY: EMAIL``),
@@ -307,8 +383,7 @@ class Engine(TimeRules, MeetingRules, Contingencies):
 
     # -- small facts -------------------------------------------------------------------------------
     def _terms(self, plan: Plan, resource: Resource, commitment: Commitment) -> str:
-        source = plan.resource(commitment.stands_in_for) if commitment.stands_in_for and not resource.asks \
-            else resource
+        source = plan.resource(commitment.stands_in_for) if commitment.stands_in_for and not resource.asks else resource
         return short_digest([list(source.asks), str(resource.due or source.due), str(plan.respond_by(resource))])
 
     def _deadline(self, plan: Plan, resource: Resource, commitment: Commitment | None = None) -> datetime:

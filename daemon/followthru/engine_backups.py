@@ -16,8 +16,9 @@ from followthru.states import ENDED, Answer, Commitment, PlanState
 class Contingencies:
     """Part of :class:`followthru.engine.Engine`: what happens when a person drops out or a plan ends early."""
 
-    def _away(self, plan: Plan, out: Decisions, commitment: Commitment, resource: Resource, answer: Answer,
-              now: datetime) -> None:
+    def _away(
+        self, plan: Plan, out: Decisions, commitment: Commitment, resource: Resource, answer: Answer, now: datetime
+    ) -> None:
         if answer.return_date is None:
             out.audit.append((resource.id, "automatic reply without a return date; reminders go on"))
             commitment.intent = "auto_reply"
@@ -26,13 +27,24 @@ class Contingencies:
         handover = answer.return_date > deadline.astimezone(self._zone(plan, resource)).date()
         commitment.state = "away"
         commitment.away_until = answer.return_date
-        out.sends.append(self._owner_notice(plan, out, "owner_away", resource.id, now, answer.words,
-                                            return_date=answer.return_date, handover=handover))
+        out.sends.append(
+            self._owner_notice(
+                plan,
+                out,
+                "owner_away",
+                resource.id,
+                now,
+                answer.words,
+                return_date=answer.return_date,
+                handover=handover,
+            )
+        )
         if handover:
             self._hand_over(plan, out, commitment, now, "away")
 
-    def _drop_out(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, notice: str,
-                  words: str, **facts: Any) -> None:
+    def _drop_out(
+        self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, notice: str, words: str, **facts: Any
+    ) -> None:
         out.sends.append(self._owner_notice(plan, out, notice, commitment.resource_id, now, words, **facts))
         self._hand_over(plan, out, commitment, now, commitment.state)
 
@@ -47,22 +59,42 @@ class Contingencies:
         owner = plan.owner.name
         if backup is None:
             self._attention(out, commitment.resource_id, phrase("attention.no_backup", reason=reason))
-            self._milestone(plan, out, "at_risk", now, repeat=True,
-                            news=phrase("news.no_backup", name=name, reason=reason, owner=owner))
+            self._milestone(
+                plan,
+                out,
+                "at_risk",
+                now,
+                repeat=True,
+                news=phrase("news.no_backup", name=name, reason=reason, owner=owner),
+            )
             return phrase("outcome.no_backup")
         if self._past_due(plan, backup, root, now):
             # Nobody is asked to do work whose due date has passed: the owner decides what now.
-            self._attention(out, commitment.resource_id, phrase("attention.past_due", reason=reason,
-                                                                backup=backup.name))
-            self._milestone(plan, out, "at_risk", now, repeat=True,
-                            news=phrase("news.past_due", name=name, reason=reason, owner=owner))
+            self._attention(
+                out, commitment.resource_id, phrase("attention.past_due", reason=reason, backup=backup.name)
+            )
+            self._milestone(
+                plan,
+                out,
+                "at_risk",
+                now,
+                repeat=True,
+                news=phrase("news.past_due", name=name, reason=reason, owner=owner),
+            )
             return phrase("outcome.past_due", backup=backup.name)
         commitment.state = "replaced"
-        self._ask(plan, out, backup, now, kind="backup_request", stands_in_for=root,
-                  replaces={"name": name, "reason": reason})
+        self._ask(
+            plan, out, backup, now, kind="backup_request", stands_in_for=root, replaces={"name": name, "reason": reason}
+        )
         out.audit.append((commitment.resource_id, f"replaced: backup request to {backup.name} queued"))
-        self._milestone(plan, out, "dropped_out", now, repeat=True,
-                        news=phrase("news.backup_asked", name=name, reason=reason, backup=backup.name))
+        self._milestone(
+            plan,
+            out,
+            "dropped_out",
+            now,
+            repeat=True,
+            news=phrase("news.backup_asked", name=name, reason=reason, backup=backup.name),
+        )
         asked = self._deadline(plan, backup, out.state.commitments[backup.id])
         return phrase("outcome.backup_asked", backup=backup.name, deadline=asked)
 
@@ -75,8 +107,14 @@ class Contingencies:
         """``resource`` is not asked: their due date passes before the request could go out."""
         self._attention(out, resource.id, phrase("attention.not_asked"))
         out.audit.append((resource.id, "not asked: the due date has passed"))
-        self._milestone(plan, out, "at_risk", now, repeat=True,
-                        news=phrase("news.not_asked", name=resource.name, owner=plan.owner.name))
+        self._milestone(
+            plan,
+            out,
+            "at_risk",
+            now,
+            repeat=True,
+            news=phrase("news.not_asked", name=resource.name, owner=plan.owner.name),
+        )
 
     def _next_backup(self, plan: Plan, state: PlanState, commitment: Commitment) -> Resource | None:
         root = plan.resource(commitment.stands_in_for or commitment.resource_id)

@@ -26,8 +26,16 @@ NOTICED = {"DECLINED": "attention.meeting_declined", "TENTATIVE": "attention.mee
 class MeetingRules:
     """Part of :class:`followthru.engine.Engine`: answers to invitations, and the invitations to send."""
 
-    def rsvp(self, plan: Plan, state: PlanState, meeting_key: str, attendee: str, partstat: str,
-             now: datetime, proposed: datetime | None = None) -> Decisions:
+    def rsvp(
+        self,
+        plan: Plan,
+        state: PlanState,
+        meeting_key: str,
+        attendee: str,
+        partstat: str,
+        now: datetime,
+        proposed: datetime | None = None,
+    ) -> Decisions:
         """An attendee's answer to a meeting (iMIP REPLY/COUNTER or the calendar service).
 
         ``partstat`` is ACCEPTED, DECLINED, TENTATIVE, ... or COUNTER (a proposed new time,
@@ -50,8 +58,9 @@ class MeetingRules:
             self._settle(plan, out, now, time_passes=False)
         return out
 
-    def decide_meeting(self, plan: Plan, state: PlanState, meeting_key: str, approve: bool,
-                       now: datetime) -> tuple[Plan, Decisions]:
+    def decide_meeting(
+        self, plan: Plan, state: PlanState, meeting_key: str, approve: bool, now: datetime
+    ) -> tuple[Plan, Decisions]:
         """The owner's answer to the latest new time proposed for a meeting.
 
         Approving returns the plan with the meeting moved to the proposed start (an updated
@@ -74,23 +83,43 @@ class MeetingRules:
             start = proposed.astimezone(zone)
             start = start.replace(tzinfo=None) if meeting.start.tzinfo is None else start
             moved = meeting.model_copy(update={"start": start})
-            plan = plan.model_copy(update={"meetings": [moved if m.key == meeting_key else m
-                                                        for m in plan.meetings]})
+            plan = plan.model_copy(update={"meetings": [moved if m.key == meeting_key else m for m in plan.meetings]})
             out.state.attention = [a for a in out.state.attention if not a.startswith(f"meeting {meeting_key}: ")]
             meeting_state.rsvps.clear()  # a new time: everyone is asked again
-            out.audit.append((None, f"owner approved {attendee}'s new time for {meeting_key} "
-                                    f"({proposed.isoformat()}); meeting moved"))
+            out.audit.append(
+                (
+                    None,
+                    f"owner approved {attendee}'s new time for {meeting_key} ({proposed.isoformat()}); meeting moved",
+                )
+            )
             self._settle(plan, out, now, time_passes=False)
         else:
             people = (attendee,)
-            out.invites.append(Invite(meeting_key, "DECLINECOUNTER", max(meeting_state.sequence, 0), people, people,
-                                      self._send_time(now, self._owner_zone(plan))))
+            out.invites.append(
+                Invite(
+                    meeting_key,
+                    "DECLINECOUNTER",
+                    max(meeting_state.sequence, 0),
+                    people,
+                    people,
+                    self._send_time(now, self._owner_zone(plan)),
+                )
+            )
             out.audit.append((None, f"owner rejected {attendee}'s new time for {meeting_key}; DECLINECOUNTER queued"))
             self._settle(plan, out, now, time_passes=False)
         return plan, out
 
-    def _meeting_answer(self, plan: Plan, out: Decisions, meeting: Meeting, attendee: str, partstat: str,
-                        before: str | None, proposed: datetime | None, now: datetime) -> None:
+    def _meeting_answer(
+        self,
+        plan: Plan,
+        out: Decisions,
+        meeting: Meeting,
+        attendee: str,
+        partstat: str,
+        before: str | None,
+        proposed: datetime | None,
+        now: datetime,
+    ) -> None:
         """The owner hears of a new DECLINED, TENTATIVE or COUNTER; ACCEPTED needs no notice."""
         about = f"meeting {meeting.key}: {attendee}"
         prefix = about + " "
@@ -102,23 +131,36 @@ class MeetingRules:
             return
         resource = next((r for r in plan.resources if r.email.lower() == attendee), None)
         name = resource.name if resource else attendee
-        facts: dict[str, Any] = {"meeting": {"title": meeting.title, "key": meeting.key,
-                                             "start": self._instant(plan, meeting.start)},
-                                 "attendee": {"name": name, "email": attendee}, "answer": partstat.lower(),
-                                 "proposed": None, "decide": None}
+        facts: dict[str, Any] = {
+            "meeting": {"title": meeting.title, "key": meeting.key, "start": self._instant(plan, meeting.start)},
+            "attendee": {"name": name, "email": attendee},
+            "answer": partstat.lower(),
+            "proposed": None,
+            "decide": None,
+        }
         if partstat == "COUNTER":
             if proposed is None:
                 self._attention(out, about, phrase("attention.meeting_proposed_unknown"))
             else:
-                self._attention(out, about, phrase("attention.meeting_proposed", when=proposed, plan=plan.id,
-                                                   meeting=meeting.key))
+                self._attention(
+                    out, about, phrase("attention.meeting_proposed", when=proposed, plan=plan.id, meeting=meeting.key)
+                )
                 facts["proposed"] = proposed
-                facts["decide"] = {"approve": f"followthru decide {plan.id} {meeting.key} approve",
-                                   "reject": f"followthru decide {plan.id} {meeting.key} reject"}
+                facts["decide"] = {
+                    "approve": f"followthru decide {plan.id} {meeting.key} approve",
+                    "reject": f"followthru decide {plan.id} {meeting.key} reject",
+                }
         else:
             self._attention(out, about, phrase(NOTICED[partstat]))
-        out.sends.append(Send("owner_meeting_answer", OWNER, self._send_time(now, self._owner_zone(plan)),
-                              about=resource.id if resource else None, facts=facts))
+        out.sends.append(
+            Send(
+                "owner_meeting_answer",
+                OWNER,
+                self._send_time(now, self._owner_zone(plan)),
+                about=resource.id if resource else None,
+                facts=facts,
+            )
+        )
 
     def _meetings(self, plan: Plan, out: Decisions, now: datetime, cancel_all: bool = False) -> None:
         """Bring every attendee's calendar in line with the plan and the commitments."""
@@ -152,8 +194,12 @@ class MeetingRules:
                 meeting_state.rsvps.pop(gone, None)
             kept = tuple((a, meeting_state.rsvps[a]) for a in people if meeting_state.rsvps.get(a) in ANSWERS)
             out.invites.append(Invite(key, "REQUEST", meeting_state.sequence, people, people, moment, kept))
-            out.audit.append((None, f"meeting {key}: invitation sequence {meeting_state.sequence} queued for "
-                                    f"{len(people)} attendees"))
+            out.audit.append(
+                (
+                    None,
+                    f"meeting {key}: invitation sequence {meeting_state.sequence} queued for {len(people)} attendees",
+                )
+            )
             meeting_state.attendees = list(people)
             meeting_state.fingerprint = fingerprint
 
@@ -181,7 +227,7 @@ def pending_proposals(state: PlanState, meeting_key: str) -> list[tuple[str, dat
     prefix = f"meeting {meeting_key}: "
     for line in state.attention:
         if line.startswith(prefix):
-            who, _, rest = line[len(prefix):].partition(" proposed ")
+            who, _, rest = line[len(prefix) :].partition(" proposed ")
             try:
                 found.append((who, datetime.fromisoformat(rest.split(" ")[0])))
             except ValueError:
@@ -202,8 +248,9 @@ def meeting_fingerprint(meeting: Meeting) -> str:
     return short_digest(meeting.model_dump(mode="json", exclude={"attendees"}))
 
 
-def occurrences(meeting: Meeting, zone: ZoneInfo, after: datetime, until: datetime,
-                 shown: int) -> tuple[list[datetime], int]:
+def occurrences(
+    meeting: Meeting, zone: ZoneInfo, after: datetime, until: datetime, shown: int
+) -> tuple[list[datetime], int]:
     """The first ``shown`` starts of ``meeting`` in (after, until], and how many more there are
     (counted up to a thousand: an RRULE may repeat every minute)."""
     start = meeting.start if meeting.start.tzinfo else meeting.start.replace(tzinfo=zone)
@@ -214,8 +261,11 @@ def occurrences(meeting: Meeting, zone: ZoneInfo, after: datetime, until: dateti
         rule += f";COUNT={meeting.count}"
     limit = None
     if meeting.until is not None:
-        limit = meeting.until if isinstance(meeting.until, datetime) else \
-            datetime.combine(meeting.until, time(23, 59), tzinfo=zone)
+        limit = (
+            meeting.until
+            if isinstance(meeting.until, datetime)
+            else datetime.combine(meeting.until, time(23, 59), tzinfo=zone)
+        )
         limit = limit if limit.tzinfo else limit.replace(tzinfo=zone)
     found: list[datetime] = []
     for occurrence in islice(rrulestr(rule, dtstart=start, ignoretz=False).xafter(after), shown + 1000):

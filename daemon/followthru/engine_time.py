@@ -45,8 +45,9 @@ class TimeRules:
                 if out.catching_up(deadline):
                     # Missed while the daemon was down: one line in the owner's catch-up notice.
                     outcome = self._hand_over(plan, out, commitment, now, "expired")
-                    out.lapse(deadline, phrase("lapsed.expired", name=resource.name, deadline=deadline,
-                                               outcome=outcome))
+                    out.lapse(
+                        deadline, phrase("lapsed.expired", name=resource.name, deadline=deadline, outcome=outcome)
+                    )
                 else:
                     self._drop_out(plan, out, commitment, now, "owner_no_answer", "", deadline=deadline)
                 return
@@ -67,12 +68,21 @@ class TimeRules:
             else:
                 out.wake(moment)
 
-    def _nudge(self, plan: Plan, out: Decisions, commitment: Commitment, resource: Resource, now: datetime,
-               deadline: datetime, zone: ZoneInfo) -> None:
+    def _nudge(
+        self,
+        plan: Plan,
+        out: Decisions,
+        commitment: Commitment,
+        resource: Resource,
+        now: datetime,
+        deadline: datetime,
+        zone: ZoneInfo,
+    ) -> None:
         """Reminders after the request and last calls before the deadline, each once, in the window."""
         reminders = self.config.reminders
-        commitment.reminders_sent, commitment.last_calls_sent, due = self._pending_nudges(commitment, deadline, zone,
-                                                                                          now)
+        commitment.reminders_sent, commitment.last_calls_sent, due = self._pending_nudges(
+            commitment, deadline, zone, now
+        )
         ready = [(moment, kind) for moment, kind in due if now >= moment]
         for moment, _ in due:
             if now < moment:
@@ -93,8 +103,9 @@ class TimeRules:
         out.audit.append((resource.id, kind.replace("_", " ") + " queued"))
         out.wake(now + timedelta(minutes=1))
 
-    def _pending_nudges(self, commitment: Commitment, deadline: datetime, zone: ZoneInfo,
-                        now: datetime) -> tuple[int, int, list[tuple[datetime, str]]]:
+    def _pending_nudges(
+        self, commitment: Commitment, deadline: datetime, zone: ZoneInfo, now: datetime
+    ) -> tuple[int, int, list[tuple[datetime, str]]]:
         """The next reminder and the next last call still to go, as (moment, kind), with the counts of
         each that are done or skipped; the commitment itself is not changed."""
         reminders = self.config.reminders
@@ -136,8 +147,9 @@ class TimeRules:
                 if now < back < deadline:
                     return "back", back
             _, _, due = self._pending_nudges(commitment, deadline, zone, now)
-            steps = [(max(self.clock.next_window(moment, zone), now), kind) for moment, kind in due] + \
-                [(deadline, "deadline")]
+            steps = [(max(self.clock.next_window(moment, zone), now), kind) for moment, kind in due] + [
+                (deadline, "deadline")
+            ]
             moment, kind = min(steps, key=lambda step: step[0])
             return kind, moment
         if commitment.state == "accepted":
@@ -163,8 +175,9 @@ class TimeRules:
         # Due on a day off or outside the window: the reminder goes in the last window before.
         return self.clock.last_window(moment, zone, offset.clock)
 
-    def _reminder_moment(self, requested: datetime, offset: Offset, deadline: datetime,
-                         zone: ZoneInfo) -> datetime | None:
+    def _reminder_moment(
+        self, requested: datetime, offset: Offset, deadline: datetime, zone: ZoneInfo
+    ) -> datetime | None:
         """When a reminder after the request goes: the next window from its offset, or the last
         window before it when the next one opens only after the deadline; None when that is no
         later than the request or no earlier than the deadline."""
@@ -188,8 +201,15 @@ class TimeRules:
             due = self._due(plan, commitment)
             value = self._due_value(plan, commitment)
             if due is not None and value is not None and out.catching_up(due) and due <= now:
-                out.lapse(due, phrase("lapsed.due", name=self._name(plan, commitment.resource_id), due=value,
-                                      state=phrase(f"state.{commitment.state}")))
+                out.lapse(
+                    due,
+                    phrase(
+                        "lapsed.due",
+                        name=self._name(plan, commitment.resource_id),
+                        due=value,
+                        state=phrase(f"state.{commitment.state}"),
+                    ),
+                )
         zone = self._plan_zone(plan)
         assert out.since is not None
         for meeting in plan.meetings:
@@ -198,5 +218,12 @@ class TimeRules:
                 continue  # no invitation went out: nobody had it on their calendar
             starts, more = occurrences(meeting, zone, out.since, now, shown=3)
             if starts:
-                out.lapse(starts[0], phrase("lapsed.meeting_more" if more else "lapsed.meeting", title=meeting.title,
-                                            times=starts, more=more))
+                out.lapse(
+                    starts[0],
+                    phrase(
+                        "lapsed.meeting_more" if more else "lapsed.meeting",
+                        title=meeting.title,
+                        times=starts,
+                        more=more,
+                    ),
+                )

@@ -21,11 +21,15 @@ def explain_failure(error: BaseException, config: Config) -> str:
     text = str(error)
     if isinstance(error, sqlite3.DatabaseError):
         if "not a database" in text or "malformed" in text:
-            return (f"the store {store} is damaged ({text}): stop Followthru and restore it from a backup; "
-                    "the plan files stay in plans/")
+            return (
+                f"the store {store} is damaged ({text}): stop Followthru and restore it from a backup; "
+                "the plan files stay in plans/"
+            )
         if "readonly" in text or "unable to open" in text:
-            return (f"the store {store} cannot be written ({text}): check its owner, its mode and the file "
-                    "system, for it and its folder")
+            return (
+                f"the store {store} cannot be written ({text}): check its owner, its mode and the file "
+                "system, for it and its folder"
+            )
         if "full" in text:
             return f"the disk holding {store} is full: free some space"
         return f"the store {store}: {text}"

@@ -37,8 +37,7 @@ def reply(request: bytes, sender: str, text: str, now: datetime) -> EmailMessage
     answer["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     if original["Message-ID"]:
         answer["In-Reply-To"] = original["Message-ID"]
-        answer["References"] = " ".join(filter(None, [str(original["References"] or ""),
-                                                      str(original["Message-ID"])]))
+        answer["References"] = " ".join(filter(None, [str(original["References"] or ""), str(original["Message-ID"])]))
     body = original.get_body(("plain",))
     quoted = "\n".join("> " + line for line in (body.get_content() if body else "").splitlines())
     who = original["From"].addresses[0].display_name if original["From"] else "Followthru"

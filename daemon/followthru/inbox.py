@@ -36,13 +36,25 @@ def calendar_answer(applier: Applier, answer: CalendarAnswer, now: datetime) -> 
         stored = store.load(plan_id)
         if not _invited(store, stored, meeting_key, answer.attendee, now):
             return False
-        applier.apply(stored.plan, applier.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee.lower(),
-                                                       partstat, now, proposed=answer.proposed_start), now)
+        applier.apply(
+            stored.plan,
+            applier.engine.rsvp(
+                stored.plan,
+                stored.state,
+                meeting_key,
+                answer.attendee.lower(),
+                partstat,
+                now,
+                proposed=answer.proposed_start,
+            ),
+            now,
+        )
     return True
 
 
-def refuse_forged(applier: Applier, matcher: Matcher, reply: Reply, checks: str,
-                  now: datetime) -> tuple[str | None, str | None, str]:
+def refuse_forged(
+    applier: Applier, matcher: Matcher, reply: Reply, checks: str, now: datetime
+) -> tuple[str | None, str | None, str]:
     """The receiving server found the sender forged: apply nothing; tell the owner it was about."""
     store = applier.store
     found = matcher.request(reply, matcher.sent_message(reply))
@@ -53,8 +65,17 @@ def refuse_forged(applier: Applier, matcher: Matcher, reply: Reply, checks: str,
     plan_id, resource_id = match
     stored = store.load(plan_id)
     resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
-    _notify_owner(applier, stored, "owner_unmatched", resource_id, now, reply, reason="forged", checks=checks,
-                  claimed=resource.name if resource else "")
+    _notify_owner(
+        applier,
+        stored,
+        "owner_unmatched",
+        resource_id,
+        now,
+        reply,
+        reason="forged",
+        checks=checks,
+        claimed=resource.name if resource else "",
+    )
     store.audit(now, plan_id, resource_id, f"forged reply ({checks}) from {reply.sender}: not applied")
     return plan_id, resource_id, "forged"
 
@@ -76,8 +97,12 @@ def route(applier: Applier, matcher: Matcher, reply: Reply, now: datetime) -> tu
     if sent is not None and sent["kind"] == "owner_counter":
         return _owner_decision(applier, sent, reply, now)
     if sent is not None and sent["kind"].startswith("owner_"):
-        store.audit(now, sent["plan_id"], sent["resource_id"],
-                    f"reply to the {sent['kind']} notice from {reply.sender}: nothing to do")
+        store.audit(
+            now,
+            sent["plan_id"],
+            sent["resource_id"],
+            f"reply to the {sent['kind']} notice from {reply.sender}: nothing to do",
+        )
         return sent["plan_id"], sent["resource_id"], "reply to a notice"
     found = matcher.request(reply, sent)
     if isinstance(found, Ambiguous):
@@ -90,14 +115,23 @@ def route(applier: Applier, matcher: Matcher, reply: Reply, now: datetime) -> tu
     resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
     claimed = resource.name if resource else resource_id
     if reply.relayed_by:
-        _notify_owner(applier, stored, "owner_unmatched", resource_id, now, reply, reason="list",
-                      list_id=reply.relayed_by, claimed=claimed)
-        store.audit(now, plan_id, resource_id, f"reply relayed by a list ({reply.relayed_by}) from "
-                    f"{reply.sender}: not applied")
+        _notify_owner(
+            applier,
+            stored,
+            "owner_unmatched",
+            resource_id,
+            now,
+            reply,
+            reason="list",
+            list_id=reply.relayed_by,
+            claimed=claimed,
+        )
+        store.audit(
+            now, plan_id, resource_id, f"reply relayed by a list ({reply.relayed_by}) from {reply.sender}: not applied"
+        )
         return plan_id, resource_id, "relayed by a list"
     if not matcher.from_resource(reply.sender, resource):
-        _notify_owner(applier, stored, "owner_unmatched", resource_id, now, reply, reason="unverified",
-                      claimed=claimed)
+        _notify_owner(applier, stored, "owner_unmatched", resource_id, now, reply, reason="unverified", claimed=claimed)
         store.audit(now, plan_id, resource_id, f"unverified reply from {reply.sender}: not applied")
         return plan_id, resource_id, "unverified"
     commitment = stored.state.commitments.get(resource_id)
@@ -107,19 +141,34 @@ def route(applier: Applier, matcher: Matcher, reply: Reply, now: datetime) -> tu
     return plan_id, resource_id, "applied"
 
 
-def _stale(applier: Applier, stored: StoredPlan, found: Match, current_ask: str, reply: Reply, now: datetime,
-           claimed: str) -> tuple[str, str, str]:
+def _stale(
+    applier: Applier, stored: StoredPlan, found: Match, current_ask: str, reply: Reply, now: datetime, claimed: str
+) -> tuple[str, str, str]:
     """An answer to an earlier version of the person's ask: they stay asked; the owner is told."""
     store = applier.store
     answered = store.ask_by_token(token_key(found.plan_id, found.resource_id, found.ask))
     current = store.ask_by_token(token_key(found.plan_id, found.resource_id, current_ask))
     answered_version = answered["plan_version"] if answered else "an earlier"
     current_version = current["plan_version"] if current else stored.version
-    _notify_owner(applier, stored, "owner_unmatched", found.resource_id, now, reply, reason="stale",
-                  claimed=claimed, answered_version=answered_version, current_version=current_version)
-    store.audit(now, found.plan_id, found.resource_id,
-                f"reply ({reply.intent}) to version {answered_version} of the ask, not the current one "
-                f"(version {current_version}): not applied; owner told")
+    _notify_owner(
+        applier,
+        stored,
+        "owner_unmatched",
+        found.resource_id,
+        now,
+        reply,
+        reason="stale",
+        claimed=claimed,
+        answered_version=answered_version,
+        current_version=current_version,
+    )
+    store.audit(
+        now,
+        found.plan_id,
+        found.resource_id,
+        f"reply ({reply.intent}) to version {answered_version} of the ask, not the current one "
+        f"(version {current_version}): not applied; owner told",
+    )
     return found.plan_id, found.resource_id, "stale ask"
 
 
@@ -129,14 +178,17 @@ def _ambiguous(applier: Applier, found: Ambiguous, reply: Reply, now: datetime) 
     plans = [store.load(plan_id) for plan_id, _ in found.candidates]
     titles = [p.plan.plan.title for p in plans]
     told: set[str] = set()
-    for stored, (plan_id, resource_id) in zip(plans, found.candidates):
+    for stored, (plan_id, resource_id) in zip(plans, found.candidates, strict=True):
         owner = stored.plan.owner.email.lower()
         if owner not in told:  # one notice per owner, naming every plan it could be for
             told.add(owner)
-            _notify_owner(applier, stored, "owner_unmatched", resource_id, now, reply, reason="ambiguous",
-                          plans=titles)
-        store.audit(now, plan_id, resource_id, f"reply from {reply.sender} could be for "
-                    f"{len(plans)} open plans: not applied; owner told")
+            _notify_owner(applier, stored, "owner_unmatched", resource_id, now, reply, reason="ambiguous", plans=titles)
+        store.audit(
+            now,
+            plan_id,
+            resource_id,
+            f"reply from {reply.sender} could be for {len(plans)} open plans: not applied; owner told",
+        )
     return None, None, "ambiguous"
 
 
@@ -149,25 +201,29 @@ def _answer(applier: Applier, plan_id: str, resource_id: str, reply: Reply, now:
     applier.apply(stored.plan, applier.engine.reply(stored.plan, stored.state, resource_id, answer, now), now)
 
 
-def _rsvp(applier: Applier, matcher: Matcher, found: tuple[str, str], reply: Reply,
-          now: datetime) -> tuple[str, None, str]:
+def _rsvp(
+    applier: Applier, matcher: Matcher, found: tuple[str, str], reply: Reply, now: datetime
+) -> tuple[str, None, str]:
     store = applier.store
     plan_id, meeting_key = found
     answer = reply.calendar
     if answer.attendee != reply.sender and answer.attendee not in matcher.aliases.get(reply.sender, set()):
-        store.audit(now, plan_id, None, f"calendar answer for {answer.attendee} sent by {reply.sender}: "
-                    "not applied")
+        store.audit(now, plan_id, None, f"calendar answer for {answer.attendee} sent by {reply.sender}: not applied")
         return plan_id, None, "unverified rsvp"
     stored = store.load(plan_id)
     if not _invited(store, stored, meeting_key, answer.attendee, now):
         return plan_id, None, "rsvp from a non-attendee"
     if reply.relayed_by:
-        store.audit(now, plan_id, None, f"calendar answer relayed by a list ({reply.relayed_by}): "
-                    "not applied")
+        store.audit(now, plan_id, None, f"calendar answer relayed by a list ({reply.relayed_by}): not applied")
         return plan_id, None, "rsvp relayed by a list"
     partstat = "COUNTER" if answer.method == "COUNTER" else (answer.partstat or "NEEDS-ACTION")
-    applier.apply(stored.plan, applier.engine.rsvp(stored.plan, stored.state, meeting_key, answer.attendee,
-                                                   partstat, now, proposed=answer.proposed_start), now)
+    applier.apply(
+        stored.plan,
+        applier.engine.rsvp(
+            stored.plan, stored.state, meeting_key, answer.attendee, partstat, now, proposed=answer.proposed_start
+        ),
+        now,
+    )
     return plan_id, None, f"rsvp {partstat}"
 
 
@@ -176,8 +232,9 @@ def _invited(store: Store, stored: StoredPlan, meeting_key: str, attendee: str, 
     audited and not applied."""
     if is_attendee(stored, meeting_key, attendee):
         return True
-    store.audit(now, stored.plan.id, None, f"calendar answer from {attendee}, who is not invited to "
-                f"{meeting_key}: not applied")
+    store.audit(
+        now, stored.plan.id, None, f"calendar answer from {attendee}, who is not invited to {meeting_key}: not applied"
+    )
     return False
 
 
@@ -189,8 +246,9 @@ def _owner_decision(applier: Applier, sent: sqlite3.Row, reply: Reply, now: date
     approve = first == "APPROVE" or (first != "REJECT" and reply.intent == "accept")
     reject_it = first == "REJECT" or (first != "APPROVE" and reply.intent == "decline")
     if reply.sender != stored.plan.owner.email.lower() or not (approve or reject_it):
-        store.audit(now, plan_id, resource_id, f"reply to the counter notice from {reply.sender} "
-                    "not read as a decision")
+        store.audit(
+            now, plan_id, resource_id, f"reply to the counter notice from {reply.sender} not read as a decision"
+        )
         return plan_id, resource_id, "no decision"
     try:
         applier.apply(stored.plan, applier.engine.decide(stored.plan, stored.state, resource_id, approve, now), now)
@@ -200,10 +258,19 @@ def _owner_decision(applier: Applier, sent: sqlite3.Row, reply: Reply, now: date
     return plan_id, resource_id, "approved" if approve else "rejected"
 
 
-def _notify_owner(applier: Applier, stored: StoredPlan, kind: str, resource_id: str, now: datetime, reply: Reply,
-                  **facts: Any) -> None:
+def _notify_owner(
+    applier: Applier, stored: StoredPlan, kind: str, resource_id: str, now: datetime, reply: Reply, **facts: Any
+) -> None:
     zone = applier.owner_zone(stored.plan)
-    send = Send(kind, OWNER, applier.clock.next_window(now, zone), about=resource_id,
-                facts={"their_words": reply.words, "message": {"sender": reply.sender, "subject": reply.subject,
-                                                               "date": reply.date}, **facts})
+    send = Send(
+        kind,
+        OWNER,
+        applier.clock.next_window(now, zone),
+        about=resource_id,
+        facts={
+            "their_words": reply.words,
+            "message": {"sender": reply.sender, "subject": reply.subject, "date": reply.date},
+            **facts,
+        },
+    )
     applier.add_send(stored, send, now)

@@ -53,9 +53,10 @@ import logging
 import os
 import secrets
 import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from followthru.store import Store
 from followthru.watch import is_plan_file
@@ -190,8 +191,10 @@ def _journal_header(store: Path) -> dict | None:
         except FileNotFoundError:
             continue
         except ValueError:
-            raise StoreRefused(f"{segment} is not a Followthru journal (its first line is not one): put the "
-                               f"workspace's journal back, or move this file away ({BACKUPS})") from None
+            raise StoreRefused(
+                f"{segment} is not a Followthru journal (its first line is not one): put the "
+                f"workspace's journal back, or move this file away ({BACKUPS})"
+            ) from None
     return None
 
 
@@ -206,26 +209,32 @@ def read_header(path: Path) -> dict:
     return header
 
 
-def _judge(store: Path, exists: bool, workspace: str | None, has_plans: bool, header: dict | None,
-           active: Callable[[], int]) -> str | None:
+def _judge(
+    store: Path, exists: bool, workspace: str | None, has_plans: bool, header: dict | None, active: Callable[[], int]
+) -> str | None:
     journal = journal_path(store)
-    again = (f"to start over instead, mailing every plan afresh, first move {journal} and the files in "
-             "plans/active away")
+    again = f"to start over instead, mailing every plan afresh, first move {journal} and the files in plans/active away"
     if not exists or (workspace is None and not has_plans):
         if header is None and not active():
             return None  # a new workspace
         evidence = [f"plans/active holds {_plans(active())}"] if active() else []
         evidence += [f"{journal.name} records its work"] if header else []
-        return (f"the store {store} is {'missing' if not exists else 'empty'}, but this workspace has been at work "
-                f"({'; '.join(evidence)}): put its store back or restore it from a backup ({BACKUPS}); {again}")
+        return (
+            f"the store {store} is {'missing' if not exists else 'empty'}, but this workspace has been at work "
+            f"({'; '.join(evidence)}): put its store back or restore it from a backup ({BACKUPS}); {again}"
+        )
     if header is not None and workspace is not None and header["workspace"] != workspace:
-        return (f"the store {store} is another workspace's (its id {workspace[:8]} is not {header['workspace'][:8]}, "
-                f"the id in {journal.name}): put this workspace's store back or restore it from a backup "
-                f"({BACKUPS})")
+        return (
+            f"the store {store} is another workspace's (its id {workspace[:8]} is not {header['workspace'][:8]}, "
+            f"the id in {journal.name}): put this workspace's store back or restore it from a backup "
+            f"({BACKUPS})"
+        )
     if header is None and not has_plans and active():
-        return (f"the store {store} holds no plans, but plans/active holds {_plans(active())} and there is no "
-                f"journal to bring them back: put this workspace's store back or restore it from a backup "
-                f"({BACKUPS}); {again}")
+        return (
+            f"the store {store} holds no plans, but plans/active holds {_plans(active())} and there is no "
+            f"journal to bring them back: put this workspace's store back or restore it from a backup "
+            f"({BACKUPS}); {again}"
+        )
     return None
 
 
@@ -259,9 +268,13 @@ class Journal:
             else:
                 first = store_seq + 1
                 if store_seq:
-                    log.warning("the journal %s was missing; a new one starts at entry %d: a backup of the store "
-                                "made before now can be put back, but what happened between it and now is not "
-                                "known", path, first)
+                    log.warning(
+                        "the journal %s was missing; a new one starts at entry %d: a backup of the store "
+                        "made before now can be put back, but what happened between it and now is not "
+                        "known",
+                        path,
+                        first,
+                    )
             _write_header(path, workspace, max(first, store_seq + 1))
         _cut_torn_tail(path)
         return cls(path, workspace, _last_seq(path), path.stat().st_size)
@@ -315,8 +328,12 @@ class Journal:
                 break
         found.reverse()
         if not reached and found and found[0]["seq"] > seq + 1:
-            log.warning("the store is older than the journal reaches back (entries %d to %d are gone): what was "
-                        "sent or answered then is not known, and may be sent again", seq + 1, found[0]["seq"] - 1)
+            log.warning(
+                "the store is older than the journal reaches back (entries %d to %d are gone): what was "
+                "sent or answered then is not known, and may be sent again",
+                seq + 1,
+                found[0]["seq"] - 1,
+            )
         return found
 
     def _rotate(self, first_seq: int) -> None:
@@ -328,8 +345,13 @@ class Journal:
 
 def _write_header(path: Path, workspace: str, first_seq: int) -> None:
     """A new journal file holding only its header, put in place whole (write, fsync, rename)."""
-    header = {"journal": "followthru", "format": FORMAT, "workspace": workspace, "first_seq": first_seq,
-              "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    header = {
+        "journal": "followthru",
+        "format": FORMAT,
+        "workspace": workspace,
+        "first_seq": first_seq,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     temporary = path.with_name(path.name + ".new")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -31,10 +31,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 POLL_SECONDS = 0.05  # how often a waiter tries again: flock has no timeout of its own
 PASS_WAIT_SECONDS = 300.0  # a tick or decide gives up after this; a pass is bounded well under it
@@ -86,8 +86,10 @@ class WorkspaceLock:
             except OSError as error:
                 if error.errno == errno.ENOSPC:
                     raise LockError(f"the disk holding {self.path} is full: free some space") from None
-                raise LockError(f"the lock file {self.path} cannot be written ({error.strerror or error}): check "
-                                "its owner, its mode and the file system, for it and its folder") from None
+                raise LockError(
+                    f"the lock file {self.path} cannot be written ({error.strerror or error}): check "
+                    "its owner, its mode and the file system, for it and its folder"
+                ) from None
         return self._fd
 
     def try_acquire(self) -> bool:
@@ -98,8 +100,14 @@ class WorkspaceLock:
         except BlockingIOError:
             return False
         self.held = True
-        record = json.dumps({"pid": os.getpid(), "command": self.command, "host": socket.gethostname(),
-                             "since": datetime.now().astimezone().isoformat(timespec="seconds")})
+        record = json.dumps(
+            {
+                "pid": os.getpid(),
+                "command": self.command,
+                "host": socket.gethostname(),
+                "since": datetime.now().astimezone().isoformat(timespec="seconds"),
+            }
+        )
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, (record + "\n").encode(), 0)
@@ -107,8 +115,12 @@ class WorkspaceLock:
             pass
         return True
 
-    def acquire(self, timeout: float | None, stop: threading.Event | None = None,
-                waiting: Callable[[Holder | None], None] | None = None) -> bool:
+    def acquire(
+        self,
+        timeout: float | None,
+        stop: threading.Event | None = None,
+        waiting: Callable[[Holder | None], None] | None = None,
+    ) -> bool:
         """Take the lock, waiting up to ``timeout`` seconds (None: until ``stop`` is set).
 
         ``waiting`` is called once, with the holder, when the lock is not free at once. Returns
@@ -179,11 +191,15 @@ class WorkspaceLock:
     def holder(self) -> Holder | None:
         """Who holds the lock, from its file; None when that cannot be told (it was just taken or
         let go, or the file is not one of ours)."""
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 record = json.loads(self.path.read_text(encoding="utf-8"))
-                return Holder(int(record["pid"]), str(record["command"]),
-                              datetime.fromisoformat(record["since"]), str(record.get("host", "")))
+                return Holder(
+                    int(record["pid"]),
+                    str(record["command"]),
+                    datetime.fromisoformat(record["since"]),
+                    str(record.get("host", "")),
+                )
             except (OSError, ValueError, KeyError, TypeError):
                 time.sleep(POLL_SECONDS)  # the holder writes its record just after taking the lock
         return None
@@ -216,8 +232,9 @@ def pass_lock(store: Path, command: str) -> WorkspaceLock:
     return WorkspaceLock(lock_paths(store)[1], command)
 
 
-def wait_for_pass(store: Path, command: str, workspace: Path, say: Callable[[str], None],
-                  timeout: float = PASS_WAIT_SECONDS) -> WorkspaceLock:
+def wait_for_pass(
+    store: Path, command: str, workspace: Path, say: Callable[[str], None], timeout: float = PASS_WAIT_SECONDS
+) -> WorkspaceLock:
     """The pass lock for a one-off command (``tick``, ``decide``), held. When another process is
     in a pass, ``say`` is told once whom we wait for; after ``timeout`` seconds :class:`Busy`."""
     lock = pass_lock(store, command)
@@ -230,6 +247,8 @@ def wait_for_pass(store: Path, command: str, workspace: Path, say: Callable[[str
     if not lock.acquire(timeout, waiting=waiting):
         holder = lock.holder() or (seen[0] if seen else None)
         lock.close()
-        raise Busy(f"gave up after {timeout:g} s waiting for {holder or 'another followthru process'} "
-                   f"to finish its pass on {workspace}; try again, or see what that process is doing")
+        raise Busy(
+            f"gave up after {timeout:g} s waiting for {holder or 'another followthru process'} "
+            f"to finish its pass on {workspace}; try again, or see what that process is doing"
+        )
     return lock

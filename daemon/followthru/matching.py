@@ -13,9 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from followthru.states import PlanState
 from followthru.plan import Plan, Resource
 from followthru.replies import Reply
+from followthru.states import PlanState
 from followthru.store import Store, StoredPlan
 from followthru.tokens import verify_token
 
@@ -101,8 +101,9 @@ class Matcher:
 
     def _sender(self, reply: Reply) -> Match | Ambiguous | None:
         addresses = [reply.sender] + [k for k, v in self.aliases.items() if reply.sender in v]
-        found = list(dict.fromkeys(pair for address in addresses
-                                   for pair in self.store.open_commitments_by_email(address)))
+        found = list(
+            dict.fromkeys(pair for address in addresses for pair in self.store.open_commitments_by_email(address))
+        )
         if not found:
             return None
         if len({plan_id for plan_id, _ in found}) == 1:

@@ -13,9 +13,10 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from followthru.decisions import Decisions
@@ -59,20 +60,46 @@ class RecordingEngine(Engine):
 
     def reply(self, plan: Plan, state: PlanState, resource_id: str, answer: Answer, now: datetime) -> Decisions:
         decisions = super().reply(plan, state, resource_id, answer, now)
-        self._note(now, type="reply", plan_id=plan.id, resource_id=resource_id,
-                   answer={"intent": answer.intent, "words": answer.words, "reason": answer.reason,
-                           "proposed_date": _iso(answer.proposed_date), "return_date": _iso(answer.return_date)})
+        self._note(
+            now,
+            type="reply",
+            plan_id=plan.id,
+            resource_id=resource_id,
+            answer={
+                "intent": answer.intent,
+                "words": answer.words,
+                "reason": answer.reason,
+                "proposed_date": _iso(answer.proposed_date),
+                "return_date": _iso(answer.return_date),
+            },
+        )
         return decisions
 
-    def rsvp(self, plan: Plan, state: PlanState, meeting_key: str, attendee: str, partstat: str,
-             now: datetime, proposed: datetime | None = None) -> Decisions:
+    def rsvp(
+        self,
+        plan: Plan,
+        state: PlanState,
+        meeting_key: str,
+        attendee: str,
+        partstat: str,
+        now: datetime,
+        proposed: datetime | None = None,
+    ) -> Decisions:
         decisions = super().rsvp(plan, state, meeting_key, attendee, partstat, now, proposed=proposed)
-        self._note(now, type="rsvp", plan_id=plan.id, meeting_key=meeting_key, attendee=attendee, partstat=partstat,
-                   proposed=proposed.isoformat() if proposed else None)
+        self._note(
+            now,
+            type="rsvp",
+            plan_id=plan.id,
+            meeting_key=meeting_key,
+            attendee=attendee,
+            partstat=partstat,
+            proposed=proposed.isoformat() if proposed else None,
+        )
         return decisions
 
-    def decide_meeting(self, plan: Plan, state: PlanState, meeting_key: str, approve: bool,
-                       now: datetime) -> tuple[Plan, Decisions]:
+    def decide_meeting(
+        self, plan: Plan, state: PlanState, meeting_key: str, approve: bool, now: datetime
+    ) -> tuple[Plan, Decisions]:
         moved, decisions = super().decide_meeting(plan, state, meeting_key, approve, now)
         self._note(now, type="decide_meeting", plan_id=plan.id, meeting_key=meeting_key, approve=approve)
         return moved, decisions
@@ -136,9 +163,20 @@ class Memory:
             return
         self.flush()
         seq = max(self.journal.last_seq, self.store.journal_state()[1]) + 1
-        self.journal.append([{"seq": seq, "at": stamp(now), "type": "sent", "message_id": outgoing.message_id,
-                              "kind": outgoing.kind, "plan_id": outgoing.plan_id, "key": key,
-                              "recipients": sorted(r.lower() for r in recipients)}])
+        self.journal.append(
+            [
+                {
+                    "seq": seq,
+                    "at": stamp(now),
+                    "type": "sent",
+                    "message_id": outgoing.message_id,
+                    "kind": outgoing.kind,
+                    "plan_id": outgoing.plan_id,
+                    "key": key,
+                    "recipients": sorted(r.lower() for r in recipients),
+                }
+            ]
+        )
         self.store.set_journal_seq(seq)
 
     def partly_sent(self, outgoing: Outgoing, refusals: list[Refusal], now: datetime) -> None:
@@ -185,10 +223,18 @@ class Memory:
             if not self.store.take_sent_elsewhere(key):
                 return False
             self.store.mark_sent(outgoing.id, now)
-            self.store.audit(now, outgoing.plan_id, outgoing.resource_id,
-                             f"{outgoing.kind} not sent again: it went out before the store was restored")
-        log.info("%s %s to %s not sent again: it went out before the store was restored", outgoing.kind,
-                 outgoing.message_id, ", ".join(outgoing.recipients))
+            self.store.audit(
+                now,
+                outgoing.plan_id,
+                outgoing.resource_id,
+                f"{outgoing.kind} not sent again: it went out before the store was restored",
+            )
+        log.info(
+            "%s %s to %s not sent again: it went out before the store was restored",
+            outgoing.kind,
+            outgoing.message_id,
+            ", ".join(outgoing.recipients),
+        )
         return True
 
     # -- reconciling a store with its journal -----------------------------------------------------------
@@ -201,9 +247,14 @@ class Memory:
         store_seq = self.store.journal_state()[1]
         if self.journal.last_seq <= store_seq:
             if self.journal.last_seq < store_seq:
-                log.warning("the journal %s ends at entry %d but the store holds entries up to %d (the journal "
-                            "was put back from an older copy or cut short); it continues from %d",
-                            self.journal.path, self.journal.last_seq, store_seq, store_seq + 1)
+                log.warning(
+                    "the journal %s ends at entry %d but the store holds entries up to %d (the journal "
+                    "was put back from an older copy or cut short); it continues from %d",
+                    self.journal.path,
+                    self.journal.last_seq,
+                    store_seq,
+                    store_seq + 1,
+                )
             self.flush_now()
             return
         entries = self.journal.since(store_seq)
@@ -220,8 +271,12 @@ class Memory:
                     done[self._again(entry)] += 1
                 except Exception as error:  # one entry that cannot be applied must not stop the others
                     self.store.connection.execute("ROLLBACK TO entry")
-                    log.warning("journal entry %s (%s) could not be applied again: %s", entry.get("seq"),
-                                entry.get("type"), error)
+                    log.warning(
+                        "journal entry %s (%s) could not be applied again: %s",
+                        entry.get("seq"),
+                        entry.get("type"),
+                        error,
+                    )
                     done["failed"] += 1
                 self.store.connection.execute("RELEASE entry")
             self.store.journal_dequeue_after(mark)  # what applying made again is in the file already
@@ -229,8 +284,12 @@ class Memory:
             self.store.set_journal_seq(self.journal.last_seq)
             self.flush(skip=in_file)
         said = [f"{done[what]} {SUMMARY[what][done[what] != 1]}" for what in SUMMARY if done[what]]
-        log.warning("the store was behind its journal (put back from a backup?): entries %d to %d reconciled: %s",
-                    store_seq + 1, self.journal.last_seq, ", ".join(said) or "nothing to apply")
+        log.warning(
+            "the store was behind its journal (put back from a backup?): entries %d to %d reconciled: %s",
+            store_seq + 1,
+            self.journal.last_seq,
+            ", ".join(said) or "nothing to apply",
+        )
 
     def _again(self, entry: dict[str, Any]) -> str:
         """Apply one journal entry to the store; returns what it was, for the summary ('' for nothing)."""
@@ -251,8 +310,14 @@ class Memory:
         if kind == "seen":
             if store.seen(entry["message_id"]):
                 return ""
-            store.remember_inbound(entry["message_id"], at, entry.get("plan_id"), entry.get("resource_id"),
-                                   entry.get("intent"), entry.get("outcome") or "")
+            store.remember_inbound(
+                entry["message_id"],
+                at,
+                entry.get("plan_id"),
+                entry.get("resource_id"),
+                entry.get("intent"),
+                entry.get("outcome") or "",
+            )
             return "read"
         if kind == "version":
             return self._version(entry, at)
@@ -262,18 +327,36 @@ class Memory:
         engine = applier.engine
         if kind == "reply":
             a = entry["answer"]
-            answer = Answer(a["intent"], a.get("words", ""), _day(a.get("proposed_date")), _day(a.get("return_date")),
-                            a.get("reason", ""))
+            answer = Answer(
+                a["intent"],
+                a.get("words", ""),
+                _day(a.get("proposed_date")),
+                _day(a.get("return_date")),
+                a.get("reason", ""),
+            )
             decisions = engine.reply(stored.plan, stored.state, entry["resource_id"], answer, at)
         elif kind == "rsvp":
             proposed = datetime.fromisoformat(entry["proposed"]) if entry.get("proposed") else None
-            decisions = engine.rsvp(stored.plan, stored.state, entry["meeting_key"], entry["attendee"],
-                                    entry["partstat"], at, proposed=proposed)
+            decisions = engine.rsvp(
+                stored.plan,
+                stored.state,
+                entry["meeting_key"],
+                entry["attendee"],
+                entry["partstat"],
+                at,
+                proposed=proposed,
+            )
         elif kind == "decide_meeting":  # approving moves the meeting: a new version of the plan, as decide stored it
             approve = bool(entry["approve"])
             plan, decisions = engine.decide_meeting(stored.plan, stored.state, entry["meeting_key"], approve, at)
-            applier.apply(plan, decisions, at, file="(meeting moved)" if approve else None, new_version=approve,
-                          previous=stored.plan)
+            applier.apply(
+                plan,
+                decisions,
+                at,
+                file="(meeting moved)" if approve else None,
+                new_version=approve,
+                previous=stored.plan,
+            )
             return "answered"
         elif kind == "decide":
             decisions = engine.decide(stored.plan, stored.state, entry["resource_id"], bool(entry["approve"]), at)
@@ -344,6 +427,9 @@ def _invitation(raw: bytes) -> list[Any]:
             elif name == "METHOD" or (in_event and name in ("UID", "SEQUENCE")):
                 found.setdefault(name, value.strip())
         sequence = found.get("SEQUENCE", "0")
-        return [found.get("METHOD", "REQUEST").upper(), found.get("UID", ""),
-                int(sequence) if sequence.isdigit() else 0]
+        return [
+            found.get("METHOD", "REQUEST").upper(),
+            found.get("UID", ""),
+            int(sequence) if sequence.isdigit() else 0,
+        ]
     return []

@@ -16,12 +16,12 @@ from typing import Any
 from followthru.calendar.itip import Attendee, invitation
 from followthru.config import Config
 from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
-from followthru.states import PlanState
 from followthru.phrases import Phrase
 from followthru.plan import Meeting, Plan, Resource
-from followthru.uids import event_uid
 from followthru.render import Rendered, Renderer
+from followthru.states import PlanState
 from followthru.tokens import make_token, plus_address
+from followthru.uids import event_uid
 from followthru.views import Person, PlanViews
 
 # Messages nobody is expected to answer: auto-responders (RFC 3834) should stay quiet.
@@ -57,16 +57,29 @@ class Composer:
         ``References`` and everything that follows names it in ``In-Reply-To`` and ``References``,
         so mail clients that thread by references put them together without a store lookup.
         """
-        digest = hmac.new(self.secret, "\0".join((plan_id, resource_id, ask)).encode("utf-8"),
-                          hashlib.sha256).hexdigest()[:32]
+        digest = hmac.new(
+            self.secret, "\0".join((plan_id, resource_id, ask)).encode("utf-8"), hashlib.sha256
+        ).hexdigest()[:32]
         return f"<ask-{digest}@{self.sender.email.rpartition('@')[2] or 'localhost'}>"
 
-    def for_plan(self, views: PlanViews, kind: str, reader: Person, now: datetime, *,
-                 resource_id: str | None = None, to: list[Person] | None = None,
-                 extra: dict[str, Any] | None = None, invite: Invitation | None = None,
-                 headers: dict[str, str] | None = None, ask: str | None = None,
-                 subject: str | None = None, in_reply_to: str | None = None,
-                 references: list[str] | None = None, words: Rendered | None = None) -> Built:
+    def for_plan(
+        self,
+        views: PlanViews,
+        kind: str,
+        reader: Person,
+        now: datetime,
+        *,
+        resource_id: str | None = None,
+        to: list[Person] | None = None,
+        extra: dict[str, Any] | None = None,
+        invite: Invitation | None = None,
+        headers: dict[str, str] | None = None,
+        ask: str | None = None,
+        subject: str | None = None,
+        in_reply_to: str | None = None,
+        references: list[str] | None = None,
+        words: Rendered | None = None,
+    ) -> Built:
         """A message of ``kind`` about the plan, worded for ``reader`` and sent to ``to`` (or them);
         ``subject`` replaces the kind's own, ``in_reply_to`` and ``references`` thread it. ``words``
         are the kind's words when the caller rendered them already."""
@@ -98,9 +111,17 @@ class Composer:
         )
         return build_message(draft, words)
 
-    def request(self, views: PlanViews, resource: Resource, now: datetime, kind: str = "request",
-                stands_in_for: Resource | None = None, extra: dict[str, Any] | None = None,
-                ask: str | None = None, asked: Resource | None = None) -> Built:
+    def request(
+        self,
+        views: PlanViews,
+        resource: Resource,
+        now: datetime,
+        kind: str = "request",
+        stands_in_for: Resource | None = None,
+        extra: dict[str, Any] | None = None,
+        ask: str | None = None,
+        asked: Resource | None = None,
+    ) -> Built:
         """A request, reminder, last call, backup request or due-date reminder to one resource;
         ``ask`` is the version of the request it is about (its token names it).
 
@@ -118,21 +139,41 @@ class Composer:
             return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields)
         root = self.thread_root(views.plan.id, resource.id, ask)
         if kind in THREAD_OPENERS:
-            return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask,
-                                 references=[root])
+            return self.for_plan(
+                views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask, references=[root]
+            )
         opener = "backup_request" if stands_in_for is not None else "request"
         opened = {**fields, "resource": views.resource(asked or resource, fmt, stands_in_for)}
-        context = views.context(reader, sender=self.sender_view(),
-                                answer_to=self.answer_to(views.plan.id, resource.id, ask), **opened)
+        context = views.context(
+            reader, sender=self.sender_view(), answer_to=self.answer_to(views.plan.id, resource.id, ask), **opened
+        )
         subject = "Re: " + self.renderer.render(opener, context, reader.language).subject
-        return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields, ask=ask,
-                             subject=subject, in_reply_to=root, references=[root])
+        return self.for_plan(
+            views,
+            kind,
+            reader,
+            now,
+            resource_id=resource.id,
+            extra=fields,
+            ask=ask,
+            subject=subject,
+            in_reply_to=root,
+            references=[root],
+        )
 
-    def meeting_invitation(self, views: PlanViews, meeting: Meeting, attendees: list[Person], sequence: int,
-                           now: datetime, method: str = "REQUEST",
-                           recipients: list[Person] | None = None,
-                           answers: dict[str, str] | None = None, to: list[Person] | None = None,
-                           reader: Person | None = None) -> Built:
+    def meeting_invitation(
+        self,
+        views: PlanViews,
+        meeting: Meeting,
+        attendees: list[Person],
+        sequence: int,
+        now: datetime,
+        method: str = "REQUEST",
+        recipients: list[Person] | None = None,
+        answers: dict[str, str] | None = None,
+        to: list[Person] | None = None,
+        reader: Person | None = None,
+    ) -> Built:
         """The iMIP message for a meeting: the ``meeting`` template as body and event description.
 
         The owner is always an attendee (as CHAIR). ``recipients`` are the people the change is
@@ -148,42 +189,84 @@ class Composer:
         change = meeting_change(method, owner.email, recipients)
         fields = {"meeting": views.meeting(meeting, views.formatter(reader)), "method": method, "change": change}
         # One rendering is both the message and the event's DESCRIPTION.
-        words = self.renderer.render("meeting", views.context(reader, sender=self.sender_view(),
-                                                              answer_to=self.sender.email, **fields), reader.language)
+        words = self.renderer.render(
+            "meeting",
+            views.context(reader, sender=self.sender_view(), answer_to=self.sender.email, **fields),
+            reader.language,
+        )
         domain = self.sender.email.rpartition("@")[2]
         others = [p for p in attendees if p.email.lower() != owner.email.lower()]
         # A REQUEST and a CANCEL of the whole event list everyone, the owner as CHAIR (RFC 5546
         # 3.2.5); a CANCEL for people taken off lists just them.
         people = ([Attendee(owner.name, owner.email, role="CHAIR")] if change in ("update", "cancel") else []) + [
-            _attendee(p, answers or {}) for p in others]
-        ical = invitation(uid=event_uid(views.plan.id, meeting.key, domain), sequence=sequence, meeting=meeting,
-                          plan_timezone=views.plan_timezone, organizer=(self._from_name(views), self.sender.email),
-                          attendees=people, description=words.text, dtstamp=now, method=method)
+            _attendee(p, answers or {}) for p in others
+        ]
+        ical = invitation(
+            uid=event_uid(views.plan.id, meeting.key, domain),
+            sequence=sequence,
+            meeting=meeting,
+            plan_timezone=views.plan_timezone,
+            organizer=(self._from_name(views), self.sender.email),
+            attendees=people,
+            description=words.text,
+            dtstamp=now,
+            method=method,
+        )
         everyone = recipients if recipients is not None else [owner] + others
-        return self.for_plan(views, "meeting", reader, now, to=to or everyone, words=words,
-                             invite=Invitation(ical, method), headers={"X-Followthru-Meeting": change})
+        return self.for_plan(
+            views,
+            "meeting",
+            reader,
+            now,
+            to=to or everyone,
+            words=words,
+            invite=Invitation(ical, method),
+            headers={"X-Followthru-Meeting": change},
+        )
 
     def rejected(self, owner_email: str, file: str, problems: list[str], now: datetime) -> Built:
         """The owner's notice that a plan file was rejected; no plan could be read, so no plan context."""
         language = self.config.schedule.language
-        context = {"recipient": {"name": owner_email, "email": owner_email},
-                   "owner": {"name": owner_email, "email": owner_email}, "sender": self.sender_view(),
-                   "answer_to": self.sender.email, "file": file, "problems": problems}
+        context = {
+            "recipient": {"name": owner_email, "email": owner_email},
+            "owner": {"name": owner_email, "email": owner_email},
+            "sender": self.sender_view(),
+            "answer_to": self.sender.email,
+            "file": file,
+            "problems": problems,
+        }
         words = self.renderer.render("owner_rejected", context, language)
-        draft = Draft(sender=self.sender, to=[Mailbox(owner_email, owner_email)], date=now,
-                      headers={"X-Followthru-Kind": "owner_rejected", "Auto-Submitted": "auto-generated"})
+        draft = Draft(
+            sender=self.sender,
+            to=[Mailbox(owner_email, owner_email)],
+            date=now,
+            headers={"X-Followthru-Kind": "owner_rejected", "Auto-Submitted": "auto-generated"},
+        )
         return build_message(draft, words)
 
     def handed_over(self, plan: Plan, old_owner: str, new_owner: str, recipient: str, now: datetime) -> Built:
         """The notice to the old and to the new owner that a plan changed hands."""
-        context = {"recipient": {"name": recipient, "email": recipient},
-                   "owner": {"name": recipient, "email": recipient}, "sender": self.sender_view(),
-                   "answer_to": self.sender.email, "plan": {"id": plan.id, "title": plan.plan.title},
-                   "old_owner": old_owner, "new_owner": new_owner, "is_new": recipient == new_owner}
+        context = {
+            "recipient": {"name": recipient, "email": recipient},
+            "owner": {"name": recipient, "email": recipient},
+            "sender": self.sender_view(),
+            "answer_to": self.sender.email,
+            "plan": {"id": plan.id, "title": plan.plan.title},
+            "old_owner": old_owner,
+            "new_owner": new_owner,
+            "is_new": recipient == new_owner,
+        }
         words = self.renderer.render("owner_handed_over", context, self.config.schedule.language)
-        draft = Draft(sender=self.sender, to=[Mailbox(recipient, recipient)], date=now,
-                      headers={"X-Followthru-Plan": plan.id, "X-Followthru-Kind": "owner_handed_over",
-                               "Auto-Submitted": "auto-generated"})
+        draft = Draft(
+            sender=self.sender,
+            to=[Mailbox(recipient, recipient)],
+            date=now,
+            headers={
+                "X-Followthru-Plan": plan.id,
+                "X-Followthru-Kind": "owner_handed_over",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
         return build_message(draft, words)
 
     def digest(self, plans: list[tuple[Plan, PlanState]], now: datetime) -> Built:
@@ -192,21 +275,39 @@ class Composer:
         owner = first.owner()
         entries = []
         for plan, state in plans:
-            views = PlanViews(plan, self.config.schedule.timezone, self.config.schedule.language,
-                              {c.resource_id: c.state for c in state.commitments.values()})
+            views = PlanViews(
+                plan,
+                self.config.schedule.timezone,
+                self.config.schedule.language,
+                {c.resource_id: c.state for c in state.commitments.values()},
+            )
             fmt = views.formatter(owner)
-            entries.append({"id": plan.id, "title": plan.plan.title, "state": state.state,
-                            "needs_attention": views.attention(list(state.attention), fmt),
-                            "roster": views.roster(fmt)})
-        context = {"recipient": owner.view, "owner": owner.view, "sender": self.sender_view(),
-                   "answer_to": self.sender.email, "plans": entries}
+            entries.append(
+                {
+                    "id": plan.id,
+                    "title": plan.plan.title,
+                    "state": state.state,
+                    "needs_attention": views.attention(list(state.attention), fmt),
+                    "roster": views.roster(fmt),
+                }
+            )
+        context = {
+            "recipient": owner.view,
+            "owner": owner.view,
+            "sender": self.sender_view(),
+            "answer_to": self.sender.email,
+            "plans": entries,
+        }
         words = self.renderer.render("digest", context, owner.language)
-        draft = Draft(sender=self.sender, to=[Mailbox(owner.name, owner.email)], date=now,
-                      headers={"X-Followthru-Kind": "digest", "Auto-Submitted": "auto-generated"})
+        draft = Draft(
+            sender=self.sender,
+            to=[Mailbox(owner.name, owner.email)],
+            date=now,
+            headers={"X-Followthru-Kind": "digest", "Auto-Submitted": "auto-generated"},
+        )
         return build_message(draft, words)
 
-    def lapsed(self, owner_email: str, since: datetime, now: datetime,
-               plans: list[tuple[Plan, list[Phrase]]]) -> Built:
+    def lapsed(self, owner_email: str, since: datetime, now: datetime, plans: list[tuple[Plan, list[Phrase]]]) -> Built:
         """The owner's one notice of what lapsed while Followthru was not running.
 
         ``since`` is the time of the last pass before the outage, ``now`` the pass that caught
@@ -221,14 +322,26 @@ class Composer:
         owner = first.owner()
         owner = Person(owner.name, owner_email, owner.timezone, owner.language)
         fmt = first.formatter(owner)
-        entries = [{"id": plan.id, "title": plan.plan.title, "lines": [fmt.say(line) for line in lines]}
-                   for plan, lines in plans]
-        context = {"recipient": owner.view, "owner": owner.view, "sender": self.sender_view(),
-                   "answer_to": self.sender.email, "since": fmt.when(since), "now": fmt.when(now),
-                   "plans": entries}
+        entries = [
+            {"id": plan.id, "title": plan.plan.title, "lines": [fmt.say(line) for line in lines]}
+            for plan, lines in plans
+        ]
+        context = {
+            "recipient": owner.view,
+            "owner": owner.view,
+            "sender": self.sender_view(),
+            "answer_to": self.sender.email,
+            "since": fmt.when(since),
+            "now": fmt.when(now),
+            "plans": entries,
+        }
         words = self.renderer.render("owner_lapsed", context, owner.language)
-        draft = Draft(sender=self.sender, to=[Mailbox(owner.name, owner.email)], date=now,
-                      headers={"X-Followthru-Kind": "owner_lapsed", "Auto-Submitted": "auto-generated"})
+        draft = Draft(
+            sender=self.sender,
+            to=[Mailbox(owner.name, owner.email)],
+            date=now,
+            headers={"X-Followthru-Kind": "owner_lapsed", "Auto-Submitted": "auto-generated"},
+        )
         return build_message(draft, words)
 
     def command(self, text: str) -> str:

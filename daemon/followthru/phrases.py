@@ -75,8 +75,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     found = []
     for entry, text in words("en")["attention"].items():
         parts = re.split(r"\{(\w+)\}", text)
-        pattern = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-                          for index, part in enumerate(parts))
+        pattern = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
         found.append((f"attention.{entry}", re.compile(pattern + r"\Z")))
     return sorted(found, key=lambda item: -len(item[1].pattern))
 

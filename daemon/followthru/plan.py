@@ -8,12 +8,21 @@ what spans fields: unique ids, references that resolve, deadlines before due dat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
-                      ValidationError, WithJsonSchema)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from followthru.durations import parse_duration
 from followthru.uids import meeting_key
@@ -41,11 +50,13 @@ def _date_or_moment(value: Any) -> Any:
         try:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{shown(value)} is not a real date or date and time; "
-                             "write 2026-12-04 or 2026-12-04T17:00:00") from None
+            raise ValueError(
+                f"{shown(value)} is not a real date or date and time; write 2026-12-04 or 2026-12-04T17:00:00"
+            ) from None
     if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"{value.isoformat()} is out of range: dates in a plan lie between "
-                         f"{FIRST_YEAR} and {LAST_YEAR}")
+        raise ValueError(
+            f"{value.isoformat()} is out of range: dates in a plan lie between {FIRST_YEAR} and {LAST_YEAR}"
+        )
     return value
 
 
@@ -81,8 +92,9 @@ def _repeat(value: str) -> str:
     except Exception:  # noqa: BLE001 - whatever the RRULE reader trips on is no RRULE
         parsed = None
     if not parsed or "FREQ" not in parsed:
-        raise ValueError(f"{shown(value)} is neither daily, weekly, biweekly, monthly nor an RRULE like "
-                         "'FREQ=WEEKLY;BYDAY=MO'")
+        raise ValueError(
+            f"{shown(value)} is neither daily, weekly, biweekly, monthly nor an RRULE like 'FREQ=WEEKLY;BYDAY=MO'"
+        )
     return rule
 
 
@@ -181,9 +193,13 @@ class Meeting(_Section):
     until: DateOrMoment | None = None
     location: OptionalLine = ""
     description: Text = ""
-    attendees: Literal["committed", "all"] | Annotated[
-        list[Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=254)]], Field(max_length=1000)
-    ] | None = Field(None, description="committed | all | a list of resource ids and emails; default from config.")
+    attendees: (
+        Literal["committed", "all"]
+        | Annotated[
+            list[Annotated[str, BeforeValidator(one_line), StringConstraints(max_length=254)]], Field(max_length=1000)
+        ]
+        | None
+    ) = Field(None, description="committed | all | a list of resource ids and emails; default from config.")
 
     @property
     def key(self) -> str:
@@ -216,7 +232,7 @@ class Plan(_Section):
     def timezone(self, default: str = "UTC") -> ZoneInfo:
         return ZoneInfo(self.plan.timezone or default)
 
-    def pinned(self, default_timezone: str) -> "Plan":
+    def pinned(self, default_timezone: str) -> Plan:
         """A copy whose ``plan.timezone`` is ``default_timezone`` when the file named none;
         nothing else changes.
 
@@ -231,9 +247,11 @@ class Plan(_Section):
 
 Problem = tuple[tuple[str | int, ...], str]
 # The most entries each list of a plan may have: resources 500, steps 200...
-LIST_LIMITS = {name: next(m.max_length for m in info.metadata if getattr(m, "max_length", None))
-               for name, info in Plan.model_fields.items()
-               if any(getattr(m, "max_length", None) for m in info.metadata)}
+LIST_LIMITS = {
+    name: next(m.max_length for m in info.metadata if getattr(m, "max_length", None))
+    for name, info in Plan.model_fields.items()
+    if any(getattr(m, "max_length", None) for m in info.metadata)
+}
 
 
 def due_moment(due: datetime | date) -> datetime:
@@ -263,8 +281,10 @@ def missing_time(moment: Any, tz: ZoneInfo) -> str | None:
         return None  # the plan's year bounds keep this away; nothing to say about it here
     if back == moment.replace(fold=0):
         return None
-    return (f"{moment:%H:%M} on {moment:%a} {moment.day} {moment:%b %Y} does not exist in {tz.key} "
-            "(clocks go forward); pick another time")
+    return (
+        f"{moment:%H:%M} on {moment:%a} {moment.day} {moment:%b %Y} does not exist in {tz.key} "
+        "(clocks go forward); pick another time"
+    )
 
 
 def check_rules(plan: Plan, default_timezone: str = "UTC", other_ids: set[str] = frozenset()) -> list[Problem]:
@@ -291,7 +311,7 @@ def partial_plan(data: dict) -> tuple[Plan, set[str]]:
             sections[name] = _valid_or_none(model, value)
     claimed: set[str] = set()
     raw_resources = data.get("resources") if isinstance(data.get("resources"), list) else []
-    for raw, valid in zip(raw_resources, sections["resources"]):
+    for raw, valid in zip(raw_resources, sections["resources"], strict=False):
         if valid is None and isinstance(raw, dict):
             claimed.update(v for v in [raw.get("id"), *_strings(raw.get("backups"))] if isinstance(v, str))
     return Plan.model_construct(**sections), claimed
@@ -320,8 +340,12 @@ def oversized(data: dict) -> list[Problem]:
     for name, limit in LIST_LIMITS.items():
         value = data.get(name)
         if isinstance(value, list) and len(value) > limit:
-            problems.append(((name,), f"a plan holds at most {limit} {name}; this one has {len(value):,}: "
-                                      "split it into several plans"))
+            problems.append(
+                (
+                    (name,),
+                    f"a plan holds at most {limit} {name}; this one has {len(value):,}: split it into several plans",
+                )
+            )
     return problems
 
 
@@ -330,8 +354,13 @@ def _strings(value: Any) -> list[str]:
 
 
 _SECTIONS: dict[str, Any] = {
-    "plan": PlanInfo, "owner": Owner, "resources": [Resource], "steps": [Step],
-    "contingencies": [Contingency], "stakeholders": [Stakeholder], "meetings": [Meeting],
+    "plan": PlanInfo,
+    "owner": Owner,
+    "resources": [Resource],
+    "steps": [Step],
+    "contingencies": [Contingency],
+    "stakeholders": [Stakeholder],
+    "meetings": [Meeting],
 }
 
 
@@ -377,13 +406,15 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
         if resource.due is not None and deadline is not None:
             if _comparable(deadline, tz) >= _comparable(due_moment(resource.due), tz):
                 field = "respond_by" if resource.respond_by else "due"
-                yield (*where, field), (
-                    f"the reply deadline {deadline:%Y-%m-%d %H:%M} must be before the due date {resource.due}"
+                yield (
+                    (*where, field),
+                    (f"the reply deadline {deadline:%Y-%m-%d %H:%M} must be before the due date {resource.due}"),
                 )
     for index, resource in resources:
         if resource.standby and resource.id not in backed_up | set(other_ids):
-            yield ("resources", index, "standby"), (
-                f"standby resource {resource.id!r} is nobody's backup, so it would never be asked"
+            yield (
+                ("resources", index, "standby"),
+                (f"standby resource {resource.id!r} is nobody's backup, so it would never be asked"),
             )
     for index, step in enumerate(plan.steps):
         if step is not None and step.owner is not None and step.owner not in known:
@@ -394,8 +425,9 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
             continue
         where = ("meetings", index)
         if meeting.key in meeting_keys:
-            yield (*where, "id" if meeting.id else "title"), (
-                f"another meeting already has the id {meeting.key!r}; give each meeting its own id"
+            yield (
+                (*where, "id" if meeting.id else "title"),
+                (f"another meeting already has the id {meeting.key!r}; give each meeting its own id"),
             )
         meeting_keys.setdefault(meeting.key, index)
         if (meeting.count or meeting.until) and not meeting.repeat:
@@ -406,11 +438,14 @@ def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> It
             if meeting.count or meeting.until:
                 yield (*where, "repeat"), "the RRULE already has COUNT or UNTIL; drop count/until"
         if _skips_short_months(meeting):
-            yield (*where, "start"), (
-                f"a monthly meeting on the {meeting.start.day}{'st' if meeting.start.day == 31 else 'th'} "
-                "skips the months without one "
-                "(calendars follow RFC 5545); pick a day from 1 to 28, or an RRULE such as "
-                "'FREQ=MONTHLY;BYMONTHDAY=-1' for the last day of each month"
+            yield (
+                (*where, "start"),
+                (
+                    f"a monthly meeting on the {meeting.start.day}{'st' if meeting.start.day == 31 else 'th'} "
+                    "skips the months without one "
+                    "(calendars follow RFC 5545); pick a day from 1 to 28, or an RRULE such as "
+                    "'FREQ=MONTHLY;BYMONTHDAY=-1' for the last day of each month"
+                ),
             )
         if isinstance(meeting.attendees, list):
             for position, attendee in enumerate(meeting.attendees):
@@ -443,8 +478,10 @@ def _missing_times(plan: Plan, tz: ZoneInfo) -> Iterator[Problem]:
         fields.append((("plan", "respond_by"), plan.plan.respond_by))
     for index, resource in enumerate(plan.resources):
         if resource is not None:
-            fields += [(("resources", index, "respond_by"), resource.respond_by),
-                       (("resources", index, "due"), resource.due)]
+            fields += [
+                (("resources", index, "respond_by"), resource.respond_by),
+                (("resources", index, "due"), resource.due),
+            ]
     for index, step in enumerate(plan.steps):
         if step is not None:
             fields.append((("steps", index, "due"), step.due))

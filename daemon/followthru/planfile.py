@@ -13,14 +13,26 @@ must lie in the allowed domains, and a new version may not change the owner or s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthru.datafile import (MAX_VALUES, TOO_MANY_VALUES, FileError, LineFinder, Problem, count_values,
-                                 format_path, parse, printable, single_line, validate)
+from followthru.datafile import (
+    MAX_VALUES,
+    TOO_MANY_VALUES,
+    FileError,
+    LineFinder,
+    Problem,
+    count_values,
+    format_path,
+    parse,
+    printable,
+    single_line,
+    validate,
+)
 from followthru.plan import LIST_LIMITS, Plan, check_rules, oversized, partial_plan, unchecked_gaps
 from followthru.values import email_address, shown
 
@@ -55,11 +67,17 @@ def past_deadlines(result: PlanResult, now: datetime, default_timezone: str) -> 
         deadline = plan.respond_by(resource)
         deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=zone)
         if not resource.standby and deadline <= now:
-            loc: tuple[str | int, ...] = ("resources", index, "respond_by") if resource.respond_by else \
-                ("plan", "respond_by")
-            problems.append(Problem(file, result.lines.line(loc) if result.lines else None, format_path(loc),
-                                    f"the reply deadline {deadline:%Y-%m-%d %H:%M} for {resource.id} has already "
-                                    "passed; move it later"))
+            loc: tuple[str | int, ...] = (
+                ("resources", index, "respond_by") if resource.respond_by else ("plan", "respond_by")
+            )
+            problems.append(
+                Problem(
+                    file,
+                    result.lines.line(loc) if result.lines else None,
+                    format_path(loc),
+                    f"the reply deadline {deadline:%Y-%m-%d %H:%M} for {resource.id} has already passed; move it later",
+                )
+            )
     return problems
 
 
@@ -72,9 +90,13 @@ def owner_change(result: PlanResult, owner_email: str) -> Problem | None:
     if old == claimed:
         return None
     loc: tuple[str | int, ...] = ("owner", "email")
-    return Problem(printable(str(result.file)), result.lines.line(loc) if result.lines else None, format_path(loc),
-                   f"plan {result.plan.id!r} belongs to {old}; a new version cannot give it to {claimed} "
-                   "(see 'Handing a plan to another rep' in docs/how-it-works.md)")
+    return Problem(
+        printable(str(result.file)),
+        result.lines.line(loc) if result.lines else None,
+        format_path(loc),
+        f"plan {result.plan.id!r} belongs to {old}; a new version cannot give it to {claimed} "
+        "(see 'Handing a plan to another rep' in docs/how-it-works.md)",
+    )
 
 
 def load_plan(path: Path | str, default_timezone: str = "UTC", allowed_domains: Iterable[str] = ()) -> PlanResult:
@@ -95,8 +117,9 @@ def load_plan(path: Path | str, default_timezone: str = "UTC", allowed_domains: 
         result.problems.append(Problem(printable(str(path)), error.line, error.path, single_line(str(error))))
         return result
     if not isinstance(data, dict):
-        result.problems.append(Problem(printable(str(path)), 1, "(file)",
-                                       "a plan file holds a table/mapping at the top"))
+        result.problems.append(
+            Problem(printable(str(path)), 1, "(file)", "a plan file holds a table/mapping at the top")
+        )
         return result
     result.lines = lines
     result.owner_email = _owner_email(data.get("owner"))
@@ -121,11 +144,19 @@ def load_plan(path: Path | str, default_timezone: str = "UTC", allowed_domains: 
             problems = [_stem_problem(p, path) for p in problems]
     file = printable(str(path))
     located = sorted(((lines.line(loc), loc, message) for loc, message in problems), key=lambda p: p[0] or 0)
-    result.problems = [Problem(file, line, printable(format_path(loc)), single_line(message))
-                       for line, loc, message in located[:MAX_PROBLEMS]]
+    result.problems = [
+        Problem(file, line, printable(format_path(loc)), single_line(message))
+        for line, loc, message in located[:MAX_PROBLEMS]
+    ]
     if len(located) > MAX_PROBLEMS:
-        result.problems.append(Problem(file, None, "(file)", f"and {len(located) - MAX_PROBLEMS:,} more problems "
-                                                             "not listed here; fix these first"))
+        result.problems.append(
+            Problem(
+                file,
+                None,
+                "(file)",
+                f"and {len(located) - MAX_PROBLEMS:,} more problems not listed here; fix these first",
+            )
+        )
     return result
 
 
@@ -142,14 +173,16 @@ def _outside_domains(plan: Plan, allowed: tuple[str, ...]) -> Iterator[tuple[tup
     if not allowed:
         return
     names = ", ".join(allowed[:3]) + (f" and {len(allowed) - 3} more" if len(allowed) > 3 else "")
-    message = (f"is outside the domains plans may name (mail.allowed_domains: {names}); use the "
-               "person's company address")
+    message = f"is outside the domains plans may name (mail.allowed_domains: {names}); use the person's company address"
     named: list[tuple[tuple[str | int, ...], str]] = []
     if plan.owner is not None:
         named.append((("owner", "email"), plan.owner.email))
     for section in ("resources", "stakeholders"):
-        named += [((section, index, "email"), item.email)
-                  for index, item in enumerate(getattr(plan, section) or []) if item is not None]
+        named += [
+            ((section, index, "email"), item.email)
+            for index, item in enumerate(getattr(plan, section) or [])
+            if item is not None
+        ]
     for index, meeting in enumerate(plan.meetings or []):
         if meeting is not None and isinstance(meeting.attendees, list):
             for position, attendee in enumerate(meeting.attendees):
@@ -188,8 +221,8 @@ def _with_default_id(data: dict, path: Path) -> tuple[dict, bool]:
 def _stem_problem(problem: tuple[tuple[str | int, ...], str], path: Path):
     loc, message = problem
     if loc == ("plan", "id"):
-        return (), (f"the file name {path.stem!r} is not a valid plan id; rename the file or set plan.id "
-                    "(lowercase letters, digits and '-')")
+        return (), (
+            f"the file name {path.stem!r} is not a valid plan id; rename the file or set plan.id "
+            "(lowercase letters, digits and '-')"
+        )
     return problem
-
-

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from followthru.drafting import Drafter
 from followthru.decisions import Decisions, Invite, Send, resource_to, stakeholder_to
+from followthru.drafting import Drafter
 from followthru.engine import started_news
 from followthru.engine_meetings import meeting_attendees
-from followthru.states import PlanState
 from followthru.mail.compose import Built
 from followthru.messages import Composer
 from followthru.plan import Plan
+from followthru.states import PlanState
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,14 @@ def start_messages(plan: Plan, composer: Composer, now: datetime) -> list[Outgoi
     labels = [f"request-{r.id}" for r in plan.resources if r.id in asked]
     for index, stakeholder in enumerate(plan.stakeholders):
         if "started" in stakeholder.updates:
-            sends.append(Send("stakeholder_update", stakeholder_to(index), now,
-                              facts={"milestone": "started", "news": started_news(plan)}))
+            sends.append(
+                Send(
+                    "stakeholder_update",
+                    stakeholder_to(index),
+                    now,
+                    facts={"milestone": "started", "news": started_news(plan)},
+                )
+            )
             labels.append(f"stakeholder-{index + 1}")
     drafter = Drafter(composer.config, composer)
     drafted = drafter.draft(plan, Decisions(PlanState(plan.id), sends, []), now)
@@ -52,6 +58,8 @@ def start_messages(plan: Plan, composer: Composer, now: datetime) -> list[Outgoi
         invite = Invite(meeting.key, "REQUEST", 0, people, people, now)
         # One copy per language and timezone of its attendees (the owner's first).
         copies = drafter.draft(plan, Decisions(PlanState(plan.id), [], [invite]), now)
-        shown.extend(Outgoing(f"invitation-{meeting.key}" + (f"-{number}" if number > 1 else ""), item.message)
-                     for number, item in enumerate(copies, start=1))
+        shown.extend(
+            Outgoing(f"invitation-{meeting.key}" + (f"-{number}" if number > 1 else ""), item.message)
+            for number, item in enumerate(copies, start=1)
+        )
     return shown

@@ -32,8 +32,15 @@ class Progress:
     ``logger`` gets the lines otherwise; ``detail`` is added to each line ("12 more waiting").
     """
 
-    def __init__(self, what: str, total: int | None = None, *, stream: TextIO | None = None,
-                 logger: logging.Logger = log, every: int = EVERY):
+    def __init__(
+        self,
+        what: str,
+        total: int | None = None,
+        *,
+        stream: TextIO | None = None,
+        logger: logging.Logger = log,
+        every: int = EVERY,
+    ):
         self.what, self.total, self.done, self.logged = what, total, 0, 0
         self.logger, self.every = logger, every
         self.detail = ""
@@ -80,8 +87,9 @@ class Progress:
             if self._bar is None:
                 import click
 
-                self._bar = click.progressbar(length=self.total, label=self.what, file=self.stream, show_pos=True,
-                                               show_percent=True)
+                self._bar = click.progressbar(
+                    length=self.total, label=self.what, file=self.stream, show_pos=True, show_percent=True
+                )
                 self._bar.render_progress()
             self._bar.update(count)
         elif self.done >= BAR_FROM:

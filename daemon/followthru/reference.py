@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import sys
 import types
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -37,15 +38,15 @@ DESCRIPTIONS = {
     "Workspace.templates": "Your template overrides; must exist when the key is set.",
     "Workspace.poll_seconds": "How often folders are looked at where file-system events are not available.",
     "Workspace.try_out": "A try-out workspace: mail goes at any hour of any day, ignoring `[schedule]`'s business "
-                         "days, holidays and send hours (`followthru init --try-out`). Keep false in production.",
+    "days, holidays and send hours (`followthru init --try-out`). Keep false in production.",
     "Sender.name": "The From name of every message.",
     "Sender.email": "The From of every message and ORGANIZER of every invitation; replies come back here.",
     "Sender.plus_addressing": "Replies go to `followthru+TOKEN@...` so each reply finds its request.",
     "Mail.backend": "Which backend sends and reads mail: `maildir` needs no account; `smtp-imap` is your mail "
-                    "server; `exchange`, `google`, `graph` are the services.",
-    "Mail.aliases": "Other addresses a person may answer from: `{ \"a@x.com\" = [\"alias@x.com\"] }`.",
+    "server; `exchange`, `google`, `graph` are the services.",
+    "Mail.aliases": 'Other addresses a person may answer from: `{ "a@x.com" = ["alias@x.com"] }`.',
     "Mail.authserv_id": "Whose Authentication-Results header counts (your mail server's name in it); "
-                        "empty: the topmost.",
+    "empty: the topmost.",
     "Mail.allowed_domains": "The only domains (and their subdomains) a plan may name addresses in; empty: any.",
     "MaildirBackend.outbox": "Outgoing mail is written here as RFC 5322 files (a Maildir).",
     "MaildirBackend.inbox": "Replies are read from `new/` of this Maildir.",
@@ -61,18 +62,18 @@ DESCRIPTIONS = {
     "SmtpServer.retry_for": "How long a message refused with a 4xx answer is tried again.",
     "ImapServer.folder": "Where replies are read.",
     "ImapServer.processed_folder": "Where read messages are moved (made if missing); empty: they are flagged "
-                                   "`\\Seen` and `$Followthru` instead.",
+    "`\\Seen` and `$Followthru` instead.",
     "ImapServer.idle": "IMAP IDLE: the server tells Followthru at once when mail arrives.",
     "ImapServer.poll_seconds": "How often to look anyway; without IDLE every pass looks.",
     "Calendar.backend": "`imip`: invitations as calendar emails; `exchange`, `google`, `graph`: events in that "
-                        "calendar service, which invites by itself.",
+    "calendar service, which invites by itself.",
     "Calendar.attendees": "Who a meeting invites when the plan does not say.",
     "Exchange.server": "The Exchange host; EWS is `https://{server}/EWS/Exchange.asmx`.",
     "Exchange.service_endpoint": "The full EWS address; wins over `server`.",
     "Exchange.mailbox": "The mailbox Followthru sends from, reads and keeps meetings in; default: `sender.email`.",
     "Exchange.auth": "`ntlm`, `basic` (on premises), `oauth-app`, `oauth-delegated` (Microsoft 365).",
     "Exchange.username": "`ntlm`, `basic`: `CORP\\user` or `user@example.com`; `oauth-delegated`: the account "
-                         "suggested at sign-in.",
+    "suggested at sign-in.",
     "Exchange.password_env": "`ntlm`, `basic`: the environment variable holding the password.",
     "Exchange.password_file": "`ntlm`, `basic`: the file holding the password (chmod 600).",
     "Exchange.tenant_id": "`oauth-*`: the app registration's Directory (tenant) ID.",
@@ -82,7 +83,7 @@ DESCRIPTIONS = {
     "Exchange.token_file": "`oauth-delegated`: where `followthru auth microsoft` keeps the refresh token (0600).",
     "Exchange.processed_folder": "Where read mail is moved, beside the Inbox (made if missing); empty: it stays.",
     "Exchange.poll_seconds": "How often the Inbox and the calendar's answers are asked for while "
-                             "`followthru run` runs.",
+    "`followthru run` runs.",
     "Exchange.timeout": "Seconds to wait for an answer.",
     "Graph.tenant_id": "The Directory (tenant) ID, or the tenant's domain.",
     "Graph.client_id": "The Application (client) ID of the app registration.",
@@ -176,21 +177,30 @@ _KINDS = {
     "_moment": "date and time",
     "_duration": "duration (`30m`, `1h30m`, `PT45M`, or whole minutes)",
     "_repeat": "`daily`, `weekly`, `biweekly`, `monthly`, or an RRULE",
-    "_clock": "time of day, `\"HH:MM\"`",
+    "_clock": 'time of day, `"HH:MM"`',
     "_env_name": "environment variable name",
-    "_listen": "address and port, `\"HOST:PORT\"` (port 0 to 65535)",
+    "_listen": 'address and port, `"HOST:PORT"` (port 0 to 65535)',
     "_holidays": "country code, optionally with a region (`US`, `DE-BY`)",
     "_domain": "domain name",
     "_flag": "`true` or `false`",
 }
-_BASES = {str: "text", int: "whole number", float: "number", bool: "`true` or `false`", Path: "path",
-          time: "time of day", timedelta: "duration", date: "date", datetime: "date and time",
-          Offset: "duration"}
+_BASES = {
+    str: "text",
+    int: "whole number",
+    float: "number",
+    bool: "`true` or `false`",
+    Path: "path",
+    time: "time of day",
+    timedelta: "duration",
+    date: "date",
+    datetime: "date and time",
+    Offset: "duration",
+}
 
 
 def _closure(func: Any) -> dict[str, Any]:
     cells = getattr(func, "__closure__", None) or ()
-    return dict(zip(func.__code__.co_freevars, (cell.cell_contents for cell in cells)))
+    return dict(zip(func.__code__.co_freevars, (cell.cell_contents for cell in cells), strict=True))
 
 
 def _kind(metadata: tuple) -> str | None:
@@ -208,9 +218,9 @@ def _kind(metadata: tuple) -> str | None:
         if maker == "whole":
             return f"whole number, {values['low']} to {values['high']}"
         if maker == "duration":
-            return f"duration in quotes (`\"2d\"`), {values['bounds']}"
+            return f'duration in quotes (`"2d"`), {values["bounds"]}'
         if maker == "offset":
-            return f"duration in quotes (`\"4h\"`, `\"1bd\"`), {values['bounds']}"
+            return f'duration in quotes (`"4h"`, `"1bd"`), {values["bounds"]}'
     return None
 
 
@@ -307,8 +317,9 @@ def description(model: type[BaseModel], name: str, info: FieldInfo, schema: dict
     """The field's own description, else its JSON Schema's, else :data:`DESCRIPTIONS`; "" when none has one."""
     if info.description:
         return info.description
-    from_schema = ((schema or {}).get("$defs", {}).get(model.__name__, {}).get("properties", {})
-                   .get(name, {}).get("description"))
+    from_schema = (
+        (schema or {}).get("$defs", {}).get(model.__name__, {}).get("properties", {}).get(name, {}).get("description")
+    )
     if from_schema:
         return from_schema
     for cls in model.__mro__:
@@ -341,14 +352,19 @@ def field_rows(model: type[BaseModel], schema: dict | None = None) -> Iterator[t
     for name, info in model.model_fields.items():
         if _model_of(info.annotation) or (model is Config and name in ("root", "source")):
             continue
-        yield (name, type_text(info.annotation, tuple(info.metadata)), default_text(info),
-               description(model, name, info, schema))
+        yield (
+            name,
+            type_text(info.annotation, tuple(info.metadata)),
+            default_text(info),
+            description(model, name, info, schema),
+        )
 
 
 def _table(rows: list[tuple[str, str, str, str]], first: str) -> list[str]:
     lines = [f"| {first} | type | default | description |", "|---|---|---|---|"]
-    lines += [f"| `{name}` | {_cell(kind)} | {_cell(default)} | {_sentence(text)} |"
-              for name, kind, default, text in rows]
+    lines += [
+        f"| `{name}` | {_cell(kind)} | {_cell(default)} | {_sentence(text)} |" for name, kind, default, text in rows
+    ]
     return lines
 
 
@@ -366,16 +382,24 @@ def _sections(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, t
 
 
 def _generated(source: str, guide: str, guide_title: str) -> list[str]:
-    return [f"<!-- Generated by `{COMMAND}` from {source}; do not edit by hand. -->", "",
-            f"Generated from {source}. For explanations and examples, see [{guide_title}]({guide})."]
+    return [
+        f"<!-- Generated by `{COMMAND}` from {source}; do not edit by hand. -->",
+        "",
+        f"Generated from {source}. For explanations and examples, see [{guide_title}]({guide}).",
+    ]
 
 
 def config_reference() -> str:
     """Every key of ``config.toml``, one table per section, from :class:`followthru.config.Config`."""
     lines = ["# Configuration reference", ""]
     lines += _generated("`daemon/followthru/config.py`", "../configuration.md", "Configuration")
-    lines += ["", ("Every key is optional. Relative paths are relative to the config file's folder. "
-                   "A value of the wrong type or outside its range stops every command that reads the config.")]
+    lines += [
+        "",
+        (
+            "Every key is optional. Relative paths are relative to the config file's folder. "
+            "A value of the wrong type or outside its range stops every command that reads the config."
+        ),
+    ]
     for path, model in _sections(Config):
         rows = list(field_rows(model))
         if not rows:
@@ -392,9 +416,16 @@ def plan_reference() -> str:
     schema = Plan.model_json_schema()
     lines = ["# Plan file reference", ""]
     lines += _generated("`daemon/followthru/plan.py`", "../plan-file.md", "Plan files")
-    lines += ["", ("A plan is a TOML, YAML or JSON file with these sections and fields. "
-                   "`followthru plan schema` prints the same as a JSON Schema."), "",
-              "| section | written as | entries | description |", "|---|---|---|---|"]
+    lines += [
+        "",
+        (
+            "A plan is a TOML, YAML or JSON file with these sections and fields. "
+            "`followthru plan schema` prints the same as a JSON Schema."
+        ),
+        "",
+        "| section | written as | entries | description |",
+        "|---|---|---|---|",
+    ]
     sections = []
     for name, info in Plan.model_fields.items():
         single, many = _model_of(info.annotation), _list_model(info.annotation)

@@ -14,16 +14,33 @@ from typing import Any
 from jinja2 import ChainableUndefined, FileSystemLoader, TemplateNotFound, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from followthru.values import one_line
 from followthru.shipped import shipped_path
+from followthru.values import one_line
 
 KINDS = (
-    "request", "reminder", "last_call", "backup_request", "due_reminder", "counter_approved", "released",
+    "request",
+    "reminder",
+    "last_call",
+    "backup_request",
+    "due_reminder",
+    "counter_approved",
+    "released",
     "all_committed",
-    "stakeholder_update", "meeting", "digest",
-    "owner_declined", "owner_counter", "owner_question", "owner_away", "owner_bounced",
-    "owner_no_answer", "owner_unmatched", "owner_rejected", "owner_undelivered", "owner_lapsed",
-    "owner_handed_over", "owner_meeting_answer",
+    "stakeholder_update",
+    "meeting",
+    "digest",
+    "owner_declined",
+    "owner_counter",
+    "owner_question",
+    "owner_away",
+    "owner_bounced",
+    "owner_no_answer",
+    "owner_unmatched",
+    "owner_rejected",
+    "owner_undelivered",
+    "owner_lapsed",
+    "owner_handed_over",
+    "owner_meeting_answer",
 )
 
 

@@ -98,8 +98,9 @@ def _run_lock(store: Path, config: Config, stopping: threading.Event) -> Workspa
     return None
 
 
-def _run(config: Config, once_every: float | None, passes: WorkspaceLock, stopping: threading.Event,
-         wakeups: list[Wakeup]) -> int:
+def _run(
+    config: Config, once_every: float | None, passes: WorkspaceLock, stopping: threading.Event, wakeups: list[Wakeup]
+) -> int:
     notify_systemd("READY=1\nSTATUS=starting")
     service = _open_service(config, stopping, passes)
     if service is None:
@@ -111,8 +112,10 @@ def _run(config: Config, once_every: float | None, passes: WorkspaceLock, stoppi
     notify_systemd("STATUS=watching " + str(service.folders["incoming"]))
     log.info("followthru running on %s", config.root)
     if config.workspace.try_out:
-        log.warning("a try-out workspace: mail goes at any hour of any day ([workspace] try_out = true); "
-                    "set it to false for business hours")
+        log.warning(
+            "a try-out workspace: mail goes at any hour of any day ([workspace] try_out = true); "
+            "set it to false for business hours"
+        )
     failures = 0
     try:
         while not stopping.is_set():
@@ -140,8 +143,11 @@ def _run(config: Config, once_every: float | None, passes: WorkspaceLock, stoppi
             if report.more_waiting:  # a big drop: the next batch at once, after any tick or decide waiting
                 passes.give_turn(stopping)
             elif not stopping.is_set():
-                waits = [w for w in (report.waiting_files, service.seconds_until_due(datetime.now(timezone.utc)))
-                         if w is not None]
+                waits = [
+                    w
+                    for w in (report.waiting_files, service.seconds_until_due(datetime.now(timezone.utc)))
+                    if w is not None
+                ]
                 wakeup.wait(min(waits) + 0.05 if waits else None)
     finally:
         notify_systemd("STOPPING=1")

@@ -88,5 +88,8 @@ def _business_days_after(start: date, days: int) -> date:
 
 def starter_plan(today: date) -> str:
     """The starter plan text, with dates a few business days after ``today``."""
-    return STARTER.format(respond_by=_business_days_after(today, 3), due=_business_days_after(today, 10),
-                          meeting=_business_days_after(today, 5))
+    return STARTER.format(
+        respond_by=_business_days_after(today, 3),
+        due=_business_days_after(today, 10),
+        meeting=_business_days_after(today, 5),
+    )

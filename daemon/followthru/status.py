@@ -64,8 +64,9 @@ def open_read_only(config: Config) -> sqlite3.Connection | None:
     return connection
 
 
-def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | None = None,
-          now: datetime | None = None) -> list[dict[str, Any]]:
+def plans(
+    connection: sqlite3.Connection | None, domain: str, plan_id: str | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """Plans in the ``status --json`` shape of docs/design.md (``plan_id``: that one, else all, by id);
     LookupError for an id the store does not hold. ``domain`` is the sender's, which calendar UIDs end
     in; ``now`` (default: the clock) tells a queued message waiting for its time from one due now."""
@@ -76,21 +77,38 @@ def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | Non
     where = "WHERE plan_id = ?" if plan_id else ""
     commitments: dict[str, list[dict[str, Any]]] = {}
     for pid, resource, state, intent, stands_in_for, updated_at, proposed, agreed_due, step, step_at in _query(
-            connection, COMMITMENTS.format(where=where), args):
+        connection, COMMITMENTS.format(where=where), args
+    ):
         commitments.setdefault(pid, []).append(
-            {"resource": resource, "email": "", "state": state, "intent": intent, "stands_in_for": stands_in_for,
-             # as Store.load reads it back, so the text is the datetime's, whatever was stored
-             "updated_at": _iso(updated_at), "proposed": proposed, "agreed_due": agreed_due,
-             "next": {"step": step, "at": _iso(step_at)} if step else None})
+            {
+                "resource": resource,
+                "email": "",
+                "state": state,
+                "intent": intent,
+                "stands_in_for": stands_in_for,
+                # as Store.load reads it back, so the text is the datetime's, whatever was stored
+                "updated_at": _iso(updated_at),
+                "proposed": proposed,
+                "agreed_due": agreed_due,
+                "next": {"step": step, "at": _iso(step_at)} if step else None,
+            }
+        )
     moment = now or datetime.now(timezone.utc)
     queued: dict[str, list[dict[str, Any]]] = {}
     for pid, resource, kind, recipients, not_before, attempts, error in _query(
-            connection, QUEUED.format(also="AND plan_id = ?" if plan_id else ""), args):
+        connection, QUEUED.format(also="AND plan_id = ?" if plan_id else ""), args
+    ):
         at = datetime.fromisoformat(not_before)
-        why = f"sending again after: {error}" if attempts and error else \
-            "waiting for its send window" if at > moment else "goes with the next pass"
-        queued.setdefault(pid, []).append({"kind": kind, "resource": resource, "to": json.loads(recipients),
-                                           "at": at.isoformat(), "why": why})
+        why = (
+            f"sending again after: {error}"
+            if attempts and error
+            else "waiting for its send window"
+            if at > moment
+            else "goes with the next pass"
+        )
+        queued.setdefault(pid, []).append(
+            {"kind": kind, "resource": resource, "to": json.loads(recipients), "at": at.isoformat(), "why": why}
+        )
     meetings: dict[str, list[tuple]] = {}
     for row in _query(connection, MEETINGS.format(also="AND plan_id = ?" if plan_id else ""), args):
         meetings.setdefault(row[0], []).append(tuple(row))
@@ -100,19 +118,29 @@ def plans(connection: sqlite3.Connection | None, domain: str, plan_id: str | Non
         titles = {meeting_key(key, name): name for key, name in json.loads(planned)}
         for commitment in commitments.get(pid, ()):
             commitment["email"] = emails.get(commitment["resource"], "")  # "" once removed from the plan
-        result.append({
-            "id": pid,
-            "title": title,
-            "state": state,
-            "version": version,
-            "needs_attention": json.loads(attention),
-            "commitments": commitments.get(pid, []),
-            "queued": queued.get(pid, []),
-            "meetings": [{"title": titles.get(key, key), "key": key, "uid": event_uid(pid, key, domain),
-                          "sequence": sequence, "attendees": json.loads(attendees), "cancelled": bool(cancelled),
-                          "rsvps": json.loads(rsvps)}
-                         for _, key, sequence, attendees, cancelled, rsvps in meetings.get(pid, ())],
-        })
+        result.append(
+            {
+                "id": pid,
+                "title": title,
+                "state": state,
+                "version": version,
+                "needs_attention": json.loads(attention),
+                "commitments": commitments.get(pid, []),
+                "queued": queued.get(pid, []),
+                "meetings": [
+                    {
+                        "title": titles.get(key, key),
+                        "key": key,
+                        "uid": event_uid(pid, key, domain),
+                        "sequence": sequence,
+                        "attendees": json.loads(attendees),
+                        "cancelled": bool(cancelled),
+                        "rsvps": json.loads(rsvps),
+                    }
+                    for _, key, sequence, attendees, cancelled, rsvps in meetings.get(pid, ())
+                ],
+            }
+        )
     return result
 
 
@@ -125,23 +153,31 @@ def audit_log(connection: sqlite3.Connection | None, plan_id: str | None = None)
     return _query(connection, AUDIT.format(where=where), args)
 
 
-def last_request(connection: sqlite3.Connection | None, plan_id: str,
-                 person: str) -> tuple[str, str, tuple[bytes, str, str] | None]:
+def last_request(
+    connection: sqlite3.Connection | None, plan_id: str, person: str
+) -> tuple[str, str, tuple[bytes, str, str] | None]:
     """(resource id, email, last request) of ``person`` (a resource id or email) in a plan: the newest
     request, backup request, reminder or last call to them that was not withdrawn, as (raw message,
     outbox status, not before), or None when nothing was queued for them. LookupError for an
     unknown plan or person."""
-    found = _query(connection, "SELECT json_extract(value, '$.id'), json_extract(value, '$.email') FROM plans, "
-                               "json_each(plans.document, '$.resources') WHERE plans.id = ? AND "
-                               "(json_extract(value, '$.id') = ? OR lower(json_extract(value, '$.email')) = ?)",
-                   (plan_id, person, person.lower()))
+    found = _query(
+        connection,
+        "SELECT json_extract(value, '$.id'), json_extract(value, '$.email') FROM plans, "
+        "json_each(plans.document, '$.resources') WHERE plans.id = ? AND "
+        "(json_extract(value, '$.id') = ? OR lower(json_extract(value, '$.email')) = ?)",
+        (plan_id, person, person.lower()),
+    )
     if not found:
         known = _query(connection, "SELECT 1 FROM plans WHERE id = ?", (plan_id,))
         raise LookupError(f"{plan_id}: no resource {person!r}" if known else f"no plan with the id {plan_id!r}")
     resource_id, email = found[0]
-    sent = _query(connection, "SELECT raw, status, not_before FROM outbox WHERE plan_id = ? AND resource_id = ? AND "
-                              "kind IN ('request', 'backup_request', 'reminder', 'last_call') AND "
-                              "status != 'withdrawn' ORDER BY id DESC LIMIT 1", (plan_id, resource_id))
+    sent = _query(
+        connection,
+        "SELECT raw, status, not_before FROM outbox WHERE plan_id = ? AND resource_id = ? AND "
+        "kind IN ('request', 'backup_request', 'reminder', 'last_call') AND "
+        "status != 'withdrawn' ORDER BY id DESC LIMIT 1",
+        (plan_id, resource_id),
+    )
     return resource_id, email, (bytes(sent[0][0]), sent[0][1], sent[0][2]) if sent else None
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from followthru.states import Commitment, MeetingState, PlanState
 
@@ -174,24 +175,50 @@ class Store:
         from followthru.plan import Plan  # the schema only for a command that loads a plan, not for status
 
         plan = Plan.model_validate_json(row["document"])
-        state = PlanState(plan_id, row["state"], milestones=json.loads(row["milestones"]),
-                          attention=json.loads(row["attention"]))
+        state = PlanState(
+            plan_id, row["state"], milestones=json.loads(row["milestones"]), attention=json.loads(row["attention"])
+        )
         for c in self.connection.execute("SELECT * FROM commitments WHERE plan_id = ?", (plan_id,)):
             state.commitments[c["resource_id"]] = Commitment(
-                resource_id=c["resource_id"], state=c["state"], intent=c["intent"], stands_in_for=c["stands_in_for"],
-                requested_at=unstamp(c["requested_at"]), reminders_sent=c["reminders_sent"],
-                last_calls_sent=c["last_calls_sent"], due_reminded=bool(c["due_reminded"]),
-                away_until=_day(c["away_until"]), proposed=_day(c["proposed"]), agreed_due=_day(c["agreed_due"]),
-                terms=c["terms"], updated_at=unstamp(c["updated_at"]), was_accepted=bool(c["was_accepted"]),
-                deadline=unstamp(c["deadline"]), next_step=c["next_step"], next_at=unstamp(c["next_at"]))
+                resource_id=c["resource_id"],
+                state=c["state"],
+                intent=c["intent"],
+                stands_in_for=c["stands_in_for"],
+                requested_at=unstamp(c["requested_at"]),
+                reminders_sent=c["reminders_sent"],
+                last_calls_sent=c["last_calls_sent"],
+                due_reminded=bool(c["due_reminded"]),
+                away_until=_day(c["away_until"]),
+                proposed=_day(c["proposed"]),
+                agreed_due=_day(c["agreed_due"]),
+                terms=c["terms"],
+                updated_at=unstamp(c["updated_at"]),
+                was_accepted=bool(c["was_accepted"]),
+                deadline=unstamp(c["deadline"]),
+                next_step=c["next_step"],
+                next_at=unstamp(c["next_at"]),
+            )
         for m in self.connection.execute("SELECT * FROM meetings WHERE plan_id = ?", (plan_id,)):
             state.meetings[m["meeting_key"]] = MeetingState(
-                key=m["meeting_key"], sequence=m["sequence"], attendees=json.loads(m["attendees"]),
-                fingerprint=m["fingerprint"], cancelled=bool(m["cancelled"]), rsvps=json.loads(m["rsvps"]))
+                key=m["meeting_key"],
+                sequence=m["sequence"],
+                attendees=json.loads(m["attendees"]),
+                fingerprint=m["fingerprint"],
+                cancelled=bool(m["cancelled"]),
+                rsvps=json.loads(m["rsvps"]),
+            )
         return StoredPlan(plan, state, row["version"])
 
-    def save(self, plan: Plan, state: PlanState, now: datetime, next_wake: datetime | None,
-             token_keys: dict[str, str], file: str | None = None, new_version: bool = False) -> int:
+    def save(
+        self,
+        plan: Plan,
+        state: PlanState,
+        now: datetime,
+        next_wake: datetime | None,
+        token_keys: dict[str, str],
+        file: str | None = None,
+        new_version: bool = False,
+    ) -> int:
         """Write a plan's document and state; ``new_version`` records the document in the history."""
         document = plan.model_dump_json()
         row = self.connection.execute("SELECT version FROM plans WHERE id = ?", (plan.id,)).fetchone()
@@ -204,31 +231,60 @@ class Store:
                    title = excluded.title, owner_email = excluded.owner_email, document = excluded.document,
                    milestones = excluded.milestones, attention = excluded.attention,
                    next_wake = excluded.next_wake, updated_at = excluded.updated_at""",
-            (plan.id, version, state.state, plan.plan.title, plan.owner.email.lower(), document,
-             json.dumps(state.milestones), json.dumps(state.attention), stamp(next_wake), stamp(now), stamp(now)))
+            (
+                plan.id,
+                version,
+                state.state,
+                plan.plan.title,
+                plan.owner.email.lower(),
+                document,
+                json.dumps(state.milestones),
+                json.dumps(state.attention),
+                stamp(next_wake),
+                stamp(now),
+                stamp(now),
+            ),
+        )
         if new_version or row is None:
             self.connection.execute(
                 "INSERT OR REPLACE INTO plan_versions (plan_id, version, document, file, received_at) "
-                "VALUES (?, ?, ?, ?, ?)", (plan.id, version, document, file, stamp(now)))
+                "VALUES (?, ?, ?, ?, ?)",
+                (plan.id, version, document, file, stamp(now)),
+            )
         emails = {r.id: r.email.lower() for r in plan.resources}
         for c in state.commitments.values():
             values = {f.name: getattr(c, f.name) for f in fields(Commitment)}
-            values.update(requested_at=stamp(c.requested_at), updated_at=stamp(c.updated_at),
-                          away_until=_iso(c.away_until), proposed=_iso(c.proposed), agreed_due=_iso(c.agreed_due),
-                          due_reminded=int(c.due_reminded), was_accepted=int(c.was_accepted),
-                          deadline=stamp(c.deadline), next_at=stamp(c.next_at))
+            values.update(
+                requested_at=stamp(c.requested_at),
+                updated_at=stamp(c.updated_at),
+                away_until=_iso(c.away_until),
+                proposed=_iso(c.proposed),
+                agreed_due=_iso(c.agreed_due),
+                due_reminded=int(c.due_reminded),
+                was_accepted=int(c.was_accepted),
+                deadline=stamp(c.deadline),
+                next_at=stamp(c.next_at),
+            )
             resource_id = values.pop("resource_id")
             if resource_id not in emails:  # removed from the plan: the row exists; keep its email
                 assignments = ", ".join(f"{k} = ?" for k in values)
-                self.connection.execute(f"UPDATE commitments SET {assignments} WHERE plan_id = ? AND resource_id = ?",
-                                        [*values.values(), plan.id, resource_id])
+                self.connection.execute(
+                    f"UPDATE commitments SET {assignments} WHERE plan_id = ? AND resource_id = ?",
+                    [*values.values(), plan.id, resource_id],
+                )
                 continue
-            values.update(plan_id=plan.id, resource_id=resource_id, email=emails[resource_id],
-                          token_key=token_keys.get(resource_id, ""))
+            values.update(
+                plan_id=plan.id,
+                resource_id=resource_id,
+                email=emails[resource_id],
+                token_key=token_keys.get(resource_id, ""),
+            )
             updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in ("plan_id", "resource_id"))
             self.connection.execute(
                 f"INSERT INTO commitments ({', '.join(values)}) VALUES ({', '.join('?' * len(values))}) "
-                f"ON CONFLICT(plan_id, resource_id) DO UPDATE SET {updates}", list(values.values()))
+                f"ON CONFLICT(plan_id, resource_id) DO UPDATE SET {updates}",
+                list(values.values()),
+            )
         return version
 
     def save_meetings(self, plan_id: str, state: PlanState, uids: dict[str, str]) -> None:
@@ -240,20 +296,31 @@ class Store:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(plan_id, meeting_key) DO UPDATE SET
                    sequence = excluded.sequence, attendees = excluded.attendees,
                    fingerprint = excluded.fingerprint, cancelled = excluded.cancelled, rsvps = excluded.rsvps""",
-                (plan_id, m.key, uids[m.key], m.sequence, json.dumps(m.attendees), m.fingerprint, int(m.cancelled),
-                 json.dumps(m.rsvps)))
+                (
+                    plan_id,
+                    m.key,
+                    uids[m.key],
+                    m.sequence,
+                    json.dumps(m.attendees),
+                    m.fingerprint,
+                    int(m.cancelled),
+                    json.dumps(m.rsvps),
+                ),
+            )
 
     def due_plans(self, now: datetime, limit: int = 500) -> list[str]:
         """Plans whose next wake-up time has come: the only plans a tick looks at."""
         rows = self.connection.execute(
             "SELECT id FROM plans WHERE next_wake IS NOT NULL AND next_wake <= ? ORDER BY next_wake LIMIT ?",
-            (stamp(now), limit))
+            (stamp(now), limit),
+        )
         return [r["id"] for r in rows]
 
     def plan_ids(self, owner_email: str | None = None) -> list[str]:
         if owner_email:
-            rows = self.connection.execute("SELECT id FROM plans WHERE owner_email = ? ORDER BY id",
-                                           (owner_email.lower(),))
+            rows = self.connection.execute(
+                "SELECT id FROM plans WHERE owner_email = ? ORDER BY id", (owner_email.lower(),)
+            )
         else:
             rows = self.connection.execute("SELECT id FROM plans ORDER BY id")
         return [r["id"] for r in rows]
@@ -264,8 +331,10 @@ class Store:
         return row["value"] if row else None
 
     def put_sync(self, key: str, value: str) -> None:
-        self.connection.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        self.connection.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def pin_timezones(self, default_timezone: str) -> int:
         """Give every stored plan that names no timezone ``default_timezone``, once per store, so the
@@ -277,26 +346,33 @@ class Store:
             for table in ("plans", "plan_versions"):
                 changed += self.connection.execute(
                     f"UPDATE {table} SET document = json_set(document, '$.plan.timezone', ?) "
-                    "WHERE json_extract(document, '$.plan.timezone') IS NULL", (default_timezone,)).rowcount
+                    "WHERE json_extract(document, '$.plan.timezone') IS NULL",
+                    (default_timezone,),
+                ).rowcount
             self.put_sync("timezones.pinned", default_timezone)
         return changed
 
     # -- matching replies --------------------------------------------------------------------------
     def outgoing_by_message_id(self, message_id: str) -> sqlite3.Row | None:
-        return self.connection.execute("SELECT id, plan_id, resource_id, kind, recipients, ask FROM outbox "
-                                       "WHERE message_id = ?", (message_id,)).fetchone()
+        return self.connection.execute(
+            "SELECT id, plan_id, resource_id, kind, recipients, ask FROM outbox WHERE message_id = ?", (message_id,)
+        ).fetchone()
 
-    def remember_ask(self, key: str, plan_id: str, resource_id: str, ask: str, plan_version: int,
-                     now: datetime) -> None:
+    def remember_ask(
+        self, key: str, plan_id: str, resource_id: str, ask: str, plan_version: int, now: datetime
+    ) -> None:
         """The token ``key`` names this version (``ask``) of a person's request; the first record wins."""
         self.connection.execute(
             "INSERT OR IGNORE INTO asks (token_key, plan_id, resource_id, ask, plan_version, asked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (key, plan_id, resource_id, ask, plan_version, stamp(now)))
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, plan_id, resource_id, ask, plan_version, stamp(now)),
+        )
 
     def ask_by_token(self, key: str) -> sqlite3.Row | None:
         """The plan, resource, ask and plan version a token key was made for; None when unknown."""
-        return self.connection.execute("SELECT plan_id, resource_id, ask, plan_version, asked_at FROM asks "
-                                       "WHERE token_key = ?", (key,)).fetchone()
+        return self.connection.execute(
+            "SELECT plan_id, resource_id, ask, plan_version, asked_at FROM asks WHERE token_key = ?", (key,)
+        ).fetchone()
 
     def commitments_by_token(self, key: str) -> list[tuple[str, str]]:
         """Commitments whose (older, version-free) token key is ``key``."""
@@ -308,7 +384,9 @@ class Store:
         rows = self.connection.execute(
             "SELECT c.plan_id, c.resource_id FROM commitments c JOIN plans p ON p.id = c.plan_id "
             "WHERE c.email = ? AND c.state NOT IN ('replaced', 'withdrawn') "
-            "AND p.state NOT IN ('closed', 'cancelled') ORDER BY c.updated_at DESC", (email.lower(),))
+            "AND p.state NOT IN ('closed', 'cancelled') ORDER BY c.updated_at DESC",
+            (email.lower(),),
+        )
         return [(r["plan_id"], r["resource_id"]) for r in rows]
 
     def meeting_by_uid(self, uid: str) -> tuple[str, str] | None:
@@ -316,59 +394,105 @@ class Store:
         return (row["plan_id"], row["meeting_key"]) if row else None
 
     # -- outbox ------------------------------------------------------------------------------------
-    def record_outgoing(self, message_id: str, plan_id: str | None, resource_id: str | None, kind: str,
-                        recipients: list[str], raw: bytes, not_before: datetime, now: datetime,
-                        envelope_from: str = "", ask: str | None = None) -> None:
+    def record_outgoing(
+        self,
+        message_id: str,
+        plan_id: str | None,
+        resource_id: str | None,
+        kind: str,
+        recipients: list[str],
+        raw: bytes,
+        not_before: datetime,
+        now: datetime,
+        envelope_from: str = "",
+        ask: str | None = None,
+    ) -> None:
         """Queue a message; ``ask`` is the version of the person's request it carries, if any."""
         self.connection.execute(
             "INSERT INTO outbox (message_id, plan_id, resource_id, kind, recipients, envelope_from, not_before, "
             "status, raw, created_at, ask) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-            (message_id, plan_id, resource_id, kind, json.dumps(recipients), envelope_from, stamp(not_before), raw,
-             stamp(now), ask))
+            (
+                message_id,
+                plan_id,
+                resource_id,
+                kind,
+                json.dumps(recipients),
+                envelope_from,
+                stamp(not_before),
+                raw,
+                stamp(now),
+                ask,
+            ),
+        )
 
     def pending(self, now: datetime, limit: int = 200) -> list[Outgoing]:
         rows = self.connection.execute(
             "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw, envelope_from, created_at, attempts "
             "FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-            (stamp(now), limit))
-        return [Outgoing(r["id"], r["message_id"], r["plan_id"], r["resource_id"], r["kind"],
-                         json.loads(r["recipients"]), bytes(r["raw"]), r["envelope_from"], unstamp(r["created_at"]),
-                         r["attempts"]) for r in rows]
+            (stamp(now), limit),
+        )
+        return [
+            Outgoing(
+                r["id"],
+                r["message_id"],
+                r["plan_id"],
+                r["resource_id"],
+                r["kind"],
+                json.loads(r["recipients"]),
+                bytes(r["raw"]),
+                r["envelope_from"],
+                unstamp(r["created_at"]),
+                r["attempts"],
+            )
+            for r in rows
+        ]
 
     def mark_sent(self, outgoing_id: int, now: datetime) -> None:
-        self.connection.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
-                                "WHERE id = ?", (stamp(now), outgoing_id))
+        self.connection.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (stamp(now), outgoing_id),
+        )
 
     def mark_failed(self, outgoing_id: int, error: str) -> None:
         """Given up: the message will not be sent (again)."""
-        self.connection.execute("UPDATE outbox SET status = 'failed', error = ?, attempts = attempts + 1 "
-                                "WHERE id = ?", (error, outgoing_id))
+        self.connection.execute(
+            "UPDATE outbox SET status = 'failed', error = ?, attempts = attempts + 1 WHERE id = ?", (error, outgoing_id)
+        )
 
     def retry_later(self, outgoing_id: int, recipients: list[str], retry_at: datetime, error: str) -> None:
         """Send again at ``retry_at``, to ``recipients`` only (those the server has not taken yet)."""
-        self.connection.execute("UPDATE outbox SET not_before = ?, recipients = ?, error = ?, attempts = attempts + 1 "
-                                "WHERE id = ?", (stamp(retry_at), json.dumps(recipients), error, outgoing_id))
+        self.connection.execute(
+            "UPDATE outbox SET not_before = ?, recipients = ?, error = ?, attempts = attempts + 1 WHERE id = ?",
+            (stamp(retry_at), json.dumps(recipients), error, outgoing_id),
+        )
 
     def withdraw(self, plan_id: str, resource_id: str | None) -> int:
         """Drop pending (unsent) messages of a plan, or of one resource in it, that are no longer wanted."""
         if resource_id is None:
-            cursor = self.connection.execute("UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
-                                             "AND plan_id = ? AND kind NOT IN ('meeting', 'released', "
-                                             "'stakeholder_update')", (plan_id,))
+            cursor = self.connection.execute(
+                "UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
+                "AND plan_id = ? AND kind NOT IN ('meeting', 'released', "
+                "'stakeholder_update')",
+                (plan_id,),
+            )
         else:
-            cursor = self.connection.execute("UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
-                                             "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
-                                             (plan_id, resource_id))
+            cursor = self.connection.execute(
+                "UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
+                "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
+                (plan_id, resource_id),
+            )
         return cursor.rowcount
 
     def withdraw_message(self, outgoing_id: int) -> None:
         """One pending message no longer wanted: it will not be sent."""
-        self.connection.execute("UPDATE outbox SET status = 'withdrawn' WHERE id = ? AND status = 'pending'",
-                                (outgoing_id,))
+        self.connection.execute(
+            "UPDATE outbox SET status = 'withdrawn' WHERE id = ? AND status = 'pending'", (outgoing_id,)
+        )
 
     def commitment_state(self, plan_id: str, resource_id: str) -> str | None:
-        row = self.connection.execute("SELECT state FROM commitments WHERE plan_id = ? AND resource_id = ?",
-                                      (plan_id, resource_id)).fetchone()
+        row = self.connection.execute(
+            "SELECT state FROM commitments WHERE plan_id = ? AND resource_id = ?", (plan_id, resource_id)
+        ).fetchone()
         return row["state"] if row else None
 
     def next_message(self) -> datetime | None:
@@ -383,19 +507,31 @@ class Store:
 
     # -- inbound -----------------------------------------------------------------------------------
     def seen(self, message_id: str) -> bool:
-        return self.connection.execute("SELECT 1 FROM inbound WHERE message_id = ?", (message_id,)).fetchone() \
-            is not None
+        return (
+            self.connection.execute("SELECT 1 FROM inbound WHERE message_id = ?", (message_id,)).fetchone() is not None
+        )
 
-    def remember_inbound(self, message_id: str, now: datetime, plan_id: str | None, resource_id: str | None,
-                         intent: str | None, outcome: str) -> None:
+    def remember_inbound(
+        self,
+        message_id: str,
+        now: datetime,
+        plan_id: str | None,
+        resource_id: str | None,
+        intent: str | None,
+        outcome: str,
+    ) -> None:
         self.connection.execute(
             "INSERT OR IGNORE INTO inbound (message_id, received_at, plan_id, resource_id, intent, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (message_id, stamp(now), plan_id, resource_id, intent, outcome))
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (message_id, stamp(now), plan_id, resource_id, intent, outcome),
+        )
 
     # -- audit and digests ---------------------------------------------------------------------------
     def audit(self, now: datetime, plan_id: str | None, resource_id: str | None, event: str) -> None:
-        self.connection.execute("INSERT INTO audit (at, plan_id, resource_id, event) VALUES (?, ?, ?, ?)",
-                                (stamp(now), plan_id, resource_id, event))
+        self.connection.execute(
+            "INSERT INTO audit (at, plan_id, resource_id, event) VALUES (?, ?, ?, ?)",
+            (stamp(now), plan_id, resource_id, event),
+        )
 
     def log(self, plan_id: str | None = None) -> list[sqlite3.Row]:
         if plan_id:
@@ -408,7 +544,8 @@ class Store:
         outgoing = "UNION ALL SELECT MIN(not_before) FROM outbox WHERE status = 'pending' " if outbox else ""
         row = self.connection.execute(
             "SELECT MIN(t) FROM (SELECT MIN(next_wake) AS t FROM plans WHERE next_wake IS NOT NULL "
-            f"{outgoing}UNION ALL SELECT MIN(next_digest) FROM owners)").fetchone()
+            f"{outgoing}UNION ALL SELECT MIN(next_digest) FROM owners)"
+        ).fetchone()
         return unstamp(row[0])
 
     def owners_due(self, now: datetime) -> list[str]:
@@ -419,11 +556,13 @@ class Store:
         if moment is None:
             self.connection.execute("DELETE FROM owners WHERE email = ?", (email.lower(),))
         elif only_if_missing:
-            self.connection.execute("INSERT OR IGNORE INTO owners (email, next_digest) VALUES (?, ?)",
-                                    (email.lower(), stamp(moment)))
+            self.connection.execute(
+                "INSERT OR IGNORE INTO owners (email, next_digest) VALUES (?, ?)", (email.lower(), stamp(moment))
+            )
         else:
-            self.connection.execute("INSERT OR REPLACE INTO owners (email, next_digest) VALUES (?, ?)",
-                                    (email.lower(), stamp(moment)))
+            self.connection.execute(
+                "INSERT OR REPLACE INTO owners (email, next_digest) VALUES (?, ?)", (email.lower(), stamp(moment))
+            )
 
     # -- the journal (see followthru.journal) ------------------------------------------------------------
     def prepare_journaling(self) -> None:
@@ -433,12 +572,14 @@ class Store:
             "CREATE TRIGGER IF NOT EXISTS journal_version AFTER INSERT ON plan_versions BEGIN "
             "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), json_object("
             "'type', 'version', 'at', NEW.received_at, 'plan_id', NEW.plan_id, 'version', NEW.version, "
-            "'file', NEW.file, 'document', NEW.document)); END")
+            "'file', NEW.file, 'document', NEW.document)); END"
+        )
         self.connection.execute(
             "CREATE TRIGGER IF NOT EXISTS journal_inbound AFTER INSERT ON inbound BEGIN "
             "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), json_object("
             "'type', 'seen', 'at', NEW.received_at, 'message_id', NEW.message_id, 'plan_id', NEW.plan_id, "
-            "'resource_id', NEW.resource_id, 'intent', NEW.intent, 'outcome', NEW.outcome)); END")
+            "'resource_id', NEW.resource_id, 'intent', NEW.intent, 'outcome', NEW.outcome)); END"
+        )
 
     def journal_state(self) -> tuple[str | None, int]:
         """The workspace's id (None before it has one) and the last journal entry the store holds."""
@@ -453,8 +594,10 @@ class Store:
 
     def journal_later(self, entry: dict) -> None:
         """Queue a journal entry in the current transaction (it stands or falls with the change it tells)."""
-        self.connection.execute("INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), ?)",
-                                (json.dumps(entry, ensure_ascii=False),))
+        self.connection.execute(
+            "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), ?)",
+            (json.dumps(entry, ensure_ascii=False),),
+        )
 
     def journal_queued(self) -> bool:
         return self.connection.execute("SELECT 1 FROM journal_out LIMIT 1").fetchone() is not None
@@ -474,8 +617,9 @@ class Store:
         self.connection.execute("DELETE FROM journal_out WHERE id > ?", (mark,))
 
     def outbox_row(self, message_id: str) -> sqlite3.Row | None:
-        return self.connection.execute("SELECT id, status, recipients FROM outbox WHERE message_id = ?",
-                                       (message_id,)).fetchone()
+        return self.connection.execute(
+            "SELECT id, status, recipients FROM outbox WHERE message_id = ?", (message_id,)
+        ).fetchone()
 
     def remember_sent_elsewhere(self, key: str, sent_at: datetime) -> None:
         """A message with this key went out, but this store does not hold it (it was put back from a backup)."""
@@ -486,14 +630,16 @@ class Store:
 
     def expire_sent_elsewhere(self, now: datetime, keep: timedelta) -> None:
         """Start the clock on keys delivery has not seen yet; forget those older than ``keep``."""
-        self.connection.execute("UPDATE sent_elsewhere SET remembered_at = ? WHERE remembered_at IS NULL",
-                                (stamp(now),))
+        self.connection.execute(
+            "UPDATE sent_elsewhere SET remembered_at = ? WHERE remembered_at IS NULL", (stamp(now),)
+        )
         self.connection.execute("DELETE FROM sent_elsewhere WHERE remembered_at < ?", (stamp(now - keep),))
 
     def take_sent_elsewhere(self, key: str) -> bool:
         """Use up one remembered sending of ``key``; False when there is none."""
-        row = self.connection.execute("SELECT id FROM sent_elsewhere WHERE key = ? ORDER BY id LIMIT 1",
-                                      (key,)).fetchone()
+        row = self.connection.execute(
+            "SELECT id FROM sent_elsewhere WHERE key = ? ORDER BY id LIMIT 1", (key,)
+        ).fetchone()
         if row is None:
             return False
         self.connection.execute("DELETE FROM sent_elsewhere WHERE id = ?", (row["id"],))

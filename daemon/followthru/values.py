@@ -1,16 +1,17 @@
 """The kinds of value plan and config files hold, each with the range a rep or an operator could mean.
 
 Shared by both schemas: addresses, one-line texts, time zones and language codes. For the config:
-seconds, ports, durations and domains. A value of the wrong type is refused, never converted: ``"yes"`` is not a boolean and ``"5"`` is
-not a number, so a typo cannot become a setting nobody chose. Every refusal is one sentence that
-names the allowed range; :func:`followthru.config.load_config` puts the file, line and key before it.
+seconds, ports, durations and domains. A value of the wrong type is refused, never converted:
+``"yes"`` is not a boolean and ``"5"`` is not a number, so a typo cannot become a setting nobody chose.
+Every refusal is one sentence that names the allowed range; :func:`followthru.config.load_config`
+puts the file, line and key before it.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import idna  # email-validator's dependency: domains are read by the same IDNA 2008 rules as addresses
@@ -24,7 +25,7 @@ def shown(value: Any, width: int = 80) -> str:
     text = repr(value)
     if len(text) <= width:
         return text
-    return text[:width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
+    return text[: width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
 
 
 def one_line(value: Any) -> Any:
@@ -48,8 +49,10 @@ def email_address(value: str) -> str:
     except Exception:  # noqa: BLE001 - whatever else the validator trips on is no address either
         raise ValueError(f"{shown(value)} is not a valid email address") from None
     if not checked.ascii_email:
-        raise ValueError(f"{shown(value)} has non-ASCII letters before the @, which Followthru cannot send to; "
-                         "use the person's ASCII address")
+        raise ValueError(
+            f"{shown(value)} has non-ASCII letters before the @, which Followthru cannot send to; "
+            "use the person's ASCII address"
+        )
     return checked.ascii_email
 
 
@@ -104,8 +107,11 @@ def seconds(low: float, high: float, *, above: bool = False) -> Any:
 
     ``above`` is for intervals where any positive value works (tests poll every millisecond).
     """
-    bounds = f"more than {span(low) if low else '0'} and at most {span(high)}" if above \
+    bounds = (
+        f"more than {span(low) if low else '0'} and at most {span(high)}"
+        if above
         else f"from {span(low)} to {span(high)}"
+    )
 
     def check(value: Any) -> float:
         number = _number(value, "30")
@@ -173,8 +179,7 @@ def duration(low: timedelta, high: timedelta) -> Any:
 def offset(low: timedelta, high: timedelta, most_business_days: int) -> Any:
     """An :class:`Offset`: a clock duration from ``low`` to ``high``, or 1 to ``most_business_days``
     business days (``"1bd"``)."""
-    bounds = (f"from {span(low.total_seconds())} to {span(high.total_seconds())}, "
-              f"or 1bd to {most_business_days}bd")
+    bounds = f"from {span(low.total_seconds())} to {span(high.total_seconds())}, or 1bd to {most_business_days}bd"
 
     def check(value: Any) -> Offset:
         if not isinstance(value, str):
@@ -183,8 +188,7 @@ def offset(low: timedelta, high: timedelta, most_business_days: int) -> Any:
             parsed = Offset.parse(value)
         except TooLong:
             parsed = Offset(business_days=most_business_days + 1)
-        inside = parsed.business_days <= most_business_days if parsed.business_days \
-            else low <= parsed.clock <= high
+        inside = parsed.business_days <= most_business_days if parsed.business_days else low <= parsed.clock <= high
         if not inside:
             raise ValueError(f"must be {bounds}, not {shown(value, 40)}")
         return parsed

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.lists import format_list
-from babel.core import Locale, UnknownLocaleError
 
 from followthru.phrases import Phrase, reread, text_of, words
 from followthru.plan import REPEATS, Meeting, Plan, Resource
-
 
 
 def given_name(name: str) -> str:
@@ -119,8 +118,13 @@ def _locale(language: str) -> Locale:
 class PlanViews:
     """Builds template variables for the messages of one plan."""
 
-    def __init__(self, plan: Plan, default_timezone: str = "UTC", default_language: str = "en",
-                 states: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        default_timezone: str = "UTC",
+        default_language: str = "en",
+        states: Mapping[str, str] | None = None,
+    ):
         self.plan = plan
         self.plan_timezone = ZoneInfo(plan.plan.timezone or default_timezone)
         self.default_language = default_language
@@ -131,16 +135,17 @@ class PlanViews:
     # -- the people ------------------------------------------------------------------------
     def owner(self) -> Person:
         owner = self.plan.owner
-        return Person(owner.name, owner.email, self._zone(owner.timezone), owner.language or self.default_language,
-                      owner.greeting)
+        return Person(
+            owner.name, owner.email, self._zone(owner.timezone), owner.language or self.default_language, owner.greeting
+        )
 
     def resource_person(self, resource: Resource) -> Person:
-        return Person(resource.name, resource.email, self._zone(resource.timezone), resource.language,
-                      resource.greeting)
+        return Person(
+            resource.name, resource.email, self._zone(resource.timezone), resource.language, resource.greeting
+        )
 
     def stakeholders(self) -> list[Person]:
-        return [Person(s.name, s.email, self._zone(s.timezone), s.language, s.greeting)
-                for s in self.plan.stakeholders]
+        return [Person(s.name, s.email, self._zone(s.timezone), s.language, s.greeting) for s in self.plan.stakeholders]
 
     def attention(self, lines: list[str], fmt: Formatter) -> list[str]:
         """What needs the owner, from the stored English lines (``who: what``), worded for the
@@ -189,9 +194,15 @@ class PlanViews:
                 "context": plan.plan.context.strip(),
                 "priorities": list(plan.plan.priorities),
                 "respond_by": fmt.when(plan.plan.respond_by),
-                "steps": [{"what": s.what, "how": s.how.strip(), "due": fmt.when(s.due),
-                           "owner": names.get(s.owner, "") if s.owner else plan.owner.name}
-                          for s in plan.steps],
+                "steps": [
+                    {
+                        "what": s.what,
+                        "how": s.how.strip(),
+                        "due": fmt.when(s.due),
+                        "owner": names.get(s.owner, "") if s.owner else plan.owner.name,
+                    }
+                    for s in plan.steps
+                ],
                 "contingencies": [{"risk": c.risk, "response": c.response.strip()} for c in plan.contingencies],
                 "meetings": [self.meeting(m, fmt) for m in plan.meetings],
                 "status": plan.plan.status,
@@ -221,8 +232,11 @@ class PlanViews:
         each state in the reader's language."""
         state_text = words(str(fmt.locale))["state"]
         return [
-            {**self.resource(r, fmt), "state_code": self.states.get(r.id, "requested"),
-             "state": state_text.get(self.states.get(r.id, "requested"), "")}
+            {
+                **self.resource(r, fmt),
+                "state_code": self.states.get(r.id, "requested"),
+                "state": state_text.get(self.states.get(r.id, "requested"), ""),
+            }
             for r in self.plan.resources
             if not r.standby or r.id in self.states
         ]

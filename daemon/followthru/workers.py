@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterator
 
 from followthru.config import Config
 from followthru.decisions import Decisions
@@ -46,8 +46,12 @@ class PlanWorkers:
         if (os.cpu_count() or 1) < 2:
             return iter(())
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("spawn"),
-                                             initializer=_start_worker, initargs=(self.config,))
+            self._pool = ProcessPoolExecutor(
+                max_workers=os.cpu_count(),
+                mp_context=get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.config,),
+            )
         pool, waiting = self._pool, iter(files)
 
         def chunks() -> Iterator[list[Path]]:

@@ -7,12 +7,21 @@ before the document is constructed, so a "billion laughs" file is refused in mil
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
-from followthru.datafile import (MAX_DEPTH, MAX_VALUES, MAX_YAML_NODES, TOO_MANY_VALUES, FileError, LineFinder,
-                                 position, value_error)
+from followthru.datafile import (
+    MAX_DEPTH,
+    MAX_VALUES,
+    MAX_YAML_NODES,
+    TOO_MANY_VALUES,
+    FileError,
+    LineFinder,
+    position,
+    value_error,
+)
 
 
 def read_yaml(text: str, list_limits: Mapping[str, int]) -> tuple[Any, LineFinder]:
@@ -36,8 +45,9 @@ def read_yaml(text: str, list_limits: Mapping[str, int]) -> tuple[Any, LineFinde
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, with no mark
         line, column = position(text, error.position)
         code = ord(error.character) if isinstance(error.character, str) else error.character
-        raise FileError(f"YAML syntax: the character U+{code:04X} at column {column} is not allowed in YAML "
-                        f"({error.reason})", line) from None
+        raise FileError(
+            f"YAML syntax: the character U+{code:04X} at column {column} is not allowed in YAML ({error.reason})", line
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -78,8 +88,12 @@ def _measure_yaml(text: str, list_limits: Mapping[str, int]) -> None:
         if values > MAX_VALUES:
             limit = list_limits.get(key) if depth >= 2 else None
             if limit is not None and items > limit:
-                raise FileError(f"a plan holds at most {limit} {key}; this one has more than {items:,}: "
-                                "split it into several plans", starts[key], key)
+                raise FileError(
+                    f"a plan holds at most {limit} {key}; this one has more than {items:,}: "
+                    "split it into several plans",
+                    starts[key],
+                    key,
+                )
             raise FileError(TOO_MANY_VALUES, event.start_mark.line + 1)
 
 
@@ -99,8 +113,10 @@ def _expanded_size(root: yaml.Node | None) -> None:
             size = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
             sizes[key] = size
             if size > MAX_YAML_NODES:
-                raise FileError(f"the YAML aliases expand to more than {MAX_YAML_NODES:,} values "
-                                "(a \"billion laughs\" file?)", node.start_mark.line + 1)
+                raise FileError(
+                    f'the YAML aliases expand to more than {MAX_YAML_NODES:,} values (a "billion laughs" file?)',
+                    node.start_mark.line + 1,
+                )
             continue
         if key in sizes or isinstance(node, yaml.ScalarNode):
             continue
@@ -108,8 +124,11 @@ def _expanded_size(root: yaml.Node | None) -> None:
             raise FileError("a YAML alias refers to the value that holds it", node.start_mark.line + 1)
         open_nodes.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in _children(node)
-                     if not isinstance(child, yaml.ScalarNode) and id(child) not in sizes)
+        stack.extend(
+            (child, False)
+            for child in _children(node)
+            if not isinstance(child, yaml.ScalarNode) and id(child) not in sizes
+        )
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -170,5 +189,3 @@ class YamlLines(LineFinder):
                 break
             node = child
         return best
-
-

@@ -95,8 +95,10 @@ def load(key: str, name: str) -> ModuleType:
 def requirement_problems(config: Config) -> list[str]:
     """One line for each chosen backend whose libraries are not installed (for ``doctor``)."""
     problems = []
-    for key, name, table in (("mail.backend", config.mail.backend, MAIL),
-                             ("calendar.backend", config.calendar.backend, CALENDAR)):
+    for key, name, table in (
+        ("mail.backend", config.mail.backend, MAIL),
+        ("calendar.backend", config.calendar.backend, CALENDAR),
+    ):
         backend = table.get(name)
         library = backend and missing_library(backend)
         if library:

@@ -9,10 +9,11 @@ name these types without loading any vendor library.
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator, Literal, Protocol
+from typing import Literal, Protocol
 
 
 @dataclass(frozen=True)

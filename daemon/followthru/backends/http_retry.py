@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from followthru.backends.base import Unavailable
 
@@ -99,7 +100,7 @@ class Retrying:
             try:
                 return attempt()
             except Later as later:
-                delay = BASE_DELAY_SECONDS * 2 ** tries + random.uniform(0, BASE_DELAY_SECONDS)
+                delay = BASE_DELAY_SECONDS * 2**tries + random.uniform(0, BASE_DELAY_SECONDS)
                 if later.retry_after is not None:
                     delay = max(delay, later.retry_after)
                 tries += 1
@@ -114,6 +115,7 @@ class Retrying:
     def _gave_up(self, later: Later, tries: int, delay: float) -> str:
         count = f"{tries} {'try' if tries == 1 else 'tries'}"
         if later.throttled:
-            return f"{self.where} is still throttling after {count} ({later.text}); Followthru asks again in " \
-                   f"{delay:.0f} s"
+            return (
+                f"{self.where} is still throttling after {count} ({later.text}); Followthru asks again in {delay:.0f} s"
+            )
         return f"{self.where}: {later.text} ({count}); Followthru tries again later"

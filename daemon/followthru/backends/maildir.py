@@ -12,8 +12,9 @@ import heapq
 import logging
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from followthru.backends.base import Incoming, Refusal, SyncState
 

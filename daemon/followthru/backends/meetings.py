@@ -30,27 +30,37 @@ def read_meeting(raw: bytes) -> MeetingChange:
     if event is None:
         raise ValueError("the calendar holds no VEVENT")
     method = str(calendar.get("METHOD", "REQUEST")).upper()
-    change: Change = "update" if method == "REQUEST" else (
-        "remove" if message.get("X-Followthru-Meeting") == "remove" else "cancel")
+    change: Change = (
+        "update" if method == "REQUEST" else ("remove" if message.get("X-Followthru-Meeting") == "remove" else "cancel")
+    )
     start = event.decoded("DTSTART")
     end = event.decoded("DTEND") if "DTEND" in event else start + timedelta(hours=1)
     zone = getattr(start.tzinfo, "key", None) or "UTC"
     people, chair = [], None
     for value in _as_list(event.get("ATTENDEE")):
-        invitee = Invitee(str(value).removeprefix("mailto:").removeprefix("MAILTO:").lower(),
-                          str(value.params.get("CN", "")))
+        invitee = Invitee(
+            str(value).removeprefix("mailto:").removeprefix("MAILTO:").lower(), str(value.params.get("CN", ""))
+        )
         if value.params.get("ROLE") == "CHAIR":
             chair = invitee
         else:
             people.append(invitee)
     rule = event.get("RRULE")
     return MeetingChange(
-        uid=str(event["UID"]), sequence=int(event.get("SEQUENCE", 0)), change=change,
-        summary=str(event.get("SUMMARY", "")), description=str(event.get("DESCRIPTION", "")),
-        location=str(event.get("LOCATION", "")), start=start, end=end, timezone=zone,
+        uid=str(event["UID"]),
+        sequence=int(event.get("SEQUENCE", 0)),
+        change=change,
+        summary=str(event.get("SUMMARY", "")),
+        description=str(event.get("DESCRIPTION", "")),
+        location=str(event.get("LOCATION", "")),
+        start=start,
+        end=end,
+        timezone=zone,
         rrule=rule.to_ical().decode() if rule is not None else "",
         organizer=str(event.get("ORGANIZER", "")).removeprefix("mailto:").lower(),
-        attendees=tuple(people), chair=chair)
+        attendees=tuple(people),
+        chair=chair,
+    )
 
 
 def answered_uids(raw: bytes) -> list[str]:

@@ -10,7 +10,7 @@ final for a request the service will never take (400, 413) or for a meeting it c
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from followthru.backends.base import MeetingChange, SendError, Unavailable
 from followthru.backends.http_retry import ServiceError
@@ -18,8 +18,16 @@ from followthru.backends.http_retry import ServiceError
 Step = Callable[[MeetingChange], None]
 
 
-def publish(meeting: MeetingChange, *, where: str, update: Step, remove: Step, cancel: Step, calendar_hint: str,
-            cannot_hold: tuple[type[Exception], ...] = ()) -> None:
+def publish(
+    meeting: MeetingChange,
+    *,
+    where: str,
+    update: Step,
+    remove: Step,
+    cancel: Step,
+    calendar_hint: str,
+    cannot_hold: tuple[type[Exception], ...] = (),
+) -> None:
     """Make the service's event match ``meeting`` with the step its change names. ``cannot_hold``:
     the errors that mean the meeting itself cannot be kept there (a repeat rule beyond the service)."""
     step = {"update": update, "remove": remove, "cancel": cancel}[meeting.change]
@@ -30,5 +38,7 @@ def publish(meeting: MeetingChange, *, where: str, update: Step, remove: Step, c
     except ServiceError as error:
         if error.status in (403, 404):
             raise Unavailable(f"{where}: {error}; {calendar_hint}") from None
-        raise SendError(f"{where} refused the {meeting.change} of {meeting.summary!r}: {error}",
-                        permanent=error.status in (400, 413)) from None
+        raise SendError(
+            f"{where} refused the {meeting.change} of {meeting.summary!r}: {error}",
+            permanent=error.status in (400, 413),
+        ) from None

@@ -83,9 +83,16 @@ def read_rule(rule: str, start: datetime, service: str, understood: set[str]) ->
     until = parts["UNTIL"][0] if "UNTIL" in parts else None
     if isinstance(until, datetime):
         until = until.astimezone(start.tzinfo).date()
-    return Rule(text=rule, service=service, start=start, frequency=parts["FREQ"][0],
-                interval=int(parts.get("INTERVAL", [1])[0]), days=tuple(str(d).upper() for d in parts.get("BYDAY", [])),
-                month_days=tuple(int(d) for d in parts.get("BYMONTHDAY", [])),
-                months=tuple(int(m) for m in parts.get("BYMONTH", [])),
-                week_start=str(parts.get("WKST", ["MO"])[0]).upper(),
-                count=int(parts["COUNT"][0]) if "COUNT" in parts else None, until=until)
+    return Rule(
+        text=rule,
+        service=service,
+        start=start,
+        frequency=parts["FREQ"][0],
+        interval=int(parts.get("INTERVAL", [1])[0]),
+        days=tuple(str(d).upper() for d in parts.get("BYDAY", [])),
+        month_days=tuple(int(d) for d in parts.get("BYMONTHDAY", [])),
+        months=tuple(int(m) for m in parts.get("BYMONTH", [])),
+        week_start=str(parts.get("WKST", ["MO"])[0]).upper(),
+        count=int(parts["COUNT"][0]) if "COUNT" in parts else None,
+        until=until,
+    )

@@ -30,9 +30,18 @@ class Attendee:
     rsvp: bool = True  # False for an attendee whose answer an update keeps: nothing to ask them
 
 
-def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: ZoneInfo,
-               organizer: tuple[str, str], attendees: list[Attendee], description: str,
-               dtstamp: datetime, method: str = "REQUEST") -> bytes:
+def invitation(
+    *,
+    uid: str,
+    sequence: int,
+    meeting: Meeting,
+    plan_timezone: ZoneInfo,
+    organizer: tuple[str, str],
+    attendees: list[Attendee],
+    description: str,
+    dtstamp: datetime,
+    method: str = "REQUEST",
+) -> bytes:
     """A METHOD:REQUEST (or CANCEL, or DECLINECOUNTER) calendar for one meeting, as iCalendar bytes.
 
     Each attendee carries their own PARTSTAT and RSVP: an update keeps the answers it does not
@@ -62,8 +71,14 @@ def invitation(*, uid: str, sequence: int, meeting: Meeting, plan_timezone: Zone
     event.add("organizer", _address(*organizer))
     for person in attendees:
         address = _address(person.name, person.email)
-        address.params.update({"CUTYPE": "INDIVIDUAL", "ROLE": person.role, "PARTSTAT": person.partstat,
-                               "RSVP": "TRUE" if person.rsvp else "FALSE"})
+        address.params.update(
+            {
+                "CUTYPE": "INDIVIDUAL",
+                "ROLE": person.role,
+                "PARTSTAT": person.partstat,
+                "RSVP": "TRUE" if person.rsvp else "FALSE",
+            }
+        )
         event.add("attendee", address, encode=0)
     calendar.add_component(event)
     if isinstance(start.tzinfo, ZoneInfo):
@@ -104,8 +119,9 @@ def _years_spanned(meeting: Meeting, start: datetime) -> tuple[int, int]:
             until = meeting.until if isinstance(meeting.until, datetime) else due_moment(meeting.until)
             last = max(last, _aware(until, start.tzinfo).astimezone(start.tzinfo))  # type: ignore[arg-type]
         elif meeting.count:
-            rule = rrulestr(REPEATS.get(meeting.repeat, meeting.repeat), dtstart=start.replace(tzinfo=None),
-                            ignoretz=True)
+            rule = rrulestr(
+                REPEATS.get(meeting.repeat, meeting.repeat), dtstart=start.replace(tzinfo=None), ignoretz=True
+            )
             occurrences = list(rule.replace(count=meeting.count))  # type: ignore[attr-defined]
             if occurrences:
                 last = max(last, occurrences[-1].replace(tzinfo=start.tzinfo) + meeting.duration)

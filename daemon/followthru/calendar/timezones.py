@@ -89,10 +89,12 @@ def vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> Timezone:
     opening = datetime(first_year, 1, 1)
     offset, dst, name = _state(zone, opening.replace(tzinfo=zone).astimezone(timezone.utc))
     groups: dict[tuple[bool, timedelta, timedelta, str], list[datetime]] = {
-        (bool(dst), offset, offset, name): [opening]}
+        (bool(dst), offset, offset, name): [opening]
+    }
     for change in transitions(zone, first_year, last_year):
         groups.setdefault((change.daylight, change.offset_from, change.offset_to, change.name), []).append(
-            change.local_start)
+            change.local_start
+        )
     for (daylight, offset_from, offset_to, name), starts in sorted(groups.items(), key=lambda item: item[1][0]):
         observance = TimezoneDaylight() if daylight else TimezoneStandard()
         observance.add("dtstart", starts[0])

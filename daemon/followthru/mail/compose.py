@@ -14,17 +14,16 @@ import email.policy
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import encoders, quoprimime
 from email.charset import BASE64, QP, Charset
-from email import quoprimime
 from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
-from email import encoders
 
-from followthru.values import one_line
 from followthru.render import Rendered
+from followthru.values import one_line
 
 UTF8 = Charset("utf-8")
 UTF8.header_encoding = QP
@@ -35,8 +34,13 @@ class _Wire(email.policy.Compat32):
     """CRLF line ends; a short ASCII header is written as it is, without the costly general folding."""
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        if isinstance(value, str) and value.isascii() and len(name) + len(value) + 2 <= self.max_line_length \
-                and "\n" not in value and "\r" not in value:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + len(value) + 2 <= self.max_line_length
+            and "\n" not in value
+            and "\r" not in value
+        ):
             return f"{name}: {value}{self.linesep}".encode("ascii")
         return super().fold_binary(name, value)
 
@@ -115,7 +119,7 @@ def text_header(name: str, text: str) -> str | Folded:
     return Folded(name, encoded_words(text, MAX_ENCODED_LINE - len(name) - 2))
 
 
-def address_header(name: str, mailboxes: list["Mailbox"]) -> str | Folded:
+def address_header(name: str, mailboxes: list[Mailbox]) -> str | Folded:
     """The value of address header ``name`` (From, To, Cc, Reply-To) for ``mailboxes``: display names
     that are not ASCII become encoded words of at most 75 characters, folded between words."""
     if not any(needs_encoding(one_line(m.name)) for m in mailboxes):
@@ -142,9 +146,9 @@ def with_date(raw: bytes, moment: datetime) -> bytes:
     while start < end:
         line_end = raw.find(b"\n", start, end)
         line_end = end if line_end < 0 else line_end + 1
-        if raw[start:start + 5].lower() == b"date:":
+        if raw[start : start + 5].lower() == b"date:":
             stop = line_end
-            while stop < end and raw[stop:stop + 1] in (b" ", b"\t"):
+            while stop < end and raw[stop : stop + 1] in (b" ", b"\t"):
                 following = raw.find(b"\n", stop, end)
                 stop = end if following < 0 else following + 1
             return raw[:start] + date + raw[stop:]

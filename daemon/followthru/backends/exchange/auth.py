@@ -23,16 +23,15 @@ import functools
 import json
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import click
 import msal
 import requests
-from exchangelib import DELEGATE, IMPERSONATION, Credentials, OAuth2AuthorizationCodeCredentials, \
-    OAuth2Credentials
+from exchangelib import DELEGATE, IMPERSONATION, Credentials, OAuth2AuthorizationCodeCredentials, OAuth2Credentials
 from exchangelib.account import Identity
 from exchangelib.credentials import BaseCredentials
 from exchangelib.protocol import BaseProtocol
@@ -41,7 +40,6 @@ from exchangelib.transport import BASIC, NTLM, OAUTH2
 from followthru.backends.base import Unavailable
 from followthru.backends.exchange.redact import keep_secret, keep_token
 from followthru.config import Config, ConfigError, write_private
-
 
 AUTHORITY = "https://login.microsoftonline.com"
 AUTHORITY_HOST = "login.microsoftonline.com"
@@ -72,31 +70,58 @@ def sign_in(config: Config, mailbox: str) -> SignIn:
     exchange = config.exchange
     if exchange.auth in ("ntlm", "basic"):
         if not exchange.username:
-            raise ConfigError([f"exchange.username: exchange.auth = '{exchange.auth}' needs the user that logs "
-                               "in, like 'CORP\\\\svc-followthru' or 'svc-followthru@example.com'"])
-        password = config.read_secret("exchange.password", exchange.password_env, exchange.password_file,
-                                      hint="set exchange.password_env or exchange.password_file").decode()
+            raise ConfigError(
+                [
+                    f"exchange.username: exchange.auth = '{exchange.auth}' needs the user that logs "
+                    "in, like 'CORP\\\\svc-followthru' or 'svc-followthru@example.com'"
+                ]
+            )
+        password = config.read_secret(
+            "exchange.password",
+            exchange.password_env,
+            exchange.password_file,
+            hint="set exchange.password_env or exchange.password_file",
+        ).decode()
         keep_secret(password)
         keep_secret(f"{exchange.username}:{password}")  # what a basic authorization header encodes
         kind = NTLM if exchange.auth == "ntlm" else BASIC
         fix = "check exchange.username and the password (exchange.password_env or exchange.password_file)"
         if kind == BASIC:
             fix += "; servers that refuse basic authentication may take exchange.auth = 'ntlm'"
-        return SignIn(Credentials(exchange.username, password), kind, DELEGATE,
-                      f"{exchange.username} ({'NTLM' if kind == NTLM else 'basic authentication'})", fix)
+        return SignIn(
+            Credentials(exchange.username, password),
+            kind,
+            DELEGATE,
+            f"{exchange.username} ({'NTLM' if kind == NTLM else 'basic authentication'})",
+            fix,
+        )
     _require(config, "tenant_id", "the directory (tenant) ID of the app registration")
     _require(config, "client_id", "the application (client) ID of the app registration")
     if exchange.auth == "oauth-app":
         secret = _client_secret(config, required=True)
-        credentials = AppCredentials(client_id=exchange.client_id, client_secret=secret, tenant_id=exchange.tenant_id,
-                                     identity=Identity(primary_smtp_address=mailbox))
-        return SignIn(credentials, OAUTH2, IMPERSONATION, f"app {exchange.client_id} (OAuth2 client credentials)",
-                      "check exchange.tenant_id, exchange.client_id, and that the app has the EWS permission "
-                      "full_access_as_app with admin consent")
+        credentials = AppCredentials(
+            client_id=exchange.client_id,
+            client_secret=secret,
+            tenant_id=exchange.tenant_id,
+            identity=Identity(primary_smtp_address=mailbox),
+        )
+        return SignIn(
+            credentials,
+            OAUTH2,
+            IMPERSONATION,
+            f"app {exchange.client_id} (OAuth2 client credentials)",
+            "check exchange.tenant_id, exchange.client_id, and that the app has the EWS permission "
+            "full_access_as_app with admin consent",
+        )
     tokens = DelegatedTokens(config)
     signed_in = tokens.stored().get("account") or "the signed-in user"  # fails now when nobody signed in yet
-    return SignIn(DelegatedCredentials(tokens), OAUTH2, DELEGATE, f"{signed_in} (OAuth2 delegated sign-in)",
-                  "run 'followthru auth microsoft' again, signing in as a user who may open the mailbox")
+    return SignIn(
+        DelegatedCredentials(tokens),
+        OAUTH2,
+        DELEGATE,
+        f"{signed_in} (OAuth2 delegated sign-in)",
+        "run 'followthru auth microsoft' again, signing in as a user who may open the mailbox",
+    )
 
 
 def _require(config: Config, key: str, what: str) -> None:
@@ -108,9 +133,13 @@ def _client_secret(config: Config, required: bool) -> str | None:
     exchange = config.exchange
     if not required and not (exchange.client_secret_env or exchange.client_secret_file):
         return None  # a public client: the delegated sign-in needs no secret
-    secret = config.read_secret("exchange.client_secret", exchange.client_secret_env, exchange.client_secret_file,
-                                hint="set exchange.client_secret_env or exchange.client_secret_file to the value of "
-                                     "a client secret of the app registration").decode()
+    secret = config.read_secret(
+        "exchange.client_secret",
+        exchange.client_secret_env,
+        exchange.client_secret_file,
+        hint="set exchange.client_secret_env or exchange.client_secret_file to the value of "
+        "a client secret of the app registration",
+    ).decode()
     keep_secret(secret)
     return secret
 
@@ -154,8 +183,9 @@ class DelegatedTokens:
         if self._application is None:
             options = dict(authority=f"{AUTHORITY}/{self.tenant_id}", http_client=http_session(self.timeout))
             if self._secret:
-                self._application = msal.ConfidentialClientApplication(self.client_id, client_credential=self._secret,
-                                                                       **options)
+                self._application = msal.ConfidentialClientApplication(
+                    self.client_id, client_credential=self._secret, **options
+                )
             else:
                 self._application = msal.PublicClientApplication(self.client_id, **options)
         return self._application
@@ -165,14 +195,23 @@ class DelegatedTokens:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError([f"exchange.token_file: {self.path} does not exist; run 'followthru auth microsoft' "
-                               "to sign in"]) from None
+            raise ConfigError(
+                [f"exchange.token_file: {self.path} does not exist; run 'followthru auth microsoft' to sign in"]
+            ) from None
         except (OSError, ValueError) as error:
-            raise ConfigError([f"exchange.token_file: cannot read {self.path} ({error}); run 'followthru auth "
-                               "microsoft' to sign in again"]) from None
+            raise ConfigError(
+                [
+                    f"exchange.token_file: cannot read {self.path} ({error}); run 'followthru auth "
+                    "microsoft' to sign in again"
+                ]
+            ) from None
         if data.get("client_id") != self.client_id or not data.get("refresh_token"):
-            raise ConfigError([f"exchange.token_file: {self.path} holds no sign-in for the app {self.client_id}; "
-                               "run 'followthru auth microsoft'"])
+            raise ConfigError(
+                [
+                    f"exchange.token_file: {self.path} holds no sign-in for the app {self.client_id}; "
+                    "run 'followthru auth microsoft'"
+                ]
+            )
         keep_token(data["refresh_token"])
         return data
 
@@ -183,24 +222,41 @@ class DelegatedTokens:
         try:
             result = self.application().acquire_token_by_refresh_token(data["refresh_token"], scopes=[USER_SCOPE])
         except (requests.RequestException, ValueError) as error:
-            raise Unavailable(f"cannot reach {AUTHORITY_HOST} to renew the Exchange sign-in ({_short(error)}); "
-                              "it is tried again later") from None
+            raise Unavailable(
+                f"cannot reach {AUTHORITY_HOST} to renew the Exchange sign-in ({_short(error)}); "
+                "it is tried again later"
+            ) from None
         if "access_token" not in result:
-            raise Unavailable(f"{AUTHORITY_HOST} refused to renew the Exchange sign-in ({_aad_error(result)}); "
-                              "run 'followthru auth microsoft' to sign in again")
+            raise Unavailable(
+                f"{AUTHORITY_HOST} refused to renew the Exchange sign-in ({_aad_error(result)}); "
+                "run 'followthru auth microsoft' to sign in again"
+            )
         keep_token(result["access_token"])
         if result.get("refresh_token"):
             self.save(result["refresh_token"], data.get("account", ""))
         expires_in = int(result.get("expires_in", 3600))
-        return {"access_token": result["access_token"], "token_type": "Bearer", "expires_in": expires_in,
-                "expires_at": time.time() + expires_in}
+        return {
+            "access_token": result["access_token"],
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "expires_at": time.time() + expires_in,
+        }
 
     def save(self, refresh_token: str, account: str) -> None:
         """Write the token file with mode 0600, replacing the old one in one step."""
         keep_token(refresh_token)
-        write_private(self.path, json.dumps({"client_id": self.client_id, "tenant_id": self.tenant_id,
-                                             "account": account, "refresh_token": refresh_token,
-                                             "saved_at": int(time.time())}))
+        write_private(
+            self.path,
+            json.dumps(
+                {
+                    "client_id": self.client_id,
+                    "tenant_id": self.tenant_id,
+                    "account": account,
+                    "refresh_token": refresh_token,
+                    "saved_at": int(time.time()),
+                }
+            ),
+        )
 
 
 class DelegatedCredentials(OAuth2AuthorizationCodeCredentials):
@@ -230,8 +286,12 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     (or only its code), and saves the refresh token. Returns the token file's path."""
     exchange = config.exchange
     if exchange.auth != "oauth-delegated":
-        raise ConfigError([f"exchange.auth is '{exchange.auth}': 'followthru auth microsoft' is for "
-                           "exchange.auth = 'oauth-delegated'"])
+        raise ConfigError(
+            [
+                f"exchange.auth is '{exchange.auth}': 'followthru auth microsoft' is for "
+                "exchange.auth = 'oauth-delegated'"
+            ]
+        )
     _require(config, "tenant_id", "the directory (tenant) ID of the app registration")
     _require(config, "client_id", "the application (client) ID of the app registration")
     tokens = DelegatedTokens(config)
@@ -240,8 +300,9 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
         # MSAL recommends form_post, which needs a web server to receive the code; here the person
         # copies the address the code comes back in. PKCE and the state check still apply.
         warnings.filterwarnings("ignore", message="response_mode='form_post'", category=UserWarning)
-        flow = application.initiate_auth_code_flow(scopes=[USER_SCOPE], redirect_uri=REDIRECT_URI,
-                                                   login_hint=exchange.username or None, response_mode="query")
+        flow = application.initiate_auth_code_flow(
+            scopes=[USER_SCOPE], redirect_uri=REDIRECT_URI, login_hint=exchange.username or None, response_mode="query"
+        )
     mailbox = exchange.mailbox or config.sender.email
     echo(f"Open this address in a browser and sign in as a user who may open {mailbox}:")
     echo("")

@@ -31,17 +31,29 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Iterator
 
 from exchangelib import Account, Attendee, Body, CalendarItem, EWSDateTime, EWSTimeZone, ExtendedProperty, Mailbox
-from exchangelib.errors import (ErrorCalendarDurationIsTooLong, ErrorCalendarEndDateIsEarlierThanStartDate,
-                                ErrorCalendarInvalidAttributeValue, ErrorCalendarInvalidDayForTimeChangePattern,
-                                ErrorCalendarInvalidDayForWeeklyRecurrence, ErrorCalendarInvalidPropertyState,
-                                ErrorCalendarInvalidPropertyValue, ErrorCalendarInvalidRecurrence,
-                                ErrorCalendarInvalidTimeZone, ErrorCalendarIsNotOrganizer, ErrorCalendarOutOfRange,
-                                ErrorInvalidRecipients, ErrorInvalidSyncStateData, ErrorItemNotFound, ErrorItemSave,
-                                ErrorMessageSizeExceeded, UnknownTimeZone)
+from exchangelib.errors import (
+    ErrorCalendarDurationIsTooLong,
+    ErrorCalendarEndDateIsEarlierThanStartDate,
+    ErrorCalendarInvalidAttributeValue,
+    ErrorCalendarInvalidDayForTimeChangePattern,
+    ErrorCalendarInvalidDayForWeeklyRecurrence,
+    ErrorCalendarInvalidPropertyState,
+    ErrorCalendarInvalidPropertyValue,
+    ErrorCalendarInvalidRecurrence,
+    ErrorCalendarInvalidTimeZone,
+    ErrorCalendarIsNotOrganizer,
+    ErrorCalendarOutOfRange,
+    ErrorInvalidRecipients,
+    ErrorInvalidSyncStateData,
+    ErrorItemNotFound,
+    ErrorItemSave,
+    ErrorMessageSizeExceeded,
+    UnknownTimeZone,
+)
 from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_CHANGED_AND_SAVE_COPY
 from exchangelib.services import SyncFolderItems
 
@@ -52,16 +64,31 @@ from followthru.config import Config
 
 log = logging.getLogger(__name__)
 
-PARTSTAT = {"Accept": "ACCEPTED", "Decline": "DECLINED", "Tentative": "TENTATIVE",
-            "NoResponseReceived": "NEEDS-ACTION", "Unknown": "NEEDS-ACTION"}  # the organizer's own entry is skipped
+PARTSTAT = {
+    "Accept": "ACCEPTED",
+    "Decline": "DECLINED",
+    "Tentative": "TENTATIVE",
+    "NoResponseReceived": "NEEDS-ACTION",
+    "Unknown": "NEEDS-ACTION",
+}  # the organizer's own entry is skipped
 MAX_CHANGES = 512
 # Exchange's objections to the meeting itself: publishing it again would change nothing.
-REFUSED = (ErrorCalendarDurationIsTooLong, ErrorCalendarEndDateIsEarlierThanStartDate,
-           ErrorCalendarInvalidAttributeValue, ErrorCalendarInvalidDayForTimeChangePattern,
-           ErrorCalendarInvalidDayForWeeklyRecurrence,
-           ErrorCalendarInvalidPropertyState, ErrorCalendarInvalidPropertyValue, ErrorCalendarInvalidRecurrence,
-           ErrorCalendarInvalidTimeZone, ErrorCalendarIsNotOrganizer, ErrorCalendarOutOfRange, ErrorInvalidRecipients,
-           ErrorItemSave, ErrorMessageSizeExceeded)
+REFUSED = (
+    ErrorCalendarDurationIsTooLong,
+    ErrorCalendarEndDateIsEarlierThanStartDate,
+    ErrorCalendarInvalidAttributeValue,
+    ErrorCalendarInvalidDayForTimeChangePattern,
+    ErrorCalendarInvalidDayForWeeklyRecurrence,
+    ErrorCalendarInvalidPropertyState,
+    ErrorCalendarInvalidPropertyValue,
+    ErrorCalendarInvalidRecurrence,
+    ErrorCalendarInvalidTimeZone,
+    ErrorCalendarIsNotOrganizer,
+    ErrorCalendarOutOfRange,
+    ErrorInvalidRecipients,
+    ErrorItemSave,
+    ErrorMessageSizeExceeded,
+)
 
 
 class FollowthruUid(ExtendedProperty):
@@ -105,8 +132,12 @@ class ExchangeCalendar:
                 staying = [a for a in item.required_attendees or [] if _address(a) not in gone]
                 if len(staying) != len(item.required_attendees or []):
                     item.required_attendees = staying
-                    self._save_item(item, meeting, update_fields=["required_attendees"],
-                                    send_meeting_invitations=SEND_TO_CHANGED_AND_SAVE_COPY)
+                    self._save_item(
+                        item,
+                        meeting,
+                        update_fields=["required_attendees"],
+                        send_meeting_invitations=SEND_TO_CHANGED_AND_SAVE_COPY,
+                    )
         elif item is None:
             self._create(account, meeting)
         else:
@@ -117,8 +148,14 @@ class ExchangeCalendar:
         # What is sent is remembered first: if the answer is lost, the next try finds the item by
         # its UID and sees that nothing is left to change.
         self._save(meeting.uid, {"sent": _fingerprint(meeting), "answers": {}})
-        item = CalendarItem(account=account, folder=account.calendar, uid=meeting.uid, followthru_uid=meeting.uid,
-                            required_attendees=[_attendee(p) for p in _people(meeting)], **fields)
+        item = CalendarItem(
+            account=account,
+            folder=account.calendar,
+            uid=meeting.uid,
+            followthru_uid=meeting.uid,
+            required_attendees=[_attendee(p) for p in _people(meeting)],
+            **fields,
+        )
         self._save_item(item, meeting, send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
         self._save(meeting.uid, {"id": item.id, "sent": _fingerprint(meeting), "answers": {}})
         log.info("made %s in the calendar; Exchange invites %d attendees", meeting.uid, len(_people(meeting)))
@@ -149,8 +186,10 @@ class ExchangeCalendar:
         try:
             item.save(**options)
         except (ValueError, *REFUSED) as error:
-            raise SendError(f"{self.where} refused the meeting {meeting.summary!r} ({type(error).__name__}: "
-                            f"{error})", permanent=True) from None
+            raise SendError(
+                f"{self.where} refused the meeting {meeting.summary!r} ({type(error).__name__}: {error})",
+                permanent=True,
+            ) from None
 
     def _item(self, account: Account, uid: str, record: dict) -> CalendarItem | None:
         """The calendar item, or None when there is none (never made, cancelled, or deleted by hand).
@@ -179,8 +218,9 @@ class ExchangeCalendar:
             return
         key = f"{self.prefix}:calendar"
         position = self.state.get_sync(key)
-        changed, position = self.connection.call("reading meeting answers",
-                                                 lambda account: self._sync(account, position))
+        changed, position = self.connection.call(
+            "reading meeting answers", lambda account: self._sync(account, position)
+        )
         for item in changed:
             record = self._record(item.uid) if item.uid else {}
             if not record.get("id"):
@@ -204,16 +244,25 @@ class ExchangeCalendar:
         calendar = account.calendar
         calendar.item_sync_state = position  # the store's position, not the one exchangelib kept on the folder
         try:
-            changes = list(calendar.sync_items(sync_state=position, only_fields=["uid", "required_attendees"],
-                                               max_changes_returned=MAX_CHANGES))
+            changes = list(
+                calendar.sync_items(
+                    sync_state=position, only_fields=["uid", "required_attendees"], max_changes_returned=MAX_CHANGES
+                )
+            )
         except ErrorInvalidSyncStateData:
             if position is None:
                 raise
-            log.warning("%s refused the stored sync state of the calendar: reading it whole again "
-                        "(answers already seen are not reported twice)", self.where)
+            log.warning(
+                "%s refused the stored sync state of the calendar: reading it whole again "
+                "(answers already seen are not reported twice)",
+                self.where,
+            )
             return self._sync(account, None)
-        items = [item for change, item in changes if change in (SyncFolderItems.CREATE, SyncFolderItems.UPDATE)
-                 and isinstance(item, CalendarItem)]
+        items = [
+            item
+            for change, item in changes
+            if change in (SyncFolderItems.CREATE, SyncFolderItems.UPDATE) and isinstance(item, CalendarItem)
+        ]
         return items, calendar.item_sync_state
 
     # -- records -----------------------------------------------------------------------------------------
@@ -259,15 +308,27 @@ def _fields(meeting: MeetingChange) -> dict:
         repeats = recurrence(meeting.rrule, start) if meeting.rrule else None
     except ValueError as error:
         raise SendError(str(error), permanent=True) from None
-    return {"subject": meeting.summary, "body": Body(meeting.description), "location": meeting.location or None,
-            "start": start, "end": end, "recurrence": repeats}
+    return {
+        "subject": meeting.summary,
+        "body": Body(meeting.description),
+        "location": meeting.location or None,
+        "start": start,
+        "end": end,
+        "recurrence": repeats,
+    }
 
 
 def _fingerprint(meeting: MeetingChange) -> dict:
     """What was sent, as comparable text: a field whose text changed is updated."""
-    return {"subject": meeting.summary, "body": hashlib.sha256(meeting.description.encode()).hexdigest(),
-            "location": meeting.location, "start": meeting.start.isoformat(), "end": meeting.end.isoformat(),
-            "recurrence": meeting.rrule, "timezone": meeting.timezone}
+    return {
+        "subject": meeting.summary,
+        "body": hashlib.sha256(meeting.description.encode()).hexdigest(),
+        "location": meeting.location,
+        "start": meeting.start.isoformat(),
+        "end": meeting.end.isoformat(),
+        "recurrence": meeting.rrule,
+        "timezone": meeting.timezone,
+    }
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -17,8 +17,11 @@ def check(config: Config) -> str:
 
     def look(account: Account) -> str:
         inbox, calendar = account.inbox, account.calendar
-        found = [f"{connection.where}, Exchange {account.version.build}", f"mailbox {connection.mailbox} as "
-                 f"{connection.signin.who}", f"inbox ({inbox.total_count} items) and {calendar.name.lower()} open"]
+        found = [
+            f"{connection.where}, Exchange {account.version.build}",
+            f"mailbox {connection.mailbox} as {connection.signin.who}",
+            f"inbox ({inbox.total_count} items) and {calendar.name.lower()} open",
+        ]
         if name:
             made = processed_folder(account, name, create=False) is not None
             found.append(f"processed mail goes to {name!r}" + ("" if made else " (made on first use)"))

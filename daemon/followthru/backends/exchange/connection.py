@@ -24,17 +24,28 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import suppress
-from typing import Callable, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from exchangelib import UTC, Account, Configuration, FailFast
-from exchangelib.errors import (CASError, EWSError, ErrorAccessDenied, ErrorImpersonateUserDenied,
-                                ErrorImpersonationDenied, ErrorImpersonationFailed,
-                                ErrorInvalidExchangeImpersonationHeaderData, ErrorNonExistentMailbox,
-                                ErrorServerBusy, MalformedResponseError, RedirectError, ResponseMessageError,
-                                UnauthorizedError)
+from exchangelib.errors import (
+    CASError,
+    ErrorAccessDenied,
+    ErrorImpersonateUserDenied,
+    ErrorImpersonationDenied,
+    ErrorImpersonationFailed,
+    ErrorInvalidExchangeImpersonationHeaderData,
+    ErrorNonExistentMailbox,
+    ErrorServerBusy,
+    EWSError,
+    MalformedResponseError,
+    RedirectError,
+    ResponseMessageError,
+    UnauthorizedError,
+)
 from exchangelib.protocol import Protocol
 from oauthlib.oauth2 import OAuth2Error
 
@@ -49,8 +60,13 @@ MAX_TRIES = 4  # tries of one call while the server answers ErrorServerBusy
 WAIT_BUDGET_SECONDS = 30.0  # at most this much waiting for back-offs...
 BUDGET_WINDOW_SECONDS = 120.0  # ...in any such span: systemd's watchdog (120 s) waits for each pass
 DEFAULT_BACKOFF_SECONDS = 5.0  # when the server names no back-off
-NO_ACCESS = (ErrorAccessDenied, ErrorImpersonateUserDenied, ErrorImpersonationDenied, ErrorImpersonationFailed,
-             ErrorInvalidExchangeImpersonationHeaderData)
+NO_ACCESS = (
+    ErrorAccessDenied,
+    ErrorImpersonateUserDenied,
+    ErrorImpersonationDenied,
+    ErrorImpersonationFailed,
+    ErrorInvalidExchangeImpersonationHeaderData,
+)
 
 
 class Connection:
@@ -60,8 +76,12 @@ class Connection:
     def __init__(self, config: Config):
         exchange = config.exchange
         if not (exchange.service_endpoint or exchange.server):
-            raise ConfigError(["exchange.server: set the Exchange host name (or exchange.service_endpoint to the "
-                               "full EWS address); autodiscover is not used"])
+            raise ConfigError(
+                [
+                    "exchange.server: set the Exchange host name (or exchange.service_endpoint to the "
+                    "full EWS address); autodiscover is not used"
+                ]
+            )
         self.mailbox = str(exchange.mailbox or config.sender.email).lower()
         self.endpoint = exchange.service_endpoint or f"https://{exchange.server}/EWS/Exchange.asmx"
         self.where = f"Exchange at {urlsplit(self.endpoint).netloc or self.endpoint}"
@@ -75,10 +95,19 @@ class Connection:
     def account(self) -> Account:
         """exchangelib's account; making it sends nothing."""
         if self._account is None:
-            configuration = Configuration(service_endpoint=self.endpoint, credentials=self.signin.credentials,
-                                          auth_type=self.signin.auth_type, retry_policy=FailFast())
-            account = Account(primary_smtp_address=self.mailbox, config=configuration, autodiscover=False,
-                              access_type=self.signin.access_type, default_timezone=UTC)
+            configuration = Configuration(
+                service_endpoint=self.endpoint,
+                credentials=self.signin.credentials,
+                auth_type=self.signin.auth_type,
+                retry_policy=FailFast(),
+            )
+            account = Account(
+                primary_smtp_address=self.mailbox,
+                config=configuration,
+                autodiscover=False,
+                access_type=self.signin.access_type,
+                default_timezone=UTC,
+            )
             account.protocol.TIMEOUT = self.timeout
             self._account = account
         return self._account
@@ -88,8 +117,9 @@ class Connection:
         Raises :class:`Unavailable` (or the :class:`SendError` the work raised)."""
         wait = self._quiet_until - time.monotonic()
         if wait > 0:
-            raise Unavailable(f"{self.where} asked Followthru to slow down: {what} waits {wait:.0f} s more "
-                              "(ErrorServerBusy)")
+            raise Unavailable(
+                f"{self.where} asked Followthru to slow down: {what} waits {wait:.0f} s more (ErrorServerBusy)"
+            )
         renewed, tries = False, 0
         while True:
             tries += 1
@@ -103,8 +133,9 @@ class Connection:
                     renewed = True
                     self._renew_token()
                     continue
-                raise Unavailable(f"{self.where} refused the login of {self.signin.who} for {self.mailbox}; "
-                                  f"{self.signin.fix}") from None
+                raise Unavailable(
+                    f"{self.where} refused the login of {self.signin.who} for {self.mailbox}; {self.signin.fix}"
+                ) from None
             except (EWSError, OAuth2Error, requests.RequestException, OSError) as error:
                 busy = _busy(error)
                 if busy is None:
@@ -112,9 +143,11 @@ class Connection:
                 back_off = busy.back_off or DEFAULT_BACKOFF_SECONDS
                 if tries >= MAX_TRIES or not self._may_wait(back_off):
                     self._quiet_until = time.monotonic() + back_off
-                    raise Unavailable(f"{self.where} is throttling Followthru (ErrorServerBusy) while {what}, "
-                                      f"{tries} tries; it asked for {back_off:g} s of quiet, and the work is tried "
-                                      "again after that") from None
+                    raise Unavailable(
+                        f"{self.where} is throttling Followthru (ErrorServerBusy) while {what}, "
+                        f"{tries} tries; it asked for {back_off:g} s of quiet, and the work is tried "
+                        "again after that"
+                    ) from None
                 log.info("%s is busy (ErrorServerBusy) while %s: waiting %g s as it asked", self.where, what, back_off)
                 self._waits.append((time.monotonic(), back_off))
                 time.sleep(back_off)
@@ -144,40 +177,56 @@ class Connection:
         if isinstance(error, ErrorNonExistentMailbox) or "ErrorNonExistentMailbox" in text:
             return f"{self.where} has no mailbox {self.mailbox}; check exchange.mailbox (it defaults to sender.email)"
         if isinstance(error, NO_ACCESS) or any(kind.__name__ in text for kind in NO_ACCESS):
-            return (f"{self.where} does not let {self.signin.who} open {self.mailbox} ({type(error).__name__}: "
-                    f"{text}); {self._access_fix()}")
+            return (
+                f"{self.where} does not let {self.signin.who} open {self.mailbox} ({type(error).__name__}: "
+                f"{text}); {self._access_fix()}"
+            )
         if isinstance(error, OAuth2Error):
-            return (f"{AUTHORITY_HOST} refused the app's token request ({error.error}: {_aad_text(error)}); check the "
-                    "client secret (exchange.client_secret_env or exchange.client_secret_file), exchange.client_id "
-                    "and exchange.tenant_id")
+            return (
+                f"{AUTHORITY_HOST} refused the app's token request ({error.error}: {_aad_text(error)}); check the "
+                "client secret (exchange.client_secret_env or exchange.client_secret_file), exchange.client_id "
+                "and exchange.tenant_id"
+            )
         if isinstance(error, RedirectError):
-            return (f"{self.where} redirected the request to {error.url}; set exchange.service_endpoint to the EWS "
-                    "address, like https://mail.example.com/EWS/Exchange.asmx")
+            return (
+                f"{self.where} redirected the request to {error.url}; set exchange.service_endpoint to the EWS "
+                "address, like https://mail.example.com/EWS/Exchange.asmx"
+            )
         if isinstance(error, CASError):
             return f"{self.where} could not reach the mailbox's server ({text}); it is tried again later"
         if isinstance(error, MalformedResponseError) and "Code: 403" in text:
-            return (f"{self.where} refused EWS for {self.mailbox} (HTTP 403): EWS may be switched off for the "
-                    "mailbox or the organization (Microsoft blocks EWS in Exchange Online from 2026-10-01)")
+            return (
+                f"{self.where} refused EWS for {self.mailbox} (HTTP 403): EWS may be switched off for the "
+                "mailbox or the organization (Microsoft blocks EWS in Exchange Online from 2026-10-01)"
+            )
         if isinstance(error, MalformedResponseError) and "Code: 404" in text:
             return f"{self.where} has no EWS at {self.endpoint} (HTTP 404); check exchange.service_endpoint"
         if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in text:
-            return (f"{self.where}: its TLS certificate is not trusted; add the CA that signed it to the system's "
-                    "trust store (or point REQUESTS_CA_BUNDLE at it)")
+            return (
+                f"{self.where}: its TLS certificate is not trusted; add the CA that signed it to the system's "
+                "trust store (or point REQUESTS_CA_BUNDLE at it)"
+            )
         if isinstance(error, (requests.RequestException, OSError)) or "Reraised from" in text:
             request = getattr(error, "request", None)
             if request is not None and urlsplit(request.url).netloc == AUTHORITY_HOST:
-                return (f"cannot reach {AUTHORITY_HOST} for a token while {what} ({_cause(text)}); "
-                        "check the network and any proxy; it is tried again later")
-            return (f"cannot reach {self.where} while {what} ({_cause(text)}); check exchange.server (or "
-                    "exchange.service_endpoint), the network and any proxy; it is tried again later")
+                return (
+                    f"cannot reach {AUTHORITY_HOST} for a token while {what} ({_cause(text)}); "
+                    "check the network and any proxy; it is tried again later"
+                )
+            return (
+                f"cannot reach {self.where} while {what} ({_cause(text)}); check exchange.server (or "
+                "exchange.service_endpoint), the network and any proxy; it is tried again later"
+            )
         if isinstance(error, ResponseMessageError):
             return f"{self.where}: {what} failed ({type(error).__name__}: {text})"
         return f"{self.where}: {what} failed ({text})"
 
     def _access_fix(self) -> str:
         if self.signin.access_type == "impersonation":
-            return ("give the app the EWS permission full_access_as_app with admin consent, and check that "
-                    "exchange.mailbox is in its tenant")
+            return (
+                "give the app the EWS permission full_access_as_app with admin consent, and check that "
+                "exchange.mailbox is in its tenant"
+            )
         return "give the user Full Access to the mailbox (and Send As for sending), or check exchange.mailbox"
 
     def close(self) -> None:
@@ -205,8 +254,14 @@ def _one_line(error: BaseException) -> str:
 
 def _cause(text: str) -> str:
     """The last, most specific reason in a requests/urllib3 error chain."""
-    for marker in ("Failed to resolve", "Connection refused", "timed out", "Name or service not known",
-                   "Max retries exceeded", "Connection aborted"):
+    for marker in (
+        "Failed to resolve",
+        "Connection refused",
+        "timed out",
+        "Name or service not known",
+        "Max retries exceeded",
+        "Connection aborted",
+    ):
         if marker in text:
             return marker.lower()
     return text[:160]

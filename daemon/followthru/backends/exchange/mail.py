@@ -33,15 +33,24 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import partial
-from typing import Callable, Iterator
 
 from exchangelib import Account, Folder, Message
-from exchangelib.errors import (ErrorFolderExists, ErrorFolderNotFound, ErrorInvalidRecipients,
-                                ErrorInvalidSyncStateData, ErrorItemNotFound, ErrorMailRecipientNotFound,
-                                ErrorMessageSizeExceeded, ErrorMimeContentConversionFailed, ErrorQuotaExceeded,
-                                ErrorSendAsDenied, ResponseMessageError)
+from exchangelib.errors import (
+    ErrorFolderExists,
+    ErrorFolderNotFound,
+    ErrorInvalidRecipients,
+    ErrorInvalidSyncStateData,
+    ErrorItemNotFound,
+    ErrorMailRecipientNotFound,
+    ErrorMessageSizeExceeded,
+    ErrorMimeContentConversionFailed,
+    ErrorQuotaExceeded,
+    ErrorSendAsDenied,
+    ResponseMessageError,
+)
 from exchangelib.items import MeetingResponse
 from exchangelib.services import SyncFolderItems
 
@@ -54,8 +63,12 @@ log = logging.getLogger(__name__)
 FETCH_BATCH = 25  # items per GetItem: bounds memory whatever arrives at once
 MAX_PER_CHECK = 500  # items per pass: keeps passes short (systemd's watchdog waits for each)
 MAX_CHANGES = 512  # per SyncFolderItems request, the most EWS returns
-PERMANENT = (ErrorMessageSizeExceeded, ErrorInvalidRecipients, ErrorMailRecipientNotFound,
-             ErrorMimeContentConversionFailed)
+PERMANENT = (
+    ErrorMessageSizeExceeded,
+    ErrorInvalidRecipients,
+    ErrorMailRecipientNotFound,
+    ErrorMimeContentConversionFailed,
+)
 
 
 class ExchangeMail:
@@ -84,12 +97,15 @@ class ExchangeMail:
             try:
                 Message(account=account, folder=account.sent, mime_content=raw).send_and_save()
             except PERMANENT as error:
-                raise SendError(f"{self.where} refused the message ({type(error).__name__}: {error})",
-                                permanent=True) from None
+                raise SendError(
+                    f"{self.where} refused the message ({type(error).__name__}: {error})", permanent=True
+                ) from None
             except (ErrorSendAsDenied, ErrorQuotaExceeded) as error:
-                raise Unavailable(f"{self.where} will not send from {self.connection.mailbox} "
-                                  f"({type(error).__name__}: {error}); give the login Send As on the mailbox, or "
-                                  "make room in it") from None
+                raise Unavailable(
+                    f"{self.where} will not send from {self.connection.mailbox} "
+                    f"({type(error).__name__}: {error}); give the login Send As on the mailbox, or "
+                    "make room in it"
+                ) from None
 
         self.connection.call(f"sending {message_id}", deliver)
         return []
@@ -131,13 +147,17 @@ class ExchangeMail:
         inbox = account.inbox
         inbox.item_sync_state = state  # the store's position, not the one exchangelib kept on the folder
         try:
-            changes = list(inbox.sync_items(sync_state=state, only_fields=["datetime_received"],
-                                            max_changes_returned=MAX_CHANGES))
+            changes = list(
+                inbox.sync_items(sync_state=state, only_fields=["datetime_received"], max_changes_returned=MAX_CHANGES)
+            )
         except ErrorInvalidSyncStateData:
             if state is None:
                 raise
-            log.warning("%s refused the stored sync state of the inbox: reading the whole inbox again "
-                        "(mail already handled is recognised by its Message-ID)", self.where)
+            log.warning(
+                "%s refused the stored sync state of the inbox: reading the whole inbox again "
+                "(mail already handled is recognised by its Message-ID)",
+                self.where,
+            )
             return self._sync(account, None)
         new = [item for change, item in changes if change == SyncFolderItems.CREATE]
         new.sort(key=lambda item: item.datetime_received or datetime.min.replace(tzinfo=timezone.utc))

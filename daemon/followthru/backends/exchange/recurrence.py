@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from exchangelib.recurrence import (AbsoluteMonthlyPattern, AbsoluteYearlyPattern, DailyPattern, EndDatePattern,
-                                    NoEndPattern, NumberedPattern, Recurrence, RelativeMonthlyPattern, WeeklyPattern)
+from exchangelib.recurrence import (
+    AbsoluteMonthlyPattern,
+    AbsoluteYearlyPattern,
+    DailyPattern,
+    EndDatePattern,
+    NoEndPattern,
+    NumberedPattern,
+    Recurrence,
+    RelativeMonthlyPattern,
+    WeeklyPattern,
+)
 
 from followthru.backends.recurrence import WEEKDAYS, read_rule
 
@@ -32,8 +41,11 @@ def recurrence(rule: str, start: datetime) -> Recurrence:
             pattern = AbsoluteMonthlyPattern(interval=parts.interval, day_of_month=parts.month_day())
         else:
             number, day = nth
-            pattern = RelativeMonthlyPattern(interval=parts.interval, weekday=WEEKDAYS.index(day) + 1,
-                                             week_number=LAST_WEEK if number == -1 else number)
+            pattern = RelativeMonthlyPattern(
+                interval=parts.interval,
+                weekday=WEEKDAYS.index(day) + 1,
+                week_number=LAST_WEEK if number == -1 else number,
+            )
     elif parts.frequency == "YEARLY" and parts.interval == 1 and not parts.days and not parts.month_days:
         pattern = AbsoluteYearlyPattern(day_of_month=start.day, month=start.month)
     else:

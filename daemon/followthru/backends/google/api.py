@@ -43,19 +43,23 @@ class ApiError(ServiceError):
     ``fullSyncRequired``...)."""
 
     @classmethod
-    def of(cls, error: HttpError) -> "ApiError":
+    def of(cls, error: HttpError) -> ApiError:
         """Google's error body ``{"error": {"code", "message", "errors": [{"reason"...}], "status"}}``."""
         reasons, message = [], ""
         try:
             body = json.loads(error.content.decode("utf-8"))["error"]
             message = str(body.get("message", ""))
-            reasons = [e.get("reason", "") for e in body.get("errors", []) + body.get("details", [])
-                       if isinstance(e, dict)] + [str(body.get("status", ""))]
+            reasons = [
+                e.get("reason", "") for e in body.get("errors", []) + body.get("details", []) if isinstance(e, dict)
+            ] + [str(body.get("status", ""))]
         except (ValueError, KeyError, TypeError, AttributeError):
             message = error.content.decode("utf-8", "replace")[:200]
-        return cls(error.resp.status, next((r for r in reasons if r), ""),
-                   message.strip() or str(error.resp.reason or ""),
-                   _retry_after(error.resp.get("retry-after"), message))
+        return cls(
+            error.resp.status,
+            next((r for r in reasons if r), ""),
+            message.strip() or str(error.resp.reason or ""),
+            _retry_after(error.resp.get("retry-after"), message),
+        )
 
     @property
     def throttled(self) -> bool:
@@ -116,23 +120,36 @@ class Api(Retrying):
     # -- what went wrong, and what to do ------------------------------------------------------------------
     def _final(self, problem: ApiError) -> Exception:
         if problem.status == 403 and problem.code in QUOTA:
-            return Unavailable(f"{self.where}: the {problem.code} quota is used up ({problem.message}); Followthru "
-                               "tries again later. See the Cloud project's quotas (console.cloud.google.com > APIs & "
-                               "Services > Quotas) or Gmail's sending limits")
+            return Unavailable(
+                f"{self.where}: the {problem.code} quota is used up ({problem.message}); Followthru "
+                "tries again later. See the Cloud project's quotas (console.cloud.google.com > APIs & "
+                "Services > Quotas) or Gmail's sending limits"
+            )
         if problem.status == 400 and problem.code in ("failedPrecondition", "FAILED_PRECONDITION"):
             if self.config.google.auth == "oauth":
-                return Unavailable(f"{self.where} refused the request ({problem.message}): the signed-in account "
-                                   "has no Gmail or Calendar; sign in as the account of sender.email")
-            return Unavailable(f"{self.where} refused the request ({problem.message}): the service account may not "
-                               f"act as {subject_of(self.config)} (no domain-wide delegation, or that user has no "
-                               f"Gmail); {self._delegation_fix()}")
+                return Unavailable(
+                    f"{self.where} refused the request ({problem.message}): the signed-in account "
+                    "has no Gmail or Calendar; sign in as the account of sender.email"
+                )
+            return Unavailable(
+                f"{self.where} refused the request ({problem.message}): the service account may not "
+                f"act as {subject_of(self.config)} (no domain-wide delegation, or that user has no "
+                f"Gmail); {self._delegation_fix()}"
+            )
         if problem.status == 403 and problem.code in NOT_ENABLED:
-            return Unavailable(f"{self.where}: the API is not enabled in the Cloud project ({problem.message}); "
-                               "enable it under APIs & Services > Library")
+            return Unavailable(
+                f"{self.where}: the API is not enabled in the Cloud project ({problem.message}); "
+                "enable it under APIs & Services > Library"
+            )
         if problem.status == 403 and problem.code in SCOPE_MISSING:
-            return Unavailable(f"{self.where}: the access token lacks a scope ({problem.message}); "
-                               + (self._delegation_fix() if self.config.google.auth == "service-account"
-                                  else "run 'followthru auth google' again"))
+            return Unavailable(
+                f"{self.where}: the access token lacks a scope ({problem.message}); "
+                + (
+                    self._delegation_fix()
+                    if self.config.google.auth == "service-account"
+                    else "run 'followthru auth google' again"
+                )
+            )
         if problem.status == 401:
             return Unavailable(f"{self.where} refused the credentials ({problem.message}); " + self._credentials_fix())
         return problem
@@ -150,8 +167,10 @@ class Api(Retrying):
         if "Invalid email or User ID" in description:
             return f"{prefix}: no such user {subject_of(self.config)}; check google.subject (default: sender.email)"
         if "JWT Signature" in description or code == "invalid_client":
-            return (f"{prefix}: the key in google.service_account_file was deleted or is not valid; make a new key "
-                    "for the service account")
+            return (
+                f"{prefix}: the key in google.service_account_file was deleted or is not valid; make a new key "
+                "for the service account"
+            )
         return f"{prefix}; {self._credentials_fix()}"
 
     def _credentials_fix(self) -> str:
@@ -162,8 +181,10 @@ class Api(Retrying):
     def _delegation_fix(self) -> str:
         client = getattr(self.http.credentials, "service_account_email", "the service account")
         client_id = _client_id(self.config) or "the service account's client ID"
-        return (f"a Workspace administrator must authorize client ID {client_id} ({client}) for the scopes "
-                f"{','.join(scopes_for(self.config))} in {ADMIN_CONSOLE_PATH}")
+        return (
+            f"a Workspace administrator must authorize client ID {client_id} ({client}) for the scopes "
+            f"{','.join(scopes_for(self.config))} in {ADMIN_CONSOLE_PATH}"
+        )
 
 
 def _client_id(config: Config) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import httplib2
 from google.oauth2 import credentials as user_credentials
@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events"
 TIMEOUT_SECONDS = 60.0
-ADMIN_CONSOLE_PATH = ("admin.google.com > Security > Access and data control > API controls > "
-                      "Manage Domain Wide Delegation")
+ADMIN_CONSOLE_PATH = (
+    "admin.google.com > Security > Access and data control > API controls > Manage Domain Wide Delegation"
+)
 
 Credentials = service_account.Credentials | user_credentials.Credentials
 
@@ -69,36 +70,54 @@ def load_credentials(config: Config, scopes: list[str]) -> tuple[Credentials, st
     """google-auth credentials of the configured kind, and who they are. Raises :class:`ConfigError`."""
     google = config.google
     if google.auth == "service-account":
-        path = _secret_file(config, "google.service_account_file", google.service_account_file,
-                            "make a key for the service account (Cloud console > IAM & Admin > Service accounts "
-                            "> Keys) and point google.service_account_file at it")
+        path = _secret_file(
+            config,
+            "google.service_account_file",
+            google.service_account_file,
+            "make a key for the service account (Cloud console > IAM & Admin > Service accounts "
+            "> Keys) and point google.service_account_file at it",
+        )
         try:
             base = service_account.Credentials.from_service_account_file(str(path), scopes=scopes)
         except (ValueError, KeyError) as error:
-            raise ConfigError([f"google.service_account_file: {path} is not a service account key "
-                               f"({_first_line(error)}); download a JSON key of the service account"]) from None
+            raise ConfigError(
+                [
+                    f"google.service_account_file: {path} is not a service account key "
+                    f"({_first_line(error)}); download a JSON key of the service account"
+                ]
+            ) from None
         subject = subject_of(config)
         return base.with_subject(subject), f"service account {base.service_account_email} acting as {subject}"
-    path = _secret_file(config, "google.token_file", google.token_file,
-                        "run 'followthru auth google' once to sign in")
+    path = _secret_file(config, "google.token_file", google.token_file, "run 'followthru auth google' once to sign in")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
         credentials = user_credentials.Credentials.from_authorized_user_info(info, scopes)
     except (ValueError, KeyError, OSError) as error:
-        raise ConfigError([f"google.token_file: {path} holds no usable sign-in ({_first_line(error)}); "
-                           "run 'followthru auth google' again"]) from None
+        raise ConfigError(
+            [
+                f"google.token_file: {path} holds no usable sign-in ({_first_line(error)}); "
+                "run 'followthru auth google' again"
+            ]
+        ) from None
     missing = [s for s in scopes if s not in (info.get("scopes") or scopes)]
     if missing:
-        raise ConfigError([f"google.token_file: the sign-in in {path} does not cover {', '.join(missing)}; "
-                           "run 'followthru auth google' again"])
+        raise ConfigError(
+            [
+                f"google.token_file: the sign-in in {path} does not cover {', '.join(missing)}; "
+                "run 'followthru auth google' again"
+            ]
+        )
     return credentials, f"signed in with the OAuth token in {path}"
 
 
 def key_file_problem(config: Config) -> str | None:
     """What is wrong with the mode of the key or token file (readable by other users), or None."""
     google = config.google
-    name, file = ("google.service_account_file", google.service_account_file) if google.auth == "service-account" \
+    name, file = (
+        ("google.service_account_file", google.service_account_file)
+        if google.auth == "service-account"
         else ("google.token_file", google.token_file)
+    )
     return None if file is None else readable_by_others(name, config.path(file))
 
 
@@ -128,9 +147,11 @@ class _Flow(InstalledAppFlow):
     def authorization_url(self, **kwargs):
         url, state = super().authorization_url(**kwargs)
         port = self.redirect_uri.rstrip("/").rpartition(":")[2]
-        self.echo("Open this address in a browser on this machine and sign in as the account Followthru "
-                  f"uses:\n\n    {url}\n\nGoogle then sends the browser back to {self.redirect_uri}. From another "
-                  f"computer, forward that port first: ssh -L {port}:localhost:{port} THIS-SERVER\n")
+        self.echo(
+            "Open this address in a browser on this machine and sign in as the account Followthru "
+            f"uses:\n\n    {url}\n\nGoogle then sends the browser back to {self.redirect_uri}. From another "
+            f"computer, forward that port first: ssh -L {port}:localhost:{port} THIS-SERVER\n"
+        )
         return url, state
 
 
@@ -139,29 +160,49 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     goes to ``google.token_file`` (mode 0600). Returns that path. Raises :class:`ConfigError`."""
     google = config.google
     if google.auth != "oauth":
-        raise ConfigError(["google.auth is 'service-account': a service account needs no sign-in; set "
-                           "google.auth = 'oauth' to act with a user's own sign-in instead"])
+        raise ConfigError(
+            [
+                "google.auth is 'service-account': a service account needs no sign-in; set "
+                "google.auth = 'oauth' to act with a user's own sign-in instead"
+            ]
+        )
     scopes = scopes_for(config)
     if not scopes:
         raise ConfigError(["neither mail.backend nor calendar.backend is 'google': nothing to sign in for"])
-    secrets = _secret_file(config, "google.client_secrets_file", google.client_secrets_file,
-                           "create an OAuth client of type 'Desktop app' (Cloud console > APIs & Services > "
-                           "Credentials), download its JSON and point google.client_secrets_file at it")
+    secrets = _secret_file(
+        config,
+        "google.client_secrets_file",
+        google.client_secrets_file,
+        "create an OAuth client of type 'Desktop app' (Cloud console > APIs & Services > "
+        "Credentials), download its JSON and point google.client_secrets_file at it",
+    )
     try:
         flow = _Flow.from_client_secrets_file(str(secrets), scopes=scopes)
     except (ValueError, KeyError) as error:
-        raise ConfigError([f"google.client_secrets_file: {secrets} is not an OAuth client file "
-                           f"({_first_line(error)}); download the JSON of a 'Desktop app' client"]) from None
+        raise ConfigError(
+            [
+                f"google.client_secrets_file: {secrets} is not an OAuth client file "
+                f"({_first_line(error)}); download the JSON of a 'Desktop app' client"
+            ]
+        ) from None
     flow.echo = echo
-    credentials = flow.run_local_server(host="localhost", port=0, open_browser=False,
-                                        authorization_prompt_message=None,
-                                        success_message="Followthru is signed in; you can close this window.",
-                                        access_type="offline", prompt="consent", login_hint=subject_of(config))
+    credentials = flow.run_local_server(
+        host="localhost",
+        port=0,
+        open_browser=False,
+        authorization_prompt_message=None,
+        success_message="Followthru is signed in; you can close this window.",
+        access_type="offline",
+        prompt="consent",
+        login_hint=subject_of(config),
+    )
     if not credentials.refresh_token:
-        raise ConfigError(["Google returned no refresh token; remove Followthru's access at "
-                           "myaccount.google.com/permissions and run 'followthru auth google' again"])
+        raise ConfigError(
+            [
+                "Google returned no refresh token; remove Followthru's access at "
+                "myaccount.google.com/permissions and run 'followthru auth google' again"
+            ]
+        )
     target = config.path(google.token_file)
     write_private(target, credentials.to_json())
     return target
-
-

@@ -29,8 +29,8 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from followthru.backends.base import CalendarAnswer, MeetingChange, SyncState, Unavailable
@@ -74,16 +74,25 @@ class GoogleCalendar:
 
     # -- publishing ------------------------------------------------------------------------------------
     def publish(self, meeting: MeetingChange) -> None:
-        publish(meeting, where=self.where, update=self._update, remove=self._remove, cancel=self._cancel,
-                calendar_hint="check google.calendar_id, and that the account may change events in that calendar")
+        publish(
+            meeting,
+            where=self.where,
+            update=self._update,
+            remove=self._remove,
+            cancel=self._cancel,
+            calendar_hint="check google.calendar_id, and that the account may change events in that calendar",
+        )
 
     def _update(self, meeting: MeetingChange) -> None:
         existing = self._event(meeting.uid)
         if existing is None:
             body = event_body(meeting, None)
             try:
-                self.api.call(self.events.insert(calendarId=self.calendar_id, body={"id": event_id(meeting.uid),
-                                                                                    **body}, sendUpdates="all"))
+                self.api.call(
+                    self.events.insert(
+                        calendarId=self.calendar_id, body={"id": event_id(meeting.uid), **body}, sendUpdates="all"
+                    )
+                )
                 return
             except ApiError as error:
                 if error.status != 409:
@@ -106,8 +115,9 @@ class GoogleCalendar:
 
     def _cancel(self, meeting: MeetingChange) -> None:
         try:
-            self.api.call(self.events.delete(calendarId=self.calendar_id, eventId=event_id(meeting.uid),
-                                             sendUpdates="all"))
+            self.api.call(
+                self.events.delete(calendarId=self.calendar_id, eventId=event_id(meeting.uid), sendUpdates="all")
+            )
         except ApiError as error:
             if error.status not in (404, 410):  # 410: deleted already
                 raise
@@ -121,8 +131,9 @@ class GoogleCalendar:
             raise
 
     def _patch(self, uid: str, body: dict) -> None:
-        self.api.call(self.events.patch(calendarId=self.calendar_id, eventId=event_id(uid), body=body,
-                                        sendUpdates="all"))
+        self.api.call(
+            self.events.patch(calendarId=self.calendar_id, eventId=event_id(uid), body=body, sendUpdates="all")
+        )
 
     # -- answers ----------------------------------------------------------------------------------------
     def answers(self) -> Iterator[CalendarAnswer]:
@@ -138,8 +149,11 @@ class GoogleCalendar:
         page_token = None
         while True:
             try:
-                page = self.api.call(self.events.list(calendarId=self.calendar_id, syncToken=sync_token,
-                                                      pageToken=page_token, maxResults=PAGE))
+                page = self.api.call(
+                    self.events.list(
+                        calendarId=self.calendar_id, syncToken=sync_token, pageToken=page_token, maxResults=PAGE
+                    )
+                )
             except ApiError as error:
                 if error.status != 410 or sync_token is None:
                     raise
@@ -161,8 +175,11 @@ class GoogleCalendar:
             return
         key = f"{self.key}:answers:{uid}"
         reported = json.loads(self.state.get_sync(key) or "{}")
-        current = {a["email"].lower(): a.get("responseStatus", "needsAction") for a in event.get("attendees", [])
-                   if not (a.get("organizer") or a.get("self") or a.get("resource"))}
+        current = {
+            a["email"].lower(): a.get("responseStatus", "needsAction")
+            for a in event.get("attendees", [])
+            if not (a.get("organizer") or a.get("self") or a.get("resource"))
+        }
         for attendee, status in current.items():
             if status != reported.get(attendee, "needsAction") and status in PARTSTAT:
                 yield CalendarAnswer(uid, attendee, PARTSTAT[status])
@@ -190,10 +207,16 @@ def event_body(meeting: MeetingChange, existing: dict | None) -> dict:
         if answer:
             entry["responseStatus"] = answer
         attendees.append(entry)
-    body = {"summary": meeting.summary, "description": meeting.description, "location": meeting.location,
-            "start": _when(meeting.start, meeting.timezone), "end": _when(meeting.end, meeting.timezone),
-            "attendees": attendees, "status": "confirmed",
-            "extendedProperties": {"private": {UID_PROPERTY: meeting.uid}}}
+    body = {
+        "summary": meeting.summary,
+        "description": meeting.description,
+        "location": meeting.location,
+        "start": _when(meeting.start, meeting.timezone),
+        "end": _when(meeting.end, meeting.timezone),
+        "attendees": attendees,
+        "status": "confirmed",
+        "extendedProperties": {"private": {UID_PROPERTY: meeting.uid}},
+    }
     if meeting.rrule:
         body["recurrence"] = [f"RRULE:{meeting.rrule}"]
     elif (existing or {}).get("recurrence"):
@@ -213,11 +236,13 @@ def _when(moment: datetime | date, zone: str) -> dict:
 
 def _differs(body: dict, existing: dict) -> bool:
     """Would patching ``existing`` with ``body`` change anything an attendee sees?"""
-    return (any(body.get(k, "") != existing.get(k, "") for k in _TEXTS)
-            or any(_instant(body[k]) != _instant(existing.get(k, {})) for k in ("start", "end"))
-            or {a["email"] for a in body["attendees"]} != {a.get("email", "").lower()
-                                                          for a in existing.get("attendees", [])}
-            or body.get("recurrence", []) != existing.get("recurrence", []))
+    return (
+        any(body.get(k, "") != existing.get(k, "") for k in _TEXTS)
+        or any(_instant(body[k]) != _instant(existing.get(k, {})) for k in ("start", "end"))
+        or {a["email"] for a in body["attendees"]}
+        != {a.get("email", "").lower() for a in existing.get("attendees", [])}
+        or body.get("recurrence", []) != existing.get("recurrence", [])
+    )
 
 
 def _instant(when: dict) -> tuple:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from followthru.backends.base import Incoming, Refusal, SendError, SyncState, Unavailable
 from followthru.backends.google.api import Api, ApiError
@@ -86,8 +86,9 @@ class GmailMail:
 
     def _sent_already(self, message_id: str) -> bool:
         query = "rfc822msgid:" + message_id.strip().strip("<>")
-        found = self.api.call(self.users.messages().list(userId="me", q=query, labelIds=["SENT"],
-                                                         includeSpamTrash=True, maxResults=1))
+        found = self.api.call(
+            self.users.messages().list(userId="me", q=query, labelIds=["SENT"], includeSpamTrash=True, maxResults=1)
+        )
         return bool(found.get("messages"))
 
     def end_batch(self) -> None:
@@ -110,14 +111,19 @@ class GmailMail:
         page_token, count = None, 0
         while True:
             try:
-                page = self.api.call(self.users.history().list(
-                    userId="me", startHistoryId=start, historyTypes=["messageAdded"], labelId="INBOX",
-                    pageToken=page_token))
+                page = self.api.call(
+                    self.users.history().list(
+                        userId="me",
+                        startHistoryId=start,
+                        historyTypes=["messageAdded"],
+                        labelId="INBOX",
+                        pageToken=page_token,
+                    )
+                )
             except ApiError as error:
                 if error.status != 404:
                     raise
-                log.warning("%s: Google no longer has the history since %s; reading the INBOX again",
-                            self.where, start)
+                log.warning("%s: Google no longer has the history since %s; reading the INBOX again", self.where, start)
                 yield from self._resync()
                 return
             records = page.get("history", [])
@@ -142,8 +148,9 @@ class GmailMail:
         ids: list[str] = []
         page_token = None
         while True:
-            page = self.api.call(self.users.messages().list(userId="me", labelIds=["INBOX"], maxResults=LIST_PAGE,
-                                                            pageToken=page_token))
+            page = self.api.call(
+                self.users.messages().list(userId="me", labelIds=["INBOX"], maxResults=LIST_PAGE, pageToken=page_token)
+            )
             ids.extend(m["id"] for m in page.get("messages", []))
             page_token = page.get("nextPageToken")
             if not page_token:
@@ -167,8 +174,11 @@ class GmailMail:
                 continue
             raw = base64.urlsafe_b64decode(message["raw"] + "=" * (-len(message["raw"]) % 4))
             if self._skip_calendar_notices and _google_calendar_notice(raw):
-                log.info("%s: message %s is Google Calendar's notice of an answer; the answer is read from the "
-                         "calendar", self.where, message_id)
+                log.info(
+                    "%s: message %s is Google Calendar's notice of an answer; the answer is read from the calendar",
+                    self.where,
+                    message_id,
+                )
                 self.done(Incoming(message_id, raw))
                 continue
             yield Incoming(message_id, raw)
@@ -197,8 +207,12 @@ class GmailMail:
         self._label_id = self._find_label(name)
         if self._label_id is None:
             try:
-                made = self.api.call(self.users.labels().create(userId="me", body={
-                    "name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}))
+                made = self.api.call(
+                    self.users.labels().create(
+                        userId="me",
+                        body={"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"},
+                    )
+                )
                 self._label_id = made["id"]
                 log.info("%s: made the label %r for processed mail", self.where, name)
             except ApiError as error:
@@ -225,8 +239,9 @@ class GmailMail:
             parts.append(f"sender.email {self.config.sender.email} must be one of its 'Send mail as' addresses")
         name = self.settings.processed_label
         if name:
-            parts.append(f"processed mail gets the label {name!r}"
-                         + ("" if self._find_label(name) else " (made on first use)"))
+            parts.append(
+                f"processed mail gets the label {name!r}" + ("" if self._find_label(name) else " (made on first use)")
+            )
         else:
             parts.append("processed mail only leaves the INBOX")
         return ", ".join(parts)

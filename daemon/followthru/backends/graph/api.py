@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -58,7 +59,7 @@ class GraphError(ServiceError):
     ``syncStateNotFound``...)."""
 
     @classmethod
-    def of(cls, response: requests.Response) -> "GraphError":
+    def of(cls, response: requests.Response) -> GraphError:
         """Graph's error body ``{"error": {"code", "message", "innerError": {...}}}``."""
         code, message = "", ""
         try:
@@ -66,8 +67,12 @@ class GraphError(ServiceError):
             code, message = str(body.get("code", "")), str(body.get("message", ""))
         except (ValueError, KeyError, TypeError, AttributeError):
             message = response.text[:200]
-        return cls(response.status_code, code, " ".join(message.split()) or response.reason or "",
-                   retry_after(response.headers.get("Retry-After")))
+        return cls(
+            response.status_code,
+            code,
+            " ".join(message.split()) or response.reason or "",
+            retry_after(response.headers.get("Retry-After")),
+        )
 
 
 class Graph(Retrying):
@@ -87,9 +92,18 @@ class Graph(Retrying):
         self.sign_in = SignIn(config, self.session)
         self.user_url = f"{settings.endpoint.rstrip('/')}/users/{quote(self.mailbox)}"
 
-    def call(self, method: str, path: str, *, params: dict | None = None, body: Any = None,
-             content: bytes | None = None, headers: dict[str, str] | None = None, repeatable: bool = True,
-             signed: bool = True) -> requests.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        repeatable: bool = True,
+        signed: bool = True,
+    ) -> requests.Response:
         """Send one request; its answer when it succeeded (status below 400).
 
         ``path`` is relative to ``/users/{mailbox}`` or a whole URL (a next or delta link);
@@ -130,8 +144,7 @@ class Graph(Retrying):
         """GET ``path``; its JSON answer."""
         return self.call("GET", path, params=params, headers=headers).json()
 
-    def pages(self, path: str, params: dict | None = None,
-              headers: dict[str, str] | None = None) -> Iterator[dict]:
+    def pages(self, path: str, params: dict | None = None, headers: dict[str, str] | None = None) -> Iterator[dict]:
         """Every page of a collection, following ``@odata.nextLink``; the last page is the one
         without it (a delta query's carries ``@odata.deltaLink``)."""
         page = self.get(path, params, headers)
@@ -153,27 +166,42 @@ class Graph(Retrying):
             return Unavailable(
                 f"{self.where}: the application access policy does not let the app open {self.mailbox} ({problem}); "
                 f"add the mailbox to the policy's group (Test-ApplicationAccessPolicy -Identity {self.mailbox} -AppId "
-                f"{self.config.graph.client_id} must say Granted), or set graph.mailbox to a mailbox it allows")
-        if problem.status == 403 and problem.code in ("ErrorAccessDenied", "Authorization_RequestDenied",
-                                                      "AccessDenied", "ErrorSendAsDenied"):
+                f"{self.config.graph.client_id} must say Granted), or set graph.mailbox to a mailbox it allows"
+            )
+        if problem.status == 403 and problem.code in (
+            "ErrorAccessDenied",
+            "Authorization_RequestDenied",
+            "AccessDenied",
+            "ErrorSendAsDenied",
+        ):
             if problem.code == "ErrorSendAsDenied":
-                fix = (f"{self.mailbox} may not send as sender.email {self.config.sender.email}: grant it Send As, or "
-                       "make graph.mailbox and sender.email the same")
+                fix = (
+                    f"{self.mailbox} may not send as sender.email {self.config.sender.email}: grant it Send As, or "
+                    "make graph.mailbox and sender.email the same"
+                )
             elif app:
-                fix = (f"the app needs Mail.ReadWrite, Mail.Send and Calendars.ReadWrite on {self.mailbox}: as "
-                       "application permissions with admin consent (the app's API permissions) and the mailbox in its "
-                       "access policy, or as RBAC for Applications roles scoped to it "
-                       f"(Test-ServicePrincipalAuthorization -Identity {self.config.graph.client_id} -Resource "
-                       f"{self.mailbox})")
+                fix = (
+                    f"the app needs Mail.ReadWrite, Mail.Send and Calendars.ReadWrite on {self.mailbox}: as "
+                    "application permissions with admin consent (the app's API permissions) and the mailbox in its "
+                    "access policy, or as RBAC for Applications roles scoped to it "
+                    f"(Test-ServicePrincipalAuthorization -Identity {self.config.graph.client_id} -Resource "
+                    f"{self.mailbox})"
+                )
             else:
-                fix = (f"sign in as {self.mailbox}'s user with 'followthru auth microsoft' (a delegate needs full "
-                       "access to the mailbox)")
+                fix = (
+                    f"sign in as {self.mailbox}'s user with 'followthru auth microsoft' (a delegate needs full "
+                    "access to the mailbox)"
+                )
             return Unavailable(f"{self.where} refused access ({problem}); {fix}")
         if problem.code in NO_MAILBOX:
-            what = "is not an Exchange Online mailbox (on premises, or no license)" \
-                if problem.code in ("MailboxNotEnabledForRESTAPI", "MailboxNotSupported") else "does not exist"
-            return Unavailable(f"{self.where}: {self.mailbox} {what} ({problem}); check graph.mailbox "
-                               "(default: sender.email)")
+            what = (
+                "is not an Exchange Online mailbox (on premises, or no license)"
+                if problem.code in ("MailboxNotEnabledForRESTAPI", "MailboxNotSupported")
+                else "does not exist"
+            )
+            return Unavailable(
+                f"{self.where}: {self.mailbox} {what} ({problem}); check graph.mailbox (default: sender.email)"
+            )
         return problem
 
 

@@ -35,8 +35,8 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 import msal
@@ -54,16 +54,16 @@ APP_REGISTRATIONS = "Entra admin center > Identity > Applications > App registra
 # The AADSTS error numbers that name a fix, and the fix. {secret} is the key holding the secret.
 FIXES = {
     7000215: "the client secret is wrong: put the secret's Value (not its Secret ID) from the app's Certificates & "
-             "secrets into {secret}",
+    "secrets into {secret}",
     7000222: "the client secret has expired: add a new one under the app's Certificates & secrets and put its Value "
-             "into {secret}",
+    "into {secret}",
     700016: "there is no app {client_id} in tenant {tenant}: check graph.client_id and graph.tenant_id",
     90002: "there is no tenant {tenant}: check graph.tenant_id (the Directory (tenant) ID on the app's Overview)",
     900023: "{tenant} is not a tenant: check graph.tenant_id (the Directory (tenant) ID on the app's Overview)",
     7000218: "the app registration does not allow the device code flow: turn on Authentication > Allow public "
-             "client flows",
+    "client flows",
     65001: "nobody has consented to the permissions: an administrator must grant admin consent under the app's "
-           "API permissions",
+    "API permissions",
 }
 SIGN_IN_AGAIN = {50076, 50079, 50158, 50173, 70008, 700082, 700084, 70043}  # MFA, revoked, expired
 
@@ -100,8 +100,9 @@ def resource_of(endpoint: str) -> str:
 def delegated_scopes(config: Config) -> list[str]:
     """The delegated permissions the configured backends need, as scopes of Graph."""
     resource = resource_of(config.graph.endpoint)
-    names = (MAIL_PERMISSIONS if config.mail.backend == "graph" else ()) + \
-        (CALENDAR_PERMISSIONS if config.calendar.backend == "graph" else ())
+    names = (MAIL_PERMISSIONS if config.mail.backend == "graph" else ()) + (
+        CALENDAR_PERMISSIONS if config.calendar.backend == "graph" else ()
+    )
     return [f"{resource}/{name}" for name in names]
 
 
@@ -126,19 +127,30 @@ class SignIn:
         self.session = session
         self.host = urlsplit(self.settings.authority_host).netloc or self.settings.authority_host
         if not self.settings.tenant_id:
-            raise ConfigError(["graph.tenant_id: not set; copy the Directory (tenant) ID from the app's Overview in "
-                               + APP_REGISTRATIONS])
+            raise ConfigError(
+                [
+                    "graph.tenant_id: not set; copy the Directory (tenant) ID from the app's Overview in "
+                    + APP_REGISTRATIONS
+                ]
+            )
         if not self.settings.client_id:
-            raise ConfigError(["graph.client_id: not set; copy the Application (client) ID from the app's Overview in "
-                               + APP_REGISTRATIONS])
+            raise ConfigError(
+                [
+                    "graph.client_id: not set; copy the Application (client) ID from the app's Overview in "
+                    + APP_REGISTRATIONS
+                ]
+            )
         self.authority = f"{self.settings.authority_host.rstrip('/')}/{self.settings.tenant_id}"
         self._app: msal.ClientApplication | None = None
         if self.settings.auth == "app":
             self.secret_key = self._secret_key()
             self._secret = config.read_secret(
-                "graph.client_secret", self.settings.client_secret_env, self.settings.client_secret_file,
+                "graph.client_secret",
+                self.settings.client_secret_env,
+                self.settings.client_secret_file,
                 hint="set graph.client_secret_env or graph.client_secret_file to the Value of a client secret from "
-                     "the app's Certificates & secrets").decode()
+                "the app's Certificates & secrets",
+            ).decode()
             self.scopes = [resource_of(self.settings.endpoint) + "/.default"]
             self.who = f"app {self.settings.client_id} of tenant {self.settings.tenant_id}"
         else:
@@ -162,20 +174,26 @@ class SignIn:
         try:
             app = self._application()
         except requests.RequestException as error:
-            raise Unavailable(f"Microsoft's sign-in ({self.host}): {network_problem(error, self.host)}; "
-                              "Followthru tries again later") from None
+            raise Unavailable(
+                f"Microsoft's sign-in ({self.host}): {network_problem(error, self.host)}; Followthru tries again later"
+            ) from None
         except ValueError as error:  # MSAL could not read the tenant's OpenID configuration
-            raise Unavailable(f"Microsoft's sign-in ({self.host}) does not know the tenant "
-                              f"{self.settings.tenant_id!r} ({_first_line(error)[:160]}); check graph.tenant_id and "
-                              "graph.authority_host") from None
+            raise Unavailable(
+                f"Microsoft's sign-in ({self.host}) does not know the tenant "
+                f"{self.settings.tenant_id!r} ({_first_line(error)[:160]}); check graph.tenant_id and "
+                "graph.authority_host"
+            ) from None
         try:
             result = self._acquire(app, renew)
         except requests.RequestException as error:
-            raise Unavailable(f"Microsoft's sign-in ({self.host}): {network_problem(error, self.host)}; "
-                              "Followthru tries again later") from None
+            raise Unavailable(
+                f"Microsoft's sign-in ({self.host}): {network_problem(error, self.host)}; Followthru tries again later"
+            ) from None
         except (ValueError, MsalServiceError) as error:  # a 5xx, or not JSON: an outage's page
-            raise Unavailable(f"Microsoft's sign-in ({self.host}) answered with no token ({_first_line(error)[:160]});"
-                              " Followthru tries again later") from None
+            raise Unavailable(
+                f"Microsoft's sign-in ({self.host}) answered with no token ({_first_line(error)[:160]});"
+                " Followthru tries again later"
+            ) from None
         if "access_token" not in result:
             raise Unavailable(self._refused(result))
         return result["access_token"]
@@ -202,8 +220,13 @@ class SignIn:
         if self._app is None:
             if self.settings.auth == "app":
                 self._app = msal.ConfidentialClientApplication(
-                    self.settings.client_id, client_credential=self._secret, authority=self.authority,
-                    http_client=self.session, instance_discovery=False, token_cache=msal.TokenCache())
+                    self.settings.client_id,
+                    client_credential=self._secret,
+                    authority=self.authority,
+                    http_client=self.session,
+                    instance_discovery=False,
+                    token_cache=msal.TokenCache(),
+                )
             else:
                 self._app = public_application(self.config, self.session, self.cache)
         return self._app
@@ -223,8 +246,9 @@ def explain_refusal(config: Config, code: str, numbers: set[int], secret_key: st
     settings = config.graph
     for number, fix in FIXES.items():
         if number in numbers:
-            return fix.format(secret=secret_key or "graph.client_secret_env",
-                              client_id=settings.client_id, tenant=settings.tenant_id)
+            return fix.format(
+                secret=secret_key or "graph.client_secret_env", client_id=settings.client_id, tenant=settings.tenant_id
+            )
     if settings.auth == "device-code":
         if code in ("no_account", "no_token", "invalid_grant") or numbers & SIGN_IN_AGAIN:
             return "run 'followthru auth microsoft' again"
@@ -232,13 +256,18 @@ def explain_refusal(config: Config, code: str, numbers: set[int], secret_key: st
     return f"check graph.tenant_id, graph.client_id and the client secret in {secret_key or 'graph.client_secret_env'}"
 
 
-def public_application(config: Config, session: requests.Session,
-                       cache: msal.SerializableTokenCache) -> msal.PublicClientApplication:
+def public_application(
+    config: Config, session: requests.Session, cache: msal.SerializableTokenCache
+) -> msal.PublicClientApplication:
     """MSAL's public client for the device code flow and its refreshes, over ``session``."""
     settings = config.graph
     return msal.PublicClientApplication(
-        settings.client_id, authority=f"{settings.authority_host.rstrip('/')}/{settings.tenant_id}",
-        http_client=session, instance_discovery=False, token_cache=cache)
+        settings.client_id,
+        authority=f"{settings.authority_host.rstrip('/')}/{settings.tenant_id}",
+        http_client=session,
+        instance_discovery=False,
+        token_cache=cache,
+    )
 
 
 def network_problem(error: BaseException, host: str) -> str:
@@ -294,8 +323,12 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     :class:`~followthru.backends.base.Unavailable` (refused, expired, out of reach)."""
     settings = config.graph
     if settings.auth != "device-code":
-        raise ConfigError(["graph.auth is 'app': the app signs in with its client secret and needs no sign-in; set "
-                           "graph.auth = 'device-code' to act with a user's own sign-in instead"])
+        raise ConfigError(
+            [
+                "graph.auth is 'app': the app signs in with its client secret and needs no sign-in; set "
+                "graph.auth = 'device-code' to act with a user's own sign-in instead"
+            ]
+        )
     scopes = delegated_scopes(config)
     if not scopes:
         raise ConfigError(["neither mail.backend nor calendar.backend is 'graph': nothing to sign in for"])
@@ -315,8 +348,10 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     except requests.RequestException as error:
         raise Unavailable(f"Microsoft's sign-in: {network_problem(error, host)}") from None
     except ValueError as error:
-        raise Unavailable(f"Microsoft's sign-in ({host}) does not know the tenant {settings.tenant_id!r} "
-                          f"({_first_line(error)[:160]}); check graph.tenant_id") from None
+        raise Unavailable(
+            f"Microsoft's sign-in ({host}) does not know the tenant {settings.tenant_id!r} "
+            f"({_first_line(error)[:160]}); check graph.tenant_id"
+        ) from None
     finally:
         session.close()
     if "access_token" not in result:
@@ -324,8 +359,10 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     claims = result.get("id_token_claims") or {}
     who = str(claims.get("preferred_username", "")).lower()
     if who and who != mailbox_of(config):
-        echo(f"Note: signed in as {who}, but the mailbox is {mailbox_of(config)}: {who} needs full access to it, "
-             "or sign in again as that mailbox's user.")
+        echo(
+            f"Note: signed in as {who}, but the mailbox is {mailbox_of(config)}: {who} needs full access to it, "
+            "or sign in again as that mailbox's user."
+        )
     target = config.path(settings.token_cache_file)
     write_private(target, cache.serialize())
     return target

@@ -32,8 +32,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -47,8 +47,13 @@ log = logging.getLogger(__name__)
 
 # A property set GUID of Followthru's own; the name makes the property readable in MAPI tools.
 UID_PROPERTY = "String {6a0c4b7e-2f1d-4a57-9c0e-5b6f2f0d8e31} Name followthruUid"
-PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentativelyAccepted": "TENTATIVE",
-            "none": "NEEDS-ACTION", "notResponded": "NEEDS-ACTION"}
+PARTSTAT = {
+    "accepted": "ACCEPTED",
+    "declined": "DECLINED",
+    "tentativelyAccepted": "TENTATIVE",
+    "none": "NEEDS-ACTION",
+    "notResponded": "NEEDS-ACTION",
+}
 READ_PREFERENCES = {"Prefer": 'outlook.timezone="UTC", outlook.body-content-type="text"'}
 EVENT_FIELDS = "subject,body,start,end,location,attendees,recurrence,isCancelled,type"
 WINDOW_BEFORE = timedelta(days=30)
@@ -68,17 +73,29 @@ class GraphCalendar:
 
     # -- publishing ------------------------------------------------------------------------------------
     def publish(self, meeting: MeetingChange) -> None:
-        publish(meeting, where=self.where, update=self._update, remove=self._remove, cancel=self._cancel,
-                cannot_hold=(ValueError,),  # ValueError: a repeat rule or zone beyond Graph
-                calendar_hint="check that the app may change events in the calendar of graph.mailbox")
+        publish(
+            meeting,
+            where=self.where,
+            update=self._update,
+            remove=self._remove,
+            cancel=self._cancel,
+            cannot_hold=(ValueError,),  # ValueError: a repeat rule or zone beyond Graph
+            calendar_hint="check that the app may change events in the calendar of graph.mailbox",
+        )
 
     def _update(self, meeting: MeetingChange) -> None:
         body = event_body(meeting)
         existing = self._event(meeting.uid)
         if existing is None:
-            created = self.graph.call("POST", "/events", body={
-                **{k: v for k, v in body.items() if v is not None}, "transactionId": transaction_id(meeting),
-                "singleValueExtendedProperties": [{"id": UID_PROPERTY, "value": meeting.uid}]}).json()
+            created = self.graph.call(
+                "POST",
+                "/events",
+                body={
+                    **{k: v for k, v in body.items() if v is not None},
+                    "transactionId": transaction_id(meeting),
+                    "singleValueExtendedProperties": [{"id": UID_PROPERTY, "value": meeting.uid}],
+                },
+            ).json()
             self._remember(meeting.uid, created["id"])
             return
         changes = differences(body, existing)
@@ -100,8 +117,9 @@ class GraphCalendar:
         if existing is None:
             return
         try:
-            self.graph.call("POST", f"/events/{quote(existing['id'], safe='')}/cancel",
-                            body={"comment": meeting.description})
+            self.graph.call(
+                "POST", f"/events/{quote(existing['id'], safe='')}/cancel", body={"comment": meeting.description}
+            )
         except GraphError as error:
             if error.status != 404:  # 404: cancelled already (an earlier answer was lost)
                 raise
@@ -112,15 +130,22 @@ class GraphCalendar:
         event_id = self.state.get_sync(f"{self.key}:event:{uid}")
         if event_id:
             try:
-                event = self.graph.get(f"/events/{quote(event_id, safe='')}", {"$select": EVENT_FIELDS},
-                                       READ_PREFERENCES)
+                event = self.graph.get(
+                    f"/events/{quote(event_id, safe='')}", {"$select": EVENT_FIELDS}, READ_PREFERENCES
+                )
                 return None if event.get("isCancelled") else event
             except GraphError as error:
                 if error.status != 404:
                     raise
-        found = self.graph.get("/events", {
-            "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq {quoted(UID_PROPERTY)} and ep/value eq "
-                       f"{quoted(uid)})", "$select": EVENT_FIELDS}, READ_PREFERENCES).get("value", [])
+        found = self.graph.get(
+            "/events",
+            {
+                "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq {quoted(UID_PROPERTY)} and ep/value eq "
+                f"{quoted(uid)})",
+                "$select": EVENT_FIELDS,
+            },
+            READ_PREFERENCES,
+        ).get("value", [])
         live = [e for e in found if not e.get("isCancelled")]
         if not live:
             return None
@@ -160,8 +185,9 @@ class GraphCalendar:
         for event in events:
             yield from self._answers_in(event)
         if delta_link:
-            self.state.put_sync(self.key + ":delta", json.dumps(
-                {"link": delta_link, "began": began if link else now.isoformat()}))
+            self.state.put_sync(
+                self.key + ":delta", json.dumps({"link": delta_link, "began": began if link else now.isoformat()})
+            )
 
     def _round(self, link: str | None, now: datetime) -> tuple[list[dict], str | None]:
         """The events changed since ``link`` (every event of a new window without one), and the
@@ -191,8 +217,9 @@ class GraphCalendar:
             current[_address(attendee)] = [response, _moment(proposed).isoformat() if proposed else None]
         for attendee, (response, proposed) in current.items():
             if [response, proposed] != reported.get(attendee, ["none", None]) and response in PARTSTAT:
-                yield CalendarAnswer(uid, attendee, PARTSTAT[response],
-                                     datetime.fromisoformat(proposed) if proposed else None)
+                yield CalendarAnswer(
+                    uid, attendee, PARTSTAT[response], datetime.fromisoformat(proposed) if proposed else None
+                )
         if current != reported:
             self.state.put_sync(key, json.dumps(current, sort_keys=True))
 
@@ -200,8 +227,10 @@ class GraphCalendar:
         """What ``doctor`` shows: the calendar can be changed. Reads only."""
         calendar = self.graph.get("/calendar", {"$select": "name,canEdit,owner"})
         if not calendar.get("canEdit", True):
-            raise Unavailable(f"{self.where}: the calendar {calendar.get('name')!r} cannot be changed by the app; "
-                              "it needs Calendars.ReadWrite")
+            raise Unavailable(
+                f"{self.where}: the calendar {calendar.get('name')!r} cannot be changed by the app; "
+                "it needs Calendars.ReadWrite"
+            )
         return f"calendar {calendar.get('name', 'Calendar')!r} writable"
 
     def close(self) -> None:
@@ -215,15 +244,22 @@ def transaction_id(meeting: MeetingChange) -> str:
 
 def event_body(meeting: MeetingChange) -> dict:
     """The event's fields for ``meeting``; ``recurrence`` is None for a single meeting."""
-    attendees = [{"emailAddress": {"address": person.email, "name": person.name or person.email}, "type": "required"}
-                 for person in meeting.invitees()]
+    attendees = [
+        {"emailAddress": {"address": person.email, "name": person.name or person.email}, "type": "required"}
+        for person in meeting.invitees()
+    ]
     start = _aware(meeting.start, meeting.timezone)
-    return {"subject": meeting.summary, "body": {"contentType": "text", "content": meeting.description},
-            "start": _when(start, meeting.timezone), "end": _when(_aware(meeting.end, meeting.timezone),
-                                                                  meeting.timezone),
-            "location": {"displayName": meeting.location}, "attendees": attendees,
-            "recurrence": recurrence(meeting.rrule, start) if meeting.rrule else None,
-            "allowNewTimeProposals": True, "responseRequested": True}
+    return {
+        "subject": meeting.summary,
+        "body": {"contentType": "text", "content": meeting.description},
+        "start": _when(start, meeting.timezone),
+        "end": _when(_aware(meeting.end, meeting.timezone), meeting.timezone),
+        "location": {"displayName": meeting.location},
+        "attendees": attendees,
+        "recurrence": recurrence(meeting.rrule, start) if meeting.rrule else None,
+        "allowNewTimeProposals": True,
+        "responseRequested": True,
+    }
 
 
 def differences(body: dict, existing: dict) -> dict:
@@ -241,8 +277,9 @@ def differences(body: dict, existing: dict) -> dict:
             changes[key] = body[key]
     if not _same_recurrence(body["recurrence"], existing.get("recurrence")):
         changes["recurrence"] = body["recurrence"]
-    if {a["emailAddress"]["address"] for a in body["attendees"]} != {_address(a) for a in existing.get("attendees",
-                                                                                                        [])}:
+    if {a["emailAddress"]["address"] for a in body["attendees"]} != {
+        _address(a) for a in existing.get("attendees", [])
+    }:
         changes["attendees"] = body["attendees"]
     return changes
 
@@ -290,5 +327,7 @@ def _address(attendee: dict) -> str:
 def _writable(attendee: dict) -> dict:
     """An attendee as a patch sends it: who and how; the answer is Exchange's to keep."""
     person = attendee.get("emailAddress", {})
-    return {"emailAddress": {k: v for k, v in person.items() if k in ("address", "name")},
-            "type": attendee.get("type", "required")}
+    return {
+        "emailAddress": {k: v for k, v in person.items() if k in ("address", "name")},
+        "type": attendee.get("type", "required"),
+    }

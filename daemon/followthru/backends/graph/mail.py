@@ -45,10 +45,9 @@ import email
 import email.policy
 import logging
 import re
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
-from typing import Callable, Iterator
 from urllib.parse import quote
-
 
 from followthru.backends.base import Incoming, Refusal, SendError, SyncState, Unavailable
 from followthru.backends.graph.api import Graph, GraphError, delta_expired, quoted
@@ -64,8 +63,14 @@ PAGE_SIZE = 100  # messages per delta page (Prefer: odata.maxpagesize)
 SEND_LIMIT = 3_500_000  # base64 bytes in one sendMail: Graph refuses requests over 4 MB
 SMALL_ATTACHMENT = 3_000_000  # bytes: larger attachments go through an upload session
 UPLOAD_CHUNK = 10 * 320 * 1024  # bytes per PUT to an upload session: under 4 MB, in 320 KiB steps
-REFUSED_MESSAGE = {"ErrorInvalidRecipients", "ErrorMessageSizeExceeded", "ErrorMimeContentInvalid",
-                   "ErrorMimeContentInvalidBase64String", "ErrorInvalidInternetHeaderChars", "RequestBodyTooLarge"}
+REFUSED_MESSAGE = {
+    "ErrorInvalidRecipients",
+    "ErrorMessageSizeExceeded",
+    "ErrorMimeContentInvalid",
+    "ErrorMimeContentInvalidBase64String",
+    "ErrorInvalidInternetHeaderChars",
+    "RequestBodyTooLarge",
+}
 OUTLOOK_UID = re.compile(r"040000008200E00074C5B7101A82E008[0-9A-F]*", re.IGNORECASE)
 SENT_ITEMS, DRAFTS = "/mailFolders/sentitems/messages", "/mailFolders/drafts/messages"
 
@@ -83,8 +88,9 @@ class GraphMail:
         self.key = f"graph:{self.graph.mailbox}:inbox"
         self._folder_id: str | None = None
         self._skip_calendar_notices = config.calendar.backend == "graph"
-        self.notifications = Notifications(self.graph, self.settings.notification_url, state) \
-            if self.settings.notification_url else None
+        self.notifications = (
+            Notifications(self.graph, self.settings.notification_url, state) if self.settings.notification_url else None
+        )
         self.poller = Poller(self.settings.poll_seconds, "graph-poll")
 
     # -- sending ---------------------------------------------------------------------------------------
@@ -97,8 +103,9 @@ class GraphMail:
                 return []
             encoded = base64.b64encode(raw)
             if len(encoded) <= SEND_LIMIT:
-                self.graph.call("POST", "/sendMail", content=encoded, headers={"Content-Type": "text/plain"},
-                                repeatable=False)
+                self.graph.call(
+                    "POST", "/sendMail", content=encoded, headers={"Content-Type": "text/plain"}, repeatable=False
+                )
             else:
                 self._send_in_steps(message_id, raw)
         except GraphError as error:
@@ -110,8 +117,9 @@ class GraphMail:
 
     def _find(self, folder: str, message_id: str) -> list[str]:
         """Ids of the messages in ``folder`` with this Message-ID."""
-        found = self.graph.get(folder, {"$filter": f"internetMessageId eq {quoted(message_id.strip())}",
-                                        "$select": "id"})
+        found = self.graph.get(
+            folder, {"$filter": f"internetMessageId eq {quoted(message_id.strip())}", "$select": "id"}
+        )
         return [m["id"] for m in found.get("value", [])]
 
     def _send_in_steps(self, message_id: str, raw: bytes) -> None:
@@ -122,13 +130,16 @@ class GraphMail:
             message.set_payload([p for p in message.get_payload() if p not in attachments])
         rest = base64.b64encode(message.as_bytes())
         if not attachments or len(rest) > SEND_LIMIT:
-            raise SendError(f"{self.where}: the message is {len(raw) / 1e6:.1f} MB, and without its attachments still "
-                            f"more than one Graph request takes ({SEND_LIMIT / 1e6:.1f} MB in base64); make it shorter",
-                            permanent=True)
+            raise SendError(
+                f"{self.where}: the message is {len(raw) / 1e6:.1f} MB, and without its attachments still "
+                f"more than one Graph request takes ({SEND_LIMIT / 1e6:.1f} MB in base64); make it shorter",
+                permanent=True,
+            )
         for draft_id in self._find(DRAFTS, message_id):  # left by a try that failed half-way
             self.graph.call("DELETE", f"/messages/{quote(draft_id, safe='')}")
-        draft = self.graph.call("POST", "/messages", content=rest, headers={"Content-Type": "text/plain"},
-                                repeatable=False).json()
+        draft = self.graph.call(
+            "POST", "/messages", content=rest, headers={"Content-Type": "text/plain"}, repeatable=False
+        ).json()
         path = f"/messages/{quote(draft['id'], safe='')}"
         for part in attachments:
             self._attach(path, part)
@@ -138,18 +149,36 @@ class GraphMail:
         data = part.get_payload(decode=True) or b""
         name, kind = part.get_filename() or "attachment", part.get_content_type()
         if len(data) < SMALL_ATTACHMENT:
-            self.graph.call("POST", message_path + "/attachments", body={
-                "@odata.type": "#microsoft.graph.fileAttachment", "name": name, "contentType": kind,
-                "contentBytes": base64.b64encode(data).decode("ascii")}, repeatable=False)
+            self.graph.call(
+                "POST",
+                message_path + "/attachments",
+                body={
+                    "@odata.type": "#microsoft.graph.fileAttachment",
+                    "name": name,
+                    "contentType": kind,
+                    "contentBytes": base64.b64encode(data).decode("ascii"),
+                },
+                repeatable=False,
+            )
             return
-        session = self.graph.call("POST", message_path + "/attachments/createUploadSession", body={
-            "AttachmentItem": {"attachmentType": "file", "name": name, "size": len(data), "contentType": kind}}).json()
+        session = self.graph.call(
+            "POST",
+            message_path + "/attachments/createUploadSession",
+            body={"AttachmentItem": {"attachmentType": "file", "name": name, "size": len(data), "contentType": kind}},
+        ).json()
         for start in range(0, len(data), UPLOAD_CHUNK):
-            chunk = data[start:start + UPLOAD_CHUNK]
+            chunk = data[start : start + UPLOAD_CHUNK]
             # The session's URL carries its own token; Graph asks for no Authorization header there.
-            self.graph.call("PUT", session["uploadUrl"], content=chunk, signed=False, headers={
-                "Content-Type": "application/octet-stream",
-                "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(data)}"})
+            self.graph.call(
+                "PUT",
+                session["uploadUrl"],
+                content=chunk,
+                signed=False,
+                headers={
+                    "Content-Type": "application/octet-stream",
+                    "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(data)}",
+                },
+            )
 
     def end_batch(self) -> None:
         """Nothing to close: the HTTP connection is kept for the next pass."""
@@ -172,8 +201,9 @@ class GraphMail:
         except GraphError as error:
             if link is None or not delta_expired(error):
                 raise
-            log.warning("%s: Graph no longer knows the inbox's delta link (%s); reading the inbox again",
-                        self.where, error)
+            log.warning(
+                "%s: Graph no longer knows the inbox's delta link (%s); reading the inbox again", self.where, error
+            )
             items, delta_link = self._round(None)
         items.sort(key=lambda m: (m.get("receivedDateTime", ""), m["id"]))
         for item in items[:MAX_PER_CHECK]:
@@ -181,8 +211,11 @@ class GraphMail:
             if raw is None:
                 continue
             if self._skip_calendar_notices and exchange_meeting_notice(raw):
-                log.info("%s: message %s is Exchange's notice of a meeting answer; the answer is read from the "
-                         "calendar", self.where, item["id"])
+                log.info(
+                    "%s: message %s is Exchange's notice of a meeting answer; the answer is read from the calendar",
+                    self.where,
+                    item["id"],
+                )
                 self.done(Incoming(item["id"], raw))
                 continue
             yield Incoming(item["id"], raw)
@@ -198,8 +231,9 @@ class GraphMail:
         params = None if link else {"$select": "receivedDateTime"}
         items: dict[str, dict] = {}
         last: dict = {}
-        for page in self.graph.pages(link or "/mailFolders/inbox/messages/delta", params,
-                                     {"Prefer": f"odata.maxpagesize={PAGE_SIZE}"}):
+        for page in self.graph.pages(
+            link or "/mailFolders/inbox/messages/delta", params, {"Prefer": f"odata.maxpagesize={PAGE_SIZE}"}
+        ):
             for item in page.get("value", []):
                 if "@removed" in item:
                     items.pop(item["id"], None)
@@ -221,8 +255,11 @@ class GraphMail:
         if not self.settings.processed_folder:
             return
         try:
-            self.graph.call("POST", f"/messages/{quote(incoming.ref, safe='')}/move",
-                            body={"destinationId": self._processed_folder()})
+            self.graph.call(
+                "POST",
+                f"/messages/{quote(incoming.ref, safe='')}/move",
+                body={"destinationId": self._processed_folder()},
+            )
         except GraphError as error:
             if error.status != 404:
                 # It stays in the inbox, behind the remembered link: only a resync reads it again,
@@ -248,8 +285,9 @@ class GraphMail:
         return self._folder_id
 
     def _find_folder(self, name: str) -> str | None:
-        found = self.graph.get("/mailFolders", {"$filter": f"displayName eq {quoted(name)}",
-                                                "$select": "id,displayName"}).get("value", [])
+        found = self.graph.get(
+            "/mailFolders", {"$filter": f"displayName eq {quoted(name)}", "$select": "id,displayName"}
+        ).get("value", [])
         return found[0]["id"] if found else None
 
     # -- watching --------------------------------------------------------------------------------------
@@ -263,12 +301,14 @@ class GraphMail:
     def describe(self) -> str:
         """What ``doctor`` shows: the inbox and the processed folder. Reads only."""
         inbox = self.graph.get("/mailFolders/inbox", {"$select": "displayName,totalItemCount,unreadItemCount"})
-        parts = [f"{inbox.get('displayName', 'Inbox')} of {self.graph.mailbox}: {inbox.get('totalItemCount', 0)} "
-                 "messages"]
+        parts = [
+            f"{inbox.get('displayName', 'Inbox')} of {self.graph.mailbox}: {inbox.get('totalItemCount', 0)} messages"
+        ]
         name = self.settings.processed_folder
         if name:
-            parts.append(f"processed mail moves to {name!r}" + ("" if self._find_folder(name) else
-                                                                  " (made on first use)"))
+            parts.append(
+                f"processed mail moves to {name!r}" + ("" if self._find_folder(name) else " (made on first use)")
+            )
         else:
             parts.append("processed mail stays in the inbox")
         if self.config.sender.email.lower() != self.graph.mailbox:

@@ -22,9 +22,9 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, quote, urlsplit
 
 from followthru.backends.base import SyncState, Unavailable
@@ -74,8 +74,12 @@ class Notifications:
         try:
             self._server = ThreadingHTTPServer(self.listen, Handler)
         except OSError as error:
-            log.warning("cannot listen for Graph's change notifications on %s:%s (%s); asking every %g s instead",
-                        *self.listen, error.strerror, self.graph.config.graph.poll_seconds)
+            log.warning(
+                "cannot listen for Graph's change notifications on %s:%s (%s); asking every %g s instead",
+                *self.listen,
+                error.strerror,
+                self.graph.config.graph.poll_seconds,
+            )
             return
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name="graph-notifications", daemon=True).start()
@@ -103,9 +107,14 @@ class Notifications:
             items = json.loads(body).get("value", [])
         except (ValueError, AttributeError):
             return
-        ours = [i for i in items if isinstance(i, dict) and self.subscription
-                and i.get("subscriptionId") == self.subscription.get("id")
-                and secrets.compare_digest(str(i.get("clientState", "")), self.subscription.get("clientState", ""))]
+        ours = [
+            i
+            for i in items
+            if isinstance(i, dict)
+            and self.subscription
+            and i.get("subscriptionId") == self.subscription.get("id")
+            and secrets.compare_digest(str(i.get("clientState", "")), self.subscription.get("clientState", ""))
+        ]
         if ours:
             log.debug("notification listener: %d new message(s) notified", len(ours))
             wake()
@@ -125,25 +134,51 @@ class Notifications:
         try:
             if self.subscription.get("id"):
                 try:
-                    renewed = self.graph.call("PATCH", f"{self.subscriptions}/{quote(self.subscription['id'])}",
-                                              body={"expirationDateTime": until}).json()
+                    renewed = self.graph.call(
+                        "PATCH",
+                        f"{self.subscriptions}/{quote(self.subscription['id'])}",
+                        body={"expirationDateTime": until},
+                    ).json()
                     self._keep({**self.subscription, "expirationDateTime": renewed["expirationDateTime"]})
                     return
                 except GraphError as error:
                     if error.status != 404:  # 404: it expired or was removed; make a new one
                         raise
             client_state = secrets.token_urlsafe(24)
-            made = self.graph.call("POST", self.subscriptions, body={
-                "changeType": "created", "notificationUrl": self.url, "resource": self.resource,
-                "expirationDateTime": until, "clientState": client_state, "latestSupportedTlsVersion": "v1_2"}).json()
-            self._keep({"id": made["id"], "expirationDateTime": made["expirationDateTime"],
-                        "clientState": client_state, "notificationUrl": self.url})
-            log.info("%s: change notifications for new mail go to %s until %s", self.graph.where, self.url,
-                     made["expirationDateTime"])
+            made = self.graph.call(
+                "POST",
+                self.subscriptions,
+                body={
+                    "changeType": "created",
+                    "notificationUrl": self.url,
+                    "resource": self.resource,
+                    "expirationDateTime": until,
+                    "clientState": client_state,
+                    "latestSupportedTlsVersion": "v1_2",
+                },
+            ).json()
+            self._keep(
+                {
+                    "id": made["id"],
+                    "expirationDateTime": made["expirationDateTime"],
+                    "clientState": client_state,
+                    "notificationUrl": self.url,
+                }
+            )
+            log.info(
+                "%s: change notifications for new mail go to %s until %s",
+                self.graph.where,
+                self.url,
+                made["expirationDateTime"],
+            )
         except (GraphError, Unavailable) as error:
             self._next_try = time.monotonic() + RETRY_SECONDS
-            log.warning("%s: no change notifications (%s); reading the inbox every %g s, subscribing again in an "
-                        "hour", self.graph.where, error, self.graph.config.graph.poll_seconds)
+            log.warning(
+                "%s: no change notifications (%s); reading the inbox every %g s, subscribing again in an hour",
+                self.graph.where,
+                error,
+                self.graph.config.graph.poll_seconds,
+            )
 
     def _keep(self, subscription: dict) -> None:
         self.subscription = subscription

@@ -13,8 +13,15 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from followthru.backends.recurrence import Rule, read_rule
 
-DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday", "FR": "friday", "SA": "saturday",
-        "SU": "sunday"}
+DAYS = {
+    "MO": "monday",
+    "TU": "tuesday",
+    "WE": "wednesday",
+    "TH": "thursday",
+    "FR": "friday",
+    "SA": "saturday",
+    "SU": "sunday",
+}
 INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 UNDERSTOOD = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "WKST"}
 # Graph's calendar takes every Windows time zone name; IANA names only from a short list. So a
@@ -47,8 +54,12 @@ def recurrence(rule: str, start: datetime) -> dict:
     if frequency == "DAILY" and not parts.days:
         pattern = {"type": "daily", "interval": parts.interval}
     elif frequency in ("WEEKLY", "DAILY") and (frequency == "WEEKLY" or parts.interval == 1):
-        pattern = {"type": "weekly", "interval": parts.interval, "daysOfWeek": [DAYS[d] for d in parts.weekdays()],
-                   "firstDayOfWeek": DAYS[parts.week_start]}
+        pattern = {
+            "type": "weekly",
+            "interval": parts.interval,
+            "daysOfWeek": [DAYS[d] for d in parts.weekdays()],
+            "firstDayOfWeek": DAYS[parts.week_start],
+        }
     elif frequency in ("MONTHLY", "YEARLY"):
         pattern = _by_day_or_date(parts, frequency == "YEARLY")
         pattern["interval"] = parts.interval
@@ -56,11 +67,15 @@ def recurrence(rule: str, start: datetime) -> dict:
         raise parts.cannot()
     first = start.date().isoformat()
     if parts.count is not None:
-        return {"pattern": pattern, "range": {"type": "numbered", "startDate": first,
-                                              "numberOfOccurrences": parts.count}}
+        return {
+            "pattern": pattern,
+            "range": {"type": "numbered", "startDate": first, "numberOfOccurrences": parts.count},
+        }
     if parts.until is not None:
-        return {"pattern": pattern, "range": {"type": "endDate", "startDate": first,
-                                              "endDate": parts.until.isoformat()}}
+        return {
+            "pattern": pattern,
+            "range": {"type": "endDate", "startDate": first, "endDate": parts.until.isoformat()},
+        }
     return {"pattern": pattern, "range": {"type": "noEnd", "startDate": first}}
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from followthru.backends.base import Incoming, Refusal, SyncState
 from followthru.backends.smtp_imap.imap import ImapReader
@@ -43,5 +44,7 @@ def open_servers(config: Config, state: SyncState) -> ServerBackend:
     """The ``smtp-imap`` backend of the config. Connects to nothing yet; raises ConfigError for a missing password."""
     mail = config.mail
     domain = config.sender.email.rpartition("@")[2]
-    return ServerBackend(SmtpSender(mail.smtp, config.password("mail.smtp", mail.smtp), domain),
-                         ImapReader(mail.imap, config.password("mail.imap", mail.imap), state))
+    return ServerBackend(
+        SmtpSender(mail.smtp, config.password("mail.smtp", mail.smtp), domain),
+        ImapReader(mail.imap, config.password("mail.imap", mail.imap), state),
+    )

@@ -23,7 +23,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -73,12 +73,19 @@ class ImapReader:
         """A logged-in connection with the folder selected, and SELECT's answer. Raises :class:`Unavailable`."""
         server, client = self.server, None
         try:
-            client = imapclient.IMAPClient(server.host, port=self.port, ssl=server.security == "tls",
-                                           ssl_context=self.context, timeout=server.timeout)
+            client = imapclient.IMAPClient(
+                server.host,
+                port=self.port,
+                ssl=server.security == "tls",
+                ssl_context=self.context,
+                timeout=server.timeout,
+            )
             if server.security == "starttls":
                 if b"STARTTLS" not in client.capabilities():
-                    raise Unavailable(f"{self.where} does not offer STARTTLS; if it speaks TLS from the first "
-                                      "byte (port 993) set mail.imap.security = 'tls'")
+                    raise Unavailable(
+                        f"{self.where} does not offer STARTTLS; if it speaks TLS from the first "
+                        "byte (port 993) set mail.imap.security = 'tls'"
+                    )
                 client.starttls(self.context)
             if self.password is not None:
                 client.login(server.username, self.password)
@@ -88,14 +95,17 @@ class ImapReader:
             raise
         except LoginError as error:
             _logout(client)
-            raise Unavailable(f"{self.where} refused the login of {server.username!r} ({_text(error)}); "
-                              "check mail.imap.username and the password") from None
+            raise Unavailable(
+                f"{self.where} refused the login of {server.username!r} ({_text(error)}); "
+                "check mail.imap.username and the password"
+            ) from None
         except IMAPClientError as error:
             _logout(client)
             text = _text(error)
             if "select" in text.lower() or "mailbox" in text.lower() or "folder" in text.lower():
-                raise Unavailable(f"{self.where}: cannot open the folder {server.folder!r} ({text}); check "
-                                  "mail.imap.folder") from None
+                raise Unavailable(
+                    f"{self.where}: cannot open the folder {server.folder!r} ({text}); check mail.imap.folder"
+                ) from None
             raise Unavailable(f"{self.where}: {text}") from None
         except (OSError, ssl.SSLError) as error:
             _logout(client)
@@ -108,12 +118,14 @@ class ImapReader:
         client = self._connection()
         capabilities = client.capabilities()
         found = [f"connected to {self.where}", f"folder {self.server.folder!r} open"]
-        found.append("IDLE: yes" if b"IDLE" in capabilities else "IDLE: no (polling every "
-                                                                  f"{self.server.poll_seconds:g} s)")
+        found.append(
+            "IDLE: yes" if b"IDLE" in capabilities else f"IDLE: no (polling every {self.server.poll_seconds:g} s)"
+        )
         if self.server.processed_folder:
             exists = client.folder_exists(self.server.processed_folder)
-            found.append(f"processed mail goes to {self.server.processed_folder!r}"
-                         + ("" if exists else " (made on first use)"))
+            found.append(
+                f"processed mail goes to {self.server.processed_folder!r}" + ("" if exists else " (made on first use)")
+            )
         else:
             found.append("processed mail is flagged and stays")
         return ", ".join(found)
@@ -157,7 +169,7 @@ class ImapReader:
                 self._news.set()
                 self._wake()
             for start in range(0, len(uids), FETCH_BATCH):
-                batch = uids[start:start + FETCH_BATCH]
+                batch = uids[start : start + FETCH_BATCH]
                 found = client.fetch(batch, [f"BODY.PEEK[]<0.{MAX_MESSAGE_BYTES}>", "FLAGS"])
                 for uid in batch:
                     data = found.get(uid)
@@ -202,8 +214,9 @@ class ImapReader:
                 client.delete_messages([uid], silent=True)
                 client.uid_expunge([uid])
         except IMAPClientError as error:
-            log.warning("%s: cannot move processed mail to %r (%s): flagging it instead", self.where, folder,
-                        _text(error))
+            log.warning(
+                "%s: cannot move processed mail to %r (%s): flagging it instead", self.where, folder, _text(error)
+            )
             return False
         return True
 
@@ -216,8 +229,13 @@ class ImapReader:
             data = json.loads(saved)
             if data.get("uidvalidity") == self._uidvalidity:
                 return int(data.get("last_uid", 0))
-            log.warning("%s: UIDVALIDITY of %r changed (%s -> %s): reading the folder again", self.where,
-                        self.server.folder, data.get("uidvalidity"), self._uidvalidity)
+            log.warning(
+                "%s: UIDVALIDITY of %r changed (%s -> %s): reading the folder again",
+                self.where,
+                self.server.folder,
+                data.get("uidvalidity"),
+                self._uidvalidity,
+            )
         return 0
 
     def _remember(self, uid: int) -> None:
@@ -230,8 +248,11 @@ class ImapReader:
         self._backoff = min(self._backoff * 2, MAX_BACKOFF_SECONDS)
         if isinstance(error, Unavailable):
             raise error
-        text = explain(error, self.where, "mail.imap", self.server.timeout) if isinstance(error, OSError) \
+        text = (
+            explain(error, self.where, "mail.imap", self.server.timeout)
+            if isinstance(error, OSError)
             else f"{self.where}: {_text(error)}"
+        )
         raise Unavailable(text) from None
 
     # -- IDLE --------------------------------------------------------------------------------------------
@@ -250,8 +271,9 @@ class ImapReader:
                 client, _ = self._open(readonly=True)
                 self._watch_client = client
                 if b"IDLE" not in client.capabilities():
-                    log.warning("%s does not offer IDLE: checking every %g s instead", self.where,
-                                self.server.poll_seconds)
+                    log.warning(
+                        "%s does not offer IDLE: checking every %g s instead", self.where, self.server.poll_seconds
+                    )
                     _logout(client)
                     return
                 backoff = 1.0

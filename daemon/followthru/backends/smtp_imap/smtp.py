@@ -37,14 +37,21 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
 def explain(error: BaseException, where: str, key: str, timeout: float, security: str = "") -> str:
     """A connection error as one line that says what failed and what to change."""
     if isinstance(error, ssl.SSLCertVerificationError):
-        return (f"{where}: its TLS certificate is not trusted ({error.verify_message}); set {key}.ca_file to the "
-                "CA that signed it, or give the server a certificate for this host name")
+        return (
+            f"{where}: its TLS certificate is not trusted ({error.verify_message}); set {key}.ca_file to the "
+            "CA that signed it, or give the server a certificate for this host name"
+        )
     if isinstance(error, ssl.SSLError):
-        return (f"{where}: the TLS handshake failed ({error.reason or error}); check {key}.security: 'tls' is for "
-                "ports that speak TLS from the first byte (465, 993), 'starttls' for the others")
+        return (
+            f"{where}: the TLS handshake failed ({error.reason or error}); check {key}.security: 'tls' is for "
+            "ports that speak TLS from the first byte (465, 993), 'starttls' for the others"
+        )
     if isinstance(error, (socket.timeout, TimeoutError)):
-        hint = f"; a server that waits in silence may expect TLS from the first byte: try {key}.security = 'tls'" \
-            if security in ("starttls", "plain") else ""
+        hint = (
+            f"; a server that waits in silence may expect TLS from the first byte: try {key}.security = 'tls'"
+            if security in ("starttls", "plain")
+            else ""
+        )
         return f"{where} did not answer within {timeout:g} s; check {key}.host, {key}.port and firewalls{hint}"
     if isinstance(error, ConnectionRefusedError):
         return f"nothing answers on {where}; check {key}.host and {key}.port, and that the server runs"
@@ -89,37 +96,48 @@ class SmtpSender:
         server, smtp = self.server, None
         try:
             if server.security == "tls":
-                smtp = smtplib.SMTP_SSL(server.host, self.port, local_hostname=self.helo, timeout=server.timeout,
-                                        context=self.context)
+                smtp = smtplib.SMTP_SSL(
+                    server.host, self.port, local_hostname=self.helo, timeout=server.timeout, context=self.context
+                )
             else:
                 smtp = smtplib.SMTP(server.host, self.port, local_hostname=self.helo, timeout=server.timeout)
             smtp.ehlo()
             if server.security == "starttls":
                 if not smtp.has_extn("starttls"):
-                    raise Unavailable(f"{self.where} does not offer STARTTLS; if it speaks TLS from the first "
-                                      "byte (port 465) set mail.smtp.security = 'tls'")
+                    raise Unavailable(
+                        f"{self.where} does not offer STARTTLS; if it speaks TLS from the first "
+                        "byte (port 465) set mail.smtp.security = 'tls'"
+                    )
                 smtp.starttls(context=self.context)
                 smtp.ehlo()
             if self.password is not None:
                 if not smtp.has_extn("auth"):
-                    raise Unavailable(f"{self.where} offers no login (AUTH) on this connection; use the "
-                                      "submission port (587 with 'starttls', 465 with 'tls') or leave "
-                                      "mail.smtp.username empty")
+                    raise Unavailable(
+                        f"{self.where} offers no login (AUTH) on this connection; use the "
+                        "submission port (587 with 'starttls', 465 with 'tls') or leave "
+                        "mail.smtp.username empty"
+                    )
                 smtp.login(server.username, self.password)
         except Unavailable:
             _close(smtp)
             raise
         except smtplib.SMTPAuthenticationError as error:
             _close(smtp)
-            raise Unavailable(f"{self.where} refused the login of {server.username!r} ({error.smtp_code} "
-                              f"{_text(error.smtp_error)}); check mail.smtp.username and the password") from None
+            raise Unavailable(
+                f"{self.where} refused the login of {server.username!r} ({error.smtp_code} "
+                f"{_text(error.smtp_error)}); check mail.smtp.username and the password"
+            ) from None
         except smtplib.SMTPServerDisconnected as error:
             _close(smtp)
             if isinstance(error.__context__, TimeoutError):  # smtplib reports a silent server this way
-                raise Unavailable(explain(error.__context__, self.where, "mail.smtp", server.timeout,
-                                          server.security)) from None
-            hint = "" if server.security == "tls" else "; if this port expects TLS from the first byte, set " \
-                                                       "mail.smtp.security = 'tls'"
+                raise Unavailable(
+                    explain(error.__context__, self.where, "mail.smtp", server.timeout, server.security)
+                ) from None
+            hint = (
+                ""
+                if server.security == "tls"
+                else "; if this port expects TLS from the first byte, set mail.smtp.security = 'tls'"
+            )
             raise Unavailable(f"{self.where} closed the connection ({error}){hint}") from None
         except smtplib.SMTPResponseException as error:
             _close(smtp)
@@ -157,8 +175,9 @@ class SmtpSender:
                 raise _Stale(f"{code} {_text(text)}")
             if code != 250:
                 smtp.rset()
-                raise SendError(f"{self.where} refused the sender {envelope_from}: {code} {_text(text)}",
-                                permanent=code >= 500)
+                raise SendError(
+                    f"{self.where} refused the sender {envelope_from}: {code} {_text(text)}", permanent=code >= 500
+                )
             refusals = []
             for recipient in recipients:
                 code, text = smtp.rcpt(recipient)
@@ -175,12 +194,16 @@ class SmtpSender:
             code, text = smtp.data(raw)
         except smtplib.SMTPDataError as error:
             smtp.rset()
-            raise SendError(f"{self.where} refused to take the message: {error.smtp_code} {_text(error.smtp_error)}",
-                            permanent=error.smtp_code >= 500) from None
+            raise SendError(
+                f"{self.where} refused to take the message: {error.smtp_code} {_text(error.smtp_error)}",
+                permanent=error.smtp_code >= 500,
+            ) from None
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self.end_batch()
-            raise SendError(f"the connection to {self.where} broke while the message was sent ({error}); "
-                            "it is sent again later with the same Message-ID") from None
+            raise SendError(
+                f"the connection to {self.where} broke while the message was sent ({error}); "
+                "it is sent again later with the same Message-ID"
+            ) from None
         if code != 250:
             raise SendError(f"{self.where} did not accept the message: {code} {_text(text)}", permanent=code >= 500)
         return refusals
