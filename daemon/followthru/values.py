@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import idna  # email-validator's dependency: domains are read by the same IDNA 2008 rules as addresses
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 from followthru.durations import Offset, TooLong, parse_duration
@@ -234,6 +233,10 @@ def _domain(value: Any) -> str:
         raise ValueError(f"{shown(value, 40)}: write the domain alone, without '@'; {example}")
     if text.startswith("*."):
         raise ValueError(f"{shown(value, 40)}: subdomains are always allowed with their domain; {example}")
+    # email-validator's dependency: domains are read by the same IDNA 2008 rules as addresses. Imported
+    # here, for a config that names domains, not by every command that loads a config.
+    import idna
+
     try:
         ascii_name = idna.encode(text, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
