@@ -6,8 +6,9 @@ become dates), then each span is read with :mod:`dateparser` or by hand. Dates w
 weekdays and ordinals are read as the next such day on or after the base date (the message date);
 "next Wednesday" is the Wednesday of the following week. A weekday written with a date ("Thursday
 the 10th", "Freitag, 11.12.") is one date, the written one. English, German, French, Spanish,
-Italian, Portuguese, Dutch, Swedish, Danish, Norwegian and Polish month and weekday names are
-known (abbreviations only where they cannot be ordinary words).
+Italian, Portuguese, Dutch, Swedish, Danish and Polish month and weekday names are known
+(abbreviations only where they cannot be ordinary words); :mod:`dateparser` reads a span in the
+languages that have date words in the vocabulary files (:mod:`.date_words`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dateparser
+
+from followthru.replies.date_words import date_words
 
 _MONTHS = (
     "january|february|march|april|june|july|august|september|october|november|december"
@@ -49,7 +52,6 @@ _WEEKDAYS = {  # full names, usable alone
     6: "sunday|sonntag|dimanche|domingo|domenica|zondag|söndag|søndag|niedziela|niedzielę",
 }
 _WEEKDAY_ANY = "|".join(_WEEKDAYS.values())
-_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"]
 # Abbreviations only ever as the prefix of a full date ("Mon, Dec 14", "Mo., 14. Dez.").
 _WEEKDAY_PREFIX = rf"(?:(?:{_WEEKDAY_ANY}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
 _WEEKDAY_PREFIX += (r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)"
@@ -127,7 +129,7 @@ def _named(text: str, base: datetime) -> date | None:
     cleaned = re.sub(r"^the\s+", "", text.strip(), flags=re.IGNORECASE)
     for candidate in (cleaned, re.sub(r"^[^\W\d]+\.?,?\s+", "", cleaned)):
         parsed = dateparser.parse(
-            candidate, languages=_LANGUAGES,
+            candidate, languages=list(date_words().languages),
             settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
                       "REQUIRE_PARTS": ["day", "month"]},
         )

@@ -7,7 +7,7 @@ reference: every file must have the same tables and keys as ``en.toml``, each no
 English is non-empty (except :data:`MAY_BE_EMPTY`). The files are read, checked and compiled
 once per process, on first use.
 
-A file has four tables:
+A file has these tables:
 
 ``[language]``  ``name``; ``order`` (the earlier language wins when two explain a reply equally
                 well, and its phrases are tried first); ``letters`` only this language writes
@@ -17,6 +17,8 @@ A file has four tables:
                 that are never a task, subjects of a weak hedge ...)
 ``[patterns]``  regular-expression fragments the classifier's rules join into one pattern per
                 key, across all languages (an ``|`` between the fragments)
+``[months]``, ``[weekdays]``, ``[weekday_short]``, ``[weekday_prefix]``, ``[dates]``
+                the date words, joined by :mod:`.date_words` (described there)
 
 Every phrase is matched on *folded* text (lower case, accents removed, curly quotes and dashes
 made plain, see :func:`fold`), as whole words; a space in a phrase matches any run of blanks and
@@ -78,12 +80,24 @@ from pathlib import Path
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
 REFERENCE = "en"          # every other file must have the keys of this one
-TABLES = ("phrases", "words", "patterns")
-# Keys a language may leave empty although English fills them: words that follow the verb they
-# negate (Spanish, Italian, Portuguese and Polish negate before it), and the articles after
-# "instead of" / "by" (Polish has none).
+INTENT_TABLES = ("phrases", "words", "patterns")
+DATE_TABLES = ("months", "weekdays", "weekday_short", "weekday_prefix", "dates")
+TABLES = INTENT_TABLES + DATE_TABLES
+# Keys a language may leave empty although English fills them (``table.*``: every key of the
+# table): words that follow the verb they negate (Spanish, Italian, Portuguese and Polish negate
+# before it), the articles after "instead of" / "by" (Polish has none), short weekday forms and
+# abbreviations (most languages write none that are safe to read), month abbreviations that are
+# also words, short month names read alone, "next" before a weekday (French puts it after) and
+# words before a bare day number.
 MAY_BE_EMPTY = frozenset({"phrases.post_negator", "patterns.instead_of_article",
-                          "patterns.deadline_article"})
+                          "patterns.deadline_article", "weekday_short.*", "weekday_prefix.*",
+                          "dates.ambiguous_months", "dates.short_months_alone", "dates.next_before",
+                          "dates.short_weekday_leads", "dates.day_lead"})
+
+
+def may_be_empty(table: str, key: str) -> bool:
+    """Whether a language may leave ``table.key`` empty although English fills it."""
+    return f"{table}.{key}" in MAY_BE_EMPTY or f"{table}.*" in MAY_BE_EMPTY
 
 
 class VocabularyError(ValueError):
@@ -100,6 +114,11 @@ class Language:
     phrases: dict[str, list[str]]
     words: dict[str, list[str]]
     patterns: dict[str, list[str]]
+    months: dict[str, list[str]]
+    weekdays: dict[str, list[str]]
+    weekday_short: dict[str, list[str]]
+    weekday_prefix: dict[str, list[str]]
+    dates: dict[str, list[str]]
 
 
 _PUNCT = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "’": "'",
@@ -172,18 +191,16 @@ def load_language(path: Path, reference: dict | None = None) -> Language:
         if unknown:
             raise VocabularyError(f"{path}: {table}.{unknown[0]} is not a key of {REFERENCE}.toml")
         for key, english in expected.items():
-            if english and not content[key] and f"{table}.{key}" not in MAY_BE_EMPTY:
+            if english and not content[key] and not may_be_empty(table, key):
                 raise VocabularyError(f"{path}: {table}.{key} is empty")
-    return Language(path.stem, name, order, letters, tables["phrases"], tables["words"],
-                    tables["patterns"])
+    return Language(path.stem, name, order, letters, **tables)
 
 
 def load_all(folder: Path = VOCABULARY_DIR) -> dict[str, Language]:
     """Every ``*.toml`` in ``folder``, checked against ``en.toml``, in their ``order``."""
     english = folder / f"{REFERENCE}.toml"
     reference_language = load_language(english)
-    reference = {"phrases": reference_language.phrases, "words": reference_language.words,
-                 "patterns": reference_language.patterns}
+    reference = {table: getattr(reference_language, table) for table in TABLES}
     found = [reference_language] + [load_language(path, reference)
                                      for path in sorted(folder.glob("*.toml")) if path != english]
     return {lang.code: lang for lang in sorted(found, key=lambda lang: (lang.order, lang.code))}

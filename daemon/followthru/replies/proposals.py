@@ -33,7 +33,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
+from followthru.replies.date_words import DateWords, alternation, date_words
 from followthru.replies.intent_lexicon import fold
 
 try:  # optional cross-check; the tables below read every form this module matches
@@ -55,147 +57,12 @@ class Mention:
     precise: bool = True
 
 
-# --- vocabulary ---------------------------------------------------------------------------
-
-MONTHS: dict[str, int] = {}
-
-
-def _months(month: int, *names: str) -> None:
-    for name in names:
-        MONTHS[name] = month
-
-
-_months(1, "january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio",
-        "gen", "janeiro", "januari", "styczeń", "stycznia", "styczen")
-_months(2, "february", "feb", "februar", "février", "fevrier", "févr", "fevr", "febrero",
-        "febbraio", "fevereiro", "fev", "februari", "luty", "lutego")
-_months(3, "march", "mar", "märz", "maerz", "mär", "mrz", "mars", "marzo", "março", "marco",
-        "maart", "mrt", "marts", "marzec", "marca")
-_months(4, "april", "apr", "avril", "avr", "abril", "abr", "aprile", "kwiecień", "kwietnia",
-        "kwiecien")
-_months(5, "may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maj", "maja")
-_months(6, "june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho", "czerwiec",
-        "czerwca")
-_months(7, "july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho",
-        "lipiec", "lipca")
-_months(8, "august", "aug", "août", "aout", "agosto", "ago", "augustus", "augusti", "sierpień",
-        "sierpnia", "sierpien")
-_months(9, "september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre",
-        "set", "setembro", "wrzesień", "września", "wrzesien", "wrzesnia")
-_months(10, "october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
-        "outubro", "out", "październik", "października", "pazdziernik", "pazdziernika")
-_months(11, "november", "nov", "novembre", "noviembre", "novembro", "listopad", "listopada")
-_months(12, "december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
-        "dic", "dicembre", "dezembro", "grudzień", "grudnia", "grudzien")
-
-# Month abbreviations that are also common words: only read in the languages that use them.
-_RISKY_MONTHS = {"out": {"pt"}, "set": {"it", "pt"}, "ago": {"es", "it", "pt"},
-                 "gen": {"it"}, "mag": {"it"}, "mar": {"es", "fr", "it", "pt", "en", "de"},
-                 "may": {"en"}, "dez": {"de", "pt"}, "mei": {"nl"}, "maj": {"sv", "da", "pl"}}
-
-WEEKDAYS: dict[str, int] = {}
-
-
-def _weekdays(number: int, *names: str) -> None:
-    for name in names:
-        WEEKDAYS[name] = number
-
-
-_weekdays(0, "monday", "montag", "lundi", "lunes", "lunedì", "lunedi", "segunda-feira",
-          "maandag", "måndag", "mandag", "poniedziałek", "poniedzialek", "måndagen", "mandagen")
-_weekdays(1, "tuesday", "dienstag", "mardi", "martes", "martedì", "martedi", "terça-feira",
-          "terca-feira", "dinsdag", "tisdag", "tirsdag", "wtorek", "tisdagen", "tirsdagen")
-_weekdays(2, "wednesday", "mittwoch", "mercredi", "miércoles", "miercoles", "mercoledì",
-          "mercoledi", "quarta-feira", "woensdag", "onsdag", "środa", "środę", "sroda", "srode",
-          "onsdagen")
-_weekdays(3, "thursday", "donnerstag", "jeudi", "jueves", "giovedì", "giovedi", "quinta-feira",
-          "donderdag", "torsdag", "czwartek", "torsdagen")
-_weekdays(4, "friday", "freitag", "vendredi", "viernes", "venerdì", "venerdi", "sexta-feira",
-          "vrijdag", "fredag", "piątek", "piatek", "fredagen")
-_weekdays(5, "saturday", "samstag", "sonnabend", "samedi", "sábado", "sabado", "sabato",
-          "zaterdag", "lördag", "lørdag", "sobota", "sobotę", "sobote")
-_weekdays(6, "sunday", "sonntag", "dimanche", "domingo", "domenica", "zondag", "söndag",
-          "søndag", "niedziela", "niedzielę", "niedziele")
-# Portuguese short forms ("na sexta") and English abbreviations ("Fri", "Wed") are read only
-# in those languages; German / French abbreviations only before a date ("Fr., 11.12.").
-_SHORT_WEEKDAYS = {
-    "pt": {"segunda": 0, "terça": 1, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4},
-    "en": {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4},
-}
-_PREFIX_WEEKDAYS = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6, "lun": 0,
-                    "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6, "mié": 2,
-                    "jue": 3, "vie": 4, "sáb": 5, "dom": 6, "sat": 5, "sun": 6, "mon": 0,
-                    "tue": 1, "wed": 2, "thu": 3, "fri": 4}
-
-# "next" before a weekday (the weekday of the following week) and after it.
-_NEXT_BEFORE = (r"next|nächsten|nächster|nächstem|nächste|kommenden|kommender|kommendem"
-                r"|el\s+próximo|el\s+proximo|próximo|proximo|próxima|proxima|il\s+prossimo|prossimo|la\s+prossima"
-                r"|prossima|volgende|aanstaande|nästa|kommande|næste|kommende|w\s+przyszły"
-                r"|w\s+przyszłą|przyszły|przyszłą|następny|następną")
-_NEXT_AFTER = (r"prochain|prochaine|que\s+viene|prossimo|que\s+vem|next\s+week"
-               r"|nächster\s+woche|der\s+nächsten\s+woche|de\s+la\s+semaine\s+prochaine"
-               r"|de\s+la\s+semana\s+que\s+viene|della\s+prossima\s+settimana"
-               r"|da\s+próxima\s+semana|volgende\s+week|nästa\s+vecka|næste\s+uge"
-               r"|w\s+przyszłym\s+tygodniu")
-_THIS_BEFORE = (r"this|coming|diesen|dieser|am|ce|cette|este|esta|questo|questa|deze|denna|på"
-                r"|denne|w|we")
-
-_RELATIVE = {
-    "today": 0, "heute": 0, "aujourd'hui": 0, "hoy": 0, "oggi": 0, "hoje": 0, "vandaag": 0,
-    "idag": 0, "i dag": 0, "dzisiaj": 0, "dziś": 0,
-    "tomorrow": 1, "übermorgen": 2, "demain": 1, "après-demain": 2, "mañana": 1,
-    "pasado mañana": 2, "domani": 1, "dopodomani": 2, "amanhã": 1, "depois de amanhã": 2,
-    "overmorgen": 2, "imorgon": 1, "i morgon": 1, "i övermorgon": 2, "i morgen": 1,
-    "i overmorgen": 2, "jutro": 1, "pojutrze": 2, "morgen": 1, "day after tomorrow": 2,
-}
-# "morgen" is also "morning" (Guten Morgen, goede morgen), "mañana" also "morning" (por la
-# mañana): not a day after these words.
-_NOT_TOMORROW_BEFORE = re.compile(r"(guten|goede|good|la|esta|cada|jeden|jede|een|de|'s)\s*$",
-                                  re.I)
-
-_NEXT_WEEK = (r"next\s+week|nächste\s+woche|nächster\s+woche|kommende\s+woche"
-              r"|la\s+semaine\s+prochaine|semaine\s+prochaine|la\s+semana\s+que\s+viene"
-              r"|la\s+próxima\s+semana|la\s+proxima\s+semana|la\s+prossima\s+settimana"
-              r"|prossima\s+settimana|a\s+próxima\s+semana|na\s+próxima\s+semana"
-              r"|semana\s+que\s+vem|volgende\s+week|nästa\s+vecka|næste\s+uge"
-              r"|przyszły\s+tydzień|w\s+przyszłym\s+tygodniu|przyszłym\s+tygodniu")
-_WEEK_OF = (r"(?:the\s+)?week\s+of|die\s+woche\s+(?:vom|ab\s+dem)|la\s+semaine\s+du"
-            r"|la\s+semana\s+del|la\s+settimana\s+del|a\s+semana\s+de|de\s+week\s+van"
-            r"|veckan\s+(?:från\s+)?den|ugen\s+fra\s+den|tydzień\s+od")
+# --- patterns -------------------------------------------------------------------------------
+# The words come from the vocabulary files (:mod:`.date_words`); the shapes are here.
 
 _DAY = r"(?P<day>[0-3]?\d)"
 _ORD = r"(?:st|nd|rd|th|er|e|de|ste|:e|\.|º|ª|ème|eme)?"
 _YEAR = r"(?:,?\s*(?:de\s+|of\s+)?(?P<year>(?:19|20)\d\d))?"
-
-
-def _alternation(names) -> str:
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len,
-                                                                          reverse=True))
-
-
-_FOLDED_MONTHS = {fold(name): number for name, number in MONTHS.items()}
-_FULL_MONTHS = _alternation([name for name in _FOLDED_MONTHS if len(name) > 4 or name in (
-    "june", "july", "juni", "juli", "mars", "marzo", "mayo", "mei", "maj", "juin", "enero")])
-_MONTH_ONLY = re.compile(
-    rf"(?<![\w])(?:(?:in|until|till|by|from|after|before|early|mid|late|end\s+of|im|bis|ab|nach"
-    rf"|vor|anfang|mitte|ende|en|jusqu'en|a\s+partir\s+de|apres|despues\s+de|hasta|a\s+partir"
-    rf"|entro|dopo|fino\s+a|a|ate|depois\s+de|em|tot|na|voor|i|till|efter|innan|om|w|do|od|po"
-    rf"|przed)\s+(?P<month>{_FULL_MONTHS})(?![\w])(?!\s+\d)"
-    rf"|(?P<period>next\s+(?:year|month)|nachstes?\s+jahr|nachsten\s+monat|l'annee\s+prochaine"
-    rf"|le\s+mois\s+prochain|el\s+ano\s+que\s+viene|el\s+proximo\s+(?:ano|mes)"
-    rf"|l'anno\s+prossimo|il\s+mese\s+prossimo|o\s+ano\s+que\s+vem|o\s+proximo\s+(?:ano|mes)"
-    rf"|volgend\s+jaar|volgende\s+maand|nasta\s+ar|nasta\s+manad|naeste\s+ar"
-    rf"|naeste\s+maned|w\s+przyszlym\s+(?:roku|miesiacu)|after\s+the\s+holidays"
-    rf"|nach\s+den\s+feiertagen|apres\s+les\s+fetes|despues\s+de\s+las\s+fiestas))", re.I)
-_MONTH_ALT = _alternation(MONTHS)
-_WEEKDAY_ALT = _alternation(WEEKDAYS)
-
-_NAMED_DM = re.compile(
-    rf"(?<![\w/.:-]){_DAY}{_ORD}\s*(?:de\s+|of\s+|the\s+)?(?P<month>{_MONTH_ALT})(?![\w]){_YEAR}",
-    re.I)
-_NAMED_MD = re.compile(
-    rf"(?<![\w/.:-])(?P<month>{_MONTH_ALT})\.?\s+(?:the\s+)?{_DAY}(?:st|nd|rd|th)?(?![\w:])"
-    rf"(?!\.\d){_YEAR}", re.I)
 _ISO = re.compile(r"(?<![\w/.-])(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?!\d)")
 _NUMERIC = re.compile(
     r"(?<![\w/.,:-])(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?:(?P=sep)(?P<year>(?:19|20)?\d\d)"
@@ -203,27 +70,6 @@ _NUMERIC = re.compile(
 _ORDINAL = re.compile(
     r"(?<![\w/.:-])(?:the\s+)?(?P<day>[0-3]?\d)(?P<suffix>st|nd|rd|th|:e|e|de|ste|er|ème|eme"
     r"|º|ª)(?![\w])", re.I)
-_CONTEXT_DAY = re.compile(
-    r"(?<![\w])(?P<ctx>l['’](?=\d)|the|le|el|il|dia|den|am|zum|vom|op|till|tot|entro\s+il"
-    r"|bis\s+zum|ab\s+dem|après\s+le|avant\s+le|hasta\s+el|antes\s+del|até\s+(?:o\s+)?dia"
-    r"|até\s+ao\s+dia)(?:(?<=['’])|\s+)(?:de\s+)?(?P<day>[0-3]?\d)(?P<dot>\.)?"
-    r"(?![\d.,:/%\w])", re.I)
-_WEEKDAY = re.compile(
-    rf"(?<![\w])(?:(?P<next>{_NEXT_BEFORE})\s+|(?P<this>{_THIS_BEFORE})\s+)?"
-    rf"(?P<name>{_WEEKDAY_ALT})(?![\w-])(?:\s+(?P<after>{_NEXT_AFTER}))?", re.I)
-_SHORT = {lang: re.compile(
-    rf"(?<![\w])(?:(?P<next>{_NEXT_BEFORE})\s+|(?P<this>{_THIS_BEFORE}|na|no|até|para)\s+)?"
-    rf"(?P<name>{_alternation(names)})(?![\w-])(?:\s+(?P<after>{_NEXT_AFTER}))?",
-    re.I if lang == "pt" else 0) for lang, names in _SHORT_WEEKDAYS.items()}
-# English abbreviations are only read capitalised ("Can't make Wed."): "wed" and "sat" are words.
-_SHORT["en"] = re.compile(
-    r"(?<![\w])(?:(?P<next>next)\s+|(?P<this>this|on|by|until)\s+)?"
-    r"(?P<name>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri)(?![\w-])\.?(?:\s+(?P<after>next\s+week))?")
-_PREFIX_WEEKDAY = re.compile(
-    rf"(?<![\w])(?P<name>{_alternation(_PREFIX_WEEKDAYS)})\.?,?(?=\s+\d)", re.I)
-_RELATIVE_RE = re.compile(rf"(?<![\w-])(?P<rel>{_alternation(_RELATIVE)})(?![\w-])", re.I)
-_NEXT_WEEK_RE = re.compile(rf"(?<![\w])(?P<period>{_NEXT_WEEK})(?![\w])", re.I)
-_WEEK_OF_RE = re.compile(rf"(?<![\w])(?P<weekof>{_WEEK_OF})\s*$", re.I)
 _TIME = re.compile(
     r"(?<![\w/.:,])(?:(?P<h>[01]?\d|2[0-3])(?::|h)(?P<m>[0-5]\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
     r"|(?P<h2>1[0-2]|0?[1-9])(?:[.:](?P<m2>[0-5]\d))?\s*(?P<ampm2>[ap]\.?m\.?)"
@@ -231,22 +77,62 @@ _TIME = re.compile(
     r"|(?:kl\.?|klockan|klokken|om|alle|às|a\s+las|à|o\s+godz\.?|o)\s+(?P<h4>[01]?\d|2[0-3])"
     r"[.:](?P<m4>[0-5]\d))(?![\w])", re.I)
 
-# A bare number after a context word is a day unless a unit or a counted noun follows it
-# ("the 14 pages", "le 12 %", "die 30 Fragen").
-_UNIT_AFTER = re.compile(
-    r"\s*(?:%|€|\$|x\b|[:h]\d|uhr\b|h\b|(?:pages?|questions?|people|persons?|hours?|minutes?"
-    r"|days?|weeks?|months?|years?|seats?|slides?|items?|points?|times|percent|euros?|dollars?"
-    r"|seiten|fragen|stunden|tage[n]?|wochen|monate[n]?|jahre[n]?|personen|leute|mal|prozent"
-    r"|heures?|jours?|semaines?|mois|ans|personnes|fois|pourcent|paginas?|preguntas|horas?"
-    r"|dias?|días|semanas?|meses|años|anos|personas|pessoas|veces|vezes|pagine|domande|ore"
-    r"|giorni|settimane|mesi|anni|persone|volte|perguntas|pagina's|vragen|uur|dagen|weken"
-    r"|maanden|jaren|keer|sidor|fragor|frågor|timmar|dagar|veckor|manader|månader|personer"
-    r"|ganger|gånger|sider|sporgsmal|spørgsmål|timer|dage|uger|maneder|måneder|gange|stron"
-    r"|pytan|pytań|godzin|dni|tygodni|miesiecy|miesięcy|osob|osób|razy)\b)", re.I)
+
+@dataclass(frozen=True)
+class _Patterns:
+    """The patterns built from the date words, compiled once per process on first use."""
+
+    words: DateWords
+    month_only: re.Pattern[str]
+    named_dm: re.Pattern[str]
+    named_md: re.Pattern[str]
+    context_day: re.Pattern[str]
+    weekday: re.Pattern[str]
+    prefix_weekday: re.Pattern[str]
+    relative: re.Pattern[str]
+    not_tomorrow_before: re.Pattern[str]
+    next_week: re.Pattern[str]
+    week_of: re.Pattern[str]
+    unit_after: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _Patterns:
+    w = date_words()
+    return _Patterns(
+        words=w,
+        # "im Januar", "until January", "next month": matched on folded text
+        month_only=re.compile(
+            rf"(?<![\w])(?:(?:{w.month_lead})\s+(?P<month>{w.full_months})(?![\w])(?!\s+\d)"
+            rf"|(?P<period>{w.next_period}))", re.I),
+        named_dm=re.compile(
+            rf"(?<![\w/.:-]){_DAY}{_ORD}\s*(?:de\s+|of\s+|the\s+)?(?P<month>{w.month_alt})(?![\w]){_YEAR}",
+            re.I),
+        named_md=re.compile(
+            rf"(?<![\w/.:-])(?P<month>{w.month_alt})\.?\s+(?:the\s+)?{_DAY}(?:st|nd|rd|th)?(?![\w:])"
+            rf"(?!\.\d){_YEAR}", re.I),
+        context_day=re.compile(
+            rf"(?<![\w])(?P<ctx>{w.day_lead})(?:(?<=['’])|\s+)(?:de\s+)?(?P<day>[0-3]?\d)(?P<dot>\.)?"
+            r"(?![\d.,:/%\w])", re.I),
+        weekday=re.compile(
+            rf"(?<![\w])(?:(?P<next>{w.next_before})\s+|(?P<this>{w.this_before})\s+)?"
+            rf"(?P<name>{w.weekday_alt})(?![\w-])(?:\s+(?P<after>{w.next_after}))?", re.I),
+        prefix_weekday=re.compile(
+            rf"(?<![\w])(?P<name>{alternation(w.prefix_weekdays)})\.?,?(?=\s+\d)", re.I),
+        relative=re.compile(rf"(?<![\w-])(?P<rel>{alternation(w.relative)})(?![\w-])", re.I),
+        # "morgen" is also "morning" (Guten Morgen, goede morgen), "mañana" also "morning" (por
+        # la mañana): not a day after these words
+        not_tomorrow_before=re.compile(rf"({w.morning_lead})\s*$", re.I),
+        next_week=re.compile(rf"(?<![\w])(?P<period>{w.next_week})(?![\w])", re.I),
+        week_of=re.compile(rf"(?<![\w])(?P<weekof>{w.week_of})\s*$", re.I),
+        # a bare number after a context word is a day unless a unit or a counted noun follows it
+        # ("the 14 pages", "le 12 %", "die 30 Fragen")
+        unit_after=re.compile(rf"\s*(?:%|€|\$|x\b|[:h]\d|uhr\b|h\b|(?:{w.units})\b)", re.I),
+    )
 
 
 def _risky_month_ok(name: str, langs: set[str] | None) -> bool:
-    allowed = _RISKY_MONTHS.get(name.lower().rstrip("."))
+    allowed = date_words().ambiguous_months.get(name.lower().rstrip("."))
     return allowed is None or (langs is not None and bool(allowed & langs))
 
 
@@ -308,8 +194,9 @@ def _numeric_style(text: str) -> str | None:
             votes["dmy"] += 2
         elif b > 12 >= a:
             votes["mdy"] += 2
-    votes["mdy"] += len(_NAMED_MD.findall(text))
-    votes["dmy"] += len(_NAMED_DM.findall(text))
+    patterns = _patterns()
+    votes["mdy"] += len(patterns.named_md.findall(text))
+    votes["dmy"] += len(patterns.named_dm.findall(text))
     if votes["dmy"] != votes["mdy"]:
         return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
     return None
@@ -362,6 +249,8 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
     in English (where both orders are written) the text's own style decides, then which
     reading falls in the coming weeks, then day first."""
     today = base.date()
+    patterns = _patterns()
+    words = patterns.words
     found: list[Mention] = []
     if primary is None and langs and len(langs - {"en"}) == 1 and "en" in langs:
         primary = next(iter(langs - {"en"}))
@@ -379,12 +268,12 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         add(Mention(m.group(), m.start(), m.end(),
                     _safe(int(m.group("year")), int(m.group("month")), int(m.group("day"))),
                     "date"))
-    for pattern in (_NAMED_DM, _NAMED_MD):
+    for pattern in (patterns.named_dm, patterns.named_md):
         for m in pattern.finditer(text):
             name = m.group("month")
             if not _risky_month_ok(name, langs):
                 continue
-            month = MONTHS[name.lower()]
+            month = words.months[name.lower()]
             day = int(m.group("day"))
             year = int(m.group("year")) if m.group("year") else None
             when = _safe(year, month, day) if year else (
@@ -419,12 +308,12 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         if not 1 <= day <= 31:
             continue
         add(Mention(m.group(), m.start(), m.end(), _numbered_day(day, today), "date"))
-    for m in _CONTEXT_DAY.finditer(text):
+    for m in patterns.context_day.finditer(text):
         day = int(m.group("day"))
         if not 1 <= day <= 31:
             continue
         after = text[m.end():m.end() + 20]
-        if _UNIT_AFTER.match(after):
+        if patterns.unit_after.match(after):
             continue   # "the 14 pages", "le 12 %", "il 9 volte"
         if m.group("ctx").lower() == "the" and not m.group("dot") and after.lstrip()[:1].isalpha():
             continue
@@ -432,10 +321,10 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         add(Mention(text[start:m.end()], start, m.end(), _numbered_day(day, today), "date"))
 
     # Weekdays: alone, or naming the day of a number that follows ("Thursday the 10th").
-    weekday_patterns = [(_WEEKDAY, WEEKDAYS)]
-    for lang, pattern in _SHORT.items():
+    weekday_patterns = [(patterns.weekday, words.weekdays)]
+    for lang, short in words.short_weekdays.items():
         if langs is None or lang in langs:
-            weekday_patterns.append((pattern, _SHORT_WEEKDAYS[lang]))
+            weekday_patterns.append((short.pattern, short.numbers))
     weekday_hits = []
     for pattern, table in weekday_patterns:
         for m in pattern.finditer(text):
@@ -443,13 +332,13 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
             if number is None:
                 continue
             weekday_hits.append((m, number))
-    for m in _PREFIX_WEEKDAY.finditer(text):
+    for m in patterns.prefix_weekday.finditer(text):
         # "Fr. 11.12.", "Mo, 14.12.", "Sat 12 Dec": capitalised, and closed by a dot or comma
         # unless it is an English abbreviation ("could we do 11.12." has no weekday)
         name = m.group("name")
         if not name[0].isupper() or not (m.group().endswith((".", ",")) or len(name) == 3):
             continue
-        weekday_hits.append((m, _PREFIX_WEEKDAYS[name.lower()]))
+        weekday_hits.append((m, words.prefix_weekdays[name.lower()]))
     weekday_hits.sort(key=lambda hit: hit[0].start())
     for m, number in weekday_hits:
         gap_end = m.end()
@@ -462,7 +351,7 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
             # "Friday, 11.12." / "Thursday the 10th": the number decides; the weekday picks the
             # month when none is written.
             day = follower.day
-            if follower.day is not None and not re.search(_MONTH_ALT + r"|\d[./]\d",
+            if follower.day is not None and not re.search(words.month_alt + r"|\d[./]\d",
                                                           follower.text, re.I):
                 day = _numbered_day(follower.day.day, today, number)
             found.remove(follower)
@@ -482,28 +371,28 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         add(Mention(m.group(), m.start(), m.end(), _weekday_day(number, today, next_week),
                     "weekday"))
 
-    for m in _RELATIVE_RE.finditer(text):
+    for m in patterns.relative.finditer(text):
         word = re.sub(r"\s+", " ", m.group("rel").lower())
-        if word in ("morgen", "mañana") and _NOT_TOMORROW_BEFORE.search(
+        if word in words.tomorrow_also_morning and patterns.not_tomorrow_before.search(
                 text[max(0, m.start() - 12):m.start()]):
             continue
-        add(Mention(m.group(), m.start(), m.end(), today + timedelta(days=_RELATIVE[word]),
+        add(Mention(m.group(), m.start(), m.end(), today + timedelta(days=words.relative[word]),
                     "relative"))
-    for m in _MONTH_ONLY.finditer(fold(text)):
+    for m in patterns.month_only.finditer(fold(text)):
         # "im Januar", "until January", "after the holidays": a period, not a day
         if m.group("month"):
-            month = _FOLDED_MONTHS[m.group("month")]
+            month = words.folded_months[m.group("month")]
             year = today.year if month >= today.month else today.year + 1
             day = date(year, month, 1) if month != today.month else today
         else:
             day = today + timedelta(days=30)
         add(Mention(text[m.start():m.end()], m.start(), m.end(), day, "period", precise=False))
-    for m in _NEXT_WEEK_RE.finditer(text):
+    for m in patterns.next_week.finditer(text):
         monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
         add(Mention(m.group(), m.start(), m.end(), monday, "period", precise=False))
     # "the week of the 14th": the day is the one written, but only the week is meant.
     for mention in list(found):
-        lead = _WEEK_OF_RE.search(text[max(0, mention.start - 30):mention.start])
+        lead = patterns.week_of.search(text[max(0, mention.start - 30):mention.start])
         if lead and mention.kind == "date":
             found[found.index(mention)] = Mention(
                 text[mention.start - len(lead.group()):mention.end],
@@ -518,4 +407,4 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
 
 def pattern_is_prefix(m: re.Match[str]) -> bool:
     """A German / French weekday abbreviation ("Fr.") that is not followed by a date."""
-    return m.re is _PREFIX_WEEKDAY
+    return m.re is _patterns().prefix_weekday
