@@ -12,11 +12,11 @@ import re
 import stat
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from followthru.datafile import FileError, Problem, format_path, read_data, validate
+from followthru.datafile import FieldProblem, FileError, Problem, format_path, read_data, validate
 from followthru.durations import Offset
 from followthru.shipped import shipped_path
 from followthru.values import (
@@ -38,7 +38,8 @@ from followthru.values import (
 
 log = logging.getLogger(__name__)
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Weekday, ...] = get_args(Weekday)
 WORKSPACE_DIRS = ("plans/incoming", "plans/active", "plans/rejected", "plans/archive")
 MAILDIRS = ("mail/outbox", "mail/inbox")
 
@@ -85,12 +86,12 @@ def _holidays(value: str) -> str:
 Clock = Annotated[time, BeforeValidator(_clock)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
 # The ranges an operator could mean; docs/reference/configuration.md lists them.
-FolderPoll = seconds(0.1, HOUR)  # plans dropped are seen within this
-ServicePoll = seconds(0, DAY, above=True)  # under a second only makes sense against a test server
-Timeout = seconds(1, 10 * MINUTE)
-Port = whole(1, 65535, example=587)
-RetryFor = duration(timedelta(minutes=1), timedelta(days=30))
-ReminderOffset = offset(timedelta(minutes=1), timedelta(days=90), most_business_days=60)
+FolderPoll = Annotated[float, seconds(0.1, HOUR)]  # plans dropped are seen within this
+ServicePoll = Annotated[float, seconds(0, DAY, above=True)]  # under a second only makes sense against a test server
+Timeout = Annotated[float, seconds(1, 10 * MINUTE)]
+Port = Annotated[int, whole(1, 65535, example=587)]
+RetryFor = Annotated[timedelta, duration(timedelta(minutes=1), timedelta(days=30))]
+ReminderOffset = Annotated[Offset, offset(timedelta(minutes=1), timedelta(days=90), most_business_days=60)]
 MAX_REMINDERS = 10  # reminders of one kind; more would be pestering
 MAX_DOMAINS = 1000
 
@@ -157,7 +158,7 @@ class SmtpServer(Server):
 
 
 class ImapServer(Server):
-    folder: str = Field("INBOX", min_length=1)
+    folder: str = Field(default="INBOX", min_length=1)
     processed_folder: str = "Followthru"
     idle: Flag = True
     poll_seconds: ServicePoll = 60.0
@@ -235,9 +236,7 @@ class Google(_Section):
 
 class Schedule(_Section):
     timezone: TimeZoneName = "UTC"
-    business_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: list(DAYS[:5]), min_length=1
-    )
+    business_days: list[Weekday] = Field(default_factory=lambda: list(DAYS[:5]), min_length=1)
     send_from: Clock = time(8, 30)
     send_until: Clock = time(18, 0)
     holidays: Annotated[str, AfterValidator(_holidays)] = ""
@@ -365,16 +364,17 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(
             [str(Problem(str(path), lines.line(loc), format_path(loc), message)) for loc, message in problems]
         )
+    assert config is not None, "validate returns no model only together with its problems"
     return config
 
 
-def _whole_config_problems(config: Config, data: dict) -> list[tuple[tuple[str, ...], str]]:
+def _whole_config_problems(config: Config, data: dict[str, Any]) -> list[FieldProblem]:
     """What no single key shows: the send window's order, and the paths that must exist now.
 
     Secret and key files are not looked for here: an environment variable may stand in for them,
     and where they are read (and in ``doctor``) a missing one is named with its fix.
     """
-    problems: list[tuple[tuple[str, ...], str]] = []
+    problems: list[FieldProblem] = []
     if config.schedule.send_from >= config.schedule.send_until:
         problems.append((("schedule", "send_until"), "must be later than schedule.send_from"))
     store = config.path(config.workspace.store)

@@ -23,12 +23,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from followthru.values import shown
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+    from pydantic_core import ErrorDetails
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
+# A problem with one field: its path in the data (keys and list indexes) and what is wrong.
+FieldProblem = tuple[tuple[str | int, ...], str]
 
 FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 MAX_BYTES = 2_000_000  # a file's size; the example plan has 4 kB
@@ -188,11 +193,11 @@ def _decode(raw: bytes) -> str:
 
 def position(data: bytes | str, index: int) -> tuple[int, int]:
     """Line and column (in characters, from 1) of ``data[index]``."""
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    start = data.rfind(newline, 0, index) + 1
-    before = data[start:index]
-    column = len(before.decode("utf-8", "replace") if isinstance(before, bytes) else before) + 1
-    return data.count(newline, 0, index) + 1, column
+    if isinstance(data, bytes):
+        start = data.rfind(b"\n", 0, index) + 1
+        return data.count(b"\n", 0, index) + 1, len(data[start:index].decode("utf-8", "replace")) + 1
+    start = data.rfind("\n", 0, index) + 1
+    return data.count("\n", 0, index) + 1, len(data[start:index]) + 1
 
 
 def _toml(text: str) -> tuple[Any, LineFinder]:
@@ -239,7 +244,7 @@ def _not_a_date(lines: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def validate(model: type[BaseModel], data: Any) -> tuple[Any, list[tuple[tuple[str | int, ...], str]]]:
+def validate(model: type[ModelT], data: Any) -> tuple[ModelT | None, list[FieldProblem]]:
     """Validate data against a pydantic model: ``(instance, [])`` or ``(None, [(path, message), ...])``."""
     from pydantic import ValidationError
 
@@ -308,7 +313,7 @@ def _one_message(messages: list[tuple[bool, str]]) -> str:
     return "; or ".join(dict.fromkeys(message for _, message in messages))
 
 
-def _message(model: type[BaseModel], error: dict, hint: bool = True) -> str:
+def _message(model: type[BaseModel], error: ErrorDetails, hint: bool = True) -> str:
     kind, loc = error["type"], tuple(error["loc"])
     if kind == "missing":
         return "this field is required"
@@ -319,8 +324,10 @@ def _message(model: type[BaseModel], error: dict, hint: bool = True) -> str:
 
         known = _field_names(model, loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"; did you mean {guess[0]!r}?" if guess else (f"; known fields: {', '.join(known)}" if known else "")
-        return f"unknown field{hint}"
+        suggestion = (
+            f"; did you mean {guess[0]!r}?" if guess else (f"; known fields: {', '.join(known)}" if known else "")
+        )
+        return f"unknown field{suggestion}"
     if kind == "string_pattern_mismatch":  # every patterned field is an id
         return (
             f"{shown(error['input'])} is not a valid id: use lowercase letters, digits and '-', "

@@ -281,8 +281,8 @@ class Engine(TimeRules, MeetingRules, Contingencies):
         zone = self._plan_zone(plan)
         for meeting in plan.meetings:
             moments.append(meeting_end(meeting, zone))
-        moments = [m for m in moments if m is not None]
-        return max(moments) if moments else None
+        known = [m for m in moments if m is not None]
+        return max(known) if known else None
 
     # -- building messages -------------------------------------------------------------------------
     def _ask(
@@ -341,13 +341,11 @@ class Engine(TimeRules, MeetingRules, Contingencies):
         self, plan: Plan, out: Decisions, kind: str, resource_id: str, now: datetime, words: str, **facts: Any
     ) -> Send:
         commitment = out.state.commitments.get(resource_id)
-        backup = (
-            self._next_backup(plan, out.state, commitment)
-            if commitment and kind in ("owner_declined", "owner_bounced", "owner_no_answer", "owner_away")
-            else None
-        )
-        if backup is not None and self._past_due(plan, backup, commitment.stands_in_for or resource_id, now):
-            backup = None  # the work is due before they could be asked: nobody will be
+        backup = None
+        if commitment and kind in ("owner_declined", "owner_bounced", "owner_no_answer", "owner_away"):
+            backup = self._next_backup(plan, out.state, commitment)
+            if backup is not None and self._past_due(plan, backup, commitment.stands_in_for or resource_id, now):
+                backup = None  # the work is due before they could be asked: nobody will be
         facts = {"their_words": words, "backup": {"name": backup.name} if backup else None, **facts}
         return Send(kind, OWNER, self._send_time(now, self._owner_zone(plan)), about=resource_id, facts=facts)
 

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from followthru.decisions import Decisions
+from followthru.engine_parts import EngineParts
 from followthru.phrases import Phrase, phrase
 from followthru.plan import Plan, Resource
 from followthru.states import ENDED, Answer, Commitment, PlanState
 
 
-class Contingencies:
+class Contingencies(EngineParts):
     """Part of :class:`followthru.engine.Engine`: what happens when a person drops out or a plan ends early."""
 
     def _away(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from followthru.decisions import OWNER, Decisions, Invite, Send
+from followthru.engine_parts import EngineParts
 from followthru.phrases import phrase
 from followthru.plan import REPEATS, Meeting, Plan
 from followthru.states import ENDED, MeetingState, PlanState
@@ -23,7 +24,7 @@ ANSWERS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")  # PARTSTATs an upd
 NOTICED = {"DECLINED": "attention.meeting_declined", "TENTATIVE": "attention.meeting_tentative", "COUNTER": ""}
 
 
-class MeetingRules:
+class MeetingRules(EngineParts):
     """Part of :class:`followthru.engine.Engine`: answers to invitations, and the invitations to send."""
 
     def rsvp(

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from followthru.decisions import Decisions
 from followthru.durations import Offset
 from followthru.engine_meetings import occurrences
+from followthru.engine_parts import EngineParts
 from followthru.phrases import phrase
 from followthru.plan import Plan, Resource
 from followthru.states import ENDED, OPEN, Commitment
 
 
-class TimeRules:
+class TimeRules(EngineParts):
     """Part of :class:`followthru.engine.Engine`: time passing for one commitment, and when the next step
     for it falls (``self.clock``, ``self.config`` and the small facts are the engine's)."""
 
@@ -153,12 +154,12 @@ class TimeRules:
             moment, kind = min(steps, key=lambda step: step[0])
             return kind, moment
         if commitment.state == "accepted":
-            due = self._due(plan, commitment)
-            if due is None or now >= due:
+            due_at = self._due(plan, commitment)
+            if due_at is None or now >= due_at:
                 return None
             if commitment.due_reminded:
-                return "due", due
-            return "due_reminder", max(self.clock.next_window(self._due_reminder_moment(due, zone), zone), now)
+                return "due", due_at
+            return "due_reminder", max(self.clock.next_window(self._due_reminder_moment(due_at, zone), zone), now)
         return None
 
     def _back_at(self, away_until: date, zone: ZoneInfo) -> datetime:

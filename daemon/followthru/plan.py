@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -29,7 +30,8 @@ from followthru.uids import meeting_key
 from followthru.values import Email, Language, Line, OptionalLine, TimeZoneName, email_address, one_line, shown
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-MILESTONES = ("started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed")
+Milestone = Literal["started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed"]
+MILESTONES: tuple[Milestone, ...] = get_args(Milestone)
 REPEATS = {
     "daily": "FREQ=DAILY",
     "weekly": "FREQ=WEEKLY",
@@ -107,7 +109,6 @@ _DURATION_SCHEMA = {
 }
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=40)]
 Text = Annotated[str, StringConstraints(max_length=5000)]
-Milestone = Literal["started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed"]
 
 
 class _Section(BaseModel):
@@ -287,7 +288,7 @@ def missing_time(moment: Any, tz: ZoneInfo) -> str | None:
     )
 
 
-def check_rules(plan: Plan, default_timezone: str = "UTC", other_ids: set[str] = frozenset()) -> list[Problem]:
+def check_rules(plan: Plan, default_timezone: str = "UTC", other_ids: AbstractSet[str] = frozenset()) -> list[Problem]:
     """Every rule that spans fields, as ``(path, message)`` pairs; empty when the plan is sound.
 
     ``plan`` may be a partial plan from :func:`partial_plan`, where sections and items that failed
@@ -298,7 +299,7 @@ def check_rules(plan: Plan, default_timezone: str = "UTC", other_ids: set[str] =
     return list(_rule_problems(plan, default_timezone, other_ids))
 
 
-def partial_plan(data: dict) -> tuple[Plan, set[str]]:
+def partial_plan(data: dict[str, Any]) -> tuple[Plan, set[str]]:
     """The valid parts of plan data as a Plan whose invalid sections and list items are None,
     and the ids named by invalid resources (their own and their backups)."""
     sections: dict[str, Any] = {}
@@ -310,19 +311,21 @@ def partial_plan(data: dict) -> tuple[Plan, set[str]]:
         else:
             sections[name] = _valid_or_none(model, value)
     claimed: set[str] = set()
-    raw_resources = data.get("resources") if isinstance(data.get("resources"), list) else []
+    listed_resources = data.get("resources")
+    raw_resources = listed_resources if isinstance(listed_resources, list) else []
     for raw, valid in zip(raw_resources, sections["resources"], strict=False):
         if valid is None and isinstance(raw, dict):
             claimed.update(v for v in [raw.get("id"), *_strings(raw.get("backups"))] if isinstance(v, str))
     return Plan.model_construct(**sections), claimed
 
 
-def unchecked_gaps(data: dict) -> list[Problem]:
+def unchecked_gaps(data: dict[str, Any]) -> list[Problem]:
     """What resources that failed their own checks also lack (asks, a due date), read from the raw
     data: the rules of :func:`check_rules` skip such items, and a rep should learn of every
     problem of a file in one run."""
     problems: list[Problem] = []
-    raw_resources = data.get("resources") if isinstance(data.get("resources"), list) else []
+    listed_resources = data.get("resources")
+    raw_resources = listed_resources if isinstance(listed_resources, list) else []
     for index, raw in enumerate(raw_resources):
         if not isinstance(raw, dict) or raw.get("standby") is True or _valid_or_none(Resource, raw) is not None:
             continue
@@ -333,10 +336,10 @@ def unchecked_gaps(data: dict) -> list[Problem]:
     return problems
 
 
-def oversized(data: dict) -> list[Problem]:
+def oversized(data: dict[str, Any]) -> list[Problem]:
     """The lists of a plan that hold more entries than allowed (more resources than 500...): a
     plan that large is split, not checked item by item."""
-    problems = []
+    problems: list[Problem] = []
     for name, limit in LIST_LIMITS.items():
         value = data.get(name)
         if isinstance(value, list) and len(value) > limit:
@@ -371,7 +374,7 @@ def _valid_or_none(model: type[BaseModel], value: Any) -> Any:
         return None
 
 
-def _rule_problems(plan: Plan, default_timezone: str, other_ids: set[str]) -> Iterator[Problem]:
+def _rule_problems(plan: Plan, default_timezone: str, other_ids: AbstractSet[str]) -> Iterator[Problem]:
     resources = [(i, r) for i, r in enumerate(plan.resources) if r is not None]
     known = {r.id for _, r in resources} | set(other_ids)
     info = plan.plan

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from followthru.datafile import (
     MAX_VALUES,
     TOO_MANY_VALUES,
+    FieldProblem,
     FileError,
     LineFinder,
     Problem,
@@ -211,14 +212,14 @@ def _stem_id(path: Path) -> str:
     return path.stem.lower()
 
 
-def _with_default_id(data: dict, path: Path) -> tuple[dict, bool]:
+def _with_default_id(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], bool]:
     section = data.get("plan")
     if isinstance(section, dict) and section.get("id") in (None, ""):
         return {**data, "plan": {**section, "id": _stem_id(path)}}, True
     return data, False
 
 
-def _stem_problem(problem: tuple[tuple[str | int, ...], str], path: Path):
+def _stem_problem(problem: FieldProblem, path: Path) -> FieldProblem:
     loc, message = problem
     if loc == ("plan", "id"):
         return (), (

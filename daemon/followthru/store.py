@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from followthru.states import Commitment, MeetingState, PlanState
 
@@ -143,6 +143,17 @@ class Store:
     def close(self) -> None:
         self.connection.close()
 
+    # sqlite3 types what a query returns as Any; these two say what the store's queries return.
+    def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        """The first row a query returns (the connection's row factory is sqlite3.Row), or None."""
+        row: sqlite3.Row | None = self.connection.execute(sql, parameters).fetchone()
+        return row
+
+    def _count(self, sql: str) -> int:
+        """The whole number a query of one value returns (COUNT, MAX, PRAGMA user_version)."""
+        number: int = self.connection.execute(sql).fetchone()[0]
+        return number
+
     def _migrate(self) -> None:
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -154,7 +165,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return self.connection.execute("PRAGMA user_version").fetchone()[0]
+        return self._count("PRAGMA user_version")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -354,9 +365,9 @@ class Store:
 
     # -- matching replies --------------------------------------------------------------------------
     def outgoing_by_message_id(self, message_id: str) -> sqlite3.Row | None:
-        return self.connection.execute(
+        return self._row(
             "SELECT id, plan_id, resource_id, kind, recipients, ask FROM outbox WHERE message_id = ?", (message_id,)
-        ).fetchone()
+        )
 
     def remember_ask(
         self, key: str, plan_id: str, resource_id: str, ask: str, plan_version: int, now: datetime
@@ -370,9 +381,9 @@ class Store:
 
     def ask_by_token(self, key: str) -> sqlite3.Row | None:
         """The plan, resource, ask and plan version a token key was made for; None when unknown."""
-        return self.connection.execute(
+        return self._row(
             "SELECT plan_id, resource_id, ask, plan_version, asked_at FROM asks WHERE token_key = ?", (key,)
-        ).fetchone()
+        )
 
     def commitments_by_token(self, key: str) -> list[tuple[str, str]]:
         """Commitments whose (older, version-free) token key is ``key``."""
@@ -441,7 +452,7 @@ class Store:
                 json.loads(r["recipients"]),
                 bytes(r["raw"]),
                 r["envelope_from"],
-                unstamp(r["created_at"]),
+                datetime.fromisoformat(r["created_at"]),  # NOT NULL: always a stamp
                 r["attempts"],
             )
             for r in rows
@@ -592,7 +603,7 @@ class Store:
     def set_journal_seq(self, seq: int) -> None:
         self.connection.execute("UPDATE journal_state SET seq = ? WHERE id = 1", (seq,))
 
-    def journal_later(self, entry: dict) -> None:
+    def journal_later(self, entry: dict[str, Any]) -> None:
         """Queue a journal entry in the current transaction (it stands or falls with the change it tells)."""
         self.connection.execute(
             "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), ?)",
@@ -608,7 +619,7 @@ class Store:
         return [(r["rid"], r["entry"]) for r in rows]
 
     def journal_queue_mark(self) -> int:
-        return self.connection.execute("SELECT COALESCE(MAX(id), 0) FROM journal_out").fetchone()[0]
+        return self._count("SELECT COALESCE(MAX(id), 0) FROM journal_out")
 
     def journal_dequeue(self) -> None:
         self.connection.execute("DELETE FROM journal_out")
@@ -617,16 +628,14 @@ class Store:
         self.connection.execute("DELETE FROM journal_out WHERE id > ?", (mark,))
 
     def outbox_row(self, message_id: str) -> sqlite3.Row | None:
-        return self.connection.execute(
-            "SELECT id, status, recipients FROM outbox WHERE message_id = ?", (message_id,)
-        ).fetchone()
+        return self._row("SELECT id, status, recipients FROM outbox WHERE message_id = ?", (message_id,))
 
     def remember_sent_elsewhere(self, key: str, sent_at: datetime) -> None:
         """A message with this key went out, but this store does not hold it (it was put back from a backup)."""
         self.connection.execute("INSERT INTO sent_elsewhere (key, sent_at) VALUES (?, ?)", (key, stamp(sent_at)))
 
     def sent_elsewhere_count(self) -> int:
-        return self.connection.execute("SELECT COUNT(*) FROM sent_elsewhere").fetchone()[0]
+        return self._count("SELECT COUNT(*) FROM sent_elsewhere")
 
     def expire_sent_elsewhere(self, now: datetime, keep: timedelta) -> None:
         """Start the clock on keys delivery has not seen yet; forget those older than ``keep``."""
