@@ -60,8 +60,8 @@ class Applier:
             drafted = self.drafter.draft(plan, decisions, now, previous)
         for item in drafted:
             self.record(item.message, plan.id, item.resource_id, item.kind, now, item.not_before, item.ask)
-        for resource_id, event in decisions.audit:
-            self.store.audit(now, plan.id, resource_id, event)
+        for about, event in decisions.audit:
+            self.store.audit(now, plan.id, about, event)
         wake = decisions.next_wake
         if wake is not None and wake <= now:
             # Due now. An answer lets no time pass: the plan is looked at later in this same pass,

@@ -11,7 +11,7 @@ import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -41,7 +41,7 @@ class Context:
         return self._config
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
 
@@ -634,7 +634,7 @@ def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
         for path in paths:
             result = load_plan(path, config.schedule.timezone, config.mail.allowed_domains)
             progress.advance()
-            if not result.ok:
+            if result.plan is None or not result.ok:
                 failed += 1
                 click.echo("\n".join(map(str, result.problems)), err=True)
                 continue

@@ -150,7 +150,7 @@ class Followthru:
         since = self._down_since(now)
         self._replies(now, report)
         if self.calendar is not None:
-            self._calendar_answers(now, report)
+            self._calendar_answers(self.calendar, now, report)
         self._intake(now, report)
         if not report.replies_left:  # answers still waiting: time passes once they are read
             due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
@@ -221,14 +221,15 @@ class Followthru:
             if prepared
             else load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
         )
-        if not result.ok:
+        plan_read = result.plan if result.ok else None
+        if plan_read is None:
             stored = None
-        elif prepared is None and (stored is None or stored.plan.id != result.plan.id):
-            stored = self.store.load(result.plan.id)  # read here: not looked up before, or the file changed
-        if result.ok and stored is None:
+        elif prepared is None and (stored is None or stored.plan.id != plan_read.id):
+            stored = self.store.load(plan_read.id)  # read here: not looked up before, or the file changed
+        if plan_read is not None and stored is None:
             result.problems = past_deadlines(result, now, self.config.schedule.timezone)
         tell = result.owner_email
-        if result.ok and stored is not None and (change := owner_change(result, stored.plan.owner.email)):
+        if plan_read is not None and stored is not None and (change := owner_change(result, stored.plan.owner.email)):
             result.problems, tell = [change], stored.plan.owner.email  # the plan's owner hears of the attempt
         if result.problems:
             problems = [str(p) for p in result.problems]
@@ -244,8 +245,9 @@ class Followthru:
             log.warning("rejected %s: %s", path.name, "; ".join(problems))
             report.plans_rejected += 1
             return
+        assert plan_read is not None, "a file read without a plan has problems, and was rejected above"
         # Times without an offset keep the timezone they were first read in, whatever the config says later.
-        plan = result.plan.pinned(
+        plan = plan_read.pinned(
             stored.plan.plan.timezone if stored and stored.plan.plan.timezone else self.config.schedule.timezone
         )
         with self.store.transaction():
@@ -269,7 +271,7 @@ class Followthru:
         since: datetime | None = None,
         lapsed: dict[str, list[tuple[Plan, list[Phrase]]]] | None = None,
     ) -> None:
-        stored = self.store.load(plan_id)
+        stored = self.store.load_known(plan_id)
         with self.store.transaction():
             decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
             self.applier.apply(stored.plan, decisions, now, ticked=True)
@@ -358,10 +360,10 @@ class Followthru:
             log.warning("reading replies: %s", error)
             report.errors.append(f"reading replies: {error}")
 
-    def _calendar_answers(self, now: datetime, report: PassReport) -> None:
+    def _calendar_answers(self, calendar: CalendarBackend, now: datetime, report: PassReport) -> None:
         """Attendees' answers the calendar service reports, applied like iMIP replies."""
         try:
-            for answer in self.calendar.answers():
+            for answer in calendar.answers():
                 if calendar_answer(self.applier, answer, now):
                     report.replies += 1
         except Unavailable as error:

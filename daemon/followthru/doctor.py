@@ -71,11 +71,12 @@ class Problem(Exception):
 
 def _secret(config: Config) -> str:
     config.token_secret()
-    where = (
-        config.secrets.token_secret_env
-        if os.environ.get(config.secrets.token_secret_env)
-        else config.path(config.secrets.token_secret_file)
-    )
+    secret_file = config.secrets.token_secret_file
+    if os.environ.get(config.secrets.token_secret_env):
+        where: str | Path = config.secrets.token_secret_env
+    else:
+        assert secret_file is not None, "with the variable unset, token_secret() read the key from the file"
+        where = config.path(secret_file)
     return f"reply tokens are signed with the key from {where}"
 
 

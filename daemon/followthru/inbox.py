@@ -18,6 +18,7 @@ from followthru.backends.base import CalendarAnswer
 from followthru.decisions import OWNER, Send
 from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
 from followthru.replies import Reply, settle_for
+from followthru.replies.model import CalendarAnswer as ItipAnswer
 from followthru.states import Answer
 from followthru.store import Store, StoredPlan
 from followthru.tokens import token_key
@@ -33,7 +34,7 @@ def calendar_answer(applier: Applier, answer: CalendarAnswer, now: datetime) -> 
     plan_id, meeting_key = found
     partstat = "COUNTER" if answer.proposed_start else answer.partstat
     with store.transaction():
-        stored = store.load(plan_id)
+        stored = store.load_known(plan_id)
         if not _invited(store, stored, meeting_key, answer.attendee, now):
             return False
         applier.apply(
@@ -63,7 +64,7 @@ def refuse_forged(
         store.audit(now, None, None, f"forged reply ({checks}) from {reply.sender}: not applied")
         return None, None, "forged"
     plan_id, resource_id = match
-    stored = store.load(plan_id)
+    stored = store.load_known(plan_id)
     resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
     _notify_owner(
         applier,
@@ -84,9 +85,9 @@ def route(applier: Applier, matcher: Matcher, reply: Reply, now: datetime) -> tu
     """Match a reply to a commitment (or a meeting, or a counter decision) and apply it."""
     store = applier.store
     if reply.calendar and reply.calendar.method in ("REPLY", "COUNTER"):
-        found = store.meeting_by_uid(reply.calendar.uid)
-        if found:
-            return _rsvp(applier, matcher, found, reply, now)
+        meeting = store.meeting_by_uid(reply.calendar.uid)
+        if meeting:
+            return _rsvp(applier, matcher, meeting, reply, reply.calendar, now)
     if reply.intent == "bounce":
         match = matcher.bounce(reply)
         if match:
@@ -111,7 +112,7 @@ def route(applier: Applier, matcher: Matcher, reply: Reply, now: datetime) -> tu
         store.audit(now, None, None, f"unmatched reply from {reply.sender}: {reply.subject[:80]}")
         return None, None, "unmatched"
     plan_id, resource_id = found.plan_id, found.resource_id
-    stored = store.load(plan_id)
+    stored = store.load_known(plan_id)
     resource = next((r for r in stored.plan.resources if r.id == resource_id), None)
     claimed = resource.name if resource else resource_id
     if reply.relayed_by:
@@ -175,7 +176,7 @@ def _stale(
 def _ambiguous(applier: Applier, found: Ambiguous, reply: Reply, now: datetime) -> tuple[None, None, str]:
     """The sender is asked in several open plans and nothing says which: apply to none, tell each owner."""
     store = applier.store
-    plans = [store.load(plan_id) for plan_id, _ in found.candidates]
+    plans = [store.load_known(plan_id) for plan_id, _ in found.candidates]
     titles = [p.plan.plan.title for p in plans]
     told: set[str] = set()
     for stored, (plan_id, resource_id) in zip(plans, found.candidates, strict=True):
@@ -194,7 +195,7 @@ def _ambiguous(applier: Applier, found: Ambiguous, reply: Reply, now: datetime) 
 
 def _answer(applier: Applier, plan_id: str, resource_id: str, reply: Reply, now: datetime) -> None:
     store = applier.store
-    stored = store.load(plan_id)
+    stored = store.load_known(plan_id)
     reply = settle_for(reply, own_due_date(stored.plan, stored.state, resource_id))
     reason = reply.bounce.diagnostic if reply.bounce else ""
     answer = Answer(reply.intent, reply.words, reply.proposed_date, reply.return_date, reason)
@@ -202,15 +203,15 @@ def _answer(applier: Applier, plan_id: str, resource_id: str, reply: Reply, now:
 
 
 def _rsvp(
-    applier: Applier, matcher: Matcher, found: tuple[str, str], reply: Reply, now: datetime
+    applier: Applier, matcher: Matcher, meeting: tuple[str, str], reply: Reply, answer: ItipAnswer, now: datetime
 ) -> tuple[str, None, str]:
+    """``answer`` is the reply's calendar part; ``meeting`` the plan id and meeting key of its UID."""
     store = applier.store
-    plan_id, meeting_key = found
-    answer = reply.calendar
+    plan_id, meeting_key = meeting
     if answer.attendee != reply.sender and answer.attendee not in matcher.aliases.get(reply.sender, set()):
         store.audit(now, plan_id, None, f"calendar answer for {answer.attendee} sent by {reply.sender}: not applied")
         return plan_id, None, "unverified rsvp"
-    stored = store.load(plan_id)
+    stored = store.load_known(plan_id)
     if not _invited(store, stored, meeting_key, answer.attendee, now):
         return plan_id, None, "rsvp from a non-attendee"
     if reply.relayed_by:
@@ -241,7 +242,7 @@ def _invited(store: Store, stored: StoredPlan, meeting_key: str, attendee: str, 
 def _owner_decision(applier: Applier, sent: sqlite3.Row, reply: Reply, now: datetime) -> tuple[str, str, str]:
     store = applier.store
     plan_id, resource_id = sent["plan_id"], sent["resource_id"]
-    stored = store.load(plan_id)
+    stored = store.load_known(plan_id)
     first = reply.words.strip().split()[0].upper().strip(".,!:") if reply.words.strip() else ""
     approve = first == "APPROVE" or (first != "REJECT" and reply.intent == "accept")
     reject_it = first == "REJECT" or (first != "APPROVE" and reply.intent == "decline")

@@ -129,8 +129,9 @@ class WorkspaceLock:
         if self.try_acquire():
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
+        queue: int | None
         try:
-            queue: int | None = os.open(self._queue, os.O_RDWR | os.O_CREAT, 0o600)
+            queue = os.open(self._queue, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(queue, fcntl.LOCK_SH)  # shared: any number of waiters; held until we are in
         except OSError:  # only a courtesy to the run loop: wait without it
             queue = None

@@ -14,6 +14,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -131,7 +132,7 @@ class Memory:
         self.store = applier.store
         self.journal = journal
 
-    def flush(self, skip: set[str] = frozenset()) -> None:
+    def flush(self, skip: AbstractSet[str] = frozenset()) -> None:
         """Inside a store transaction: the queued entries to the file, and the store's seq with them.
         ``skip``: entry ids the file holds already (appended before a crash kept the store from knowing)."""
         if self.journal is None:
@@ -261,7 +262,9 @@ class Memory:
         # Queued entries the file holds already: appended just before a crash kept the store from knowing.
         in_file = {rid for rid, _ in self.store.journal_queue()} & {e.get("rid") for e in entries}
         done: Counter[str] = Counter()
-        with self.store.transaction(), self.applier.engine.quiet():
+        engine = self.applier.engine
+        assert isinstance(engine, RecordingEngine), "the service's applier decides with the recording engine"
+        with self.store.transaction(), engine.quiet():
             mark = self.store.journal_queue_mark()
             for entry in entries:
                 if entry.get("rid") in in_file:
@@ -399,7 +402,7 @@ class Memory:
         plan_ids = self.store.plan_ids(owner)
         if due is None or due > at or not plan_ids:
             return
-        stored = self.store.load(plan_ids[0])
+        stored = self.store.load_known(plan_ids[0])
         self.store.set_next_digest(owner, self.applier.next_digest(stored.plan, at))
 
 
@@ -415,8 +418,9 @@ def _invitation(raw: bytes) -> list[Any]:
     for part in email.message_from_bytes(raw).walk():
         if part.get_content_type() != "text/calendar":
             continue
-        payload = part.get_payload(decode=True) or b""
-        text = re.sub(r"\r?\n[ \t]", "", payload.decode("utf-8", "replace"))  # unfold
+        payload = part.get_payload(decode=True)  # bytes for a single part; None when there is none
+        content = payload if isinstance(payload, bytes) else b""
+        text = re.sub(r"\r?\n[ \t]", "", content.decode("utf-8", "replace"))  # unfold
         found: dict[str, str] = {}
         in_event = False
         for line in text.splitlines():

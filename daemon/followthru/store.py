@@ -179,6 +179,14 @@ class Store:
         self.connection.execute("COMMIT")
 
     # -- plans -----------------------------------------------------------------------------------
+    def load_known(self, plan_id: str) -> StoredPlan:
+        """A plan whose id was read from the store's own tables (its messages, commitments, asks or
+        meetings): plans are never deleted, so it is there."""
+        stored = self.load(plan_id)
+        if stored is None:
+            raise LookupError(f"plan {plan_id!r} is named in the store but not held in it")
+        return stored
+
     def load(self, plan_id: str) -> StoredPlan | None:
         row = self.connection.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
         if row is None:

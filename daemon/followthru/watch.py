@@ -74,9 +74,10 @@ def ready_files(incoming: Path, settle: float = 1.0, limit: int | None = None) -
     for _, text in chosen:
         path = Path(text)
         if not _is_utf8(path.name):
-            path = _utf8_name(path)
-            if path is None:
+            renamed = _utf8_name(path)
+            if renamed is None:
                 continue
+            path = renamed
         files.append(path)
     return Ready(files, wait, len(ready) - len(chosen))
 

@@ -102,9 +102,10 @@ def _prepare_new_plans(paths: list[Path], now: datetime) -> list[Prepared | None
 
 def _prepare_new_plan(path: Path, now: datetime) -> Prepared | None:
     """In a worker: a valid plan file's start decisions and messages; None for anything else."""
+    assert _worker is not None, "the pool's initializer, _start_worker, made them"
     engine, drafter = _worker
     result = load_plan(path, engine.config.schedule.timezone, engine.config.mail.allowed_domains)
-    if not result.ok or past_deadlines(result, now, engine.config.schedule.timezone):
+    if result.plan is None or not result.ok or past_deadlines(result, now, engine.config.schedule.timezone):
         return None
     plan = result.plan.pinned(engine.config.schedule.timezone)
     decisions = engine.start(plan, now)
