@@ -36,16 +36,17 @@ class BusinessClock:
 
     def next_window(self, moment: datetime, zone: ZoneInfo) -> datetime:
         """``moment`` itself when it is inside the send window in ``zone``; else the window's next opening."""
-        if self.always_open:
-            return moment
         local = moment.astimezone(zone)
-        start, end = self.schedule.send_from, self.schedule.send_until
-        day = local.date()
-        if self.is_business_day(day) and start <= local.time() < end:
+        if self.always_open or self._inside_window(local):
             return moment
+        day, start = local.date(), self.schedule.send_from
         if not (self.is_business_day(day) and local.time() < start):
             day = self.next_business_day(day)
         return datetime.combine(day, start, tzinfo=zone)
+
+    def _inside_window(self, local: datetime) -> bool:
+        schedule = self.schedule
+        return self.is_business_day(local.date()) and schedule.send_from <= local.time() < schedule.send_until
 
     def last_window(self, moment: datetime, zone: ZoneInfo, lead: timedelta = timedelta()) -> datetime:
         """The latest time at or before ``moment`` to send something meant for ``moment``.
@@ -55,13 +56,11 @@ class BusinessClock:
         is zero or longer than the window): a last call meant for Saturday 13:00 goes on Friday,
         with ``lead`` of Friday's window left for the reader to act.
         """
-        if self.always_open:
-            return moment
         local = moment.astimezone(zone)
+        if self.always_open or self._inside_window(local):
+            return moment
         start, end = self.schedule.send_from, self.schedule.send_until
         day = local.date()
-        if self.is_business_day(day) and start <= local.time() < end:
-            return moment
         if not (self.is_business_day(day) and local.time() >= end):
             day = self.previous_business_day(day)
         opening = datetime.combine(day, start, tzinfo=zone)

@@ -35,25 +35,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from exchangelib import Account, Attendee, Body, CalendarItem, EWSDateTime, EWSTimeZone, ExtendedProperty, Mailbox
-from exchangelib.errors import (
-    ErrorCalendarDurationIsTooLong,
-    ErrorCalendarEndDateIsEarlierThanStartDate,
-    ErrorCalendarInvalidAttributeValue,
-    ErrorCalendarInvalidDayForTimeChangePattern,
-    ErrorCalendarInvalidDayForWeeklyRecurrence,
-    ErrorCalendarInvalidPropertyState,
-    ErrorCalendarInvalidPropertyValue,
-    ErrorCalendarInvalidRecurrence,
-    ErrorCalendarInvalidTimeZone,
-    ErrorCalendarIsNotOrganizer,
-    ErrorCalendarOutOfRange,
-    ErrorInvalidRecipients,
-    ErrorInvalidSyncStateData,
-    ErrorItemNotFound,
-    ErrorItemSave,
-    ErrorMessageSizeExceeded,
-    UnknownTimeZone,
-)
+from exchangelib import errors as ews
+from exchangelib.errors import ErrorInvalidSyncStateData, ErrorItemNotFound, UnknownTimeZone
 from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_CHANGED_AND_SAVE_COPY
 from exchangelib.services import SyncFolderItems
 
@@ -74,20 +57,20 @@ PARTSTAT = {
 MAX_CHANGES = 512
 # Exchange's objections to the meeting itself: publishing it again would change nothing.
 REFUSED = (
-    ErrorCalendarDurationIsTooLong,
-    ErrorCalendarEndDateIsEarlierThanStartDate,
-    ErrorCalendarInvalidAttributeValue,
-    ErrorCalendarInvalidDayForTimeChangePattern,
-    ErrorCalendarInvalidDayForWeeklyRecurrence,
-    ErrorCalendarInvalidPropertyState,
-    ErrorCalendarInvalidPropertyValue,
-    ErrorCalendarInvalidRecurrence,
-    ErrorCalendarInvalidTimeZone,
-    ErrorCalendarIsNotOrganizer,
-    ErrorCalendarOutOfRange,
-    ErrorInvalidRecipients,
-    ErrorItemSave,
-    ErrorMessageSizeExceeded,
+    ews.ErrorCalendarDurationIsTooLong,
+    ews.ErrorCalendarEndDateIsEarlierThanStartDate,
+    ews.ErrorCalendarInvalidAttributeValue,
+    ews.ErrorCalendarInvalidDayForTimeChangePattern,
+    ews.ErrorCalendarInvalidDayForWeeklyRecurrence,
+    ews.ErrorCalendarInvalidPropertyState,
+    ews.ErrorCalendarInvalidPropertyValue,
+    ews.ErrorCalendarInvalidRecurrence,
+    ews.ErrorCalendarInvalidTimeZone,
+    ews.ErrorCalendarIsNotOrganizer,
+    ews.ErrorCalendarOutOfRange,
+    ews.ErrorInvalidRecipients,
+    ews.ErrorItemSave,
+    ews.ErrorMessageSizeExceeded,
 )
 
 
