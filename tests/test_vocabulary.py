@@ -1,9 +1,10 @@
 """The reply reader's vocabulary files (daemon/followthru/replies/vocabulary/<code>.toml): every
-language covers every category English has, a broken file is reported with its name and the
-key, the languages are the files present, and greetings are found by their shape."""
+table a file has covers every category English has in it, a broken file is reported with its
+name and the key, the languages are the files present, and greetings are found by their shape."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import classify
 from followthru.replies.classify.cleaning import greeting_end
 from followthru.replies.classify.words import reader_words
+from followthru.replies.date_words import date_words
+from followthru.replies.lexicon import trimming
 
 FOLDER = lx.VOCABULARY_DIR
 FILES = sorted(FOLDER.glob("*.toml"))
@@ -19,20 +22,52 @@ ENGLISH = lx.load_language(FOLDER / "en.toml")
 
 
 def test_the_languages_are_the_files_present():
-    assert set(lx.languages()) == {path.stem for path in FILES}
+    assert set(lx.language_files()) == {path.stem for path in FILES}
+    intent = {path.stem for path in FILES if "phrases" in lx.load_language(path).tables}
+    assert set(lx.languages()) == intent
     assert lx.languages()[0] == "en"
     assert len(lx.languages()) >= 10
+    assert set(date_words().languages) == intent
+    trimmed = {path.stem for path in FILES if "trimming" in lx.load_language(path).tables}
+    assert len(trimmed) >= 21 and intent <= trimmed
+
+
+def test_english_has_every_table():
+    assert ENGLISH.tables == lx.TABLES
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_every_language_file_covers_every_category(path):
+def test_every_table_of_a_file_covers_every_category_english_has_in_it(path):
+    """The rule: a file need not have every table, but every table it has has the keys of
+    English's, each filled where English fills it (except the keys that may stay empty), and a
+    language the intent reader reads has all of its tables (the intent and the date words)."""
     lang = lx.load_language(path)
-    for table in lx.TABLES:
+    assert lang.tables, f"{path.name} has no vocabulary"
+    reading = [table for table in lx.READING_TABLES if table in lang.tables]
+    assert not reading or reading == list(lx.READING_TABLES), f"{path.name}: {reading}"
+    for table in lang.tables:
         english, own = getattr(ENGLISH, table), getattr(lang, table)
         assert set(own) == set(english), f"{path.name} [{table}]: {set(own) ^ set(english)}"
         empty = [key for key, words in english.items() if words and not own[key]
                  and not lx.may_be_empty(table, key)]
         assert not empty, f"{path.name} [{table}] has nothing for {', '.join(empty)}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_months_and_weekdays_are_named_once(path):
+    lang = lx.load_language(path)
+    for table in ("months", "weekdays", "weekday_short", "weekday_prefix"):
+        names = [name.lower() for names in getattr(lang, table).values() for name in names]
+        assert len(names) == len(set(names)), f"{path.name} [{table}] names a word twice"
+    for name in lang.dates.get("ambiguous_months", []):
+        assert any(name in names for names in lang.months.values()), f"{path.name}: {name}"
+
+
+def test_the_trimming_words_compile_once():
+    assert trimming() is trimming()
+    assert date_words() is date_words()
+    for pattern in (trimming().mobile_footer, trimming().scanned, trimming().disclaimer_terms):
+        re.compile(pattern)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -96,6 +131,38 @@ def test_an_unknown_category_and_broken_toml_are_reported(tmp_path):
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(lx.VocabularyError, match=r"nl\.toml: not valid TOML"):
         lx.load_all(folder)
+
+
+def test_a_reading_table_alone_is_reported(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "sv.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("[weekday_prefix]")
+    end = text.index("[dates]")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(lx.VocabularyError, match=r"sv\.toml: \[weekday_prefix\] is missing"):
+        lx.load_all(folder)
+
+
+def test_a_missing_trimming_key_names_the_file_and_the_key(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "fi.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\nscan_virus = [")
+    end = text.index("]\n", start) + 2
+    path.write_text(text[:start + 1] + text[end:], encoding="utf-8")
+    with pytest.raises(lx.VocabularyError, match=r"fi\.toml: trimming\.scan_virus is missing"):
+        lx.load_all(folder)
+
+
+def test_a_language_with_only_trimming_words_is_read_by_the_trimmer_alone(tmp_path):
+    folder = _copy(tmp_path)
+    (folder / "xx.toml").write_text((folder / "fi.toml").read_text(encoding="utf-8")
+                                    .replace('name = "Finnish"', 'name = "Test"')
+                                    .replace("order = ", "order = 9").replace('"kirjoitti"', '"zqwrote"'),
+                                    encoding="utf-8")
+    found = lx.load_all(folder)
+    assert found["xx"].tables == ("trimming",) and not found["xx"].reads_intent
 
 
 def test_a_new_language_is_a_new_file(tmp_path):

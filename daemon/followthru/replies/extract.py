@@ -28,8 +28,10 @@ HTML bodies are first rendered by :func:`followthru.replies.htmltext.html_to_tex
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
-from followthru.replies import lexicon as lx
+from followthru.replies.lexicon import trimming
 from followthru.replies.htmltext import html_to_text
 
 __all__ = ["html_to_text", "new_words", "split_reply"]
@@ -37,32 +39,16 @@ __all__ = ["html_to_text", "new_words", "split_reply"]
 _I = re.IGNORECASE
 _QUOTE = re.compile(r"^[ \t]*(>|\|(?!.*\|\s*$))")
 _DECORATION = "-_*=~ \t"
-_VERB = re.compile(rf"(?<!\w)(?:{lx.VERBS})(?!\w)|(?:{lx.VERBS_CJK})", _I)
-_VERB_END = re.compile(rf"(?:(?<!\w)(?:{lx.VERBS})(?!\w)|(?:{lx.VERBS_CJK})).{{0,160}}[:：]$", _I)
-_OPENER = re.compile(rf"^\W*(?:{lx.OPENERS})\s", _I)
 _EMAIL = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+|<[^<>\s]*@|mailto:", _I)
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.h]\d{2}(?!\d)|\d{1,2}時|\d{1,2}시|\d{1,2}点")
 _DATE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
                    r"|\d{1,4}\s*[年月日년월일]")
-# "> wrote:": the end of an attribution whose client took the "<address>" break for a quote.
-_QUOTED_VERB = re.compile(rf"^[\s>]*(?:{lx.VERBS}|{lx.VERBS_CJK})\s*[:：]\s*$", _I)
 _GMAIL_STAMP = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)"
                           r"[+-]\d{1,2}:?\d{2}\s+\S")
 _SENTENCE_END = re.compile(r"(\b[^\W\d]{4,}[.!?]+|[!?]|\.\.\.)$")
-_SEPARATOR = re.compile(
-    rf"^[\s>*_=~-]*(?:{lx.SEPARATOR_TITLES})(?:[\s*_=~:-]*$|\s+(?:from|de|von|da|van)\b.*-{{2,}}"
-    rf"[\s*]*$)"
-    rf"|^[\s>*]*(?:{lx.FORWARD_OPENERS})\s*[:：]?\s*$"
-    r"|^[\s>*]*-{2,}\s*(?:forwarded by|weitergeleitet von|transféré par|reenviado por)\b.*-{2,}",
-    _I)
 _RULE = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,}|\*{10,})\s*$")
 _LABEL = re.compile(r"^[\s*_]*[^\W\d_][\w .'/-]{0,25}[\s*_]*[:：]\s*\S")
-_FIELDS = {name: re.compile(rf"^[\s*_]*(?:{words})[\s*_]*[:：]", _I)
-           for name, words in lx.FIELD.items()}
 _BLOCK_START = ("from", "date", "subject", "reply-to")
-_SIGNATURE = re.compile(rf"^(?:--|—|–)\s*$|{lx.MOBILE_FOOTER}|{lx.SCANNED}", _I)
-_DISCLAIMER_TERMS = re.compile(lx.DISCLAIMER_TERMS, _I)
-_DISCLAIMER_OPENER = re.compile(lx.DISCLAIMER_OPENERS, _I)
 # Contact details on a signature line: phone numbers (perhaps labelled "M:", "Tel.", "Mobile"),
 # addresses, web sites, separated by "|", "·", "/" or ",".
 _CONTACT_ITEM = re.compile(
@@ -75,6 +61,47 @@ _JUNK_LINE = re.compile(r"^[\s\-_=*~#+.,:;!?'\"`^|/\\<>()\[\]{}·•—–‐\u2
 _NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|van|von|der|den|da|di|du|le|la|y)"
 _NAME_LINE = re.compile(rf"^{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,4}}$")
 _ENDS = (".", "!", "?", ":", "。", "？", "！", "：")
+
+
+@dataclass(frozen=True)
+class _Markers:
+    """The patterns built from the trimming words of the language files (:mod:`.lexicon`),
+    compiled once per process on first use."""
+
+    verb: re.Pattern[str]
+    verb_end: re.Pattern[str]
+    opener: re.Pattern[str]
+    quoted_verb: re.Pattern[str]
+    separator: re.Pattern[str]
+    fields: dict[str, re.Pattern[str]]
+    signature: re.Pattern[str]
+    disclaimer_terms: re.Pattern[str]
+    disclaimer_opener: re.Pattern[str]
+
+
+@cache
+def _markers() -> _Markers:
+    lx = trimming()
+    verbs = rf"(?<!\w)(?:{lx.verbs})(?!\w)|(?:{lx.verbs_cjk})"
+    return _Markers(
+        verb=re.compile(verbs, _I),
+        verb_end=re.compile(rf"(?:{verbs}).{{0,160}}[:：]$", _I),
+        opener=re.compile(rf"^\W*(?:{lx.openers})\s", _I),
+        # "> wrote:": the end of an attribution whose client took the "<address>" break for a
+        # quote
+        quoted_verb=re.compile(rf"^[\s>]*(?:{lx.verbs}|{lx.verbs_cjk})\s*[:：]\s*$", _I),
+        separator=re.compile(
+            rf"^[\s>*_=~-]*(?:{lx.separator_titles})(?:[\s*_=~:-]*$|\s+(?:from|de|von|da|van)\b.*-{{2,}}"
+            rf"[\s*]*$)"
+            rf"|^[\s>*]*(?:{lx.forward_openers})\s*[:：]?\s*$"
+            r"|^[\s>*]*-{2,}\s*(?:forwarded by|weitergeleitet von|transféré par|reenviado por)\b.*-{2,}",
+            _I),
+        fields={name: re.compile(rf"^[\s*_]*(?:{words})[\s*_]*[:：]", _I)
+                for name, words in lx.field.items()},
+        signature=re.compile(rf"^(?:--|—|–)\s*$|{lx.mobile_footer}|{lx.scanned}", _I),
+        disclaimer_terms=re.compile(lx.disclaimer_terms, _I),
+        disclaimer_opener=re.compile(lx.disclaimer_openers, _I),
+    )
 
 
 def _quoted(line: str) -> bool:
@@ -97,12 +124,12 @@ def _is_attribution(text: str, before_quote: bool, decorated: bool) -> bool:
         return True
     has_address, has_time = bool(_EMAIL.search(text)), bool(_TIME.search(text))
     has_date = has_time or bool(_DATE.search(text))
-    if ends and (_VERB_END.search(text + (":" if decorated else ""))):
-        return bool(_OPENER.match(text) or has_address or has_date or before_quote)
+    if ends and (_markers().verb_end.search(text + (":" if decorated else ""))):
+        return bool(_markers().opener.match(text) or has_address or has_date or before_quote)
     if ends and has_address and has_date:
         return True
     if before_quote and (has_address or has_date) and not _SENTENCE_END.search(text):
-        return bool(has_address or _VERB.search(text) or has_time)
+        return bool(has_address or _markers().verb.search(text) or has_time)
     return False
 
 
@@ -113,7 +140,7 @@ def _attribution_end(lines: list[str], start: int) -> int | None:
     first = lines[start].strip()
     if not first or _quoted(lines[start]) or len(first) > 320:
         return None
-    spanning = bool(_OPENER.match(first) and re.search(r"\d", first))
+    spanning = bool(_markers().opener.match(first) and re.search(r"\d", first))
     parts: list[str] = []
     index = start
     while index < len(lines) and len(parts) < 5 and index - start < 9:
@@ -125,14 +152,14 @@ def _attribution_end(lines: list[str], start: int) -> int | None:
             index += 1
             continue
         if parts and (_SENTENCE_END.search(parts[-1])
-                      or (_quoted(raw) and not _QUOTED_VERB.match(raw))):
+                      or (_quoted(raw) and not _markers().quoted_verb.match(raw))):
             return None
         inner = line.strip(_DECORATION)
         decorated = line.startswith("--") and line.endswith("--")
         parts.append(inner if decorated else line)
         after = _next_text(lines, index + 1)
         before_quote = (after is not None and _quoted(lines[after])
-                        and not _QUOTED_VERB.match(lines[after]))
+                        and not _markers().quoted_verb.match(lines[after]))
         if _is_attribution(" ".join(parts), before_quote, decorated):
             return index
         index += 1
@@ -147,15 +174,15 @@ def _attribution_at(lines: list[str], index: int) -> int | None:
     if end is None or end == index or _attribution_end(lines, index + 1) != end:
         return end
     line = lines[index]
-    evidence = (_OPENER.match(line) or _EMAIL.search(line) or _DATE.search(line)
-                or _TIME.search(line) or _VERB.search(line))
+    evidence = (_markers().opener.match(line) or _EMAIL.search(line) or _DATE.search(line)
+                or _TIME.search(line) or _markers().verb.search(line))
     return end if evidence else None
 
 
 # -- header blocks, separators, signatures ---------------------------------------------------
 
 def _field(line: str) -> str | None:
-    return next((name for name, pattern in _FIELDS.items() if pattern.match(line)), None)
+    return next((name for name, pattern in _markers().fields.items() if pattern.match(line)), None)
 
 
 def _is_header_block(lines: list[str], index: int) -> bool:
@@ -199,8 +226,8 @@ def _is_disclaimer(lines: list[str], index: int) -> bool:
             break
         paragraph.append(line.strip())
     text = " ".join(paragraph)[:3000]
-    terms = {found.group().lower() for found in _DISCLAIMER_TERMS.finditer(text)}
-    return bool(_DISCLAIMER_OPENER.match(text) and terms) or (len(text) >= 120
+    terms = {found.group().lower() for found in _markers().disclaimer_terms.finditer(text)}
+    return bool(_markers().disclaimer_opener.match(text) and terms) or (len(text) >= 120
                                                                and len(terms) >= 3)
 
 
@@ -225,13 +252,13 @@ def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, in
     if len(line) > 400:  # no attribution, separator, header or footer line is that long
         return ("signature", index) if not keep_signature and _is_disclaimer(lines, index) \
             else None
-    if (_SEPARATOR.match(line) or _is_header_block(lines, index)
+    if (_markers().separator.match(line) or _is_header_block(lines, index)
             or _is_ruled_header(lines, index) or _is_generic_header(lines, index)):
         return "header", index
     end = _attribution_at(lines, index)
     if end is not None:
         return "attribution", end
-    if not keep_signature and (_SIGNATURE.match(line.strip()) or _is_disclaimer(lines, index)):
+    if not keep_signature and (_markers().signature.match(line.strip()) or _is_disclaimer(lines, index)):
         return "signature", index
     return None
 

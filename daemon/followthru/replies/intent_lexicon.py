@@ -1,9 +1,9 @@
-"""The vocabulary of reply intents, read from one data file per language.
+"""The vocabulary of the reply reader, read from one data file per language.
 
 Only words live in the data; :mod:`.classify` decides with them. Each language is a file
 ``vocabulary/<code>.toml`` (``en.toml``, ``de.toml`` ...): the languages are the files present,
 so adding a language is adding a file (docs/replies.md, "Adding a language"). English is the
-reference: every file must have the same tables and keys as ``en.toml``, each non-empty where
+reference: every table a file has must have the keys ``en.toml`` has in it, each non-empty where
 English is non-empty (except :data:`MAY_BE_EMPTY`). The files are read, checked and compiled
 once per process, on first use.
 
@@ -19,6 +19,11 @@ A file has these tables:
                 key, across all languages (an ``|`` between the fragments)
 ``[months]``, ``[weekdays]``, ``[weekday_short]``, ``[weekday_prefix]``, ``[dates]``
                 the date words, joined by :mod:`.date_words` (described there)
+``[trimming]``  the words around quoted history and signatures, joined by :mod:`.lexicon`
+
+The intent and date tables come together (a language the intent reader reads has all of them);
+``[trimming]`` may stand alone, for a language whose quoted history and signatures are cut but
+whose words are not read. Every table a file has must have the keys English has in it.
 
 Every phrase is matched on *folded* text (lower case, accents removed, curly quotes and dashes
 made plain, see :func:`fold`), as whole words; a space in a phrase matches any run of blanks and
@@ -82,7 +87,11 @@ VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
 REFERENCE = "en"          # every other file must have the keys of this one
 INTENT_TABLES = ("phrases", "words", "patterns")
 DATE_TABLES = ("months", "weekdays", "weekday_short", "weekday_prefix", "dates")
-TABLES = INTENT_TABLES + DATE_TABLES
+# The tables of a language the intent reader reads: a file has all of them or none.
+READING_TABLES = INTENT_TABLES + DATE_TABLES
+# The words that cut quoted history and signatures (:mod:`.lexicon`): optional on their own.
+TRIMMING_TABLES = ("trimming",)
+TABLES = READING_TABLES + TRIMMING_TABLES
 # Keys a language may leave empty although English fills them (``table.*``: every key of the
 # table): words that follow the verb they negate (Spanish, Italian, Portuguese and Polish negate
 # before it), the articles after "instead of" / "by" (Polish has none), short weekday forms and
@@ -92,7 +101,7 @@ TABLES = INTENT_TABLES + DATE_TABLES
 MAY_BE_EMPTY = frozenset({"phrases.post_negator", "patterns.instead_of_article",
                           "patterns.deadline_article", "weekday_short.*", "weekday_prefix.*",
                           "dates.ambiguous_months", "dates.short_months_alone", "dates.next_before",
-                          "dates.short_weekday_leads", "dates.day_lead"})
+                          "dates.short_weekday_leads", "dates.day_lead", "trimming.*"})
 
 
 def may_be_empty(table: str, key: str) -> bool:
@@ -119,6 +128,17 @@ class Language:
     weekday_short: dict[str, list[str]]
     weekday_prefix: dict[str, list[str]]
     dates: dict[str, list[str]]
+    trimming: dict[str, list[str]]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables this file has (an absent table is empty)."""
+        return tuple(table for table in TABLES if getattr(self, table))
+
+    @property
+    def reads_intent(self) -> bool:
+        """Whether the intent and date readers read this language (it has their tables)."""
+        return bool(self.phrases)
 
 
 _PUNCT = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "’": "'",
@@ -173,13 +193,25 @@ def load_language(path: Path, reference: dict | None = None) -> Language:
         raise VocabularyError(f"{path}: language.order must be a whole number")
     if not isinstance(letters, str):
         raise VocabularyError(f"{path}: language.letters must be a string")
-    tables: dict[str, dict[str, list[str]]] = {}
+    unknown_tables = [table for table in data if table not in TABLES and table != "language"]
+    if unknown_tables:
+        raise VocabularyError(f"{path}: [{unknown_tables[0]}] is not a table of a language file")
+    reading = [table for table in READING_TABLES if table in data]
+    if reading and len(reading) < len(READING_TABLES):
+        absent = next(table for table in READING_TABLES if table not in data)
+        raise VocabularyError(f"{path}: [{absent}] is missing (a language the intent reader reads "
+                              f"has {', '.join(f'[{t}]' for t in READING_TABLES)})")
+    tables: dict[str, dict[str, list[str]]] = {table: {} for table in TABLES}
     for table in TABLES:
-        content = data.get(table)
+        if table not in data:
+            continue
+        content = data[table]
         if not isinstance(content, dict):
-            raise VocabularyError(f"{path}: [{table}] is missing")
+            raise VocabularyError(f"{path}: [{table}] must be a table")
         tables[table] = {key: _string_list(path, f"{table}.{key}", value)
                          for key, value in content.items()}
+        if not content:
+            raise VocabularyError(f"{path}: [{table}] is empty")
         if reference is None:
             continue
         expected = reference[table]
@@ -197,9 +229,13 @@ def load_language(path: Path, reference: dict | None = None) -> Language:
 
 
 def load_all(folder: Path = VOCABULARY_DIR) -> dict[str, Language]:
-    """Every ``*.toml`` in ``folder``, checked against ``en.toml``, in their ``order``."""
+    """Every ``*.toml`` in ``folder``, checked against ``en.toml``, in their ``order``: each
+    table a file has must have the keys English has in it."""
     english = folder / f"{REFERENCE}.toml"
     reference_language = load_language(english)
+    missing = [table for table in TABLES if table not in reference_language.tables]
+    if missing:
+        raise VocabularyError(f"{english}: [{missing[0]}] is missing (English is the reference)")
     reference = {table: getattr(reference_language, table) for table in TABLES}
     found = [reference_language] + [load_language(path, reference)
                                      for path in sorted(folder.glob("*.toml")) if path != english]
@@ -207,13 +243,19 @@ def load_all(folder: Path = VOCABULARY_DIR) -> dict[str, Language]:
 
 
 @cache
-def vocabulary() -> dict[str, Language]:
-    """The shipped languages, read once per process."""
+def language_files() -> dict[str, Language]:
+    """Every shipped language file, read and checked once per process."""
     return load_all()
 
 
+@cache
+def vocabulary() -> dict[str, Language]:
+    """The shipped languages the intent and date readers read (files with ``[phrases]``)."""
+    return {code: lang for code, lang in language_files().items() if lang.reads_intent}
+
+
 def languages() -> tuple[str, ...]:
-    """The codes of the shipped languages, in their order."""
+    """The codes of the languages the intent reader reads, in their order."""
     return tuple(vocabulary())
 
 

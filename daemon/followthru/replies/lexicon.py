@@ -1,156 +1,127 @@
-"""The words mail clients write around quoted history, in many languages, as regular expressions.
+"""The words mail clients write around quoted history and signatures, in many languages, as
+regular expressions built from the ``[trimming]`` tables of the language files.
 
-Only vocabulary lives here (no decisions): the verbs of attribution lines ("wrote", "schrieb",
-"a écrit", "написал", "写道" ...), the words that open them ("On", "Am", "Le" ...), the field
-names of forwarded / replied header blocks ("From:", "Von:", "差出人:" ...), the titles of
-separator lines ("Original Message", "Ursprüngliche Nachricht" ...), mobile-client footers
-("Sent from my iPhone", "Von meinem iPhone gesendet" ...) and the terms of legal disclaimers.
+Only vocabulary lives in the files (no decisions, :mod:`.extract` decides with them). Each
+``vocabulary/<code>.toml`` may have a ``[trimming]`` table; a language with nothing else (no
+intent or date words) is a file with ``[language]`` and ``[trimming]`` only. Every file that has
+the table has every key English has, each possibly empty. The words of all files are joined
+once per process, on first use.
 
-Covered at least: English, German, French, Spanish, Italian, Portuguese, Dutch, Swedish, Danish,
-Norwegian, Polish, Russian, Ukrainian, Czech, Finnish, Hungarian, Turkish, Greek, Japanese,
-Chinese and Korean. :mod:`.extract` decides with them.
+Words are written as they are: matched in any case, a space matches any run of blanks. Keys
+ending in ``_patterns`` are regular-expression fragments instead.
+
+``attribution_verbs``    verbs ending an attribution ("..., Riley <r@x> wrote:", "schrieb",
+                         "написал", "写道"); words in a script written without spaces (Chinese,
+                         Japanese, Korean) match inside a line, the others as whole words
+``attribution_openers``  words opening an attribution ("On ...", "Am ...", "Il giorno ...")
+``from_field``, ``date_field``, ``to_field``, ``cc_field``, ``subject_field``, ``reply_to_field``
+                         field names of a quoted header block ("From:", "Von:", "差出人:")
+``separator_titles``     titles of separator lines ("-----Original Message-----")
+``forward_openers``      lines opening a forwarded message ("Begin forwarded message:")
+``footer_sent``, ``footer_by``, ``footer_article``, ``footer_device``
+                         mobile footers: "Sent" "from" "a"/"my" + a device or mail app
+                         ("Sent from my iPhone", "Envoyé de mon iPad"); the device and app
+                         names, the same in every language, are :data:`DEVICE_NAMES`
+``footer_get``, ``footer_for``   "Get Outlook for iOS", "Obtenir Outlook pour Android"
+``footer_from``, ``footer_my``   "From my iPhone", "De mon iPad"
+``footer_patterns``      other footer lines, whole-line patterns ("Von meinem iPhone gesendet")
+``scan_this``, ``scan_message``, ``scan_virus``, ``scan_checked``
+                         virus-scanner footers ("This email has been scanned for viruses",
+                         "questo messaggio ... non infetto", "Antivirus ... geprüft")
+``disclaimer_patterns``  terms of legal disclaimers: a paragraph holding two or more of them
+``disclaimer_opener_patterns``  openings of a disclaimer paragraph ("Confidentiality notice")
+``answer_words``         a quoted request line about when to *answer* ("Please answer by Fri
+                         4 Dec", "Bitte antworte bis ..."): its date is the reply deadline,
+                         never the day the work is due
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from followthru.replies.intent_lexicon import language_files
+
+FIELD_KEYS = {"from": "from_field", "date": "date_field", "to": "to_field", "cc": "cc_field",
+              "subject": "subject_field", "reply-to": "reply_to_field"}
+# Devices and mail apps a mobile footer names: brand names, the same in every language.
+DEVICE_NAMES = (r"iphone|ipad|ipod|android|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia"
+                r"|motorola|sony|htc|lg|oneplus|windows|mail|e-?mail|outlook|gmail|yahoo|aol"
+                r"|airmail|spark|mailbox|newton|edison|proton|protonmail|tutanota|zoho|fastmail"
+                r"|k-9|fairemail|bluemail|superhuman|hey|web|webmail")
+_SHORT_DEVICES = r"iphone|ipad|android|mobile|phone|smartphone|blackberry|samsung|galaxy"
 
 
-def _alternatives(words: str) -> str:
-    """``"a|b c"`` -> a regex alternation where a space matches any run of blanks."""
+def _alternatives(words: Iterable[str]) -> str:
+    """Words as a regex alternation, longest first, where a space matches any run of blanks."""
     return "|".join(re.escape(w.strip()).replace(r"\ ", r"\s+")
-                    for w in sorted(words.split("|"), key=len, reverse=True) if w.strip())
+                    for w in sorted(dict.fromkeys(words), key=len, reverse=True) if w.strip())
 
 
-# Verbs ending an attribution: "..., Riley <r@x> wrote:". Latin words need word boundaries.
-VERBS = _alternatives(
-    "wrote|writes|has written|schrieb|schreibt|hat geschrieben|a écrit|a ecrit|écrit|escribió"
-    "|escribio|ha escrito|escrito|ha scritto|scrisse|escreveu|schreef|het volgende geschreven"
-    "|geschreven|skrev|skriver|napisał(a)|napisał|napisała|napisal|pisze|kirjoitti|napsal(a)"
-    "|napsal|napsala|napísal|írta|yazdı|έγραψε|a scris|menulis|đã viết|написал(а)|написал"
-    "|написала|пишет|написав|написала|пише")
-VERBS_CJK = _alternatives("写道|寫道|写了|寫了|のメール|が書きました|書きました|님이 작성|작성")
-# Words opening an attribution: "On ...", "Am ...", "Le ...", "Il giorno ...", "W dniu ...".
-OPENERS = _alternatives(
-    "on|am|le|el|il giorno|il|op|em|den|på|w dniu|dnia|dne|v|в|у|στις|pada|vào|el día|le jour|在|於")
+def _patterns(fragments: Iterable[str]) -> str:
+    """Regex fragments as one alternation, in the order of the languages."""
+    return "|".join(dict.fromkeys(fragments))
 
-# Field names of a quoted header block, by field. Matched at the start of a line, before ":".
-FIELDS = {
-    "from": "from|von|de|da|van|från|fra|od|от|від|lähettäjä|feladó|kimden|από|差出人|送信者"
-            "|发件人|發件人|寄件者|寄件人|보낸 사람|odesílatel|afzender|remetente|expéditeur"
-            "|absender|nadawca|відправник|отправитель|mittente|remitente|de la|من|מאת|từ|dari|จาก"
-            "|izpratil|от кого",
-    "date": "sent|date|gesendet|datum|envoyé|envoyé le|enviado|enviada|enviado el|enviado em"
-            "|fecha|inviato|data|verzonden|skickat|sendt|wysłano|wysłane|отправлено|дата"
-            "|надіслано|lähetetty|päivämäärä|elküldve|dátum|gönderildi|tarih|στάλθηκε"
-            "|ημερομηνία|送信日時|日付|发送时间|發送時間|日期|寄件日期|时间|時間|보낸 날짜|날짜"
-            "|odesláno|sent at|gesendet am|trimis|poslano|poslato|odoslané|изпратено|التاريخ"
-            "|أرسل|تاريخ الإرسال|נשלח|תאריך|đã gửi|ngày|dikirim|tanggal|ส่ง|วันที่|wann",
-    "to": "to|an|à|a|para|aan|till|til|do|кому|komu|vastaanottaja|címzett|kime|προς|宛先"
-          "|收件人|收件者|받는 사람|destinatario|destinataire|empfänger|adresat|către|za|prima"
-          "|до|إلى|אל|đến|kepada|ถึง",
-    "cc": "cc|kopia|kopi|копия|копія|kopie|抄送|副本|참조|dw|bcc|ccn|cco|másolat|bilgi",
-    "subject": "subject|betreff|objet|asunto|oggetto|assunto|onderwerp|ämne|emne|temat|тема"
-               "|aihe|tárgy|konu|θέμα|件名|主题|主旨|제목|předmět|sujet|tema|subiect|predmet"
-               "|относно|الموضوع|נושא|chủ đề|perihal|subjek|เรื่อง",
-    "reply-to": "reply-to|reply to|antwort an|répondre à|responder a|risposta|rispondi a"
-                "|beantwoorden|svara till|svar til|odpowiedz do|responder para",
-}
-FIELD = {name: _alternatives(words) for name, words in FIELDS.items()}
 
-# Titles of separator lines: "-----Original Message-----", "Begin forwarded message:".
-SEPARATOR_TITLES = _alternatives(
-    "original message|forwarded message|reply message|message d'origine|message original"
-    "|message transféré|message réexpédié|ursprüngliche nachricht|originalnachricht"
-    "|original-nachricht|weitergeleitete nachricht|mensaje original|mensaje reenviado"
-    "|messaggio originale|messaggio inoltrato|mensagem original|mensagem encaminhada"
-    "|mensagem reencaminhada|oorspronkelijk bericht|origineel bericht|doorgestuurd bericht"
-    "|originalmeddelande|ursprungligt meddelande|vidarebefordrat meddelande"
-    "|oprindelig meddelelse|original meddelelse|videresendt meddelelse|opprinnelig melding"
-    "|videresendt melding|wiadomość oryginalna|oryginalna wiadomość|przekazana wiadomość"
-    "|wiadomość przekazana dalej|исходное сообщение|пересылаемое сообщение"
-    "|пересланное сообщение|оригінальне повідомлення|переслане повідомлення"
-    "|alkuperäinen viesti|välitetty viesti|původní zpráva|přeposlaná zpráva|eredeti üzenet"
-    "|továbbított üzenet|orijinal ileti|iletilen ileti|özgün ileti|αρχικό μήνυμα"
-    "|προωθημένο μήνυμα|元のメッセージ|転送されたメッセージ|原始邮件|原始郵件|转发的邮件"
-    "|已转发邮件|轉寄的郵件|원본 메시지|전달된 메시지|reply separator|original appointment"
-    "|ursprünglicher termin|rendez-vous d'origine|cita original|appuntamento originale"
-    "|oorspronkelijke afspraak|mesaj original|mesaj redirecționat|izvorna poruka"
-    "|proslijeđena poruka|původní schůzka|oryginalny termin")
-FORWARD_OPENERS = _alternatives(
-    "begin forwarded message|anfang der weitergeleiteten nachricht"
-    "|début du message réexpédié|début du message transféré|début du message réenvoyé"
-    "|inicio del mensaje reenviado|comienzo del mensaje reenviado|inizio messaggio inoltrato"
-    "|início da mensagem reencaminhada|início da mensagem encaminhada"
-    "|begin doorgestuurd bericht|vidarebefordrat mejl|start på videresendt besked"
-    "|videresendt melding|początek przekazywanej wiadomości|начало переадресованного сообщения"
-    "|начало пересылаемого сообщения|välitetty viesti alkaa|転送されたメッセージ"
-    "|以下是转发的邮件|转发的邮件|轉寄的郵件")
+def _unspaced(word: str) -> bool:
+    """Whether ``word`` is in a script written without spaces between words (Chinese,
+    Japanese, Korean): such words cannot be matched as whole words."""
+    return any(unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
+               for char in word)
 
-# Mobile and webmail footers: "Sent from my iPhone", "Envoyé de mon iPad", "iPhoneから送信".
-_SENT = ("sent|envoyé|envoye|expédié|enviado|enviada|inviato|verzonden|verstuurd|gestuurd"
-         "|gesendet|versendet|sendt|skickat|wysłane|wysłano|отправлено|надіслано|lähetetty"
-         "|odesláno|odoslané|poslano|trimis|elküldve|gönderildi|скинуто")
-_BY = ("from|by|via|with|using|on|de|depuis|desde|do|da|dal|dalla|vanaf|met|van|von|mit|fra"
-       "|från|z|ze|с|со|з|iz")
-# What such a footer names: "my ...", a device, a mail app.
-_DEVICE = (r"my|mon|ma|mi|meu|minha|mijn|min|mitt|mein|meinem|meiner|il mio|dal mio|mój|mojego"
-           r"|moim|мой|моего|моём|моем|iphone|ipad|ipod|android|blackberry"
-           r"|samsung|galaxy|huawei|xiaomi|pixel|nokia|motorola|sony|htc|lg|oneplus|windows"
-           r"|mail|e-?mail|outlook|gmail|yahoo|aol|airmail|spark|mailbox|newton|edison|proton"
-           r"|protonmail|tutanota|zoho|fastmail|k-9|fairemail|bluemail|superhuman|hey|mobile"
-           r"|phone|tablet|device|handy|smartphone|cellphone|cell|portable|móvil|movil|celular"
-           r"|telefone|telefon|téléphone|cellulare|telefono|mobil|mobiel|mobiltelefon"
-           r"|телефон|мобильного|web|webmail")
-MOBILE_FOOTER = (
-    rf"^\W*(?:{_SENT})\s+(?:{_BY})\s+(?=\W*(?:(?:a|an|un|une|uno|una)\s+)?(?:{_DEVICE})\b)"
-    r"(?:\S+\s*){1,12}$"
-    r"|^\W*(?:von|vom|mit) meine[mnrs]? .{1,60}(?:gesendet|versendet)\W*$"
-    r"|^\W*diese (?:nachricht|e-?mail) wurde (?:von|mit|über) .{0,80}(?:gesendet|versendet)"
-    r"|^\W*(?:get|download|obtenir|descargar|scarica|baixe|holen sie sich) outlook (?:for|pour"
-    r"|para|per|für)\b"
-    r"|^\W*(?:from|de|desde) (?:my|mon|mi|meu) (?:iphone|ipad|android|mobile|phone|smartphone"
-    r"|blackberry|samsung|galaxy)\b(?:\s*\S+){0,2}\W*$"
-    r"|^\W*(?:sent by|envoyé par) (?:my )?(?:galaxy|iphone|ipad|android|samsung|phone|mobile)"
-    r"\W*$"
-    r"|^\W*.{0,40}(?:iphone|ipad|android|モバイル|携帯|手机|手機|mobile).{0,20}(?:から送信|より送信)\W*$"
-    r"|^\W*(?:从|從|发自|發自|来自|來自)我的.{0,40}$"
-    r"|^\W*.{0,30}(?:iphone|ipad|android)\S*\s*(?:gönderildi|lähetetty|送信)\W*$"
-    r"|^\W*lähetetty (?:iphonesta|ipadista|androidista|mobiilista)\b")
 
-# Legal disclaimers: a paragraph holding two or more of these terms (or opening with a notice).
-DISCLAIMER_TERMS = (
-    r"confidential|privileged|intended recipient|intended solely|intended only|not the intended"
-    r"|addressee|in error|erroneously|delete (?:it|this|the)|destroy|prohibited|strictly"
-    r"|unauthori[sz]ed|disclos|liab(?:le|ility)|legally|vertraulich|irrtümlich|empfänger|löschen"
-    r"|untersagt|unbefugt|confidentiel|destinataire|par erreur|supprimer|interdit|confidencial"
-    r"|destinatario|por error|eliminar|prohibid|riservat|confidenzial|per errore|cancell"
-    r"|vietat|destinatário|proibid|vertrouwelijk|geadresseerde|abusievelijk|verwijder"
-    r"|konfidentiell|mottagare|fortrolig|modtager|poufn|adresat|omyłkowo|usunąć"
-    r"|конфиденциальн|получател|по ошибке|удалит|機密|秘密|宛先以外|誤って|削除|机密|保密|收件人|删除"
-    r"|registered (?:in|office|number)|company (?:registration|number|no)|views or opinions"
-    r"|views expressed|solely those|(?:accept|assume)s? (?:no|any) (?:liability|responsibility)"
-    r"|binding|contract|handelsregister|amtsgericht|registergericht|sitz der gesellschaft"
-    r"|geschäftsführ|haftung|siret|capital social|responsabilit|uitsluitend bestemd|verboden"
-    r"|aansprakelijk|kvk|ansvar|odpowiedzialnoś|responsabilidad|exclusivamente"
-    r"|esclusivamente|ausschließlich|exclusivement|uniquement")
-DISCLAIMER_OPENERS = (
-    r"^\W*(?:confidentiality (?:notice|note|statement|warning)|disclaimer|legal notice"
-    r"|important notice|privileged (?:and|&) confidential|this (?:e-?mail|message|communication"
-    r"|transmission)[^.]{0,80}(?:confidential|privileged|intended)|the information (?:contained"
-    r"|transmitted|in this)|if you (?:are not|have received this)|please consider the environment"
-    r"|think before you print|avis de confidentialité|aviso de confidencialidad"
-    r"|vertraulichkeitshinweis|hinweis:? diese e-?mail)")
-# Virus-scanner footers: "This email has been scanned for viruses", "... risultato non infetto".
-SCANNED = (r"^\W*(?:this|the|questo|diese|dieser|ce|este|esta|deze|detta|ten|tento)\b.{0,60}"
-           r"(?:e-?mail|message|messaggio|nachricht|courriel|mensaje|mensagem|bericht"
-           r"|meddelande|wiadomość|zpráva)\b.{0,120}(?:virus|malware|infett|infecté|infectad)"
-           r"|\b(?:anti-?virus|antivirus)\b.{0,60}\b(?:checked|scanned|geprüft|vérifié|verificado)")
+@dataclass(frozen=True)
+class Trimming:
+    """The trimming words of every language, as regex sources for :mod:`.extract`."""
 
-# A quoted request line about when to *answer* ("Please answer by Fri 4 Dec", "Bitte antworte
-# bis ..."): its date is the reply deadline, never the day the work is due.
-ANSWER_LINE = (
-    r"\b(?:answer|answers|answering|reply|replies|respond|response|rsvp|antwort|antworte"
-    r"|antworten|rückmeldung|ruckmeldung|réponse|reponse|répondre|repondre|réponds|reponds"
-    r"|respuesta|responde|responder|risposta|rispondi|rispondere|resposta|responda|antwoord"
-    r"|antwoorden|svar|svara|svare|odpowiedź|odpowiedz|odpowiedzi)\b")
+    verbs: str
+    verbs_cjk: str
+    openers: str
+    field: dict[str, str]
+    separator_titles: str
+    forward_openers: str
+    mobile_footer: str
+    scanned: str
+    disclaimer_terms: str
+    disclaimer_openers: str
+    answer_line: str
+
+
+@cache
+def trimming() -> Trimming:
+    """The words of the shipped language files, joined once per process."""
+    tables = [lang.trimming for lang in language_files().values() if lang.trimming]
+
+    def words(key: str) -> list[str]:
+        return [word for table in tables for word in table[key]]
+
+    def alt(key: str) -> str:
+        return _alternatives(words(key))
+
+    verbs = words("attribution_verbs")
+    sent, by, article = alt("footer_sent"), alt("footer_by"), alt("footer_article")
+    device = f"{alt('footer_device')}|{DEVICE_NAMES}"
+    mobile_footer = "|".join([
+        rf"^\W*(?:{sent})\s+(?:{by})\s+(?=\W*(?:(?:{article})\s+)?(?:{device})\b)(?:\S+\s*){{1,12}}$",
+        rf"^\W*(?:{alt('footer_get')}) outlook (?:{alt('footer_for')})\b",
+        rf"^\W*(?:{alt('footer_from')}) (?:{alt('footer_my')}) (?:{_SHORT_DEVICES})\b(?:\s*\S+){{0,2}}\W*$",
+        *dict.fromkeys(words("footer_patterns"))])
+    scanned = (rf"^\W*(?:{alt('scan_this')})\b.{{0,60}}(?:{alt('scan_message')})\b.{{0,120}}"
+               rf"(?:{alt('scan_virus')})"
+               rf"|\b(?:anti-?virus|antivirus)\b.{{0,60}}\b(?:{alt('scan_checked')})")
+    return Trimming(
+        verbs=_alternatives(w for w in verbs if not _unspaced(w)),
+        verbs_cjk=_alternatives(w for w in verbs if _unspaced(w)),
+        openers=alt("attribution_openers"),
+        field={name: alt(key) for name, key in FIELD_KEYS.items()},
+        separator_titles=alt("separator_titles"),
+        forward_openers=alt("forward_openers"),
+        mobile_footer=mobile_footer,
+        scanned=scanned,
+        disclaimer_terms=_patterns(words("disclaimer_patterns")),
+        disclaimer_openers=rf"^\W*(?:{_patterns(words('disclaimer_opener_patterns'))})",
+        answer_line=rf"\b(?:{alt('answer_words')})\b",
+    )

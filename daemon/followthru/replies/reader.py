@@ -33,14 +33,16 @@ from datetime import UTC, date, datetime, tzinfo
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthru.replies import automatic, bounces, itip, lexicon, relays
+from followthru.replies import automatic, bounces, itip, relays
 from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
 from followthru.replies.extract import split_reply
 from followthru.replies.htmltext import html_to_text
+from followthru.replies.lexicon import trimming
 from followthru.replies.mime import addresses, bodies, clean, header, parse, too_complex
 from followthru.replies.model import Bounce, CalendarAnswer, Reply
 
@@ -54,7 +56,6 @@ _IDS = re.compile(r"<[^<>\s]+>")
 _FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|doorst|vs|fw)\s*:", re.IGNORECASE)
 _HEADERS = ("From", "To", "Subject", "Date", "Message-ID")
 _HTML = re.compile(r"<(html|body|div|p|br|table|span|blockquote|font)\b[^>]*>", re.IGNORECASE)
-_ANSWER_LINE = re.compile(lexicon.ANSWER_LINE, re.IGNORECASE)
 _DUE_LINE = re.compile(r"\b(due|by|deadline|until|bis|fällig|avant|para|antes)\b", re.IGNORECASE)
 
 
@@ -79,11 +80,17 @@ def _date(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@cache
+def _answer_line() -> re.Pattern[str]:
+    """A quoted line about when to answer (its date is no due date), from the language files."""
+    return re.compile(trimming().answer_line, re.IGNORECASE)
+
+
 def _asked(subject: str, rest: str, base: datetime) -> set[date]:
     """Dates the request asked for: in the subject and in quoted lines about due dates (not in
     those about when to answer: "Please answer by Fri 4 Dec" is no due date)."""
     lines = [line for line in rest.splitlines()
-             if _DUE_LINE.search(line) and not _ANSWER_LINE.search(line)][:40]
+             if _DUE_LINE.search(line) and not _answer_line().search(line)][:40]
     return {found.day for found in find_dates("\n".join([subject, *lines]), base)}
 
 
