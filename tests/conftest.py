@@ -1,4 +1,5 @@
-"""Shared fixtures: the example plan, a ready workspace, and a CLI runner."""
+"""Shared fixtures: the example plan, a ready workspace, a Maildir workspace driven through the CLI,
+a CLI runner, and the mail stack."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 
 from followthru.cli import main
 from followthru.config import init_workspace
+from support.workspace import Workspace, maildir_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -31,6 +33,12 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """A Maildir workspace sending as followthru@example.com, each command in a new process."""
+    return maildir_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
 def cli():
     """Run the CLI in-process: ``cli("plan", "check", path)`` -> click Result."""
     runner = CliRunner()
@@ -43,11 +51,11 @@ def cli():
 
 @pytest.fixture(scope="session")
 def mail_stack():
-    """A real Dovecot + Postfix on loopback (see tests/mailstack.py); needs root."""
+    """A real Dovecot + Postfix on loopback (see tests/support/mailstack.py); needs root."""
     if os.geteuid() != 0 or not (shutil.which("dovecot") and shutil.which("postfix")):
         pytest.fail("the mail server tests need root and Debian's dovecot-imapd, dovecot-lmtpd and postfix: "
                     "run them through .ci/run, which installs them")
-    from mailstack import MailStack  # lazily: only these tests need imapclient
+    from support.mailstack import MailStack  # lazily: only these tests need imapclient
 
     # Not under pytest's temporary folder: pytest keeps that 0700, and another pytest run starting
     # meanwhile would make it so again, shutting Dovecot's and Postfix's users out mid-run.

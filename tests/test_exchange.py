@@ -1,4 +1,4 @@
-"""The Exchange backend against a fake Exchange server at the HTTP boundary (tests/fake_ews.py).
+"""The Exchange backend against a fake Exchange server at the HTTP boundary (tests/support/fake_ews.py).
 
 exchangelib talks HTTP through requests and the transport adapter class its documentation names
 as the hook (``BaseProtocol.HTTP_ADAPTER_CLS``); here that class hands every request to the fake,
@@ -14,7 +14,6 @@ import email.policy
 import io
 import json
 import logging
-import os
 import stat
 import sys
 import time
@@ -31,16 +30,13 @@ from click.testing import CliRunner
 from exchangelib import close_connections
 from exchangelib.protocol import BaseProtocol
 
-from fake_ews import CLIENT_ID, ENDPOINT, NS, TENANT, FakeAdapter, FakeExchange
+from support.fake_ews import CLIENT_ID, ENDPOINT, NS, TENANT, FakeAdapter, FakeExchange
 from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
 from followthru.cli import main
 from followthru.config import Config, ConfigError, init_workspace, load_config
-from followthru.daemon import Followthru
 from followthru.backends.exchange import ExchangeCalendar, ExchangeMail, authorize
 from followthru.backends.exchange.recurrence import recurrence
 from followthru.store import Store
-from replying import reply_to
-from test_scenario import find, states, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -691,137 +687,3 @@ def test_missing_settings_are_config_errors(fake, tmp_path, store):
         ExchangeMail(settings(tmp_path / "b", auth="ntlm"), store)
     with pytest.raises(ConfigError, match="exchange.server"):
         ExchangeMail(settings(tmp_path / "c", service_endpoint=""), store)
-
-
-# -- the scenario ----------------------------------------------------------------------------------------------------
-class Loop:
-    """tests/test_scenario.py's workspace, with Exchange as mail and calendar service: each step is
-    a new Followthru (as a restarted process) ticking at the scenario's times."""
-
-    def __init__(self, root: Path, fake: FakeExchange):
-        self.root = root
-        self.fake = fake
-        self.config = workspace(root, poll_seconds=0.001)
-        self.mailed = 0
-        self.invited = 0
-
-    def tick(self, now: str) -> tuple[list[EmailMessage], list[tuple[str, str, str]]]:
-        """One pass at ``now``: the mail it sent, and the calendar messages Exchange sent."""
-        time.sleep(0.002)  # past the poll interval
-        service = Followthru(load_config(self.config))
-        try:
-            report = service.tick(datetime.fromisoformat(now))
-        finally:
-            service.close()
-        assert report.errors == [], report.errors
-        mail = [s.message for s in self.fake.sent[self.mailed:]]
-        invitations = sorted((i.subject, i.to, i.kind) for i in self.fake.invitations[self.invited:])
-        self.mailed, self.invited = len(self.fake.sent), len(self.fake.invitations)
-        return mail, invitations
-
-    def answer(self, to: EmailMessage, sender: str, body: str) -> None:
-        self.fake.mailbox(ME).deliver(reply_to(to, sender, body).as_bytes())
-
-    def drop_plan(self, text: str) -> None:
-        path = self.root / "plans" / "incoming" / "acme-q4.toml"
-        path.write_text(text)
-        old = time.time() - 5  # old enough to count as complete
-        os.utime(path, (old, old))
-
-    def status(self) -> dict:
-        service = Followthru(load_config(self.config))
-        try:
-            return service.status()[0]
-        finally:
-            service.close()
-
-
-REVIEW = "ACME Q4 expansion - review"
-CHECK_IN = "ACME Q4 check-in"
-
-
-def test_the_whole_loop_on_exchange(fake, tmp_path):
-    loop = Loop(tmp_path / "ws", fake)
-    # Monday 10:00 in New York: the plan starts. Requests go as mail; the review is a calendar item.
-    loop.drop_plan(EXAMPLE.read_text())
-    started, invited = loop.tick("2026-11-30T15:00:00+00:00")
-    assert summary(started) == [
-        ("request", "lee.legal@example.com"), ("request", "sam.security@example.com"),
-        ("request", "sol.engineer@example.com"),
-        ("stakeholder_update", "casey.csm@example.com"), ("stakeholder_update", "morgan.manager@example.com")]
-    assert invited == [(REVIEW, "lee.legal@example.com", "request"), (REVIEW, "riley@example.com", "request"),
-                       (REVIEW, "sam.security@example.com", "request"), (REVIEW, "sol.engineer@example.com", "request")]
-    assert all(m["Reply-To"].addresses[0].username.startswith("followthru+") for m in started
-               if m["X-Followthru-Kind"] == "request")  # replies find their way back by token
-    assert loop.tick("2026-11-30T15:05:00+00:00") == ([], [])  # restarted: nothing again
-
-    # Sam accepts; Sol declines (Kim, the backup, is asked). Sol leaves the review; the check-in is made.
-    loop.answer(find(started, "request", "sam"), "Sam Security <sam.security@example.com>", "ACCEPT - happy to help")
-    loop.answer(find(started, "request", "sol"), "sol.engineer@example.com", "DECLINE\nIch bin in der Woche im Urlaub.")
-    step, invited = loop.tick("2026-11-30T16:00:00+00:00")
-    assert summary(step) == [("backup_request", "kim.standby@example.com"), ("owner_declined", "riley@example.com"),
-                             ("stakeholder_update", "morgan.manager@example.com")]
-    assert invited == [(CHECK_IN, "riley@example.com", "request"), (CHECK_IN, "sam.security@example.com", "request"),
-                       (REVIEW, "kim.standby@example.com", "request"), (REVIEW, "sol.engineer@example.com", "cancel")]
-    assert states(loop.status()) == {"sam": "accepted", "lee": "requested", "sol": "replaced", "kim": "requested"}
-    box = fake.mailbox(ME)
-    assert box.in_folder(box.folder("inbox").id) == []  # both replies filed away
-    assert len(box.in_folder(next(f.id for f in box.folders.values() if f.name == "Followthru"))) == 2
-
-    # Riley accepts the review in Outlook: that answer comes from the calendar, not from the inbox.
-    fake.respond(ME, "followthru-acme-q4-review@example.com", "riley@example.com", "Accept")
-
-    # Lee stays silent: a reminder a business day later, a last call, then the deadline.
-    mail, invited = loop.tick("2026-12-01T15:00:00+00:00")
-    assert summary(mail) == [("digest", "riley@example.com"), ("reminder", "lee.legal@example.com")]
-    assert invited == []
-    meetings = {m["key"]: m for m in loop.status()["meetings"]}
-    assert meetings["review"]["rsvps"] == {"riley@example.com": "ACCEPTED"} and meetings["check-in"]["rsvps"] == {}
-    mail, _ = loop.tick("2026-12-02T18:00:00+00:00")
-    assert summary(mail) == [("digest", "riley@example.com"), ("last_call", "kim.standby@example.com"),
-                             ("last_call", "lee.legal@example.com")]
-    loop.answer(find(step, "backup_request"), "kim.standby@example.com", "Yes, count me in.")
-    mail, invited = loop.tick("2026-12-02T19:00:00+00:00")
-    assert mail == [] and invited == [(CHECK_IN, "kim.standby@example.com", "request")]
-    mail, invited = loop.tick("2026-12-02T22:01:00+00:00")  # 17:01 in New York
-    assert summary(mail) == [("owner_no_answer", "riley@example.com"),
-                             ("stakeholder_update", "morgan.manager@example.com")]
-    assert states(loop.status())["lee"] == "expired"
-
-    # Lee answers late; everyone has committed, and Lee joins the check-in.
-    loop.answer(find(started, "request", "lee"), "lee.legal@example.com", "Sorry, was out. ACCEPT.")
-    mail, invited = loop.tick("2026-12-03T14:00:00+00:00")
-    assert summary(mail) == [
-        ("all_committed", "casey.csm@example.com"), ("all_committed", "kim.standby@example.com"),
-        ("all_committed", "lee.legal@example.com"), ("all_committed", "morgan.manager@example.com"),
-        ("all_committed", "riley@example.com"), ("all_committed", "sam.security@example.com"),
-        ("digest", "riley@example.com")]
-    assert invited == [(CHECK_IN, "lee.legal@example.com", "request")]
-    check_in = fake.mailbox(ME).calendar_item("followthru-acme-q4-check-in@example.com")
-    assert {a.email for a in check_in.attendees} == {"riley@example.com", "sam.security@example.com",
-                                                      "kim.standby@example.com", "lee.legal@example.com"}
-    assert loop.status()["state"] == "committed"
-
-    # A plan update that moves Lee's due date contacts only Lee.
-    loop.drop_plan(EXAMPLE.read_text().replace("due = 2026-12-10T17:00:00", "due = 2026-12-11T17:00:00"))
-    mail, invited = loop.tick("2026-12-03T15:00:00+00:00")
-    assert summary(mail) == [("request", "lee.legal@example.com")] and invited == []
-    assert "Fri 11 Dec 2026" in mail[0].get_body(("plain",)).get_content()
-
-    # Cancelling cancels both meetings for everyone on them and releases everyone.
-    loop.drop_plan(EXAMPLE.read_text().replace('[plan]\n', '[plan]\nstatus = "cancelled"\n'))
-    mail, invited = loop.tick("2026-12-03T16:00:00+00:00")
-    assert sorted(m["X-Followthru-Kind"] for m in mail).count("released") == 3
-    assert sorted({(subject, kind) for subject, _, kind in invited}) == [(CHECK_IN, "cancel"), (REVIEW, "cancel")]
-    assert {to for subject, to, _ in invited if subject == CHECK_IN} == {
-        "riley@example.com", "sam.security@example.com", "kim.standby@example.com", "lee.legal@example.com"}
-    assert loop.status()["state"] == "cancelled"
-    assert box.in_folder(box.folder("calendar").id) == []
-
-    # Across all these restarts, every message went out once.
-    ids = [s.message["Message-ID"] for s in fake.sent]
-    assert len(ids) == len(set(ids))
-    requests = sorted(s.message["X-Followthru-Resource"] for s in fake.sent
-                      if s.message["X-Followthru-Kind"] == "request")
-    assert requests == ["lee", "lee", "sam", "sol"]
-

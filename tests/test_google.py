@@ -5,25 +5,21 @@ its own bundled discovery documents, google-auth signs the service account's JWT
 refreshes tokens, the backend retries and explains. Only ``followthru.backends.google.auth.transport``,
 the function that makes the plain HTTP connection, is replaced: by googleapiclient's
 ``HttpMockSequence`` to check requests one by one, or by the stateful fake in
-``tests/fake_google.py``, which checks every request against the discovery documents and answers
+``tests/support/fake_google.py``, which checks every request against the discovery documents and answers
 the way Google documents.
 """
 
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import json
 import logging
-import os
 import re
 import stat
 import threading
 import time
 import tomllib
 import urllib.request
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -38,16 +34,13 @@ from googleapiclient.http import HttpMockSequence
 
 import followthru.backends.google.auth as google_auth
 import followthru.backends.google.gmail as gmail
-from fake_google import (CALENDAR_SCOPE, GMAIL_SCOPE, TOKEN_URI, FakeGoogle, Invalid, OAuthClient, ServiceAccount,
-                         identify, make_service_account)
+from support.fake_google import (CALENDAR_SCOPE, GMAIL_SCOPE, TOKEN_URI, FakeGoogle, Invalid, OAuthClient,
+                                 ServiceAccount, identify, make_service_account)
 from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
 from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
-from followthru.daemon import Followthru
 from followthru.backends.google import GmailMail, GoogleCalendar, authorize
 from followthru.backends.google.calendar import event_id
-from replying import reply_to
-from test_scenario import find, states, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -772,168 +765,3 @@ def test_auth_google_needs_oauth_and_a_client_file(google):
     google.configure(google={"auth": "oauth"})
     result = CliRunner().invoke(main, ["-c", str(google.config_path), "auth", "google"])
     assert result.exit_code != 0 and "google.client_secrets_file: not set" in result.output
-
-
-# -- the whole loop ------------------------------------------------------------------------------------------
-class Scenario:
-    """The daemon in-process, a new Followthru per step (a restart each time), against the fake."""
-
-    def __init__(self, google: Google):
-        self.google = google
-        self.fake = google.fake
-        self.seen_mail = 0
-        self.seen_notices = 0
-
-    def drop_plan(self, text: str) -> None:
-        path = self.google.root / "plans" / "incoming" / "acme-q4.toml"
-        path.write_text(text)
-        old = time.time() - 5
-        os.utime(path, (old, old))
-
-    def tick(self, now: str) -> tuple[list[EmailMessage], list[tuple[str, str, str]]]:
-        """One pass at ``now``: the mail Gmail sent and the notices Google Calendar sent meanwhile."""
-        service = Followthru(self.google.config())
-        service.backend.api.sleep = service.calendar.api.sleep = self.google.slept.append
-        try:
-            report = service.tick(datetime.fromisoformat(now))
-        finally:
-            service.close()
-        assert report.errors == []
-        sent = [m for m in self.fake.messages.values() if "SENT" in m["labelIds"]]
-        mail = [email.message_from_bytes(m["raw"], policy=email.policy.default) for m in sent[self.seen_mail:]]
-        self.seen_mail = len(sent)
-        notices = self.fake.notified[self.seen_notices:]
-        self.seen_notices = len(self.fake.notified)
-        return mail, sorted(notices)
-
-    def answer(self, to: EmailMessage, sender: str, body: str) -> None:
-        self.fake.deliver(reply_to(to, sender, body).as_bytes())
-
-    def status(self) -> dict:
-        result = CliRunner().invoke(main, ["-c", str(self.google.config_path), "status", "--json"])
-        return json.loads(result.output)["plans"][0]
-
-
-REVIEW, CHECK_IN = "ACME Q4 expansion - review", "ACME Q4 check-in"
-REVIEW_UID, CHECK_IN_UID = "followthru-acme-q4-review@example.com", "followthru-acme-q4-check-in@example.com"
-
-
-def test_the_whole_loop_on_gmail_and_google_calendar(google):
-    ws, fake = Scenario(google), google.fake
-    # Monday 10:00 in New York: the plan starts; throttled once, and Google asks for 3 s.
-    fake.fail("gmail.users.messages.send", 429, "rateLimitExceeded", "Rate Limit Exceeded",
-              headers={"Retry-After": "3"})
-    ws.drop_plan(EXAMPLE.read_text())
-    started, notices = ws.tick("2026-11-30T15:00:00+00:00")
-    assert summary(started) == [
-        ("request", "lee.legal@example.com"), ("request", "sam.security@example.com"),
-        ("request", "sol.engineer@example.com"),
-        ("stakeholder_update", "casey.csm@example.com"), ("stakeholder_update", "morgan.manager@example.com"),
-    ]
-    # The review invites everyone asked, the rep first: Google sends the invitations.
-    assert notices == [("invitation", a, REVIEW) for a in ("lee.legal@example.com", "riley@example.com",
-                                                           "sam.security@example.com", "sol.engineer@example.com")]
-    review = fake.event_for(REVIEW_UID)
-    assert review["id"] == event_id(REVIEW_UID) and review["attendees"][0]["email"] == "riley@example.com"
-    assert 3 <= google.slept[0] < 4
-    assert (google.root / "plans" / "active" / "acme-q4.toml").exists()
-    assert ws.tick("2026-11-30T15:05:00+00:00") == ([], [])  # restarted: nothing again
-
-    # Sam accepts; Sol declines (Kim, the backup, is asked); reading the replies meets an expired
-    # access token.
-    ws.answer(find(started, "request", "sam"), "Sam Security <sam.security@example.com>", "ACCEPT - happy to help")
-    ws.answer(find(started, "request", "sol"), "sol.engineer@example.com", "DECLINE\nIch bin in der Woche im Urlaub.")
-    fake.fail("gmail.users.history.list", 401, "authError", "Invalid Credentials", domain="global")
-    tokens = len(fake.calls_of("token"))
-    step, notices = ws.tick("2026-11-30T16:00:00+00:00")
-    assert len(fake.calls_of("token")) - tokens == 3  # Gmail's, Gmail's again after the 401, the calendar's
-    assert [c.status for c in fake.calls_of("gmail.users.history.list")][-2:] == [401, 200]
-    assert summary(step) == [("backup_request", "kim.standby@example.com"), ("owner_declined", "riley@example.com"),
-                             ("stakeholder_update", "morgan.manager@example.com")]
-    # Sol is off the review, Kim on it; the others get the update (its roster changed); the
-    # check-in is new, for those who committed.
-    assert notices == [("cancellation", "sol.engineer@example.com", REVIEW),
-                       ("invitation", "kim.standby@example.com", REVIEW),
-                       ("invitation", "riley@example.com", CHECK_IN),
-                       ("invitation", "sam.security@example.com", CHECK_IN),
-                       ("update", "lee.legal@example.com", REVIEW), ("update", "riley@example.com", REVIEW),
-                       ("update", "sam.security@example.com", REVIEW)]
-    assert fake.event_for(CHECK_IN_UID)["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=3"]
-    assert states(ws.status()) == {"sam": "accepted", "lee": "requested", "sol": "replaced", "kim": "requested"}
-    assert not [m for m in fake.messages.values() if "INBOX" in m["labelIds"]]  # both replies filed away
-
-    # Lee stays silent: a reminder a business day later, a last call, then the deadline.
-    assert summary(ws.tick("2026-12-01T15:00:00+00:00")[0]) == [("digest", "riley@example.com"),
-                                                                ("reminder", "lee.legal@example.com")]
-    assert summary(ws.tick("2026-12-02T18:00:00+00:00")[0]) == [("digest", "riley@example.com"),
-                                                                ("last_call", "kim.standby@example.com"),
-                                                                ("last_call", "lee.legal@example.com")]
-    ws.answer(find(step, "backup_request"), "kim.standby@example.com", "Yes, count me in.")
-    step, notices = ws.tick("2026-12-02T19:00:00+00:00")
-    assert summary(step) == [] and notices == [("invitation", "kim.standby@example.com", CHECK_IN),
-                                               ("update", "riley@example.com", CHECK_IN),
-                                               ("update", "sam.security@example.com", CHECK_IN)]
-    deadline, _ = ws.tick("2026-12-02T22:01:00+00:00")  # 17:01 in New York
-    assert summary(deadline) == [("owner_no_answer", "riley@example.com"),
-                                 ("stakeholder_update", "morgan.manager@example.com")]
-    assert states(ws.status())["lee"] == "expired"
-
-    # Lee answers late; everyone has committed. Sam and Kim answer the review in their calendars.
-    # (Answers come no earlier in this test: an RSVP clears the plan's next wake-up, in the engine,
-    # whatever the backend; see test_a_calendar_answer_keeps_the_reminders_coming.)
-    ws.answer(find(started, "request", "lee"), "lee.legal@example.com", "Sorry, was out. ACCEPT.")
-    fake.respond(REVIEW_UID, "sam.security@example.com", "accepted")
-    fake.respond(REVIEW_UID, "kim.standby@example.com", "tentative")
-    done, notices = ws.tick("2026-12-03T14:00:00+00:00")
-    assert summary(done) == [
-        ("all_committed", "casey.csm@example.com"), ("all_committed", "kim.standby@example.com"),
-        ("all_committed", "lee.legal@example.com"), ("all_committed", "morgan.manager@example.com"),
-        ("all_committed", "riley@example.com"), ("all_committed", "sam.security@example.com"),
-        ("digest", "riley@example.com"), ("owner_meeting_answer", "riley@example.com"),  # Kim: tentative
-    ]
-    assert notices == [("invitation", "lee.legal@example.com", CHECK_IN), ("update", "kim.standby@example.com", CHECK_IN),
-                       ("update", "riley@example.com", CHECK_IN), ("update", "sam.security@example.com", CHECK_IN)]
-    assert {a["email"] for a in fake.event_for(CHECK_IN_UID)["attendees"]} == {
-        "riley@example.com", "sam.security@example.com", "kim.standby@example.com", "lee.legal@example.com"}
-    assert ws.status()["state"] == "committed"
-    assert next(m for m in ws.status()["meetings"] if m["key"] == "review")["rsvps"] == {
-        "sam.security@example.com": "ACCEPTED", "kim.standby@example.com": "TENTATIVE"}
-
-    # A plan update that moves Lee's due date contacts only Lee.
-    ws.drop_plan(EXAMPLE.read_text().replace("due = 2026-12-10T17:00:00", "due = 2026-12-11T17:00:00"))
-    update, notices = ws.tick("2026-12-03T15:00:00+00:00")
-    assert summary(update) == [("request", "lee.legal@example.com")] and notices == []
-    assert "Fri 11 Dec 2026" in update[0].get_body(("plain",)).get_content()
-
-    # Cancelling deletes both events (Google sends the cancellations) and releases everyone.
-    ws.drop_plan(EXAMPLE.read_text().replace('[plan]\n', '[plan]\nstatus = "cancelled"\n'))
-    cancelled, notices = ws.tick("2026-12-03T16:00:00+00:00")
-    assert Counter(m["X-Followthru-Kind"] for m in cancelled)["released"] == 3
-    assert Counter((kind, summary_) for kind, _, summary_ in notices) == {("cancellation", CHECK_IN): 4,
-                                                                          ("cancellation", REVIEW): 4}
-    assert {e["id"]: e["status"] for e in fake.events.values()} == {event_id(REVIEW_UID): "cancelled",
-                                                                    event_id(CHECK_IN_UID): "cancelled"}
-    assert ws.status()["state"] == "cancelled"
-
-    # Across all these restarts every message went out once, and invitations never as mail.
-    sent = [m for m in fake.messages.values() if "SENT" in m["labelIds"]]
-    ids = [m["messageId"] for m in sent]
-    assert len(ids) == len(set(ids))
-    kinds = [re.search(rb"X-Followthru-Kind: (\S+)", m["raw"]).group(1).decode() for m in sent]
-    assert "meeting" not in kinds
-    requests = Counter(re.search(rb"X-Followthru-Resource: (\S+)", m["raw"]).group(1).decode()
-                       for m, kind in zip(sent, kinds) if kind == "request")
-    assert requests == {"sam": 1, "sol": 1, "lee": 2}
-    log = CliRunner().invoke(main, ["-c", str(google.config_path), "log", "acme-q4"]).output
-    assert "reply: decline" in log and "expired" in log and "plan cancelled" in log
-    assert "RSVP ACCEPTED from sam.security@example.com for review" in log
-
-
-def test_a_calendar_answer_keeps_the_reminders_coming(google):
-    ws, fake = Scenario(google), google.fake
-    ws.drop_plan(EXAMPLE.read_text())
-    ws.tick("2026-11-30T15:00:00+00:00")
-    fake.respond(REVIEW_UID, "sam.security@example.com", "accepted")
-    ws.tick("2026-11-30T16:00:00+00:00")
-    reminders = summary(ws.tick("2026-12-01T15:00:00+00:00")[0])
-    assert ("reminder", "lee.legal@example.com") in reminders

@@ -4,7 +4,7 @@ Everything above the HTTP connection is the real code: MSAL reads the tenant's O
 configuration, asks the token endpoint and keeps its token cache, the backend builds its Graph
 requests, retries and explains. Only ``followthru.backends.graph.auth.http_session``, the function that
 makes the backend's ``requests.Session``, is wrapped: the session it makes gets the stateful fake
-in ``tests/fake_graph.py`` mounted as its transport adapter, which checks every request against
+in ``tests/support/fake_graph.py`` mounted as its transport adapter, which checks every request against
 what Microsoft documents and answers the way Graph and the identity platform do.
 """
 
@@ -22,7 +22,6 @@ import threading
 import time
 import tomllib
 import uuid
-from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -36,16 +35,14 @@ from click.testing import CliRunner
 
 import followthru.backends.graph.auth as graph_auth
 import followthru.backends.graph.mail as graph_mail
-from fake_graph import FakeGraph, Invalid, check_event
+from support.fake_graph import FakeGraph, Invalid, check_event
 from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
 from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
-from followthru.daemon import Followthru
 from followthru.backends.graph import GraphCalendar, GraphMail, authorize
 from followthru.backends.graph.calendar import UID_PROPERTY, event_body
 from followthru.backends.graph.recurrence import recurrence
-from replying import reply_to
-from test_scenario import find, states, summary
+from support.loop import GraphLoop
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -830,173 +827,14 @@ def test_an_upload_sessions_token_is_hidden_from_urllib3s_debug_log(caplog):
     assert "AttachmentSessions('z')?authtoken=[hidden]" in caplog.text and "secret-part" not in caplog.text
 
 
-# -- the whole loop ----------------------------------------------------------------------------------------
-class Scenario:
-    """The daemon in-process, a new Followthru per step (a restart each time), against the fake."""
-
-    def __init__(self, tenant: Tenant):
-        self.tenant = tenant
-        self.fake = tenant.fake
-        self.seen_sent = 0
-        self.seen_notices = 0
-
-    def drop_plan(self, text: str) -> None:
-        path = self.tenant.root / "plans" / "incoming" / "acme-q4.toml"
-        path.write_text(text)
-        old = time.time() - 5
-        os.utime(path, (old, old))
-
-    def tick(self, now: str) -> tuple[list[EmailMessage], list[tuple[str, str, str]]]:
-        """One pass at ``now``: the mail Exchange sent and the meeting mail it sent meanwhile."""
-        service = Followthru(self.tenant.config())
-        service.backend.graph.sleep = service.calendar.graph.sleep = self.tenant.slept.append
-        try:
-            report = service.tick(datetime.fromisoformat(now))
-        finally:
-            service.close()
-        assert report.errors == []
-        sent = self.fake.in_folder("sentitems")
-        mail = [email.message_from_bytes(m["raw"], policy=email.policy.default) for m in sent[self.seen_sent:]]
-        self.seen_sent = len(sent)
-        notices = self.fake.notified[self.seen_notices:]
-        self.seen_notices = len(self.fake.notified)
-        return mail, sorted(notices)
-
-    def answer(self, to: EmailMessage, sender: str, body: str) -> None:
-        self.fake.deliver(reply_to(to, sender, body).as_bytes())
-
-    def status(self) -> dict:
-        result = CliRunner().invoke(main, ["-c", str(self.tenant.config_path), "status", "--json"])
-        return json.loads(result.output)["plans"][0]
-
-
-def test_the_whole_loop_on_microsoft_365(tenant):
-    ws, fake = Scenario(tenant), tenant.fake
-    # Monday 10:00 in New York: the plan starts; throttled once, and Graph asks for 3 s.
-    fake.fail("sendMail", 429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
-              headers={"Retry-After": "3"})
-    ws.drop_plan(EXAMPLE.read_text())
-    started, notices = ws.tick("2026-11-30T15:00:00+00:00")
-    assert summary(started) == [
-        ("request", "lee.legal@example.com"), ("request", "sam.security@example.com"),
-        ("request", "sol.engineer@example.com"),
-        ("stakeholder_update", "casey.csm@example.com"), ("stakeholder_update", "morgan.manager@example.com"),
-    ]
-    # The review invites everyone asked, the rep first: Exchange sends the invitations.
-    assert notices == [("invitation", a, REVIEW) for a in ("lee.legal@example.com", "riley@example.com",
-                                                           "sam.security@example.com", "sol.engineer@example.com")]
-    review = fake.event_for(REVIEW_UID)
-    assert review["attendees"][0]["emailAddress"]["address"] == "riley@example.com"
-    assert review["start"] == {"dateTime": "2026-12-16T14:00:00", "timeZone": "Eastern Standard Time"}
-    assert 3 <= tenant.slept[0] < 4 and [c.status for c in fake.calls_of("sendMail")][:2] == [429, 202]
-    assert (tenant.root / "plans" / "active" / "acme-q4.toml").exists()
-    assert ws.tick("2026-11-30T15:05:00+00:00") == ([], [])  # restarted: nothing again
-
-    # Sam accepts; Sol declines (Kim, the backup, is asked); reading the replies meets an expired
-    # access token.
-    ws.answer(find(started, "request", "sam"), "Sam Security <sam.security@example.com>", "ACCEPT - happy to help")
-    ws.answer(find(started, "request", "sol"), "sol.engineer@example.com", "DECLINE\nIch bin in der Woche im Urlaub.")
-    fake.fail("messages.delta", 401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.")
-    tokens = len(fake.calls_of("token"))
-    step, notices = ws.tick("2026-11-30T16:00:00+00:00")
-    assert len(fake.calls_of("token")) - tokens == 3  # the mail's, the mail's again after the 401, the calendar's
-    assert [c.status for c in fake.calls_of("messages.delta")][-2:] == [401, 200]
-    assert summary(step) == [("backup_request", "kim.standby@example.com"), ("owner_declined", "riley@example.com"),
-                             ("stakeholder_update", "morgan.manager@example.com")]
-    # Sol is off the review, Kim on it; the others get the update (its roster changed); the
-    # check-in is new, for those who committed.
-    assert notices == [("cancellation", "sol.engineer@example.com", REVIEW),
-                       ("invitation", "kim.standby@example.com", REVIEW),
-                       ("invitation", "riley@example.com", CHECK_IN),
-                       ("invitation", "sam.security@example.com", CHECK_IN),
-                       ("update", "lee.legal@example.com", REVIEW), ("update", "riley@example.com", REVIEW),
-                       ("update", "sam.security@example.com", REVIEW)]
-    assert fake.event_for(CHECK_IN_UID)["recurrence"]["range"] == {"type": "numbered", "startDate": "2026-12-03",
-                                                                   "numberOfOccurrences": 3}
-    assert states(ws.status()) == {"sam": "accepted", "lee": "requested", "sol": "replaced", "kim": "requested"}
-    assert fake.in_folder("inbox") == []  # both replies moved to the processed folder
-
-    # Lee stays silent: a reminder a business day later, a last call, then the deadline.
-    assert summary(ws.tick("2026-12-01T15:00:00+00:00")[0]) == [("digest", "riley@example.com"),
-                                                                ("reminder", "lee.legal@example.com")]
-    assert summary(ws.tick("2026-12-02T18:00:00+00:00")[0]) == [("digest", "riley@example.com"),
-                                                                ("last_call", "kim.standby@example.com"),
-                                                                ("last_call", "lee.legal@example.com")]
-    # Kim agrees; meanwhile Exchange has let go of both delta links: the inbox and the calendar
-    # are read in full once, and nothing is taken twice.
-    ws.answer(find(step, "backup_request"), "kim.standby@example.com", "Yes, count me in.")
-    fake.expire_delta_links()
-    step, notices = ws.tick("2026-12-02T19:00:00+00:00")
-    assert summary(step) == [] and notices == [("invitation", "kim.standby@example.com", CHECK_IN),
-                                               ("update", "riley@example.com", CHECK_IN),
-                                               ("update", "sam.security@example.com", CHECK_IN)]
-    assert [c.status for c in fake.calls_of("messages.delta")][-2:] == [410, 200]
-    assert [c.status for c in fake.calls_of("calendarView.delta")][-2:] == [410, 200]
-    deadline, _ = ws.tick("2026-12-02T22:01:00+00:00")  # 17:01 in New York
-    assert summary(deadline) == [("owner_no_answer", "riley@example.com"),
-                                 ("stakeholder_update", "morgan.manager@example.com")]
-    assert states(ws.status())["lee"] == "expired"
-
-    # Lee answers late; everyone has committed. Sam and Kim answer the review in Outlook (Exchange's
-    # meeting responses land in the inbox too, and are filed away unread).
-    ws.answer(find(started, "request", "lee"), "lee.legal@example.com", "Sorry, was out. ACCEPT.")
-    fake.respond(REVIEW_UID, "sam.security@example.com", "accepted")
-    fake.respond(REVIEW_UID, "kim.standby@example.com", "tentativelyAccepted")
-    done, notices = ws.tick("2026-12-03T14:00:00+00:00")
-    assert summary(done) == [
-        ("all_committed", "casey.csm@example.com"), ("all_committed", "kim.standby@example.com"),
-        ("all_committed", "lee.legal@example.com"), ("all_committed", "morgan.manager@example.com"),
-        ("all_committed", "riley@example.com"), ("all_committed", "sam.security@example.com"),
-        ("digest", "riley@example.com"), ("owner_meeting_answer", "riley@example.com"),  # Kim: tentative
-    ]
-    assert notices == [("invitation", "lee.legal@example.com", CHECK_IN),
-                       ("update", "kim.standby@example.com", CHECK_IN),
-                       ("update", "riley@example.com", CHECK_IN), ("update", "sam.security@example.com", CHECK_IN)]
-    assert {a["emailAddress"]["address"] for a in fake.event_for(CHECK_IN_UID)["attendees"]} == {
-        "riley@example.com", "sam.security@example.com", "kim.standby@example.com", "lee.legal@example.com"}
-    assert ws.status()["state"] == "committed"
-    assert next(m for m in ws.status()["meetings"] if m["key"] == "review")["rsvps"] == {
-        "sam.security@example.com": "ACCEPTED", "kim.standby@example.com": "TENTATIVE"}
-    processed = fake.in_folder(fake.folder_named("Followthru")["id"])
-    assert {m["subject"] for m in processed} >= {f"Accepted: {REVIEW}", f"Tentative: {REVIEW}"}
-
-    # A plan update that moves Lee's due date contacts only Lee.
-    ws.drop_plan(EXAMPLE.read_text().replace("due = 2026-12-10T17:00:00", "due = 2026-12-11T17:00:00"))
-    update, notices = ws.tick("2026-12-03T15:00:00+00:00")
-    assert summary(update) == [("request", "lee.legal@example.com")] and notices == []
-    assert "Fri 11 Dec 2026" in update[0].get_body(("plain",)).get_content()
-
-    # Cancelling cancels both events (Exchange sends the cancellations) and releases everyone.
-    ws.drop_plan(EXAMPLE.read_text().replace('[plan]\n', '[plan]\nstatus = "cancelled"\n'))
-    cancelled, notices = ws.tick("2026-12-03T16:00:00+00:00")
-    assert Counter(m["X-Followthru-Kind"] for m in cancelled)["released"] == 3
-    assert Counter((kind, subject) for kind, _, subject in notices) == {("cancellation", CHECK_IN): 4,
-                                                                        ("cancellation", REVIEW): 4}
-    assert fake.events == {} and all(e["isCancelled"] for e in fake.deleted_events.values())
-    assert all(c.body["comment"] for c in fake.calls_of("event.cancel"))
-    assert ws.status()["state"] == "cancelled"
-
-    # Across all these restarts every message went out once, and invitations never as mail.
-    sent = fake.in_folder("sentitems")
-    ids = [m["internetMessageId"] for m in sent]
-    assert len(ids) == len(set(ids)) and len(fake.calls_of("sendMail")) == len(ids) + 1  # + the throttled try
-    kinds = [re.search(rb"X-Followthru-Kind: (\S+)", m["raw"]).group(1).decode() for m in sent]
-    assert "meeting" not in kinds
-    requests_sent = Counter(re.search(rb"X-Followthru-Resource: (\S+)", m["raw"]).group(1).decode()
-                            for m, kind in zip(sent, kinds) if kind == "request")
-    assert requests_sent == {"sam": 1, "sol": 1, "lee": 2}
-    log = CliRunner().invoke(main, ["-c", str(tenant.config_path), "log", "acme-q4"]).output
-    assert "reply: decline" in log and "expired" in log and "plan cancelled" in log
-    assert "RSVP ACCEPTED from sam.security@example.com for review" in log
-
-
-def test_a_counter_proposal_in_outlook_reaches_the_plan(tenant):
-    ws, fake = Scenario(tenant), tenant.fake
-    ws.drop_plan(EXAMPLE.read_text())
-    ws.tick("2026-11-30T15:00:00+00:00")
-    fake.respond(REVIEW_UID, "lee.legal@example.com", "tentativelyAccepted",
-                 proposed=datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc))
-    ws.tick("2026-11-30T16:00:00+00:00")
-    rsvps = next(m for m in ws.status()["meetings"] if m["key"] == "review")["rsvps"]
+def test_a_counter_proposal_in_outlook_reaches_the_plan(tmp_path, monkeypatch):
+    graph = GraphLoop(tmp_path / "loop", monkeypatch)
+    graph.drop_plan(EXAMPLE.read_text())
+    graph.tick("2026-11-30T15:00:00+00:00")
+    graph.answer_meeting(REVIEW_UID, "lee.legal@example.com", "tentative",
+                         proposed=datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc))
+    graph.tick("2026-11-30T16:00:00+00:00")
+    rsvps = next(m for m in graph.status()["meetings"] if m["key"] == "review")["rsvps"]
     assert rsvps == {"lee.legal@example.com": "COUNTER"}
-    assert fake.in_folder("inbox") == []  # Exchange's "New Time Proposed" notice was filed away unread
+    assert graph.fake.in_folder("inbox") == []  # Exchange's "New Time Proposed" notice was filed away unread
+    graph.finish()

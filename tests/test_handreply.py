@@ -9,7 +9,7 @@ import pytest
 
 from followthru.handreply import EXAMPLES, put_in_inbox, reply
 from followthru.replies import read_reply
-from test_scenario import EXAMPLE, Workspace, find, states
+from support.workspace import EXAMPLE, Workspace, find, states
 
 NOW = datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)
 

@@ -21,7 +21,7 @@ from followthru.render import Renderer
 from followthru.views import PlanViews
 
 from test_render import kind_extras
-from test_scenario import EXAMPLE, Workspace, ws  # noqa: F401  (ws: the fixture)
+from support.workspace import EXAMPLE
 
 ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 SUBJECTS = [

@@ -1,4 +1,4 @@
-"""The IMAP reader against a real Dovecot on loopback (see tests/mailstack.py)."""
+"""The IMAP reader against a real Dovecot on loopback (see tests/support/mailstack.py)."""
 
 from __future__ import annotations
 

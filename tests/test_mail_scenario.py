@@ -1,8 +1,9 @@
-"""The whole loop through real servers: Followthru sends through Postfix (submission, STARTTLS and
-AUTH) and reads replies from Dovecot over IMAP; people read their mailboxes over IMAP and answer
-through Postfix. Bounces are the ones Postfix itself writes.
+"""Through real servers what the whole-loop scenario (tests/test_whole_loop.py, which runs on this
+backend too) leaves aside: Followthru sends through Postfix (submission, STARTTLS and AUTH) and
+reads replies from Dovecot over IMAP; people read their mailboxes over IMAP and answer through
+Postfix, in HTML or with an out-of-office; bounces and refusals are the ones Postfix itself writes.
 
-The first test drives the CLI with ``--now`` (a new process per step). The others run the daemon
+The first three tests drive the CLI with ``--now`` (a new process per step). The others run the daemon
 (``followthru run``) in real time, with every poll interval at five minutes, so only IMAP IDLE can
 make it notice a reply within the test's wait.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import os
 import sqlite3
 import subprocess
 import sys
@@ -19,84 +19,11 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
-import tomli_w
-import tomllib
 
-from followthru.config import init_workspace
-from replying import reply_to
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "acme-q4.toml"
-ME = "followthru@example.com"
-PEOPLE = ("riley@example.com", "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com",
-          "pat.backup@example.com", "kim.standby@example.com", "morgan.manager@example.com", "casey.csm@example.com")
-
-
-class MailWorkspace:
-    """A workspace whose backend is the mail stack, and the people who answer through it."""
-
-    def __init__(self, root: Path, stack, **overrides):
-        self.root = root
-        self.stack = stack
-        self.config = init_workspace(root)
-        data = tomllib.loads(self.config.read_text())
-        server = {"host": "localhost", "security": "starttls", "username": ME, "ca_file": str(stack.ca_file),
-                  "timeout": 10}
-        data["sender"]["email"] = ME
-        data["mail"]["backend"] = "smtp-imap"
-        data["mail"]["smtp"] = {**server, "port": 10587, "password_env": "TEST_SMTP_PASSWORD"}
-        data["mail"]["imap"] = {**server, "port": 10143, "password_env": "TEST_IMAP_PASSWORD"}
-        for section, values in overrides.items():
-            for key, value in values.items():
-                data.setdefault(section, {}).setdefault(key, {})
-                if isinstance(value, dict):
-                    data[section][key].update(value)
-                else:
-                    data[section][key] = value
-        self.config.write_text(tomli_w.dumps(data))
-        self.env = {**os.environ, "TEST_SMTP_PASSWORD": stack.users[ME], "TEST_IMAP_PASSWORD": stack.users[ME]}
-        for address in (ME, *PEOPLE):
-            stack.clear(address)
-        self.read: dict[str, set[str]] = {}
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(self.config), *args],
-                                capture_output=True, text=True, timeout=120, env=self.env)
-        assert result.returncode == 0, result.stderr + result.stdout
-        return result
-
-    def drop_plan(self, text: str, name: str = "plan.toml") -> None:
-        path = self.root / "plans" / "incoming" / name
-        path.write_text(text)
-        old = time.time() - 5
-        os.utime(path, (old, old))
-
-    def inbox(self, address: str, count: int) -> list[EmailMessage]:
-        """The messages in ``address``'s mailbox not looked at yet; waits for ``count`` of them."""
-        read = self.read.setdefault(address, set())
-        found = [m for m in self.stack.wait_for_messages(address, len(read) + count)
-                 if m["Message-ID"] not in read]
-        read.update(m["Message-ID"] for m in found)
-        return found
-
-    def answer(self, to: EmailMessage, sender: str, text: str | None = None, html: str | None = None,
-               **headers: str) -> str:
-        """Reply as ``sender`` through Postfix, the way a mail client does."""
-        reply = reply_to(to, sender, text, html, **headers)
-        self.stack.send(reply.as_bytes(), sender, [str(reply["To"])])
-        return reply["Message-ID"]
-
-    def states(self) -> dict[str, str]:
-        plan = json.loads(self.cli("status", "--json").stdout)["plans"][0]
-        return {c["resource"]: c["state"] for c in plan["commitments"]}
-
-    def store(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(f"file:{self.root / 'followthru.sqlite3'}?mode=ro", uri=True, timeout=10)
-        connection.row_factory = sqlite3.Row
-        return connection
+from support.loop import ME, PEOPLE, MailServerWorkspace
+from support.workspace import EXAMPLE
 
 
 def kind(message: EmailMessage) -> str:
@@ -109,7 +36,7 @@ def only(messages: list[EmailMessage], wanted: str) -> EmailMessage:
 
 
 def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
-    ws = MailWorkspace(tmp_path / "ws", mail_stack)
+    ws = MailServerWorkspace(tmp_path / "ws", mail_stack)
     # Kim's address does not exist: Postfix will bounce the backup request.
     ws.drop_plan(EXAMPLE.read_text().replace("kim.standby@example.com", "kim.gone@example.com"))
     ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")
@@ -164,7 +91,7 @@ def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
 
 
 def test_refused_recipients_are_retried_or_reported(mail_stack, tmp_path):
-    ws = MailWorkspace(tmp_path / "ws", mail_stack)
+    ws = MailServerWorkspace(tmp_path / "ws", mail_stack)
     # Casey (a stakeholder) is refused for good at the SMTP stage; Lee's server says "try later".
     text = EXAMPLE.read_text().replace("casey.csm@example.com", "refused@example.com") \
         .replace("lee.legal@example.com", "tempfail@example.com")
@@ -190,7 +117,7 @@ def test_refused_recipients_are_retried_or_reported(mail_stack, tmp_path):
 
 
 def test_a_refused_message_is_one_notice_not_one_per_recipient(mail_stack, tmp_path):
-    ws = MailWorkspace(tmp_path / "ws", mail_stack)
+    ws = MailServerWorkspace(tmp_path / "ws", mail_stack)
     text = ws.config.read_text().replace(f'email = "{ME}"', 'email = "blocked.sender@example.com"', 1)
     ws.config.write_text(text)  # the server refuses every message from this sender, at MAIL FROM
     ws.drop_plan(EXAMPLE.read_text())
@@ -256,7 +183,7 @@ ALWAYS_OPEN = {"schedule": {"business_days": ["mon", "tue", "wed", "thu", "fri",
 
 
 class Daemon:
-    def __init__(self, ws: MailWorkspace):
+    def __init__(self, ws: MailServerWorkspace):
         self.log = open(ws.root / "daemon.log", "w")
         self.process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(ws.config), "run"],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=ws.env)
@@ -269,7 +196,7 @@ class Daemon:
         return (self.ws.root / "daemon.log").read_text()
 
 
-def wait_for_state(ws: MailWorkspace, resource: str, state: str, timeout: float = 30) -> float:
+def wait_for_state(ws: MailServerWorkspace, resource: str, state: str, timeout: float = 30) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
@@ -285,7 +212,7 @@ def wait_for_state(ws: MailWorkspace, resource: str, state: str, timeout: float 
 
 @pytest.fixture
 def live(mail_stack, tmp_path):
-    ws = MailWorkspace(tmp_path / "ws", mail_stack, **ALWAYS_OPEN)
+    ws = MailServerWorkspace(tmp_path / "ws", mail_stack, **ALWAYS_OPEN)
     ws.drop_plan(live_plan(datetime.now(timezone.utc)))
     daemon = Daemon(ws)
     yield ws, daemon
@@ -326,7 +253,7 @@ def test_an_imap_restart_mid_run_loses_and_repeats_nothing(live, mail_stack):
 
 
 def test_smtp_down_for_a_while_then_everything_goes_once(mail_stack, tmp_path):
-    ws = MailWorkspace(tmp_path / "ws", mail_stack, **ALWAYS_OPEN)
+    ws = MailServerWorkspace(tmp_path / "ws", mail_stack, **ALWAYS_OPEN)
     mail_stack.stop_smtp()
     try:
         ws.drop_plan(live_plan(datetime.now(timezone.utc)))

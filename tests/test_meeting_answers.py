@@ -29,7 +29,7 @@ from followthru.engine_meetings import pending_proposals
 from followthru.planfile import load_plan
 
 from test_right_answer import MONDAY, ONE_PLAN, audit, drop_reply
-from test_scenario import Workspace, find, invitation, ws  # noqa: F401  (ws: the fixture)
+from support.workspace import Workspace, find, invitation
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")

@@ -8,7 +8,7 @@ language, as the composer and the drafter write them. Then:
 - SpamAssassin's local tests score every one of them at most 0.5 (no network, no DNS, no Bayes, no
   trusted-relay allowance);
 - libical (Debian's gir1.2-ical-3.0 through python3-gi, run by /usr/bin/python3 in
-  tests/libical_read.py) parses every calendar among them without errors and places each event at
+  tests/support/libical_read.py) parses every calendar among them without errors and places each event at
   the instant Followthru meant; so it does the invitations of ``plan preview --out`` (the CLI path) and
   weekly meetings across daylight-saving changes in several zones;
 - a Radicale CalDAV server stores each calendar, gives it back unchanged and finds it by time range;
@@ -53,7 +53,7 @@ from test_render import SHIPPED, kind_extras
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
-HELPER = Path(__file__).with_name("libical_read.py")
+HELPER = Path(__file__).resolve().parent / "support" / "libical_read.py"
 DEBIAN_PYTHON = "/usr/bin/python3"
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo"]
@@ -67,7 +67,7 @@ MOST_SPAM_POINTS = 0.5
 # ---- libical -------------------------------------------------------------------------------------
 
 def libical(request: dict) -> dict:
-    """Run tests/libical_read.py under Debian's Python; fails naming the packages when they are missing."""
+    """Run tests/support/libical_read.py under Debian's Python; fails naming the packages when they are missing."""
     probe = subprocess.run([DEBIAN_PYTHON, "-c", "import gi; gi.require_version('ICalGLib', '3.0')"],
                            capture_output=True, text=True) if Path(DEBIAN_PYTHON).exists() else None
     if probe is None or probe.returncode != 0:

@@ -16,7 +16,7 @@ from email.utils import make_msgid
 
 import pytest
 
-from test_scenario import EXAMPLE, Workspace, find, states, summary, ws  # noqa: F401  (ws: the fixture)
+from support.workspace import EXAMPLE, Workspace, find, states, summary
 
 
 MONDAY = "2026-11-30T15:00:00+00:00"  # 10:00 in New York

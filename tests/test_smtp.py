@@ -1,4 +1,4 @@
-"""The SMTP sender against a real Postfix on loopback (see tests/mailstack.py)."""
+"""The SMTP sender against a real Postfix on loopback (see tests/support/mailstack.py)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from followthru.messages import Composer
 from followthru.plan import Plan
 from followthru.planfile import load_plan
 from followthru.render import Renderer
-from test_scenario import EXAMPLE, Workspace, find, invitation, summary
+from support.workspace import EXAMPLE, Workspace, find, invitation, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
