@@ -5,17 +5,59 @@ a plan at risk or cancelled. Pure, like the rest of the engine (see followthru.e
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followthru.decisions import Decisions
-from followthru.engine_parts import EngineParts
 from followthru.phrases import Phrase, phrase
 from followthru.plan import Plan, Resource
 from followthru.states import ENDED, Answer, Commitment, PlanState
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
-class Contingencies(EngineParts):
+    from followthru.decisions import Send
+
+
+class Contingencies:
     """Part of :class:`followthru.engine.Engine`: what happens when a person drops out or a plan ends early."""
+
+    if TYPE_CHECKING:  # what this part uses of the engine (followthru.engine) and its other parts
+
+        def _ask(
+            self,
+            plan: Plan,
+            out: Decisions,
+            resource: Resource,
+            now: datetime,
+            kind: str,
+            stands_in_for: str | None = None,
+            deadline: datetime | None = None,
+            **facts: Any,
+        ) -> None: ...
+
+        def _to_resource(self, plan: Plan, kind: str, commitment: Commitment, now: datetime, **facts: Any) -> Send: ...
+
+        def _owner_notice(
+            self, plan: Plan, out: Decisions, kind: str, resource_id: str, now: datetime, words: str, **facts: Any
+        ) -> Send: ...
+
+        def _milestone(
+            self, plan: Plan, out: Decisions, milestone: str, now: datetime, news: Phrase, repeat: bool = False
+        ) -> None: ...
+
+        def _attention(self, out: Decisions, about: str, said: Phrase) -> None: ...
+
+        def _deadline(self, plan: Plan, resource: Resource, commitment: Commitment | None = None) -> datetime: ...
+
+        def _work_due(self, plan: Plan, resource: Resource, stands_in_for: str | None) -> datetime | None: ...
+
+        def _send_time(self, now: datetime, zone: ZoneInfo) -> datetime: ...
+
+        def _zone(self, plan: Plan, resource: Resource) -> ZoneInfo: ...
+
+        def _name(self, plan: Plan, resource_id: str) -> str: ...
+
+        def _meetings(self, plan: Plan, out: Decisions, now: datetime, cancel_all: bool = False) -> None: ...
 
     def _away(
         self, plan: Plan, out: Decisions, commitment: Commitment, resource: Resource, answer: Answer, now: datetime

@@ -9,23 +9,41 @@ import hashlib
 import json
 from datetime import datetime, time, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
 from followthru.decisions import OWNER, Decisions, Invite, Send
-from followthru.engine_parts import EngineParts
 from followthru.phrases import phrase
 from followthru.plan import REPEATS, Meeting, Plan
 from followthru.states import ENDED, MeetingState, PlanState
+
+if TYPE_CHECKING:
+    from followthru.config import Config
+    from followthru.phrases import Phrase
 
 ANSWERS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")  # PARTSTATs an update keeps (not COUNTER)
 NOTICED = {"DECLINED": "attention.meeting_declined", "TENTATIVE": "attention.meeting_tentative", "COUNTER": ""}
 
 
-class MeetingRules(EngineParts):
+class MeetingRules:
     """Part of :class:`followthru.engine.Engine`: answers to invitations, and the invitations to send."""
+
+    if TYPE_CHECKING:  # what this part uses of the engine (followthru.engine) and its other parts
+        config: Config
+
+        def _settle(self, plan: Plan, out: Decisions, now: datetime, time_passes: bool = True) -> None: ...
+
+        def _attention(self, out: Decisions, about: str, said: Phrase) -> None: ...
+
+        def _instant(self, plan: Plan, moment: datetime) -> datetime: ...
+
+        def _owner_zone(self, plan: Plan) -> ZoneInfo: ...
+
+        def _plan_zone(self, plan: Plan) -> ZoneInfo: ...
+
+        def _send_time(self, now: datetime, zone: ZoneInfo) -> datetime: ...
 
     def rsvp(
         self,

@@ -5,20 +5,59 @@ lapsed while the daemon was down. Pure, like the rest of the engine (see followt
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from followthru.decisions import Decisions
 from followthru.durations import Offset
 from followthru.engine_meetings import occurrences
-from followthru.engine_parts import EngineParts
 from followthru.phrases import phrase
 from followthru.plan import Plan, Resource
 from followthru.states import ENDED, OPEN, Commitment
 
+if TYPE_CHECKING:
+    from followthru.config import Config
+    from followthru.decisions import Send
+    from followthru.phrases import Phrase
+    from followthru.schedule import BusinessClock
 
-class TimeRules(EngineParts):
+
+class TimeRules:
     """Part of :class:`followthru.engine.Engine`: time passing for one commitment, and when the next step
     for it falls (``self.clock``, ``self.config`` and the small facts are the engine's)."""
+
+    if TYPE_CHECKING:  # what this part uses of the engine (followthru.engine) and its other parts
+        config: Config
+        clock: BusinessClock
+
+        def _deadline(self, plan: Plan, resource: Resource, commitment: Commitment | None = None) -> datetime: ...
+
+        def _due(self, plan: Plan, commitment: Commitment) -> datetime | None: ...
+
+        def _due_value(self, plan: Plan, commitment: Commitment) -> date | datetime | None: ...
+
+        def _in_window(self, now: datetime, zone: ZoneInfo) -> bool: ...
+
+        def _name(self, plan: Plan, resource_id: str) -> str: ...
+
+        def _plan_zone(self, plan: Plan) -> ZoneInfo: ...
+
+        def _to_resource(self, plan: Plan, kind: str, commitment: Commitment, now: datetime, **facts: Any) -> Send: ...
+
+        def _zone(self, plan: Plan, resource: Resource) -> ZoneInfo: ...
+
+        def _drop_out(
+            self,
+            plan: Plan,
+            out: Decisions,
+            commitment: Commitment,
+            now: datetime,
+            notice: str,
+            words: str,
+            **facts: Any,
+        ) -> None: ...
+
+        def _hand_over(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime, why: str) -> Phrase: ...
 
     def _tick_commitment(self, plan: Plan, out: Decisions, commitment: Commitment, now: datetime) -> None:
         if commitment.state in ENDED:

@@ -309,7 +309,7 @@ def _toml(value: Any) -> str:
 def default_text(info: FieldInfo) -> str:
     if info.is_required():
         return "required"
-    value = info.default_factory() if info.default_factory is not None else info.default
+    value = info.get_default(call_default_factory=True)
     return "none" if value is None else f"`{_toml(value)}`"
 
 
@@ -434,7 +434,9 @@ def plan_reference() -> str:
         if many and not info.is_required():
             entries += ", optional"
         lines.append(f"| `{name}` | {written} | {entries} | {_sentence(description(Plan, name, info, schema))} |")
-        sections.append((written, single or many))
+        section = single or many
+        assert section is not None, "every field of a plan is a section, or a list of them"
+        sections.append((written, section))
     for written, model in sections:
         lines += ["", f"## {written}", ""]
         if _doc(model):

@@ -8,7 +8,7 @@ before the document is constructed, so a "billion laughs" file is refused in mil
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -64,7 +64,9 @@ def _measure_yaml(text: str, list_limits: Mapping[str, int]) -> None:
     holds more than MAX_VALUES keys and values; in that case, name a top-level list that is
     longer than a plan allows, like the check of JSON and TOML does."""
     depth = values = 0
-    key, expect_key, items, starts = None, True, 0, {}
+    key: str | None = None  # the top-level key being read
+    expect_key, items = True, 0
+    starts: dict[str | None, int] = {}
     for event in yaml.parse(text, Loader=_YamlLoader):
         kind = type(event)
         if kind in _CLOSES:
@@ -75,8 +77,8 @@ def _measure_yaml(text: str, list_limits: Mapping[str, int]) -> None:
         values += 1
         if depth == 1:  # the top-level mapping: keys and their values alternate
             if expect_key:
-                key, expect_key, items = (event.value if kind is yaml.ScalarEvent else None), False, 0
-                starts[key] = event.start_mark.line + 1
+                key, expect_key, items = (event.value if isinstance(event, yaml.ScalarEvent) else None), False, 0
+                starts[key] = _line(event)
             elif kind not in _OPENS:
                 expect_key = True
         elif depth == 2:  # an item of a top-level list (or a field of a top-level table)
@@ -84,17 +86,22 @@ def _measure_yaml(text: str, list_limits: Mapping[str, int]) -> None:
         if kind in _OPENS:
             depth += 1
             if depth > MAX_DEPTH:
-                raise FileError(f"YAML nesting is deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
+                raise FileError(f"YAML nesting is deeper than {MAX_DEPTH} levels", _line(event))
         if values > MAX_VALUES:
-            limit = list_limits.get(key) if depth >= 2 else None
-            if limit is not None and items > limit:
+            if depth >= 2 and key is not None and (limit := list_limits.get(key)) is not None and items > limit:
                 raise FileError(
                     f"a plan holds at most {limit} {key}; this one has more than {items:,}: "
                     "split it into several plans",
                     starts[key],
                     key,
                 )
-            raise FileError(TOO_MANY_VALUES, event.start_mark.line + 1)
+            raise FileError(TOO_MANY_VALUES, _line(event))
+
+
+def _line(event: yaml.Event) -> int:
+    """The line an event starts on, from 1 (the parser marks every event it makes)."""
+    assert event.start_mark is not None, "events from yaml.parse carry their marks"
+    return event.start_mark.line + 1
 
 
 def _expanded_size(root: yaml.Node | None) -> None:
@@ -139,7 +146,13 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 20 times faster
+if TYPE_CHECKING:  # libyaml's loader, when present, has the plain loader's interface
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 20 times faster
+
+
+class _YamlLoader(_SafeLoader):
     """Safe YAML that keeps timestamps as text, so an unreal date is a field problem with a line
     (the schema reads ISO dates) rather than a crash inside the YAML library."""
 
@@ -148,9 +161,15 @@ _YamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
 # An explicit ``!!timestamp`` stays text as well (PyYAML's own constructor fails on what its regular
 # expression does not match, with an AttributeError).
-_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+def _timestamp_as_text(loader: _YamlLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 class YamlLines(LineFinder):

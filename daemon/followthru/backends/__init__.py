@@ -100,8 +100,8 @@ def requirement_problems(config: Config) -> list[str]:
         ("calendar.backend", config.calendar.backend, CALENDAR),
     ):
         backend = table.get(name)
-        library = backend and missing_library(backend)
-        if library:
+        library = missing_library(backend) if backend is not None else None
+        if backend is not None and library:
             problems.append(install_hint(key, name, backend, library))
     return problems
 

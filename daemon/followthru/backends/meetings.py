@@ -12,10 +12,17 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import timedelta
+from email.message import Message
 
 from icalendar import Calendar
 
 from followthru.backends.base import Change, Invitee, MeetingChange
+
+
+def _calendar_in(part: Message) -> Calendar:
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes), "a text/calendar part is a single part: decoded, its payload is bytes"
+    return Calendar.from_ical(payload)
 
 
 def read_meeting(raw: bytes) -> MeetingChange:
@@ -25,7 +32,7 @@ def read_meeting(raw: bytes) -> MeetingChange:
     part = next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
     if part is None:
         raise ValueError("the message has no text/calendar part")
-    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    calendar = _calendar_in(part)
     event = next(iter(calendar.walk("VEVENT")), None)
     if event is None:
         raise ValueError("the calendar holds no VEVENT")
@@ -75,7 +82,7 @@ def answered_uids(raw: bytes) -> list[str]:
     if part is None:
         return []
     try:
-        calendar = Calendar.from_ical(part.get_payload(decode=True))
+        calendar = _calendar_in(part)
     except ValueError:
         return []
     if str(calendar.get("METHOD", "")).upper() not in ("REPLY", "COUNTER"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from followthru import __version__
@@ -79,10 +79,10 @@ def invitation(
                 "RSVP": "TRUE" if person.rsvp else "FALSE",
             }
         )
-        event.add("attendee", address, encode=0)
+        event.add("attendee", address, encode=False)
     calendar.add_component(event)
     if isinstance(start.tzinfo, ZoneInfo):
-        first_year, last_year = _years_spanned(meeting, start)
+        first_year, last_year = _years_spanned(meeting, start, start.tzinfo)
         calendar.add_component(vtimezone(start.tzinfo, first_year, last_year))
     return calendar.to_ical()
 
@@ -110,19 +110,21 @@ def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(timezone.utc)  # a fixed offset has no TZID; UTC needs no VTIMEZONE
 
 
-def _years_spanned(meeting: Meeting, start: datetime) -> tuple[int, int]:
-    """The years the VTIMEZONE covers: from the year before the first occurrence through the year after
-    the last one (UNTIL, or the COUNTth occurrence); a repeat with neither is covered for ten years."""
+def _years_spanned(meeting: Meeting, start: datetime, zone: ZoneInfo) -> tuple[int, int]:
+    """The years the VTIMEZONE of ``zone`` (``start``'s) covers: from the year before the first occurrence
+    through the year after the last one (UNTIL, or the COUNTth occurrence); a repeat with neither is
+    covered for ten years."""
     last = start + meeting.duration
     if meeting.repeat:
         if meeting.until:
             until = meeting.until if isinstance(meeting.until, datetime) else due_moment(meeting.until)
-            last = max(last, _aware(until, start.tzinfo).astimezone(start.tzinfo))  # type: ignore[arg-type]
+            last = max(last, _aware(until, zone).astimezone(zone))
         elif meeting.count:
             rule = rrulestr(
                 REPEATS.get(meeting.repeat, meeting.repeat), dtstart=start.replace(tzinfo=None), ignoretz=True
             )
-            occurrences = list(rule.replace(count=meeting.count))  # type: ignore[attr-defined]
+            assert isinstance(rule, rrule), "one RRULE, without forceset, reads as an rrule"
+            occurrences = list(rule.replace(count=meeting.count))
             if occurrences:
                 last = max(last, occurrences[-1].replace(tzinfo=start.tzinfo) + meeting.duration)
         else:

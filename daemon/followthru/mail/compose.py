@@ -21,6 +21,7 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import Any
 
 from followthru.render import Rendered
 from followthru.values import one_line
@@ -37,7 +38,7 @@ class _Wire(email.policy.Compat32):
         if (
             isinstance(value, str)
             and value.isascii()
-            and len(name) + len(value) + 2 <= self.max_line_length
+            and (self.max_line_length is None or len(name) + len(value) + 2 <= self.max_line_length)
             and "\n" not in value
             and "\r" not in value
         ):
@@ -216,19 +217,26 @@ def new_message_id(sender_email: str) -> str:
     return make_msgid(domain=sender_email.rpartition("@")[2] or "localhost")
 
 
+def _utf8_text(text: str, subtype: str) -> MIMEText:
+    """A text part in UTF8: base64 body, quoted-printable headers."""
+    # typeshed types the charset as a name, but MIMEText hands it to set_payload, which takes a Charset.
+    return MIMEText(text, subtype, UTF8)  # type: ignore[arg-type]
+
+
 def build_message(draft: Draft, words: Rendered) -> Built:
     """One MIME message: ``multipart/alternative`` (text, HTML, and the calendar part for an
     invitation), wrapped in ``multipart/mixed`` with an ``invite.ics`` copy when inviting."""
     # A random boundary of 32 hex digits cannot occur in the parts by chance; giving it spares the
     # generator from searching every part for a collision.
     alternative = MIMEMultipart("alternative", boundary="=_alt_" + secrets.token_hex(16))
-    alternative.attach(MIMEText(words.text, "plain", UTF8))
-    alternative.attach(MIMEText(words.html, "html", UTF8))
+    alternative.attach(_utf8_text(words.text, "plain"))
+    alternative.attach(_utf8_text(words.html, "html"))
     if draft.invitation:
-        calendar = MIMEText(draft.invitation.ical.decode("utf-8"), "calendar", UTF8)
+        calendar = _utf8_text(draft.invitation.ical.decode("utf-8"), "calendar")
         calendar.set_param("method", draft.invitation.method)
         alternative.attach(calendar)
-        message: Message = MIMEMultipart("mixed", boundary="=_mix_" + secrets.token_hex(16))
+        # Header values are text, or a Folded, which the compat32 policy encodes by calling its encode().
+        message: Message[str, Any] = MIMEMultipart("mixed", boundary="=_mix_" + secrets.token_hex(16))
         message.attach(alternative)
         attachment = MIMEBase("application", "ics", name="invite.ics")
         attachment.set_payload(draft.invitation.ical)

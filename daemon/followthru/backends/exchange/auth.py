@@ -19,13 +19,13 @@ class (``BaseProtocol.HTTP_ADAPTER_CLS``): a proxy or TLS setting made there cov
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import click
@@ -146,11 +146,21 @@ def _client_secret(config: Config, required: bool) -> str | None:
 
 def http_session(timeout: float) -> requests.Session:
     """A session for MSAL that uses exchangelib's transport adapter, as exchangelib's own sessions do."""
-    session = requests.Session()
+    session = _TimeoutSession(timeout)
     session.mount("https://", BaseProtocol.HTTP_ADAPTER_CLS())
-    # requests has no session-wide timeout; MSAL patches the sessions it makes itself the same way.
-    session.request = functools.partial(session.request, timeout=timeout)
     return session
+
+
+class _TimeoutSession(requests.Session):
+    """requests has no session-wide timeout; MSAL gives the sessions it makes itself one the same way."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
 
 
 class AppCredentials(OAuth2Credentials):

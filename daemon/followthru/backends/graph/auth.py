@@ -37,6 +37,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import msal
@@ -81,9 +82,9 @@ class _Session(requests.Session):
         super().__init__()
         self.timeout = timeout
 
-    def request(self, method, url, **kwargs):
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, **kwargs)
+        return super().request(method, url, *args, **kwargs)
 
 
 def mailbox_of(config: Config) -> str:

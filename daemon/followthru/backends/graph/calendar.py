@@ -34,6 +34,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -193,7 +194,8 @@ class GraphCalendar:
         """The events changed since ``link`` (every event of a new window without one), and the
         link for next time."""
         window = None if link else {"startDateTime": _utc(now - WINDOW_BEFORE), "endDateTime": _utc(now + WINDOW_AFTER)}
-        events, last = [], {}
+        events: list[dict[str, Any]] = []
+        last: dict[str, Any] = {}
         for page in self.graph.pages(link or "/calendarView/delta", window, READ_PREFERENCES):
             events.extend(e for e in page.get("value", []) if "@removed" not in e)
             last = page
@@ -213,8 +215,8 @@ class GraphCalendar:
             response = attendee.get("status", {}).get("response", "none")
             if response == "organizer" or attendee.get("type") == "resource":
                 continue
-            proposed = (attendee.get("proposedNewTime") or {}).get("start")
-            current[_address(attendee)] = [response, _moment(proposed).isoformat() if proposed else None]
+            proposed = _moment((attendee.get("proposedNewTime") or {}).get("start"))
+            current[_address(attendee)] = [response, proposed.isoformat() if proposed else None]
         for attendee, (response, proposed) in current.items():
             if [response, proposed] != reported.get(attendee, ["none", None]) and response in PARTSTAT:
                 yield CalendarAnswer(

@@ -146,7 +146,8 @@ class GraphMail:
         self.graph.call("POST", path + "/send", repeatable=False)
 
     def _attach(self, message_path: str, part: EmailMessage) -> None:
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes for a single part; None when there is none
+        data = payload if isinstance(payload, bytes) else b""
         name, kind = part.get_filename() or "attachment", part.get_content_type()
         if len(data) < SMALL_ATTACHMENT:
             self.graph.call(
@@ -268,8 +269,9 @@ class GraphMail:
         except Unavailable as error:
             log.warning("%s: could not move message %s: %s", self.where, incoming.ref, error)
 
-    def _processed_folder(self) -> str:
-        """The id of ``graph.processed_folder`` (a folder at the top of the mailbox), made when missing."""
+    def _processed_folder(self) -> str | None:
+        """The id of ``graph.processed_folder`` (a folder at the top of the mailbox), made when missing;
+        None when another client made it meanwhile and it is not found yet."""
         if self._folder_id is None:
             name = self.settings.processed_folder
             self._folder_id = self._find_folder(name)

@@ -87,13 +87,15 @@ class SmtpSender:
         smtp = self._smtp
         parts = [f"connected to {self.where}"]
         if self.server.security != "plain":
+            assert isinstance(smtp.sock, ssl.SSLSocket), "a 'tls' or 'starttls' connection runs over TLS"
             parts.append(f"{smtp.sock.version()} ({self.server.security})")
         if self.password is not None:
             parts.append(f"logged in as {self.server.username}")
         return ", ".join(parts)
 
     def _open(self) -> smtplib.SMTP:
-        server, smtp = self.server, None
+        server = self.server
+        smtp: smtplib.SMTP | None = None
         try:
             if server.security == "tls":
                 smtp = smtplib.SMTP_SSL(
