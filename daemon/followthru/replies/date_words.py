@@ -31,6 +31,12 @@ the rules stay in :mod:`.proposals`. Each language file (``vocabulary/<code>.tom
 ``day_lead``               words before a bare day number ("the 14", "am 14.", "l'11"); one
                            ending in an apostrophe joins the number directly
 ``units``                  nouns after a number that make it a count, not a day ("14 pages")
+``time_lead``              words before a time written "14.30" ("kl.", "om", "alle", "às")
+``numeric_date_lead``      words after which "14.12" (no closing dot) is a date ("am", "on")
+``weekday_date_words``     words between a weekday and the date it names ("Friday the 11.12.",
+                           "Freitag, den 11.12.", "venerdì entro il 11.12.")
+``weekday_day_articles``   articles between a weekday and a bare day number ("Thursday the 10",
+                           "fredag den 11")
 
 Words are written as they are (a space matches any blanks; no regular expressions). Lists
 that are alternations tried in order (``next_before``, ``this_before``, ``next_after``,
@@ -98,6 +104,10 @@ class DateWords:
     day_lead: str
     units: str
     morning_lead: str
+    time_lead: str
+    numeric_date_lead: str
+    weekday_date_words: str
+    weekday_day_articles: str
 
 
 def _by_number(languages: Iterable[Language], table: str, keys: tuple[str, ...], first: int = 0
@@ -186,4 +196,8 @@ def date_words() -> DateWords:
         day_lead=_day_lead(_joined(languages, "day_lead")),
         units=alternation(_joined(languages, "units")),
         morning_lead=alternation(_joined(languages, "morning_lead")),
+        time_lead=alternation(_joined(languages, "time_lead")),
+        numeric_date_lead=alternation(_joined(languages, "numeric_date_lead")),
+        weekday_date_words=alternation(_joined(languages, "weekday_date_words")),
+        weekday_day_articles=alternation(_joined(languages, "weekday_day_articles")),
     )

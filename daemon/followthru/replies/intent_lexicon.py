@@ -96,12 +96,14 @@ TABLES = READING_TABLES + TRIMMING_TABLES
 # table): words that follow the verb they negate (Spanish, Italian, Portuguese and Polish negate
 # before it), the articles after "instead of" / "by" (Polish has none), short weekday forms and
 # abbreviations (most languages write none that are safe to read), month abbreviations that are
-# also words, short month names read alone, "next" before a weekday (French puts it after) and
-# words before a bare day number.
+# also words, short month names read alone, "next" before a weekday (French puts it after),
+# words and articles before a bare day number, and every trimming key (mail clients do not write
+# every marker in every language).
 MAY_BE_EMPTY = frozenset({"phrases.post_negator", "patterns.instead_of_article",
                           "patterns.deadline_article", "weekday_short.*", "weekday_prefix.*",
                           "dates.ambiguous_months", "dates.short_months_alone", "dates.next_before",
-                          "dates.short_weekday_leads", "dates.day_lead", "trimming.*"})
+                          "dates.short_weekday_leads", "dates.day_lead",
+                          "dates.weekday_day_articles", "trimming.*"})
 
 
 def may_be_empty(table: str, key: str) -> bool:

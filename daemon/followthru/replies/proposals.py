@@ -1,10 +1,11 @@
-"""Dates and times written in a reply, in ten languages, for reading counter-proposals.
+"""Dates and times written in a reply, in the languages of the vocabulary files (their words are
+in :mod:`.date_words`), for reading counter-proposals.
 
 :func:`find_mentions` returns every date or time the words name, with the day it resolves to
 relative to the message date (``base``, a naive local datetime):
 
 - month names: "Dec 11", "11 December", "14. Dezember", "el 14 de diciembre", "9 grudnia",
-  "fredag den 11 december", "Monday, December 14" (en, de, fr, es, it, pt, nl, sv, da, pl);
+  "fredag den 11 december", "Monday, December 14";
   a date without a year is this year's, or next year's once it is more than two weeks past;
 - numeric dates: "11.12." and "11.12.2026" are always day first; "11/12" is day first in every
   language but English, where the text's own style decides (a "12/14" or a "Dec 11"
@@ -23,7 +24,8 @@ relative to the message date (``base``, a naive local datetime):
 - times of day ("14:00", "2pm", "14 Uhr", "14h30") as ``kind == "time"`` without a day.
 
 Spans are found with regular expressions first, so ordinary words ("may", "sat", "do", "out")
-never become dates; the day is then computed here. :mod:`dateparser` is only asked about a
+never become dates; the day is then computed here. The patterns are built from the words of
+the language files once per process, on first use. :mod:`dateparser` is only asked about a
 month-name span this module could not read itself, and its answer is taken only when it gives
 a day and a month.
 """
@@ -70,12 +72,6 @@ _NUMERIC = re.compile(
 _ORDINAL = re.compile(
     r"(?<![\w/.:-])(?:the\s+)?(?P<day>[0-3]?\d)(?P<suffix>st|nd|rd|th|:e|e|de|ste|er|ème|eme"
     r"|º|ª)(?![\w])", re.I)
-_TIME = re.compile(
-    r"(?<![\w/.:,])(?:(?P<h>[01]?\d|2[0-3])(?::|h)(?P<m>[0-5]\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
-    r"|(?P<h2>1[0-2]|0?[1-9])(?:[.:](?P<m2>[0-5]\d))?\s*(?P<ampm2>[ap]\.?m\.?)"
-    r"|(?P<h3>[01]?\d|2[0-3])\s*(?:uhr|h)(?:\s*(?P<m3>[0-5]\d))?"
-    r"|(?:kl\.?|klockan|klokken|om|alle|às|a\s+las|à|o\s+godz\.?|o)\s+(?P<h4>[01]?\d|2[0-3])"
-    r"[.:](?P<m4>[0-5]\d))(?![\w])", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,6 +90,10 @@ class _Patterns:
     next_week: re.Pattern[str]
     week_of: re.Pattern[str]
     unit_after: re.Pattern[str]
+    numeric_lead: re.Pattern[str]
+    weekday_date_gap: re.Pattern[str]
+    weekday_day: re.Pattern[str]
+    time: re.Pattern[str]
 
 
 @cache
@@ -128,6 +128,18 @@ def _patterns() -> _Patterns:
         # a bare number after a context word is a day unless a unit or a counted noun follows it
         # ("the 14 pages", "le 12 %", "die 30 Fragen")
         unit_after=re.compile(rf"\s*(?:%|€|\$|x\b|[:h]\d|uhr\b|h\b|(?:{w.units})\b)", re.I),
+        # "14.12" without the closing dot is a date only after one of these ("am 14.12")
+        numeric_lead=re.compile(rf"(?:{w.numeric_date_lead})\s*$", re.I),
+        # between a weekday and the date it names: "Friday, 11.12.", "Thursday the 10th"
+        weekday_date_gap=re.compile(rf"[\s,.]*(?:{w.weekday_date_words})?[\s,]*", re.I),
+        weekday_day=re.compile(rf"[\s,]*(?:(?:{w.weekday_day_articles})\s+)?"
+                               r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|:e|e|\.)?(?![\d:.,]\d|\w)", re.I),
+        time=re.compile(
+            r"(?<![\w/.:,])(?:(?P<h>[01]?\d|2[0-3])(?::|h)(?P<m>[0-5]\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
+            r"|(?P<h2>1[0-2]|0?[1-9])(?:[.:](?P<m2>[0-5]\d))?\s*(?P<ampm2>[ap]\.?m\.?)"
+            r"|(?P<h3>[01]?\d|2[0-3])\s*(?:uhr|h)(?:\s*(?P<m3>[0-5]\d))?"
+            rf"|(?:{w.time_lead})\s+(?P<h4>[01]?\d|2[0-3])"
+            r"[.:](?P<m4>[0-5]\d))(?![\w])", re.I),
     )
 
 
@@ -289,8 +301,7 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         if m.group("sep") == "." and not (m.group("year") or m.group("dot")):
             # "14.12" without the closing dot: a date only after a date word ("am 14.12")
             lead = text[max(0, m.start() - 12):m.start()]
-            if not re.search(r"(?:am|bis|zum|vom|ab|den|der|le|el|il|op|tot|till|do|on|by"
-                             r"|until|per|entro|até|dia)\s*$", lead, re.I):
+            if not patterns.numeric_lead.search(lead):
                 continue
         if m.group("sep") == "-" and not m.group("year"):
             continue
@@ -344,9 +355,7 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         gap_end = m.end()
         follower = next((f for f in sorted(found, key=lambda f: f.start)
                          if f.start >= gap_end and f.kind == "date"
-                         and re.fullmatch(r"[\s,.]*(?:the|den|der|le|el|il|o|dia|de|am|zum|vom|op"
-                                          r"|do|till|bis zum|entro il|até|ate)?[\s,]*",
-                                          text[gap_end:f.start], re.I)), None)
+                         and patterns.weekday_date_gap.fullmatch(text[gap_end:f.start])), None)
         if follower is not None:
             # "Friday, 11.12." / "Thursday the 10th": the number decides; the weekday picks the
             # month when none is written.
@@ -357,9 +366,7 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
             found.remove(follower)
             add(Mention(text[m.start():follower.end], m.start(), follower.end, day, "date"))
             continue
-        bare = re.match(r"[\s,]*(?:the\s+|den\s+|der\s+|le\s+|el\s+|il\s+|o\s+|dia\s+)?"
-                        r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|:e|e|\.)?(?![\d:.,]\d|\w)",
-                        text[gap_end:])
+        bare = patterns.weekday_day.match(text[gap_end:])
         if bare and 1 <= int(bare.group("day")) <= 31:
             end = gap_end + bare.end()
             add(Mention(text[m.start():end], m.start(), end,
@@ -398,7 +405,7 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
                 text[mention.start - len(lead.group()):mention.end],
                 mention.start - len(lead.group()), mention.end, mention.day, "period",
                 precise=False)
-    for m in _TIME.finditer(text):
+    for m in patterns.time.finditer(text):
         if _overlaps(found, m.start(), m.end()):
             continue
         found.append(Mention(m.group(), m.start(), m.end(), None, "time"))
