@@ -11,14 +11,22 @@ import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
 from followthru import __version__
 
 if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable
+    from email.message import EmailMessage
+
     from followthru.config import Config
+    from followthru.daemon import Followthru
+    from followthru.lock import WorkspaceLock
+
+ReadT = TypeVar("ReadT")
 
 
 class Context:
@@ -54,7 +62,7 @@ def _private_files() -> None:
     click.get_current_context().call_on_close(lambda: os.umask(old))
 
 
-def _pass_lock(obj: Context, command: str):
+def _pass_lock(obj: Context, command: str) -> WorkspaceLock:
     """The workspace's pass lock, held: waits for a pass another process is in (saying so once on
     stderr), and exits 1 with one line when that takes too long."""
     from followthru.lock import LockError, wait_for_pass
@@ -135,7 +143,7 @@ def _now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _service(obj: Context):
+def _service(obj: Context) -> Followthru:
     """The service on the workspace, for the commands that change it (status and log only read: see
     :func:`_read_store`). A store that is missing, empty or another workspace's is refused with one line
     and exit status 3."""
@@ -335,7 +343,7 @@ def log_command(obj: Context, plan_id: str | None) -> None:
         )
 
 
-def _read_store(obj: Context, read):
+def _read_store(obj: Context, read: Callable[[sqlite3.Connection | None], ReadT]) -> ReadT:
     """What ``read`` returns from the store opened for reading only (see followthru.status): no backend,
     no secret, nothing written. Refusals and failures read as they do when the store is opened for work."""
     import sqlite3
@@ -387,7 +395,9 @@ def handover(obj: Context, plan_id: str, email: str, name: str | None, now_text:
     click.echo(f"{plan_id}: now owned by {email}")
 
 
-def _change_then_pass(obj: Context, command: str, now_text: str | None, change) -> None:
+def _change_then_pass(
+    obj: Context, command: str, now_text: str | None, change: Callable[[Followthru, datetime], object]
+) -> None:
     """An operator's change to a plan, then a pass so what it decides goes out: under the pass
     lock, after any pass another process is in. A refused change is one line and exit 1."""
     _private_files()
@@ -558,10 +568,11 @@ def check(obj: Context, files: tuple[Path, ...], now_text: str | None) -> None:
 def _plan_owners(obj: Context) -> dict[str, str]:
     """Plan id -> owner email of the plans the workspace's store holds (read only)."""
 
-    def read(connection) -> dict[str, str]:
+    def read(connection: sqlite3.Connection | None) -> dict[str, str]:
         if connection is None:
             return {}
-        return dict(connection.execute("SELECT id, owner_email FROM plans").fetchall())
+        owners: dict[str, str] = dict(connection.execute("SELECT id, owner_email FROM plans").fetchall())
+        return owners
 
     return _read_store(obj, read)
 
@@ -659,11 +670,14 @@ def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
         sys.exit(1)
 
 
-def _summary(message) -> str:
+def _summary(message: EmailMessage) -> str:
+    from email.utils import collapse_rfc2231_value
+
     lines = ["=" * 72, f"To:      {message['To']}", f"Subject: {message['Subject']}"]
     calendar = next((p for p in message.walk() if p.get_content_type() == "text/calendar"), None)
     if calendar is not None:
-        lines.append("Invite:  " + calendar.get_param("method", "REQUEST") + " (text/calendar, with Accept/Decline)")
+        method = collapse_rfc2231_value(calendar.get_param("method", "REQUEST"))  # a str, as compose wrote it
+        lines.append("Invite:  " + method + " (text/calendar, with Accept/Decline)")
     body = message.get_body(("plain",))
     lines += ["", body.get_content().rstrip() if body else "", ""]
     return "\n".join(lines)

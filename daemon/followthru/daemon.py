@@ -16,7 +16,7 @@ import json
 import logging
 import sqlite3
 import time as clock
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -180,7 +180,7 @@ class Followthru:
         at = datetime.fromisoformat(last["at"])
         return at if now - at > CATCH_UP_AFTER else None
 
-    def _guard(self, report: PassReport, what: str, action, *args) -> Any:
+    def _guard(self, report: PassReport, what: str, action: Callable[..., Any], *args: Any) -> Any:
         try:
             return action(*args)
         except (sqlite3.OperationalError, OSError) as error:  # the machine, not the input: no traceback

@@ -135,7 +135,7 @@ def open_store(config: Config, read_only: bool = False) -> tuple[Store, Journal 
         raise
 
 
-def _examine(config: Config) -> tuple[str | None, dict | None]:
+def _examine(config: Config) -> tuple[str | None, dict[str, Any] | None]:
     """Why the store must not be worked on (or None), and the journal's header; reads only."""
     store = config.path(config.workspace.store)
     header = _journal_header(store)
@@ -182,7 +182,7 @@ def _active_counter(config: Config) -> Callable[[], int]:
     return count
 
 
-def _journal_header(store: Path) -> dict | None:
+def _journal_header(store: Path) -> dict[str, Any] | None:
     """The journal's header (of the segment before, when a rotation was cut short); None when there
     is no journal. A file there that is no journal is refused."""
     for segment in (journal_path(store), _previous(journal_path(store))):
@@ -198,7 +198,7 @@ def _journal_header(store: Path) -> dict | None:
     return None
 
 
-def read_header(path: Path) -> dict:
+def read_header(path: Path) -> dict[str, Any]:
     """The header line of a journal file. FileNotFoundError when there is none; ValueError when the
     file is not a journal."""
     with path.open("rb") as handle:
@@ -210,7 +210,12 @@ def read_header(path: Path) -> dict:
 
 
 def _judge(
-    store: Path, exists: bool, workspace: str | None, has_plans: bool, header: dict | None, active: Callable[[], int]
+    store: Path,
+    exists: bool,
+    workspace: str | None,
+    has_plans: bool,
+    header: dict[str, Any] | None,
+    active: Callable[[], int],
 ) -> str | None:
     journal = journal_path(store)
     again = f"to start over instead, mailing every plan afresh, first move {journal} and the files in plans/active away"

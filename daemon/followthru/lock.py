@@ -208,7 +208,7 @@ class WorkspaceLock:
     def __enter__(self) -> WorkspaceLock:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

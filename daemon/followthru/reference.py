@@ -203,7 +203,7 @@ def _closure(func: Any) -> dict[str, Any]:
     return dict(zip(func.__code__.co_freevars, (cell.cell_contents for cell in cells), strict=True))
 
 
-def _kind(metadata: tuple) -> str | None:
+def _kind(metadata: tuple[Any, ...]) -> str | None:
     """What the validators among ``metadata`` accept, with its range when they check one."""
     for item in metadata:
         func = getattr(item, "func", None)
@@ -228,7 +228,7 @@ def _either(choices: list[str]) -> str:
     return choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + " or " + choices[-1]
 
 
-def _limits(metadata: tuple, unit: str = "") -> str:
+def _limits(metadata: tuple[Any, ...], unit: str = "") -> str:
     """``"1 to 500"`` or ``"at most 40 characters"`` from length and value constraints."""
     low = high = None
     for item in metadata:
@@ -246,7 +246,7 @@ def _limits(metadata: tuple, unit: str = "") -> str:
     return ""
 
 
-def type_text(annotation: Any, metadata: tuple = ()) -> str:
+def type_text(annotation: Any, metadata: tuple[Any, ...] = ()) -> str:
     """How a value of ``annotation`` (with pydantic ``metadata``) is written, in words."""
     if get_origin(annotation) is Annotated:
         base, *extra = get_args(annotation)
@@ -313,11 +313,11 @@ def default_text(info: FieldInfo) -> str:
     return "none" if value is None else f"`{_toml(value)}`"
 
 
-def description(model: type[BaseModel], name: str, info: FieldInfo, schema: dict | None = None) -> str:
+def description(model: type[BaseModel], name: str, info: FieldInfo, schema: dict[str, Any] | None = None) -> str:
     """The field's own description, else its JSON Schema's, else :data:`DESCRIPTIONS`; "" when none has one."""
     if info.description:
         return info.description
-    from_schema = (
+    from_schema: str | None = (
         (schema or {}).get("$defs", {}).get(model.__name__, {}).get("properties", {}).get(name, {}).get("description")
     )
     if from_schema:
@@ -347,7 +347,7 @@ def _list_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def field_rows(model: type[BaseModel], schema: dict | None = None) -> Iterator[tuple[str, str, str, str]]:
+def field_rows(model: type[BaseModel], schema: dict[str, Any] | None = None) -> Iterator[tuple[str, str, str, str]]:
     """(name, type, default, description) of each plain field of ``model``; sections are left out."""
     for name, info in model.model_fields.items():
         if _model_of(info.annotation) or (model is Config and name in ("root", "source")):

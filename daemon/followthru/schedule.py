@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ class BusinessClock:
         self.days = set(range(7)) if always_open else {DAYS.index(d) for d in schedule.business_days}
 
     @cached_property
-    def _holidays(self):
+    def _holidays(self) -> Mapping[date, str]:
         if not self.schedule.holidays:
             return {}
         import holidays

@@ -17,6 +17,7 @@ import threading
 import time as clock
 from datetime import datetime, timezone
 from pathlib import Path
+from types import FrameType
 
 from followthru.config import Config
 from followthru.daemon import Followthru
@@ -61,7 +62,7 @@ def run(config: Config, once_every: float | None = None) -> int:
     stopping = threading.Event()
     wakeups: list[Wakeup] = []
 
-    def stop(signum, frame) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: finishing the current pass, then stopping", signum)
         stopping.set()
         for wakeup in wakeups:

@@ -109,7 +109,7 @@ def plans(
         queued.setdefault(pid, []).append(
             {"kind": kind, "resource": resource, "to": json.loads(recipients), "at": at.isoformat(), "why": why}
         )
-    meetings: dict[str, list[tuple]] = {}
+    meetings: dict[str, list[tuple[Any, ...]]] = {}
     for row in _query(connection, MEETINGS.format(also="AND plan_id = ?" if plan_id else ""), args):
         meetings.setdefault(row[0], []).append(tuple(row))
     result = []
@@ -144,7 +144,7 @@ def plans(
     return result
 
 
-def audit_log(connection: sqlite3.Connection | None, plan_id: str | None = None) -> list[tuple]:
+def audit_log(connection: sqlite3.Connection | None, plan_id: str | None = None) -> list[tuple[Any, ...]]:
     """The audit trail, oldest first: (at, plan_id, resource_id, event) rows; LookupError for a plan id
     the store does not hold (as :func:`plans`)."""
     where, args = ("WHERE plan_id = ?", (plan_id,)) if plan_id else ("", ())
@@ -191,7 +191,7 @@ def _iso(stamp: str | None) -> str | None:
     return datetime.fromisoformat(stamp).isoformat()
 
 
-def _query(connection: sqlite3.Connection | None, sql: str, args: tuple) -> list[tuple]:
+def _query(connection: sqlite3.Connection | None, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     return [] if connection is None else [tuple(row) for row in connection.execute(sql, args)]
 
 

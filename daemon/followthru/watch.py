@@ -15,9 +15,12 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from followthru.datafile import FORMATS
+
+if TYPE_CHECKING:
+    from watchdog.events import FileSystemEvent
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +190,7 @@ class Wakeup:
         wakeup = self
 
         class Handler(FileSystemEventHandler):
-            def on_any_event(self, event) -> None:
+            def on_any_event(self, event: FileSystemEvent) -> None:
                 wakeup.event.set()
 
         try:

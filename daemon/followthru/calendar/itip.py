@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -84,15 +85,16 @@ def invitation(
     if isinstance(start.tzinfo, ZoneInfo):
         first_year, last_year = _years_spanned(meeting, start, start.tzinfo)
         calendar.add_component(vtimezone(start.tzinfo, first_year, last_year))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
-def cancellation(**arguments) -> bytes:
+def cancellation(**arguments: Any) -> bytes:
     """A METHOD:CANCEL for the meeting; give it a SEQUENCE above the last REQUEST."""
     return invitation(method="CANCEL", **arguments)
 
 
-def decline_counter(**arguments) -> bytes:
+def decline_counter(**arguments: Any) -> bytes:
     """A METHOD:DECLINECOUNTER (RFC 5546 section 3.2.8) to the attendee who proposed a new time:
     the event as it stands, at the SEQUENCE of the last REQUEST."""
     return invitation(method="DECLINECOUNTER", **arguments)
@@ -135,7 +137,7 @@ def _years_spanned(meeting: Meeting, start: datetime, zone: ZoneInfo) -> tuple[i
 def _rrule(meeting: Meeting, zone: ZoneInfo) -> vRecur | None:
     if not meeting.repeat:
         return None
-    rule = vRecur.from_ical(REPEATS.get(meeting.repeat, meeting.repeat))
+    rule: vRecur = vRecur.from_ical(REPEATS.get(meeting.repeat, meeting.repeat))
     if meeting.count:
         rule["COUNT"] = [meeting.count]
     if meeting.until:
