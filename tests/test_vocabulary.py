@@ -13,8 +13,8 @@ from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import classify
 from followthru.replies.classify.cleaning import greeting_end
 from followthru.replies.classify.words import reader_words
-from followthru.replies.date_words import date_words
-from followthru.replies.lexicon import trimming
+from followthru.replies.date_words import date_words, join_date_words
+from followthru.replies.lexicon import join_trimming, trimming
 
 FOLDER = lx.VOCABULARY_DIR
 FILES = sorted(FOLDER.glob("*.toml"))
@@ -163,6 +163,21 @@ def test_a_language_with_only_trimming_words_is_read_by_the_trimmer_alone(tmp_pa
                                     encoding="utf-8")
     found = lx.load_all(folder)
     assert found["xx"].tables == ("trimming",) and not found["xx"].reads_intent
+
+
+def test_a_new_language_s_dates_and_trimming_words_need_no_code(tmp_path):
+    folder = _copy(tmp_path)
+    text = (folder / "de.toml").read_text(encoding="utf-8")
+    text = (text.replace('name = "German"', 'name = "Test"').replace("order = 2", "order = 99")
+            .replace('december = ["dezember", "dez"]', 'december = ["zorbember"]')
+            .replace('friday = ["freitag"]', 'friday = ["zorbtag"]')
+            .replace('"schrieb", ', '"zorbschrieb", '))
+    (folder / "xx.toml").write_text(text, encoding="utf-8")
+    found = lx.load_all(folder)
+    dates = join_date_words(lang for lang in found.values() if lang.reads_intent)
+    assert "xx" in dates.languages
+    assert dates.months["zorbember"] == 12 and dates.weekdays["zorbtag"] == 4
+    assert "zorbschrieb" in join_trimming(found.values()).verbs
 
 
 def test_a_new_language_is_a_new_file(tmp_path):

@@ -158,7 +158,12 @@ def _short_weekdays(lang: Language, everyone: list[Language]) -> ShortWeekdays |
 @cache
 def date_words() -> DateWords:
     """The date words of the shipped languages, joined once per process."""
-    languages = list(vocabulary().values())
+    return join_date_words(vocabulary().values())
+
+
+def join_date_words(languages: Iterable[Language]) -> DateWords:
+    """The date words of ``languages`` (in their order), joined."""
+    languages = list(languages)
     months = _by_number(languages, "months", MONTH_KEYS, first=1)
     folded = {fold(name): number for name, number in months.items()}
     ambiguous: dict[str, set[str]] = {}

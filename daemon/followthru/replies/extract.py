@@ -91,10 +91,10 @@ def _markers() -> _Markers:
         # quote
         quoted_verb=re.compile(rf"^[\s>]*(?:{lx.verbs}|{lx.verbs_cjk})\s*[:：]\s*$", _I),
         separator=re.compile(
-            rf"^[\s>*_=~-]*(?:{lx.separator_titles})(?:[\s*_=~:-]*$|\s+(?:from|de|von|da|van)\b.*-{{2,}}"
+            rf"^[\s>*_=~-]*(?:{lx.separator_titles})(?:[\s*_=~:-]*$|\s+(?:{lx.separator_from})\b.*-{{2,}}"
             rf"[\s*]*$)"
             rf"|^[\s>*]*(?:{lx.forward_openers})\s*[:：]?\s*$"
-            r"|^[\s>*]*-{2,}\s*(?:forwarded by|weitergeleitet von|transféré par|reenviado por)\b.*-{2,}",
+            rf"|^[\s>*]*-{{2,}}\s*(?:{lx.forwarded_by})\b.*-{{2,}}",
             _I),
         fields={name: re.compile(rf"^[\s*_]*(?:{words})[\s*_]*[:：]", _I)
                 for name, words in lx.field.items()},

@@ -18,6 +18,8 @@ ending in ``_patterns`` are regular-expression fragments instead.
                          field names of a quoted header block ("From:", "Von:", "差出人:")
 ``separator_titles``     titles of separator lines ("-----Original Message-----")
 ``forward_openers``      lines opening a forwarded message ("Begin forwarded message:")
+``separator_from``       "from" after a separator title ("---- Original Message ---- From ...")
+``forwarded_by``         a separator line naming who forwarded ("---- Forwarded by Sam ----")
 ``footer_sent``, ``footer_by``, ``footer_article``, ``footer_device``
                          mobile footers: "Sent" "from" "a"/"my" + a device or mail app
                          ("Sent from my iPhone", "Envoyé de mon iPad"); the device and app
@@ -43,7 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from followthru.replies.intent_lexicon import language_files
+from followthru.replies.intent_lexicon import Language, language_files
 
 FIELD_KEYS = {"from": "from_field", "date": "date_field", "to": "to_field", "cc": "cc_field",
               "subject": "subject_field", "reply-to": "reply_to_field"}
@@ -83,6 +85,8 @@ class Trimming:
     field: dict[str, str]
     separator_titles: str
     forward_openers: str
+    separator_from: str
+    forwarded_by: str
     mobile_footer: str
     scanned: str
     disclaimer_terms: str
@@ -93,7 +97,12 @@ class Trimming:
 @cache
 def trimming() -> Trimming:
     """The words of the shipped language files, joined once per process."""
-    tables = [lang.trimming for lang in language_files().values() if lang.trimming]
+    return join_trimming(language_files().values())
+
+
+def join_trimming(languages: Iterable[Language]) -> Trimming:
+    """The trimming words of ``languages`` (in their order), joined."""
+    tables = [lang.trimming for lang in languages if lang.trimming]
 
     def words(key: str) -> list[str]:
         return [word for table in tables for word in table[key]]
@@ -119,6 +128,8 @@ def trimming() -> Trimming:
         field={name: alt(key) for name, key in FIELD_KEYS.items()},
         separator_titles=alt("separator_titles"),
         forward_openers=alt("forward_openers"),
+        separator_from=alt("separator_from"),
+        forwarded_by=alt("forwarded_by"),
         mobile_footer=mobile_footer,
         scanned=scanned,
         disclaimer_terms=_patterns(words("disclaimer_patterns")),
