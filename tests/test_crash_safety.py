@@ -8,6 +8,11 @@ while plan files are read and moved, while the store is written, between recordi
 sending it, and while replies are read and filed away. At the end, the mail sent, the replies
 applied, the states and the plan files must be exactly those of the uninterrupted run: nothing
 lost, nothing sent or applied twice.
+
+The runs that are killed, and the uninterrupted reference run, are forked from a process that has
+imported the package already (tests/support/preforked.py): starting Python and importing would
+take longer than most steps' work, and no kill during imports could hurt. The run that finishes
+each step after the kills is a fresh ``python -m followthru``, as a restart after a crash is.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import email
 import email.policy
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -25,9 +29,11 @@ from collections import Counter
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from followthru.config import init_workspace
 from replying import reply_to
+from support.preforked import Preforked
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()
@@ -39,38 +45,45 @@ TIMES = ["2026-11-30T15:00:00+00:00", "2026-11-30T16:00:00+00:00", "2026-12-02T1
 
 
 class Run:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, preforked: Preforked):
         self.root = root
+        self.preforked = preforked
         self.config = init_workspace(root)
         self.config.write_text(self.config.read_text().replace('email = "followthru@localhost.localdomain"',
                                                                'email = "followthru@example.com"'))
         self.kills = 0
         self.states_at_kills: set[tuple] = set()
 
-    def command(self, now: str) -> list[str]:
-        return [sys.executable, "-m", "followthru", "-c", str(self.config), "tick", "--now", now]
+    def arguments(self, now: str) -> list[str]:
+        return ["-c", str(self.config), "tick", "--now", now]
 
-    def tick(self, now: str) -> float:
-        started = time.monotonic()
-        result = subprocess.run(self.command(now), capture_output=True, text=True, timeout=300)
+    def tick(self, now: str) -> None:
+        """The step in a new interpreter, to its end."""
+        result = subprocess.run([sys.executable, "-m", "followthru", *self.arguments(now)], capture_output=True,
+                                text=True, timeout=300)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr
-        return time.monotonic() - started
+
+    def forked_tick(self, now: str) -> float:
+        """The step forked from the preloaded process, to its end; how long it took."""
+        errors = self.root / "tick-stderr.txt"
+        started = time.monotonic()
+        code = self.preforked.run(self.arguments(now), stderr=errors)
+        took = time.monotonic() - started
+        assert code == 0, errors.read_text()
+        assert "Traceback" not in errors.read_text(), errors.read_text()
+        return took
 
     def killed_tick(self, now: str, after: float) -> bool:
         """Start the step and SIGKILL it (and any worker it started) ``after`` seconds in; False
         when it finished before that."""
-        process = subprocess.Popen(self.command(now), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
-        try:
-            process.wait(timeout=after)
+        code = self.preforked.run(self.arguments(now), kill_after=after)
+        if code is not None:
+            assert code == 0, f"the step failed with {code} without being killed"
             return False
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            self.kills += 1
-            self.states_at_kills.add(self.progress())
-            return True
+        self.kills += 1
+        self.states_at_kills.add(self.progress())
+        return True
 
     def progress(self) -> tuple:
         """What a pass changes: the files in the plan and mail folders and the store's size."""
@@ -143,13 +156,20 @@ def script(run: Run, step) -> None:
         step(now)
 
 
-def test_sigkill_at_every_moment_loses_and_doubles_nothing(tmp_path):
-    reference = Run(tmp_path / "reference")
-    durations = []
-    script(reference, lambda now: durations.append(reference.tick(now)))
+@pytest.fixture
+def preforked():
+    server = Preforked()
+    yield server
+    server.close()
 
-    crashed = Run(tmp_path / "crashed")
-    startup = min(durations)  # the quietest step is mostly start-up
+
+def test_sigkill_at_every_moment_loses_and_doubles_nothing(tmp_path, preforked):
+    reference = Run(tmp_path / "reference", preforked)
+    durations = []
+    script(reference, lambda now: durations.append(reference.forked_tick(now)))
+
+    crashed = Run(tmp_path / "crashed", preforked)
+    startup = min(durations)  # the quietest step is mostly a pass's fixed work, before it changes anything
 
     def step(now: str) -> None:
         # Each restart is killed a little later than the one before: what killed runs committed
