@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from followthru.cli import main
 from followthru.config import init_workspace
+from followthru.planfile import load_plan
+from followthru.views import PlanViews
 from support.workspace import Workspace, maildir_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +26,12 @@ EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 def example_data() -> dict:
     with EXAMPLE.open("rb") as handle:
         return tomllib.load(handle)
+
+
+@pytest.fixture
+def views() -> PlanViews:
+    """The example plan as templates see it."""
+    return PlanViews(load_plan(EXAMPLE).plan)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from followthru.render import KINDS, Renderer
-from test_render import SHIPPED, contexts, views  # noqa: F401  (views is a fixture)
+from support.rendering import SHIPPED, contexts
 
 GERMAN = SHIPPED / "de"
 

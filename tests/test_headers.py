@@ -20,7 +20,7 @@ from followthru.planfile import load_plan
 from followthru.render import Renderer
 from followthru.views import PlanViews
 
-from test_render import kind_extras
+from support.rendering import kind_extras
 from support.workspace import EXAMPLE
 
 ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")

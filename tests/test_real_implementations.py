@@ -49,7 +49,7 @@ from followthru.planfile import load_plan
 from followthru.render import KINDS, Renderer
 from followthru.views import PlanViews
 
-from test_render import SHIPPED, kind_extras
+from support.rendering import SHIPPED, kind_extras
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
