@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from followthru.cli import main
 from followthru.config import init_workspace
+from followthru.drafting.views import PlanViews
 from followthru.planfile import load_plan
-from followthru.views import PlanViews
 from support.workspace import Workspace, maildir_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,18 +20,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from followthru.uids import event_uid
 from followthru.cli import main
 from followthru.config import init_workspace
 from followthru.status import to_json
 from followthru.store import Store
+from followthru.uids import event_uid
 from replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 HEAVY = ("pydantic", "jinja2", "icalendar", "babel", "email_validator", "yaml", "dateparser", "holidays")
-BACKENDS = ("followthru.daemon", "followthru.backends", "followthru.mail", "followthru.messages",
-            "followthru.render", "exchangelib", "googleapiclient", "msal", "imapclient", "caldav", "watchdog")
+BACKENDS = ("followthru.daemon", "followthru.backends", "followthru.drafting", "exchangelib", "googleapiclient", "msal",
+            "imapclient", "caldav", "watchdog")
 # A meeting without an id: its key is made from the title.
 UNNAMED_MEETING = """
 [[meetings]]

@@ -11,12 +11,12 @@ import pytest
 
 from followthru.config import Config, Reminders, Schedule
 from followthru.decisions import OWNER
+from followthru.drafting.views import Formatter
 from followthru.engine import Engine
-from followthru.states import Answer
+from followthru.phrases import phrase
 from followthru.plan import Plan
 from followthru.planfile import load_plan
-from followthru.phrases import phrase
-from followthru.views import Formatter
+from followthru.states import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from followthru.render import KINDS, Renderer
+from followthru.drafting.render import KINDS, Renderer
 from support.rendering import SHIPPED, contexts
 
 GERMAN = SHIPPED / "de"

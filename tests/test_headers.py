@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followthru.config import Config, Sender
-from followthru.mail.compose import Draft, Mailbox, build_message, encoded_words, with_date
-from followthru.messages import Composer
+from followthru.drafting.compose import Draft, Mailbox, build_message, encoded_words, with_date
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import Renderer
+from followthru.drafting.views import PlanViews
 from followthru.planfile import load_plan
-from followthru.render import Renderer
-from followthru.views import PlanViews
-
 from support.rendering import kind_extras
 from support.workspace import EXAMPLE
 
@@ -61,7 +60,7 @@ def build(subject: str, name: str = "Riley Rep") -> bytes:
                   to=[Mailbox(name, "riley@example.com"), Mailbox("Zoë Ölmann", "zoe@example.com")],
                   cc=[Mailbox(name, "cc@example.com")], reply_to=Mailbox("Föllowthru", "followthru+t@example.com"),
                   date=datetime(2026, 12, 4, 17, 44, tzinfo=timezone.utc))
-    from followthru.render import Rendered
+    from followthru.drafting.render import Rendered
     return build_message(draft, Rendered(subject, "text", "<p>html</p>")).raw
 
 

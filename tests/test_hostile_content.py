@@ -7,8 +7,8 @@ import email.policy
 from datetime import datetime, timezone
 from pathlib import Path
 
-from followthru.mail.compose import Draft, Mailbox, build_message
-from followthru.render import Rendered
+from followthru.drafting.compose import Draft, Mailbox, build_message
+from followthru.drafting.render import Rendered
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"

@@ -3,9 +3,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from followthru.calendar.itip import Attendee, cancellation, invitation
-from followthru.uids import event_uid
+from followthru.drafting.itip import Attendee, cancellation, invitation
 from followthru.plan import Meeting
+from followthru.uids import event_uid
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 ZONE = ZoneInfo("Europe/Paris")

@@ -9,7 +9,6 @@ DECLINECOUNTER.
 from __future__ import annotations
 
 import shlex
-
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -21,15 +20,15 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from followthru.calendar.itip import Attendee, decline_counter, invitation as build_invitation
 from followthru.config import Config
 from followthru.decisions import OWNER
+from followthru.drafting.itip import Attendee, decline_counter
+from followthru.drafting.itip import invitation as build_invitation
 from followthru.engine import Engine
 from followthru.engine_meetings import pending_proposals
 from followthru.planfile import load_plan
-
-from test_right_answer import MONDAY, ONE_PLAN, audit, drop_reply
 from support.workspace import Workspace, find, invitation
+from test_right_answer import MONDAY, ONE_PLAN, audit, drop_reply
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followthru.config import Config, Sender
-from followthru.drafting import Drafter
+from followthru.drafting.drafter import Drafter
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import Renderer
+from followthru.drafting.views import Formatter
 from followthru.engine import Engine
-from followthru.states import Answer, PlanState
-from followthru.messages import Composer
 from followthru.phrases import english, phrase, reread, words
 from followthru.planfile import load_plan
-from followthru.render import Renderer
-from followthru.views import Formatter
+from followthru.states import Answer, PlanState
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")

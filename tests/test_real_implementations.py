@@ -34,21 +34,20 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from followthru.calendar.itip import Attendee, cancellation, invitation
-from followthru.calendar.timezones import transitions, vtimezone
 from followthru.cli import main
 from followthru.config import Config, Sender, init_workspace
-from followthru.drafting import Drafter
 from followthru.decisions import Decisions, Invite
-from followthru.states import PlanState
-from followthru.mail.compose import Built
-from followthru.messages import Composer
+from followthru.drafting.compose import Built
+from followthru.drafting.drafter import Drafter
+from followthru.drafting.itip import Attendee, cancellation, invitation
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import KINDS, Renderer
+from followthru.drafting.timezones import transitions, vtimezone
+from followthru.drafting.views import PlanViews
 from followthru.plan import Meeting
-from followthru.uids import event_uid
 from followthru.planfile import load_plan
-from followthru.render import KINDS, Renderer
-from followthru.views import PlanViews
-
+from followthru.states import PlanState
+from followthru.uids import event_uid
 from support.rendering import SHIPPED, kind_extras
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ import pytest
 from jinja2.exceptions import SecurityError, TemplateNotFound
 
 from followthru.config import Config, Sender
-from followthru.messages import Composer
-from followthru.render import KINDS, Renderer
-from followthru.views import Person, PlanViews
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import KINDS, Renderer
+from followthru.drafting.views import Person, PlanViews
 from support.rendering import SHIPPED, contexts
 
 

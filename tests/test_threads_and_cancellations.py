@@ -18,13 +18,13 @@ import icalendar
 import pytest
 
 from followthru.config import Config, Sender
-from followthru.drafting import Drafter
 from followthru.decisions import Decisions, Invite, Send
-from followthru.states import PlanState
-from followthru.messages import Composer
+from followthru.drafting.drafter import Drafter
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import Renderer
 from followthru.plan import Plan
 from followthru.planfile import load_plan
-from followthru.render import Renderer
+from followthru.states import PlanState
 from support.workspace import EXAMPLE, Workspace, find, invitation, summary
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,10 +13,10 @@ import pytest
 import tomli_w
 import yaml
 
+from followthru.drafting.render import Renderer
+from followthru.drafting.views import Person, PlanViews, words
 from followthru.plan import Meeting
 from followthru.planfile import load_plan
-from followthru.render import Renderer
-from followthru.views import Person, PlanViews, words
 
 GERMAN_KINDS = ("request", "reminder", "last_call", "backup_request", "due_reminder", "counter_approved",
                 "released", "all_committed", "meeting")

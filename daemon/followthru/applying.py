@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from followthru.config import Config
 from followthru.decisions import Decisions, Send
-from followthru.drafting import Drafted, Drafter
+from followthru.drafting.compose import Built
+from followthru.drafting.drafter import Drafted, Drafter
 from followthru.engine import Engine
-from followthru.mail.compose import Built
 from followthru.plan import Plan
 from followthru.schedule import BusinessClock
 from followthru.store import Store, StoredPlan

@@ -619,11 +619,11 @@ def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
     when it starts; sends nothing."""
     from followthru.config import ConfigError
     from followthru.datafile import FORMATS
-    from followthru.messages import Composer
+    from followthru.drafting.messages import Composer
+    from followthru.drafting.render import Renderer
     from followthru.planfile import load_plan
     from followthru.preview import start_messages
     from followthru.progress import Progress
-    from followthru.render import Renderer
 
     config = obj.config()
     paths = [

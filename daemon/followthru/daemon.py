@@ -29,20 +29,20 @@ from followthru.backends.base import CalendarBackend, Incoming, MailBackend, Ref
 from followthru.backends.meetings import read_meeting
 from followthru.config import Config
 from followthru.decisions import OWNER, Decisions, Send
-from followthru.drafting import Drafter
+from followthru.drafting.compose import with_date
+from followthru.drafting.drafter import Drafter
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import Renderer
 from followthru.engine_meetings import pending_proposals
 from followthru.failures import MAX_PAUSE_SECONDS, MIN_PAUSE_SECONDS, explain_failure
 from followthru.inbox import calendar_answer, refuse_forged, route
 from followthru.journal import open_store
-from followthru.mail.compose import with_date
 from followthru.matching import Matcher
 from followthru.memory import LAST_PASS, Memory, RecordingEngine
-from followthru.messages import Composer
 from followthru.phrases import Phrase
 from followthru.plan import Plan
 from followthru.planfile import PlanResult, load_plan, owner_change, past_deadlines
 from followthru.progress import Progress
-from followthru.render import Renderer
 from followthru.replies import read_reply
 from followthru.replies.authentication import forged_sender
 from followthru.schedule import BusinessClock

@@ -16,8 +16,8 @@ from jinja2 import TemplateError
 
 from followthru.backends.base import Unavailable
 from followthru.config import Config, ConfigError, load_config
+from followthru.drafting.render import Renderer
 from followthru.journal import store_problem
-from followthru.render import Renderer
 from followthru.store import MIGRATIONS
 from followthru.watch import PLAN_FOLDERS
 

@@ -3,7 +3,7 @@ reader is known: stakeholder news, what lapsed during an outage, what needs the 
 
 Their wording in every language is data, in the ``news``, ``lapsed``, ``reason`` and ``attention``
 tables of ``words.toml``, beside the state and recurrence words. The engine makes :class:`Phrase`
-values and stays free of languages; :meth:`followthru.views.Formatter.say` words one for a reader,
+values and stays free of languages; :meth:`followthru.drafting.views.Formatter.say` words one for a reader,
 dates in their timezone. What needs the owner is kept in the store as English lines (``status``
 shows them, and ``decide`` reads proposals back from them); :func:`reread` turns such a line back
 into its phrase, so that the owner's digest can word it in the owner's language.

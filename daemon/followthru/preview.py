@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from followthru.decisions import Decisions, Invite, Send, resource_to, stakeholder_to
-from followthru.drafting import Drafter
+from followthru.drafting.compose import Built
+from followthru.drafting.drafter import Drafter
+from followthru.drafting.messages import Composer
 from followthru.engine import started_news
 from followthru.engine_meetings import meeting_attendees
-from followthru.mail.compose import Built
-from followthru.messages import Composer
 from followthru.plan import Plan
 from followthru.states import PlanState
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from followthru.config import Config
 from followthru.decisions import Decisions
-from followthru.drafting import Drafted, Drafter
+from followthru.drafting.drafter import Drafted, Drafter
+from followthru.drafting.messages import Composer
+from followthru.drafting.render import Renderer
 from followthru.engine import Engine
-from followthru.messages import Composer
 from followthru.plan import Plan
 from followthru.planfile import load_plan, past_deadlines
-from followthru.render import Renderer
 
 log = logging.getLogger(__name__)
 

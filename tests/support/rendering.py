@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from followthru.views import PlanViews
+from followthru.drafting.views import PlanViews
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "templates"

@@ -12,11 +12,11 @@ from typing import Any
 
 from followthru.config import Config
 from followthru.decisions import OWNER, Decisions, Invite, Send
-from followthru.mail.compose import Built
-from followthru.messages import Composer, language_groups
+from followthru.drafting.compose import Built
+from followthru.drafting.messages import Composer, language_groups
+from followthru.drafting.views import Formatter, Person, PlanViews
 from followthru.phrases import Phrase
 from followthru.plan import Plan
-from followthru.views import Formatter, Person, PlanViews
 
 
 @dataclass(frozen=True)

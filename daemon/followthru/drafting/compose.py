@@ -23,7 +23,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
 
-from followthru.render import Rendered
+from followthru.drafting.render import Rendered
 from followthru.values import one_line
 
 UTF8 = Charset("utf-8")

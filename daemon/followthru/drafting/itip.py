@@ -16,7 +16,7 @@ from dateutil.rrule import rrule, rrulestr
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from followthru import __version__
-from followthru.calendar.timezones import vtimezone
+from followthru.drafting.timezones import vtimezone
 from followthru.plan import FIRST_YEAR, LAST_YEAR, REPEATS, Meeting, due_moment
 
 PRODID = f"-//Followthru//followthru {__version__}//EN"

@@ -1,7 +1,7 @@
 """Composing Followthru's messages for a plan: which words, to whom, with which headers.
 
 A :class:`Composer` turns "send this kind of message about this plan to this person" into a
-finished :class:`~followthru.mail.compose.Built` message. It reads nothing and sends nothing.
+finished :class:`~followthru.drafting.compose.Built` message. It reads nothing and sends nothing.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from followthru.calendar.itip import Attendee, invitation
 from followthru.config import Config
-from followthru.mail.compose import Built, Draft, Invitation, Mailbox, build_message
+from followthru.drafting.compose import Built, Draft, Invitation, Mailbox, build_message
+from followthru.drafting.itip import Attendee, invitation
+from followthru.drafting.render import Rendered, Renderer
+from followthru.drafting.views import Person, PlanViews
 from followthru.phrases import Phrase
 from followthru.plan import Meeting, Plan, Resource
-from followthru.render import Rendered, Renderer
 from followthru.states import PlanState
 from followthru.tokens import make_token, plus_address
 from followthru.uids import event_uid
-from followthru.views import Person, PlanViews
 
 # Messages nobody is expected to answer: auto-responders (RFC 3834) should stay quiet.
 NO_REPLY_KINDS = {"stakeholder_update", "all_committed", "digest", "due_reminder", "released"}

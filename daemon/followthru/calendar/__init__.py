@@ -1,1 +1,0 @@
-"""Calendar invitations: iTIP objects (RFC 5546) sent over email (iMIP, RFC 6047)."""

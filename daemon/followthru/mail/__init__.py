@@ -1,1 +1,0 @@
-"""Email: building RFC 5322 messages and the backends that send and read them."""
