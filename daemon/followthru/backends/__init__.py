@@ -114,14 +114,16 @@ def _open(key: str, name: str, table: dict[str, Backend], config: Config, state:
 def open_mail(config: Config, state: SyncState) -> MailBackend:
     """The configured mail backend. Connects to nothing yet; raises ConfigError for a missing secret
     or a missing library."""
-    return _open("mail.backend", config.mail.backend, MAIL, config, state)
+    backend: MailBackend = _open("mail.backend", config.mail.backend, MAIL, config, state)
+    return backend
 
 
 def open_calendar(config: Config, state: SyncState) -> CalendarBackend | None:
     """The configured calendar service, or None when invitations go by mail (iMIP)."""
     if config.calendar.backend not in CALENDAR:
         return None
-    return _open("calendar.backend", config.calendar.backend, CALENDAR, config, state)
+    backend: CalendarBackend = _open("calendar.backend", config.calendar.backend, CALENDAR, config, state)
+    return backend
 
 
 def service_check(config: Config, name: str) -> str:
@@ -129,7 +131,8 @@ def service_check(config: Config, name: str) -> str:
     what was found. Raises ConfigError (with the pip command when the service's libraries are missing)
     or Unavailable."""
     key = "mail.backend" if config.mail.backend == name else "calendar.backend"
-    return load(key, name).check(config)
+    found: str = load(key, name).check(config)
+    return found
 
 
 def authorizer(config: Config, service: str) -> Any:

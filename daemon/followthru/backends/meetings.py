@@ -13,6 +13,7 @@ import email
 import email.policy
 from datetime import timedelta
 from email.message import Message
+from typing import Any
 
 from icalendar import Calendar
 
@@ -90,7 +91,7 @@ def answered_uids(raw: bytes) -> list[str]:
     return [str(event.get("UID", "")) for event in calendar.walk("VEVENT")]
 
 
-def _as_list(value) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]

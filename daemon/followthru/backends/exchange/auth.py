@@ -61,7 +61,7 @@ class SignIn:
 
     @property
     def oauth(self) -> bool:
-        return self.auth_type == OAUTH2
+        return bool(self.auth_type == OAUTH2)  # exchangelib's constants are untyped
 
 
 def sign_in(config: Config, mailbox: str) -> SignIn:
@@ -169,10 +169,10 @@ class AppCredentials(OAuth2Credentials):
     refresh token for. Without it, an expired token makes exchangelib drop the session and fetch a
     new token with the client credentials grant. Each new token is kept out of the log."""
 
-    def session_params(self) -> dict:
+    def session_params(self) -> dict[str, Any]:
         return {"token": self.access_token}
 
-    def on_token_auto_refreshed(self, access_token: dict) -> None:
+    def on_token_auto_refreshed(self, access_token: dict[str, Any]) -> None:
         keep_token(access_token.get("access_token", ""))
         super().on_token_auto_refreshed(access_token)
 
@@ -200,10 +200,10 @@ class DelegatedTokens:
                 self._application = msal.PublicClientApplication(self.client_id, **options)
         return self._application
 
-    def stored(self) -> dict:
+    def stored(self) -> dict[str, Any]:
         """What ``followthru auth microsoft`` saved. Raises :class:`ConfigError` when there is nothing."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(
                 [f"exchange.token_file: {self.path} does not exist; run 'followthru auth microsoft' to sign in"]
@@ -225,7 +225,7 @@ class DelegatedTokens:
         keep_token(data["refresh_token"])
         return data
 
-    def access_token(self) -> dict:
+    def access_token(self) -> dict[str, Any]:
         """A new access token from the stored refresh token; the refresh token that comes back is
         saved in place of the old one. Raises :class:`Unavailable` when Microsoft refuses."""
         data = self.stored()
@@ -281,13 +281,14 @@ class DelegatedCredentials(OAuth2AuthorizationCodeCredentials):
         super().__init__(client_id=tokens.client_id, tenant_id=tokens.tenant_id)
         self._tokens = tokens
 
-    def refresh(self, session=None) -> None:
+    def refresh(self, session: requests.Session | None = None) -> None:
         self.access_token = self._tokens.access_token()
 
-    def session_params(self) -> dict:
+    def session_params(self) -> dict[str, Any]:
         if self.access_token is None:
             self.refresh()
-        return super().session_params()
+        params: dict[str, Any] = super().session_params()
+        return params
 
 
 def authorize(config: Config, echo: Callable[[str], None]) -> Path:
@@ -334,7 +335,7 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     return tokens.path
 
 
-def _aad_error(result: dict) -> str:
+def _aad_error(result: dict[str, Any]) -> str:
     """An Entra error as one short line: the AADSTS code and its first sentence, no trace ids."""
     description = str(result.get("error_description") or "").split(" Trace ID:")[0].strip()
     first = description.split(". ")[0].rstrip(".") if description else ""

@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Any
 
 from exchangelib import Account, Attendee, Body, CalendarItem, EWSDateTime, EWSTimeZone, ExtendedProperty, Mailbox
 from exchangelib import errors as ews
@@ -143,7 +144,7 @@ class ExchangeCalendar:
         self._save(meeting.uid, {"id": item.id, "sent": _fingerprint(meeting), "answers": {}})
         log.info("made %s in the calendar; Exchange invites %d attendees", meeting.uid, len(_people(meeting)))
 
-    def _update(self, item: CalendarItem, record: dict, meeting: MeetingChange) -> None:
+    def _update(self, item: CalendarItem, record: dict[str, Any], meeting: MeetingChange) -> None:
         fields, sent, now = _fields(meeting), record.get("sent", {}), _fingerprint(meeting)
         changed = [name for name in fields if sent.get(name) != now[name]]
         wanted = {p.email.lower() for p in _people(meeting)}
@@ -163,7 +164,7 @@ class ExchangeCalendar:
         self._save(meeting.uid, {**record, "sent": now})
         log.info("updated %s (%s); Exchange tells the attendees it concerns", meeting.uid, ", ".join(changed))
 
-    def _save_item(self, item: CalendarItem, meeting: MeetingChange, **options) -> None:
+    def _save_item(self, item: CalendarItem, meeting: MeetingChange, **options: Any) -> None:
         """``item.save(**options)``; a meeting Exchange (or exchangelib, checking it first) refuses
         fails for good."""
         try:
@@ -174,7 +175,7 @@ class ExchangeCalendar:
                 permanent=True,
             ) from None
 
-    def _item(self, account: Account, uid: str, record: dict) -> CalendarItem | None:
+    def _item(self, account: Account, uid: str, record: dict[str, Any]) -> CalendarItem | None:
         """The calendar item, or None when there is none (never made, cancelled, or deleted by hand).
         Found by its stored id, else by a search for its UID."""
         if record.get("cancelled"):
@@ -249,11 +250,11 @@ class ExchangeCalendar:
         return items, calendar.item_sync_state
 
     # -- records -----------------------------------------------------------------------------------------
-    def _record(self, uid: str) -> dict:
+    def _record(self, uid: str) -> dict[str, Any]:
         text = self.state.get_sync(f"{self.prefix}:event:{uid}")
         return json.loads(text) if text else {}
 
-    def _save(self, uid: str, record: dict) -> None:
+    def _save(self, uid: str, record: dict[str, Any]) -> None:
         self.state.put_sync(f"{self.prefix}:event:{uid}", json.dumps(record, sort_keys=True))
 
     def close(self) -> None:
@@ -278,7 +279,7 @@ def _address(attendee: Attendee) -> str:
     return (attendee.mailbox.email_address or "").lower()
 
 
-def _fields(meeting: MeetingChange) -> dict:
+def _fields(meeting: MeetingChange) -> dict[str, Any]:
     """The calendar item's fields for ``meeting``, except the attendees. Raises SendError for a
     repeat rule Exchange cannot express."""
     try:
@@ -301,7 +302,7 @@ def _fields(meeting: MeetingChange) -> dict:
     }
 
 
-def _fingerprint(meeting: MeetingChange) -> dict:
+def _fingerprint(meeting: MeetingChange) -> dict[str, Any]:
     """What was sent, as comparable text: a field whose text changed is updated."""
     return {
         "subject": meeting.summary,

@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import partial
+from typing import Any
 
 from exchangelib import Account, Folder, Message
 from exchangelib.errors import (
@@ -138,11 +139,11 @@ class ExchangeMail:
         else:
             self._next_check = time.monotonic() + self.poll_seconds
 
-    def _load(self) -> dict:
+    def _load(self) -> dict[str, Any]:
         text = self.state.get_sync(self.key)
         return json.loads(text) if text else {"state": None, "pending": []}
 
-    def _sync(self, account: Account, state: str | None) -> dict:
+    def _sync(self, account: Account, state: str | None) -> dict[str, Any]:
         """The inbox's changes since ``state``: the new items' ids, oldest first, and the new state."""
         inbox = account.inbox
         inbox.item_sync_state = state  # the store's position, not the one exchangelib kept on the folder

@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 from collections import deque
+from typing import Any
 
 LIBRARIES = ("exchangelib", "requests_oauthlib", "oauthlib", "msal", "requests_ntlm", "spnego", "urllib3")
 REDACTED = "[redacted]"
@@ -74,7 +75,7 @@ def install() -> None:
         _installed = True
     previous = logging.getLogRecordFactory()
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         if record.name.startswith(LIBRARIES):
             try:

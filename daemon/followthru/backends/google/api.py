@@ -93,7 +93,7 @@ class Api(Retrying):
         self.http, self.who = session(config, scopes_for(config))
         self.service = build(name, version, http=self.http, cache_discovery=False, static_discovery=True)
 
-    def call(self, request: Any, repeatable: bool = True) -> dict:
+    def call(self, request: Any, repeatable: bool = True) -> dict[str, Any]:
         """Execute ``request`` (a googleapiclient HttpRequest); its decoded JSON answer.
         ``repeatable=False``: try again only when Google said it did not do it (throttling).
 
@@ -101,9 +101,10 @@ class Api(Retrying):
         """
         return self.retrying(lambda: self._attempt(request), repeatable)
 
-    def _attempt(self, request: Any) -> dict:
+    def _attempt(self, request: Any) -> dict[str, Any]:
         try:
-            return request.execute(num_retries=0)
+            answer: dict[str, Any] = request.execute(num_retries=0)
+            return answer
         except HttpError as error:
             problem = ApiError.of(error)
             if not problem.transient:

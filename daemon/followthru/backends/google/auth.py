@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httplib2
 from google.oauth2 import credentials as user_credentials
@@ -144,7 +145,7 @@ class _Flow(InstalledAppFlow):
 
     echo: Callable[[str], None]
 
-    def authorization_url(self, **kwargs):
+    def authorization_url(self, **kwargs: Any) -> tuple[str, str]:
         url, state = super().authorization_url(**kwargs)
         port = self.redirect_uri.rstrip("/").rpartition(":")[2]
         self.echo(

@@ -31,6 +31,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from followthru.backends.base import CalendarAnswer, MeetingChange, SyncState, Unavailable
@@ -122,7 +123,7 @@ class GoogleCalendar:
             if error.status not in (404, 410):  # 410: deleted already
                 raise
 
-    def _event(self, uid: str) -> dict | None:
+    def _event(self, uid: str) -> dict[str, Any] | None:
         try:
             return self.api.call(self.events.get(calendarId=self.calendar_id, eventId=event_id(uid)))
         except ApiError as error:
@@ -130,7 +131,7 @@ class GoogleCalendar:
                 return None
             raise
 
-    def _patch(self, uid: str, body: dict) -> None:
+    def _patch(self, uid: str, body: dict[str, Any]) -> None:
         self.api.call(
             self.events.patch(calendarId=self.calendar_id, eventId=event_id(uid), body=body, sendUpdates="all")
         )
@@ -168,7 +169,7 @@ class GoogleCalendar:
                     self.state.put_sync(self.key + ":sync", page["nextSyncToken"])
                 return
 
-    def _answers_in(self, event: dict) -> Iterator[CalendarAnswer]:
+    def _answers_in(self, event: dict[str, Any]) -> Iterator[CalendarAnswer]:
         uid = event.get("extendedProperties", {}).get("private", {}).get(UID_PROPERTY)
         # Single occurrences someone answered apart carry recurringEventId: the series' answer counts.
         if not uid or event.get("status") == "cancelled" or event.get("recurringEventId"):
@@ -195,7 +196,7 @@ class GoogleCalendar:
         self.api.close()
 
 
-def event_body(meeting: MeetingChange, existing: dict | None) -> dict:
+def event_body(meeting: MeetingChange, existing: dict[str, Any] | None) -> dict[str, Any]:
     """The event's fields for ``meeting``; answers already in ``existing`` are kept."""
     known = {a.get("email", "").lower(): a for a in (existing or {}).get("attendees", [])}
     attendees = []
@@ -224,7 +225,7 @@ def event_body(meeting: MeetingChange, existing: dict | None) -> dict:
     return body
 
 
-def _when(moment: datetime | date, zone: str) -> dict:
+def _when(moment: datetime | date, zone: str) -> dict[str, Any]:
     if not isinstance(moment, datetime):
         return {"date": moment.isoformat()}
     if moment.tzinfo is None:  # floating time: the meeting's zone
@@ -234,7 +235,7 @@ def _when(moment: datetime | date, zone: str) -> dict:
     return {"dateTime": moment.isoformat(), "timeZone": zone}
 
 
-def _differs(body: dict, existing: dict) -> bool:
+def _differs(body: dict[str, Any], existing: dict[str, Any]) -> bool:
     """Would patching ``existing`` with ``body`` change anything an attendee sees?"""
     return (
         any(body.get(k, "") != existing.get(k, "") for k in _TEXTS)
@@ -245,12 +246,12 @@ def _differs(body: dict, existing: dict) -> bool:
     )
 
 
-def _instant(when: dict) -> tuple:
+def _instant(when: dict[str, Any]) -> tuple[Any, ...]:
     if "dateTime" in when:
         return datetime.fromisoformat(when["dateTime"].replace("Z", "+00:00")), when.get("timeZone")
     return when.get("date"), None
 
 
-def _writable(attendee: dict) -> dict:
+def _writable(attendee: dict[str, Any]) -> dict[str, Any]:
     """An attendee as a patch may send it (``self``, ``organizer`` and ``id`` are Google's to set)."""
     return {k: v for k, v in attendee.items() if k in _ATTENDEE_FIELDS}

@@ -97,7 +97,7 @@ class Graph(Retrying):
         method: str,
         path: str,
         *,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         body: Any = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
@@ -140,11 +140,16 @@ class Graph(Retrying):
 
         return self.retrying(attempt, repeatable)
 
-    def get(self, path: str, params: dict | None = None, headers: dict[str, str] | None = None) -> dict:
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """GET ``path``; its JSON answer."""
-        return self.call("GET", path, params=params, headers=headers).json()
+        answer: dict[str, Any] = self.call("GET", path, params=params, headers=headers).json()
+        return answer
 
-    def pages(self, path: str, params: dict | None = None, headers: dict[str, str] | None = None) -> Iterator[dict]:
+    def pages(
+        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every page of a collection, following ``@odata.nextLink``; the last page is the one
         without it (a delta query's carries ``@odata.deltaLink``)."""
         page = self.get(path, params, headers)

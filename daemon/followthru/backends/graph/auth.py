@@ -197,17 +197,21 @@ class SignIn:
             ) from None
         if "access_token" not in result:
             raise Unavailable(self._refused(result))
-        return result["access_token"]
+        token: str = result["access_token"]
+        return token
 
-    def _acquire(self, app: msal.ClientApplication, renew: bool) -> dict:
+    def _acquire(self, app: msal.ClientApplication, renew: bool) -> dict[str, Any]:
         if self.settings.auth == "app":
             if renew:
                 app.remove_tokens_for_client()
-            return app.acquire_token_for_client(scopes=self.scopes)
+            granted: dict[str, Any] = app.acquire_token_for_client(scopes=self.scopes)
+            return granted
         accounts = app.get_accounts(username=mailbox_of(self.config)) or app.get_accounts()
         if not accounts:
             return {"error": "no_account", "error_description": f"the token cache {self.cache_path} holds no sign-in"}
-        result = app.acquire_token_silent_with_error(self.scopes, accounts[0], force_refresh=renew)
+        result: dict[str, Any] | None = app.acquire_token_silent_with_error(
+            self.scopes, accounts[0], force_refresh=renew
+        )
         if result is None:  # no refresh token for these scopes: the sign-in asked for fewer
             result = {"error": "no_token", "error_description": "the sign-in does not cover " + " ".join(self.scopes)}
         self.who = f"signed in as {accounts[0].get('username')} (token cache {self.cache_path})"
@@ -232,7 +236,7 @@ class SignIn:
                 self._app = public_application(self.config, self.session, self.cache)
         return self._app
 
-    def _refused(self, result: dict) -> str:
+    def _refused(self, result: dict[str, Any]) -> str:
         """One line for a token request Microsoft's sign-in refused, with the fix."""
         code = str(result.get("error", ""))
         description = _first_sentence(str(result.get("error_description", "")))
@@ -369,7 +373,7 @@ def authorize(config: Config, echo: Callable[[str], None]) -> Path:
     return target
 
 
-def _device_refused(config: Config, host: str, result: dict) -> str:
+def _device_refused(config: Config, host: str, result: dict[str, Any]) -> str:
     code = str(result.get("error", ""))
     description = _first_sentence(str(result.get("error_description", "")))
     numbers = set(result.get("error_codes") or []) | {int(n) for n in re.findall(r"AADSTS(\d+)", description)}

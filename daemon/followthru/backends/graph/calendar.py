@@ -126,7 +126,7 @@ class GraphCalendar:
                 raise
         self._forget(meeting.uid)
 
-    def _event(self, uid: str) -> dict | None:
+    def _event(self, uid: str) -> dict[str, Any] | None:
         """The live event of ``uid`` (times in UTC, text as text), or None."""
         event_id = self.state.get_sync(f"{self.key}:event:{uid}")
         if event_id:
@@ -147,7 +147,7 @@ class GraphCalendar:
             },
             READ_PREFERENCES,
         ).get("value", [])
-        live = [e for e in found if not e.get("isCancelled")]
+        live: list[dict[str, Any]] = [e for e in found if not e.get("isCancelled")]
         if not live:
             return None
         self._remember(uid, live[0]["id"])
@@ -190,7 +190,7 @@ class GraphCalendar:
                 self.key + ":delta", json.dumps({"link": delta_link, "began": began if link else now.isoformat()})
             )
 
-    def _round(self, link: str | None, now: datetime) -> tuple[list[dict], str | None]:
+    def _round(self, link: str | None, now: datetime) -> tuple[list[dict[str, Any]], str | None]:
         """The events changed since ``link`` (every event of a new window without one), and the
         link for next time."""
         window = None if link else {"startDateTime": _utc(now - WINDOW_BEFORE), "endDateTime": _utc(now + WINDOW_AFTER)}
@@ -201,7 +201,7 @@ class GraphCalendar:
             last = page
         return events, last.get("@odata.deltaLink")
 
-    def _answers_in(self, event: dict) -> Iterator[CalendarAnswer]:
+    def _answers_in(self, event: dict[str, Any]) -> Iterator[CalendarAnswer]:
         # An exception (one occurrence changed apart) is left out: the series' answer counts.
         if event.get("isCancelled") or event.get("type") == "exception":
             return
@@ -244,7 +244,7 @@ def transaction_id(meeting: MeetingChange) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"followthru:{meeting.uid}#{meeting.sequence}"))
 
 
-def event_body(meeting: MeetingChange) -> dict:
+def event_body(meeting: MeetingChange) -> dict[str, Any]:
     """The event's fields for ``meeting``; ``recurrence`` is None for a single meeting."""
     attendees = [
         {"emailAddress": {"address": person.email, "name": person.name or person.email}, "type": "required"}
@@ -264,7 +264,7 @@ def event_body(meeting: MeetingChange) -> dict:
     }
 
 
-def differences(body: dict, existing: dict) -> dict:
+def differences(body: dict[str, Any], existing: dict[str, Any]) -> dict[str, Any]:
     """The part of ``body`` that differs from the ``existing`` event (as read with
     :data:`READ_PREFERENCES`): what a patch must send, and nothing more."""
     changes = {}
@@ -286,7 +286,7 @@ def differences(body: dict, existing: dict) -> dict:
     return changes
 
 
-def _same_recurrence(wanted: dict | None, held: dict | None) -> bool:
+def _same_recurrence(wanted: dict[str, Any] | None, held: dict[str, Any] | None) -> bool:
     if not wanted or not held:
         return not wanted and not held
     return all(held.get(part, {}).get(k) == v for part in ("pattern", "range") for k, v in wanted[part].items())
@@ -298,7 +298,7 @@ def _aware(moment: datetime | date, zone: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 
-def _when(moment: datetime, zone: str) -> dict:
+def _when(moment: datetime, zone: str) -> dict[str, Any]:
     """A dateTimeTimeZone: wall time in the meeting's zone under its Windows name; in UTC where
     Windows has no zone with its rules."""
     windows = windows_zone(zone)
@@ -307,7 +307,7 @@ def _when(moment: datetime, zone: str) -> dict:
     return {"dateTime": moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None).isoformat(), "timeZone": windows}
 
 
-def _moment(when: dict | None) -> datetime | None:
+def _moment(when: dict[str, Any] | None) -> datetime | None:
     """The instant a dateTimeTimeZone names (Graph writes seven decimals of a second)."""
     if not when or not when.get("dateTime"):
         return None
@@ -322,11 +322,11 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _address(attendee: dict) -> str:
+def _address(attendee: dict[str, Any]) -> str:
     return str(attendee.get("emailAddress", {}).get("address", "")).lower()
 
 
-def _writable(attendee: dict) -> dict:
+def _writable(attendee: dict[str, Any]) -> dict[str, Any]:
     """An attendee as a patch sends it: who and how; the answer is Exchange's to keep."""
     person = attendee.get("emailAddress", {})
     return {

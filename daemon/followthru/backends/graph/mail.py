@@ -47,6 +47,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import quote
 
 from followthru.backends.base import Incoming, Refusal, SendError, SyncState, Unavailable
@@ -226,12 +227,12 @@ class GraphMail:
         elif delta_link:
             self.state.put_sync(self.key, delta_link)
 
-    def _round(self, link: str | None) -> tuple[list[dict], str | None]:
+    def _round(self, link: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """The messages added to the inbox since ``link`` (all it holds without one), and the link
         for next time."""
         params = None if link else {"$select": "receivedDateTime"}
-        items: dict[str, dict] = {}
-        last: dict = {}
+        items: dict[str, dict[str, Any]] = {}
+        last: dict[str, Any] = {}
         for page in self.graph.pages(
             link or "/mailFolders/inbox/messages/delta", params, {"Prefer": f"odata.maxpagesize={PAGE_SIZE}"}
         ):

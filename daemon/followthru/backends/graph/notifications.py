@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from followthru.backends.base import SyncState, Unavailable
@@ -49,7 +50,7 @@ class Notifications:
         self.resource = f"users/{graph.mailbox}/mailFolders('inbox')/messages"
         self.subscriptions = graph.config.graph.endpoint.rstrip("/") + "/subscriptions"
         saved = json.loads(state.get_sync(self.key) or "{}")
-        self.subscription: dict = saved if saved.get("notificationUrl") == url else {}
+        self.subscription: dict[str, Any] = saved if saved.get("notificationUrl") == url else {}
         host, _, port = graph.config.graph.notification_listen.rpartition(":")
         self.listen = (host, int(port))
         self._server: ThreadingHTTPServer | None = None
@@ -68,7 +69,7 @@ class Notifications:
             def do_POST(self) -> None:
                 notifications._answer(self, wake)
 
-            def log_message(self, format: str, *args) -> None:
+            def log_message(self, format: str, *args: Any) -> None:
                 log.debug("notification listener: " + format, *args)
 
         try:
@@ -180,7 +181,7 @@ class Notifications:
                 self.graph.config.graph.poll_seconds,
             )
 
-    def _keep(self, subscription: dict) -> None:
+    def _keep(self, subscription: dict[str, Any]) -> None:
         self.subscription = subscription
         self.state.put_sync(self.key, json.dumps(subscription))
 

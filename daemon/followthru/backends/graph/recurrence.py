@@ -7,6 +7,7 @@ an end by count or date.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -44,7 +45,7 @@ def zone_named(name: str) -> ZoneInfo | timezone:
         raise ValueError(f"unknown time zone {name!r}") from error
 
 
-def recurrence(rule: str, start: datetime) -> dict:
+def recurrence(rule: str, start: datetime) -> dict[str, Any]:
     """The recurrence of ``rule`` (an RRULE value) for a series that begins at ``start`` (aware,
     in the meeting's own time zone). Raises :class:`~followthru.backends.recurrence.Unexpressible`."""
     parts = read_rule(rule, start, "Microsoft 365", UNDERSTOOD)
@@ -79,7 +80,7 @@ def recurrence(rule: str, start: datetime) -> dict:
     return {"pattern": pattern, "range": {"type": "noEnd", "startDate": first}}
 
 
-def _by_day_or_date(parts: Rule, yearly: bool) -> dict:
+def _by_day_or_date(parts: Rule, yearly: bool) -> dict[str, Any]:
     kind = "Yearly" if yearly else "Monthly"
     month = {"month": parts.start.month} if yearly else {}
     nth = parts.nth_weekday()

@@ -24,6 +24,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -69,7 +70,7 @@ class ImapReader:
         self._watch_client: imapclient.IMAPClient | None = None
 
     # -- connecting ----------------------------------------------------------------------------------
-    def _open(self, readonly: bool = False) -> tuple[imapclient.IMAPClient, dict]:
+    def _open(self, readonly: bool = False) -> tuple[imapclient.IMAPClient, dict[bytes, Any]]:
         """A logged-in connection with the folder selected, and SELECT's answer. Raises :class:`Unavailable`."""
         server, client = self.server, None
         try:
