@@ -268,7 +268,11 @@ def test_smtp_down_for_a_while_then_everything_goes_once(mail_stack, tmp_path):
             if pending:
                 break
             time.sleep(0.2)
-        time.sleep(6)  # at least one attempt against the stopped server, and a pause
+        # At least one attempt against the stopped server, and a pause: until the log says so,
+        # rather than a fixed wait.
+        log = ws.root / "daemon.log"
+        while "delivery paused" not in log.read_text() and time.monotonic() < deadline + 30:
+            time.sleep(0.1)
     finally:
         mail_stack.start_smtp()
     requests = {a: only(ws.inbox(a, 1), "request") for a in ("sam.security@example.com", "lee.legal@example.com")}

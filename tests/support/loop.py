@@ -17,7 +17,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import time
 import tomllib
 from collections import Counter
@@ -34,6 +33,7 @@ from followthru.cli import main
 from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
 from replying import reply_to
+from support.preforked import run_followthru
 from support.workspace import drop_plan, invitation
 
 ME = "followthru@example.com"
@@ -173,7 +173,7 @@ def sequences(step: Step) -> list[tuple[str, str, int]]:
 # -- Maildir ------------------------------------------------------------------------------------------------------
 class MaildirLoop(LoopBackend):
     """The embedded default: mail to and from Maildir folders, meetings as iTIP mail. Each step is
-    ``followthru tick --now`` in a new process."""
+    ``followthru tick --now`` in a new process (forked from a preloaded one)."""
 
     name = "maildir"
 
@@ -184,8 +184,7 @@ class MaildirLoop(LoopBackend):
         self.meetings = MailedInvitations()
 
     def tick(self, now: str) -> Step:
-        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(self.config), "tick", "--now", now],
-                                capture_output=True, text=True, timeout=120)
+        result = run_followthru("-c", str(self.config), "tick", "--now", now)
         assert result.returncode == 0, result.stderr + result.stdout
         assert "error:" not in result.stderr, result.stderr
         fresh = []
@@ -261,8 +260,7 @@ class MailServerWorkspace:
         self.read: dict[str, set[str]] = {}
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(self.config), *args],
-                                capture_output=True, text=True, timeout=120, env=self.env)
+        result = run_followthru("-c", str(self.config), *args, env=self.env)
         assert result.returncode == 0, result.stderr + result.stdout
         return result
 

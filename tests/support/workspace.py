@@ -1,5 +1,5 @@
-"""A workspace on the embedded default (Maildir) driven through the CLI, one process per step, and
-the ways the scenario tests look at what it sent."""
+"""A workspace on the embedded default (Maildir) driven through the CLI, one process per command
+(forked from a preloaded one: see preforked.py), and the ways the scenario tests look at what it sent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import email.policy
 import json
 import os
 import subprocess
-import sys
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,6 +16,7 @@ import icalendar
 
 from followthru.config import init_workspace
 from replying import reply_to
+from support.preforked import run_followthru
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -30,8 +30,8 @@ class Workspace:
         self.seen: set[str] = set()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(self.config), *args],
-                                capture_output=True, text=True, timeout=120)
+        """``followthru -c CONFIG *args`` in a new process."""
+        result = run_followthru("-c", str(self.config), *args)
         assert result.returncode == 0, result.stderr + result.stdout
         return result
 
