@@ -19,30 +19,14 @@ from pathlib import Path
 
 from followthru import daemon as daemon_module
 from followthru import service as service_module
+from followthru.backends.maildir import MAX_PER_PASS
 from followthru.config import load_config
 from followthru.daemon import PLANS_PER_PASS, Followthru
-from followthru.backends.maildir import MAX_PER_PASS
+from support.workspace import SMALL_PLAN
 
 SATURDAY = datetime(2026, 12, 5, 15, 0, tzinfo=timezone.utc)  # the send window is closed: nothing is delivered
 
-PLAN = """\
-[plan]
-id = "deal-{n}"
-title = "Deal {n}"
-customer = "Customer {n}"
-respond_by = 2030-12-02T17:00:00
-
-[owner]
-name = "Riley Rep"
-email = "riley@example.com"
-
-[[resources]]
-id = "sam"
-name = "Sam {n}"
-email = "sam{n}@example.com"
-asks = ["Part of deal {n}"]
-due = 2030-12-09
-"""
+PLAN = SMALL_PLAN
 
 
 def drop_plans(incoming: Path, count: int) -> None:

@@ -27,8 +27,9 @@ from followthru.drafting.itip import invitation as build_invitation
 from followthru.engine import Engine
 from followthru.engine_meetings import pending_proposals
 from followthru.planfile import load_plan
-from support.workspace import Workspace, find, invitation
-from test_right_answer import MONDAY, ONE_PLAN, audit, drop_reply
+from support.workspace import EXAMPLE, MONDAY, Workspace, audit, drop_reply, find, invitation
+
+ONE_PLAN = EXAMPLE.read_text()
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from test_bounded_passes import PLAN
+from support.workspace import SMALL_PLAN as PLAN
 
 SATURDAY = "2026-12-05T15:00:00+00:00"  # a pass, nothing delivered yet
 MONDAY = "2026-12-07T15:00:00+00:00"  # in the send window: the requests go out

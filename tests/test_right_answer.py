@@ -16,15 +16,9 @@ from email.utils import make_msgid
 
 import pytest
 
-from support.workspace import EXAMPLE, Workspace, find, states, summary
+from support.workspace import EXAMPLE, MONDAY, Workspace, audit, drop_reply, find, states, summary
 
-
-MONDAY = "2026-11-30T15:00:00+00:00"  # 10:00 in New York
 ONE_PLAN = EXAMPLE.read_text()
-
-
-def drop_reply(ws: Workspace, reply: EmailMessage) -> None:
-    (ws.root / "mail" / "inbox" / "new" / f"{time.time_ns()}.eml").write_bytes(reply.as_bytes())
 
 
 def fresh_mail(sender: str, subject: str, body: str, to: str = "followthru@example.com") -> EmailMessage:
@@ -42,10 +36,6 @@ def store(ws: Workspace) -> sqlite3.Connection:
     connection = sqlite3.connect(ws.root / "followthru.sqlite3")
     connection.row_factory = sqlite3.Row
     return connection
-
-
-def audit(ws: Workspace) -> str:
-    return ws.cli("log").stdout
 
 
 def plan_states(ws: Workspace) -> dict[str, dict[str, str]]:

@@ -21,6 +21,27 @@ from support.preforked import run_followthru
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 OWNER = "riley@example.com"
+MONDAY = "2026-11-30T15:00:00+00:00"  # 10:00 in New York, when the example plan starts
+
+# A plan with one person, numbered: many of them make a big drop.
+SMALL_PLAN = """\
+[plan]
+id = "deal-{n}"
+title = "Deal {n}"
+customer = "Customer {n}"
+respond_by = 2030-12-02T17:00:00
+
+[owner]
+name = "Riley Rep"
+email = "riley@example.com"
+
+[[resources]]
+id = "sam"
+name = "Sam {n}"
+email = "sam{n}@example.com"
+asks = ["Part of deal {n}"]
+due = 2030-12-09
+"""
 
 
 class Workspace:
@@ -61,6 +82,15 @@ class Workspace:
 
     def status(self) -> dict:
         return json.loads(self.cli("status", "--json").stdout)["plans"][0]
+
+
+def drop_reply(ws: Workspace, reply: EmailMessage) -> None:
+    """A message, as it is, into the workspace's Maildir inbox."""
+    (ws.root / "mail" / "inbox" / "new" / f"{time.time_ns()}.eml").write_bytes(reply.as_bytes())
+
+
+def audit(ws: Workspace) -> str:
+    return ws.cli("log").stdout
 
 
 def maildir_workspace(root: Path) -> Workspace:
