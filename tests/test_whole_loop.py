@@ -15,8 +15,19 @@ from collections import Counter
 
 import pytest
 
-from support.loop import (CHECK_IN, CHECK_IN_UID, REVIEW, REVIEW_UID, ExchangeLoop, GoogleLoop, GraphLoop,
-                          LoopBackend, MaildirLoop, SmtpImapLoop, Step)
+from support.loop import (
+    CHECK_IN,
+    CHECK_IN_UID,
+    REVIEW,
+    REVIEW_UID,
+    ExchangeLoop,
+    GoogleLoop,
+    GraphLoop,
+    LoopBackend,
+    MaildirLoop,
+    SmtpImapLoop,
+    Step,
+)
 from support.workspace import EXAMPLE, find, states, summary
 
 EVERYONE_ON_THE_CHECK_IN = {"riley@example.com", "sam.security@example.com", "kim.standby@example.com",
@@ -84,9 +95,10 @@ class WholeLoopTests:
                                     ("invitation", "kim.standby@example.com", REVIEW),
                                     ("invitation", "riley@example.com", CHECK_IN),
                                     ("invitation", "sam.security@example.com", CHECK_IN)]
-        if backend.updates_reach_everyone:  # the others get the update: the review's roster changed
-            assert updates(replied) == [("update", a, REVIEW) for a in (
-                "lee.legal@example.com", "riley@example.com", "sam.security@example.com")]
+        # The others get the update (the review's roster changed), where the service tells them.
+        assert updates(replied) == [("update", a, REVIEW) for a in (
+            "lee.legal@example.com", "riley@example.com", "sam.security@example.com")
+            if backend.updates_reach_everyone]
         assert states(backend.status()) == {"sam": "accepted", "lee": "requested", "sol": "replaced",
                                             "kim": "requested"}
         assert backend.replies_waiting() == 0  # both replies read and filed away
@@ -105,15 +117,16 @@ class WholeLoopTests:
         last_call = step(backend, "last_call", "2026-12-02T18:00:00+00:00")
         assert summary(last_call.mail) == [("digest", "riley@example.com"), ("last_call", "kim.standby@example.com"),
                                            ("last_call", "lee.legal@example.com")]
+        assert last_call.notices == []
         backend.answer(find(replied.mail, "backup_request"), "kim.standby@example.com", "Yes, count me in.")
         agreed = step(backend, "backup_agrees", "2026-12-02T19:00:00+00:00")
         assert agreed.mail == [] and changes(agreed) == [("invitation", "kim.standby@example.com", CHECK_IN)]
-        if backend.updates_reach_everyone:
-            assert updates(agreed) == [("update", "riley@example.com", CHECK_IN),
-                                       ("update", "sam.security@example.com", CHECK_IN)]
+        assert updates(agreed) == [("update", a, CHECK_IN) for a in ("riley@example.com", "sam.security@example.com")
+                                   if backend.updates_reach_everyone]
         deadline = step(backend, "deadline", "2026-12-02T22:01:00+00:00")  # 17:01 in New York
         assert summary(deadline.mail) == [("owner_no_answer", "riley@example.com"),
                                           ("stakeholder_update", "morgan.manager@example.com")]
+        assert deadline.notices == []
         assert states(backend.status())["lee"] == "expired"
         assert any("lee" in item for item in backend.status()["needs_attention"])
 
@@ -134,9 +147,9 @@ class WholeLoopTests:
             expected.append(("owner_meeting_answer", "riley@example.com"))  # Kim: tentative
         assert summary(done.mail) == expected
         assert changes(done) == [("invitation", "lee.legal@example.com", CHECK_IN)]
-        if backend.updates_reach_everyone:
-            assert updates(done) == [("update", a, CHECK_IN) for a in (
-                "kim.standby@example.com", "riley@example.com", "sam.security@example.com")]
+        assert updates(done) == [("update", a, CHECK_IN) for a in (
+            "kim.standby@example.com", "riley@example.com", "sam.security@example.com")
+            if backend.updates_reach_everyone]
         assert backend.attendees(CHECK_IN_UID) == EVERYONE_ON_THE_CHECK_IN
         assert backend.status()["state"] == "committed"
         if backend.answers_in_calendar:
