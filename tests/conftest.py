@@ -13,9 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from followthru.cli import main
-from followthru.config import init_workspace
+from followthru.config import init_workspace, load_config
+from followthru.daemon import Followthru
 from followthru.drafting.views import PlanViews
 from followthru.planfile import load_plan
+from support.daemon_pass import START, drop
 from support.workspace import Workspace, maildir_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +46,20 @@ def workspace(tmp_path: Path) -> Path:
 def ws(tmp_path: Path) -> Workspace:
     """A Maildir workspace sending as followthru@example.com, each command in a new process."""
     return maildir_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def service(workspace: Path):
+    """A daemon in this process that has started the example plan at START (Maildir, sending as
+    followthru@example.com)."""
+    text = workspace.read_text().replace('email = "followthru@localhost.localdomain"',
+                                         'email = "followthru@example.com"')
+    workspace.write_text(text)
+    daemon = Followthru(load_config(workspace))
+    drop(daemon, EXAMPLE.read_text())
+    daemon.tick(START)
+    yield daemon
+    daemon.close()
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import pytest
 from followthru.config import load_config
 from followthru.daemon import Followthru
 from followthru.planfile import load_plan
-from test_daemon import EXAMPLE, START
+from support.daemon_pass import START
+from support.workspace import EXAMPLE
 
 
 @pytest.fixture
