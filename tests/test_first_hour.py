@@ -38,6 +38,17 @@ def test_init_says_try_out_and_says_it_kept_an_existing_workspace(cli, tmp_path)
     assert not load_config(tmp_path / "prod" / "config.toml").workspace.try_out
 
 
+def test_a_try_out_workspace_says_so_in_tick_and_status_and_a_production_one_does_not(cli, tmp_path):
+    config = started(cli, tmp_path)
+    note = "Try-out workspace: mail goes at any hour of any day"
+    assert cli("-c", config, "tick", "--now", "2026-11-30T15:01:00+00:00").stderr.startswith(note)
+    assert cli("-c", config, "status").stdout.startswith(note)
+    assert note not in cli("-c", config, "status", "--json").stdout  # machine-readable output stays as it was
+    assert cli("init", tmp_path / "prod").exit_code == 0
+    production = tmp_path / "prod" / "config.toml"
+    assert note not in cli("-c", production, "status").stdout + cli("-c", production, "tick").stderr
+
+
 def test_reply_writes_an_answer_the_next_pass_applies(cli, tmp_path):
     config = started(cli, tmp_path)
     written = cli("-c", config, "reply", "acme-q4", "sam.security@example.com", "--as", "decline")
@@ -52,11 +63,13 @@ def test_reply_writes_an_answer_the_next_pass_applies(cli, tmp_path):
 
 def test_reply_and_log_refuse_what_is_not_there_with_one_line_and_exit_1(cli, tmp_path):
     config = started(cli, tmp_path)
-    for args, says in ((("reply", "nope", "sam"), "no plan with the id 'nope'"),
-                       (("reply", "acme-q4", "nobody"), "acme-q4: no resource 'nobody'"),
-                       (("reply", "acme-q4", "pat"), "acme-q4: pat has not been asked anything yet"),
-                       (("log", "nope"), "no plan with the id 'nope'"),
-                       (("status", "nope"), "no plan with the id 'nope'")):
+    for args, says in (
+        (("reply", "nope", "sam"), "no plan with the id 'nope'"),
+        (("reply", "acme-q4", "nobody"), "acme-q4: no resource 'nobody'"),
+        (("reply", "acme-q4", "pat"), "acme-q4: pat has not been asked anything yet"),
+        (("log", "nope"), "no plan with the id 'nope'"),
+        (("status", "nope"), "no plan with the id 'nope'"),
+    ):
         result = cli("-c", config, *args)
         assert (result.exit_code, result.stderr.strip()) == (1, says), args
 
@@ -91,8 +104,7 @@ def test_status_says_what_is_queued_and_what_happens_next_for_each_person(cli, t
     assert len(queued) == 3 and all(q["why"] == "waiting for its send window" for q in queued)
     assert {q["at"] for q in queued if q["resource"] == "sam"} == {sam["next"]["at"]}  # Monday 08:30 in New York
     text = cli("-c", config, "status", "acme-q4", "--now", saturday).stdout
-    assert "queued: request to sam.security@example.com for Mon 30 Nov 13:30 UTC (waiting for its send window)" \
-        in text
+    assert "queued: request to sam.security@example.com for Mon 30 Nov 13:30 UTC (waiting for its send window)" in text
 
     cli("-c", config, "tick", "--now", "2026-11-30T15:00:00+00:00")  # Monday: the requests go
     asked = plan("2026-11-30T18:00:00+00:00")
@@ -105,8 +117,10 @@ def test_status_says_what_is_queued_and_what_happens_next_for_each_person(cli, t
     countered = next(c for c in plan("2026-11-30T18:00:00+00:00")["commitments"] if c["resource"] == "lee")
     assert countered["state"] == "countered" and countered["proposed"] == "2026-12-14"
     assert countered["next"] == {"step": "owner", "at": None}
-    assert "lee          countered  lee.legal@example.com; proposed 2026-12-14; next: waiting on your decision" \
+    assert (
+        "lee          countered  lee.legal@example.com; proposed 2026-12-14; next: waiting on your decision"
         in cli("-c", config, "status", "acme-q4", "--now", "2026-11-30T16:00:00+00:00").stdout
+    )
     cli("-c", config, "decide", "acme-q4", "lee", "approve", "--now", "2026-11-30T17:00:00+00:00")
     agreed = next(c for c in plan("2026-11-30T18:00:00+00:00")["commitments"] if c["resource"] == "lee")
     assert agreed["state"] == "accepted" and agreed["agreed_due"] == "2026-12-14"

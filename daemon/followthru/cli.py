@@ -241,6 +241,8 @@ def tick(obj: Context, now_text: str | None) -> None:
     _private_files()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     lock = _pass_lock(obj, "tick")
+    if obj.config().workspace.try_out:
+        click.echo(TRY_OUT, err=True)
     try:
         service = _service(obj)
         try:
@@ -277,6 +279,8 @@ def status(obj: Context, plan_id: str | None, as_json: bool, now_text: str | Non
     if as_json:
         click.echo(to_json({"plans": plans}))
         return
+    if obj.config().workspace.try_out:
+        click.echo(TRY_OUT)
     if not plans:
         click.echo("No plans yet: drop a plan file into plans/incoming/.")
         return
@@ -305,6 +309,7 @@ def status(obj: Context, plan_id: str | None, as_json: bool, now_text: str | Non
     click.echo("\n".join(lines))
 
 
+TRY_OUT = "Try-out workspace: mail goes at any hour of any day (try_out = true under [workspace] in config.toml)."
 NEXT_STEPS = {
     "request": "request goes",
     "reminder": "reminder",
