@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from followthru.replies.lexicon import trimming
 from followthru.replies.htmltext import html_to_text
+from followthru.replies.lexicon import trimming
 
 __all__ = ["html_to_text", "new_words", "split_reply"]
 
