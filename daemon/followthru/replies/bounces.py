@@ -30,6 +30,7 @@ import json
 import re
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 
 from followthru.replies.htmltext import html_to_text
 from followthru.replies.mime import addresses, decode, header, leaves
@@ -47,10 +48,12 @@ class Report:
 
 
 _I, _IM = re.IGNORECASE, re.IGNORECASE | re.MULTILINE
-_DAEMON = re.compile(r"^(mailer[-_]?daemon|mail-daemon|postmaster|mdaemon|mail\.?daemon)(@|$)",
-                     _I)
-_DAEMON_NAME = re.compile(r"mail delivery (subsystem|system|service)|mailer.daemon|postmaster"
-                          r"|delivery status notification|mail administrator", _I)
+_DAEMON = re.compile(r"^(mailer[-_]?daemon|mail-daemon|postmaster|mdaemon|mail\.?daemon)(@|$)", _I)
+_DAEMON_NAME = re.compile(
+    r"mail delivery (subsystem|system|service)|mailer.daemon|postmaster"
+    r"|delivery status notification|mail administrator",
+    _I,
+)
 _FORWARD_PREFIX = re.compile(r"^\s*((fwd?|wg|tr|rv|fw|vs|doorst)\s*:\s*)+", _I)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|returned to sender|returned mail|delivery status notification|delivery failure"
@@ -60,20 +63,29 @@ _BOUNCE_SUBJECT = re.compile(
     r"|impossible de remettre|no se puede entregar|no entregado|kan niet worden bezorgd"
     r"|address not found|message blocked|delivery notification|onbestelbaar|non consegnato"
     r"|kan inte levereras|ikke leveret|kunne ikke leveres|nie można dostarczyć|niedostarczon"
-    r"|недоставлен|не доставлен|配信不能|配信エラー|无法送达|退信|não entregue", _I)
+    r"|недоставлен|не доставлен|配信不能|配信エラー|无法送达|退信|não entregue",
+    _I,
+)
 _STRONG_SUBJECT = re.compile(
     r"^(undelivered mail returned to sender|undeliverable:|undeliverable mail|mail delivery"
     r" failed|delivery status notification \((failure|delay)\)|failure notice|returned mail:"
     r"|unzustellbar:|non remis\s*:|mail delivery subsystem|delivery failure:"
     r"|message not delivered|non-?delivery report|onbestelbaar:|no se puede entregar:"
     r"|non recapitabile:|kan inte levereras:|ikke leveret:|nie można dostarczyć:"
-    r"|недоставлено:|配信不能:|无法送达:)", _I)
+    r"|недоставлено:|配信不能:|无法送达:)",
+    _I,
+)
 _DELAY = re.compile(
     r"\bdelay(ed)?\b|\bwarning\b|still being retried|not yet been delivered|has not been"
     r" delivered yet|will (continue to |keep )?(be )?(retry|retried|trying|try)|still trying"
-    r"|verzögert|verzoegert|retardé|retrasado|temporarily|temporary (failure|problem)", _I)
-_PERMANENT = re.compile(r"permanent|given up|giving up|gave up|fatal|will not be retried"
-                        r"|no (further|more) (attempts|retries)", _I)
+    r"|verzögert|verzoegert|retardé|retrasado|temporarily|temporary (failure|problem)",
+    _I,
+)
+_PERMANENT = re.compile(
+    r"permanent|given up|giving up|gave up|fatal|will not be retried"
+    r"|no (further|more) (attempts|retries)",
+    _I,
+)
 _FAILURE = re.compile(
     r"could ?n[o']t be delivered|could not deliver|delivery to the following recipient(s)?"
     r" (failed|has failed)|permanent(ly)? (error|failure|fatal)|user unknown|unknown user"
@@ -90,41 +102,60 @@ _FAILURE = re.compile(
     r"|kunde inte levereras"
     r"|kunne ikke leveres|nie (może|mogła) zostać dostarczona|не (может быть|удалось) доставить"
     r"|配信できません|无法(投递|送达)"
-    r"|no (se )?(ha )?pudo (ser )?entregar|\b5[0-5]\d[ -]\d?\.?|\b5\.\d{1,3}\.\d{1,3}\b", _I)
+    r"|no (se )?(ha )?pudo (ser )?entregar|\b5[0-5]\d[ -]\d?\.?|\b5\.\d{1,3}\.\d{1,3}\b",
+    _I,
+)
 _DIAGNOSTIC_LINE = re.compile(
     r"\b[45]\d\d\b[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|user unknown|unknown user|no such user"
-    r"|does not exist|mailbox (is )?(unavailable|full)|rejected|not found|invalid|quota", _I)
+    r"|does not exist|mailbox (is )?(unavailable|full)|rejected|not found|invalid|quota",
+    _I,
+)
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _COPY_MARK = re.compile(
     r"^\s*-*\s*(this is a copy of the message|original message|below this line is a copy"
     r"|undelivered message|returned message|original message headers|message headers follow"
     r"|a copy of the original message|headers of the original message"
     r"|\|?-* ?message text follows)",
-    _IM)
+    _IM,
+)
 _MESSAGE_ID = re.compile(r"^[>\s]*message-id:\s*(<[^<>\s]+@[^<>\s]+>)", _IM)
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _LOOSE_EMAIL = re.compile(r"[^\s<>;:\"'(),\[\]]+@[^\s<>;:\"'(),\[\]]+")
-_ROLE = re.compile(r"^(postmaster|mailer-daemon|mailer_daemon|abuse|support|help|hostmaster"
-                   r"|root|no-?reply|noreply|bounces?)[@+]", _I)
+_ROLE = re.compile(
+    r"^(postmaster|mailer-daemon|mailer_daemon|abuse|support|help|hostmaster"
+    r"|root|no-?reply|noreply|bounces?)[@+]",
+    _I,
+)
 _FAILURE_ANCHOR = re.compile(
     r"following (e-?mail )?(address(\(es\)|es)?|recipient(\(s\)|s)?|destination)"
     r"|could ?n[o']t be delivered to|delivery to|did not reach|failed permanently"
-    r"|unable to deliver|not able to deliver|to the following|failed (recipient|address)", _I)
+    r"|unable to deliver|not able to deliver|to the following|failed (recipient|address)",
+    _I,
+)
 _SMTP_RECIPIENT = re.compile(
     rf"<({_LOOSE_EMAIL.pattern})>(?::\s|\.\.\.)|^\s*<({_LOOSE_EMAIL.pattern})>\s*:?\s*$"
-    rf"|RCPT TO:\s*<({_LOOSE_EMAIL.pattern})>", _IM)
-_FIELD_LINE = re.compile(r"^[>\s]*(final-recipient|original-recipient|action|status"
-                         r"|diagnostic-code)\s*:\s*(.*)$", _I)
+    rf"|RCPT TO:\s*<({_LOOSE_EMAIL.pattern})>",
+    _IM,
+)
+_FIELD_LINE = re.compile(
+    r"^[>\s]*(final-recipient|original-recipient|action|status"
+    r"|diagnostic-code)\s*:\s*(.*)$",
+    _I,
+)
 
 
 # -- reading the parts -----------------------------------------------------------------------
+
 
 def _status_text(part: Message) -> str:
     """The text of a message/delivery-status part (the parser splits it into field blocks)."""
     payload = part.get_payload()
     if isinstance(payload, list):
-        return "\n\n".join("\n".join(f"{name}: {value}" for name, value in block.items())
-                           for block in payload if isinstance(block, Message))
+        return "\n\n".join(
+            "\n".join(f"{name}: {value}" for name, value in block.items())
+            for block in payload
+            if isinstance(block, Message)
+        )
     return decode(part)
 
 
@@ -166,7 +197,7 @@ def _notice(msg: Message) -> str:
         text = _leaf_text(part)
         if text is not None:
             mark = _COPY_MARK.search(text)
-            return text[:mark.start()] if mark else text
+            return text[: mark.start()] if mark else text
     return ""
 
 
@@ -192,16 +223,14 @@ def _fields(text: str) -> list[dict[str, str]]:
             current = {}
     if current:
         blocks.append(current)
-    return [block for block in blocks if block.get("action") or block.get("final-recipient")
-            or block.get("status")]
+    return [block for block in blocks if block.get("action") or block.get("final-recipient") or block.get("status")]
 
 
 def _report_blocks(msg: Message) -> list[dict[str, str]]:
     """The per-recipient fields of the message/delivery-status parts."""
     blocks = []
     for part in msg.walk():
-        if part.get_content_type() not in ("message/delivery-status",
-                                           "message/global-delivery-status"):
+        if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
             continue
         blocks += _fields(_status_text(part))
     return blocks
@@ -223,11 +252,11 @@ def _address(field: str) -> str | None:
 
 # -- the bounce's details --------------------------------------------------------------------
 
+
 def _original_message_id(msg: Message, texts: list[str]) -> str | None:
     for part in msg.walk():
         kind = part.get_content_type()
-        if kind not in ("message/rfc822", "message/global", "message/global-headers",
-                        "text/rfc822-headers"):
+        if kind not in ("message/rfc822", "message/global", "message/global-headers", "text/rfc822-headers"):
             continue
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
@@ -244,8 +273,7 @@ def _original_message_id(msg: Message, texts: list[str]) -> str | None:
             return found.group(1)
     for text in texts:
         mark = _COPY_MARK.search(text)
-        candidates = [m.group(1) for m in _MESSAGE_ID.finditer(text[mark.start():] if mark
-                                                                 else text)]
+        candidates = [m.group(1) for m in _MESSAGE_ID.finditer(text[mark.start() :] if mark else text)]
         if candidates:
             return candidates[0] if mark else candidates[-1]
     references = re.findall(r"<[^<>\s]+>", header(msg, "In-Reply-To") or header(msg, "References"))
@@ -256,8 +284,9 @@ def _recipient_in(text: str, exclude: set[str]) -> str | None:
     """The failed address a notice names: after its failure sentence, in an SMTP reply
     ("<a@x>: host said", "<a@x>... User unknown", "RCPT TO:<a@x>"), else the first address
     that is neither the report's own sender or receiver nor a role address."""
-    anchors = sorted(_FAILURE_ANCHOR.finditer(text),
-                     key=lambda found: ("following" not in found.group().lower(), found.start()))
+    anchors = sorted(
+        _FAILURE_ANCHOR.finditer(text), key=lambda found: ("following" not in found.group().lower(), found.start())
+    )
     for anchor in anchors:
         for found in _LOOSE_EMAIL.finditer(text, anchor.end(), anchor.end() + 600):
             address = _address(found.group())
@@ -293,27 +322,40 @@ def _diagnostic(text: str) -> str | None:
     return None
 
 
-def _bounce(msg: Message, block: dict[str, str] | None, notice: str, texts: list[str],
-            recipient: str | None = None, status: str | None = None,
-            diagnostic: str | None = None) -> Bounce:
+def _bounce(
+    msg: Message,
+    block: dict[str, str] | None,
+    notice: str,
+    texts: list[str],
+    recipient: str | None = None,
+    status: str | None = None,
+    diagnostic: str | None = None,
+) -> Bounce:
     block = block or {}
     ours = {address for _, address in addresses(msg, "From", "To", "Cc", "Return-Path")}
     failed_header = _LOOSE_EMAIL.search(header(msg, "X-Failed-Recipients"))
-    recipient = (recipient or _address(block.get("final-recipient", ""))
-                 or _address(block.get("original-recipient", ""))
-                 or (failed_header.group().lower() if failed_header else None)
-                 or _recipient_in(notice, ours) or _sole_addressee(msg))
+    recipient = (
+        recipient
+        or _address(block.get("final-recipient", ""))
+        or _address(block.get("original-recipient", ""))
+        or (failed_header.group().lower() if failed_header else None)
+        or _recipient_in(notice, ours)
+        or _sole_addressee(msg)
+    )
     if status is None:
-        found = _STATUS.search(block.get("status", "")) or _STATUS.search(
-            block.get("diagnostic-code", "")) or _STATUS.search(notice)
+        found = (
+            _STATUS.search(block.get("status", ""))
+            or _STATUS.search(block.get("diagnostic-code", ""))
+            or _STATUS.search(notice)
+        )
         status = found.group(1) if found else None
     code = re.sub(r"^[\w-]+\s*;\s*", "", block.get("diagnostic-code", ""))
-    diagnostic = (diagnostic or code or _diagnostic(notice) or header(msg, "Subject")
-                  or "undelivered")
+    diagnostic = diagnostic or code or _diagnostic(notice) or header(msg, "Subject") or "undelivered"
     return Bounce(recipient, _original_message_id(msg, texts), status, diagnostic[:300])
 
 
 # -- the three kinds of report ---------------------------------------------------------------
+
 
 def _from_report(msg: Message, texts: list[str]) -> Report | None:
     blocks = _report_blocks(msg)
@@ -337,12 +379,15 @@ def _ses(msg: Message, texts: list[str]) -> Report | None:
     """An Amazon SES notification (JSON, possibly inside an SNS envelope)."""
     for text in texts:
         body = text.strip()
-        if not body.startswith("{") or not _SES_TYPE.search(body.replace('\\"', '"')):
+        if not body.startswith("{"):
             continue
-        data: dict = {}
+        ses_type = _SES_TYPE.search(body.replace('\\"', '"'))
+        if not ses_type:
+            continue
+        data: dict[str, Any] = {}
         for candidate in (body, re.sub(r"!\r?\n ", "", body)):  # lines broken by an MTA
             try:
-                data = json.loads(candidate[:candidate.rfind("}") + 1])
+                data = json.loads(candidate[: candidate.rfind("}") + 1])
                 break
             except ValueError:
                 continue
@@ -351,30 +396,35 @@ def _ses(msg: Message, texts: list[str]) -> Report | None:
                 data = json.loads(data["Message"])
             except ValueError:
                 data = {}
-        kind = data.get("notificationType") or data.get("eventType") or _SES_TYPE.search(
-            body.replace('\\"', '"')).group(1)
+        kind = data.get("notificationType") or data.get("eventType") or ses_type.group(1)
         if kind != "Bounce":
             return Report("auto_reply", 0.9, f"Amazon SES notification: {kind}")
         details = data.get("bounce") or {}
         flat = body.replace('\\"', '"')
-        kind_of = details.get("bounceType") or (re.search(r'"bounceType"\s*:\s*"(\w+)"', flat)
-                                                or [None, ""])[1]
+        kind_of = details.get("bounceType") or (re.search(r'"bounceType"\s*:\s*"(\w+)"', flat) or [None, ""])[1]
         if kind_of == "Transient":
             return Report("auto_reply", 0.9, "Amazon SES notification: transient bounce")
         victims = details.get("bouncedRecipients") or [{}]
         victim = victims[0] if isinstance(victims[0], dict) else {}
-        address = victim.get("emailAddress") or (re.search(
-            r'"emailAddress"\s*:\s*"([^"]+)"', flat) or [None, None])[1]
+        address = victim.get("emailAddress") or (re.search(r'"emailAddress"\s*:\s*"([^"]+)"', flat) or [None, None])[1]
         mail_headers = (data.get("mail") or {}).get("headers") or []
-        message_id = next((h.get("value") for h in mail_headers if isinstance(h, dict)
-                           and str(h.get("name", "")).lower() == "message-id"), None)
+        message_id = next(
+            (
+                h.get("value")
+                for h in mail_headers
+                if isinstance(h, dict) and str(h.get("name", "")).lower() == "message-id"
+            ),
+            None,
+        )
         code = str(victim.get("diagnosticCode") or "")
-        status = victim.get("status") or (_STATUS.search(code).group(1) if _STATUS.search(code)
-                                          else None)
-        bounce = Bounce(address.lower() if address else None, message_id, status,
-                        re.sub(r"^[\w-]+\s*;\s*", "", code) or f"{kind_of} bounce")
-        return Report("bounce", 0.95, f"Amazon SES notification: {kind_of or 'unknown'} bounce",
-                      bounce)
+        status = victim.get("status") or (found.group(1) if (found := _STATUS.search(code)) else None)
+        bounce = Bounce(
+            address.lower() if address else None,
+            message_id,
+            status,
+            re.sub(r"^[\w-]+\s*;\s*", "", code) or f"{kind_of} bounce",
+        )
+        return Report("bounce", 0.95, f"Amazon SES notification: {kind_of or 'unknown'} bounce", bounce)
     return None
 
 
@@ -383,8 +433,7 @@ def _from_notice(msg: Message, subject: str, texts: list[str]) -> Report | None:
     bounce whose delivery-status fields are quoted in the text."""
     senders = addresses(msg, "From")
     daemon = any(_DAEMON.match(address) or _DAEMON_NAME.search(name) for name, address in senders)
-    daemon = daemon or bool(re.match(r"^\s*(mailer-daemon|postmaster)\s*$", header(msg, "From"),
-                                     _I))
+    daemon = daemon or bool(re.match(r"^\s*(mailer-daemon|postmaster)\s*$", header(msg, "From"), _I))
     core = _FORWARD_PREFIX.sub("", subject)
     forwarded = core != subject
     strong = bool(_STRONG_SUBJECT.match(core))
@@ -400,17 +449,14 @@ def _from_notice(msg: Message, subject: str, texts: list[str]) -> Report | None:
         return Report("bounce", 0.9, f"delivery failure notice: {subject}", bounce)
     if forwarded and not daemon:
         return None  # a person forwarding a notice: only quoted report fields count
-    if written and all(b.get("action", "").lower() in ("delayed", "delivered", "relayed",
-                                                       "expanded") for b in written):
+    if written and all(b.get("action", "").lower() in ("delayed", "delivered", "relayed", "expanded") for b in written):
         return Report("auto_reply", 0.9, f"delivery notice: {subject or 'report'}")
     failure_text = _FAILURE.search(notice)
-    if _DELAY.search(core) or (_DELAY.search(notice) and not _PERMANENT.search(notice)
-                               and not strong):
+    if _DELAY.search(core) or (_DELAY.search(notice) and not _PERMANENT.search(notice) and not strong):
         return Report("auto_reply", 0.85, f"delivery delayed: {subject or 'warning'}")
     if not (_BOUNCE_SUBJECT.search(core) or failure_text):
         return Report("auto_reply", 0.8, f"notice from {senders[0][1] if senders else 'daemon'}")
-    return Report("bounce", 0.9, f"delivery failure notice: {subject}",
-                  _bounce(msg, None, notice, texts))
+    return Report("bounce", 0.9, f"delivery failure notice: {subject}", _bounce(msg, None, notice, texts))
 
 
 def delivery_report(msg: Message, subject: str) -> Report | None:

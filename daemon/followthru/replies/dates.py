@@ -38,24 +38,22 @@ _MONTHS = (
     "|grudnia|grudzień"
 )
 _WEEKDAYS = {  # full names, usable alone
-    0: "monday|montag|lundi|lunes|lunedì|lunedi|segunda-feira|maandag|måndag|mandag"
-       "|poniedziałek|poniedzialek",
-    1: "tuesday|dienstag|mardi|martes|martedì|martedi|terça-feira|terca-feira|dinsdag|tisdag"
-       "|tirsdag|wtorek",
+    0: "monday|montag|lundi|lunes|lunedì|lunedi|segunda-feira|maandag|måndag|mandag|poniedziałek|poniedzialek",
+    1: "tuesday|dienstag|mardi|martes|martedì|martedi|terça-feira|terca-feira|dinsdag|tisdag|tirsdag|wtorek",
     2: "wednesday|mittwoch|mercredi|miércoles|miercoles|mercoledì|mercoledi|quarta-feira"
-       "|woensdag|onsdag|środa|środę|sroda",
-    3: "thursday|donnerstag|jeudi|jueves|giovedì|giovedi|quinta-feira|donderdag|torsdag"
-       "|czwartek",
-    4: "friday|freitag|vendredi|viernes|venerdì|venerdi|sexta-feira|vrijdag|fredag|piątek"
-       "|piatek",
+    "|woensdag|onsdag|środa|środę|sroda",
+    3: "thursday|donnerstag|jeudi|jueves|giovedì|giovedi|quinta-feira|donderdag|torsdag|czwartek",
+    4: "friday|freitag|vendredi|viernes|venerdì|venerdi|sexta-feira|vrijdag|fredag|piątek|piatek",
     5: "saturday|samstag|samedi|sábado|sabado|zaterdag|lördag|lørdag|sobota|sobotę",
     6: "sunday|sonntag|dimanche|domingo|domenica|zondag|söndag|søndag|niedziela|niedzielę",
 }
 _WEEKDAY_ANY = "|".join(_WEEKDAYS.values())
 # Abbreviations only ever as the prefix of a full date ("Mon, Dec 14", "Mo., 14. Dez.").
 _WEEKDAY_PREFIX = rf"(?:(?:{_WEEKDAY_ANY}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
-_WEEKDAY_PREFIX += (r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)"
-                    r"\.?,?\s+)?")
+_WEEKDAY_PREFIX += (
+    r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)"
+    r"\.?,?\s+)?"
+)
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 # Words between a weekday and its date: "Thursday the 10th", "fredag den 11", "lundi le 14".
 _ARTICLE = r"(?:(?:the|den|der|dem|le|el|il|lo|o|de|del|op|am)\s+)?"
@@ -104,7 +102,9 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def _numeric(text: str, base: date, month_first: bool) -> date | None:
-    text = re.search(r"\d[\d./]*", text).group()  # without a weekday before it
+    digits = re.search(r"\d[\d./]*", text)
+    assert digits is not None, "a numeric date, as _PATTERN found it, holds digits"
+    text = digits.group()  # without a weekday before it
     parts = [p for p in re.split(r"[./]", text) if p]
     first, second = int(parts[0]), int(parts[1])
     year = int(parts[2]) if len(parts) > 2 else None
@@ -129,17 +129,16 @@ def _named(text: str, base: datetime) -> date | None:
     cleaned = re.sub(r"^the\s+", "", text.strip(), flags=re.IGNORECASE)
     for candidate in (cleaned, re.sub(r"^[^\W\d]+\.?,?\s+", "", cleaned)):
         parsed = dateparser.parse(
-            candidate, languages=list(date_words().languages),
-            settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
-                      "REQUIRE_PARTS": ["day", "month"]},
+            candidate,
+            languages=list(date_words().languages),
+            settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day", "month"]},
         )
         if parsed:
             if re.search(r"(?:19|20)\d\d", candidate):
                 return parsed.date()
             # no year written: this year's day if it is today or later (dateparser would take
             # today, already begun, for next year's)
-            return _future(_safe_date(base.year, parsed.month, parsed.day) or parsed.date(),
-                           base.date())
+            return _future(_safe_date(base.year, parsed.month, parsed.day) or parsed.date(), base.date())
     return None
 
 
@@ -156,7 +155,9 @@ def _weekday(text: str, base: date) -> date | None:
 
 
 def _ordinal(text: str, base: date) -> date | None:
-    day = int(re.search(r"\d+", text).group())
+    number = re.search(r"\d+", text)
+    assert number is not None, "an ordinal date, as _PATTERN found it, holds its day's digits"
+    day = int(number.group())
     for months_ahead in range(3):
         month = (base.month - 1 + months_ahead) % 12 + 1
         year = base.year + (base.month - 1 + months_ahead) // 12

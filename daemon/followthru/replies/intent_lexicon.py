@@ -80,11 +80,12 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
-REFERENCE = "en"          # every other file must have the keys of this one
+REFERENCE = "en"  # every other file must have the keys of this one
 INTENT_TABLES = ("phrases", "words", "patterns")
 DATE_TABLES = ("months", "weekdays", "weekday_short", "weekday_prefix", "dates")
 # The tables of a language the intent reader reads: a file has all of them or none.
@@ -99,11 +100,22 @@ TABLES = READING_TABLES + TRIMMING_TABLES
 # also words, short month names read alone, "next" before a weekday (French puts it after),
 # words and articles before a bare day number, and every trimming key (mail clients do not write
 # every marker in every language).
-MAY_BE_EMPTY = frozenset({"phrases.post_negator", "patterns.instead_of_article",
-                          "patterns.deadline_article", "weekday_short.*", "weekday_prefix.*",
-                          "dates.ambiguous_months", "dates.short_months_alone", "dates.next_before",
-                          "dates.short_weekday_leads", "dates.day_lead",
-                          "dates.weekday_day_articles", "trimming.*"})
+MAY_BE_EMPTY = frozenset(
+    {
+        "phrases.post_negator",
+        "patterns.instead_of_article",
+        "patterns.deadline_article",
+        "weekday_short.*",
+        "weekday_prefix.*",
+        "dates.ambiguous_months",
+        "dates.short_months_alone",
+        "dates.next_before",
+        "dates.short_weekday_leads",
+        "dates.day_lead",
+        "dates.weekday_day_articles",
+        "trimming.*",
+    }
+)
 
 
 def may_be_empty(table: str, key: str) -> bool:
@@ -143,10 +155,32 @@ class Language:
         return bool(self.phrases)
 
 
-_PUNCT = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "’": "'",
-                        "‘": "'", "‛": "'", "´": "'", "`": "'", "“": '"',
-                        "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-",
-                        "‑": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_PUNCT = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "’": "'",
+        "‘": "'",
+        "‛": "'",
+        "´": "'",
+        "`": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
 
 
 def fold(text: str) -> str:
@@ -165,7 +199,8 @@ def fold(text: str) -> str:
 
 # --- reading and checking the files --------------------------------------------------------------
 
-def _read_toml(path: Path) -> dict:
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -181,7 +216,7 @@ def _string_list(path: Path, key: str, value: object) -> list[str]:
     return value
 
 
-def load_language(path: Path, reference: dict | None = None) -> Language:
+def load_language(path: Path, reference: dict[str, Any] | None = None) -> Language:
     """The language file at ``path``, checked against ``reference`` (the raw English file; when
     None, only its form is checked). Raises :class:`VocabularyError` naming file and key."""
     data = _read_toml(path)
@@ -201,8 +236,10 @@ def load_language(path: Path, reference: dict | None = None) -> Language:
     reading = [table for table in READING_TABLES if table in data]
     if reading and len(reading) < len(READING_TABLES):
         absent = next(table for table in READING_TABLES if table not in data)
-        raise VocabularyError(f"{path}: [{absent}] is missing (a language the intent reader reads "
-                              f"has {', '.join(f'[{t}]' for t in READING_TABLES)})")
+        raise VocabularyError(
+            f"{path}: [{absent}] is missing (a language the intent reader reads "
+            f"has {', '.join(f'[{t}]' for t in READING_TABLES)})"
+        )
     tables: dict[str, dict[str, list[str]]] = {table: {} for table in TABLES}
     for table in TABLES:
         if table not in data:
@@ -210,8 +247,7 @@ def load_language(path: Path, reference: dict | None = None) -> Language:
         content = data[table]
         if not isinstance(content, dict):
             raise VocabularyError(f"{path}: [{table}] must be a table")
-        tables[table] = {key: _string_list(path, f"{table}.{key}", value)
-                         for key, value in content.items()}
+        tables[table] = {key: _string_list(path, f"{table}.{key}", value) for key, value in content.items()}
         if not content:
             raise VocabularyError(f"{path}: [{table}] is empty")
         if reference is None:
@@ -219,8 +255,10 @@ def load_language(path: Path, reference: dict | None = None) -> Language:
         expected = reference[table]
         missing = [key for key in expected if key not in content]
         if missing:
-            raise VocabularyError(f"{path}: {table}.{missing[0]} is missing"
-                                  + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            raise VocabularyError(
+                f"{path}: {table}.{missing[0]} is missing"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            )
         unknown = [key for key in content if key not in expected]
         if unknown:
             raise VocabularyError(f"{path}: {table}.{unknown[0]} is not a key of {REFERENCE}.toml")
@@ -239,8 +277,9 @@ def load_all(folder: Path = VOCABULARY_DIR) -> dict[str, Language]:
     if missing:
         raise VocabularyError(f"{english}: [{missing[0]}] is missing (English is the reference)")
     reference = {table: getattr(reference_language, table) for table in TABLES}
-    found = [reference_language] + [load_language(path, reference)
-                                     for path in sorted(folder.glob("*.toml")) if path != english]
+    found = [reference_language] + [
+        load_language(path, reference) for path in sorted(folder.glob("*.toml")) if path != english
+    ]
     return {lang.code: lang for lang in sorted(found, key=lambda lang: (lang.order, lang.code))}
 
 
@@ -270,6 +309,7 @@ def __getattr__(name: str) -> tuple[str, ...]:
 
 # --- compiled forms -------------------------------------------------------------------------------
 
+
 def _fragment(phrase: str) -> str:
     """A lexicon phrase as a regex on folded text: a space matches any blanks; "ae" and "ss"
     also match "æ" and "ß", which folding keeps (one character must stay one character)."""
@@ -293,9 +333,8 @@ def _compile(phrases: list[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str
     return build(free), build(start)
 
 
-@lru_cache(maxsize=None)
-def patterns(category: str, langs: frozenset[str]) -> tuple[re.Pattern[str] | None,
-                                                             re.Pattern[str] | None]:
+@cache
+def patterns(category: str, langs: frozenset[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """The (anywhere, clause-start-only) patterns of phrase ``category`` in ``langs``."""
     phrases: list[str] = []
     for lang in vocabulary().values():
@@ -304,7 +343,7 @@ def patterns(category: str, langs: frozenset[str]) -> tuple[re.Pattern[str] | No
     return _compile(list(dict.fromkeys(phrases)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def word_set(category: str, langs: frozenset[str]) -> frozenset[str]:
     """The folded phrases of ``category`` in ``langs``, as a set of words."""
     table = vocabulary()

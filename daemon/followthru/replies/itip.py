@@ -5,6 +5,7 @@ attachment or an Outlook TNEF attachment (winmail.dat, see :mod:`.tnef`), and th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, time, tzinfo
 from email.message import Message
 
@@ -22,7 +23,7 @@ MAX_CALENDARS = 10  # calendar parts read from one message (an answer has one)
 MAX_CALENDAR_CHARS = 1_000_000  # characters of one calendar part (an answer has 2,000)
 
 
-def _calendars(msg: Message):
+def _calendars(msg: Message) -> Iterator[tuple[icalendar.Calendar, str | None]]:
     """``(calendar, METHOD parameter)`` of every calendar part, also those inside TNEF; at most
     MAX_CALENDARS, each up to MAX_CALENDAR_CHARS."""
     texts = []
@@ -62,10 +63,18 @@ def calendar_answer(msg: Message, sender: str, zone: tzinfo) -> CalendarAnswer |
             attendees = event.get("ATTENDEE") or []
             if not isinstance(attendees, list):
                 attendees = [attendees]
-            people = [(re.sub(r"^mailto:", "", str(a), flags=re.IGNORECASE).strip().lower(),
-                       getattr(a, "params", {}).get("PARTSTAT")) for a in attendees]
-            person = next((p for p in people if p[0] == sender), None) or next(
-                (p for p in people if p[1]), None) or (people[0] if people else ("", None))
+            people = [
+                (
+                    re.sub(r"^mailto:", "", str(a), flags=re.IGNORECASE).strip().lower(),
+                    getattr(a, "params", {}).get("PARTSTAT"),
+                )
+                for a in attendees
+            ]
+            person = (
+                next((p for p in people if p[0] == sender), None)
+                or next((p for p in people if p[1]), None)
+                or (people[0] if people else ("", None))
+            )
             try:
                 sequence = int(event.get("SEQUENCE")) if event.get("SEQUENCE") is not None else None
             except (TypeError, ValueError):
@@ -77,8 +86,7 @@ def calendar_answer(msg: Message, sender: str, zone: tzinfo) -> CalendarAnswer |
                 except Exception:  # noqa: BLE001
                     start = None
             partstat = str(person[1]).upper() if person[1] else None
-            return CalendarAnswer(method, str(event.get("UID", "")), person[0], partstat, start,
-                                  sequence)
+            return CalendarAnswer(method, str(event.get("UID", "")), person[0], partstat, start, sequence)
     for data in tnef.tnef_parts(msg):
         answer = tnef.calendar_answer(data, sender)
         if answer:
@@ -98,11 +106,20 @@ _SUBJECT = re.compile(
     r"^\s*(?:(?:re|aw|fw|fwd|wg)\s*:\s*)*(?P<word>mit vorbehalt angenommen|vorläufig angenommen"
     r"|tentatively accepted|tentative|accepted|declined|angenommen|abgelehnt|zugesagt|abgesagt"
     r"|accepté|refusé|provisoire|aceptado|rechazado|provisional|new time proposed"
-    r"|neue uhrzeit vorgeschlagen|nouvelle heure proposée|nueva hora propuesta)\s*:", re.IGNORECASE)
+    r"|neue uhrzeit vorgeschlagen|nouvelle heure proposée|nueva hora propuesta)\s*:",
+    re.IGNORECASE,
+)
 _SUBJECT_INTENT = {
-    "accepted": "accept", "angenommen": "accept", "zugesagt": "accept", "accepté": "accept",
-    "aceptado": "accept", "declined": "decline", "abgelehnt": "decline", "abgesagt": "decline",
-    "refusé": "decline", "rechazado": "decline",
+    "accepted": "accept",
+    "angenommen": "accept",
+    "zugesagt": "accept",
+    "accepté": "accept",
+    "aceptado": "accept",
+    "declined": "decline",
+    "abgelehnt": "decline",
+    "abgesagt": "decline",
+    "refusé": "decline",
+    "rechazado": "decline",
 }
 
 

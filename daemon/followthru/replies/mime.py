@@ -21,7 +21,9 @@ from email.feedparser import BytesFeedParser
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses
+from typing import Any
 
 MAX_BYTES = 10_000_000  # bytes of a message that are parsed (the text comes first, attachments after)
 MAX_LINES = 200_000  # lines of a message that are parsed (a 10 MB attachment has 130,000)
@@ -47,7 +49,7 @@ def parse(raw: bytes) -> Message:
     and the message carries a :class:`TooComplex` defect."""
     made = [0]
 
-    def factory(*args, **kwargs) -> Message:
+    def factory(*args: Any, **kwargs: Any) -> Message:
         made[0] += 1
         return Message(*args, **kwargs)
 
@@ -55,7 +57,7 @@ def parse(raw: bytes) -> Message:
     parser = BytesFeedParser(_factory=factory)
     try:
         for start in range(0, len(raw), _FEED):
-            parser.feed(raw[start:start + _FEED])
+            parser.feed(raw[start : start + _FEED])
             if made[0] > MAX_PARTS:
                 stopped = f"more than {MAX_PARTS} parts"
             elif len(getattr(parser, "_msgstack", ())) > MAX_DEPTH:
@@ -66,7 +68,7 @@ def parse(raw: bytes) -> Message:
         if _prune(msg) and not stopped:
             stopped = f"more than {MAX_DEPTH} levels of nesting"
     except RecursionError:  # nesting the parser cannot follow: the headers alone
-        msg = BytesParser(_class=Message).parsebytes(raw, headersonly=True)
+        msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)  # its messages are Message
         msg.set_payload("")
         stopped = "nesting too deep to follow"
     if stopped:
@@ -95,7 +97,7 @@ def _bounded(raw: bytes) -> tuple[bytes, str | None]:
         cut = _nth_line_end(raw, MAX_HEADER_LINES, 0, header_end)
         raw, stopped = raw[:cut] + raw[header_end:], f"more than {MAX_HEADER_LINES:,} header lines"
     if raw.count(b"\n") > MAX_LINES:
-        raw, stopped = raw[:_nth_line_end(raw, MAX_LINES)], f"more than {MAX_LINES:,} lines"
+        raw, stopped = raw[: _nth_line_end(raw, MAX_LINES)], f"more than {MAX_LINES:,} lines"
     return raw, stopped
 
 
@@ -180,8 +182,7 @@ def _unescape(value: str) -> str:
 
 def _raw(msg: Message, name: str) -> str:
     wanted = name.lower()
-    return ", ".join(_unescape(str(value)) for key, value in msg.raw_items()
-                     if key.lower() == wanted)
+    return ", ".join(_unescape(str(value)) for key, value in msg.raw_items() if key.lower() == wanted)
 
 
 def header(msg: Message, name: str) -> str:
@@ -209,9 +210,9 @@ def decode(part: Message) -> str:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - a transfer encoding that cannot be undone: no text
         return ""
-    if payload is None:
-        payload = part.get_payload()
-        return clean(payload[:MAX_PART_BYTES]) if isinstance(payload, str) else ""
+    if not isinstance(payload, bytes):  # None: a multipart (decoded, any other part is bytes)
+        text = part.get_payload()
+        return clean(text[:MAX_PART_BYTES]) if isinstance(text, str) else ""
     try:
         charset = part.get_content_charset()
     except Exception:  # noqa: BLE001 - a charset parameter that is not text

@@ -7,19 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
-INTENTS = ("accept", "decline", "tentative", "counter", "question", "auto_reply", "bounce",
-           "unclear")
+# Reply has a field named ``date``, which hides the type in its body.
+Day = date
+
+INTENTS = ("accept", "decline", "tentative", "counter", "question", "auto_reply", "bounce", "unclear")
 
 
 @dataclass(frozen=True)
 class CalendarAnswer:
     """An iTIP answer to an invitation, read from a calendar part."""
 
-    method: str                       # "REPLY" or "COUNTER"
+    method: str  # "REPLY" or "COUNTER"
     uid: str
-    attendee: str                     # email, lowercase, without "mailto:"
-    partstat: str | None              # ACCEPTED / DECLINED / TENTATIVE / None
-    proposed_start: datetime | None   # COUNTER: the proposed DTSTART (aware)
+    attendee: str  # email, lowercase, without "mailto:"
+    partstat: str | None  # ACCEPTED / DECLINED / TENTATIVE / None
+    proposed_start: datetime | None  # COUNTER: the proposed DTSTART (aware)
     sequence: int | None
 
 
@@ -27,10 +29,10 @@ class CalendarAnswer:
 class Bounce:
     """A permanent delivery failure of one of our messages."""
 
-    recipient: str | None             # the address that failed, lowercase
-    original_message_id: str | None   # "<...>" of the message that bounced
-    status: str | None                # e.g. "5.1.1"
-    diagnostic: str                   # short human reason
+    recipient: str | None  # the address that failed, lowercase
+    original_message_id: str | None  # "<...>" of the message that bounced
+    status: str | None  # e.g. "5.1.1"
+    diagnostic: str  # short human reason
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ class Reply:
     intent: str
     confidence: float
     evidence: str
-    proposed_date: date | None
-    return_date: date | None
+    proposed_date: Day | None
+    return_date: Day | None
     calendar: CalendarAnswer | None
     bounce: Bounce | None
     relayed_by: str | None = None

@@ -36,10 +36,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from types import ModuleType
 
 from followthru.replies.date_words import DateWords, alternation, date_words
 from followthru.replies.intent_lexicon import fold
 
+dateparser: ModuleType | None
 try:  # optional cross-check; the tables below read every form this module matches
     import dateparser
 except ImportError:  # pragma: no cover
@@ -55,7 +57,7 @@ class Mention:
     start: int
     end: int
     day: date | None
-    kind: str          # "date", "weekday", "relative", "period", "time"
+    kind: str  # "date", "weekday", "relative", "period", "time"
     precise: bool = True
 
 
@@ -68,10 +70,13 @@ _YEAR = r"(?:,?\s*(?:de\s+|of\s+)?(?P<year>(?:19|20)\d\d))?"
 _ISO = re.compile(r"(?<![\w/.-])(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?!\d)")
 _NUMERIC = re.compile(
     r"(?<![\w/.,:-])(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?:(?P=sep)(?P<year>(?:19|20)?\d\d)"
-    r"(?![\d]))?(?P<dot>\.)?(?![\d/]|\.\d)")
+    r"(?![\d]))?(?P<dot>\.)?(?![\d/]|\.\d)"
+)
 _ORDINAL = re.compile(
     r"(?<![\w/.:-])(?:the\s+)?(?P<day>[0-3]?\d)(?P<suffix>st|nd|rd|th|:e|e|de|ste|er|ème|eme"
-    r"|º|ª)(?![\w])", re.I)
+    r"|º|ª)(?![\w])",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -104,21 +109,28 @@ def _patterns() -> _Patterns:
         # "im Januar", "until January", "next month": matched on folded text
         month_only=re.compile(
             rf"(?<![\w])(?:(?:{w.month_lead})\s+(?P<month>{w.full_months})(?![\w])(?!\s+\d)"
-            rf"|(?P<period>{w.next_period}))", re.I),
+            rf"|(?P<period>{w.next_period}))",
+            re.I,
+        ),
         named_dm=re.compile(
-            rf"(?<![\w/.:-]){_DAY}{_ORD}\s*(?:de\s+|of\s+|the\s+)?(?P<month>{w.month_alt})(?![\w]){_YEAR}",
-            re.I),
+            rf"(?<![\w/.:-]){_DAY}{_ORD}\s*(?:de\s+|of\s+|the\s+)?(?P<month>{w.month_alt})(?![\w]){_YEAR}", re.I
+        ),
         named_md=re.compile(
             rf"(?<![\w/.:-])(?P<month>{w.month_alt})\.?\s+(?:the\s+)?{_DAY}(?:st|nd|rd|th)?(?![\w:])"
-            rf"(?!\.\d){_YEAR}", re.I),
+            rf"(?!\.\d){_YEAR}",
+            re.I,
+        ),
         context_day=re.compile(
             rf"(?<![\w])(?P<ctx>{w.day_lead})(?:(?<=['’])|\s+)(?:de\s+)?(?P<day>[0-3]?\d)(?P<dot>\.)?"
-            r"(?![\d.,:/%\w])", re.I),
+            r"(?![\d.,:/%\w])",
+            re.I,
+        ),
         weekday=re.compile(
             rf"(?<![\w])(?:(?P<next>{w.next_before})\s+|(?P<this>{w.this_before})\s+)?"
-            rf"(?P<name>{w.weekday_alt})(?![\w-])(?:\s+(?P<after>{w.next_after}))?", re.I),
-        prefix_weekday=re.compile(
-            rf"(?<![\w])(?P<name>{alternation(w.prefix_weekdays)})\.?,?(?=\s+\d)", re.I),
+            rf"(?P<name>{w.weekday_alt})(?![\w-])(?:\s+(?P<after>{w.next_after}))?",
+            re.I,
+        ),
+        prefix_weekday=re.compile(rf"(?<![\w])(?P<name>{alternation(w.prefix_weekdays)})\.?,?(?=\s+\d)", re.I),
         relative=re.compile(rf"(?<![\w-])(?P<rel>{alternation(w.relative)})(?![\w-])", re.I),
         # "morgen" is also "morning" (Guten Morgen, goede morgen), "mañana" also "morning" (por
         # la mañana): not a day after these words
@@ -132,14 +144,19 @@ def _patterns() -> _Patterns:
         numeric_lead=re.compile(rf"(?:{w.numeric_date_lead})\s*$", re.I),
         # between a weekday and the date it names: "Friday, 11.12.", "Thursday the 10th"
         weekday_date_gap=re.compile(rf"[\s,.]*(?:{w.weekday_date_words})?[\s,]*", re.I),
-        weekday_day=re.compile(rf"[\s,]*(?:(?:{w.weekday_day_articles})\s+)?"
-                               r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|:e|e|\.)?(?![\d:.,]\d|\w)", re.I),
+        weekday_day=re.compile(
+            rf"[\s,]*(?:(?:{w.weekday_day_articles})\s+)?"
+            r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|:e|e|\.)?(?![\d:.,]\d|\w)",
+            re.I,
+        ),
         time=re.compile(
             r"(?<![\w/.:,])(?:(?P<h>[01]?\d|2[0-3])(?::|h)(?P<m>[0-5]\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
             r"|(?P<h2>1[0-2]|0?[1-9])(?:[.:](?P<m2>[0-5]\d))?\s*(?P<ampm2>[ap]\.?m\.?)"
             r"|(?P<h3>[01]?\d|2[0-3])\s*(?:uhr|h)(?:\s*(?P<m3>[0-5]\d))?"
             rf"|(?:{w.time_lead})\s+(?P<h4>[01]?\d|2[0-3])"
-            r"[.:](?P<m4>[0-5]\d))(?![\w])", re.I),
+            r"[.:](?P<m4>[0-5]\d))(?![\w])",
+            re.I,
+        ),
     )
 
 
@@ -214,8 +231,7 @@ def _numeric_style(text: str) -> str | None:
     return None
 
 
-def _read_numeric(m: re.Match[str], today: date, lang: str | None, style: str | None
-                  ) -> date | None:
+def _read_numeric(m: re.Match[str], today: date, lang: str | None, style: str | None) -> date | None:
     a, b, sep = int(m.group("a")), m.group("b"), m.group("sep")
     b = int(b)
     year_text = m.group("year")
@@ -253,8 +269,9 @@ def _overlaps(spans: list[Mention], start: int, end: int) -> bool:
     return any(s.start < end and start < s.end for s in spans)
 
 
-def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
-                  primary: str | None = None) -> list[Mention]:
+def find_mentions(
+    text: str, base: datetime, langs: set[str] | None = None, primary: str | None = None
+) -> list[Mention]:
     """Every date and time in ``text``, in order of appearance. ``langs`` (ISO 639-1 codes) are
     the languages of the text when known: they allow word forms that are dates only in those
     languages. ``primary`` is the main language: outside English "11/12" is always day first;
@@ -277,9 +294,15 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
             found.append(mention)
 
     for m in _ISO.finditer(text):
-        add(Mention(m.group(), m.start(), m.end(),
-                    _safe(int(m.group("year")), int(m.group("month")), int(m.group("day"))),
-                    "date"))
+        add(
+            Mention(
+                m.group(),
+                m.start(),
+                m.end(),
+                _safe(int(m.group("year")), int(m.group("month")), int(m.group("day"))),
+                "date",
+            )
+        )
     for pattern in (patterns.named_dm, patterns.named_md):
         for m in pattern.finditer(text):
             name = m.group("month")
@@ -288,27 +311,36 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
             month = words.months[name.lower()]
             day = int(m.group("day"))
             year = int(m.group("year")) if m.group("year") else None
-            when = _safe(year, month, day) if year else (
-                _yearless(month, day, today) if _safe(2024, month, day) else None)
+            when = (
+                _safe(year, month, day) if year else (_yearless(month, day, today) if _safe(2024, month, day) else None)
+            )
             if when is None and dateparser is not None:
-                parsed = dateparser.parse(m.group(), settings={
-                    "PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
-                    "REQUIRE_PARTS": ["day", "month"]})
+                parsed = dateparser.parse(
+                    m.group(),
+                    settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day", "month"]},
+                )
                 when = parsed.date() if parsed else None
             add(Mention(m.group(), m.start(), m.end(), when, "date"))
     for m in _NUMERIC.finditer(text):
         a, b = int(m.group("a")), int(m.group("b"))
         if m.group("sep") == "." and not (m.group("year") or m.group("dot")):
             # "14.12" without the closing dot: a date only after a date word ("am 14.12")
-            lead = text[max(0, m.start() - 12):m.start()]
+            lead = text[max(0, m.start() - 12) : m.start()]
             if not patterns.numeric_lead.search(lead):
                 continue
         if m.group("sep") == "-" and not m.group("year"):
             continue
         if m.group() in ("24/7",) or (a == 0 or b == 0):
             continue
-        add(Mention(m.group().rstrip(".") if not m.group("dot") else m.group(), m.start(),
-                    m.end(), _read_numeric(m, today, primary, style), "date"))
+        add(
+            Mention(
+                m.group().rstrip(".") if not m.group("dot") else m.group(),
+                m.start(),
+                m.end(),
+                _read_numeric(m, today, primary, style),
+                "date",
+            )
+        )
     for m in _ORDINAL.finditer(text):
         suffix = m.group("suffix").lower()
         if suffix in ("e", "de", "ste") and not (langs is None or langs & {"nl", "fr"}):
@@ -323,13 +355,13 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
         day = int(m.group("day"))
         if not 1 <= day <= 31:
             continue
-        after = text[m.end():m.end() + 20]
+        after = text[m.end() : m.end() + 20]
         if patterns.unit_after.match(after):
-            continue   # "the 14 pages", "le 12 %", "il 9 volte"
+            continue  # "the 14 pages", "le 12 %", "il 9 volte"
         if m.group("ctx").lower() == "the" and not m.group("dot") and after.lstrip()[:1].isalpha():
             continue
-        start = m.start("day")   # the number only: "pas avant le 14" keeps its "avant"
-        add(Mention(text[start:m.end()], start, m.end(), _numbered_day(day, today), "date"))
+        start = m.start("day")  # the number only: "pas avant le 14" keeps its "avant"
+        add(Mention(text[start : m.end()], start, m.end(), _numbered_day(day, today), "date"))
 
     # Weekdays: alone, or naming the day of a number that follows ("Thursday the 10th").
     weekday_patterns = [(patterns.weekday, words.weekdays)]
@@ -353,58 +385,70 @@ def find_mentions(text: str, base: datetime, langs: set[str] | None = None,
     weekday_hits.sort(key=lambda hit: hit[0].start())
     for m, number in weekday_hits:
         gap_end = m.end()
-        follower = next((f for f in sorted(found, key=lambda f: f.start)
-                         if f.start >= gap_end and f.kind == "date"
-                         and patterns.weekday_date_gap.fullmatch(text[gap_end:f.start])), None)
+        follower = next(
+            (
+                f
+                for f in sorted(found, key=lambda f: f.start)
+                if f.start >= gap_end
+                and f.kind == "date"
+                and patterns.weekday_date_gap.fullmatch(text[gap_end : f.start])
+            ),
+            None,
+        )
         if follower is not None:
             # "Friday, 11.12." / "Thursday the 10th": the number decides; the weekday picks the
             # month when none is written.
-            day = follower.day
-            if follower.day is not None and not re.search(words.month_alt + r"|\d[./]\d",
-                                                          follower.text, re.I):
-                day = _numbered_day(follower.day.day, today, number)
+            meant = follower.day
+            if follower.day is not None and not re.search(words.month_alt + r"|\d[./]\d", follower.text, re.I):
+                meant = _numbered_day(follower.day.day, today, number)
             found.remove(follower)
-            add(Mention(text[m.start():follower.end], m.start(), follower.end, day, "date"))
+            add(Mention(text[m.start() : follower.end], m.start(), follower.end, meant, "date"))
             continue
         bare = patterns.weekday_day.match(text[gap_end:])
         if bare and 1 <= int(bare.group("day")) <= 31:
             end = gap_end + bare.end()
-            add(Mention(text[m.start():end], m.start(), end,
-                        _numbered_day(int(bare.group("day")), today, number), "date"))
+            add(
+                Mention(
+                    text[m.start() : end], m.start(), end, _numbered_day(int(bare.group("day")), today, number), "date"
+                )
+            )
             continue
         if pattern_is_prefix(m):
             continue
         next_week = bool(m.groupdict().get("next") or m.groupdict().get("after"))
-        add(Mention(m.group(), m.start(), m.end(), _weekday_day(number, today, next_week),
-                    "weekday"))
+        add(Mention(m.group(), m.start(), m.end(), _weekday_day(number, today, next_week), "weekday"))
 
     for m in patterns.relative.finditer(text):
         word = re.sub(r"\s+", " ", m.group("rel").lower())
         if word in words.tomorrow_also_morning and patterns.not_tomorrow_before.search(
-                text[max(0, m.start() - 12):m.start()]):
+            text[max(0, m.start() - 12) : m.start()]
+        ):
             continue
-        add(Mention(m.group(), m.start(), m.end(), today + timedelta(days=words.relative[word]),
-                    "relative"))
+        add(Mention(m.group(), m.start(), m.end(), today + timedelta(days=words.relative[word]), "relative"))
     for m in patterns.month_only.finditer(fold(text)):
         # "im Januar", "until January", "after the holidays": a period, not a day
         if m.group("month"):
             month = words.folded_months[m.group("month")]
             year = today.year if month >= today.month else today.year + 1
-            day = date(year, month, 1) if month != today.month else today
+            period_start = date(year, month, 1) if month != today.month else today
         else:
-            day = today + timedelta(days=30)
-        add(Mention(text[m.start():m.end()], m.start(), m.end(), day, "period", precise=False))
+            period_start = today + timedelta(days=30)
+        add(Mention(text[m.start() : m.end()], m.start(), m.end(), period_start, "period", precise=False))
     for m in patterns.next_week.finditer(text):
         monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
         add(Mention(m.group(), m.start(), m.end(), monday, "period", precise=False))
     # "the week of the 14th": the day is the one written, but only the week is meant.
     for mention in list(found):
-        lead = patterns.week_of.search(text[max(0, mention.start - 30):mention.start])
-        if lead and mention.kind == "date":
+        week_of = patterns.week_of.search(text[max(0, mention.start - 30) : mention.start])
+        if week_of and mention.kind == "date":
             found[found.index(mention)] = Mention(
-                text[mention.start - len(lead.group()):mention.end],
-                mention.start - len(lead.group()), mention.end, mention.day, "period",
-                precise=False)
+                text[mention.start - len(week_of.group()) : mention.end],
+                mention.start - len(week_of.group()),
+                mention.end,
+                mention.day,
+                "period",
+                precise=False,
+            )
     for m in patterns.time.finditer(text):
         if _overlaps(found, m.start(), m.end()):
             continue

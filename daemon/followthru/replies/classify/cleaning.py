@@ -4,12 +4,13 @@ greeting that opens a reply ends ("Hi Morgan,", "Dear Dr. Schmidt"), found by it
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import cache
 
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify.words import reader_words
 
-_CLOSING_LINE_MAX = 6   # words on a sign-off line ("Viele Grüße aus Berlin")
+_CLOSING_LINE_MAX = 6  # words on a sign-off line ("Viele Grüße aus Berlin")
 _PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)|@|https?://|www\.", re.I)
 
 
@@ -23,7 +24,7 @@ def plain(text: str) -> str:
     return lx.fold(text).replace("ß", "ss").replace("æ", "ae")
 
 
-def is_closing(line: str, closings: set[str]) -> bool:
+def is_closing(line: str, closings: AbstractSet[str]) -> bool:
     words = re.sub(r"[^\w\s']", " ", plain(line)).split()
     if not words or len(words) > _CLOSING_LINE_MAX:
         return False
@@ -41,22 +42,30 @@ def signature_like(paragraph: str) -> bool:
     lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
     if not lines:
         return True
-    if any(_PHONE.search(line) for line in lines) and all(len(line.split()) <= 8
-                                                          for line in lines):
+    if any(_PHONE.search(line) for line in lines) and all(len(line.split()) <= 8 for line in lines):
         return True
     if len(reader_words().disclaimer.findall(paragraph)) >= 2:
         return True
     if len(lines) <= 3 and len(reader_words().legal_footer.findall(paragraph)) >= 2:
         return True
-    return all(len(line.split()) <= 5 and not re.search(r"[.!?]$", line)
-               and all(word[:1].isupper() or not word[:1].isalpha() for word in line.split())
-               for line in lines) and len(lines) <= 4
+    return (
+        all(
+            len(line.split()) <= 5
+            and not re.search(r"[.!?]$", line)
+            and all(word[:1].isupper() or not word[:1].isalpha() for word in line.split())
+            for line in lines
+        )
+        and len(lines) <= 4
+    )
 
 
 def clean(words: str) -> str:
     """The words without quoted lines, sign-off and signature block."""
-    lines = [line for line in words.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-             if not line.lstrip().startswith(">")]
+    lines = [
+        line
+        for line in words.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if not line.lstrip().startswith(">")
+    ]
     closings = _closings()
     content_seen = False
     for i, line in enumerate(lines):
@@ -73,7 +82,7 @@ def clean(words: str) -> str:
 
 
 _NAME = re.compile(r"[^\W\d_][\w'’.-]*")
-_GREETING_MAX = 200   # characters; a greeting is short
+_GREETING_MAX = 200  # characters; a greeting is short
 _GREETING_STOP = re.compile(r"[,:;!?\n]|\s[-–—]|$")
 
 
@@ -88,7 +97,8 @@ def greeting_end(text: str) -> int:
     if not opening:
         return 0
     stop = _GREETING_STOP.search(text, opening.end())
-    words = text[opening.end():stop.start()].split()
+    assert stop is not None, "_GREETING_STOP matches at the end of the text too"
+    words = text[opening.end() : stop.start()].split()
     while words and vocabulary.title.fullmatch(words[0]):
         words = words[1:]
     if 1 <= len(words) <= 2 and all(_NAME.fullmatch(w) and w[0].isupper() for w in words):

@@ -12,21 +12,66 @@ from followthru.replies.classify.reading import Hit, Reading
 from followthru.replies.classify.words import TOKEN, reader_words
 
 # Found in this order; each category's phrases are masked before the next category is read.
-_MASKING_ORDER = ("mixed", "precommit", "info_need", "polite_if", "return", "accept_idiom",
-                  "wish", "defer", "hedge", "ack", "decline", "accept_strong", "commit", "accept")
+_MASKING_ORDER = (
+    "mixed",
+    "precommit",
+    "info_need",
+    "polite_if",
+    "return",
+    "accept_idiom",
+    "wish",
+    "defer",
+    "hedge",
+    "ack",
+    "decline",
+    "accept_strong",
+    "commit",
+    "accept",
+)
 # Found without masking (they only mark positions).
-_MARKERS = ("future_ref", "past_ref", "substitute", "postpone", "hedge_weak", "condition",
-            "correction", "alt", "not_before", "works", "scope_except", "scope_only", "scope_part",
-            "redirect",
-            "absence", "reject", "decline_weak", "regret", "question_lead", "yes", "ok")
+_MARKERS = (
+    "future_ref",
+    "past_ref",
+    "substitute",
+    "postpone",
+    "hedge_weak",
+    "condition",
+    "correction",
+    "alt",
+    "not_before",
+    "works",
+    "scope_except",
+    "scope_only",
+    "scope_part",
+    "redirect",
+    "absence",
+    "reject",
+    "decline_weak",
+    "regret",
+    "question_lead",
+    "yes",
+    "ok",
+)
 # Markers read on the masked text: a longer phrase may contain them ("sauf imprévu" is a hedge,
 # not a scope limit; "unless something comes up" is a hedge, not a condition).
 _READ_MASKED = ("yes", "ok", "scope_except", "scope_only", "scope_part", "condition")
 
-WEIGHTS = {"accept_strong": 0.9, "commit": 0.85, "accept_idiom": 0.85, "accept": 0.8,
-           "yes": 0.75, "wish": 0.7, "ok": 0.5, "decline": 0.9, "no": 0.85,
-           "decline_weak": 0.45, "reject": 0.5, "redirect": 0.45, "absence": 0.45,
-           "regret": 0.3}
+WEIGHTS = {
+    "accept_strong": 0.9,
+    "commit": 0.85,
+    "accept_idiom": 0.85,
+    "accept": 0.8,
+    "yes": 0.75,
+    "wish": 0.7,
+    "ok": 0.5,
+    "decline": 0.9,
+    "no": 0.85,
+    "decline_weak": 0.45,
+    "reject": 0.5,
+    "redirect": 0.45,
+    "absence": 0.45,
+    "regret": 0.3,
+}
 POSITIVE = ("accept_strong", "commit", "accept_idiom", "accept", "yes")
 
 
@@ -39,8 +84,8 @@ def mask(text: str, start: int, end: int, char: str = "\x00") -> str:
 
 def at_clause_start(reading: Reading, pos: int) -> bool:
     clause = reading.clauses[reading.clause_at(pos)]
-    lead = reading.low[clause.start:pos]
-    lead = re.sub(r"^\s*(?:[-*•>]+|\(?\d{1,2}[.)]|\(?[a-z][)])\s*", "", lead)   # "2. No"
+    lead = reading.low[clause.start : pos]
+    lead = re.sub(r"^\s*(?:[-*•>]+|\(?\d{1,2}[.)]|\(?[a-z][)])\s*", "", lead)  # "2. No"
     # "Hi Riley - yes": what follows a greeting opens the clause
     return not re.search(r"[\w]", reader_words().greeting.sub("", lead, count=1))
 
@@ -58,11 +103,11 @@ def read_cues(reading: Reading) -> None:
             for m in pattern.finditer(source):
                 if m.end() == m.start():
                     continue
-                if (anchored or cat in ("yes", "ok")) and not at_clause_start(reading,
-                                                                              m.start()):
+                if (anchored or cat in ("yes", "ok")) and not at_clause_start(reading, m.start()):
                     continue
-                found.append(Hit(cat, m.start(), m.end(), reading.text[m.start():m.end()],
-                                 weight=WEIGHTS.get(cat, 0.0)))
+                found.append(
+                    Hit(cat, m.start(), m.end(), reading.text[m.start() : m.end()], weight=WEIGHTS.get(cat, 0.0))
+                )
         found.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
         kept: list[Hit] = []
         for hit in found:
@@ -76,39 +121,46 @@ def read_cues(reading: Reading) -> None:
     # A bare "No." / "Nein," at the start of a clause, and "no to the call".
     bare = []
     for clause in reading.clauses:
-        piece = work[clause.start:clause.end]
-        lead = re.match(r"^[\s\-–(*•>]*(?:\d{1,2}[.)]\s*)?", piece).end()
+        piece = work[clause.start : clause.end]
+        bullet = re.match(r"^[\s\-–(*•>]*(?:\d{1,2}[.)]\s*)?", piece)
+        assert bullet is not None, "the pattern matches the empty string too"
+        lead = bullet.end()
         for pattern in (reader_words().bare_no, reader_words().no_to):
-            m = pattern.match(piece, lead)
-            if m:
-                bare.append(Hit("no", clause.start + m.start("no"), clause.start + m.end("no"),
-                                reading.text[clause.start + m.start("no"):
-                                             clause.start + m.end("no")],
-                                weight=WEIGHTS["no"]))
+            no = pattern.match(piece, lead)
+            if no:
+                bare.append(
+                    Hit(
+                        "no",
+                        clause.start + no.start("no"),
+                        clause.start + no.end("no"),
+                        reading.text[clause.start + no.start("no") : clause.start + no.end("no")],
+                        weight=WEIGHTS["no"],
+                    )
+                )
                 break
     reading.hits["no"] = bare
     # "Demo yes, sizing estimate no"
-    yes_obj, no_obj = [], []
+    yes_obj: list[Hit] = []
+    no_obj: list[Hit] = []
     vocabulary = reader_words()
     for clause in reading.clauses:
-        piece = _without_greeting(reading, clause.start, reading.low[clause.start:clause.end])
+        piece = _without_greeting(reading, clause.start, reading.low[clause.start : clause.end])
         for pattern, target in ((vocabulary.object_yes, yes_obj), (vocabulary.object_no, no_obj)):
-            m = pattern.match(piece)
-            if m and has_object(m.group("obj")) and not vocabulary.not_an_object.search(m.group("obj")):
-                target.append(Hit("obj", clause.start, clause.end,
-                                  reading.text[clause.start:clause.end].strip()))
+            said = pattern.match(piece)
+            if said and has_object(said.group("obj")) and not vocabulary.not_an_object.search(said.group("obj")):
+                target.append(Hit("obj", clause.start, clause.end, reading.text[clause.start : clause.end].strip()))
     reading.hits["yes_obj"], reading.hits["no_obj"] = yes_obj, no_obj
     mark_negations(reading, work)
 
 
 def tokens_before(reading: Reading, pos: int, count: int) -> list[str]:
     clause = reading.clauses[reading.clause_at(pos)]
-    return TOKEN.findall(reading.neg_text[clause.start:pos])[-count:]
+    return TOKEN.findall(reading.neg_text[clause.start : pos])[-count:]
 
 
 def tokens_after(reading: Reading, pos: int, count: int) -> list[str]:
     clause = reading.clauses[reading.clause_at(max(pos - 1, 0))]
-    return TOKEN.findall(reading.neg_text[pos:clause.end])[:count]
+    return TOKEN.findall(reading.neg_text[pos : clause.end])[:count]
 
 
 def mark_negations(reading: Reading, work: str) -> None:
@@ -132,7 +184,7 @@ def mark_negations(reading: Reading, work: str) -> None:
         for hit in reading.hits.get(cat, []):
             inner = TOKEN.findall(lx.fold(hit.text))
             if any(w in negators or w.endswith("n't") for w in inner):
-                hit.negated = True   # "ich kann das leider nicht machen"
+                hit.negated = True  # "ich kann das leider nicht machen"
                 continue
             hit.negated = negated(hit, after=0 if cat == "yes" else 4)
     for cat in ("decline", "reject"):
@@ -152,14 +204,14 @@ def mark_negations(reading: Reading, work: str) -> None:
 def has_object(phrase: str) -> bool:
     """Whether ``phrase`` names a task ("the CISO call", "den Fragebogen"), not just "it"."""
     if re.search(r"\d\s*%|[$€£]\s*\d|\d\s*(?:k|m|eur|usd|chf)\b", phrase, re.I):
-        return True   # an amount: "I can't approve 15%"
+        return True  # an amount: "I can't approve 15%"
     words = [w for w in TOKEN.findall(lx.fold(phrase)) if not w.isdigit()]
     vocabulary = reader_words()
-    return any(len(w) > 2 and w not in vocabulary.generic and w not in vocabulary.cue_words
-               for w in words)
+    return any(len(w) > 2 and w not in vocabulary.generic and w not in vocabulary.cue_words for w in words)
 
 
 # --- helpers on the reading ------------------------------------------------------------------
+
 
 def in_question_clause(reading: Reading, hit: Hit) -> bool:
     """Inside the part of a question sentence that asks ("Is it OK to share ...?"): from the
@@ -172,8 +224,9 @@ def in_question_clause(reading: Reading, hit: Hit) -> bool:
     asking_from = clauses[-1]
     for i in clauses:
         clause = reading.clauses[i]
-        if reader_words().interrogative.match(reading.low[clause.start:clause.end]) or \
-                reading.text[clause.start:clause.end].lstrip().startswith("¿"):
+        if reader_words().interrogative.match(reading.low[clause.start : clause.end]) or reading.text[
+            clause.start : clause.end
+        ].lstrip().startswith("¿"):
             asking_from = i
             break
     return reading.clause_at(hit.start) >= asking_from
@@ -181,24 +234,36 @@ def in_question_clause(reading: Reading, hit: Hit) -> bool:
 
 def clause_text(reading: Reading, pos: int) -> str:
     clause = reading.clauses[reading.clause_at(pos)]
-    return reading.text[clause.start:clause.end]
+    return reading.text[clause.start : clause.end]
 
 
 def segment_text(reading: Reading, pos: int, low: bool = False) -> str:
     segment = reading.segments[reading.segment_at(pos)]
     source = reading.low if low else reading.text
-    return source[segment.start:segment.end]
+    return source[segment.start : segment.end]
 
 
 def object_near(reading: Reading, hit: Hit) -> bool:
     """The clause of ``hit`` names a task besides the cue itself ("den Fragebogen übernehme
     ich", "the CISO call is a no")."""
     clause = reading.clauses[reading.clause_at(hit.start)]
-    text = reading.low[clause.start:clause.end]
+    text = reading.low[clause.start : clause.end]
     offset = clause.start
-    for other in reading.of(*POSITIVE, "decline", "reject", "redirect", "scope_except",
-                            "scope_only", "hedge", "ack", "no", "accept_idiom", "absence",
-                            "future_ref", "decline_weak"):
+    for other in reading.of(
+        *POSITIVE,
+        "decline",
+        "reject",
+        "redirect",
+        "scope_except",
+        "scope_only",
+        "hedge",
+        "ack",
+        "no",
+        "accept_idiom",
+        "absence",
+        "future_ref",
+        "decline_weak",
+    ):
         if clause.start <= other.start < clause.end:
             a, b = other.start - offset, min(other.end, clause.end) - offset
             text = text[:a] + " " * (b - a) + text[b:]
@@ -222,7 +287,7 @@ def own_subject(reading: Reading, hit: Hit) -> bool:
     """A weak hedge about the person or the task ("should be fine", "I might"), not about
     someone else ("Sam might be better placed")."""
     clause = reading.clauses[reading.clause_at(hit.start)]
-    before = TOKEN.findall(reading.low[clause.start:hit.start])
+    before = TOKEN.findall(reading.low[clause.start : hit.start])
     return not before or before[-1] in reader_words().subjects
 
 
@@ -230,7 +295,7 @@ def object_after(reading: Reading, hit: Hit) -> bool:
     """A task named right after a scope word ("but not the call", "only the questionnaire")."""
     clause = reading.clauses[reading.clause_at(hit.start)]
     segment = reading.segments[reading.segment_at(hit.start)]
-    tail = reading.low[hit.end:max(clause.end, segment.end)]
+    tail = reading.low[hit.end : max(clause.end, segment.end)]
     tail = re.split(r"[.;!?]", tail)[0]
     words = TOKEN.findall(tail)[:5]
     return has_object(" ".join(words))

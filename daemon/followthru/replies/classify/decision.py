@@ -10,12 +10,12 @@ from datetime import date, datetime
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify.cleaning import clean, greeting_end
 from followthru.replies.classify.counters import date_counter, scope_counter
-from followthru.replies.classify.cues import TOKEN, at_clause_start, object_near, read_cues, tokens_before
+from followthru.replies.classify.cues import at_clause_start, object_near, read_cues, tokens_before
 from followthru.replies.classify.evidence import Evidence, evidence_of
 from followthru.replies.classify.languages import languages_from_ranking, negation_words, rank_languages
 from followthru.replies.classify.reading import ACCEPT_MIN, DECIDE_MIN, Clause, Hit, Reading, Segment, Sentence, Verdict
 from followthru.replies.classify.structure import structure
-from followthru.replies.classify.words import reader_words
+from followthru.replies.classify.words import TOKEN, reader_words
 from followthru.replies.proposals import find_mentions
 
 # The keywords Followthru's own requests offer (templates/*/ in every language): written in
@@ -24,6 +24,7 @@ _KEYWORD = re.compile(r"(?<![\w'’])(ACCEPT(?:ED)?|ZUSAGEN|DECLINE(?:D)?|ABSAGE
 
 
 # --- keywords ---------------------------------------------------------------------------------
+
 
 def first_line_keyword(words: str) -> str | None:
     line = next((line for line in words.splitlines() if line.strip()), "")
@@ -50,8 +51,7 @@ def keyword_answer(text: str, reading: Reading) -> tuple[str, float, str] | None
         negators = negation_words(reading.langs, reading.primary)
         if any(w in negators or w.endswith("n't") for w in words):
             continue
-        found.add(("accept" if m.group().startswith(("ACCEPT", "ZUSAGEN")) else "decline",
-                   m.group()))
+        found.add(("accept" if m.group().startswith(("ACCEPT", "ZUSAGEN")) else "decline", m.group()))
     if len({intent for intent, _ in found}) == 1:
         intent, word = found.pop()
         return intent, 0.95, word
@@ -59,6 +59,7 @@ def keyword_answer(text: str, reading: Reading) -> tuple[str, float, str] | None
 
 
 # --- the decision ---------------------------------------------------------------------------------
+
 
 def read_words(words: str, base: datetime | None) -> Reading:
     text = clean(words)
@@ -71,8 +72,7 @@ def read_words(words: str, base: datetime | None) -> Reading:
         clauses = [Clause(0, len(text), 0, 0, 0)]
         segments = [Segment(0, len(text), 0, 0, False)]
         sentences = [Sentence(0, len(text), 0, "?" in text)]
-    reading = Reading(text, low, langs, primary, sentences, segments, clauses,
-                      greeting_end=greeting_end(text))
+    reading = Reading(text, low, langs, primary, sentences, segments, clauses, greeting_end=greeting_end(text))
     read_cues(reading)
     if base is not None:
         reading.mentions = find_mentions(text, base, set(langs), primary)
@@ -89,22 +89,23 @@ def taken_back(reading: Reading, ev: Evidence) -> Verdict | None:
             continue
         after = [h for h in ev.refusals + ev.negated_positive if h.start >= fix.start]
         negators = negation_words(reading.langs, reading.primary)
-        following = TOKEN.findall(reading.low[fix.end:])[:3]
-        negation = [w for w in following if w in negators or w.endswith("n't")
-                    or reader_words().bare_no.fullmatch(w)]
+        following = TOKEN.findall(reading.low[fix.end :])[:3]
+        negation = [w for w in following if w in negators or w.endswith("n't") or reader_words().bare_no.fullmatch(w)]
         if negation and not after:
             after = [Hit("no", fix.end, fix.end, negation[0])]
         if after:
-            return Verdict("unclear", 0.4,
-                           f"contradicts itself: {first_yes.text} ... {fix.text} {after[0].text}")
+            return Verdict("unclear", 0.4, f"contradicts itself: {first_yes.text} ... {fix.text} {after[0].text}")
     return None
 
 
 def sentence_object(reading: Reading, hit: Hit) -> bool:
     """The sentence of ``hit`` names a task besides its cues ("Questionnaire - yes.")."""
     sentence = reading.sentences[reading.sentence_at(hit.start)]
-    return any(object_near(reading, Hit(hit.cat, c.start, c.start, ""))
-               for c in reading.clauses if sentence.start <= c.start < sentence.end)
+    return any(
+        object_near(reading, Hit(hit.cat, c.start, c.start, ""))
+        for c in reading.clauses
+        if sentence.start <= c.start < sentence.end
+    )
 
 
 def line_of(reading: Reading, pos: int) -> int:
@@ -116,18 +117,22 @@ def both_answers(reading: Reading, ev: Evidence) -> Verdict:
     yes, no = ev.positive[0], ev.refusals[0]
     separate = reading.paragraph_at(yes.start) != reading.paragraph_at(no.start) or (
         line_of(reading, yes.start) != line_of(reading, no.start)
-        and at_clause_start(reading, yes.start) and at_clause_start(reading, no.start))
+        and at_clause_start(reading, yes.start)
+        and at_clause_start(reading, no.start)
+    )
     if separate and not any(reading.of("correction")):
         # inline answers, one per ask: yes to one, no to the other
         return Verdict("counter", 0.65, f"{yes.text} ... {no.text}")
-    if (reading.sentence_at(yes.start) != reading.sentence_at(no.start)
-            and sentence_object(reading, yes) and sentence_object(reading, no)
-            and not any(reading.of("correction"))):
+    if (
+        reading.sentence_at(yes.start) != reading.sentence_at(no.start)
+        and sentence_object(reading, yes)
+        and sentence_object(reading, no)
+        and not any(reading.of("correction"))
+    ):
         # "Re the questionnaire: happy to. Re the call: can't."
         return Verdict("counter", 0.65, f"{yes.text} ... {no.text}")
     later, earlier = (no, yes) if yes.start < no.start else (yes, no)
-    contrast = any(seg.contrast and earlier.start < seg.start <= later.start
-                   for seg in reading.segments)
+    contrast = any(seg.contrast and earlier.start < seg.start <= later.start for seg in reading.segments)
     if yes.start < no.start and contrast:
         return Verdict("decline", 0.7, f"{yes.text} ... but {no.text}")
     if no.start < yes.start and contrast:
@@ -144,16 +149,15 @@ def qualified_yes(reading: Reading, ev: Evidence, hits: list[Hit]) -> bool:
     first = min(h.start for h in hits)
     for weak in ev.weak_refusals:
         if weak.cat not in ("decline_weak", "absence") or weak.start < first:
-            continue   # "I'm away next week, but I can do it on Friday": the yes comes after
+            continue  # "I'm away next week, but I can do it on Friday": the yes comes after
         segment = reading.segments[reading.segment_at(weak.start)]
-        if reading.sentence_at(weak.start) in yes_sentences or (
-                segment.contrast and segment.start > first):
+        if reading.sentence_at(weak.start) in yes_sentences or (segment.contrast and segment.start > first):
             return True
     return False
 
 
 def wish_then_but(reading: Reading, ev: Evidence) -> Verdict | None:
-    """"I'd love to, but I'm travelling": a wish taken back by what follows."""
+    """ "I'd love to, but I'm travelling": a wish taken back by what follows."""
     if not ev.wishes or ev.positive:
         return None
     wish = ev.wishes[0]
@@ -164,8 +168,7 @@ def wish_then_but(reading: Reading, ev: Evidence) -> Verdict | None:
     for segment in reading.segments:
         # "I'd really like to help, but I'm already on two other deals": a wish, then a reason
         if segment.contrast and segment.start > wish.start and not ev.hedges:
-            return Verdict("decline", 0.65,
-                           f"{wish.text} ... {reading.text[segment.start:segment.end].strip()}")
+            return Verdict("decline", 0.65, f"{wish.text} ... {reading.text[segment.start : segment.end].strip()}")
     return None
 
 
@@ -181,12 +184,13 @@ def accept_verdict(reading: Reading, ev: Evidence) -> Verdict:
     for segment in reading.segments:
         if not segment.contrast or segment.start <= first.start:
             continue
-        words = TOKEN.findall(reading.neg_text[segment.start:segment.end])
+        words = TOKEN.findall(reading.neg_text[segment.start : segment.end])
         for i, word in enumerate(words):
             if (word in negators or word.endswith("n't")) and not (
-                    i + 1 < len(words) and reader_words().harmless_after_no.match(words[i + 1])):
+                i + 1 < len(words) and reader_words().harmless_after_no.match(words[i + 1])
+            ):
                 # "Yes, but not this week": the yes is qualified
-                qualified = reading.text[segment.start:segment.end].strip()
+                qualified = reading.text[segment.start : segment.end].strip()
                 return Verdict("unclear", 0.45, f"yes, but: {qualified}")
     if all(h.cat == "yes" for h in hits) and any(reader_words().noncommittal.search(a.text) for a in ev.acks):
         # "Sure, I can look at it" / "Yes, received": seen, not promised
@@ -206,8 +210,7 @@ def accept_verdict(reading: Reading, ev: Evidence) -> Verdict:
     return Verdict("accept", confidence, best.text)
 
 
-def classify(words: str, base: datetime | None = None,
-             asked: Set[date] = frozenset()) -> Verdict:
+def classify(words: str, base: datetime | None = None, asked: Set[date] = frozenset()) -> Verdict:
     """The intent of ``words`` (a person's new words only, quotes already removed).
 
     ``base`` is the naive local moment the words were written, for reading dates ("Friday");
@@ -217,8 +220,9 @@ def classify(words: str, base: datetime | None = None,
     # the thresholds, in one place: an answer below them is no answer
     floor = ACCEPT_MIN if verdict.intent == "accept" else DECIDE_MIN
     if verdict.intent != "unclear" and verdict.confidence < floor:
-        return Verdict("unclear", min(verdict.confidence, DECIDE_MIN - 0.05),
-                       f"not sure ({verdict.intent}): {verdict.evidence}")
+        return Verdict(
+            "unclear", min(verdict.confidence, DECIDE_MIN - 0.05), f"not sure ({verdict.intent}): {verdict.evidence}"
+        )
     if verdict.intent == "unclear" and verdict.confidence >= DECIDE_MIN:
         return Verdict("unclear", DECIDE_MIN - 0.05, verdict.evidence)
     return verdict
@@ -245,22 +249,33 @@ def decide(words: str, base: datetime | None, asked: Set[date]) -> Verdict:
         return Verdict(*keyword)
 
     asks = [s for s in ev.questions]
-    question_text = (reading.text[asks[0].start:asks[0].end].strip() if asks else "")
+    question_text = reading.text[asks[0].start : asks[0].end].strip() if asks else ""
     if ev.precommit and (asks or reading.of("question_lead") or not ev.hedges):
         return Verdict("question", 0.8, question_text or ev.precommit[0].text)
 
-    strong_commit = [h for h in ev.positive if h.cat in ("accept_strong", "commit",
-                                                         "accept_idiom")]
+    strong_commit = [h for h in ev.positive if h.cat in ("accept_strong", "commit", "accept_idiom")]
     if ev.positive and ev.refusals:
         mixed = both_answers(reading, ev)
         if mixed.intent == "unclear":
             return mixed
     hedged = hedged_by(reading, ev, strong_commit)
     if hedged:
-        if asks and not ev.hedges and not ev.refusals and (not ev.positive or (
-                not ev.deferrals and ev.conditions and all(
-                    any(reading.sentence_at(k.start) == reading.sentence_at(h.start)
-                        for k in ev.conditions) for h in ev.positive))):
+        if (
+            asks
+            and not ev.hedges
+            and not ev.refusals
+            and (
+                not ev.positive
+                or (
+                    not ev.deferrals
+                    and ev.conditions
+                    and all(
+                        any(reading.sentence_at(k.start) == reading.sentence_at(h.start) for k in ev.conditions)
+                        for h in ev.positive
+                    )
+                )
+            )
+        ):
             # "Is it the full SIG? If it's lite, I'm happy to take it": the answer decides
             return Verdict("question", 0.7, question_text)
         if ev.refusals and not ev.positive and not ev.hedges:
@@ -281,13 +296,12 @@ def decide(words: str, base: datetime | None, asked: Set[date]) -> Verdict:
     if ev.positive:
         return accept_verdict(reading, ev)
     if ev.wishes and not asks and not ev.weak_refusals and not ev.negated_positive:
-        if reader_words().warm_wish.search(ev.wishes[0].text):   # "I'd love to!"
+        if reader_words().warm_wish.search(ev.wishes[0].text):  # "I'd love to!"
             return Verdict("accept", 0.7, ev.wishes[0].text)
         return Verdict("unclear", 0.5, f"only a wish: {ev.wishes[0].text}")
     if asks or reading.of("question_lead"):
         lead = reading.of("question_lead")
-        return Verdict("question", 0.75 if asks else 0.65,
-                       question_text or lead[0].text)
+        return Verdict("question", 0.75 if asks else 0.65, question_text or lead[0].text)
     if ev.weak_refusals:
         weights = [h.weight for h in ev.weak_refusals]
         confidence = max(weights) + 0.15 * (len(weights) - 1)
@@ -309,13 +323,11 @@ def hedged_by(reading: Reading, ev: Evidence, strong_commit: list[Hit]) -> str |
         return ev.hedges[0].text
     if ev.deferrals:
         return ev.deferrals[0].text
-    if ev.conditions and (ev.positive or ev.weak_hedges
-                          or (not ev.refusals and not ev.questions)):
+    if ev.conditions and (ev.positive or ev.weak_hedges or (not ev.refusals and not ev.questions)):
         return f"{ev.conditions[0].text} ..."
     if ev.weak_hedges:
         hedge_sentences = {reading.sentence_at(h.start) for h in ev.weak_hedges}
-        firm_elsewhere = [h for h in strong_commit
-                          if reading.sentence_at(h.start) not in hedge_sentences]
+        firm_elsewhere = [h for h in strong_commit if reading.sentence_at(h.start) not in hedge_sentences]
         if not firm_elsewhere:
             return ev.weak_hedges[0].text
     return None
