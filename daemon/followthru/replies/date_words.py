@@ -53,15 +53,26 @@ from functools import cache
 
 from followthru.replies.intent_lexicon import Language, fold, vocabulary
 
-MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august",
-              "september", "october", "november", "december")
+MONTH_KEYS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def alternation(names: Iterable[str]) -> str:
     """``names`` as one regex alternation, longest first; a space matches any blanks."""
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len,
-                                                                          reverse=True))
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
 
 
 def ordered_alternation(names: Iterable[str]) -> str:
@@ -82,21 +93,21 @@ class ShortWeekdays:
 class DateWords:
     """Every language's date words, joined and compiled."""
 
-    languages: tuple[str, ...]             # the codes of the languages with date words
-    months: dict[str, int]                 # name as written, lower case -> 1 (January) .. 12
-    folded_months: dict[str, int]          # folded name -> month number
-    ambiguous_months: dict[str, frozenset[str]]   # name -> the languages that read it
-    weekdays: dict[str, int]               # lower case -> 0 (Monday) .. 6
-    short_weekdays: dict[str, ShortWeekdays]      # language -> its short forms
-    prefix_weekdays: dict[str, int]        # lower case -> 0 .. 6
-    relative: dict[str, int]               # lower case, single spaces -> days from today
+    languages: tuple[str, ...]  # the codes of the languages with date words
+    months: dict[str, int]  # name as written, lower case -> 1 (January) .. 12
+    folded_months: dict[str, int]  # folded name -> month number
+    ambiguous_months: dict[str, frozenset[str]]  # name -> the languages that read it
+    weekdays: dict[str, int]  # lower case -> 0 (Monday) .. 6
+    short_weekdays: dict[str, ShortWeekdays]  # language -> its short forms
+    prefix_weekdays: dict[str, int]  # lower case -> 0 .. 6
+    relative: dict[str, int]  # lower case, single spaces -> days from today
     tomorrow_also_morning: frozenset[str]
     month_alt: str
     weekday_alt: str
     next_before: str
     this_before: str
     next_after: str
-    full_months: str                       # folded names that make a period alone
+    full_months: str  # folded names that make a period alone
     month_lead: str
     next_period: str
     next_week: str
@@ -110,8 +121,7 @@ class DateWords:
     weekday_day_articles: str
 
 
-def _by_number(languages: Iterable[Language], table: str, keys: tuple[str, ...], first: int = 0
-               ) -> dict[str, int]:
+def _by_number(languages: Iterable[Language], table: str, keys: tuple[str, ...], first: int = 0) -> dict[str, int]:
     found: dict[str, int] = {}
     for lang in languages:
         for number, key in enumerate(keys, start=first):
@@ -126,13 +136,14 @@ def _joined(languages: Iterable[Language], key: str) -> list[str]:
 
 def _day_lead(words: Iterable[str]) -> str:
     # "l'11": an elided article joins the number (either apostrophe), nothing else follows it
-    return "|".join(re.escape(w[:-1]) + r"['’](?=\d)" if w.endswith("'")
-                    else re.escape(w).replace(r"\ ", r"\s+") for w in dict.fromkeys(words))
+    return "|".join(
+        re.escape(w[:-1]) + r"['’](?=\d)" if w.endswith("'") else re.escape(w).replace(r"\ ", r"\s+")
+        for w in dict.fromkeys(words)
+    )
 
 
 def _short_weekdays(lang: Language, everyone: list[Language]) -> ShortWeekdays | None:
-    forms = {name: number for number, key in enumerate(WEEKDAY_KEYS)
-             for name in lang.weekday_short[key]}
+    forms = {name: number for number, key in enumerate(WEEKDAY_KEYS) for name in lang.weekday_short[key]}
     if not forms:
         return None
     leads = lang.dates["short_weekday_leads"]
@@ -140,19 +151,26 @@ def _short_weekdays(lang: Language, everyone: list[Language]) -> ShortWeekdays |
     if any(name[:1].isupper() for name in forms):
         # ordinary words in lower case ("wed", "sat"): only capitalised, with the language's
         # own words around them, and the dot of an abbreviation
-        return ShortWeekdays(re.compile(
-            rf"(?<![\w])(?:(?P<next>{ordered_alternation(lang.dates['next_before'])})\s+"
-            rf"|(?P<this>{ordered_alternation(leads)})\s+)?"
-            rf"(?P<name>{names})(?![\w-])\.?"
-            rf"(?:\s+(?P<after>{ordered_alternation(lang.dates['next_after'])}))?"),
-            {name.lower(): number for name, number in forms.items()})
-    return ShortWeekdays(re.compile(
-        rf"(?<![\w])(?:(?P<next>{ordered_alternation(_joined(everyone, 'next_before'))})\s+"
-        rf"|(?P<this>{ordered_alternation(_joined(everyone, 'this_before'))}|"
-        rf"{ordered_alternation(leads)})\s+)?"
-        rf"(?P<name>{names})(?![\w-])"
-        rf"(?:\s+(?P<after>{ordered_alternation(_joined(everyone, 'next_after'))}))?", re.I),
-        forms)
+        return ShortWeekdays(
+            re.compile(
+                rf"(?<![\w])(?:(?P<next>{ordered_alternation(lang.dates['next_before'])})\s+"
+                rf"|(?P<this>{ordered_alternation(leads)})\s+)?"
+                rf"(?P<name>{names})(?![\w-])\.?"
+                rf"(?:\s+(?P<after>{ordered_alternation(lang.dates['next_after'])}))?"
+            ),
+            {name.lower(): number for name, number in forms.items()},
+        )
+    return ShortWeekdays(
+        re.compile(
+            rf"(?<![\w])(?:(?P<next>{ordered_alternation(_joined(everyone, 'next_before'))})\s+"
+            rf"|(?P<this>{ordered_alternation(_joined(everyone, 'this_before'))}|"
+            rf"{ordered_alternation(leads)})\s+)?"
+            rf"(?P<name>{names})(?![\w-])"
+            rf"(?:\s+(?P<after>{ordered_alternation(_joined(everyone, 'next_after'))}))?",
+            re.I,
+        ),
+        forms,
+    )
 
 
 @cache
@@ -176,8 +194,7 @@ def join_date_words(languages: Iterable[Language]) -> DateWords:
             for word in lang.dates[key]:
                 relative[" ".join(word.lower().split())] = days
     short_alone = {fold(w) for w in _joined(languages, "short_months_alone")}
-    short = {lang.code: found for lang in languages
-             if (found := _short_weekdays(lang, languages)) is not None}
+    short = {lang.code: found for lang in languages if (found := _short_weekdays(lang, languages)) is not None}
     return DateWords(
         languages=tuple(lang.code for lang in languages),
         months=months,

@@ -41,10 +41,14 @@ _QUOTE = re.compile(r"^[ \t]*(>|\|(?!.*\|\s*$))")
 _DECORATION = "-_*=~ \t"
 _EMAIL = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+|<[^<>\s]*@|mailto:", _I)
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.h]\d{2}(?!\d)|\d{1,2}時|\d{1,2}시|\d{1,2}点")
-_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
-                   r"|\d{1,4}\s*[年月日년월일]")
-_GMAIL_STAMP = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)"
-                          r"[+-]\d{1,2}:?\d{2}\s+\S")
+_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
+    r"|\d{1,4}\s*[年月日년월일]"
+)
+_GMAIL_STAMP = re.compile(
+    r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)"
+    r"[+-]\d{1,2}:?\d{2}\s+\S"
+)
 _SENTENCE_END = re.compile(r"(\b[^\W\d]{4,}[.!?]+|[!?]|\.\.\.)$")
 _RULE = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,}|\*{10,})\s*$")
 _LABEL = re.compile(r"^[\s*_]*[^\W\d_][\w .'/-]{0,25}[\s*_]*[:：]\s*\S")
@@ -53,7 +57,8 @@ _BLOCK_START = ("from", "date", "subject", "reply-to")
 # addresses, web sites, separated by "|", "·", "/" or ",".
 _CONTACT_ITEM = re.compile(
     r"(?:\b[^\W\d]{1,12}\.?\s*[:.]\s*)?(?:\+?\(?\d[\d ()./-]{6,}\d(?:\s*\(\w+\))?"
-    r"|<?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+>?|(?:https?://|www\.)\S+)")
+    r"|<?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+>?|(?:https?://|www\.)\S+)"
+)
 _CONTACT_REST = re.compile(r"^[\s*_|·•/,;–-]*$")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\u1427]")
 # A line of punctuation or rules only ("--", "***", "____", "───"); not an emoji.
@@ -95,9 +100,9 @@ def _markers() -> _Markers:
             rf"[\s*]*$)"
             rf"|^[\s>*]*(?:{lx.forward_openers})\s*[:：]?\s*$"
             rf"|^[\s>*]*-{{2,}}\s*(?:{lx.forwarded_by})\b.*-{{2,}}",
-            _I),
-        fields={name: re.compile(rf"^[\s*_]*(?:{words})[\s*_]*[:：]", _I)
-                for name, words in lx.field.items()},
+            _I,
+        ),
+        fields={name: re.compile(rf"^[\s*_]*(?:{words})[\s*_]*[:：]", _I) for name, words in lx.field.items()},
         signature=re.compile(rf"^(?:--|—|–)\s*$|{lx.mobile_footer}|{lx.scanned}", _I),
         disclaimer_terms=re.compile(lx.disclaimer_terms, _I),
         disclaimer_opener=re.compile(lx.disclaimer_openers, _I),
@@ -114,6 +119,7 @@ def _next_text(lines: list[str], index: int) -> int | None:
 
 
 # -- attribution lines -----------------------------------------------------------------------
+
 
 def _is_attribution(text: str, before_quote: bool, decorated: bool) -> bool:
     """Whether ``text`` (one or more lines joined) introduces quoted history."""
@@ -151,15 +157,13 @@ def _attribution_end(lines: list[str], start: int) -> int | None:
                 return None
             index += 1
             continue
-        if parts and (_SENTENCE_END.search(parts[-1])
-                      or (_quoted(raw) and not _markers().quoted_verb.match(raw))):
+        if parts and (_SENTENCE_END.search(parts[-1]) or (_quoted(raw) and not _markers().quoted_verb.match(raw))):
             return None
         inner = line.strip(_DECORATION)
         decorated = line.startswith("--") and line.endswith("--")
         parts.append(inner if decorated else line)
         after = _next_text(lines, index + 1)
-        before_quote = (after is not None and _quoted(lines[after])
-                        and not _markers().quoted_verb.match(lines[after]))
+        before_quote = after is not None and _quoted(lines[after]) and not _markers().quoted_verb.match(lines[after])
         if _is_attribution(" ".join(parts), before_quote, decorated):
             return index
         index += 1
@@ -174,12 +178,18 @@ def _attribution_at(lines: list[str], index: int) -> int | None:
     if end is None or end == index or _attribution_end(lines, index + 1) != end:
         return end
     line = lines[index]
-    evidence = (_markers().opener.match(line) or _EMAIL.search(line) or _DATE.search(line)
-                or _TIME.search(line) or _markers().verb.search(line))
+    evidence = (
+        _markers().opener.match(line)
+        or _EMAIL.search(line)
+        or _DATE.search(line)
+        or _TIME.search(line)
+        or _markers().verb.search(line)
+    )
     return end if evidence else None
 
 
 # -- header blocks, separators, signatures ---------------------------------------------------
+
 
 def _field(line: str) -> str | None:
     return next((name for name, pattern in _markers().fields.items() if pattern.match(line)), None)
@@ -191,7 +201,7 @@ def _is_header_block(lines: list[str], index: int) -> bool:
     if kind not in _BLOCK_START:
         return False
     kinds, seen = {kind}, 0
-    for line in lines[index + 1:index + 12]:
+    for line in lines[index + 1 : index + 12]:
         if not line.strip():
             continue
         seen += 1
@@ -200,15 +210,16 @@ def _is_header_block(lines: list[str], index: int) -> bool:
             break
     kinds.discard("")
     sender = _EMAIL.search(lines[index]) or "[" in lines[index]
-    return len(kinds) >= 3 or ("from" in kinds and (bool(kinds & {"date", "subject"})
-                                                    or bool(sender) and len(kinds) >= 2))
+    return len(kinds) >= 3 or (
+        "from" in kinds and (bool(kinds & {"date", "subject"}) or bool(sender) and len(kinds) >= 2)
+    )
 
 
 def _is_ruled_header(lines: list[str], index: int) -> bool:
     """A long rule followed by three "Label: value" lines (a header block in any language)."""
     if not _RULE.match(lines[index]):
         return False
-    following = [line for line in lines[index + 1:index + 8] if line.strip()][:3]
+    following = [line for line in lines[index + 1 : index + 8] if line.strip()][:3]
     return len(following) == 3 and all(_LABEL.match(line) for line in following)
 
 
@@ -221,25 +232,23 @@ def _is_disclaimer(lines: list[str], index: int) -> bool:
     if not any(line.strip() for line in lines[:index]):
         return False  # the first paragraph is the person's
     paragraph = []
-    for line in lines[index:index + 30]:
+    for line in lines[index : index + 30]:
         if not line.strip():
             break
         paragraph.append(line.strip())
     text = " ".join(paragraph)[:3000]
     terms = {found.group().lower() for found in _markers().disclaimer_terms.finditer(text)}
-    return bool(_markers().disclaimer_opener.match(text) and terms) or (len(text) >= 120
-                                                               and len(terms) >= 3)
+    return bool(_markers().disclaimer_opener.match(text) and terms) or (len(text) >= 120 and len(terms) >= 3)
 
 
 def _is_generic_header(lines: list[str], index: int) -> bool:
     """Three "Label: value" lines in a row, one with an address and one with a time: a quoted
     header block in a language :mod:`.lexicon` does not know. (Cutting a person's own list of
     that shape costs less than letting a quoted request through.)"""
-    block = lines[index:index + 3]
+    block = lines[index : index + 3]
     if len(block) < 3 or not all(_LABEL.match(line) and len(line) < 200 for line in block):
         return False
-    return any(_EMAIL.search(line) for line in block) and any(_TIME.search(line)
-                                                              for line in block)
+    return any(_EMAIL.search(line) for line in block) and any(_TIME.search(line) for line in block)
 
 
 def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, int] | None:
@@ -250,10 +259,13 @@ def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, in
     if _quoted(line):
         return "quote", index
     if len(line) > 400:  # no attribution, separator, header or footer line is that long
-        return ("signature", index) if not keep_signature and _is_disclaimer(lines, index) \
-            else None
-    if (_markers().separator.match(line) or _is_header_block(lines, index)
-            or _is_ruled_header(lines, index) or _is_generic_header(lines, index)):
+        return ("signature", index) if not keep_signature and _is_disclaimer(lines, index) else None
+    if (
+        _markers().separator.match(line)
+        or _is_header_block(lines, index)
+        or _is_ruled_header(lines, index)
+        or _is_generic_header(lines, index)
+    ):
         return "header", index
     end = _attribution_at(lines, index)
     if end is not None:
@@ -264,6 +276,7 @@ def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, in
 
 
 # -- the words -------------------------------------------------------------------------------
+
 
 def _is_contact(line: str) -> bool:
     """A line of nothing but contact details ("M: +1 555 0100", "sam@x.test | www.x.test")."""
@@ -285,15 +298,13 @@ def _drop_contact_block(lines: list[str]) -> list[str]:
         start -= 1
     block = [line.strip() for line in lines[start:end]]
     first = not any(line.strip() for line in lines[:start])
-    if not (2 <= len(block) <= 8) or (first and not (len(block) >= 3
-                                                     and _NAME_LINE.match(block[0]))):
+    if not (2 <= len(block) <= 8) or (first and not (len(block) >= 3 and _NAME_LINE.match(block[0]))):
         return lines
-    sentences = any(len(line) > 70 or re.search(r"\b[^\W\d]{4,}[.!?]$|[!?]$", line)
-                    for line in block)
+    sentences = any(len(line) > 70 or re.search(r"\b[^\W\d]{4,}[.!?]$|[!?]$", line) for line in block)
     if sentences or not any(_is_contact(line) for line in block):
         return lines
     if block[0].endswith(",") and _NAME_LINE.match(block[1]):
-        return lines[:start + 2]  # "Best regards," and the name stay
+        return lines[: start + 2]  # "Best regards," and the name stay
     return lines[:start]
 
 
@@ -336,8 +347,12 @@ def _answers(lines: list[str], index: int, keep_signature: bool) -> tuple[str, b
             continue
         if cut:
             break
-        wrapped = (previous and line.strip() and len(previous.strip()) >= 60
-                   and (line.lstrip()[:1].islower() or not previous.rstrip().endswith(_ENDS)))
+        wrapped = (
+            previous
+            and line.strip()
+            and len(previous.strip()) >= 60
+            and (line.lstrip()[:1].islower() or not previous.rstrip().endswith(_ENDS))
+        )
         if after_quote and not wrapped:
             current.append(line)
         previous = ""
@@ -358,8 +373,7 @@ def split_reply(text: str, keep_signature: bool = False) -> tuple[str, str]:
     """``(new words, the rest)`` of a plain-text reply; the rest is what was cut away (quotes,
     history and, unless ``keep_signature``, the signature). See the module docstring."""
     lines = _normalise(text)
-    cut = next(((i, found) for i in range(len(lines))
-                if (found := _cut_at(lines, i, keep_signature))), None)
+    cut = next(((i, found) for i in range(len(lines)) if (found := _cut_at(lines, i, keep_signature))), None)
     index, why = (cut[0], cut[1][0]) if cut else (len(lines), "")
     mine = lines[:index] if keep_signature else _drop_contact_block(lines[:index])
     words = _tidy(mine)
@@ -369,7 +383,7 @@ def split_reply(text: str, keep_signature: bool = False) -> tuple[str, str]:
             words = answers
         elif interleaved and answers:
             words = f"{words}\n\n{answers}"
-    return words, "\n".join(lines[len(mine):])
+    return words, "\n".join(lines[len(mine) :])
 
 
 def new_words(text: str, keep_signature: bool = False) -> str:

@@ -27,27 +27,80 @@ import re
 from collections import Counter
 from html.parser import HTMLParser
 
-_BLOCK = {"p", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-          "section", "article", "header", "footer", "dd", "dt", "dl", "address", "center",
-          "blockquote", "form", "fieldset", "main", "nav", "aside", "figure"}
-_VOID = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr", "source",
-         "embed", "param", "track", "keygen", "basefont", "frame", "isindex"}
+_BLOCK = {
+    "p",
+    "div",
+    "tr",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dd",
+    "dt",
+    "dl",
+    "address",
+    "center",
+    "blockquote",
+    "form",
+    "fieldset",
+    "main",
+    "nav",
+    "aside",
+    "figure",
+}
+_VOID = {
+    "br",
+    "hr",
+    "img",
+    "meta",
+    "link",
+    "input",
+    "col",
+    "area",
+    "base",
+    "wbr",
+    "source",
+    "embed",
+    "param",
+    "track",
+    "keygen",
+    "basefont",
+    "frame",
+    "isindex",
+}
 _HIDDEN = {"script", "style", "head", "title", "template", "noscript", "xml", "svg"}
 # class / id / name of whole quoted messages, read like a blockquote.
-_QUOTE_BOX = re.compile(r"yahoo_quoted|protonmail_quote|tutanota_quote|zmail_extra|AOLMsgPart",
-                        re.IGNORECASE)
-_ATTRIBUTION_BOX = re.compile(r"gmail_attr|moz-cite-prefix|yahoo_attribution|quote_header",
-                             re.IGNORECASE)
+_QUOTE_BOX = re.compile(r"yahoo_quoted|protonmail_quote|tutanota_quote|zmail_extra|AOLMsgPart", re.IGNORECASE)
+_ATTRIBUTION_BOX = re.compile(r"gmail_attr|moz-cite-prefix|yahoo_attribution|quote_header", re.IGNORECASE)
 _GMAIL_QUOTE = re.compile(r"(^|\s)gmail_quote(\s|$)", re.IGNORECASE)
-_STOP = re.compile(r"divRplyFwdMsg|appendonsend|OLK_SRC_BODY_SECTION|stopSpelling|zwchr"
-                   r"|mail-editor-reference-message-container|reference-message|replySplit"
-                   r"|divReplyHeader", re.IGNORECASE)
-_STOP_STYLE = re.compile(r"border-top:\s*solid\s*(#(e1e1e1|b5c4df|e5e5e5)|rgb\(\s*(225|229),)"
-                         r"|border-top-color:\s*(#(e1e1e1|b5c4df|e5e5e5)|rgb\(\s*(225|229),)",
-                         re.IGNORECASE)
-_SIGNATURE_BOX = re.compile(r"gmail_signature|moz-signature|(^|[\s_-])signature([\s_-]|$)"
-                            r"|AppleMailSignature|ymail_android_signature|yahoo-signature"
-                            r"|ms-outlook-mobile-signature|mail-signature", re.IGNORECASE)
+_STOP = re.compile(
+    r"divRplyFwdMsg|appendonsend|OLK_SRC_BODY_SECTION|stopSpelling|zwchr"
+    r"|mail-editor-reference-message-container|reference-message|replySplit"
+    r"|divReplyHeader",
+    re.IGNORECASE,
+)
+_STOP_STYLE = re.compile(
+    r"border-top:\s*solid\s*(#(e1e1e1|b5c4df|e5e5e5)|rgb\(\s*(225|229),)"
+    r"|border-top-color:\s*(#(e1e1e1|b5c4df|e5e5e5)|rgb\(\s*(225|229),)",
+    re.IGNORECASE,
+)
+_SIGNATURE_BOX = re.compile(
+    r"gmail_signature|moz-signature|(^|[\s_-])signature([\s_-]|$)"
+    r"|AppleMailSignature|ymail_android_signature|yahoo-signature"
+    r"|ms-outlook-mobile-signature|mail-signature",
+    re.IGNORECASE,
+)
 # Gmail's "indent" is a blockquote without a border: the person's own text, not a quote.
 _INDENT = re.compile(r"border\s*:\s*none", re.IGNORECASE)
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|mso-hide\s*:\s*all", re.IGNORECASE)
@@ -60,11 +113,11 @@ class _Renderer(HTMLParser):
         self.mark_quotes, self.keep_signature = mark_quotes, keep_signature
         self.lines: list[str] = []
         self.line: list[str] = []
-        self.stack: list[tuple[str, str | None]] = []   # (tag, effect) of open elements
+        self.stack: list[tuple[str, str | None]] = []  # (tag, effect) of open elements
         self.open: Counter[str] = Counter()  # open elements by tag: an end tag is matched in O(1),
         # so 100,000 unclosed <div>s followed by end tags take linear time, not quadratic
-        self.depth = 0          # quote depth
-        self.skipping = 0       # open elements whose content is left out
+        self.depth = 0  # quote depth
+        self.skipping = 0  # open elements whose content is left out
         self.pre = 0
         self.stopped = False
 
@@ -90,11 +143,13 @@ class _Renderer(HTMLParser):
             return "stop"
         if tag in _HIDDEN or _DISPLAY_NONE.search(style) or _ATTRIBUTION_BOX.search(marks):
             return "skip"
-        if not self.keep_signature and (_SIGNATURE_BOX.search(marks)
-                                        or "data-signatureblock" in attrs):
+        if not self.keep_signature and (_SIGNATURE_BOX.search(marks) or "data-signatureblock" in attrs):
             return "skip"
-        indent = tag == "blockquote" and _INDENT.search(style) and not (
-            attrs.get("type") == "cite" or _GMAIL_QUOTE.search(marks))
+        indent = (
+            tag == "blockquote"
+            and _INDENT.search(style)
+            and not (attrs.get("type") == "cite" or _GMAIL_QUOTE.search(marks))
+        )
         if (tag == "blockquote" and not indent) or _QUOTE_BOX.search(marks):
             return "quote" if self.mark_quotes else "skip"
         if _GMAIL_QUOTE.search(marks) and not self.mark_quotes:

@@ -47,20 +47,31 @@ from functools import cache
 
 from followthru.replies.intent_lexicon import Language, language_files
 
-FIELD_KEYS = {"from": "from_field", "date": "date_field", "to": "to_field", "cc": "cc_field",
-              "subject": "subject_field", "reply-to": "reply_to_field"}
+FIELD_KEYS = {
+    "from": "from_field",
+    "date": "date_field",
+    "to": "to_field",
+    "cc": "cc_field",
+    "subject": "subject_field",
+    "reply-to": "reply_to_field",
+}
 # Devices and mail apps a mobile footer names: brand names, the same in every language.
-DEVICE_NAMES = (r"iphone|ipad|ipod|android|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia"
-                r"|motorola|sony|htc|lg|oneplus|windows|mail|e-?mail|outlook|gmail|yahoo|aol"
-                r"|airmail|spark|mailbox|newton|edison|proton|protonmail|tutanota|zoho|fastmail"
-                r"|k-9|fairemail|bluemail|superhuman|hey|web|webmail")
+DEVICE_NAMES = (
+    r"iphone|ipad|ipod|android|blackberry|samsung|galaxy|huawei|xiaomi|pixel|nokia"
+    r"|motorola|sony|htc|lg|oneplus|windows|mail|e-?mail|outlook|gmail|yahoo|aol"
+    r"|airmail|spark|mailbox|newton|edison|proton|protonmail|tutanota|zoho|fastmail"
+    r"|k-9|fairemail|bluemail|superhuman|hey|web|webmail"
+)
 _SHORT_DEVICES = r"iphone|ipad|android|mobile|phone|smartphone|blackberry|samsung|galaxy"
 
 
 def _alternatives(words: Iterable[str]) -> str:
     """Words as a regex alternation, longest first, where a space matches any run of blanks."""
-    return "|".join(re.escape(w.strip()).replace(r"\ ", r"\s+")
-                    for w in sorted(dict.fromkeys(words), key=len, reverse=True) if w.strip())
+    return "|".join(
+        re.escape(w.strip()).replace(r"\ ", r"\s+")
+        for w in sorted(dict.fromkeys(words), key=len, reverse=True)
+        if w.strip()
+    )
 
 
 def _patterns(fragments: Iterable[str]) -> str:
@@ -71,8 +82,7 @@ def _patterns(fragments: Iterable[str]) -> str:
 def _unspaced(word: str) -> bool:
     """Whether ``word`` is in a script written without spaces between words (Chinese,
     Japanese, Korean): such words cannot be matched as whole words."""
-    return any(unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
-               for char in word)
+    return any(unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL")) for char in word)
 
 
 @dataclass(frozen=True)
@@ -113,14 +123,19 @@ def join_trimming(languages: Iterable[Language]) -> Trimming:
     verbs = words("attribution_verbs")
     sent, by, article = alt("footer_sent"), alt("footer_by"), alt("footer_article")
     device = f"{alt('footer_device')}|{DEVICE_NAMES}"
-    mobile_footer = "|".join([
-        rf"^\W*(?:{sent})\s+(?:{by})\s+(?=\W*(?:(?:{article})\s+)?(?:{device})\b)(?:\S+\s*){{1,12}}$",
-        rf"^\W*(?:{alt('footer_get')}) outlook (?:{alt('footer_for')})\b",
-        rf"^\W*(?:{alt('footer_from')}) (?:{alt('footer_my')}) (?:{_SHORT_DEVICES})\b(?:\s*\S+){{0,2}}\W*$",
-        *dict.fromkeys(words("footer_patterns"))])
-    scanned = (rf"^\W*(?:{alt('scan_this')})\b.{{0,60}}(?:{alt('scan_message')})\b.{{0,120}}"
-               rf"(?:{alt('scan_virus')})"
-               rf"|\b(?:anti-?virus|antivirus)\b.{{0,60}}\b(?:{alt('scan_checked')})")
+    mobile_footer = "|".join(
+        [
+            rf"^\W*(?:{sent})\s+(?:{by})\s+(?=\W*(?:(?:{article})\s+)?(?:{device})\b)(?:\S+\s*){{1,12}}$",
+            rf"^\W*(?:{alt('footer_get')}) outlook (?:{alt('footer_for')})\b",
+            rf"^\W*(?:{alt('footer_from')}) (?:{alt('footer_my')}) (?:{_SHORT_DEVICES})\b(?:\s*\S+){{0,2}}\W*$",
+            *dict.fromkeys(words("footer_patterns")),
+        ]
+    )
+    scanned = (
+        rf"^\W*(?:{alt('scan_this')})\b.{{0,60}}(?:{alt('scan_message')})\b.{{0,120}}"
+        rf"(?:{alt('scan_virus')})"
+        rf"|\b(?:anti-?virus|antivirus)\b.{{0,60}}\b(?:{alt('scan_checked')})"
+    )
     return Trimming(
         verbs=_alternatives(w for w in verbs if not _unspaced(w)),
         verbs_cjk=_alternatives(w for w in verbs if _unspaced(w)),

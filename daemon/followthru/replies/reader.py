@@ -89,8 +89,7 @@ def _answer_line() -> re.Pattern[str]:
 def _asked(subject: str, rest: str, base: datetime) -> set[date]:
     """Dates the request asked for: in the subject and in quoted lines about due dates (not in
     those about when to answer: "Please answer by Fri 4 Dec" is no due date)."""
-    lines = [line for line in rest.splitlines()
-             if _DUE_LINE.search(line) and not _answer_line().search(line)][:40]
+    lines = [line for line in rest.splitlines() if _DUE_LINE.search(line) and not _answer_line().search(line)][:40]
     return {found.day for found in find_dates("\n".join([subject, *lines]), base)}
 
 
@@ -117,8 +116,7 @@ def _body(raw: bytes, msg: Message, keep_signature: bool) -> str:
         head, whole = raw[:MAX_HTML], len(raw) <= MAX_HTML
         for charset in ("utf-8", "cp1252", "latin-1"):
             try:  # incrementally: a character cut at the end of the head is no error
-                return _text(clean(codecs.getincrementaldecoder(charset)().decode(head, final=whole)),
-                             keep_signature)
+                return _text(clean(codecs.getincrementaldecoder(charset)().decode(head, final=whole)), keep_signature)
             except UnicodeDecodeError:
                 continue
     plain, html = bodies(msg)
@@ -155,15 +153,38 @@ def read_reply(raw: bytes, timezone: str = "UTC") -> Reply:
     read."""
     zone = _zone(timezone)
     fields: dict[str, Any] = dict(
-        message_id=None, in_reply_to=[], references=[], sender="", sender_name="", to=[],
-        subject="", date=None, words="", intent="unclear", confidence=0.0, evidence="",
-        proposed_date=None, return_date=None, calendar=None, bounce=None, relayed_by=None,
-        decided_by="", zone=zone)
+        message_id=None,
+        in_reply_to=[],
+        references=[],
+        sender="",
+        sender_name="",
+        to=[],
+        subject="",
+        date=None,
+        words="",
+        intent="unclear",
+        confidence=0.0,
+        evidence="",
+        proposed_date=None,
+        return_date=None,
+        calendar=None,
+        bounce=None,
+        relayed_by=None,
+        decided_by="",
+        zone=zone,
+    )
     try:
         _read(raw, zone, fields)
     except Exception as error:  # noqa: BLE001 - the contract: never raise
-        fields.update(intent="unclear", confidence=0.0, proposed_date=None, calendar=None, bounce=None,
-                      decided_by="", evidence=f"unreadable message ({type(error).__name__})")
+        fields.update(
+            intent="unclear",
+            confidence=0.0,
+            proposed_date=None,
+            calendar=None,
+            bounce=None,
+            decided_by="",
+            evidence=f"unreadable message ({type(error).__name__})",
+        )
         if not fields["message_id"]:
             _headers_only(raw, fields)
     return Reply(**fields)
@@ -175,8 +196,9 @@ def _headers_only(raw: bytes, fields: dict[str, Any]) -> None:
         msg = BytesParser().parsebytes(bytes(raw)[:1_000_000], headersonly=True)
         ids = _IDS.findall(header(msg, "Message-ID"))
         senders = addresses(msg, "From")
-        fields.update(message_id=ids[0] if ids else None, sender=senders[0][1] if senders else "",
-                      subject=header(msg, "Subject"))
+        fields.update(
+            message_id=ids[0] if ids else None, sender=senders[0][1] if senders else "", subject=header(msg, "Subject")
+        )
     except Exception:  # noqa: BLE001 - the contract: never raise
         pass
 
@@ -188,8 +210,9 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
     raw = bytes(raw)
     msg = parse(raw)
     if not _is_message(msg):
-        fields.update(words=split_reply(_body(raw, msg, False))[0], confidence=0.0,
-                      evidence="not an email message (no headers)")
+        fields.update(
+            words=split_reply(_body(raw, msg, False))[0], confidence=0.0, evidence="not an email message (no headers)"
+        )
         return
 
     message_id = header(msg, "Message-ID")
@@ -217,43 +240,60 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
 
     report = bounces.delivery_report(msg, subject)
     if report:
-        fields.update(intent=report.intent, confidence=report.confidence,
-                      evidence=report.evidence, bounce=report.bounce, decided_by="delivery report")
+        fields.update(
+            intent=report.intent,
+            confidence=report.confidence,
+            evidence=report.evidence,
+            bounce=report.bounce,
+            decided_by="delivery report",
+        )
         return
 
     answer = itip.calendar_answer(msg, fields["sender"], zone)
     if answer:
         intent, evidence = itip.intent_of(answer)
         proposed = answer.proposed_start.astimezone(zone).date() if answer.proposed_start else None
-        fields.update(calendar=answer, intent=intent, evidence=evidence, proposed_date=proposed,
-                      confidence=1.0 if intent != "unclear" else 0.5, decided_by="calendar")
+        fields.update(
+            calendar=answer,
+            intent=intent,
+            evidence=evidence,
+            proposed_date=proposed,
+            confidence=1.0 if intent != "unclear" else 0.5,
+            decided_by="calendar",
+        )
         return
 
     automatic_evidence = automatic.auto_reply_evidence(msg, subject)
     if automatic_evidence:
-        fields.update(intent="auto_reply", evidence=automatic_evidence,
-                      confidence=0.95 if not automatic_evidence.startswith("subject") else 0.85,
-                      return_date=automatic.return_date(words or text, base),
-                      decided_by="auto-reply")
+        fields.update(
+            intent="auto_reply",
+            evidence=automatic_evidence,
+            confidence=0.95 if not automatic_evidence.startswith("subject") else 0.85,
+            return_date=automatic.return_date(words or text, base),
+            decided_by="auto-reply",
+        )
         return
 
     by_subject = itip.subject_answer(subject)
     if by_subject:
-        fields.update(intent=by_subject[0], confidence=0.9, evidence=by_subject[1],
-                      decided_by="subject")
+        fields.update(intent=by_subject[0], confidence=0.9, evidence=by_subject[1], decided_by="subject")
         return
 
     if _FORWARD.match(subject):
-        fields.update(intent="unclear", confidence=0.4, evidence=f"forwarded: {subject}",
-                      decided_by="forward")
+        fields.update(intent="unclear", confidence=0.4, evidence=f"forwarded: {subject}", decided_by="forward")
         return
 
     verdict = classify(words[:MAX_WORDS], base, _asked(subject, rest, base))
     evidence = verdict.evidence
     if unread and verdict.intent == "unclear":  # the rep sees why nothing was decided
         evidence = f"{evidence}; {unread}" if evidence else unread
-    fields.update(intent=verdict.intent, confidence=verdict.confidence,
-                  evidence=evidence, proposed_date=verdict.proposed_date, decided_by="words")
+    fields.update(
+        intent=verdict.intent,
+        confidence=verdict.confidence,
+        evidence=evidence,
+        proposed_date=verdict.proposed_date,
+        decided_by="words",
+    )
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> datetime:
@@ -293,11 +333,15 @@ def settle_for(reply: Reply, due: date | datetime | None) -> Reply:
             return reply
         if isinstance(due, datetime):
             due = due.astimezone(reply.zone).date() if due.tzinfo else due.date()
-        verdict = classify(reply.words[:MAX_WORDS], _local(reply.date, reply.zone),
-                           frozenset({due}))
+        verdict = classify(reply.words[:MAX_WORDS], _local(reply.date, reply.zone), frozenset({due}))
         if (verdict.intent, verdict.proposed_date) == (reply.intent, reply.proposed_date):
             return reply
-        return replace(reply, intent=verdict.intent, confidence=verdict.confidence,
-                       evidence=verdict.evidence, proposed_date=verdict.proposed_date)
+        return replace(
+            reply,
+            intent=verdict.intent,
+            confidence=verdict.confidence,
+            evidence=verdict.evidence,
+            proposed_date=verdict.proposed_date,
+        )
     except Exception:  # noqa: BLE001 - the contract: never raise; the first reading stands
         return reply

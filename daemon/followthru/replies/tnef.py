@@ -28,10 +28,10 @@ from typing import Any
 from followthru.replies.mime import filename, leaves
 from followthru.replies.model import CalendarAnswer
 
-_APPOINTMENT = uuid.UUID("00062002-0000-0000-c000-000000000046")   # PSETID_Appointment
-_MEETING = uuid.UUID("6ed8da90-450b-101b-98da-00aa003f1305")       # PSETID_Meeting
-_SEQUENCE, _PROPOSED_START, _COUNTER = 0x8201, 0x8250, 0x8257      # PidLid... (Appointment)
-_GLOBAL_ID, _CLEAN_GLOBAL_ID = 0x0003, 0x0023                       # PidLid... (Meeting)
+_APPOINTMENT = uuid.UUID("00062002-0000-0000-c000-000000000046")  # PSETID_Appointment
+_MEETING = uuid.UUID("6ed8da90-450b-101b-98da-00aa003f1305")  # PSETID_Meeting
+_SEQUENCE, _PROPOSED_START, _COUNTER = 0x8201, 0x8250, 0x8257  # PidLid... (Appointment)
+_GLOBAL_ID, _CLEAN_GLOBAL_ID = 0x0003, 0x0023  # PidLid... (Meeting)
 _MESSAGE_CLASS, _SMTP_ADDRESSES = 0x001A, (0x5D01, 0x5D02, 0x0C1F, 0x0065)
 _ATT_MESSAGE_CLASS = 0x8008
 _PARTSTAT = {"pos": "ACCEPTED", "neg": "DECLINED", "tent": "TENTATIVE"}
@@ -41,8 +41,19 @@ _EMBEDDED = b"\x07\x03\x02\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x46" 
 MAX_BYTES = 4_000_000  # a meeting response is a few kB
 MAX_OBJECTS = 1_000  # TNEF attributes; tnefparse copies the rest of the stream for each
 # MAPI property types by the bytes of one value (fixed) or as counted, length-prefixed values.
-_FIXED = {0x0002: 2, 0x000B: 2, 0x0003: 4, 0x0004: 4, 0x000A: 4, 0x0005: 8, 0x0007: 8, 0x0006: 8,
-          0x0014: 8, 0x0040: 8, 0x0048: 16}
+_FIXED = {
+    0x0002: 2,
+    0x000B: 2,
+    0x0003: 4,
+    0x0004: 4,
+    0x000A: 4,
+    0x0005: 8,
+    0x0007: 8,
+    0x0006: 8,
+    0x0014: 8,
+    0x0040: 8,
+    0x0048: 16,
+}
 _COUNTED = {0x001E, 0x001F, 0x000D, 0x0102, 0x0000}
 
 
@@ -54,8 +65,7 @@ def tnef_parts(msg: Message) -> Iterator[bytes]:
     found = 0
     for part in leaves(msg):
         name = filename(part).lower()
-        if part.get_content_type() in ("application/ms-tnef", "application/vnd.ms-tnef") or (
-                name == "winmail.dat"):
+        if part.get_content_type() in ("application/ms-tnef", "application/vnd.ms-tnef") or (name == "winmail.dat"):
             try:
                 data = part.get_payload(decode=True)
             except Exception:  # noqa: BLE001 - a transfer encoding that cannot be undone
@@ -74,13 +84,13 @@ class _Implausible(Exception):
 def _u32(data: bytes, offset: int) -> int:
     if offset + 4 > len(data):
         raise _Implausible
-    return int.from_bytes(data[offset:offset + 4], "little")
+    return int.from_bytes(data[offset : offset + 4], "little")
 
 
 def _u16(data: bytes, offset: int) -> int:
     if offset + 2 > len(data):
         raise _Implausible
-    return int.from_bytes(data[offset:offset + 2], "little")
+    return int.from_bytes(data[offset : offset + 2], "little")
 
 
 def _padded(length: int) -> int:
@@ -149,7 +159,7 @@ def plausible(data: bytes) -> bool:
             length = _u32(data, offset + 5) + 11
             if objects > MAX_OBJECTS or offset + length > len(data):
                 return False
-            body = data[offset + 9:offset + length - 2]
+            body = data[offset + 9 : offset + length - 2]
             if (level == 2 and name == 0x9005) or (level != 2 and name == 0x9003):
                 if _mapi_block(body) > len(body) + 2:
                     return False
@@ -184,9 +194,12 @@ def calendars(data: bytes) -> list[bytes]:
     if tnef is None:
         return []
     try:
-        return [attachment.data for attachment in tnef.attachments
-                if str(attachment.long_filename()).lower().endswith((".ics", ".vcs"))
-                or attachment.data[:15].upper().startswith(b"BEGIN:VCALENDAR")]
+        return [
+            attachment.data
+            for attachment in tnef.attachments
+            if str(attachment.long_filename()).lower().endswith((".ics", ".vcs"))
+            or attachment.data[:15].upper().startswith(b"BEGIN:VCALENDAR")
+        ]
     except Exception:  # noqa: BLE001 - properties tnefparse decodes only when asked
         return []
 
@@ -197,10 +210,10 @@ def uid_of(global_id: bytes) -> str:
     instance date cleared) in upper-case hex."""
     size = int.from_bytes(global_id[36:40], "little")
     size = min(size, max(len(global_id) - 40, 0))  # a size that lies is cut to the bytes there are
-    global_id = global_id.ljust(40 + size, b"\x00")[:40 + size]
+    global_id = global_id.ljust(40 + size, b"\x00")[: 40 + size]
     data = global_id[40:]
     if data.startswith(_VCAL_UID):
-        return data[len(_VCAL_UID):].split(b"\x00", 1)[0].decode("utf-8", "replace")
+        return data[len(_VCAL_UID) :].split(b"\x00", 1)[0].decode("utf-8", "replace")
     clean = global_id[:16] + b"\x00\x00\x00\x00" + global_id[20:]
     return clean.hex().upper()
 
@@ -210,8 +223,7 @@ def _named(props: list[Any], space: uuid.UUID, lid: int) -> Any:
     for prop in props:
         if prop.guid == space and prop.guid_prop == lid:
             raw = prop.raw_data
-            return b"".join(raw) if isinstance(raw, list) and raw and isinstance(raw[0], bytes) \
-                else prop.data
+            return b"".join(raw) if isinstance(raw, list) and raw and isinstance(raw[0], bytes) else prop.data
     return None
 
 
@@ -230,22 +242,27 @@ def calendar_answer(data: bytes, sender: str) -> CalendarAnswer | None:
 def _answer(tnef: Any, sender: str) -> CalendarAnswer | None:
     props = list(tnef.mapiprops)
     kind = next((str(p.data) for p in tnef.msgprops if p.name == _ATT_MESSAGE_CLASS), "") or next(
-        (str(p.data) for p in props if p.name == _MESSAGE_CLASS), "")
+        (str(p.data) for p in props if p.name == _MESSAGE_CLASS), ""
+    )
     prefix = "ipm.schedule.meeting.resp."
     if not kind.lower().startswith(prefix):
         return None
-    partstat = _PARTSTAT.get(kind.lower()[len(prefix):].split(".")[0])
+    partstat = _PARTSTAT.get(kind.lower()[len(prefix) :].split(".")[0])
     global_id = _named(props, _MEETING, _CLEAN_GLOBAL_ID) or _named(props, _MEETING, _GLOBAL_ID)
     sequence = _named(props, _APPOINTMENT, _SEQUENCE)
     counter = bool(_named(props, _APPOINTMENT, _COUNTER))
     proposed = _named(props, _APPOINTMENT, _PROPOSED_START) if counter else None
-    addresses = [str(p.data).strip().lower() for name in _SMTP_ADDRESSES for p in props
-                 if p.name == name and not p.guid and "@" in str(p.data)]
+    addresses = [
+        str(p.data).strip().lower()
+        for name in _SMTP_ADDRESSES
+        for p in props
+        if p.name == name and not p.guid and "@" in str(p.data)
+    ]
     return CalendarAnswer(
         method="COUNTER" if counter else "REPLY",
         uid=uid_of(global_id) if isinstance(global_id, bytes) else "",
         attendee=addresses[0] if addresses else sender,
         partstat=partstat,
-        proposed_start=proposed.replace(tzinfo=UTC) if isinstance(proposed, datetime)
-        else None,
-        sequence=sequence if isinstance(sequence, int) else None)
+        proposed_start=proposed.replace(tzinfo=UTC) if isinstance(proposed, datetime) else None,
+        sequence=sequence if isinstance(sequence, int) else None,
+    )

@@ -9,16 +9,34 @@ from functools import cache
 from followthru.replies import intent_lexicon as lx
 
 # Phrase categories that say which language a reply is in (short, shared words excluded).
-TELLING = ("accept_idiom", "accept_strong", "accept", "commit", "wish", "decline", "reject",
-           "hedge", "hedge_weak", "defer", "ack", "precommit", "info_need", "alt",
-           "not_before", "scope_except", "absence", "future_ref", "correction",
-           "decline_weak", "closing")
+TELLING = (
+    "accept_idiom",
+    "accept_strong",
+    "accept",
+    "commit",
+    "wish",
+    "decline",
+    "reject",
+    "hedge",
+    "hedge_weak",
+    "defer",
+    "ack",
+    "precommit",
+    "info_need",
+    "alt",
+    "not_before",
+    "scope_except",
+    "absence",
+    "future_ref",
+    "correction",
+    "decline_weak",
+    "closing",
+)
 
 
 @cache
 def _function_words() -> dict[str, frozenset[str]]:
-    return {code: frozenset(lx.fold(w) for w in lang.words["function_words"])
-            for code, lang in lx.vocabulary().items()}
+    return {code: frozenset(lx.fold(w) for w in lang.words["function_words"]) for code, lang in lx.vocabulary().items()}
 
 
 @cache
@@ -29,7 +47,7 @@ def _calendar_words() -> dict[str, frozenset[str]]:
 def rank_languages(text: str) -> list[tuple[str, float]]:
     """Languages by how much of ``text`` they explain: function words, calendar words, letters
     and cue phrases."""
-    text = text[:4000]   # the opening of a reply tells its language
+    text = text[:4000]  # the opening of a reply tells its language
     folded = lx.fold(text)
     words = re.findall(r"[\w']+", folded)
     lowered = text.lower()
@@ -43,8 +61,7 @@ def rank_languages(text: str) -> list[tuple[str, float]]:
             free, start = lx.patterns(category, frozenset({code}))
             for pattern in (free, start):
                 if pattern is not None:
-                    score += 1.5 * sum(1 for m in pattern.finditer(folded)
-                                       if len(m.group()) > 3)
+                    score += 1.5 * sum(1 for m in pattern.finditer(folded) if len(m.group()) > 3)
         scores[code] = score
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 

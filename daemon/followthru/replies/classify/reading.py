@@ -9,8 +9,8 @@ from datetime import date
 
 from followthru.replies.proposals import Mention
 
-ACCEPT_MIN = 0.7     # below this an apparent accept is reported as unclear
-DECIDE_MIN = 0.6     # below this any answer is reported as unclear
+ACCEPT_MIN = 0.7  # below this an apparent accept is reported as unclear
+DECIDE_MIN = 0.6  # below this any answer is reported as unclear
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Clause(Span):
 class Segment(Span):
     sentence: int
     paragraph: int
-    contrast: bool          # opened by but / aber / mais ...
+    contrast: bool  # opened by but / aber / mais ...
 
 
 @dataclass
@@ -61,8 +61,8 @@ class Hit:
 
 @dataclass
 class Reading:
-    text: str                      # cleaned words
-    low: str                       # folded, same offsets
+    text: str  # cleaned words
+    low: str  # folded, same offsets
     langs: frozenset[str]
     primary: str | None
     sentences: list[Sentence]
@@ -71,7 +71,7 @@ class Reading:
     hits: dict[str, list[Hit]] = field(default_factory=dict)
     mentions: list[Mention] = field(default_factory=list)
     neg_text: str = ""
-    greeting_end: int = 0          # where the opening greeting ("Hi Morgan,") ends
+    greeting_end: int = 0  # where the opening greeting ("Hi Morgan,") ends
     _starts: list[int] | None = None
 
     def of(self, *cats: str) -> list[Hit]:

@@ -12,8 +12,7 @@ from followthru.replies.classify.words import reader_words
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|[.!?…]+[\"')\]]*$|;")
 
 
-def structure(text: str, low: str, langs: frozenset[str]
-               ) -> tuple[list[Sentence], list[Segment], list[Clause]]:
+def structure(text: str, low: str, langs: frozenset[str]) -> tuple[list[Sentence], list[Segment], list[Clause]]:
     abbreviation = reader_words().abbreviation
     sentences: list[Sentence] = []
     for p_index, para in enumerate(re.finditer(r"(?:[^\n]|\n(?!\s*\n))+", text)):
@@ -22,28 +21,27 @@ def structure(text: str, low: str, langs: frozenset[str]
             end = para.start() + line.end()
             cursor = start
             for stop in _SENTENCE_END.finditer(text, start, end):
-                before = text[cursor:stop.start()]
-                after = text[stop.end():end].lstrip()
+                before = text[cursor : stop.start()]
+                after = text[stop.end() : end].lstrip()
                 if stop.group().startswith(".") and (
-                        abbreviation.search(before) and (not after or not after[:1].isupper()
-                                                         or re.search(r"\d$", before))):
+                    abbreviation.search(before) and (not after or not after[:1].isupper() or re.search(r"\d$", before))
+                ):
                     continue
                 if stop.group() == "." and after[:1].islower() and re.search(r"\d$", before):
                     continue
-                sentences.append(Sentence(cursor, stop.end(), p_index,
-                                          "?" in stop.group()))
+                sentences.append(Sentence(cursor, stop.end(), p_index, "?" in stop.group()))
                 cursor = stop.end()
             if text[cursor:end].strip():
                 sentences.append(Sentence(cursor, end, p_index, "?" in text[cursor:end]))
     for sentence in sentences:
-        if text[sentence.start:sentence.end].lstrip().startswith("¿"):
+        if text[sentence.start : sentence.end].lstrip().startswith("¿"):
             sentence.question = True
 
     contrast_free, _ = lx.patterns("contrast", langs)
     segments: list[Segment] = []
     for s_index, sentence in enumerate(sentences):
         cuts = {sentence.start: False}
-        for m in re.finditer(r"\s[-–—]\s|:\s|\(|\)", text[sentence.start:sentence.end]):
+        for m in re.finditer(r"\s[-–—]\s|:\s|\(|\)", text[sentence.start : sentence.end]):
             cuts[sentence.start + m.end()] = False
         if contrast_free is not None:
             trailing = []
@@ -51,8 +49,8 @@ def structure(text: str, low: str, langs: frozenset[str]
                 # "but" opens a new segment (a comma before it is usual but not required);
                 # a sentence that opens with "But" / "Though" is itself a contrast, and so is
                 # one that ends with it ("Yes for the call though.")
-                lead = low[sentence.start:m.start()]
-                if not low[m.end():sentence.end].strip(" \t.!?,;)"):
+                lead = low[sentence.start : m.start()]
+                if not low[m.end() : sentence.end].strip(" \t.!?,;)"):
                     trailing.append(m.start())
                     continue
                 cuts[sentence.start if not lead.strip(" \t-–(\"'") else m.start()] = True
@@ -67,11 +65,10 @@ def structure(text: str, low: str, langs: frozenset[str]
     clauses: list[Clause] = []
     for g_index, segment in enumerate(segments):
         cursor = segment.start
-        for m in re.finditer(r",\s|,$", text[segment.start:segment.end]):
+        for m in re.finditer(r",\s|,$", text[segment.start : segment.end]):
             cut = segment.start + m.end()
             clauses.append(Clause(cursor, cut, g_index, segment.sentence, segment.paragraph))
             cursor = cut
         if segment.end > cursor:
-            clauses.append(Clause(cursor, segment.end, g_index, segment.sentence,
-                                  segment.paragraph))
+            clauses.append(Clause(cursor, segment.end, g_index, segment.sentence, segment.paragraph))
     return sentences, segments, clauses
