@@ -77,9 +77,12 @@ class Daemon:
         self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.socket.bind(str(socket_path))
         self.socket.settimeout(0.2)
-        self.process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(config), "run"],
-                                        env={**os.environ, "NOTIFY_SOCKET": str(socket_path)},
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "followthru", "-c", str(config), "run"],
+            env={**os.environ, "NOTIFY_SOCKET": str(socket_path)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def passes_until(self, done, limit: float = 1800.0) -> tuple[list[float], float]:
         """Each pass's seconds, and the time until ``done()`` held after a pass."""
@@ -87,7 +90,7 @@ class Daemon:
         while time.monotonic() - started < limit:
             try:
                 datagram = self.socket.recv(4096).decode()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             found = re.search(r"STATUS=last pass ([0-9.]+)s", datagram)
             if found:
@@ -106,10 +109,11 @@ def workspace(directory: Path) -> Path:
     subprocess.run([sys.executable, "-m", "followthru", "init", str(directory)], check=True, capture_output=True)
     config = directory / "config.toml"
     text = config.read_text()
-    text = re.sub(r'(?m)^business_days = .*$', 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-                  text)
-    text = re.sub(r'(?m)^send_from = .*$', 'send_from = "00:00"', text)
-    text = re.sub(r'(?m)^send_until = .*$', 'send_until = "23:59"', text)
+    text = re.sub(
+        r"(?m)^business_days = .*$", 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]', text
+    )
+    text = re.sub(r"(?m)^send_from = .*$", 'send_from = "00:00"', text)
+    text = re.sub(r"(?m)^send_until = .*$", 'send_until = "23:59"', text)
     config.write_text(text.replace('"followthru@localhost.localdomain"', '"followthru@example.com"'))
     return config
 
@@ -128,8 +132,15 @@ def drop(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def drop_plans(incoming: Path, count: int, people: int = 3) -> None:
-    drop(incoming, {f"plan-{n}.toml": PLAN.format(n=n, owner=n % 50, resources="".join(
-        RESOURCE.format(i=i, n=n) for i in range(people))).encode() for n in range(count)})
+    drop(
+        incoming,
+        {
+            f"plan-{n}.toml": PLAN.format(
+                n=n, owner=n % 50, resources="".join(RESOURCE.format(i=i, n=n) for i in range(people))
+            ).encode()
+            for n in range(count)
+        },
+    )
 
 
 def drained(root: Path) -> bool:
@@ -139,9 +150,15 @@ def drained(root: Path) -> bool:
 
 
 def summary(case: str, count: int, passes: list[float], total: float) -> dict:
-    return {"case": case, "files": count, "passes": len(passes), "longest_pass_s": round(max(passes), 2),
-            "median_pass_s": round(median(passes), 2), "total_s": round(total, 1),
-            "files_per_s": round(count / total, 1)}
+    return {
+        "case": case,
+        "files": count,
+        "passes": len(passes),
+        "longest_pass_s": round(max(passes), 2),
+        "median_pass_s": round(median(passes), 2),
+        "total_s": round(total, 1),
+        "files_per_s": round(count / total, 1),
+    }
 
 
 def plans_case(base: Path, count: int) -> dict:

@@ -73,23 +73,35 @@ def copy_plans(store: Path, count: int) -> None:
     with db:
         db.execute("CREATE TEMP TABLE copies (id TEXT PRIMARY KEY)")
         db.executemany("INSERT INTO copies VALUES (?)", ids)
-        db.execute("""INSERT INTO plans (id, version, state, title, owner_email, document, milestones, attention,
+        db.execute(
+            """INSERT INTO plans (id, version, state, title, owner_email, document, milestones, attention,
                                          next_wake, created_at, updated_at)
                       SELECT c.id, version, state, title || ' ' || c.id, owner_email,
                              json_set(json_set(document, '$.plan.id', c.id), '$.plan.title', title || ' ' || c.id),
                              milestones, attention, next_wake, created_at, updated_at
-                      FROM plans, copies c WHERE plans.id = ?""", (source,))
-        db.execute("""INSERT INTO plan_versions (plan_id, version, document, file, received_at)
+                      FROM plans, copies c WHERE plans.id = ?""",
+            (source,),
+        )
+        db.execute(
+            """INSERT INTO plan_versions (plan_id, version, document, file, received_at)
                       SELECT c.id, version, json_set(document, '$.plan.id', c.id), file, received_at
-                      FROM plan_versions, copies c WHERE plan_id = ?""", (source,))
+                      FROM plan_versions, copies c WHERE plan_id = ?""",
+            (source,),
+        )
         columns = [row[1] for row in db.execute("PRAGMA table_info(commitments)") if row[1] != "plan_id"]
-        db.execute(f"INSERT INTO commitments (plan_id, {', '.join(columns)}) "
-                   f"SELECT c.id, {', '.join(columns)} FROM commitments, copies c WHERE plan_id = ?", (source,))
-        db.execute("""INSERT INTO meetings (plan_id, meeting_key, uid, sequence, attendees, fingerprint, cancelled,
+        db.execute(
+            f"INSERT INTO commitments (plan_id, {', '.join(columns)}) "
+            f"SELECT c.id, {', '.join(columns)} FROM commitments, copies c WHERE plan_id = ?",
+            (source,),
+        )
+        db.execute(
+            """INSERT INTO meetings (plan_id, meeting_key, uid, sequence, attendees, fingerprint, cancelled,
                                             rsvps)
                       SELECT c.id, meeting_key, replace(uid, ?, '-' || c.id || '-'), sequence, attendees, fingerprint,
                              cancelled, rsvps
-                      FROM meetings, copies c WHERE plan_id = ?""", (f"-{source}-", source))
+                      FROM meetings, copies c WHERE plan_id = ?""",
+            (f"-{source}-", source),
+        )
     db.close()
 
 
@@ -114,8 +126,7 @@ def main() -> None:
         print(f"{'command':<52} {'median':>9}   runs (ms)")
         for label, command, n in cases:
             middle, times = timed(command, n)
-            print(f"{label:<52} {middle * 1000:7.0f} ms   {' '.join(f'{t * 1000:.0f}' for t in times)}",
-                  flush=True)
+            print(f"{label:<52} {middle * 1000:7.0f} ms   {' '.join(f'{t * 1000:.0f}' for t in times)}", flush=True)
 
 
 if __name__ == "__main__":

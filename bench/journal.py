@@ -26,10 +26,16 @@ LENGTHS = (1_000, 100_000, 1_000_000)
 
 
 def entry(seq: int) -> dict:
-    return {"seq": seq, "at": "2026-11-30T15:00:00+00:00", "type": "sent",
-            "message_id": f"<{seq:012d}.bench@example.com>", "kind": "reminder", "plan_id": f"plan-{seq % 997}",
-            "key": json.dumps([f"plan-{seq % 997}", "reminder", "lee", ["lee.legal@example.com"]]),
-            "recipients": ["lee.legal@example.com"]}
+    return {
+        "seq": seq,
+        "at": "2026-11-30T15:00:00+00:00",
+        "type": "sent",
+        "message_id": f"<{seq:012d}.bench@example.com>",
+        "kind": "reminder",
+        "plan_id": f"plan-{seq % 997}",
+        "key": json.dumps([f"plan-{seq % 997}", "reminder", "lee", ["lee.legal@example.com"]]),
+        "recipients": ["lee.legal@example.com"],
+    }
 
 
 def main(base: Path) -> None:
@@ -41,8 +47,10 @@ def main(base: Path) -> None:
             started = time.perf_counter()
             journal.append([entry(seq)])
             appends.append(time.perf_counter() - started)
-        print(f"append + fsync of one entry: median {median(appends) * 1e6:.0f} us, "
-              f"max {max(appends) * 1e6:.0f} us (each sent message pays this once)")
+        print(
+            f"append + fsync of one entry: median {median(appends) * 1e6:.0f} us, "
+            f"max {max(appends) * 1e6:.0f} us (each sent message pays this once)"
+        )
 
         path = journal_path(store.path)
         written = 200
@@ -63,10 +71,12 @@ def main(base: Path) -> None:
                 found = opened.since(length - back)
                 tail.append((back, time.perf_counter() - started))
                 assert len(found) == back
-            size = path.stat().st_size / 2 ** 20
-            print(f"journal of {length:>9,} entries ({size:6.1f} MiB): start with nothing to reconcile "
-                  f"{median(times) * 1e3:.2f} ms; reading a tail of "
-                  + ", ".join(f"{back:,} entries {seconds * 1e3:.0f} ms" for back, seconds in tail))
+            size = path.stat().st_size / 2**20
+            print(
+                f"journal of {length:>9,} entries ({size:6.1f} MiB): start with nothing to reconcile "
+                f"{median(times) * 1e3:.2f} ms; reading a tail of "
+                + ", ".join(f"{back:,} entries {seconds * 1e3:.0f} ms" for back, seconds in tail)
+            )
         store.close()
 
 

@@ -34,8 +34,9 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import tomli_w  # noqa: E402
 import tomllib  # noqa: E402
+
+import tomli_w  # noqa: E402
 from mailstack import MailStack  # noqa: E402
 
 from followthru.config import init_workspace, load_config  # noqa: E402
@@ -52,8 +53,9 @@ def workspace(root: Path, stack: MailStack, **imap: object) -> tuple[Path, dict]
     data["mail"]["backend"] = "smtp-imap"
     data["mail"]["smtp"] = {**server, "port": 10587, "password_env": "BENCH_PASSWORD"}
     data["mail"]["imap"] = {**server, "port": 10143, "password_env": "BENCH_PASSWORD", "poll_seconds": 300, **imap}
-    data["schedule"].update(business_days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                            send_from="00:00", send_until="23:59")
+    data["schedule"].update(
+        business_days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], send_from="00:00", send_until="23:59"
+    )
     data["workspace"]["poll_seconds"] = 300
     config.write_text(tomli_w.dumps(data))
     return config, {**os.environ, "BENCH_PASSWORD": stack.users[ME]}
@@ -62,10 +64,14 @@ def workspace(root: Path, stack: MailStack, **imap: object) -> tuple[Path, dict]
 def plan(people: list[str]) -> str:
     now = datetime.now(timezone.utc)
     day = lambda n: (now + timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
-    resources = "".join(f'\n[[resources]]\nid = "p{i}"\nname = "Person {i}"\nemail = "{email}"\n'
-                        f'asks = ["Help"]\ndue = {day(6)}\n' for i, email in enumerate(people))
-    return (f'[plan]\nid = "bench"\ntitle = "Bench"\ntimezone = "UTC"\nrespond_by = {day(3)}\n\n'
-            f'[owner]\nname = "Riley Rep"\nemail = "riley@example.com"\n{resources}')
+    resources = "".join(
+        f'\n[[resources]]\nid = "p{i}"\nname = "Person {i}"\nemail = "{email}"\nasks = ["Help"]\ndue = {day(6)}\n'
+        for i, email in enumerate(people)
+    )
+    return (
+        f'[plan]\nid = "bench"\ntitle = "Bench"\ntimezone = "UTC"\nrespond_by = {day(3)}\n\n'
+        f'[owner]\nname = "Riley Rep"\nemail = "riley@example.com"\n{resources}'
+    )
 
 
 def reply_to(request: EmailMessage, sender: str) -> bytes:
@@ -132,8 +138,9 @@ def latency(stack: MailStack, base: Path, count: int) -> None:
     config, env = workspace(base / "latency", stack)
     (config.parent / "plans" / "incoming" / "bench.toml").write_text(plan(people))
     log = open(config.parent / "daemon.log", "w")
-    daemon = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(config), "run"], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "followthru", "-c", str(config), "run"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     store = config.parent / "followthru.sqlite3"
     new_mail = stack.base / "mail" / ME / "new"
     from_smtp, from_delivery, idle_notice = [], [], []
@@ -173,9 +180,14 @@ def latency(stack: MailStack, base: Path, count: int) -> None:
 def append_old_mail(stack: MailStack, count: int) -> None:
     with stack.imap(ME) as client:
         for i in range(count):
-            client.append("INBOX", (f"From: someone{i % 97}@example.org\r\nTo: {ME}\r\nSubject: Old message {i}\r\n"
-                                    f"Message-ID: <old-{i}-{time.time_ns()}@example.org>\r\n\r\n"
-                                    f"Nothing to do with any plan, number {i}.\r\n").encode())
+            client.append(
+                "INBOX",
+                (
+                    f"From: someone{i % 97}@example.org\r\nTo: {ME}\r\nSubject: Old message {i}\r\n"
+                    f"Message-ID: <old-{i}-{time.time_ns()}@example.org>\r\n\r\n"
+                    f"Nothing to do with any plan, number {i}.\r\n"
+                ).encode(),
+            )
 
 
 def tick_cost(stack: MailStack, base: Path, old: int) -> None:
@@ -186,8 +198,7 @@ def tick_cost(stack: MailStack, base: Path, old: int) -> None:
             started = time.perf_counter()
             append_old_mail(stack, count)
             print(f"  (appended {count:,} messages over IMAP in {time.perf_counter() - started:.1f} s)")
-        config, env = workspace(base / label.replace(" ", "-").replace(",", ""), stack, processed_folder="",
-                                idle=False)
+        config, env = workspace(base / label.replace(" ", "-").replace(",", ""), stack, processed_folder="", idle=False)
         os.environ["BENCH_PASSWORD"] = env["BENCH_PASSWORD"]
         service = Followthru(load_config(config))
         now = datetime.now(timezone.utc)
@@ -201,9 +212,12 @@ def tick_cost(stack: MailStack, base: Path, old: int) -> None:
             idle.append(time.perf_counter() - started)
         new_reply = []
         for extra in (1, 2):  # the first reply a process reads also loads the reply reader's tables
-            stack.send(b"From: sam.security@example.com\r\nTo: followthru@example.com\r\nSubject: new\r\n"
-                       b"Message-ID: <" + str(time.time_ns()).encode() + b"@example.com>\r\n\r\nACCEPT\r\n",
-                       "sam.security@example.com", [ME])
+            stack.send(
+                b"From: sam.security@example.com\r\nTo: followthru@example.com\r\nSubject: new\r\n"
+                b"Message-ID: <" + str(time.time_ns()).encode() + b"@example.com>\r\n\r\nACCEPT\r\n",
+                "sam.security@example.com",
+                [ME],
+            )
             stack.wait_for_messages(ME, count + extra)
             started = time.perf_counter()
             report = service.tick(now)
@@ -211,9 +225,11 @@ def tick_cost(stack: MailStack, base: Path, old: int) -> None:
         service.close()
         results[label] = (first_sync, first.replies, median(idle), max(idle), new_reply)
     for label, (first_sync, first_replies, idle_median, idle_max, new_reply) in results.items():
-        print(f"{label:>20}: first sync {first_sync:.2f} s ({first_replies} messages read); "
-              f"tick with nothing new: median {idle_median * 1000:.2f} ms, max {idle_max * 1000:.2f} ms; "
-              "ticks with one new reply: " + ", ".join(f"{t * 1000:.1f} ms ({n} read)" for t, n in new_reply))
+        print(
+            f"{label:>20}: first sync {first_sync:.2f} s ({first_replies} messages read); "
+            f"tick with nothing new: median {idle_median * 1000:.2f} ms, max {idle_max * 1000:.2f} ms; "
+            "ticks with one new reply: " + ", ".join(f"{t * 1000:.1f} ms ({n} read)" for t, n in new_reply)
+        )
 
 
 def main() -> None:
@@ -229,7 +245,7 @@ def main() -> None:
         try:
             print(f"IDLE latency, {options.people} replies one after another:")
             latency(stack, base, options.people)
-            print(f"Tick cost against a folder of {options.old:,} old messages (imap.processed_folder = \"\"):")
+            print(f'Tick cost against a folder of {options.old:,} old messages (imap.processed_folder = ""):')
             tick_cost(stack, base, options.old)
         finally:
             stack.stop()

@@ -123,8 +123,9 @@ def main() -> None:
         return
     sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]
     for size in sizes:
-        output = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
-                                check=True).stdout
+        output = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True
+        ).stdout
         print(json.dumps(json.loads(output.strip().splitlines()[-1])))
 
 

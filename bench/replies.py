@@ -41,8 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
-TARGETS = {"reply-trimming": 0.95, "talon/standard_replies": 1.0, "talon/html_replies": 1.0,
-           "bounces": 0.98}
+TARGETS = {"reply-trimming": 0.95, "talon/standard_replies": 1.0, "talon/html_replies": 1.0, "bounces": 0.98}
 HTML_REPLY = "Hi. I am fine.\n\nThanks,\nAlex"
 
 
@@ -125,8 +124,10 @@ def cases() -> dict[str, list[tuple[Path, str]]]:
         return given.read_text(encoding="utf-8") if given.exists() else "Hello"
 
     return {
-        "reply-trimming": [(p, (trimming / "trimmed" / p.name).read_text(encoding="utf-8"))
-                           for p in sorted((trimming / "emails").glob("*.txt"))],
+        "reply-trimming": [
+            (p, (trimming / "trimmed" / p.name).read_text(encoding="utf-8"))
+            for p in sorted((trimming / "emails").glob("*.txt"))
+        ],
         "talon/standard_replies": [(p, talon_expected(p)) for p in sorted(standard.glob("*.eml"))],
         "talon/html_replies": [(p, HTML_REPLY) for p in sorted(html.glob("*.html"))],
     }
@@ -137,8 +138,7 @@ def tools() -> dict[str, Callable[[bytes, Path], str] | str]:
     from followthru.replies import extract_words
 
     found: dict[str, Callable[[bytes, Path], str] | str] = {
-        "followthru": lambda raw, path: extract_words(
-            raw, keep_signature=path.parent.parent.name == "talon"),
+        "followthru": lambda raw, path: extract_words(raw, keep_signature=path.parent.parent.name == "talon"),
         "followthru, sig. removed": lambda raw, path: extract_words(raw),
     }
     try:
@@ -158,8 +158,7 @@ def tools() -> dict[str, Callable[[bytes, Path], str] | str]:
     return found
 
 
-def score(tool: str, run: Callable, items: list[tuple[Path, str]], compare) -> tuple[int, float,
-                                                                                    list[str]]:
+def score(tool: str, run: Callable, items: list[tuple[Path, str]], compare) -> tuple[int, float, list[str]]:
     hits, elapsed, misses = 0, 0.0, []
     for path, expected in items:
         raw = path.read_bytes()
@@ -181,8 +180,7 @@ def bounces() -> tuple[int, int, float, dict[str, int], list[str]]:
     from followthru.replies import read_reply
 
     folder = FIXTURES / "bounces"
-    rows = [line.split("\t") for line in (folder / "labels.tsv").read_text().splitlines()[1:]
-            if line.strip()]
+    rows = [line.split("\t") for line in (folder / "labels.tsv").read_text().splitlines()[1:] if line.strip()]
     hits, elapsed, misses = 0, 0.0, []
     coverage = {"bounces": 0, "recipient": 0, "original_message_id": 0}
     for name, label in rows:
@@ -203,8 +201,10 @@ def bounces() -> tuple[int, int, float, dict[str, int], list[str]]:
 
 def main() -> int:
     if not (FIXTURES / "README.md").exists():
-        print(f"fixtures not found at {FIXTURES} (expected ../shared/fixtures beside the project);"
-              " nothing to score", file=sys.stderr)
+        print(
+            f"fixtures not found at {FIXTURES} (expected ../shared/fixtures beside the project); nothing to score",
+            file=sys.stderr,
+        )
         return 2
     verbose = "-v" in sys.argv[1:]
     failed: list[str] = []
@@ -228,8 +228,10 @@ def main() -> int:
     hits, total, ms, coverage, misses = bounces()
     rate = hits / max(total, 1)
     print(f"{'bounces (intent)':24} {'followthru':26} {hits:>3}/{total:<3} {rate:>7.1%} {ms:>8.2f}")
-    print(f"bounces read as bounce: {coverage['bounces']}; with recipient "
-          f"{coverage['recipient']}, with original Message-ID {coverage['original_message_id']}")
+    print(
+        f"bounces read as bounce: {coverage['bounces']}; with recipient "
+        f"{coverage['recipient']}, with original Message-ID {coverage['original_message_id']}"
+    )
     if verbose and misses:
         print("misses: " + "; ".join(misses))
     if rate < TARGETS["bounces"]:
