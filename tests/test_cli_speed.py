@@ -25,7 +25,7 @@ from followthru.config import init_workspace
 from followthru.status import to_json
 from followthru.store import Store
 from followthru.uids import event_uid
-from replying import reply_to
+from support.replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"

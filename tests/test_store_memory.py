@@ -28,7 +28,7 @@ import pytest
 
 from followthru.config import init_workspace
 from followthru.journal import STORE_REFUSED_EXIT
-from replying import reply_to
+from support.replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()

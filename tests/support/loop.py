@@ -1,4 +1,4 @@
-"""One adapter per backend for the whole-loop scenario (tests/test_whole_loop.py).
+"""One adapter per backend for the whole-loop scenario (tests/scenarios/test_whole_loop.py).
 
 An adapter makes a workspace on its backend and knows, for that backend only, how a step is run,
 how a person's reply reaches the inbox, how a person answers a meeting in their calendar, and how
@@ -32,7 +32,7 @@ from click.testing import CliRunner
 from followthru.cli import main
 from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
-from replying import reply_to
+from support.replying import reply_to
 from support.preforked import run_followthru
 from support.workspace import drop_plan, invitation
 

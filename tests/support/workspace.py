@@ -15,7 +15,7 @@ from pathlib import Path
 import icalendar
 
 from followthru.config import init_workspace
-from replying import reply_to
+from support.replying import reply_to
 from support.preforked import run_followthru
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ import pytest
 
 from followthru.replies import read_reply
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
+CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 ZONE = "America/New_York"
 INTENTS = {"accept", "decline", "tentative", "counter", "question", "auto_reply", "bounce",
            "unclear"}

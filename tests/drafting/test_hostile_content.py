@@ -10,7 +10,7 @@ from pathlib import Path
 from followthru.drafting.compose import Draft, Mailbox, build_message
 from followthru.drafting.render import Rendered
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 
 

@@ -32,10 +32,10 @@ import icalendar
 import pytest
 
 from followthru.config import init_workspace
-from replying import reply_to
+from support.replying import reply_to
 from support.preforked import Preforked
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()
 PLANS = 24
 STRIDE_SECONDS = 0.006  # each restart lives this much longer than the one before: 100+ kills on a busy machine too

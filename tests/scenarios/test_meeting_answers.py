@@ -31,7 +31,7 @@ from support.workspace import EXAMPLE, MONDAY, Workspace, audit, drop_reply, fin
 
 ONE_PLAN = EXAMPLE.read_text()
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 30, 10, 0, tzinfo=NY)
 SAM, LEE, SOL = "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com"

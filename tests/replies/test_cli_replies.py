@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data" / "replies"
+DATA = Path(__file__).resolve().parents[1] / "data" / "replies"
 
 
 def test_classify_json_gives_one_object_per_message(cli):

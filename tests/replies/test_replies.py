@@ -28,7 +28,7 @@ from followthru.replies.dates import find_dates
 from followthru.replies.extract import html_to_text, new_words
 from followthru.replies.mime import unflow
 
-DATA = Path(__file__).parent / "data" / "replies"
+DATA = Path(__file__).parents[1] / "data" / "replies"
 PLUS = "followthru+7qk2m4xw9hbd3r6tnp5c@acme-sales.test"
 BASE = datetime(2026, 11, 30, 9, 0)   # naive local moment the request was answered
 ASKED = {date(2026, 12, 9)}
@@ -1047,7 +1047,7 @@ def test_settle_for_never_raises_on_a_bad_due_date(due):
 
 # === mailing-list relays ========================================================================
 
-RELAYS = Path(__file__).parent / "data" / "relays"
+RELAYS = Path(__file__).parents[1] / "data" / "relays"
 
 
 @pytest.mark.parametrize("name, relayed_by, sender", [
@@ -1113,7 +1113,7 @@ def test_list_headers_of_a_returned_or_attached_message_do_not_mark_a_relay():
 
 
 def test_no_ordinary_test_message_is_taken_for_a_relay():
-    corpus = Path(__file__).parent / "data" / "corpus"
+    corpus = Path(__file__).parents[1] / "data" / "corpus"
     for path in sorted(DATA.glob("*.eml")) + sorted(corpus.glob("*.eml")):
         assert read_reply(path.read_bytes()).relayed_by is None, path.name
 
@@ -1122,7 +1122,7 @@ def test_no_ordinary_test_message_is_taken_for_a_relay():
 
 def test_benchmark_says_when_the_fixtures_are_absent(tmp_path, monkeypatch, capsys):
     spec = importlib.util.spec_from_file_location(
-        "bench_replies", Path(__file__).resolve().parents[1] / "bench" / "replies.py")
+        "bench_replies", Path(__file__).resolve().parents[2] / "bench" / "replies.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     monkeypatch.setattr(bench, "FIXTURES", tmp_path / "missing")

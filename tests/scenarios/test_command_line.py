@@ -1,5 +1,5 @@
 """The command line on the embedded default (Maildir), with --now, one process per step: what the
-whole-loop scenario (tests/test_whole_loop.py, on every backend) leaves aside: files still being
+whole-loop scenario (tests/scenarios/test_whole_loop.py, on every backend) leaves aside: files still being
 written, deciding a counter-proposal on the command line, the status table, and many plans at once.
 """
 

@@ -1,4 +1,4 @@
-"""Through real servers what the whole-loop scenario (tests/test_whole_loop.py, which runs on this
+"""Through real servers what the whole-loop scenario (tests/scenarios/test_whole_loop.py, which runs on this
 backend too) leaves aside: Followthru sends through Postfix (submission, STARTTLS and AUTH) and
 reads replies from Dovecot over IMAP; people read their mailboxes over IMAP and answer through
 Postfix, in HTML or with an out-of-office; bounces and refusals are the ones Postfix itself writes.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from followthru.config import load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 
 

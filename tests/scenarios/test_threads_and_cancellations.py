@@ -27,7 +27,7 @@ from followthru.planfile import load_plan
 from followthru.states import PlanState
 from support.workspace import EXAMPLE, Workspace, find, invitation, summary
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
 SECRET = b"k" * 32
 OWNER = "riley@example.com"

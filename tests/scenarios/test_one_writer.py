@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from followthru.lock import Busy, WorkspaceLock, lock_paths, wait_for_pass
-from replying import reply_to
+from support.replying import reply_to
 
 PLANS = 50
 PEOPLE = 2  # per plan: 100 requests, so 100 replies

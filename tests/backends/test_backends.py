@@ -20,7 +20,7 @@ import tomli_w
 from followthru import backends
 from followthru.config import init_workspace
 
-DAEMON = Path(__file__).resolve().parents[1] / "daemon"
+DAEMON = Path(__file__).resolve().parents[2] / "daemon"
 VENDOR = ("exchangelib", "googleapiclient", "google_auth_oauthlib", "httplib2", "msal", "requests", "imapclient")
 
 

@@ -50,9 +50,9 @@ from followthru.states import PlanState
 from followthru.uids import event_uid
 from support.rendering import SHIPPED, kind_extras
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
-HELPER = Path(__file__).resolve().parent / "support" / "libical_read.py"
+HELPER = Path(__file__).resolve().parents[1] / "support" / "libical_read.py"
 DEBIAN_PYTHON = "/usr/bin/python3"
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo"]
@@ -109,7 +109,7 @@ def itip(meeting: Meeting, zone: ZoneInfo, sequence: int, method: str = "REQUEST
 def every_message(renderer: Renderer | None = None) -> dict[str, Built]:
     """Every kind of message in every shipped language: ``{"de/request": built, "de/meeting-cancel":
     built, ...}``. The kinds of ``render.KINDS`` are worded for the owner in that language (with the
-    variables tests/test_render.py gives each kind); the meeting messages are drafted as the daemon
+    variables tests/drafting/test_render.py gives each kind); the meeting messages are drafted as the daemon
     drafts them, for a plan whose people all read that language, the meetings moved by a day and an
     hour for the changes after the first invitation."""
     renderer = renderer or Renderer()

@@ -1,0 +1,1 @@
+"""Tests of drafting messages (followthru/drafting/): templates, headers, iTIP, checked by real implementations."""

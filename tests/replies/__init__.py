@@ -1,0 +1,1 @@
+"""Tests of the reply reader (followthru/replies/)."""
