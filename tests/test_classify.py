@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import ACCEPT_MIN, DECIDE_MIN, classify
 from followthru.replies.classify.languages import detect_languages, rank_languages

@@ -19,9 +19,9 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from followthru.backends.maildir import MaildirBackend
 from followthru.config import load_config
 from followthru.daemon import Followthru
-from followthru.backends.maildir import MaildirBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"

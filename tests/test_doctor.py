@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tomllib
 
 import tomli_w
-import tomllib
 
 from followthru.store import Store
 

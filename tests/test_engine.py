@@ -12,9 +12,9 @@ import pytest
 from followthru.config import Config, Schedule
 from followthru.decisions import OWNER
 from followthru.engine import Engine
-from followthru.states import Answer
 from followthru.phrases import phrase
 from followthru.planfile import load_plan
+from followthru.states import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")

@@ -17,6 +17,7 @@ import logging
 import stat
 import sys
 import time
+import tomllib
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,18 +26,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 import tomli_w
-import tomllib
 from click.testing import CliRunner
 from exchangelib import close_connections
 from exchangelib.protocol import BaseProtocol
 
-from support.fake_ews import CLIENT_ID, ENDPOINT, NS, TENANT, FakeAdapter, FakeExchange
 from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
-from followthru.cli import main
-from followthru.config import Config, ConfigError, init_workspace, load_config
 from followthru.backends.exchange import ExchangeCalendar, ExchangeMail, authorize
 from followthru.backends.exchange.recurrence import recurrence
+from followthru.cli import main
+from followthru.config import Config, ConfigError, init_workspace, load_config
 from followthru.store import Store
+from support.fake_ews import CLIENT_ID, ENDPOINT, NS, TENANT, FakeAdapter, FakeExchange
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"

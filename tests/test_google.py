@@ -34,13 +34,22 @@ from googleapiclient.http import HttpMockSequence
 
 import followthru.backends.google.auth as google_auth
 import followthru.backends.google.gmail as gmail
-from support.fake_google import (CALENDAR_SCOPE, GMAIL_SCOPE, TOKEN_URI, FakeGoogle, Invalid, OAuthClient,
-                                 ServiceAccount, identify, make_service_account)
 from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
-from followthru.cli import main
-from followthru.config import ConfigError, init_workspace, load_config
 from followthru.backends.google import GmailMail, GoogleCalendar, authorize
 from followthru.backends.google.calendar import event_id
+from followthru.cli import main
+from followthru.config import ConfigError, init_workspace, load_config
+from support.fake_google import (
+    CALENDAR_SCOPE,
+    GMAIL_SCOPE,
+    TOKEN_URI,
+    FakeGoogle,
+    Invalid,
+    OAuthClient,
+    ServiceAccount,
+    identify,
+    make_service_account,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"

@@ -35,13 +35,13 @@ from click.testing import CliRunner
 
 import followthru.backends.graph.auth as graph_auth
 import followthru.backends.graph.mail as graph_mail
-from support.fake_graph import FakeGraph, Invalid, check_event
 from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
-from followthru.cli import main
-from followthru.config import ConfigError, init_workspace, load_config
 from followthru.backends.graph import GraphCalendar, GraphMail, authorize
 from followthru.backends.graph.calendar import UID_PROPERTY, event_body
 from followthru.backends.graph.recurrence import recurrence
+from followthru.cli import main
+from followthru.config import ConfigError, init_workspace, load_config
+from support.fake_graph import FakeGraph, Invalid, check_event
 from support.loop import GraphLoop
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -47,13 +47,12 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import followthru
+from followthru.backends.maildir import MaildirBackend
 from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
-from followthru.backends.maildir import MaildirBackend
 from followthru.datafile import format_path
 from followthru.planfile import MAX_PROBLEMS, load_plan
-from followthru.replies import read_reply
-from followthru.replies import mime, tnef
+from followthru.replies import mime, read_reply, tnef
 from followthru.replies.authentication import forged_sender
 from followthru.replies.model import INTENTS
 

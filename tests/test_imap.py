@@ -9,9 +9,9 @@ from email.utils import make_msgid
 
 import pytest
 
-from followthru.config import ImapServer
 from followthru.backends.base import Unavailable
 from followthru.backends.smtp_imap.imap import DONE_FLAG, ImapReader
+from followthru.config import ImapServer
 
 ME = "followthru@example.com"
 

@@ -9,9 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 
 import tomli_w
-import tomllib
 
 from followthru.config import load_config
 

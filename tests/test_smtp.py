@@ -10,9 +10,9 @@ from email.utils import make_msgid
 
 import pytest
 
-from followthru.config import SmtpServer
 from followthru.backends.base import SendError, Unavailable
 from followthru.backends.smtp_imap.smtp import SmtpSender
+from followthru.config import SmtpServer
 
 FROM = "followthru@example.com"
 RILEY = "riley@example.com"

@@ -8,9 +8,8 @@ import hmac
 import pytest
 
 import followthru.tokens as tokens
-from test_daemon import START, deliver, outbox, request_to, service, states  # noqa: F401  (fixture)
-
 from followthru.replies.authentication import forged_sender
+from test_daemon import START, deliver, outbox, request_to, service, states  # noqa: F401  (fixture)
 
 LATER = START.replace(hour=16)
 

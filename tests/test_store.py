@@ -13,8 +13,8 @@ import pytest
 
 from followthru.config import Config
 from followthru.engine import Engine
-from followthru.states import Answer
 from followthru.planfile import load_plan
+from followthru.states import Answer
 from followthru.store import MIGRATIONS, Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import classify
 from followthru.replies.classify.cleaning import greeting_end
