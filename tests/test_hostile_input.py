@@ -201,7 +201,7 @@ def many_parts(count: int) -> bytes:
     return head + parts + b"--p--\r\n"
 
 
-# TNEF streams, built as tests/test_replies.py builds them (MS-OXTNEF): a meeting acceptance.
+# TNEF streams, built as tests/replies/test_replies.py builds them (MS-OXTNEF): a meeting acceptance.
 def tnef_attribute(attr_id: int, attr_type: int, data: bytes, length: int | None = None) -> bytes:
     return (struct.pack("<BHHI", 1, attr_id, attr_type, len(data) if length is None else length) + data
             + struct.pack("<H", sum(data) & 0xFFFF))

@@ -44,7 +44,7 @@ from followthru.config import ConfigError, init_workspace, load_config
 from support.fake_graph import FakeGraph, Invalid, check_event
 from support.loop import GraphLoop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 ME = "followthru@example.com"
 SECRET_ENV = "FOLLOWTHRU_TEST_GRAPH_SECRET"

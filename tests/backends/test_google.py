@@ -51,7 +51,7 @@ from support.fake_google import (
     make_service_account,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 ME = "followthru@example.com"
 EVENTS = "https://www.googleapis.com/calendar/v3/calendars/primary/events"

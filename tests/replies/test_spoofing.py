@@ -9,7 +9,7 @@ import pytest
 
 import followthru.tokens as tokens
 from followthru.replies.authentication import forged_sender
-from test_daemon import START, deliver, outbox, request_to, service, states  # noqa: F401  (fixture)
+from support.daemon_pass import START, deliver, outbox, request_to, states
 
 LATER = START.replace(hour=16)
 

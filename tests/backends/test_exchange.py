@@ -38,7 +38,7 @@ from followthru.config import Config, ConfigError, init_workspace, load_config
 from followthru.store import Store
 from support.fake_ews import CLIENT_ID, ENDPOINT, NS, TENANT, FakeAdapter, FakeExchange
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 ME = "followthru@example.com"
 USER = "CORP\\svc-followthru"
