@@ -1,6 +1,6 @@
 """Benchmark: the SMTP + IMAP backend against real Postfix and Dovecot on loopback.
 
-Starts the same mail stack as the tests (tests/mailstack.py; needs root and Debian's
+Starts the same mail stack as the tests (tests/support/mailstack.py; needs root and Debian's
 dovecot-imapd, dovecot-lmtpd and postfix) and measures:
 
 1. Reply-to-status latency with IDLE. ``followthru run`` runs with every poll interval at five
@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 import tomllib  # noqa: E402
 
 import tomli_w  # noqa: E402
-from mailstack import MailStack  # noqa: E402
 
 from followthru.config import init_workspace, load_config  # noqa: E402
 from followthru.daemon import Followthru  # noqa: E402
+from support.mailstack import MailStack  # noqa: E402
 
 ME = "followthru@example.com"
 

@@ -52,8 +52,9 @@ def ws(tmp_path: Path) -> Workspace:
 def service(workspace: Path):
     """A daemon in this process that has started the example plan at START (Maildir, sending as
     followthru@example.com)."""
-    text = workspace.read_text().replace('email = "followthru@localhost.localdomain"',
-                                         'email = "followthru@example.com"')
+    text = workspace.read_text().replace(
+        'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
+    )
     workspace.write_text(text)
     daemon = Followthru(load_config(workspace))
     drop(daemon, EXAMPLE.read_text())
@@ -77,8 +78,10 @@ def cli():
 def mail_stack():
     """A real Dovecot + Postfix on loopback (see tests/support/mailstack.py); needs root."""
     if os.geteuid() != 0 or not (shutil.which("dovecot") and shutil.which("postfix")):
-        pytest.fail("the mail server tests need root and Debian's dovecot-imapd, dovecot-lmtpd and postfix: "
-                    "run them through .ci/run, which installs them")
+        pytest.fail(
+            "the mail server tests need root and Debian's dovecot-imapd, dovecot-lmtpd and postfix: "
+            "run them through .ci/run, which installs them"
+        )
     from support.mailstack import MailStack  # lazily: only these tests need imapclient
 
     # Not under pytest's temporary folder: pytest keeps that 0700, and another pytest run starting

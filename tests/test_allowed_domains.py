@@ -14,8 +14,13 @@ from followthru.config import ConfigError, load_config
 from followthru.planfile import load_plan
 
 NOW = "2026-11-30T15:00:00+00:00"
-ADDRESSES = {"owner": "riley@acme.example", "sam": "sam@acme.example", "pat": "pat@acme.example",
-             "dana": "dana@acme.example", "guest": "guest@acme.example"}
+ADDRESSES = {
+    "owner": "riley@acme.example",
+    "sam": "sam@acme.example",
+    "pat": "pat@acme.example",
+    "dana": "dana@acme.example",
+    "guest": "guest@acme.example",
+}
 
 PLAN_TOML = """\
 [plan]
@@ -51,8 +56,13 @@ start = 2026-12-04T10:00:00
 attendees = ["sam", "{guest}"]
 """
 # The line of each address in PLAN_TOML, and its field.
-TOML_LINES = {"owner": (8, "owner.email"), "sam": (13, "resources[0].email"), "pat": (21, "resources[1].email"),
-              "dana": (26, "stakeholders[0].email"), "guest": (31, "meetings[0].attendees[1]")}
+TOML_LINES = {
+    "owner": (8, "owner.email"),
+    "sam": (13, "resources[0].email"),
+    "pat": (21, "resources[1].email"),
+    "dana": (26, "stakeholders[0].email"),
+    "guest": (31, "meetings[0].attendees[1]"),
+}
 
 
 def plan_text(kind: str = "toml", **addresses: str) -> str:
@@ -79,8 +89,11 @@ def write_plan(folder: Path, name: str, text: str) -> Path:
 
 def test_a_plan_inside_the_domains_passes_with_subdomains_and_any_case(workspace, cli, tmp_path):
     allow(workspace, "acme.example", "Partner.Example")
-    plan = write_plan(tmp_path, "deal.toml", plan_text(sam="Sam@EU.Acme.Example", pat="pat@partner.example",
-                                                       guest="guest@labs.eu.acme.example"))
+    plan = write_plan(
+        tmp_path,
+        "deal.toml",
+        plan_text(sam="Sam@EU.Acme.Example", pat="pat@partner.example", guest="guest@labs.eu.acme.example"),
+    )
     result = cli("-c", workspace, "plan", "check", plan, "--now", "2026-11-30T12:00:00+00:00")
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and result.stderr.strip() == f"{plan}: ok"
@@ -96,21 +109,24 @@ def test_each_kind_of_address_outside_is_named_with_field_and_line_in_toml(works
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{plan}:{line}: {field}: '{outside}' is outside the domains plans may name "
-        "(mail.allowed_domains: acme.example); use the person's company address"]
+        "(mail.allowed_domains: acme.example); use the person's company address"
+    ]
 
 
 @pytest.mark.parametrize("who", sorted(TOML_LINES))
 def test_each_kind_of_address_outside_is_named_with_its_line_in_yaml(workspace, tmp_path, who):
     plan = write_plan(tmp_path, "deal.yaml", plan_text("yaml", **{who: f"{who}@gmail.example"}))
     field = TOML_LINES[who][1]
-    expected_line = next(number for number, row in enumerate(plan.read_text().splitlines(), 1)
-                         if f"{who}@gmail.example" in row)
+    expected_line = next(
+        number for number, row in enumerate(plan.read_text().splitlines(), 1) if f"{who}@gmail.example" in row
+    )
     result = load_plan(plan, allowed_domains=load_config(allow(workspace, "acme.example")).mail.allowed_domains)
     assert [(p.line, p.path) for p in result.problems] == [(expected_line, field)]
 
 
-@pytest.mark.parametrize("address", ["sam@notacme.example", "sam@acme.example.evil.test", "sam@example",
-                                     "sam@acme-example.test"])
+@pytest.mark.parametrize(
+    "address", ["sam@notacme.example", "sam@acme.example.evil.test", "sam@example", "sam@acme-example.test"]
+)
 def test_lookalike_domains_are_outside(address, tmp_path):
     plan = write_plan(tmp_path, "deal.toml", plan_text(sam=address))
     result = load_plan(plan, allowed_domains=("acme.example",))
@@ -120,9 +136,17 @@ def test_lookalike_domains_are_outside(address, tmp_path):
 def test_internationalised_domains_are_compared_in_their_ascii_form(workspace, tmp_path):
     config = load_config(allow(workspace, "Bücher.example"))
     assert config.mail.allowed_domains == ["xn--bcher-kva.example"]
-    plan = write_plan(tmp_path, "deal.toml", plan_text(sam="sam@bücher.example", pat="pat@xn--bcher-kva.example",
-                                                       owner="riley@BÜCHER.example", dana="dana@eu.bücher.example",
-                                                       guest="guest@bücher.example"))
+    plan = write_plan(
+        tmp_path,
+        "deal.toml",
+        plan_text(
+            sam="sam@bücher.example",
+            pat="pat@xn--bcher-kva.example",
+            owner="riley@BÜCHER.example",
+            dana="dana@eu.bücher.example",
+            guest="guest@bücher.example",
+        ),
+    )
     assert load_plan(plan, allowed_domains=config.mail.allowed_domains).ok
     assert not load_plan(plan, allowed_domains=("acme.example",)).ok
 
@@ -182,17 +206,20 @@ def test_the_daemon_starts_a_plan_inside_the_domains(workspace, cli):
 def test_init_writes_the_key_commented_with_why(workspace):
     lines = workspace.read_text().splitlines()
     key = lines.index('# allowed_domains = ["acme.example"]')
-    assert "outside the company" in " ".join(line.lstrip("# ") for line in lines[key - 4:key])
+    assert "outside the company" in " ".join(line.lstrip("# ") for line in lines[key - 4 : key])
     assert load_config(workspace).mail.allowed_domains == []
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ('["@acme.example"]', "'@acme.example': write the domain alone, without '@'"),
-    ('["*.acme.example"]', "'*.acme.example': subdomains are always allowed with their domain"),
-    ('["acme example"]', "'acme example' is not a domain name"),
-    ('[5]', "5 is not a domain name"),
-    ('"acme.example"', "'acme.example' is not a list; write it in brackets, like [\"acme.example\"]"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('["@acme.example"]', "'@acme.example': write the domain alone, without '@'"),
+        ('["*.acme.example"]', "'*.acme.example': subdomains are always allowed with their domain"),
+        ('["acme example"]', "'acme example' is not a domain name"),
+        ("[5]", "5 is not a domain name"),
+        ('"acme.example"', "'acme.example' is not a list; write it in brackets, like [\"acme.example\"]"),
+    ],
+)
 def test_a_wrong_allowed_domain_is_named_with_its_line(workspace, value, message):
     text = workspace.read_text().replace('# allowed_domains = ["acme.example"]', f"allowed_domains = {value}")
     workspace.write_text(text)

@@ -61,7 +61,8 @@ def test_a_drop_larger_than_a_batch_is_taken_over_passes_oldest_first(workspace,
         # How far it got, every 100 files (no terminal here, so lines in the log rather than a bar).
         assert progress_lines(caplog, "taking in plan files") == [
             f"taking in plan files: {n:,} of {PLANS_PER_PASS:,}, 50 more waiting for the next passes"
-            for n in [*range(100, PLANS_PER_PASS, 100), PLANS_PER_PASS]]
+            for n in [*range(100, PLANS_PER_PASS, 100), PLANS_PER_PASS]
+        ]
         caplog.clear()
         second = service.tick(SATURDAY)
         assert (second.plans_started, second.plans_left, second.more_waiting) == (50, 0, False)
@@ -94,7 +95,8 @@ def test_a_big_inbox_is_read_over_passes_oldest_first(workspace, caplog):
         assert "left for the next pass: 0 plan files, 30 replies" in str(first)
         assert names(inbox) == {f"{n:05d}.eml" for n in range(MAX_PER_PASS, MAX_PER_PASS + 30)}
         assert progress_lines(caplog, "reading the inbox") == [
-            f"reading the inbox: {n} so far" for n in range(100, MAX_PER_PASS + 1, 100)]
+            f"reading the inbox: {n} so far" for n in range(100, MAX_PER_PASS + 1, 100)
+        ]
         second = service.tick(SATURDAY)
         assert (second.replies, second.replies_left, second.more_waiting) == (30, 0, False)
     finally:
@@ -125,10 +127,12 @@ def test_run_takes_the_next_batch_at_once_without_waiting_for_the_poll_interval(
     monkeypatch.setattr(daemon_module, "PLANS_PER_PASS", 10)
     hour = (datetime.now(timezone.utc).hour + 12) % 24
     text = workspace.read_text()
-    for pattern, value in ((r"poll_seconds = 5.0", "poll_seconds = 3600"),
-                           (r"business_days = .*", 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'),
-                           (r"send_from = .*", f'send_from = "{hour:02d}:00"'),
-                           (r"send_until = .*", f'send_until = "{hour:02d}:30"')):
+    for pattern, value in (
+        (r"poll_seconds = 5.0", "poll_seconds = 3600"),
+        (r"business_days = .*", 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'),
+        (r"send_from = .*", f'send_from = "{hour:02d}:00"'),
+        (r"send_until = .*", f'send_until = "{hour:02d}:30"'),
+    ):
         text, found = re.subn(f"(?m)^{pattern}$", value, text, count=1)
         assert found, pattern
     workspace.write_text(text)
@@ -156,5 +160,8 @@ def test_run_takes_the_next_batch_at_once_without_waiting_for_the_poll_interval(
     assert names(incoming) == set()
     passes = [r.getMessage() for r in caplog.records if r.getMessage().startswith("pass: started")]
     assert [re.match(r"pass: started (\d+),", p).group(1) for p in passes] == ["10", "10", "5"]
-    assert [p.partition("left for the next pass: ")[2] for p in passes] == \
-        ["15 plan files, 0 replies", "5 plan files, 0 replies", ""]
+    assert [p.partition("left for the next pass: ")[2] for p in passes] == [
+        "15 plan files, 0 replies",
+        "5 plan files, 0 replies",
+        "",
+    ]

@@ -30,8 +30,17 @@ from support.replying import reply_to
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 HEAVY = ("pydantic", "jinja2", "icalendar", "babel", "email_validator", "yaml", "dateparser", "holidays")
-BACKENDS = ("followthru.daemon", "followthru.backends", "followthru.drafting", "exchangelib", "googleapiclient", "msal",
-            "imapclient", "caldav", "watchdog")
+BACKENDS = (
+    "followthru.daemon",
+    "followthru.backends",
+    "followthru.drafting",
+    "exchangelib",
+    "googleapiclient",
+    "msal",
+    "imapclient",
+    "caldav",
+    "watchdog",
+)
 # A meeting without an id: its key is made from the title.
 UNNAMED_MEETING = """
 [[meetings]]
@@ -44,14 +53,17 @@ duration = "45m"
 
 def loaded_by(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
     """The modules loaded by running the command line with ``args`` in a new interpreter, and its output."""
-    probe = ("import sys\n"
-             "from followthru.cli import main\n"
-             "try:\n"
-             f"    main({list(args)!r}, standalone_mode=False)\n"
-             "finally:\n"
-             "    print('\\0' + ' '.join(sorted(sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
-                            env=env or os.environ.copy())
+    probe = (
+        "import sys\n"
+        "from followthru.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r}, standalone_mode=False)\n"
+        "finally:\n"
+        "    print('\\0' + ' '.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env or os.environ.copy()
+    )
     assert result.returncode == 0, result.stderr
     output, _, modules = result.stdout.rpartition("\0")
     return set(modules.split()), output
@@ -62,8 +74,13 @@ def matching(modules: set[str], names: tuple[str, ...]) -> set[str]:
 
 
 def test_importing_the_command_line_loads_no_model_template_calendar_or_backend():
-    result = subprocess.run([sys.executable, "-c", "import sys, followthru.cli; print(' '.join(sorted(sys.modules)))"],
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, followthru.cli; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     modules = set(result.stdout.split())
     assert "click" in modules
     assert matching(modules, HEAVY + BACKENDS) == set()
@@ -93,31 +110,60 @@ def old_status(config: Path, plan_id: str | None = None) -> list[dict]:
             stored = store.load(pid)
             emails = {r.id: r.email for r in stored.plan.resources}
             titles = {m.key: m.title for m in stored.plan.meetings}
-            result.append({
-                "id": pid,
-                "title": stored.plan.plan.title,
-                "state": stored.state.state,
-                "version": stored.version,
-                "needs_attention": list(stored.state.attention),
-                "commitments": [{"resource": c.resource_id, "email": emails.get(c.resource_id, ""), "state": c.state,
-                                 "intent": c.intent, "stands_in_for": c.stands_in_for,
-                                 "updated_at": c.updated_at.isoformat() if c.updated_at else None,
-                                 "proposed": c.proposed.isoformat() if c.proposed else None,
-                                 "agreed_due": c.agreed_due.isoformat() if c.agreed_due else None,
-                                 "next": {"step": c.next_step, "at": c.next_at.isoformat() if c.next_at else None}
-                                 if c.next_step else None}
-                                for c in stored.state.commitments.values()],
-                "queued": [{"kind": kind, "resource": resource, "to": json.loads(to), "at": at,
+            result.append(
+                {
+                    "id": pid,
+                    "title": stored.plan.plan.title,
+                    "state": stored.state.state,
+                    "version": stored.version,
+                    "needs_attention": list(stored.state.attention),
+                    "commitments": [
+                        {
+                            "resource": c.resource_id,
+                            "email": emails.get(c.resource_id, ""),
+                            "state": c.state,
+                            "intent": c.intent,
+                            "stands_in_for": c.stands_in_for,
+                            "updated_at": c.updated_at.isoformat() if c.updated_at else None,
+                            "proposed": c.proposed.isoformat() if c.proposed else None,
+                            "agreed_due": c.agreed_due.isoformat() if c.agreed_due else None,
+                            "next": {"step": c.next_step, "at": c.next_at.isoformat() if c.next_at else None}
+                            if c.next_step
+                            else None,
+                        }
+                        for c in stored.state.commitments.values()
+                    ],
+                    "queued": [
+                        {
+                            "kind": kind,
+                            "resource": resource,
+                            "to": json.loads(to),
+                            "at": at,
                             "why": "waiting for its send window"
-                            if datetime.fromisoformat(at) > datetime.now(timezone.utc) else "goes with the next pass"}
-                           for kind, resource, to, at in store.connection.execute(
-                               "SELECT kind, resource_id, recipients, not_before FROM outbox WHERE status = 'pending' "
-                               "AND plan_id = ? ORDER BY not_before, id", (pid,))],
-                "meetings": [{"title": titles.get(m.key, m.key), "key": m.key, "uid": event_uid(pid, m.key, domain),
-                              "sequence": m.sequence, "attendees": m.attendees, "cancelled": m.cancelled,
-                              "rsvps": m.rsvps}
-                             for m in stored.state.meetings.values() if m.sequence >= 0],
-            })
+                            if datetime.fromisoformat(at) > datetime.now(timezone.utc)
+                            else "goes with the next pass",
+                        }
+                        for kind, resource, to, at in store.connection.execute(
+                            "SELECT kind, resource_id, recipients, not_before FROM outbox WHERE status = 'pending' "
+                            "AND plan_id = ? ORDER BY not_before, id",
+                            (pid,),
+                        )
+                    ],
+                    "meetings": [
+                        {
+                            "title": titles.get(m.key, m.key),
+                            "key": m.key,
+                            "uid": event_uid(pid, m.key, domain),
+                            "sequence": m.sequence,
+                            "attendees": m.attendees,
+                            "cancelled": m.cancelled,
+                            "rsvps": m.rsvps,
+                        }
+                        for m in stored.state.meetings.values()
+                        if m.sequence >= 0
+                    ],
+                }
+            )
         return result
     finally:
         store.close()
@@ -147,8 +193,9 @@ class Workspace:
     def __init__(self, root: Path):
         self.root = root
         self.config = init_workspace(root)
-        text = self.config.read_text().replace('email = "followthru@localhost.localdomain"',
-                                               'email = "followthru@example.com"')
+        text = self.config.read_text().replace(
+            'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
+        )
         self.config.write_text(text)
 
     def cli(self, *args: str, code: int = 0):
@@ -166,7 +213,10 @@ class Workspace:
         for path in (self.root / "mail" / "outbox" / "new").iterdir():
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if (message["X-Followthru-Plan"], message["X-Followthru-Kind"], message["X-Followthru-Resource"]) == (
-                    "acme-q4", kind, resource):
+                "acme-q4",
+                kind,
+                resource,
+            ):
                 return message
         raise AssertionError(f"no {kind} to {resource} was sent for acme-q4")
 
@@ -182,8 +232,9 @@ def ws(tmp_path_factory) -> Workspace:
     ws = Workspace(tmp_path_factory.mktemp("speed") / "ws")
     plan = EXAMPLE.read_text() + UNNAMED_MEETING
     ws.drop(plan, "acme-q4.toml")
-    ws.drop(plan.replace('id = "acme-q4"', 'id = "acme-eu"').replace("ACME Corp - Q4", "ACME Europe - Q4"),
-            "acme-eu.toml")
+    ws.drop(
+        plan.replace('id = "acme-q4"', 'id = "acme-eu"').replace("ACME Corp - Q4", "ACME Europe - Q4"), "acme-eu.toml"
+    )
     ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")
     ws.answer("request", "sam", "Sam Security <sam.security@example.com>", "ACCEPT - happy to help")
     ws.answer("request", "sol", "sol.engineer@example.com", "DECLINE\nI am away that week.")
@@ -209,8 +260,10 @@ def test_status_shows_what_it_showed(ws):
     assert len(plans) == 2
     assert ws.cli("status", "--json").stdout == json.dumps({"plans": plans}, indent=2) + "\n"
     assert_table(ws.cli("status").stdout, plans)
-    assert ws.cli("status", "acme-q4", "--json").stdout == json.dumps({"plans": old_status(ws.config, "acme-q4")},
-                                                                      indent=2) + "\n"
+    assert (
+        ws.cli("status", "acme-q4", "--json").stdout
+        == json.dumps({"plans": old_status(ws.config, "acme-q4")}, indent=2) + "\n"
+    )
     assert_table(ws.cli("status", "acme-eu").stdout, old_status(ws.config, "acme-eu"))
     assert ws.cli("status", "acme-nope", code=1).stderr == "no plan with the id 'acme-nope'\n"
 
@@ -225,7 +278,8 @@ def test_log_shows_what_it_showed(ws):
     assert len(rows) > 5 and len(everything) > len(rows)
     assert ws.cli("log", "acme-q4").stdout == "".join(
         f"{r['at']}  {r['plan_id'] or '-'}{' ' + r['resource_id'] + ':' if r['resource_id'] else ''} {r['event']}\n"
-        for r in rows)
+        for r in rows
+    )
     assert ws.cli("log").stdout.count("\n") == len(everything)
 
 
@@ -244,8 +298,9 @@ def test_status_reads_no_secret_opens_no_backend_and_changes_no_store(ws, tmp_pa
             assert matching(modules, ("followthru.plan", "followthru.planfile", "followthru.engine")) == set(), command
             assert "followthru.status" in modules
             assert output.strip(), command
-        assert json.loads(loaded_by("-c", str(ws.config), "status", "--json", env=env)[1])["plans"] == \
-            old_status(ws.config)
+        assert json.loads(loaded_by("-c", str(ws.config), "status", "--json", env=env)[1])["plans"] == old_status(
+            ws.config
+        )
     finally:
         aside.rename(secret)
     assert hashlib.sha256(store.read_bytes()).hexdigest() == before
@@ -260,10 +315,23 @@ def test_status_on_a_new_workspace_makes_no_store(tmp_path):
     assert not (tmp_path / "new" / "followthru.sqlite3").exists()
 
 
-@pytest.mark.parametrize("value", [
-    {"plans": []}, [], {}, "", None, True, False, 0, -7, 2 ** 70, 1.5,
-    {"a": [1, {"b": None, "c": [], "d": {}}, "x"], "é\n\"q\"": ["\u2028 \x00 \U0001f600", True, False]},
-    [[[]], [{}], {"k": [[1, 2], {"z": "ü"}]}],
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"plans": []},
+        [],
+        {},
+        "",
+        None,
+        True,
+        False,
+        0,
+        -7,
+        2**70,
+        1.5,
+        {"a": [1, {"b": None, "c": [], "d": {}}, "x"], 'é\n"q"': ["\u2028 \x00 \U0001f600", True, False]},
+        [[[]], [{}], {"k": [[1, 2], {"z": "ü"}]}],
+    ],
+)
 def test_status_json_is_written_as_json_dumps_writes_it(value):
     assert to_json(value) == json.dumps(value, indent=2)

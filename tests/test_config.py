@@ -34,14 +34,33 @@ def test_every_key_of_the_example_is_commented():
                 above -= 1  # keys in a group share the comment above the group
             assert lines[above].lstrip().startswith("#"), f"key without a comment: {line!r}"
     data = tomllib.loads("\n".join(lines))
-    assert set(data) == {"workspace", "sender", "mail", "calendar", "schedule", "reminders", "secrets", "exchange",
-                         "google", "graph"}
+    assert set(data) == {
+        "workspace",
+        "sender",
+        "mail",
+        "calendar",
+        "schedule",
+        "reminders",
+        "secrets",
+        "exchange",
+        "google",
+        "graph",
+    }
 
 
 def test_init_makes_a_workspace_that_works(workspace: Path, cli):
     root = workspace.parent
-    for folder in ("plans/incoming", "plans/active", "plans/rejected", "plans/archive", "templates",
-                   "mail/outbox/new", "mail/outbox/cur", "mail/outbox/tmp", "mail/inbox/new"):
+    for folder in (
+        "plans/incoming",
+        "plans/active",
+        "plans/rejected",
+        "plans/archive",
+        "templates",
+        "mail/outbox/new",
+        "mail/outbox/cur",
+        "mail/outbox/tmp",
+        "mail/inbox/new",
+    ):
         assert (root / folder).is_dir(), folder
     config = load_config(workspace)
     assert config.plans_dir == root / "plans"
@@ -73,18 +92,27 @@ def test_missing_secret_names_the_keys(workspace):
     assert "secrets.token_secret_file" in str(error.value) and "FOLLOWTHRU_TOKEN_SECRET" in str(error.value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('[schedule]\nsend_windw = "09:00"\n', "config.toml:2: schedule.send_windw: unknown field"),
-    ('[schedule]\ntimezone = "Moon/Base"\n', "config.toml:2: schedule.timezone: 'Moon/Base' is not a known IANA"),
-    ('[schedule]\nsend_from = "25:00"\n', "config.toml:2: schedule.send_from: '25:00' is not a time of day"),
-    ('[schedule]\nsend_from = "18:00"\nsend_until = "09:00"\n', "config.toml:3: schedule.send_until: must be later"),
-    ('[schedule]\nholidays = "XX"\n', "config.toml:2: schedule.holidays: 'XX' is not a country code"),
-    ('[reminders]\nafter_request = ["soon"]\n', "config.toml:2: reminders.after_request[0]: 'soon' is not a duration"),
-    ('[mail]\nbackend = "carrier-pigeon"\n', "config.toml:2: mail.backend: input should be 'maildir'"),
-    ('[sender]\nemail = "nobody"\n', "config.toml:2: sender.email: 'nobody' is not a valid email"),
-    ('[secrets]\ntoken_secret_env = "NOT VALID"\n', "config.toml:2: secrets.token_secret_env: 'NOT VALID' is not"),
-    ('[schedule\n', "config.toml:1: TOML syntax"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[schedule]\nsend_windw = "09:00"\n', "config.toml:2: schedule.send_windw: unknown field"),
+        ('[schedule]\ntimezone = "Moon/Base"\n', "config.toml:2: schedule.timezone: 'Moon/Base' is not a known IANA"),
+        ('[schedule]\nsend_from = "25:00"\n', "config.toml:2: schedule.send_from: '25:00' is not a time of day"),
+        (
+            '[schedule]\nsend_from = "18:00"\nsend_until = "09:00"\n',
+            "config.toml:3: schedule.send_until: must be later",
+        ),
+        ('[schedule]\nholidays = "XX"\n', "config.toml:2: schedule.holidays: 'XX' is not a country code"),
+        (
+            '[reminders]\nafter_request = ["soon"]\n',
+            "config.toml:2: reminders.after_request[0]: 'soon' is not a duration",
+        ),
+        ('[mail]\nbackend = "carrier-pigeon"\n', "config.toml:2: mail.backend: input should be 'maildir'"),
+        ('[sender]\nemail = "nobody"\n', "config.toml:2: sender.email: 'nobody' is not a valid email"),
+        ('[secrets]\ntoken_secret_env = "NOT VALID"\n', "config.toml:2: secrets.token_secret_env: 'NOT VALID' is not"),
+        ("[schedule\n", "config.toml:1: TOML syntax"),
+    ],
+)
 def test_wrong_config_names_the_key(tmp_path, text, expected):
     path = tmp_path / "config.toml"
     path.write_text(text)

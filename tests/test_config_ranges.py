@@ -63,12 +63,15 @@ ABSURD = {
     "port": ["1000000", "0", "-1", '"587"', "587.0", "true"],
     "duration": ['"99999999999d"', '"999999999d"', '"0m"', '"30s"', "5", "true", '"soon"'],
     "offset": ['"99999999999d"', '"999999999d"', '"9999bd"', '"0bd"', '"30s"', "5", '["1bd"]'],
-    "offsets": ['["99999999999d"]', '["0m"]', '[5]', '"1bd"', "[" + ", ".join(['"1h"'] * 11) + "]"],
+    "offsets": ['["99999999999d"]', '["0m"]', "[5]", '"1bd"', "[" + ", ".join(['"1h"'] * 11) + "]"],
     "flag": ['"yes"', "1", '"true"'],
     "clock": ['"25:00"', "830", '"8:30pm"'],
 }
-CASES = [pytest.param(section, key, value, id=f"{'.'.join((*section, key))}={value[:20]}")
-         for section, key, kind in kinds() for value in ABSURD[kind]]
+CASES = [
+    pytest.param(section, key, value, id=f"{'.'.join((*section, key))}={value[:20]}")
+    for section, key, kind in kinds()
+    for value in ABSURD[kind]
+]
 
 
 def test_the_walk_covers_every_number_duration_and_flag_of_the_example():
@@ -79,9 +82,15 @@ def test_the_walk_covers_every_number_duration_and_flag_of_the_example():
         for key, value in node.items():
             if isinstance(value, dict):
                 leaves(value, (*path, key))
-            elif isinstance(value, (bool, int, float)) or key in ("retry_for", "after_request", "before_deadline",
-                                                                  "before_due", "send_from", "send_until",
-                                                                  "digest_at"):
+            elif isinstance(value, (bool, int, float)) or key in (
+                "retry_for",
+                "after_request",
+                "before_deadline",
+                "before_due",
+                "send_from",
+                "send_until",
+                "digest_at",
+            ):
                 numeric.add((*path, key))
 
     leaves(data, ())
@@ -103,23 +112,51 @@ def test_an_absurd_value_is_one_line_naming_file_line_and_key(workspace, cli, se
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("section", "key", "value", "message"), [
-    (("reminders",), "after_request", '["999999999d"]',
-     "reminders.after_request[0]: must be from 1 minute to 90 days, or 1bd to 60bd, not '999999999d'"),
-    (("mail", "smtp"), "retry_for", '"99999999999d"',
-     "mail.smtp.retry_for: must be from 1 minute to 30 days, not '99999999999d'"),
-    (("sender",), "plus_addressing", '"yes"',
-     "sender.plus_addressing: 'yes' is not true or false; write true or false, without quotes"),
-    (("workspace",), "poll_seconds", '"5"', "workspace.poll_seconds: '5' is not a number; write it without quotes"),
-    (("mail", "imap"), "port", '"993"', "mail.imap.port: '993' is not a whole number; write it without quotes"),
-    (("mail", "smtp"), "timeout", "0", "mail.smtp.timeout: must be from 1 second to 10 minutes (in seconds), not 0"),
-    (("mail", "imap"), "poll_seconds", "172800",
-     "mail.imap.poll_seconds: must be more than 0 and at most 1 day (in seconds), not 172800"),
-    (("reminders",), "before_deadline", '"4h"',
-     "reminders.before_deadline: '4h' is not a list; write it in brackets, like [\"4h\"]"),
-    (("graph",), "notification_listen", '"127.0.0.1:99999"', "graph.notification_listen: '127.0.0.1:99999' is not"),
-    (("schedule",), "digest_at", '"24:00"', "schedule.digest_at: '24:00' is not a time of day like '09:00'"),
-])
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        (
+            ("reminders",),
+            "after_request",
+            '["999999999d"]',
+            "reminders.after_request[0]: must be from 1 minute to 90 days, or 1bd to 60bd, not '999999999d'",
+        ),
+        (
+            ("mail", "smtp"),
+            "retry_for",
+            '"99999999999d"',
+            "mail.smtp.retry_for: must be from 1 minute to 30 days, not '99999999999d'",
+        ),
+        (
+            ("sender",),
+            "plus_addressing",
+            '"yes"',
+            "sender.plus_addressing: 'yes' is not true or false; write true or false, without quotes",
+        ),
+        (("workspace",), "poll_seconds", '"5"', "workspace.poll_seconds: '5' is not a number; write it without quotes"),
+        (("mail", "imap"), "port", '"993"', "mail.imap.port: '993' is not a whole number; write it without quotes"),
+        (
+            ("mail", "smtp"),
+            "timeout",
+            "0",
+            "mail.smtp.timeout: must be from 1 second to 10 minutes (in seconds), not 0",
+        ),
+        (
+            ("mail", "imap"),
+            "poll_seconds",
+            "172800",
+            "mail.imap.poll_seconds: must be more than 0 and at most 1 day (in seconds), not 172800",
+        ),
+        (
+            ("reminders",),
+            "before_deadline",
+            '"4h"',
+            "reminders.before_deadline: '4h' is not a list; write it in brackets, like [\"4h\"]",
+        ),
+        (("graph",), "notification_listen", '"127.0.0.1:99999"', "graph.notification_listen: '127.0.0.1:99999' is not"),
+        (("schedule",), "digest_at", '"24:00"', "schedule.digest_at: '24:00' is not a time of day like '09:00'"),
+    ],
+)
 def test_the_reported_examples_name_the_range(workspace, cli, section, key, value, message):
     line = set_key(workspace, section, key, value)
     result = cli("-c", workspace, "tick")
@@ -128,11 +165,14 @@ def test_the_reported_examples_name_the_range(workspace, cli, section, key, valu
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("store", '"nowhere/followthru.sqlite3"', "workspace.store: the folder {root}/nowhere does not exist"),
-    ("store", '"plans"', "workspace.store: {root}/plans is a folder; name the store's file"),
-    ("templates", '"my-templates"', "workspace.templates: the folder {root}/my-templates does not exist"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("store", '"nowhere/followthru.sqlite3"', "workspace.store: the folder {root}/nowhere does not exist"),
+        ("store", '"plans"', "workspace.store: {root}/plans is a folder; name the store's file"),
+        ("templates", '"my-templates"', "workspace.templates: the folder {root}/my-templates does not exist"),
+    ],
+)
 def test_a_missing_folder_is_one_line_and_exit_2(workspace, cli, key, value, message):
     line = set_key(workspace, ("workspace",), key, value)
     result = cli("-c", workspace, "status")
@@ -156,42 +196,68 @@ def test_a_missing_ca_file_is_named_when_the_server_is_used(workspace, cli):
     line = workspace.read_text().splitlines().index('ca_file = "company-ca.pem"') + 1
     result = cli("-c", workspace, "status")
     assert result.exit_code == 2
-    assert result.stderr == (f"{workspace}:{line}: mail.smtp.ca_file: {workspace.parent / 'company-ca.pem'} does "
-                             "not exist; point it at your CA's certificate (PEM), or remove the key\n")
+    assert result.stderr == (
+        f"{workspace}:{line}: mail.smtp.ca_file: {workspace.parent / 'company-ca.pem'} does "
+        "not exist; point it at your CA's certificate (PEM), or remove the key\n"
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ["tick"], ["run"], ["status"], ["log"], ["decide", "acme-q4", "sam", "approve"], ["doctor"],
-    ["plan", "check", str(EXAMPLE_PLAN)], ["plan", "preview", str(EXAMPLE_PLAN)],
-], ids=lambda command: " ".join(command[:2]).replace(str(ROOT) + "/", ""))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tick"],
+        ["run"],
+        ["status"],
+        ["log"],
+        ["decide", "acme-q4", "sam", "approve"],
+        ["doctor"],
+        ["plan", "check", str(EXAMPLE_PLAN)],
+        ["plan", "preview", str(EXAMPLE_PLAN)],
+    ],
+    ids=lambda command: " ".join(command[:2]).replace(str(ROOT) + "/", ""),
+)
 def test_every_command_that_loads_the_config_exits_2_with_one_line(workspace, cli, command):
     line = set_key(workspace, ("reminders",), "before_due", '"999999999d"')
     result = cli("-c", workspace, *command)
     assert result.exit_code == 2
-    assert result.stderr == (f"{workspace}:{line}: reminders.before_due: must be from 1 minute to 90 days, "
-                             "or 1bd to 60bd, not '999999999d'\n")
+    assert result.stderr == (
+        f"{workspace}:{line}: reminders.before_due: must be from 1 minute to 90 days, "
+        "or 1bd to 60bd, not '999999999d'\n"
+    )
 
 
 def test_a_huge_duration_gives_no_traceback_from_the_installed_command(workspace):
     line = set_key(workspace, ("mail", "smtp"), "retry_for", '"99999999999d"')
-    result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(workspace), "tick"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "followthru", "-c", str(workspace), "tick"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
-    assert result.stderr == (f"{workspace}:{line}: mail.smtp.retry_for: must be from 1 minute to 30 days, "
-                             "not '99999999999d'\n")
+    assert result.stderr == (
+        f"{workspace}:{line}: mail.smtp.retry_for: must be from 1 minute to 30 days, not '99999999999d'\n"
+    )
 
 
 def test_the_documented_bounds_are_accepted(workspace):
-    edits = [(("workspace",), "poll_seconds", "0.1"), (("mail", "smtp"), "retry_for", '"30d"'),
-             (("mail", "smtp"), "timeout", "600"), (("mail", "smtp"), "port", "65535"),
-             (("mail", "imap"), "port", "1"), (("mail", "imap"), "poll_seconds", "86400"),
-             (("reminders",), "after_request", '["1m", "90d", "60bd"]'), (("reminders",), "before_due", '"60bd"'),
-             (("schedule",), "digest_at", "07:15:00"), (("schedule",), "send_until", '"23:59"')]
+    edits = [
+        (("workspace",), "poll_seconds", "0.1"),
+        (("mail", "smtp"), "retry_for", '"30d"'),
+        (("mail", "smtp"), "timeout", "600"),
+        (("mail", "smtp"), "port", "65535"),
+        (("mail", "imap"), "port", "1"),
+        (("mail", "imap"), "poll_seconds", "86400"),
+        (("reminders",), "after_request", '["1m", "90d", "60bd"]'),
+        (("reminders",), "before_due", '"60bd"'),
+        (("schedule",), "digest_at", "07:15:00"),
+        (("schedule",), "send_until", '"23:59"'),
+    ]
     for section, key, value in edits:
         set_key(workspace, section, key, value)
     config = load_config(workspace)
     assert config.workspace.poll_seconds == 0.1 and config.mail.smtp.retry_for == timedelta(days=30)
     assert config.mail.smtp.timeout == 600 and config.mail.smtp.port == 65535 and config.mail.imap.port == 1
-    assert config.reminders.after_request == [Offset(clock=timedelta(minutes=1)), Offset(clock=timedelta(days=90)),
-                                              Offset(business_days=60)]
+    assert config.reminders.after_request == [
+        Offset(clock=timedelta(minutes=1)),
+        Offset(clock=timedelta(days=90)),
+        Offset(business_days=60),
+    ]
     assert config.schedule.digest_at == time(7, 15) and config.schedule.send_until == time(23, 59)

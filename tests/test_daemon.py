@@ -59,7 +59,8 @@ def test_each_reply_is_processed_once(service):
 def test_calendar_answers_are_stored_as_rsvps(service):
     invitation = next(m for m in outbox(service) if m["X-Followthru-Kind"] == "meeting")
     calendar = icalendar.Calendar.from_ical(
-        next(p for p in invitation.walk() if p.get_content_type() == "text/calendar").get_content())
+        next(p for p in invitation.walk() if p.get_content_type() == "text/calendar").get_content()
+    )
     event = calendar.walk("VEVENT")[0]
     answer = icalendar.Calendar()
     answer.add("prodid", "-//Test//EN")
@@ -93,8 +94,12 @@ def test_bad_input_is_reported_and_the_pass_goes_on(service):
     report = service.tick(START.replace(hour=16))
     assert report.errors == []
     assert states(service)["sol"] == "replaced"
-    assert (service.folders["rejected"] / "notes.txt.errors.txt").read_text().strip().endswith(
-        "not a plan file; use .toml, .yaml, .yml or .json")
+    assert (
+        (service.folders["rejected"] / "notes.txt.errors.txt")
+        .read_text()
+        .strip()
+        .endswith("not a plan file; use .toml, .yaml, .yml or .json")
+    )
     inbox = service.config.path(service.config.mail.maildir.inbox)
     assert not any((inbox / "new").iterdir()) and len(list((inbox / "cur").iterdir())) == 2
 
@@ -115,15 +120,20 @@ def test_run_notifies_systemd_and_stops_cleanly_on_sigterm(workspace, tmp_path):
     listener.settimeout(20)
     config = workspace.read_text().replace("poll_seconds = 5.0", "poll_seconds = 0.5")
     workspace.write_text(config)
-    process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(workspace), "run"],
-                               env={**os.environ, "NOTIFY_SOCKET": str(notify)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "followthru", "-c", str(workspace), "run"],
+        env={**os.environ, "NOTIFY_SOCKET": str(notify)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert listener.recv(4096).decode().startswith("READY=1")
         assert listener.recv(4096).decode().startswith("STATUS=watching")
         assert listener.recv(4096).decode().startswith("WATCHDOG=1")
-        starter = subprocess.run([sys.executable, "-m", "followthru", "plan", "new"], capture_output=True,
-                                 text=True, check=True).stdout
+        starter = subprocess.run(
+            [sys.executable, "-m", "followthru", "plan", "new"], capture_output=True, text=True, check=True
+        ).stdout
         (workspace.parent / "plans" / "incoming" / "first.toml").write_text(starter)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (workspace.parent / "plans" / "active" / "first.toml").exists():
@@ -135,7 +145,7 @@ def test_run_notifies_systemd_and_stops_cleanly_on_sigterm(workspace, tmp_path):
         while True:
             try:
                 messages.append(listener.recv(4096).decode())
-            except socket.timeout:
+            except TimeoutError:
                 break
             if messages[-1].startswith("STOPPING=1"):
                 break
@@ -148,8 +158,11 @@ def test_run_notifies_systemd_and_stops_cleanly_on_sigterm(workspace, tmp_path):
 
 def test_the_systemd_unit_is_hardened():
     unit = (ROOT / "systemd" / "followthru.service").read_text()
-    settings = {line.split("=", 1)[0]: line.split("=", 1)[1] for line in unit.splitlines()
-                if "=" in line and not line.startswith("#")}
+    settings = {
+        line.split("=", 1)[0]: line.split("=", 1)[1]
+        for line in unit.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert settings["Type"] == "notify" and settings["Restart"] == "on-failure"
     assert int(settings["WatchdogSec"]) > 0
     assert settings["ProtectSystem"] == "strict" and settings["NoNewPrivileges"] == "true"
@@ -160,8 +173,12 @@ def test_the_systemd_unit_is_hardened():
 
 def test_systemd_rates_the_unit_ok():
     """systemd's own audit of the unit (.ci/run installs systemd for systemd-analyze)."""
-    result = subprocess.run(["systemd-analyze", "security", "--offline=true", "--no-pager",
-                             str(ROOT / "systemd" / "followthru.service")], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(ROOT / "systemd" / "followthru.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     found = re.search(r"Overall exposure level for followthru.service: (\d+\.\d+) (\w+)", result.stdout)
     assert found, result.stdout + result.stderr
     assert float(found.group(1)) <= 4.0 and found.group(2) in ("OK", "SAFE")
@@ -171,8 +188,12 @@ def test_the_owner_answering_a_notice_changes_nothing(service):
     deliver(service, reply("sol.engineer@example.com", "followthru@example.com", "DECLINE"))
     service.tick(START.replace(hour=16))
     notice = next(m for m in outbox(service) if m["X-Followthru-Kind"] == "owner_declined")
-    deliver(service, reply("riley@example.com", "followthru@example.com", "Thanks, I'll call Sol.",
-                           in_reply_to=notice["Message-ID"]))
+    deliver(
+        service,
+        reply(
+            "riley@example.com", "followthru@example.com", "Thanks, I'll call Sol.", in_reply_to=notice["Message-ID"]
+        ),
+    )
     before = len(outbox(service))
     service.tick(START.replace(hour=17))
     assert len(outbox(service)) == before
@@ -187,8 +208,10 @@ def test_a_bounce_without_returned_headers_finds_its_request_by_the_verp_address
     bounce["To"] = request["Reply-To"].addresses[0].addr_spec  # the envelope sender it came back to
     bounce["Subject"] = "Undelivered Mail Returned to Sender"
     bounce["Message-ID"] = make_msgid(domain="mx.example.com")
-    bounce.set_content("I'm sorry to have to inform you that your message could not be delivered.\n\n"
-                       "<someone-else@example.com>: host mx.example.com said: 550 5.1.1 User unknown\n")
+    bounce.set_content(
+        "I'm sorry to have to inform you that your message could not be delivered.\n\n"
+        "<someone-else@example.com>: host mx.example.com said: 550 5.1.1 User unknown\n"
+    )
     deliver(service, bounce.as_bytes())
     service.tick(START.replace(hour=16))
     assert states(service)["lee"] == "bounced"
@@ -225,13 +248,23 @@ def test_a_try_out_workspace_sends_on_a_saturday_night_and_says_what_it_is(tmp_p
         assert report.sent >= 3  # at once, not on Monday
     finally:
         daemon.close()
-    stopped = subprocess.run([sys.executable, "-c", (
-        "import logging, sys, threading\n"
-        "from followthru import service\n"
-        "from followthru.config import load_config\n"
-        "logging.basicConfig(level=logging.INFO)\n"
-        "threading.Timer(3, lambda: __import__('os').kill(__import__('os').getpid(), 15)).start()\n"
-        f"sys.exit(service.run(load_config({str(config)!r})))\n")], capture_output=True, text=True, timeout=60)
+    stopped = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import logging, sys, threading\n"
+                "from followthru import service\n"
+                "from followthru.config import load_config\n"
+                "logging.basicConfig(level=logging.INFO)\n"
+                "threading.Timer(3, lambda: __import__('os').kill(__import__('os').getpid(), 15)).start()\n"
+                f"sys.exit(service.run(load_config({str(config)!r})))\n"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "a try-out workspace: mail goes at any hour of any day" in stopped.stderr, stopped.stderr
 
 

@@ -17,8 +17,10 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 README_LIMIT = 15_000
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
-QUICKSTART = ("```sh\npip install . && followthru init --try-out ws && followthru plan new --out "
-              "ws/plans/incoming/first-plan.toml && followthru -c ws/config.toml run\n```")
+QUICKSTART = (
+    "```sh\npip install . && followthru init --try-out ws && followthru plan new --out "
+    "ws/plans/incoming/first-plan.toml && followthru -c ws/config.toml run\n```"
+)
 
 
 def pages() -> list[Path]:
@@ -45,7 +47,8 @@ def test_the_generated_references_are_up_to_date(name):
     written = DOCS / "reference" / name
     assert written.exists(), f"docs/reference/{name} is missing: run `{reference.COMMAND}`"
     assert written.read_text(encoding="utf-8") == reference.pages()[name], (
-        f"docs/reference/{name} differs from what the code gives now: run `{reference.COMMAND}` and commit it")
+        f"docs/reference/{name} differs from what the code gives now: run `{reference.COMMAND}` and commit it"
+    )
 
 
 def test_the_generator_writes_every_page(tmp_path):
@@ -73,12 +76,15 @@ def _config_sections():
 @pytest.mark.parametrize("path,model", _config_sections(), ids=[p for p, _ in _config_sections()])
 def test_every_config_key_has_a_described_row(path, model):
     rows = _table_rows(reference.config_reference(), f"`[{path}]`")
-    assert set(rows) == set(model.model_fields) - {name for name, info in model.model_fields.items()
-                                                   if reference._model_of(info.annotation)}
+    assert set(rows) == set(model.model_fields) - {
+        name for name, info in model.model_fields.items() if reference._model_of(info.annotation)
+    }
     for name, (_, kind, default, text) in rows.items():
         assert kind and default, f"{path}.{name}: no type or default"
-        assert text, (f"{path}.{name} has no description: give the field one (Field(description=...)) or add "
-                      f"'{model.__name__}.{name}' to DESCRIPTIONS in daemon/followthru/reference.py")
+        assert text, (
+            f"{path}.{name} has no description: give the field one (Field(description=...)) or add "
+            f"'{model.__name__}.{name}' to DESCRIPTIONS in daemon/followthru/reference.py"
+        )
 
 
 PLAN_SECTIONS = [(name, info) for name, info in Plan.model_fields.items()]
@@ -92,21 +98,25 @@ def test_every_plan_field_has_a_described_row(name, info):
     assert set(rows) == set(model.model_fields)
     for field, (_, kind, default, text) in rows.items():
         assert kind and default, f"{name}.{field}: no type or default"
-        assert text, (f"{name}.{field} has no description: give the field one (Field(description=...)) or add "
-                      f"'{model.__name__}.{field}' to DESCRIPTIONS in daemon/followthru/reference.py")
+        assert text, (
+            f"{name}.{field} has no description: give the field one (Field(description=...)) or add "
+            f"'{model.__name__}.{field}' to DESCRIPTIONS in daemon/followthru/reference.py"
+        )
 
 
 def test_the_references_show_types_ranges_and_defaults():
     config = reference.config_reference()
     assert "| `poll_seconds` | seconds, from 0.1 seconds to 1 hour | `5.0` |" in config
-    assert "| `send_from` | time of day, `\"HH:MM\"` | `\"08:30\"` |" in config
-    assert "| `before_due` | duration in quotes (`\"4h\"`, `\"1bd\"`), from 1 minute to 90 days, or 1bd to 60bd " \
-           "| `\"1bd\"` |" in config
+    assert '| `send_from` | time of day, `"HH:MM"` | `"08:30"` |' in config
+    assert (
+        '| `before_due` | duration in quotes (`"4h"`, `"1bd"`), from 1 minute to 90 days, or 1bd to 60bd '
+        '| `"1bd"` |' in config
+    )
     assert "`root`" not in config  # set by the loader, refused in a file
     plan = reference.plan_reference()
     assert "| `resources` | `[[resources]]` | 1 to 500 |" in plan
     assert "| `title` | one line of text, 1 to 200 characters | required |" in plan
-    assert "| `duration` | duration (`30m`, `1h30m`, `PT45M`, or whole minutes) | `\"30m\"` |" in plan
+    assert '| `duration` | duration (`30m`, `1h30m`, `PT45M`, or whole minutes) | `"30m"` |' in plan
     assert "| `count` | whole number, 1 to 500 | none |" in plan
 
 
@@ -175,9 +185,16 @@ def test_nothing_in_the_project_refers_to_files_outside_it():
     own = Path(__file__).resolve()
     places = [ROOT / "config.example.toml", *(ROOT / "systemd").glob("*")]
     for folder in ("daemon", "templates", "tests", "bench", "examples"):
-        places += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in (".py", ".md", ".txt",
-                                                                                           ".html", ".toml")]
-    found = [f"{p.relative_to(ROOT)}: {word}" for p in places if p.resolve() != own
-             for word in ("DESIGN.md", "in the README", "README: ", "README, ")
-             if word in p.read_text(encoding="utf-8", errors="replace")]
+        places += [
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and p.suffix in (".py", ".md", ".txt", ".html", ".toml")
+        ]
+    found = [
+        f"{p.relative_to(ROOT)}: {word}"
+        for p in places
+        if p.resolve() != own
+        for word in ("DESIGN.md", "in the README", "README: ", "README, ")
+        if word in p.read_text(encoding="utf-8", errors="replace")
+    ]
     assert not found, found

@@ -25,8 +25,14 @@ def lines(result) -> dict[str, str]:
 
 def use_servers(config, stack, smtp=None, imap=None) -> None:
     data = tomllib.loads(config.read_text())
-    server = {"host": "localhost", "security": "starttls", "username": ME, "ca_file": str(stack.ca_file),
-              "timeout": 5, "password_env": "DOCTOR_TEST_PASSWORD"}
+    server = {
+        "host": "localhost",
+        "security": "starttls",
+        "username": ME,
+        "ca_file": str(stack.ca_file),
+        "timeout": 5,
+        "password_env": "DOCTOR_TEST_PASSWORD",
+    }
     data["mail"]["backend"] = "smtp-imap"
     data["mail"]["smtp"] = {**server, "port": 10587, **(smtp or {})}
     data["mail"]["imap"] = {**server, "port": 10143, **(imap or {})}
@@ -100,5 +106,7 @@ def test_a_missing_password_names_the_variable(workspace, cli, mail_stack, monke
     use_servers(workspace, mail_stack)
     monkeypatch.delenv("DOCTOR_TEST_PASSWORD", raising=False)
     found = lines(cli("-c", workspace, "doctor"))
-    assert found["smtp"] == ("FAIL mail.smtp.password: the environment variable DOCTOR_TEST_PASSWORD is not set; "
-                             "set mail.smtp.password_env or mail.smtp.password_file")
+    assert found["smtp"] == (
+        "FAIL mail.smtp.password: the environment variable DOCTOR_TEST_PASSWORD is not set; "
+        "set mail.smtp.password_env or mail.smtp.password_file"
+    )

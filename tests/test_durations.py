@@ -5,11 +5,19 @@ import pytest
 from followthru.durations import Offset, parse_duration
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("30m", timedelta(minutes=30)), ("1h30m", timedelta(minutes=90)), ("1h 30m", timedelta(minutes=90)),
-    ("2d", timedelta(days=2)), ("1w", timedelta(weeks=1)), ("PT45M", timedelta(minutes=45)),
-    ("P1DT2H", timedelta(days=1, hours=2)), (45, timedelta(minutes=45)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30m", timedelta(minutes=30)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1h 30m", timedelta(minutes=90)),
+        ("2d", timedelta(days=2)),
+        ("1w", timedelta(weeks=1)),
+        ("PT45M", timedelta(minutes=45)),
+        ("P1DT2H", timedelta(days=1, hours=2)),
+        (45, timedelta(minutes=45)),
+    ],
+)
 def test_durations(text, expected):
     assert parse_duration(text) == expected
 

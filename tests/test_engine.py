@@ -46,8 +46,13 @@ def accept(engine, plan, state, rid, now):
 def test_start_asks_every_non_standby_resource_and_tells_stakeholders(engine, plan):
     out = engine.start(plan, START)
     assert states(out) == {"sam": "requested", "lee": "requested", "sol": "requested"}
-    assert kinds(out) == [("request", "resource:sam"), ("request", "resource:lee"), ("request", "resource:sol"),
-                          ("stakeholder_update", "stakeholder:0"), ("stakeholder_update", "stakeholder:1")]
+    assert kinds(out) == [
+        ("request", "resource:sam"),
+        ("request", "resource:lee"),
+        ("request", "resource:sol"),
+        ("stakeholder_update", "stakeholder:0"),
+        ("stakeholder_update", "stakeholder:1"),
+    ]
     # The review invites everyone asked; the check-in waits for commitments.
     assert [(i.meeting_key, i.method, i.sequence) for i in out.invites] == [("review", "REQUEST", 0)]
     assert out.invites[0].attendees[0] == "riley@example.com"
@@ -95,8 +100,11 @@ def test_decline_tells_the_owner_and_asks_the_backup(engine, plan):
     out = engine.reply(plan, state, "sam", Answer("decline", words="Can't, sorry"), START + timedelta(hours=1))
     assert states(out)["sam"] == "replaced" and states(out)["pat"] == "requested"
     assert out.state.commitments["pat"].stands_in_for == "sam"
-    assert kinds(out) == [("owner_declined", OWNER), ("backup_request", "resource:pat"),
-                          ("stakeholder_update", "stakeholder:0")]
+    assert kinds(out) == [
+        ("owner_declined", OWNER),
+        ("backup_request", "resource:pat"),
+        ("stakeholder_update", "stakeholder:0"),
+    ]
     notice = out.sends[0]
     assert notice.facts["their_words"] == "Can't, sorry" and notice.facts["backup"] == {"name": "Pat Backup"}
     assert out.sends[1].facts["replaces"] == {"name": "Sam Security", "reason": phrase("reason.declined")}
@@ -113,8 +121,9 @@ def test_a_second_bounce_for_the_same_person_changes_nothing(engine, plan):
 
 def test_an_rsvp_keeps_the_plan_waking(engine, plan):
     started = engine.start(plan, START)
-    out = engine.rsvp(plan, started.state, "review", "sam.security@example.com", "ACCEPTED",
-                      START + timedelta(minutes=5))
+    out = engine.rsvp(
+        plan, started.state, "review", "sam.security@example.com", "ACCEPTED", START + timedelta(minutes=5)
+    )
     assert out.state.meetings["review"].rsvps == {"sam.security@example.com": "ACCEPTED"}
     # An answer lets no time pass: the plan is looked at again at once, where reminders go on.
     assert out.next_wake is not None and out.next_wake <= started.next_wake
@@ -128,8 +137,11 @@ def test_silence_reminds_then_last_call_then_expires_and_escalates(engine, plan)
         moment += timedelta(minutes=30)
         out = engine.tick(plan, state, moment)
         state = out.state
-        seen += [(s.kind, s.to, moment.astimezone(NY).strftime("%a %H:%M")) for s in out.sends
-                 if s.to in ("resource:lee", OWNER) or s.kind == "stakeholder_update"]
+        seen += [
+            (s.kind, s.to, moment.astimezone(NY).strftime("%a %H:%M"))
+            for s in out.sends
+            if s.to in ("resource:lee", OWNER) or s.kind == "stakeholder_update"
+        ]
     lee = [entry for entry in seen if entry[1] == "resource:lee"]
     assert lee == [("reminder", "resource:lee", "Tue 10:00"), ("last_call", "resource:lee", "Wed 13:00")]
     assert ("owner_no_answer", OWNER, "Wed 17:00") in seen
@@ -153,8 +165,9 @@ def test_away_past_the_deadline_hands_over_and_away_before_pauses(engine, plan):
 
 def test_counter_waits_for_the_owner(engine, plan):
     state = engine.start(plan, START).state
-    out = engine.reply(plan, state, "sam", Answer("counter", words="Dec 11 works", proposed_date=date(2026, 12, 11)),
-                       START)
+    out = engine.reply(
+        plan, state, "sam", Answer("counter", words="Dec 11 works", proposed_date=date(2026, 12, 11)), START
+    )
     assert states(out)["sam"] == "countered"
     assert kinds(out) == [("owner_counter", OWNER)]
     assert out.sends[0].facts["decide"]["approve"] == "followthru decide acme-q4 sam approve"
@@ -198,8 +211,13 @@ def test_due_reminder_one_business_day_before(engine, plan):
 def test_an_update_contacts_only_the_people_it_changes(engine, plan):
     state = engine.start(plan, START).state
     state = accept(engine, plan, state, "sam", START).state
-    moved = plan.model_copy(update={"resources": [
-        r.model_copy(update={"due": date(2026, 12, 11)}) if r.id == "lee" else r for r in plan.resources]})
+    moved = plan.model_copy(
+        update={
+            "resources": [
+                r.model_copy(update={"due": date(2026, 12, 11)}) if r.id == "lee" else r for r in plan.resources
+            ]
+        }
+    )
     out = engine.update(plan, moved, state, START + timedelta(hours=2))
     assert kinds(out) == [("request", "resource:lee")]
     assert out.withdraw == ["lee"]
@@ -219,8 +237,9 @@ def test_removed_and_added_resources(engine, plan):
 def test_moving_a_meeting_resends_it_with_a_higher_sequence_and_removing_cancels(engine, plan):
     state = engine.start(plan, START).state
     review = plan.meetings[1]
-    moved = plan.model_copy(update={"meetings": [plan.meetings[0], review.model_copy(
-        update={"start": datetime(2026, 12, 17, 14, 0)})]})
+    moved = plan.model_copy(
+        update={"meetings": [plan.meetings[0], review.model_copy(update={"start": datetime(2026, 12, 17, 14, 0)})]}
+    )
     out = engine.update(plan, moved, state, START)
     assert [(i.meeting_key, i.method, i.sequence) for i in out.invites] == [("review", "REQUEST", 1)]
     assert not out.sends
@@ -270,10 +289,32 @@ def test_a_new_answer_replaces_what_waited_on_the_owner(engine, plan):
 
 # The engine and the data it works on: nothing in them may read files, talk to servers or look at the clock.
 PURE_MODULES = ("engine.py", "engine_time.py", "engine_meetings.py", "engine_backups.py", "states.py", "decisions.py")
-IO_MODULES = {"os", "io", "socket", "sqlite3", "subprocess", "shutil", "pathlib", "time", "logging", "email",
-              "smtplib", "imaplib", "urllib", "http", "requests", "followthru.store", "followthru.journal",
-              "followthru.memory", "followthru.daemon", "followthru.service", "followthru.backends",
-              "followthru.mail", "followthru.watch", "followthru.lock"}
+IO_MODULES = {
+    "os",
+    "io",
+    "socket",
+    "sqlite3",
+    "subprocess",
+    "shutil",
+    "pathlib",
+    "time",
+    "logging",
+    "email",
+    "smtplib",
+    "imaplib",
+    "urllib",
+    "http",
+    "requests",
+    "followthru.store",
+    "followthru.journal",
+    "followthru.memory",
+    "followthru.daemon",
+    "followthru.service",
+    "followthru.backends",
+    "followthru.mail",
+    "followthru.watch",
+    "followthru.lock",
+}
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)

@@ -65,8 +65,10 @@ def test_a_saturday_deadline_gets_its_last_call_on_friday_afternoon(engine, plan
     state, seen = run(engine, saturday, state, START, datetime(2026, 12, 6, 12, 0, tzinfo=NY))
     lee = [(kind, moment) for kind, to, moment in seen if to == "resource:lee"]
     # 4h before the deadline is Saturday: Friday's window instead, 4h before it closes in Chicago.
-    assert lee == [("reminder", datetime(2026, 12, 1, 10, 0, tzinfo=NY)),
-                   ("last_call", datetime(2026, 12, 4, 14, 0, tzinfo=CHICAGO))]
+    assert lee == [
+        ("reminder", datetime(2026, 12, 1, 10, 0, tzinfo=NY)),
+        ("last_call", datetime(2026, 12, 4, 14, 0, tzinfo=CHICAGO)),
+    ]
     assert state.commitments["lee"].state == "expired"
 
 
@@ -88,7 +90,8 @@ def test_a_business_day_last_call_before_a_dawn_deadline_goes_at_the_opening_of_
     _, seen = run(engine, early, state, START, datetime(2026, 12, 7, 12, 0, tzinfo=NY))
     # One business day before is Friday 07:00, before Friday's window: Thursday's opening.
     assert [moment for kind, to, moment in seen if kind == "last_call" and to == "resource:lee"] == [
-        datetime(2026, 12, 3, 8, 30, tzinfo=CHICAGO)]
+        datetime(2026, 12, 3, 8, 30, tzinfo=CHICAGO)
+    ]
 
 
 def test_a_last_call_that_would_come_before_the_request_is_not_sent(engine, plan):
@@ -107,7 +110,8 @@ def test_a_due_date_on_a_day_off_gets_its_reminder_in_the_window_before(plan):
     state = engine.reply(weekend, state, "lee", Answer("accept"), START).state
     _, seen = run(engine, weekend, state, START, datetime(2026, 12, 13, 12, 0, tzinfo=NY))
     assert [(kind, moment) for kind, to, moment in seen if to == "resource:lee"] == [
-        ("due_reminder", datetime(2026, 12, 11, 14, 0, tzinfo=CHICAGO))]
+        ("due_reminder", datetime(2026, 12, 11, 14, 0, tzinfo=CHICAGO))
+    ]
 
 
 # -- catching up after an outage -------------------------------------------------------------------------
@@ -126,8 +130,10 @@ def test_after_two_weeks_down_the_backup_gets_a_fresh_future_deadline_never_a_pa
     # Pat is reminded and expires on the new deadline, not the lapsed one.
     calm = engine.tick(later, out.state, back + timedelta(days=1))
     assert calm.state.commitments["pat"].state == "requested"
-    assert engine.tick(later, calm.state, datetime(2026, 12, 16, 10, 0, tzinfo=NY)).state.commitments[
-        "pat"].state == "expired"
+    assert (
+        engine.tick(later, calm.state, datetime(2026, 12, 16, 10, 0, tzinfo=NY)).state.commitments["pat"].state
+        == "expired"
+    )
 
 
 def test_a_backup_asked_after_a_weekend_outage_gets_a_deadline_after_the_send_time(engine, plan):
@@ -146,9 +152,14 @@ def test_nobody_is_asked_to_do_work_whose_due_date_has_passed(engine, plan):
     out = engine.tick(plan, state, back)
     assert not [s for s in out.sends if s.kind == "backup_request"]
     assert {rid: c.state for rid, c in out.state.commitments.items()} == {
-        "sam": "expired", "lee": "expired", "sol": "expired"}
-    assert "sam: did not answer; the due date has passed, so Pat Backup was not asked; update the plan" \
+        "sam": "expired",
+        "lee": "expired",
+        "sol": "expired",
+    }
+    assert (
+        "sam: did not answer; the due date has passed, so Pat Backup was not asked; update the plan"
         in out.state.attention
+    )
     assert "at_risk" in out.state.milestones
     notices = [s for s in out.sends if s.kind == "owner_no_answer"]
     assert len(notices) == 3 and all(s.facts["backup"] is None for s in notices)  # nobody is asked
@@ -170,7 +181,12 @@ def test_a_late_pass_sends_no_reminder_or_last_call_after_the_deadline(engine, p
     out = engine.tick(plan, state, datetime(2026, 12, 3, 9, 0, tzinfo=NY))  # every deadline has passed
     assert not [s for s in out.sends if s.kind in ("reminder", "last_call")]
     assert {rid: c.state for rid, c in out.state.commitments.items()} == {
-        "sam": "replaced", "lee": "expired", "sol": "replaced", "pat": "requested", "kim": "requested"}
+        "sam": "replaced",
+        "lee": "expired",
+        "sol": "replaced",
+        "pat": "requested",
+        "kim": "requested",
+    }
 
 
 def test_a_late_pass_sends_no_due_reminder_after_the_due_date(engine, plan):
@@ -245,7 +261,8 @@ def test_a_pinned_plan_keeps_its_deadline_due_and_meeting_instants_under_another
             state = engine.reply(pinned, state, rid, Answer("accept"), start).state
         # Sam's asks are due Wed 9 Dec: reminded one business day before, from Berlin's clock.
         assert ("due_reminder", "resource:sam") in kinds(
-            engine.tick(pinned, state, datetime(2026, 12, 8, 8, 30, tzinfo=BERLIN)))
+            engine.tick(pinned, state, datetime(2026, 12, 8, 8, 30, tzinfo=BERLIN))
+        )
         # The plan closes when the last check-in (17 Dec, 10:00 for 30m) has ended in Berlin.
         end = datetime(2026, 12, 17, 10, 30, tzinfo=BERLIN)
         assert engine.tick(pinned, state, end - timedelta(minutes=1)).state.state == "committed"

@@ -81,8 +81,9 @@ class Daemon:
     def __init__(self, config: Path):
         self.log = config.parent.parent / f"{config.parent.name}.log"
         self.handle = open(self.log, "w")
-        self.process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(config), "run"],
-                                        stdout=self.handle, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "followthru", "-c", str(config), "run"], stdout=self.handle, stderr=subprocess.STDOUT
+        )
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -112,14 +113,22 @@ def live_plan() -> str:
     from datetime import datetime, timedelta, timezone
 
     now = datetime.now(timezone.utc)
-    return EXAMPLE.replace("respond_by = 2026-12-02T17:00:00", f"respond_by = {(now + timedelta(days=3)):%Y-%m-%dT%H:%M:%S}") \
-        .replace("respond_by = 2026-12-02T12:00:00", f"respond_by = {(now + timedelta(days=2)):%Y-%m-%dT%H:%M:%S}") \
+    return (
+        EXAMPLE.replace(
+            "respond_by = 2026-12-02T17:00:00", f"respond_by = {(now + timedelta(days=3)):%Y-%m-%dT%H:%M:%S}"
+        )
+        .replace("respond_by = 2026-12-02T12:00:00", f"respond_by = {(now + timedelta(days=2)):%Y-%m-%dT%H:%M:%S}")
         .replace('timezone = "America/New_York"', 'timezone = "UTC"')
+    )
 
 
-ALWAYS = {'business_days = ["mon", "tue", "wed", "thu", "fri"]':
-          'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-          'send_from = "08:30"': 'send_from = "00:00"', 'send_until = "18:00"': 'send_until = "23:59"'}
+ALWAYS = {
+    'business_days = ["mon", "tue", "wed", "thu", "fri"]': (
+        'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
+    ),
+    'send_from = "08:30"': 'send_from = "00:00"',
+    'send_until = "18:00"': 'send_until = "23:59"',
+}
 
 
 def test_a_full_disk_stops_nothing_for_good(tmpfs):
@@ -140,8 +149,10 @@ def test_a_full_disk_stops_nothing_for_good(tmpfs):
         assert (root / "plans" / "incoming" / "acme-q4.toml").exists()  # nothing lost meanwhile
         filler.unlink()
         daemon.wait_for(lambda: (root / "plans" / "active" / "acme-q4.toml").exists(), "the plan started")
-        daemon.wait_for(lambda: summary(sent(root))[("request", "Sam Security <sam.security@example.com>")] == 1,
-                        "Sam's request sent")
+        daemon.wait_for(
+            lambda: summary(sent(root))[("request", "Sam Security <sam.security@example.com>")] == 1,
+            "Sam's request sent",
+        )
     finally:
         log = daemon.stop()
     assert "free some space" in log and "Traceback" not in log
@@ -193,8 +204,12 @@ def test_a_damaged_store_is_reported_kept_and_used_again_once_restored(tmp_path)
 
 
 def tick(config: Path, now: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(config), "tick", "--now", now],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "followthru", "-c", str(config), "tick", "--now", now],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -226,7 +241,13 @@ def test_a_clock_jumping_back_repeats_nothing(tmp_path):
     for now in ["2026-11-30T15:00:00+00:00", "2026-12-01T15:00:00+00:00", "2026-12-02T18:00:00+00:00"]:
         tick(steady, now)
     # The jumpy clock: forward a day (the reminder goes), back to the start, forward again.
-    for now in ["2026-11-30T15:00:00+00:00", "2026-12-01T15:00:00+00:00", "2026-11-30T15:30:00+00:00",
-                "2026-11-30T20:00:00+00:00", "2026-12-01T15:00:00+00:00", "2026-12-02T18:00:00+00:00"]:
+    for now in [
+        "2026-11-30T15:00:00+00:00",
+        "2026-12-01T15:00:00+00:00",
+        "2026-11-30T15:30:00+00:00",
+        "2026-11-30T20:00:00+00:00",
+        "2026-12-01T15:00:00+00:00",
+        "2026-12-02T18:00:00+00:00",
+    ]:
         tick(jumpy, now)
     assert summary(sent(jumpy.parent)) == summary(sent(steady.parent))

@@ -77,11 +77,14 @@ CALL_SECONDS = 10.0
 GROWTH_MB = 120
 PEAK_MB = 200
 
-FAST = dict(derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                     HealthCheck.function_scoped_fixture])
+FAST = dict(
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 
 
 # === helpers =================================================================================
+
 
 def write_plan(data, directory: Path, kind: str, stem: str = "plan") -> Path:
     path = directory / f"{stem}.{kind}"
@@ -164,18 +167,46 @@ def zip_bomb(entries: int = 64, entry_size: int = 64 << 20) -> bytes:
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(data), entry_size, len(name), 0)
         out += name + data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(data), entry_size,
-                               len(name), 0, 0, 0, 0, 0, offset) + name
+        central += (
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0,
+                crc,
+                len(data),
+                entry_size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+        )
     directory = len(out)
     out += central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, len(central), directory, 0)
     return bytes(out)
 
 
-def with_attachment(data: bytes, filename: str, content_type: str = "application/zip",
-                    body: str = "Yes, I accept. The numbers are attached.") -> bytes:
+def with_attachment(
+    data: bytes,
+    filename: str,
+    content_type: str = "application/zip",
+    body: str = "Yes, I accept. The numbers are attached.",
+) -> bytes:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = ("sam@example.com", "followthru@example.com",
-                                                          "Re: Can you commit?")
+    message["From"], message["To"], message["Subject"] = (
+        "sam@example.com",
+        "followthru@example.com",
+        "Re: Can you commit?",
+    )
     message["Message-ID"] = "<bomb@example.com>"
     message.set_content(body)
     maintype, subtype = content_type.split("/")
@@ -184,44 +215,57 @@ def with_attachment(data: bytes, filename: str, content_type: str = "application
 
 
 def nested_multipart(levels: int) -> bytes:
-    head = ("From: sam@example.com\r\nTo: followthru@example.com\r\nSubject: Re: Can you commit?\r\n"
-            "Message-ID: <deep@example.com>\r\nMIME-Version: 1.0\r\n").encode()
-    opening = b"".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode()
-                       for i in range(levels))
+    head = (
+        b"From: sam@example.com\r\nTo: followthru@example.com\r\nSubject: Re: Can you commit?\r\n"
+        b"Message-ID: <deep@example.com>\r\nMIME-Version: 1.0\r\n"
+    )
+    opening = b"".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode() for i in range(levels)
+    )
     closing = b"".join(f"\r\n--b{i}--".encode() for i in reversed(range(levels)))
     return head + opening + b"Content-Type: text/plain\r\n\r\nYes, I accept." + closing + b"\r\n"
 
 
 def many_parts(count: int) -> bytes:
-    head = ("From: sam@example.com\r\nTo: followthru@example.com\r\nSubject: Re: Can you commit?\r\n"
-            "Message-ID: <parts@example.com>\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: multipart/mixed; boundary=p\r\n\r\n"
-            "--p\r\nContent-Type: text/plain\r\n\r\nYes, I accept.\r\n").encode()
+    head = (
+        b"From: sam@example.com\r\nTo: followthru@example.com\r\nSubject: Re: Can you commit?\r\n"
+        b"Message-ID: <parts@example.com>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=p\r\n\r\n"
+        b"--p\r\nContent-Type: text/plain\r\n\r\nYes, I accept.\r\n"
+    )
     parts = b"".join(b"--p\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(count))
     return head + parts + b"--p--\r\n"
 
 
 # TNEF streams, built as tests/replies/test_replies.py builds them (MS-OXTNEF): a meeting acceptance.
 def tnef_attribute(attr_id: int, attr_type: int, data: bytes, length: int | None = None) -> bytes:
-    return (struct.pack("<BHHI", 1, attr_id, attr_type, len(data) if length is None else length) + data
-            + struct.pack("<H", sum(data) & 0xFFFF))
+    return (
+        struct.pack("<BHHI", 1, attr_id, attr_type, len(data) if length is None else length)
+        + data
+        + struct.pack("<H", sum(data) & 0xFFFF)
+    )
 
 
 def tnef_stream(mapi: bytes, length: int | None = None) -> bytes:
-    return (struct.pack("<IH", 0x223E9F78, 1)
-            + tnef_attribute(0x9006, 0x0008, struct.pack("<I", 0x00010000))
-            + tnef_attribute(0x9007, 0x0006, struct.pack("<II", 1252, 0))
-            + tnef_attribute(0x8008, 0x0007, b"IPM.Schedule.Meeting.Resp.Pos\0")
-            + tnef_attribute(0x9003, 0x0006, mapi, length))
+    return (
+        struct.pack("<IH", 0x223E9F78, 1)
+        + tnef_attribute(0x9006, 0x0008, struct.pack("<I", 0x00010000))
+        + tnef_attribute(0x9007, 0x0006, struct.pack("<II", 1252, 0))
+        + tnef_attribute(0x8008, 0x0007, b"IPM.Schedule.Meeting.Resp.Pos\0")
+        + tnef_attribute(0x9003, 0x0006, mapi, length)
+    )
 
 
 def with_winmail(data: bytes) -> bytes:
-    return ("From: sam@example.com\nTo: followthru@example.com\nSubject: Accepted: ACME review\n"
-            "Message-ID: <tnef@example.com>\nMIME-Version: 1.0\n"
-            'Content-Type: multipart/mixed; boundary="t"\n\n--t\nContent-Type: text/plain\n\nAccepted.\n'
-            '--t\nContent-Type: application/ms-tnef; name="winmail.dat"\n'
-            'Content-Disposition: attachment; filename="winmail.dat"\nContent-Transfer-Encoding: base64\n\n'
-            + base64.encodebytes(data).decode() + "\n--t--\n").encode()
+    return (
+        "From: sam@example.com\nTo: followthru@example.com\nSubject: Accepted: ACME review\n"
+        "Message-ID: <tnef@example.com>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="t"\n\n--t\nContent-Type: text/plain\n\nAccepted.\n'
+        '--t\nContent-Type: application/ms-tnef; name="winmail.dat"\n'
+        'Content-Disposition: attachment; filename="winmail.dat"\nContent-Transfer-Encoding: base64\n\n'
+        + base64.encodebytes(data).decode()
+        + "\n--t--\n"
+    ).encode()
 
 
 def outlook_winmail() -> bytes:
@@ -230,6 +274,7 @@ def outlook_winmail() -> bytes:
 
 
 # === a daemon on a fresh workspace ============================================================
+
 
 class Workspace:
     """A daemon on a fresh workspace, and helpers to drop files into its folders."""
@@ -264,7 +309,8 @@ class Workspace:
 
     def remembered(self, raw: bytes) -> bool:
         message_id = read_reply(raw, "UTC").message_id or (
-            "<sha256-" + hashlib.sha256(raw).hexdigest() + "@followthru>")
+            "<sha256-" + hashlib.sha256(raw).hexdigest() + "@followthru>"
+        )
         return self.daemon.store.seen(message_id)
 
 
@@ -284,6 +330,7 @@ def assert_rejected(space: Workspace, name: str, report) -> list[str]:
 
 
 # === plan files: load_plan =====================================================================
+
 
 @settings(max_examples=150, deadline=None, **FAST)
 @given(content=st.binary(max_size=3000), kind=st.sampled_from(FORMATS))
@@ -305,18 +352,54 @@ def test_arbitrary_text_as_a_plan_file(tmp_path_factory, content, kind):
     well_formed(result, path)
 
 
-KEYS = st.one_of(st.sampled_from(["plan", "owner", "resources", "steps", "meetings", "stakeholders",
-                                  "contingencies", "id", "name", "email", "title", "respond_by", "due",
-                                  "asks", "backups", "standby", "timezone", "attendees", "duration",
-                                  "repeat", "count", "until", "start", "updates", "language"]),
-                 st.text(max_size=12))
-SCALARS = st.one_of(st.booleans(), st.integers(), st.integers(min_value=-2**80, max_value=2**80),
-                    st.floats(), st.text(max_size=40), st.dates(), st.datetimes(),
-                    # TOML offsets are whole minutes; before 1980 some zones had seconds in theirs
-                    st.datetimes(min_value=datetime(1980, 1, 1), timezones=st.timezones()))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=6),
-                                                       st.dictionaries(KEYS, inner, max_size=6)),
-                      max_leaves=40)
+KEYS = st.one_of(
+    st.sampled_from(
+        [
+            "plan",
+            "owner",
+            "resources",
+            "steps",
+            "meetings",
+            "stakeholders",
+            "contingencies",
+            "id",
+            "name",
+            "email",
+            "title",
+            "respond_by",
+            "due",
+            "asks",
+            "backups",
+            "standby",
+            "timezone",
+            "attendees",
+            "duration",
+            "repeat",
+            "count",
+            "until",
+            "start",
+            "updates",
+            "language",
+        ]
+    ),
+    st.text(max_size=12),
+)
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(),
+    st.text(max_size=40),
+    st.dates(),
+    st.datetimes(),
+    # TOML offsets are whole minutes; before 1980 some zones had seconds in theirs
+    st.datetimes(min_value=datetime(1980, 1, 1), timezones=st.timezones()),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=6), st.dictionaries(KEYS, inner, max_size=6)),
+    max_leaves=40,
+)
 
 
 def dump(data, kind: str) -> bytes:
@@ -384,8 +467,11 @@ def test_a_wrong_type_in_any_field_is_reported_at_that_field(tmp_path_factory, w
     well_formed(result, path)
     assert not result.ok
     field = format_path(where)
-    at_field = [p for p in result.problems if p.path == field or p.path.startswith(field + ".")
-                or p.path.startswith(field + "[")]
+    at_field = [
+        p
+        for p in result.problems
+        if p.path == field or p.path.startswith(field + ".") or p.path.startswith(field + "[")
+    ]
     assert at_field, (field, [str(p) for p in result.problems])
     if kind != "json":
         assert all(p.line for p in at_field), [str(p) for p in at_field]
@@ -403,19 +489,34 @@ def test_any_value_in_any_field_never_breaks_the_reader(tmp_path_factory, where,
 
 
 ENCODINGS = {
-    "UTF-16 without BOM": (lambda text: text.encode("utf-16-le"), 1,
-                           "NUL character at column 2 (UTF-16 text without a byte order mark?)"),
+    "UTF-16 without BOM": (
+        lambda text: text.encode("utf-16-le"),
+        1,
+        "NUL character at column 2 (UTF-16 text without a byte order mark?)",
+    ),
     "UTF-16 big-endian without BOM": (lambda text: text.encode("utf-16-be"), 1, "UTF-16 text without a byte order"),
     "UTF-16 with BOM": (lambda text: text.encode("utf-16"), 1, "the file is UTF-16 text; save it as UTF-8"),
     "UTF-32 with BOM": (lambda text: text.encode("utf-32"), 1, "the file is UTF-32 text; save it as UTF-8"),
-    "Latin-1": (lambda text: text.replace('"Riley Rep"', '"Rüley Rép"').encode("latin-1"), 23,
-                "byte 0xFC at column 10 is not UTF-8"),
-    "Windows-1252": (lambda text: text.replace('"Sam Security"', '"Sam “Security”"').encode("cp1252"), 28,
-                     "byte 0x93 at column 13 is not UTF-8"),
-    "a NUL byte": (lambda text: text.replace("Lee Legal", "Lee\0Legal").encode(), 41,
-                   "NUL character at column 12; save it as UTF-8"),
-    "an encoded surrogate": (lambda text: text.replace("Kim", "K\udcffm").encode("utf-8", "surrogatepass"), 68,
-                             "byte 0xED at column 10 is not UTF-8"),
+    "Latin-1": (
+        lambda text: text.replace('"Riley Rep"', '"Rüley Rép"').encode("latin-1"),
+        23,
+        "byte 0xFC at column 10 is not UTF-8",
+    ),
+    "Windows-1252": (
+        lambda text: text.replace('"Sam Security"', '"Sam “Security”"').encode("cp1252"),
+        28,
+        "byte 0x93 at column 13 is not UTF-8",
+    ),
+    "a NUL byte": (
+        lambda text: text.replace("Lee Legal", "Lee\0Legal").encode(),
+        41,
+        "NUL character at column 12; save it as UTF-8",
+    ),
+    "an encoded surrogate": (
+        lambda text: text.replace("Kim", "K\udcffm").encode("utf-8", "surrogatepass"),
+        68,
+        "byte 0xED at column 10 is not UTF-8",
+    ),
     "a cut character at the end": (lambda text: text.encode() + "é".encode()[:1], 134, "byte 0xC3 at column 1"),
 }
 
@@ -442,8 +543,12 @@ def test_lone_surrogate_escapes_are_reported_printably(tmp_path, kind):
     """``"\\ud800"`` is a JSON escape but half a character: the field (or, for a key, its table)
     says so, and the problem text holds no surrogate (it goes into a UTF-8 file and an email).
     YAML refuses such an escape as syntax."""
-    text = json.dumps({**json.loads(json.dumps(EXAMPLE_DATA, default=lambda v: v.isoformat())),
-                       "owner": {"name": "Riley", "email": "riley@example.com", "\ud800x": "1"}})
+    text = json.dumps(
+        {
+            **json.loads(json.dumps(EXAMPLE_DATA, default=lambda v: v.isoformat())),
+            "owner": {"name": "Riley", "email": "riley@example.com", "\ud800x": "1"},
+        }
+    )
     text = text.replace('"Sam Security"', '"Sam \\udc80"')
     path = tmp_path / f"acme.{kind}"
     path.write_text(text)  # JSON is YAML; the escapes stay escapes
@@ -457,8 +562,11 @@ def test_lone_surrogate_escapes_are_reported_printably(tmp_path, kind):
 
 
 def test_numbers_longer_than_python_reads_are_a_file_problem(tmp_path):
-    for kind, text in {"toml": "[plan]\nn = " + "9" * 5000, "json": '{"plan": ' + "9" * 5000 + "}",
-                       "yaml": "plan: " + "9" * 5000}.items():
+    for kind, text in {
+        "toml": "[plan]\nn = " + "9" * 5000,
+        "json": '{"plan": ' + "9" * 5000 + "}",
+        "yaml": "plan: " + "9" * 5000,
+    }.items():
         path = tmp_path / f"plan.{kind}"
         path.write_text(text)
         [problem] = timed_load(path).problems
@@ -501,14 +609,16 @@ def test_an_internationalised_domain_is_kept_in_its_ascii_form(tmp_path):
 
 
 YAML_BOMBS = {
-    "billion laughs": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(9))
-        + "plan: *j\n",
-    "billion laughs in mappings": "a: &a {x: lol, y: lol}\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} {{{', '.join(f'k{k}: *{chr(97 + i)}' for k in range(10))}}}\n"
-        for i in range(9)) + "owner: *j\n",
-    "merge keys": "a: &a {k0: 1, k1: 1, k2: 1, k3: 1, k4: 1, k5: 1, k6: 1, k7: 1, k8: 1, k9: 1}\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)}\n  <<: [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9)),
+    "billion laughs": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(9))
+    + "plan: *j\n",
+    "billion laughs in mappings": "a: &a {x: lol, y: lol}\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} {{{', '.join(f'k{k}: *{chr(97 + i)}' for k in range(10))}}}\n" for i in range(9)
+    )
+    + "owner: *j\n",
+    "merge keys": "a: &a {k0: 1, k1: 1, k2: 1, k3: 1, k4: 1, k5: 1, k6: 1, k7: 1, k8: 1, k9: 1}\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)}\n  <<: [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9)),
     "an alias inside itself": "plan: &a {title: x, again: *a}\nresources: &r [*r]\n",
 }
 
@@ -563,9 +673,12 @@ def test_a_plan_file_that_is_no_regular_file_is_not_read(tmp_path):
 
 # === plan files in the daemon ===================================================================
 
+
 @settings(max_examples=20, deadline=None, **FAST)
-@given(content=st.one_of(st.binary(max_size=2000), st.dictionaries(KEYS, VALUES, max_size=6)),
-       kind=st.sampled_from(FORMATS))
+@given(
+    content=st.one_of(st.binary(max_size=2000), st.dictionaries(KEYS, VALUES, max_size=6)),
+    kind=st.sampled_from(FORMATS),
+)
 def test_daemon_rejects_any_bad_plan_file_and_starts_the_next(tmp_path_factory, content, kind):
     space = Workspace(tmp_path_factory.mktemp("daemon") / "ws")
     try:
@@ -591,8 +704,9 @@ def test_daemon_takes_in_hostile_plan_files_among_good_ones(workspace, tmp_path)
         "deep.toml": b"a = " + deep,
         "deep.yaml": deep,
         "laughs.yaml": YAML_BOMBS["billion laughs"].encode(),
-        "resources.json": json.dumps({**json.loads(json.dumps(EXAMPLE_DATA, default=lambda v: v.isoformat())),
-                                      "resources": [{}] * 100_000}).encode(),
+        "resources.json": json.dumps(
+            {**json.loads(json.dumps(EXAMPLE_DATA, default=lambda v: v.isoformat())), "resources": [{}] * 100_000}
+        ).encode(),
         "utf16.toml": EXAMPLE.read_text().encode("utf-16-le"),
         b"caf\xe9.toml": EXAMPLE.read_text().replace("Riley", "R\u00fcley").encode("latin-1"),  # content and name
         "overflow.toml": EXAMPLE.read_text().replace("due = 2026-12-09", "due = 9999-12-31").encode(),
@@ -627,23 +741,46 @@ def plans_that_may_be_valid(draw) -> dict:
     IANA timezone and language code, due dates and meetings up to the last year allowed, any
     repeat and duration the schema takes."""
     data = copy.deepcopy(EXAMPLE_DATA)
-    data["plan"].update(title=draw(LINES), customer=draw(LINES), timezone=draw(st.sampled_from(ZONES)),
-                        context=draw(st.text(max_size=500)), priorities=draw(st.lists(LINES, max_size=3)))
+    data["plan"].update(
+        title=draw(LINES),
+        customer=draw(LINES),
+        timezone=draw(st.sampled_from(ZONES)),
+        context=draw(st.text(max_size=500)),
+        priorities=draw(st.lists(LINES, max_size=3)),
+    )
     data["owner"].update(name=draw(LINES), email=draw(ADDRESSES))
     last = datetime(2199, 12, 31, 12, 0)
     for resource in data["resources"]:
-        resource.update(name=draw(LINES), role=draw(LINES), language=draw(st.sampled_from(["en", "de", "pt-BR", "fr", "zz"])))
+        resource.update(
+            name=draw(LINES), role=draw(LINES), language=draw(st.sampled_from(["en", "de", "pt-BR", "fr", "zz"]))
+        )
         if draw(st.booleans()):
             resource["timezone"] = draw(st.sampled_from(ZONES))
         if not resource.get("standby"):
             resource["asks"] = draw(st.lists(LINES, min_size=1, max_size=3))
-            resource["due"] = draw(st.one_of(st.dates(date(2026, 12, 5), last.date()),
-                                             st.datetimes(datetime(2026, 12, 5), last)))
+            resource["due"] = draw(
+                st.one_of(st.dates(date(2026, 12, 5), last.date()), st.datetimes(datetime(2026, 12, 5), last))
+            )
     for meeting in data["meetings"]:
-        meeting.update(title=draw(LINES), start=draw(st.datetimes(datetime(2026, 12, 3), last)),
-                       duration=f"{draw(st.integers(1, 7 * 24 * 60))}m")
-        repeat = draw(st.sampled_from([None, "daily", "weekly", "biweekly", "monthly", "FREQ=YEARLY",
-                                       "FREQ=MONTHLY;BYDAY=-1FR", "FREQ=DAILY;INTERVAL=1000"]))
+        meeting.update(
+            title=draw(LINES),
+            start=draw(st.datetimes(datetime(2026, 12, 3), last)),
+            duration=f"{draw(st.integers(1, 7 * 24 * 60))}m",
+        )
+        repeat = draw(
+            st.sampled_from(
+                [
+                    None,
+                    "daily",
+                    "weekly",
+                    "biweekly",
+                    "monthly",
+                    "FREQ=YEARLY",
+                    "FREQ=MONTHLY;BYDAY=-1FR",
+                    "FREQ=DAILY;INTERVAL=1000",
+                ]
+            )
+        )
         meeting.pop("repeat", None), meeting.pop("count", None)
         if repeat:
             meeting.update(repeat=repeat, count=draw(st.integers(1, 500)))
@@ -659,8 +796,9 @@ def test_a_plan_the_reader_accepts_never_sticks_in_the_daemon(tmp_path_factory, 
     date, a meeting of 4,000 years and a non-ASCII address did). Whatever it refuses is rejected."""
     space = Workspace(tmp_path_factory.mktemp("valid") / "ws")
     try:
-        path = space.drop_plan(f"plan.{kind}", write_plan(data, tmp_path_factory.mktemp("w"), kind).read_bytes(),
-                               age=10)
+        path = space.drop_plan(
+            f"plan.{kind}", write_plan(data, tmp_path_factory.mktemp("w"), kind).read_bytes(), age=10
+        )
         result = load_plan(path, "UTC")
         event("accepted" if result.ok else "refused: " + result.problems[0].message[:40])
         report = space.daemon.tick(START)
@@ -670,8 +808,11 @@ def test_a_plan_the_reader_accepts_never_sticks_in_the_daemon(tmp_path_factory, 
             assert report.plans_rejected == 1
             return
         assert report.plans_started == 1
-        for moment in (START.replace(day=2, month=12, hour=14), START.replace(day=10, month=12),
-                       datetime(2027, 6, 1, tzinfo=timezone.utc)):
+        for moment in (
+            START.replace(day=2, month=12, hour=14),
+            START.replace(day=10, month=12),
+            datetime(2027, 6, 1, tzinfo=timezone.utc),
+        ):
             report = space.daemon.tick(moment)
             assert report.errors == [], (moment, report.errors)
     finally:
@@ -693,25 +834,67 @@ def test_many_bad_plan_files_in_one_pass_go_through_the_worker_processes(workspa
 
 # === incoming mail: read_reply ====================================================================
 
-SEEDS = {name: path.read_bytes() for name, path in {
-    "gmail-de": CORPUS / "accept-de-passt.eml",
-    "outlook-html": REPLIES / "accept-outlook-html.eml",
-    "postfix-bounce": REPLIES / "bounce-postfix-dsn.eml",
-    "itip": REPLIES / "itip-reply-accepted.eml",
-    "tnef": REPLIES / "itip-tnef-accepted.eml",
-    "ooo": REPLIES / "ooo-rfc3834.eml",
-}.items()}
-CHARSETS = st.sampled_from(["utf-8", "latin-1", "x-unknown", "undefined", "unicode_escape", "raw_unicode_escape",
-                            "punycode", "idna", "utf-7", "utf-16", "utf-32", "rot13", "base64", "zlib", "hex",
-                            "mbcs", "shift_jis", "iso-2022-jp", "", '"', "utf-8\0", "a" * 300])
-ENCODED_WORDS = st.builds(lambda charset, kind, payload: f"=?{charset}?{kind}?{payload}?=".encode(),
-                          CHARSETS, st.sampled_from(["B", "Q", "b", "X"]),
-                          st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=30))
-HEADER_VALUES = st.one_of(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
-                          ENCODED_WORDS, st.lists(ENCODED_WORDS, max_size=4).map(b" ".join),
-                          st.sampled_from([b"", b";", b"; spf=fail", b"(mx.example.com) ; dmarc=fail", b"attachment;",
-                                           b"attachment; filename*=undefined''x.ics", b"text/plain; format*=utf-8''flowed",
-                                           b"multipart/mixed; boundary=", b"\xff\xfe; charset=\xff"]))
+SEEDS = {
+    name: path.read_bytes()
+    for name, path in {
+        "gmail-de": CORPUS / "accept-de-passt.eml",
+        "outlook-html": REPLIES / "accept-outlook-html.eml",
+        "postfix-bounce": REPLIES / "bounce-postfix-dsn.eml",
+        "itip": REPLIES / "itip-reply-accepted.eml",
+        "tnef": REPLIES / "itip-tnef-accepted.eml",
+        "ooo": REPLIES / "ooo-rfc3834.eml",
+    }.items()
+}
+CHARSETS = st.sampled_from(
+    [
+        "utf-8",
+        "latin-1",
+        "x-unknown",
+        "undefined",
+        "unicode_escape",
+        "raw_unicode_escape",
+        "punycode",
+        "idna",
+        "utf-7",
+        "utf-16",
+        "utf-32",
+        "rot13",
+        "base64",
+        "zlib",
+        "hex",
+        "mbcs",
+        "shift_jis",
+        "iso-2022-jp",
+        "",
+        '"',
+        "utf-8\0",
+        "a" * 300,
+    ]
+)
+ENCODED_WORDS = st.builds(
+    lambda charset, kind, payload: f"=?{charset}?{kind}?{payload}?=".encode(),
+    CHARSETS,
+    st.sampled_from(["B", "Q", "b", "X"]),
+    st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=30),
+)
+HEADER_VALUES = st.one_of(
+    st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+    ENCODED_WORDS,
+    st.lists(ENCODED_WORDS, max_size=4).map(b" ".join),
+    st.sampled_from(
+        [
+            b"",
+            b";",
+            b"; spf=fail",
+            b"(mx.example.com) ; dmarc=fail",
+            b"attachment;",
+            b"attachment; filename*=undefined''x.ics",
+            b"text/plain; format*=utf-8''flowed",
+            b"multipart/mixed; boundary=",
+            b"\xff\xfe; charset=\xff",
+        ]
+    ),
+)
 
 
 def header_block_end(raw: bytes) -> int:
@@ -728,44 +911,73 @@ def mutated_replies(draw) -> tuple[bytes, bytes, bool]:
     intact = True
     for _ in range(draw(st.integers(1, 4))):
         end = header_block_end(raw)
-        kind = draw(st.sampled_from(["body bytes", "body cut", "body delete", "header", "charset",
-                                     "encoding", "boundary", "raw bytes", "raw cut"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "body bytes",
+                    "body cut",
+                    "body delete",
+                    "header",
+                    "charset",
+                    "encoding",
+                    "boundary",
+                    "raw bytes",
+                    "raw cut",
+                ]
+            )
+        )
         if kind == "body bytes":
             at = draw(st.integers(end, len(raw)))
             raw = raw[:at] + draw(st.binary(min_size=1, max_size=300)) + raw[at:]
         elif kind == "body cut":
-            raw = raw[:draw(st.integers(end, len(raw)))]
+            raw = raw[: draw(st.integers(end, len(raw)))]
         elif kind == "body delete":
             at = draw(st.integers(end, len(raw)))
-            raw = raw[:at] + raw[at + draw(st.integers(0, 2000)):]
+            raw = raw[:at] + raw[at + draw(st.integers(0, 2000)) :]
         elif kind == "header":
             names = [n for n in re.findall(rb"^([A-Za-z-]+):", raw[:end], re.M) if n.lower() != b"message-id"]
-            name = draw(st.sampled_from(names + [b"Subject", b"From", b"X-Hostile", b"Content-Type",
-                                                 b"Content-Disposition", b"Auto-Submitted",
-                                                 b"Authentication-Results"]))
+            name = draw(
+                st.sampled_from(
+                    names
+                    + [
+                        b"Subject",
+                        b"From",
+                        b"X-Hostile",
+                        b"Content-Type",
+                        b"Content-Disposition",
+                        b"Auto-Submitted",
+                        b"Authentication-Results",
+                    ]
+                )
+            )
             value = draw(HEADER_VALUES)
             pattern = re.compile(rb"^" + re.escape(name) + rb":[^\n]*(\n[ \t][^\n]*)*", re.M | re.I)
             head = raw[:end]
-            head = pattern.sub(lambda m: name + b": " + value, head, count=1) if pattern.search(head) \
+            head = (
+                pattern.sub(lambda m: name + b": " + value, head, count=1)
+                if pattern.search(head)
                 else head + name + b": " + value + b"\n"
+            )
             raw = head + raw[end:]
         elif kind == "charset":
             charset = draw(CHARSETS).encode("utf-8", "surrogateescape")
             raw = re.sub(rb'charset="?[^";\s]*"?', b'charset="' + charset + b'"', raw, flags=re.I)
         elif kind == "encoding":
-            value = draw(st.sampled_from([b"base64", b"quoted-printable", b"x-uuencode", b"8bit", b"7bit",
-                                          b"gzip", b"\xff\xfe"]))
+            value = draw(
+                st.sampled_from([b"base64", b"quoted-printable", b"x-uuencode", b"8bit", b"7bit", b"gzip", b"\xff\xfe"])
+            )
             raw = re.sub(rb"(Content-Transfer-Encoding:)[^\r\n]*", rb"\1 " + value, raw, flags=re.I)
         elif kind == "boundary":
             junk = draw(st.binary(min_size=1, max_size=30)).replace(b"\n", b"").replace(b"\r", b"").replace(b'"', b"")
-            raw = re.sub(rb'(boundary=)"?[^";\s]+"?', rb'\1"' + junk.replace(b"\\", b"\\\\") + b'"', raw, count=1,
-                         flags=re.I)
+            raw = re.sub(
+                rb'(boundary=)"?[^";\s]+"?', rb'\1"' + junk.replace(b"\\", b"\\\\") + b'"', raw, count=1, flags=re.I
+            )
         elif kind == "raw bytes":
             at = draw(st.integers(0, len(raw)))
             raw = raw[:at] + draw(st.binary(min_size=1, max_size=100)) + raw[at:]
             intact = False
         else:
-            raw = raw[:draw(st.integers(0, len(raw)))]
+            raw = raw[: draw(st.integers(0, len(raw)))]
             intact = False
     return seed, raw, intact
 
@@ -811,10 +1023,12 @@ BROKEN_PARTS = {
 @pytest.mark.parametrize("case", BROKEN_PARTS)
 def test_broken_charsets_and_transfer_encodings(case):
     charset, encoding, body, intent = BROKEN_PARTS[case]
-    raw = (f"From: sam@example.com\nTo: followthru@example.com\nSubject: Re: Can you commit?\n"
-           f"Message-ID: <broken@example.com>\nContent-Type: text/plain; charset={charset}\n"
-           + (f"Content-Transfer-Encoding: {encoding}\n" if encoding else "") + f"\n{body}\n"
-           ).encode("utf-8", "surrogateescape")
+    raw = (
+        f"From: sam@example.com\nTo: followthru@example.com\nSubject: Re: Can you commit?\n"
+        f"Message-ID: <broken@example.com>\nContent-Type: text/plain; charset={charset}\n"
+        + (f"Content-Transfer-Encoding: {encoding}\n" if encoding else "")
+        + f"\n{body}\n"
+    ).encode("utf-8", "surrogateescape")
     reply = sound_reply(raw)
     assert reply.message_id == "<broken@example.com>"
     assert "unreadable" not in reply.evidence
@@ -822,12 +1036,25 @@ def test_broken_charsets_and_transfer_encodings(case):
         assert reply.intent == intent, (reply.intent, reply.evidence, reply.words)
 
 
-@pytest.mark.parametrize("subject", [
-    b"=?undefined?Q?Yes?=", b"=?unicode_escape?Q?\\ud800?=", b"=?utf-8?B?####?=", b"=?x-nope?B?SGk=?=",
-    b"=?utf-8?Q?=FF=FE?=", b"Caf\xe9 \xff\xfe", b"=?utf-7?Q?+2AA-?=", b"=?" + b"a" * 5000 + b"?Q?x?="])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        b"=?undefined?Q?Yes?=",
+        b"=?unicode_escape?Q?\\ud800?=",
+        b"=?utf-8?B?####?=",
+        b"=?x-nope?B?SGk=?=",
+        b"=?utf-8?Q?=FF=FE?=",
+        b"Caf\xe9 \xff\xfe",
+        b"=?utf-7?Q?+2AA-?=",
+        b"=?" + b"a" * 5000 + b"?Q?x?=",
+    ],
+)
 def test_broken_header_words_keep_the_rest_of_the_headers(subject):
-    raw = (b"From: =?undefined?B?U2Ft?= <sam@example.com>\nTo: followthru@example.com\nSubject: " + subject
-           + b"\nMessage-ID: <words@example.com>\n\nYes, I accept.\n")
+    raw = (
+        b"From: =?undefined?B?U2Ft?= <sam@example.com>\nTo: followthru@example.com\nSubject: "
+        + subject
+        + b"\nMessage-ID: <words@example.com>\n\nYes, I accept.\n"
+    )
     reply = sound_reply(raw)
     assert (reply.message_id, reply.sender, reply.intent) == ("<words@example.com>", "sam@example.com", "accept")
 
@@ -835,8 +1062,10 @@ def test_broken_header_words_keep_the_rest_of_the_headers(subject):
 def test_punycode_and_idna_bodies_are_read_quickly():
     """Python decodes punycode in quadratic time (400 kB took 33 s); mail never uses it."""
     for charset in ("punycode", "idna"):
-        raw = (f"From: sam@example.com\nSubject: Re\nMessage-ID: <p@example.com>\n"
-               f"Content-Type: text/plain; charset={charset}\n\nYes, I accept. ").encode() + b"a" * 400_000
+        raw = (
+            f"From: sam@example.com\nSubject: Re\nMessage-ID: <p@example.com>\n"
+            f"Content-Type: text/plain; charset={charset}\n\nYes, I accept. "
+        ).encode() + b"a" * 400_000
         started = time.perf_counter()
         reply = sound_reply(raw)
         assert time.perf_counter() - started < 3 and reply.intent == "accept"
@@ -852,7 +1081,8 @@ def test_deep_nesting_and_many_parts_are_cut_not_followed():
     parts = sound_reply(many_parts(10_000))
     assert (parts.message_id, parts.intent) == ("<parts@example.com>", "accept")  # the first part was read
     assert mime.too_complex(mime.parse(many_parts(10_000))) == (
-        f"the message has more than {mime.MAX_PARTS} parts; the rest was not read")
+        f"the message has more than {mime.MAX_PARTS} parts; the rest was not read"
+    )
 
 
 def test_a_zip_bomb_attachment_is_never_opened(monkeypatch):
@@ -864,8 +1094,12 @@ def test_a_zip_bomb_attachment_is_never_opened(monkeypatch):
     for module, name in [(zlib, "decompress"), (zlib, "decompressobj"), (zipfile.ZipFile, "__init__")]:
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _o=original, _n=name, **k: opened.append(_n) or _o(*a, **k))
-    for filename, kind in [("numbers.zip", "application/zip"), ("winmail.dat", "application/ms-tnef"),
-                           ("invite.ics", "text/calendar"), ("numbers.zip", "application/octet-stream")]:
+    for filename, kind in [
+        ("numbers.zip", "application/zip"),
+        ("winmail.dat", "application/ms-tnef"),
+        ("invite.ics", "text/calendar"),
+        ("numbers.zip", "application/octet-stream"),
+    ]:
         raw = with_attachment(bomb, filename, kind)
         reply = sound_reply(raw)
         assert reply.message_id == "<bomb@example.com>"
@@ -878,7 +1112,7 @@ def tnef_attributes(data: bytes) -> dict[int, bytes]:
     found, offset = {}, 6
     while offset + 9 <= len(data):
         attr_id, length = struct.unpack_from("<H", data, offset + 1)[0], struct.unpack_from("<I", data, offset + 5)[0]
-        found[attr_id] = data[offset + 9:offset + 9 + length]
+        found[attr_id] = data[offset + 9 : offset + 9 + length]
         offset += 11 + length
     return found
 
@@ -886,18 +1120,27 @@ def tnef_attributes(data: bytes) -> dict[int, bytes]:
 def lying_tnef_streams() -> dict[str, bytes]:
     real = outlook_winmail()
     mapi = tnef_attributes(real)[0x9003]
-    named = struct.pack("<HH", 0x0102, 0x8001) + bytes.fromhex("90da d86e 0b45 1b10 98da 00aa 003f 1305".replace(" ", ""))
+    named = struct.pack("<HH", 0x0102, 0x8001) + bytes.fromhex(
+        "90da d86e 0b45 1b10 98da 00aa 003f 1305".replace(" ", "")
+    )
     return {
-        "truncated": real[:len(real) // 2],
+        "truncated": real[: len(real) // 2],
         "4 billion properties": tnef_stream(struct.pack("<I", 0xFFFFFFFF) + mapi[4:]),
         "4 billion values": tnef_stream(struct.pack("<I", 1) + struct.pack("<HHI", 0x1003, 0x3001, 0xFFFFFFFF)),
         "4 billion strings": tnef_stream(struct.pack("<I", 1) + struct.pack("<HHI", 0x001E, 0x3001, 0xFFFFFFFF)),
         "a length past the end": tnef_stream(mapi, length=0x7FFFFFFF),
-        "a global id 4 GB long": tnef_stream(struct.pack("<I", 1) + named + struct.pack("<II", 0, 0x23)
-                                             + struct.pack("<II", 1, 44) + bytes(36) + b"\xff\xff\xff\xff" + bytes(4)),
+        "a global id 4 GB long": tnef_stream(
+            struct.pack("<I", 1)
+            + named
+            + struct.pack("<II", 0, 0x23)
+            + struct.pack("<II", 1, 44)
+            + bytes(36)
+            + b"\xff\xff\xff\xff"
+            + bytes(4)
+        ),
         "4 billion recipients": real + tnef_attribute(0x9004, 0x0006, struct.pack("<I", 0xFFFFFFFF)),
-        "an embedded message": real + tnef_attribute(0x800F, 0x0006, b"\x07\x03\x02\x00\x00\x00\x00\x00\xc0"
-                                                     b"\x00\x00\x00\x00\x00\x00\x46" + real),
+        "an embedded message": real
+        + tnef_attribute(0x800F, 0x0006, b"\x07\x03\x02\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x46" + real),
         "100,000 attributes": real + tnef_attribute(0x8004, 0x0001, b"") * 100_000,
     }
 
@@ -933,9 +1176,17 @@ def mapi_counts(data: bytes) -> list[int]:
 
 
 @settings(max_examples=300, deadline=None, **FAST)
-@given(damage=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["byte", "u16", "u32", "cut", "count"]),
-                                 st.sampled_from([0, 1, 0x7F, 0xFF, 0xFFFF, 0x8000, 0xFFFFFFFF, 0x7FFFFFFF])),
-                       min_size=1, max_size=4))
+@given(
+    damage=st.lists(
+        st.tuples(
+            st.floats(0, 1),
+            st.sampled_from(["byte", "u16", "u32", "cut", "count"]),
+            st.sampled_from([0, 1, 0x7F, 0xFF, 0xFFFF, 0x8000, 0xFFFFFFFF, 0x7FFFFFFF]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_damaged_tnef_streams_are_read_in_bounded_time(damage):
     """Random damage, aimed in part at the counts and lengths of the MAPI properties (tnefparse
     loops as many times as a count says: 0xFFFFFFFF properties kept it busy for hours)."""
@@ -945,15 +1196,15 @@ def test_damaged_tnef_streams_are_read_in_bounded_time(damage):
         at = min(int(where * len(data)), max(len(data) - 4, 0))
         if kind == "count":
             at = counts[int(where * (len(counts) - 1))]
-            data[at:at + 4] = struct.pack("<I", value)
+            data[at : at + 4] = struct.pack("<I", value)
         elif kind == "cut":
             data = data[:at]
         elif kind == "byte":
-            data[at:at + 1] = bytes([value & 0xFF])
+            data[at : at + 1] = bytes([value & 0xFF])
         elif kind == "u16":
-            data[at:at + 2] = struct.pack("<H", value & 0xFFFF)
+            data[at : at + 2] = struct.pack("<H", value & 0xFFFF)
         else:
-            data[at:at + 4] = struct.pack("<I", value)
+            data[at : at + 4] = struct.pack("<I", value)
     started = time.perf_counter()
     tnef.calendar_answer(bytes(data), "sam@example.com")
     tnef.calendars(bytes(data))
@@ -993,6 +1244,7 @@ def test_maildir_skips_what_it_cannot_read_and_reads_the_rest(tmp_path, monkeypa
 
 # === incoming mail in the daemon ===================================================================
 
+
 @settings(max_examples=40, deadline=None, **FAST)
 @given(bad=st.one_of(st.binary(max_size=3000), mutated_replies().map(lambda case: case[1])))
 def test_daemon_files_any_message_and_reads_the_next(workspace, bad):
@@ -1011,9 +1263,10 @@ def test_daemon_files_any_message_and_reads_the_next(workspace, bad):
 def test_daemon_reads_hostile_authentication_results(workspace, value):
     """The receiving server's Authentication-Results are read apart from the reply: a header with no
     server name once raised there, so the message stayed in inbox/new and failed every pass."""
-    raw = (f"From: sam@example.com\nTo: followthru@example.com\nSubject: Re: Can you commit?\n"
-           f"Authentication-Results: {value}\nMessage-ID: <auth@example.com>\n\nYes, I accept.\n"
-           ).encode("utf-8", "surrogateescape")
+    raw = (
+        f"From: sam@example.com\nTo: followthru@example.com\nSubject: Re: Can you commit?\n"
+        f"Authentication-Results: {value}\nMessage-ID: <auth@example.com>\n\nYes, I accept.\n"
+    ).encode("utf-8", "surrogateescape")
     workspace.drop_mail(raw, "auth", age=20)
     workspace.drop_mail(message_bytes(message_id="<next@example.com>"), "next", age=10)
     report = workspace.daemon.tick(START)
@@ -1028,8 +1281,9 @@ def test_daemon_reads_hostile_messages_among_good_ones(workspace, monkeypatch):
     monkeypatch.setattr(zlib, "decompress", lambda *a, **k: opened.append(a) or b"")
     hostile = {
         "zip-bomb": with_attachment(zip_bomb(), "numbers.zip"),
-        "html": (b"From: sam@example.com\r\nContent-Type: text/html\r\n\r\n<p>Yes</p>"
-                 + b"<div><span>x</span>" * 500_000),
+        "html": (
+            b"From: sam@example.com\r\nContent-Type: text/html\r\n\r\n<p>Yes</p>" + b"<div><span>x</span>" * 500_000
+        ),
         "nested": nested_multipart(1000),
         "parts": many_parts(10_000),
         "one-line": b"From: sam@example.com\r\nSubject: x\r\n\r\n" + b"x" * 24_000_000,
@@ -1055,7 +1309,7 @@ def test_daemon_reads_hostile_messages_among_good_ones(workspace, monkeypatch):
 
 # === time and memory of the big cases, each in its own forked child ================================
 
-CHILD = textwrap.dedent('''
+CHILD = textwrap.dedent("""
     import json, os, resource, sys, time
     from followthru.planfile import load_plan
     from followthru.replies import read_reply
@@ -1085,7 +1339,7 @@ CHILD = textwrap.dedent('''
             data = pipe.read()
         _, status = os.waitpid(pid, 0)
         print(json.dumps(json.loads(data) if data else {"crashed": status}), flush=True)
-''')
+""")
 
 
 def big_cases(directory: Path) -> dict[str, tuple[str, Path, str]]:
@@ -1094,49 +1348,92 @@ def big_cases(directory: Path) -> dict[str, tuple[str, Path, str]]:
     resource = {"id": "r", "name": "Resource", "email": "r@example.com", "asks": ["Help"], "due": "2026-12-09"}
     deep = b"[" * 100_000 + b"]" * 100_000
     files = {
-        "50 MB plan file": ("plan", "huge.toml", b"[[resources]]\nid = 'r'\n" * (50_000_000 // 21),
-                            "a plan file may have at most"),
-        "100,000 resources": ("plan", "resources.json",
-                              json.dumps({**example, "resources": [resource] * 100_000}).encode(),
-                              "a plan file may have at most"),
-        "100,000 resources in 2 MB (TOML)": ("plan", "resources.toml", b"[[resources]]\n" * 100_000,
-                                            "resources: a plan holds at most 500 resources; this one has 100,000"),
-        "100,000 resources in 2 MB (JSON)": ("plan", "compact.json",
-                                            json.dumps({**example, "resources": [{}] * 100_000}).encode(),
-                                            "resources: a plan holds at most 500 resources; this one has 100,000"),
-        "100,000 resources in 2 MB (YAML)": ("plan", "resources.yaml", b"resources:\n" + b"- {}\n" * 100_000,
-                                            "resources.yaml:1: resources: a plan holds at most 500 resources; "
-                                            "this one has more than"),
-        "150,000 unknown fields (YAML)": ("plan", "fields.yaml",
-                                         b"plan:\n" + b"".join(b"  k%d: 1\n" % i for i in range(150_000)),
-                                         "more than 50,000 keys and values"),
+        "50 MB plan file": (
+            "plan",
+            "huge.toml",
+            b"[[resources]]\nid = 'r'\n" * (50_000_000 // 21),
+            "a plan file may have at most",
+        ),
+        "100,000 resources": (
+            "plan",
+            "resources.json",
+            json.dumps({**example, "resources": [resource] * 100_000}).encode(),
+            "a plan file may have at most",
+        ),
+        "100,000 resources in 2 MB (TOML)": (
+            "plan",
+            "resources.toml",
+            b"[[resources]]\n" * 100_000,
+            "resources: a plan holds at most 500 resources; this one has 100,000",
+        ),
+        "100,000 resources in 2 MB (JSON)": (
+            "plan",
+            "compact.json",
+            json.dumps({**example, "resources": [{}] * 100_000}).encode(),
+            "resources: a plan holds at most 500 resources; this one has 100,000",
+        ),
+        "100,000 resources in 2 MB (YAML)": (
+            "plan",
+            "resources.yaml",
+            b"resources:\n" + b"- {}\n" * 100_000,
+            "resources.yaml:1: resources: a plan holds at most 500 resources; this one has more than",
+        ),
+        "150,000 unknown fields (YAML)": (
+            "plan",
+            "fields.yaml",
+            b"plan:\n" + b"".join(b"  k%d: 1\n" % i for i in range(150_000)),
+            "more than 50,000 keys and values",
+        ),
         "24,900 unknown fields, just under the cap (YAML)": (
-            "plan", "under.yaml", b"plan:\n" + b"".join(b"  k%d: 1\n" % i for i in range(24_900)),
-            "more problems not listed here"),
+            "plan",
+            "under.yaml",
+            b"plan:\n" + b"".join(b"  k%d: 1\n" % i for i in range(24_900)),
+            "more problems not listed here",
+        ),
         "JSON 100,000 levels deep": ("plan", "deep.json", deep, "JSON nesting is too deep"),
         "TOML 100,000 levels deep": ("plan", "deep.toml", b"a = " + deep, "TOML nesting is too deep"),
         "YAML 100,000 levels deep": ("plan", "deep.yaml", deep, "YAML nesting is deeper than 64 levels"),
-        "YAML 1,000,000 levels deep": ("plan", "deeper.yaml", b"[" * 1_000_000 + b"]" * 1_000_000,
-                                      "YAML nesting is deeper than 64 levels"),
+        "YAML 1,000,000 levels deep": (
+            "plan",
+            "deeper.yaml",
+            b"[" * 1_000_000 + b"]" * 1_000_000,
+            "YAML nesting is deeper than 64 levels",
+        ),
         "YAML billion laughs": ("plan", "laughs.yaml", YAML_BOMBS["merge keys"].encode(), "billion laughs"),
         "mail nested 1,000 levels": ("mail", "nested.eml", nested_multipart(1000), "levels of nesting"),
         "mail with 10,000 parts": ("mail", "parts.eml", many_parts(10_000), "accept"),
-        "mail of one 25 MB line": ("mail", "line.eml",
-                                   b"From: sam@example.com\r\nMessage-ID: <l@x>\r\n\r\nYes, I accept. "
-                                   + b"x" * 25_000_000, "accept"),
-        "mail of 12,000,000 empty lines": ("mail", "lines.eml",
-                                           b"From: sam@example.com\r\nMessage-ID: <e@x>\r\n\r\nYes, I accept."
-                                           + b"\r\n" * 12_000_000, "accept"),
-        "mail with 4,000,000 header lines": ("mail", "headers.eml",
-                                             b"From: sam@example.com\r\nMessage-ID: <h@x>\r\n" + b"X: y\r\n" * 4_000_000
-                                             + b"\r\nYes, I accept.", "more than 1,000 header lines"),
+        "mail of one 25 MB line": (
+            "mail",
+            "line.eml",
+            b"From: sam@example.com\r\nMessage-ID: <l@x>\r\n\r\nYes, I accept. " + b"x" * 25_000_000,
+            "accept",
+        ),
+        "mail of 12,000,000 empty lines": (
+            "mail",
+            "lines.eml",
+            b"From: sam@example.com\r\nMessage-ID: <e@x>\r\n\r\nYes, I accept." + b"\r\n" * 12_000_000,
+            "accept",
+        ),
+        "mail with 4,000,000 header lines": (
+            "mail",
+            "headers.eml",
+            b"From: sam@example.com\r\nMessage-ID: <h@x>\r\n" + b"X: y\r\n" * 4_000_000 + b"\r\nYes, I accept.",
+            "more than 1,000 header lines",
+        ),
         "mail with a 4 GiB zip bomb": ("mail", "bomb.eml", with_attachment(zip_bomb(), "numbers.zip"), "accept"),
-        "mail of 10 MB of unclosed HTML": ("mail", "html.eml",
-                                           b"From: sam@example.com\r\nMessage-ID: <u@x>\r\nContent-Type: text/html\r\n\r\n"
-                                           b"<html><body><p>Yes, I accept.</p>" + b"<div><span>x</span>" * 500_000,
-                                           "accept"),
-        "mail with a lying TNEF": ("mail", "tnef.eml", with_winmail(lying_tnef_streams()["a global id 4 GB long"]),
-                                   "<tnef@example.com>"),
+        "mail of 10 MB of unclosed HTML": (
+            "mail",
+            "html.eml",
+            b"From: sam@example.com\r\nMessage-ID: <u@x>\r\nContent-Type: text/html\r\n\r\n"
+            b"<html><body><p>Yes, I accept.</p>" + b"<div><span>x</span>" * 500_000,
+            "accept",
+        ),
+        "mail with a lying TNEF": (
+            "mail",
+            "tnef.eml",
+            with_winmail(lying_tnef_streams()["a global id 4 GB long"]),
+            "<tnef@example.com>",
+        ),
     }
     cases = {}
     for name, (kind, filename, content, expected) in files.items():
@@ -1150,26 +1447,48 @@ def big_cases(directory: Path) -> dict[str, tuple[str, Path, str]]:
 def measured(tmp_path_factory):
     """Every big case through a forked child of one interpreter that has Followthru loaded."""
     cases = big_cases(tmp_path_factory.mktemp("big"))
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(followthru.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(followthru.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
     lines = "".join(json.dumps([kind, str(path)]) + "\n" for kind, path, _ in cases.values())
-    done = subprocess.run([sys.executable, "-c", CHILD], input=lines, capture_output=True, text=True,
-                          env=environment, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], input=lines, capture_output=True, text=True, env=environment, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     results = [json.loads(line) for line in done.stdout.splitlines()]
     for name, result in zip(cases, results):  # for the record: pytest -s shows the figures
-        print(f"{name}: {result.get('seconds', 0):.2f} s, peak {result.get('peak_mb', 0):.0f} MB, "
-              f"growth {result.get('growth_mb', 0):.0f} MB")
+        print(
+            f"{name}: {result.get('seconds', 0):.2f} s, peak {result.get('peak_mb', 0):.0f} MB, "
+            f"growth {result.get('growth_mb', 0):.0f} MB"
+        )
     return {name: (cases[name][2], result) for name, result in zip(cases, results)}
 
 
-BIG = ["50 MB plan file", "100,000 resources", "100,000 resources in 2 MB (TOML)",
-       "100,000 resources in 2 MB (JSON)", "100,000 resources in 2 MB (YAML)", "150,000 unknown fields (YAML)",
-       "24,900 unknown fields, just under the cap (YAML)", "mail of 10 MB of unclosed HTML",
-       "JSON 100,000 levels deep", "TOML 100,000 levels deep", "YAML 100,000 levels deep",
-       "YAML 1,000,000 levels deep", "YAML billion laughs", "mail nested 1,000 levels", "mail with 10,000 parts",
-       "mail of one 25 MB line", "mail of 12,000,000 empty lines", "mail with 4,000,000 header lines",
-       "mail with a 4 GiB zip bomb", "mail with a lying TNEF"]
+BIG = [
+    "50 MB plan file",
+    "100,000 resources",
+    "100,000 resources in 2 MB (TOML)",
+    "100,000 resources in 2 MB (JSON)",
+    "100,000 resources in 2 MB (YAML)",
+    "150,000 unknown fields (YAML)",
+    "24,900 unknown fields, just under the cap (YAML)",
+    "mail of 10 MB of unclosed HTML",
+    "JSON 100,000 levels deep",
+    "TOML 100,000 levels deep",
+    "YAML 100,000 levels deep",
+    "YAML 1,000,000 levels deep",
+    "YAML billion laughs",
+    "mail nested 1,000 levels",
+    "mail with 10,000 parts",
+    "mail of one 25 MB line",
+    "mail of 12,000,000 empty lines",
+    "mail with 4,000,000 header lines",
+    "mail with a 4 GiB zip bomb",
+    "mail with a lying TNEF",
+]
 
 
 @pytest.mark.parametrize("case", BIG)
@@ -1187,10 +1506,12 @@ def test_big_inputs_take_bounded_time_and_memory(measured, case):
 def test_a_part_in_the_undefined_charset_is_read_not_refused():
     """Python's codec named 'undefined' raises on every byte: a leaf part declaring it must not
     make the whole message unreadable."""
-    raw = (b'From: Anna <anna@example.de>\nMessage-ID: <undefined@example.de>\nMIME-Version: 1.0\n'
-           b'Content-Type: multipart/alternative; boundary="B"\n\n--B\n'
-           b'Content-Type: text/plain; charset="undefined"\n\x80Content-Transfer-Encoding: quoted-printable\n\n'
-           b'Passt, =C3=BCbernehme ich!\n\n--B--\n')
+    raw = (
+        b"From: Anna <anna@example.de>\nMessage-ID: <undefined@example.de>\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/alternative; boundary="B"\n\n--B\n'
+        b'Content-Type: text/plain; charset="undefined"\n\x80Content-Transfer-Encoding: quoted-printable\n\n'
+        b"Passt, =C3=BCbernehme ich!\n\n--B--\n"
+    )
     reply = read_reply(raw, "UTC")
     assert "unreadable" not in reply.evidence
     assert reply.message_id == "<undefined@example.de>" and reply.sender == "anna@example.de"

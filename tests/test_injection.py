@@ -37,8 +37,12 @@ def sent(daemon: Followthru) -> list:
 
 def test_template_syntax_in_plan_fields_is_shown_not_run(daemon):
     hostile = "{{ 7*7 }} {% for x in range(3) %}X{% endfor %} {{ config.__class__.__mro__ }}"
-    drop(daemon, EXAMPLE.read_text().replace('title = "ACME Corp - Q4 expansion"', f'title = "{hostile}"')
-         .replace('"Close the 500-seat expansion', '"{{ self.__init__.__globals__ }} Close the 500-seat expansion'))
+    drop(
+        daemon,
+        EXAMPLE.read_text()
+        .replace('title = "ACME Corp - Q4 expansion"', f'title = "{hostile}"')
+        .replace('"Close the 500-seat expansion', '"{{ self.__init__.__globals__ }} Close the 500-seat expansion'),
+    )
     daemon.tick(START)
     request = next(m for m in sent(daemon) if m["X-Followthru-Kind"] == "request")
     text = request.get_body(("plain",)).get_content()
@@ -53,9 +57,11 @@ def test_markup_in_a_reply_reaches_the_owner_as_text(daemon):
     drop(daemon, EXAMPLE.read_text())
     daemon.tick(START)
     request = next(m for m in sent(daemon) if m["X-Followthru-Resource"] == "sol")
-    raw = (f"From: sol.engineer@example.com\r\nTo: {request['Reply-To'].addresses[0].addr_spec}\r\n"
-           f"In-Reply-To: {request['Message-ID']}\r\nMessage-ID: <x1@example.com>\r\nSubject: Re\r\n\r\n"
-           "DECLINE <script>alert(1)</script><img src=x onerror=alert(2)>\r\n").encode()
+    raw = (
+        f"From: sol.engineer@example.com\r\nTo: {request['Reply-To'].addresses[0].addr_spec}\r\n"
+        f"In-Reply-To: {request['Message-ID']}\r\nMessage-ID: <x1@example.com>\r\nSubject: Re\r\n\r\n"
+        "DECLINE <script>alert(1)</script><img src=x onerror=alert(2)>\r\n"
+    ).encode()
     (daemon.config.path(daemon.config.mail.maildir.inbox) / "new" / "1.eml").write_bytes(raw)
     daemon.tick(START.replace(hour=16))
     notice = next(m for m in sent(daemon) if m["X-Followthru-Kind"] == "owner_declined")
@@ -96,18 +102,28 @@ def test_a_symbolic_link_in_incoming_is_not_followed(daemon, tmp_path):
     report = daemon.tick(START)
     assert report.plans_rejected == 1 and report.plans_started == 0
     assert (daemon.folders["rejected"] / "linked.toml").is_symlink()
-    assert "a symbolic link; drop the file itself" in (daemon.folders["rejected"] / "linked.toml.errors.txt").read_text()
+    assert (
+        "a symbolic link; drop the file itself" in (daemon.folders["rejected"] / "linked.toml.errors.txt").read_text()
+    )
     assert secret.exists() and not sent(daemon)
 
 
-@pytest.mark.parametrize("edit, field", [
-    (lambda t: t.replace('title = "ACME Corp - Q4 expansion"', f'title = "{"x" * 201}"'), "plan.title"),
-    (lambda t: t.replace('role = "Security engineer"', f'role = "{"x" * 201}"', 1), "resources[0].role"),
-    (lambda t: t.replace('context = """', 'context = """' + "x" * 5001, 1), "plan.context"),
-    (lambda t: t.replace('asks = ["Review ACME', "asks = [" + '"a", ' * 60 + '"Review ACME', 1), "resources[1].asks"),
-    (lambda t: t.replace('email = "sam.security@example.com"', f'email = "{"s" * 250}@example.com"'),
-     "resources[0].email"),
-])
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (lambda t: t.replace('title = "ACME Corp - Q4 expansion"', f'title = "{"x" * 201}"'), "plan.title"),
+        (lambda t: t.replace('role = "Security engineer"', f'role = "{"x" * 201}"', 1), "resources[0].role"),
+        (lambda t: t.replace('context = """', 'context = """' + "x" * 5001, 1), "plan.context"),
+        (
+            lambda t: t.replace('asks = ["Review ACME', "asks = [" + '"a", ' * 60 + '"Review ACME', 1),
+            "resources[1].asks",
+        ),
+        (
+            lambda t: t.replace('email = "sam.security@example.com"', f'email = "{"s" * 250}@example.com"'),
+            "resources[0].email",
+        ),
+    ],
+)
 def test_oversized_fields_are_refused_clearly(tmp_path, edit, field):
     path = tmp_path / "plan.toml"
     path.write_text(edit(EXAMPLE.read_text()))

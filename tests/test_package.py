@@ -48,11 +48,26 @@ def test_the_installed_cli_works_on_its_own(installed, tmp_path):
     assert run(installed, "init", "ws", cwd=tmp_path).returncode == 0
     assert run(installed, "plan", "new", "--out", "mine.toml", cwd=tmp_path).returncode == 0
     assert run(installed, "plan", "check", "mine.toml", cwd=tmp_path).returncode == 0
-    preview = run(installed, "-c", "ws/config.toml", "plan", "preview", ROOT / "examples" / "acme-q4.toml",
-                  "--out", "out", cwd=tmp_path)
+    preview = run(
+        installed,
+        "-c",
+        "ws/config.toml",
+        "plan",
+        "preview",
+        ROOT / "examples" / "acme-q4.toml",
+        "--out",
+        "out",
+        cwd=tmp_path,
+    )
     assert preview.returncode == 0, preview.stderr
-    assert len(list((tmp_path / "out").glob("*.eml"))) == 11  # 3 requests, 2 updates, 2 meetings in 3 copies (languages and timezones)
-    where = subprocess.run([installed / "python", "-c",
-                            "from followthru.shipped import shipped_path; print(shipped_path('templates'))"],
-                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    assert (
+        len(list((tmp_path / "out").glob("*.eml"))) == 11
+    )  # 3 requests, 2 updates, 2 meetings in 3 copies (languages and timezones)
+    where = subprocess.run(
+        [installed / "python", "-c", "from followthru.shipped import shipped_path; print(shipped_path('templates'))"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert Path(where).is_relative_to(installed.parent) and (Path(where) / "request.html").is_file()

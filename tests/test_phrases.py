@@ -22,8 +22,13 @@ from followthru.states import Answer, PlanState
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 30, 10, 0, tzinfo=NY)
-SAMPLES = {"reason": phrase("reason.declined"), "backup": "Kim Standby", "plan": "acme-q4", "meeting": "review",
-           "when": datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc)}
+SAMPLES = {
+    "reason": phrase("reason.declined"),
+    "backup": "Kim Standby",
+    "plan": "acme-q4",
+    "meeting": "review",
+    "when": datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc),
+}
 
 
 @pytest.fixture
@@ -59,8 +64,9 @@ def test_a_line_followthru_did_not_write_is_left_alone():
 
 
 def test_a_german_stakeholder_reads_the_news_in_german(plan):
-    plan = plan.model_copy(update={"stakeholders": [plan.stakeholders[0].model_copy(update={"language": "de"}),
-                                                    *plan.stakeholders[1:]]})
+    plan = plan.model_copy(
+        update={"stakeholders": [plan.stakeholders[0].model_copy(update={"language": "de"}), *plan.stakeholders[1:]]}
+    )
     config = Config(sender=Sender(email="followthru@example.com"))
     engine = Engine(config)
     state = engine.start(plan, START).state
@@ -75,18 +81,24 @@ def test_a_german_stakeholder_reads_the_news_in_german(plan):
 def test_the_owners_digest_words_what_needs_them_in_their_language(plan):
     plan = plan.model_copy(update={"owner": plan.owner.model_copy(update={"language": "de"})})
     config = Config(sender=Sender(email="followthru@example.com"))
-    state = PlanState(plan.id, attention=[
-        "sam: proposed other terms",
-        "lee: declined, no backup left",
-        "meeting review: sol.engineer@example.com proposed 2026-12-17T15:00:00+00:00 "
-        "(followthru decide acme-q4 review approve|reject)",
-        "pat: called about the budget"])
+    state = PlanState(
+        plan.id,
+        attention=[
+            "sam: proposed other terms",
+            "lee: declined, no backup left",
+            "meeting review: sol.engineer@example.com proposed 2026-12-17T15:00:00+00:00 "
+            "(followthru decide acme-q4 review approve|reject)",
+            "pat: called about the budget",
+        ],
+    )
     digest = Composer(config, Renderer(), b"k" * 32).digest([(plan, state)], START)
     text = digest.parsed().get_body(("plain",)).get_content()
     assert "- Sam Security: hat andere Bedingungen vorgeschlagen" in text
     assert "- Lee Legal: hat abgesagt, keine Vertretung mehr" in text
-    assert "- ACME Q4 expansion - review: Sol Engineer: schlägt Do., 17. Dez. 2026, 10:00 EST vor " \
-           "(followthru decide acme-q4 review approve|reject)" in text
+    assert (
+        "- ACME Q4 expansion - review: Sol Engineer: schlägt Do., 17. Dez. 2026, 10:00 EST vor "
+        "(followthru decide acme-q4 review approve|reject)" in text
+    )
     assert "- Pat Backup: called about the budget" in text  # not Followthru's words: as they are
 
 
@@ -95,5 +107,7 @@ def test_lists_and_dates_follow_the_readers_language():
     assert Formatter(NY, "en", NY).say(said) == "Riley Rep asked Sam, Lee, and Sol to commit."
     assert Formatter(NY, "de", NY).say(said) == "Riley Rep hat Sam, Lee und Sol um eine Zusage gebeten."
     due = phrase("lapsed.due", name="Lee", due=datetime(2026, 12, 10, 17, 0), state=phrase("state.accepted"))
-    assert Formatter(ZoneInfo("Europe/Berlin"), "de", NY).say(due) == \
-        "Der Teil von Lee war fällig am Do., 10. Dez. 2026, 23:00 CET (zugesagt)."
+    assert (
+        Formatter(ZoneInfo("Europe/Berlin"), "de", NY).say(due)
+        == "Der Teil von Lee war fällig am Do., 10. Dez. 2026, 23:00 CET (zugesagt)."
+    )

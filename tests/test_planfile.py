@@ -40,67 +40,115 @@ def resource(data: dict, rid: str) -> dict:
 # the message. The line must hold the key named last in the path (or its table's header).
 CASES = {
     "unknown field, with a suggestion": (
-        lambda d: d["plan"].update(tiemzone="UTC"), "plan.tiemzone", "did you mean 'timezone'"),
+        lambda d: d["plan"].update(tiemzone="UTC"),
+        "plan.tiemzone",
+        "did you mean 'timezone'",
+    ),
     "invalid email": (
-        lambda d: resource(d, "lee").update(email="lee@@example"), "resources[1].email", "not a valid email"),
+        lambda d: resource(d, "lee").update(email="lee@@example"),
+        "resources[1].email",
+        "not a valid email",
+    ),
     "duplicate resource id": (
         lambda d: (resource(d, "kim").update(id="pat"), resource(d, "sol").update(backups=["pat"])),
-        "resources[4].id", "duplicate resource id 'pat'"),
+        "resources[4].id",
+        "duplicate resource id 'pat'",
+    ),
     "duplicate email": (
-        lambda d: resource(d, "lee").update(email="sam.security@example.com"), "resources[1].email",
-        "already the email of resource 'sam'"),
+        lambda d: resource(d, "lee").update(email="sam.security@example.com"),
+        "resources[1].email",
+        "already the email of resource 'sam'",
+    ),
     "backup that does not resolve": (
-        lambda d: resource(d, "sam").update(backups=["pat", "nobody"]), "resources[0].backups[1]",
-        "no resource has the id 'nobody'"),
+        lambda d: resource(d, "sam").update(backups=["pat", "nobody"]),
+        "resources[0].backups[1]",
+        "no resource has the id 'nobody'",
+    ),
     "own backup": (
-        lambda d: resource(d, "sol").update(backups=["sol", "kim"]), "resources[2].backups[0]",
-        "cannot be its own backup"),
+        lambda d: resource(d, "sol").update(backups=["sol", "kim"]),
+        "resources[2].backups[0]",
+        "cannot be its own backup",
+    ),
     "step owner that does not resolve": (
-        lambda d: d["steps"][0].update(owner="sammy"), "steps[0].owner", "no resource has the id 'sammy'"),
+        lambda d: d["steps"][0].update(owner="sammy"),
+        "steps[0].owner",
+        "no resource has the id 'sammy'",
+    ),
     "meeting attendee that does not resolve": (
-        lambda d: d["meetings"][1].update(attendees=["sam", "nobody"]), "meetings[1].attendees[1]",
-        "neither a resource id nor an email"),
+        lambda d: d["meetings"][1].update(attendees=["sam", "nobody"]),
+        "meetings[1].attendees[1]",
+        "neither a resource id nor an email",
+    ),
     "meeting attendee email that is invalid": (
-        lambda d: d["meetings"][1].update(attendees=["sam", "cfo@"]), "meetings[1].attendees[1]",
-        "not a valid email"),
+        lambda d: d["meetings"][1].update(attendees=["sam", "cfo@"]),
+        "meetings[1].attendees[1]",
+        "not a valid email",
+    ),
     "resource reply deadline after due": (
-        lambda d: resource(d, "sam").update(respond_by=datetime(2026, 12, 10, 9, 0)), "resources[0].respond_by",
-        "must be before the due date"),
+        lambda d: resource(d, "sam").update(respond_by=datetime(2026, 12, 10, 9, 0)),
+        "resources[0].respond_by",
+        "must be before the due date",
+    ),
     "plan reply deadline after a due date": (
-        lambda d: resource(d, "sol").update(due=date(2026, 12, 1)), "resources[2].due",
-        "must be before the due date"),
-    "unreal date": (
-        lambda d: resource(d, "lee").update(due="2026-02-30"), "resources[1].due", "not a real date"),
+        lambda d: resource(d, "sol").update(due=date(2026, 12, 1)),
+        "resources[2].due",
+        "must be before the due date",
+    ),
+    "unreal date": (lambda d: resource(d, "lee").update(due="2026-02-30"), "resources[1].due", "not a real date"),
     "reply deadline without a time": (
-        lambda d: d["plan"].update(respond_by="2026-12-02"), "plan.respond_by", "has no time of day"),
+        lambda d: d["plan"].update(respond_by="2026-12-02"),
+        "plan.respond_by",
+        "has no time of day",
+    ),
     "invalid id": (
         lambda d: (resource(d, "lee").update(id="Lee Legal"), d["steps"][2].pop("owner")),
-        "resources[1].id", "is not a valid id"),
-    "invalid plan id": (
-        lambda d: d["plan"].update(id="../etc"), "plan.id", "is not a valid id"),
+        "resources[1].id",
+        "is not a valid id",
+    ),
+    "invalid plan id": (lambda d: d["plan"].update(id="../etc"), "plan.id", "is not a valid id"),
     "standby that backs nobody up": (
-        lambda d: resource(d, "sol").update(backups=[]), "resources[4].standby", "nobody's backup"),
+        lambda d: resource(d, "sol").update(backups=[]),
+        "resources[4].standby",
+        "nobody's backup",
+    ),
     "asked resource without asks": (
-        lambda d: resource(d, "lee").update(asks=[]), "resources[1].asks", "at least one ask"),
+        lambda d: resource(d, "lee").update(asks=[]),
+        "resources[1].asks",
+        "at least one ask",
+    ),
     "asked resource without due": (
-        lambda d: resource(d, "lee").pop("due"), "resources[1].due", "say when the asks are due"),
+        lambda d: resource(d, "lee").pop("due"),
+        "resources[1].due",
+        "say when the asks are due",
+    ),
     "unknown timezone": (
-        lambda d: d["plan"].update(timezone="Mars/Olympus"), "plan.timezone", "not a known IANA timezone"),
-    "missing required field": (
-        lambda d: d["owner"].pop("email"), "owner.email", "this field is required"),
+        lambda d: d["plan"].update(timezone="Mars/Olympus"),
+        "plan.timezone",
+        "not a known IANA timezone",
+    ),
+    "missing required field": (lambda d: d["owner"].pop("email"), "owner.email", "this field is required"),
     "bad duration": (
-        lambda d: d["meetings"][0].update(duration="half an hour"), "meetings[0].duration", "not a duration"),
-    "bad repeat": (
-        lambda d: d["meetings"][0].update(repeat="fortnightly"), "meetings[0].repeat", "neither daily"),
+        lambda d: d["meetings"][0].update(duration="half an hour"),
+        "meetings[0].duration",
+        "not a duration",
+    ),
+    "bad repeat": (lambda d: d["meetings"][0].update(repeat="fortnightly"), "meetings[0].repeat", "neither daily"),
     "count without repeat": (
-        lambda d: d["meetings"][1].update(count=2), "meetings[1].count", "only a repeating meeting"),
+        lambda d: d["meetings"][1].update(count=2),
+        "meetings[1].count",
+        "only a repeating meeting",
+    ),
     "duplicate meeting id": (
-        lambda d: d["meetings"][1].update(id="check-in"), "meetings[1].id", "already has the id 'check-in'"),
+        lambda d: d["meetings"][1].update(id="check-in"),
+        "meetings[1].id",
+        "already has the id 'check-in'",
+    ),
     "unknown milestone": (
-        lambda d: d["stakeholders"][1].update(updates=["started", "signed"]), "stakeholders[1].updates[1]",
-        "input should be"),
-    "wrong type": (
-        lambda d: resource(d, "sam").update(standby="maybe"), "resources[0].standby", "valid boolean"),
+        lambda d: d["stakeholders"][1].update(updates=["started", "signed"]),
+        "stakeholders[1].updates[1]",
+        "input should be",
+    ),
+    "wrong type": (lambda d: resource(d, "sam").update(standby="maybe"), "resources[0].standby", "valid boolean"),
 }
 
 
@@ -162,8 +210,14 @@ def test_every_problem_is_reported_at_once(example_data, tmp_path):
     resource(data, "lee")["id"] = "Bad Id"
     resource(data, "sol")["standby"] = "maybe"  # invalid, but its backup 'kim' still counts as backed up
     result = load_plan(write(data, tmp_path, "toml"))
-    assert [p.path for p in result.problems] == ["owner.email", "resources[0].backups[0]", "resources[1].id",
-                                                 "resources[2].standby", "resources[3].standby", "steps[2].owner"]
+    assert [p.path for p in result.problems] == [
+        "owner.email",
+        "resources[0].backups[0]",
+        "resources[1].id",
+        "resources[2].standby",
+        "resources[3].standby",
+        "steps[2].owner",
+    ]
     assert [p.line for p in result.problems] == sorted(p.line for p in result.problems)
 
 
@@ -177,11 +231,14 @@ def test_toml_lines_inside_second_array_entry(tmp_path, example_data):
     assert file.read_text().splitlines()[problem.line - 1] == 'email = "lee.legal"'
 
 
-@pytest.mark.parametrize(("kind", "text", "line"), [
-    ("toml", '[plan]\ntitle = "x"\nrespond_by = 2026-12-02T17:00:00\nthis is not toml\n', 4),
-    ("yaml", "plan:\n  title: x\n   bad: indentation\n", 3),
-    ("json", '{\n  "plan": {\n    "title": "x",\n  }\n}\n', 4),
-])
+@pytest.mark.parametrize(
+    ("kind", "text", "line"),
+    [
+        ("toml", '[plan]\ntitle = "x"\nrespond_by = 2026-12-02T17:00:00\nthis is not toml\n', 4),
+        ("yaml", "plan:\n  title: x\n   bad: indentation\n", 3),
+        ("json", '{\n  "plan": {\n    "title": "x",\n  }\n}\n', 4),
+    ],
+)
 def test_syntax_errors_have_lines(tmp_path, kind, text, line):
     file = tmp_path / f"broken.{kind}"
     file.write_text(text)
@@ -244,8 +301,9 @@ def test_check_command(cli, example_data, tmp_path):
     assert ok.exit_code == 0 and ok.stdout == ""
     failed = cli("plan", "check", good, bad)
     assert failed.exit_code == 1
-    assert failed.stdout.splitlines() == [f"{bad}:{failed.stdout.split(':')[1]}: resources[0].backups[1]: "
-                                          "no resource has the id 'nobody'"]
+    assert failed.stdout.splitlines() == [
+        f"{bad}:{failed.stdout.split(':')[1]}: resources[0].backups[1]: no resource has the id 'nobody'"
+    ]
 
 
 def test_schema_command_describes_plans(cli):
@@ -253,8 +311,13 @@ def test_schema_command_describes_plans(cli):
     assert schema["title"] == "Followthru plan"
     assert set(schema["required"]) == {"plan", "owner", "resources"}
     assert schema["$defs"]["Resource"]["additionalProperties"] is False
-    example = json.loads(json.dumps(load_plan(Path(__file__).parents[1] / "examples" / "acme-q4.toml")
-                                    .plan.model_dump(mode="json", exclude_none=True)))
+    example = json.loads(
+        json.dumps(
+            load_plan(Path(__file__).parents[1] / "examples" / "acme-q4.toml").plan.model_dump(
+                mode="json", exclude_none=True
+            )
+        )
+    )
     example["meetings"] = [{**m, "duration": "30m"} for m in example["meetings"]]
     jsonschema.validate(example, schema)
     example["resources"][0]["favourite_colour"] = "teal"
@@ -313,8 +376,9 @@ def test_a_gap_is_that_of_the_default_timezone_when_the_plan_names_none(example_
     assert load_plan(file, "America/New_York").problems == []
     [problem] = load_plan(file, "Europe/Berlin").problems
     assert problem.path == "meetings[1].start"
-    assert problem.message == ("02:30 on Sun 28 Mar 2027 does not exist in Europe/Berlin (clocks go forward); "
-                               "pick another time")
+    assert problem.message == (
+        "02:30 on Sun 28 Mar 2027 does not exist in Europe/Berlin (clocks go forward); pick another time"
+    )
 
 
 @pytest.mark.parametrize("kind", ["toml", "yaml"])
@@ -334,11 +398,18 @@ def test_a_time_written_with_its_offset_is_never_in_a_gap(example_data, tmp_path
     assert load_plan(write(data, tmp_path, "toml")).problems == []
 
 
-@pytest.mark.parametrize(("address", "inside"), [
-    ("sam@acme.example", True), ("sam@eu.acme.example", True), ("Sam@ACME.Example", True),
-    ("sam@acme.example.", True), ("sam@notacme.example", False), ("sam@acme.example.evil.test", False),
-    ("sam@example", False),
-])
+@pytest.mark.parametrize(
+    ("address", "inside"),
+    [
+        ("sam@acme.example", True),
+        ("sam@eu.acme.example", True),
+        ("Sam@ACME.Example", True),
+        ("sam@acme.example.", True),
+        ("sam@notacme.example", False),
+        ("sam@acme.example.evil.test", False),
+        ("sam@example", False),
+    ],
+)
 def test_in_domains_counts_subdomains_and_ignores_case(address, inside):
     assert in_domains(address, ("acme.example",)) is inside
 
@@ -349,14 +420,26 @@ def test_allowed_domains_check_a_json_plan_too_without_line_numbers(example_data
     result = load_plan(file, allowed_domains=["acme.example"])
     assert not result.ok and result.owner_email is None  # no rejection notice outside the allowed domains
     assert {p.line for p in result.problems} == {None}
-    assert {p.path for p in result.problems} == {"owner.email", "resources[0].email", "resources[1].email",
-                                                  "resources[2].email", "resources[3].email", "resources[4].email",
-                                                  "stakeholders[0].email", "stakeholders[1].email"}
+    assert {p.path for p in result.problems} == {
+        "owner.email",
+        "resources[0].email",
+        "resources[1].email",
+        "resources[2].email",
+        "resources[3].email",
+        "resources[4].email",
+        "stakeholders[0].email",
+        "stakeholders[1].email",
+    }
 
 
-@pytest.mark.parametrize("value, says", [("2026-13-45", "month must be in 1..12"),
-                                         ("2026-02-30", "day is out of range for month"),
-                                         ("2026-12-03T25:00:00", "hour must be in 0..23")])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("2026-13-45", "month must be in 1..12"),
+        ("2026-02-30", "day is out of range for month"),
+        ("2026-12-03T25:00:00", "hour must be in 0..23"),
+    ],
+)
 def test_a_date_that_does_not_exist_is_called_not_a_date_with_its_line(tmp_path, value, says):
     text = (ROOT / "examples" / "acme-q4.toml").read_text()
     path = tmp_path / "plan.toml"
@@ -369,7 +452,7 @@ def test_a_date_that_does_not_exist_is_called_not_a_date_with_its_line(tmp_path,
 
 def test_a_date_that_does_not_exist_in_a_table_names_its_field(tmp_path):
     file = tmp_path / "broken.toml"
-    file.write_text('[plan]\nrespond_by = 2026-02-30T17:00:00\n')
+    file.write_text("[plan]\nrespond_by = 2026-02-30T17:00:00\n")
     [problem] = load_plan(file).problems
     assert (problem.line, problem.path) == (2, "plan.respond_by")
     assert problem.message.startswith("2026-02-30T17:00:00 is not a date: day is out of range for month")
@@ -403,8 +486,10 @@ def test_check_with_the_workspace_reports_what_its_daemon_would_refuse(cli, work
     late = cli("-c", workspace, "plan", "check", plan, "--now", "2026-12-02T20:00:00+00:00")
     assert late.exit_code == 1
     [line] = late.stdout.splitlines()
-    assert line.startswith(f"{plan}:") and "resources[0].respond_by: the reply deadline 2026-12-02 12:00 for sam " \
-                                                 "has already passed" in line
+    assert (
+        line.startswith(f"{plan}:")
+        and "resources[0].respond_by: the reply deadline 2026-12-02 12:00 for sam has already passed" in line
+    )
     assert int(line.split(":")[1]) > 0  # with its line
     assert cli("plan", "check", plan).exit_code == 0  # without a workspace: only the file itself
 

@@ -35,8 +35,17 @@ def messages(cli, workspace, tmp_path):
 
 def test_one_request_per_asked_resource_then_updates_then_invitations(messages):
     kinds = [(m["X-Followthru-Kind"], m["X-Followthru-Resource"]) for m in messages]
-    assert kinds == [("request", "sam"), ("request", "lee"), ("request", "sol"),
-                     ("stakeholder_update", None), ("stakeholder_update", None)] + [("meeting", None)] * 6
+    assert (
+        kinds
+        == [
+            ("request", "sam"),
+            ("request", "lee"),
+            ("request", "sol"),
+            ("stakeholder_update", None),
+            ("stakeholder_update", None),
+        ]
+        + [("meeting", None)] * 6
+    )
     # Each meeting once per language and timezone of its attendees: New York (the owner, in English),
     # Chicago and Berlin (Sol, in German); every attendee in exactly one copy.
     for copies in (messages[5:8], messages[8:11]):
@@ -45,7 +54,10 @@ def test_one_request_per_asked_resource_then_updates_then_invitations(messages):
         assert len(sum(readers, [])) == len(set(sum(readers, [])))
         assert str(copies[-1]["Subject"]).startswith("Einladung: ")
     assert [parseaddr(m["To"])[1] for m in messages[:3]] == [
-        "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com"]
+        "sam.security@example.com",
+        "lee.legal@example.com",
+        "sol.engineer@example.com",
+    ]
     assert {parseaddr(m["To"])[1] for m in messages[3:5]} == {"morgan.manager@example.com", "casey.csm@example.com"}
 
 
@@ -68,10 +80,17 @@ def test_every_file_is_rfc5322_with_text_and_html(messages):
 def test_request_says_what_by_when_and_how_to_answer(messages, workspace):
     sam = messages[0]
     text = sam.get_body(("plain",)).get_content()
-    for expected in ("Complete ACME's security questionnaire", "Join the customer security call",
-                     "Wed 9 Dec 2026", "Wed 2 Dec 2026, 12:00 EST",  # due and own reply deadline
-                     "Close the 500-seat expansion", "Reuse the Globex answers", "Offer a 30-day paper extension",
-                     "ACCEPT", "DECLINE"):
+    for expected in (
+        "Complete ACME's security questionnaire",
+        "Join the customer security call",
+        "Wed 9 Dec 2026",
+        "Wed 2 Dec 2026, 12:00 EST",  # due and own reply deadline
+        "Close the 500-seat expansion",
+        "Reuse the Globex answers",
+        "Offer a 30-day paper extension",
+        "ACCEPT",
+        "DECLINE",
+    ):
         assert expected in text, expected
     secret = load_config(workspace).token_secret()
     reply_to = parseaddr(sam["Reply-To"])[1]
@@ -97,8 +116,9 @@ def test_invitations_follow_rfc6047(messages):
         [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
         assert part.get_param("method") == "REQUEST"
         assert part.get_content_disposition() != "attachment"
-        assert part in list(next(p for p in message.walk() if p.get_content_type() == "multipart/alternative")
-                            .iter_parts())
+        assert part in list(
+            next(p for p in message.walk() if p.get_content_type() == "multipart/alternative").iter_parts()
+        )
         calendar = calendar_of(message)
         assert calendar["METHOD"] == "REQUEST"
         [event] = calendar.walk("VEVENT")
@@ -141,7 +161,9 @@ def test_uids_are_stable_across_previews(cli, workspace, tmp_path):
 
 def test_stakeholders_get_the_started_update_only_when_they_follow_it(cli, workspace, tmp_path):
     plan = tmp_path / "quiet.toml"
-    plan.write_text(EXAMPLE.read_text().replace('updates = ["started", "all_committed"]', 'updates = ["all_committed"]'))
+    plan.write_text(
+        EXAMPLE.read_text().replace('updates = ["started", "all_committed"]', 'updates = ["all_committed"]')
+    )
     messages = preview(cli, workspace, tmp_path / "out", plan)
     updates = [m for m in messages if m["X-Followthru-Kind"] == "stakeholder_update"]
     assert [parseaddr(m["To"])[1] for m in updates] == ["morgan.manager@example.com"]
@@ -192,7 +214,9 @@ def test_preview_of_several_files_heads_each_plan(cli, workspace, tmp_path):
     result = cli("-c", workspace, "plan", "preview", folder / "plan-01.toml", folder / "plan-02.toml")
     assert result.exit_code == 0, result.output
     assert [line for line in result.stdout.splitlines() if line.startswith("####")] == [
-        f"#### {folder / 'plan-01.toml'}: 11 messages", f"#### {folder / 'plan-02.toml'}: 11 messages"]
+        f"#### {folder / 'plan-01.toml'}: 11 messages",
+        f"#### {folder / 'plan-02.toml'}: 11 messages",
+    ]
     assert result.stdout.count("Subject:") == 22
 
 
@@ -212,9 +236,23 @@ def test_preview_of_many_plans_shows_a_bar_on_a_terminal(workspace, tmp_path):
     folder = plans_folder(tmp_path / "plans", 25)
     main, terminal = pty.openpty()
     try:
-        process = subprocess.run([sys.executable, "-m", "followthru", "-c", str(workspace), "plan", "preview",
-                                  str(folder), "--out", str(tmp_path / "out")],
-                                 stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "followthru",
+                "-c",
+                str(workspace),
+                "plan",
+                "preview",
+                str(folder),
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            timeout=120,
+        )
         os.close(terminal)
         shown = b""
         while True:

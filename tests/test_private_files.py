@@ -22,8 +22,14 @@ MONDAY = "2026-12-07T15:00:00+00:00"  # in the send window: the requests go out
 
 def followthru(*args: str | Path) -> subprocess.CompletedProcess:
     """A command in a new process, with the umask a shell usually has."""
-    return subprocess.run([sys.executable, "-m", "followthru", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, umask=0o022, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "followthru", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        umask=0o022,
+        check=True,
+    )
 
 
 def readable_by_others(root: Path) -> list[str]:
@@ -71,8 +77,12 @@ def test_tick_with_umask_022_leaves_nothing_readable_by_others(tmp_path):
 def test_a_running_daemon_keeps_its_store_files_private(tmp_path):
     root = tmp_path / "ws"
     followthru("init", root)
-    daemon = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(root / "config.toml"), "run"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, umask=0o022)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "followthru", "-c", str(root / "config.toml"), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        umask=0o022,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (root / "followthru.sqlite3-wal").exists() or not (root / "followthru.sqlite3-shm").exists():

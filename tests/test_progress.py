@@ -24,7 +24,10 @@ def test_elsewhere_a_line_every_hundred_items_and_one_at_the_end(caplog):
     stream = io.StringIO()
     run(250, 250, stream)
     assert [r.getMessage() for r in caplog.records] == [
-        "taking in plan files: 100 of 250", "taking in plan files: 200 of 250", "taking in plan files: 250 of 250"]
+        "taking in plan files: 100 of 250",
+        "taking in plan files: 200 of 250",
+        "taking in plan files: 250 of 250",
+    ]
     assert stream.getvalue() == ""  # nothing drawn where no one watches
 
 
@@ -33,7 +36,9 @@ def test_no_line_twice_when_the_end_falls_on_a_hundred_and_none_for_short_work(c
     run(200, 200, io.StringIO())
     run(99, 99, io.StringIO())
     assert [r.getMessage() for r in caplog.records] == [
-        "taking in plan files: 100 of 200", "taking in plan files: 200 of 200"]
+        "taking in plan files: 100 of 200",
+        "taking in plan files: 200 of 200",
+    ]
 
 
 def test_an_unknown_total_is_counted_with_the_detail(caplog):

@@ -21,8 +21,14 @@ TOKEN_SECRET = "token-secret-that-must-not-leak-4821"
 
 def configure(config, stack, password_source: dict) -> None:
     data = tomllib.loads(config.read_text())
-    server = {"host": "localhost", "security": "starttls", "username": ME, "ca_file": str(stack.ca_file),
-              "timeout": 5, **password_source}
+    server = {
+        "host": "localhost",
+        "security": "starttls",
+        "username": ME,
+        "ca_file": str(stack.ca_file),
+        "timeout": 5,
+        **password_source,
+    }
     data["sender"]["email"] = ME
     data["mail"]["backend"] = "smtp-imap"
     data["mail"]["smtp"] = {**server, "port": 10587}
@@ -54,13 +60,18 @@ def test_no_secret_in_logs_status_or_errors(workspace, mail_stack, tmp_path):
     configure(workspace, mail_stack, {"password_env": "TEST_MAIL_PASSWORD"})
     env = {**os.environ, "TEST_MAIL_PASSWORD": password, "FOLLOWTHRU_TOKEN_SECRET": TOKEN_SECRET}
     root = workspace.parent
-    plan = subprocess.run([sys.executable, "-m", "followthru", "plan", "new"], capture_output=True, text=True,
-                          check=True).stdout
+    plan = subprocess.run(
+        [sys.executable, "-m", "followthru", "plan", "new"], capture_output=True, text=True, check=True
+    ).stdout
     (root / "plans" / "incoming" / "first.toml").write_text(plan)
     log = tmp_path / "daemon.log"
     with open(log, "w") as handle:  # -v: debug level, imapclient's protocol log included
-        daemon = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(workspace), "run", "-v"],
-                                  stdout=handle, stderr=subprocess.STDOUT, env=env)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "followthru", "-c", str(workspace), "run", "-v"],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (root / "plans" / "active" / "first.toml").exists():
             time.sleep(0.2)
@@ -70,13 +81,18 @@ def test_no_secret_in_logs_status_or_errors(workspace, mail_stack, tmp_path):
     outputs = {"daemon log": log.read_text()}
     assert "LOGIN" in outputs["daemon log"].upper()  # the log did record the logins...
     for command in (["status"], ["status", "--json"], ["log"], ["doctor"], ["tick"]):
-        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(workspace), *command],
-                                capture_output=True, text=True, env=env)
+        result = subprocess.run(
+            [sys.executable, "-m", "followthru", "-c", str(workspace), *command],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         outputs[" ".join(command)] = result.stdout + result.stderr
     # A wrong password and a missing one: the errors say what to fix, not what was tried.
     wrong = {**env, "TEST_MAIL_PASSWORD": "wrong-password-5577"}
-    result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(workspace), "doctor"],
-                            capture_output=True, text=True, env=wrong)
+    result = subprocess.run(
+        [sys.executable, "-m", "followthru", "-c", str(workspace), "doctor"], capture_output=True, text=True, env=wrong
+    )
     outputs["doctor, wrong password"] = result.stdout + result.stderr
     assert "refused the login" in outputs["doctor, wrong password"]
     for name, text in outputs.items():

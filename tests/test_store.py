@@ -47,8 +47,9 @@ def test_state_round_trips(store, plan):
     decisions = engine.start(plan, NOW)
     decisions = engine.reply(plan, decisions.state, "sam", Answer("counter", proposed_date=date(2026, 12, 11)), NOW)
     with store.transaction():
-        store.save(plan, decisions.state, NOW, decisions.next_wake, {"sam": "key"}, file="acme-q4.toml",
-                   new_version=True)
+        store.save(
+            plan, decisions.state, NOW, decisions.next_wake, {"sam": "key"}, file="acme-q4.toml", new_version=True
+        )
         store.save_meetings(plan.id, decisions.state, {"review": "uid-review", "check-in": "uid-check-in"})
     loaded = store.load("acme-q4")
     assert loaded.plan == plan and loaded.version == 1
@@ -65,8 +66,11 @@ def test_only_due_plans_are_returned(store, plan):
         store.save(plan, state, NOW, NOW + timedelta(hours=1), {})
     assert store.due_plans(NOW) == []
     assert store.due_plans(NOW + timedelta(hours=1)) == ["acme-q4"]
-    plan_text = store.connection.execute("EXPLAIN QUERY PLAN SELECT id FROM plans WHERE next_wake IS NOT NULL "
-                                         "AND next_wake <= ? ORDER BY next_wake LIMIT 5", ("x",)).fetchall()
+    plan_text = store.connection.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM plans WHERE next_wake IS NOT NULL "
+        "AND next_wake <= ? ORDER BY next_wake LIMIT 5",
+        ("x",),
+    ).fetchall()
     assert "plans_wake" in str([tuple(r) for r in plan_text])  # an index, not a scan of every plan
 
 
@@ -106,8 +110,13 @@ def test_the_store_does_not_import_the_engine():
     """The store keeps the engine's state types (followthru.states), not its decisions: importing the
     store loads no part of the engine."""
     probe = "import sys, followthru.store\nprint(' '.join(sorted(sys.modules)))\n"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "daemon")})
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "daemon")},
+    )
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
     assert "followthru.states" in loaded

@@ -39,15 +39,22 @@ class Workspace:
     def __init__(self, root: Path):
         self.root = root
         self.config = init_workspace(root)
-        self.config.write_text(self.config.read_text().replace('email = "followthru@localhost.localdomain"',
-                                                               'email = "followthru@example.com"'))
+        self.config.write_text(
+            self.config.read_text().replace(
+                'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
+            )
+        )
         self.store = root / "followthru.sqlite3"
         self.journal = root / "followthru.sqlite3.journal"
         self.seen: set[str] = set()
 
     def cli(self, *args: str, code: int = 0, timeout: float = 120) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(self.config), *args],
-                                capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "-m", "followthru", "-c", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert result.returncode == code, result.stderr + result.stdout
         assert "Traceback" not in result.stderr, result.stderr
         return result
@@ -68,8 +75,9 @@ class Workspace:
     def mail(self) -> Counter:
         """Every message sent so far, by meaning."""
         folder = self.root / "mail" / "outbox" / "new"
-        return Counter(identity(email.message_from_bytes(p.read_bytes(), policy=email.policy.default))
-                       for p in folder.iterdir())
+        return Counter(
+            identity(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)) for p in folder.iterdir()
+        )
 
     def drop_plan(self, text: str) -> None:
         path = self.root / "plans" / "incoming" / "acme-q4.toml"
@@ -94,8 +102,11 @@ class Workspace:
         shutil.copyfile(copy, self.store)
 
     def remove_store(self) -> None:
-        for path in (self.store, self.store.with_name(self.store.name + "-wal"),
-                     self.store.with_name(self.store.name + "-shm")):
+        for path in (
+            self.store,
+            self.store.with_name(self.store.name + "-wal"),
+            self.store.with_name(self.store.name + "-shm"),
+        ):
             path.unlink(missing_ok=True)
 
     def query(self, sql: str, *args) -> list[tuple]:
@@ -105,8 +116,12 @@ class Workspace:
 
 def identity(message: EmailMessage) -> tuple:
     """A message by meaning (Message-IDs are new each time a decision is made again)."""
-    key = (message["X-Followthru-Plan"], message["X-Followthru-Kind"], message["X-Followthru-Resource"],
-           tuple(sorted(a.addr_spec for a in message["To"].addresses)))
+    key = (
+        message["X-Followthru-Plan"],
+        message["X-Followthru-Kind"],
+        message["X-Followthru-Resource"],
+        tuple(sorted(a.addr_spec for a in message["To"].addresses)),
+    )
     if message["X-Followthru-Kind"] == "digest":
         key += (message["Date"].datetime.date().isoformat(),)
     for part in message.walk():
@@ -157,8 +172,10 @@ def test_a_deleted_store_is_refused_by_every_command_while_plans_are_active(star
     assert not started.store.exists()
 
     doctor = started.cli("doctor", code=1)
-    assert any(row.startswith("FAIL") and "store" in row and line.removeprefix("cannot start: ") in row
-               for row in doctor.stdout.splitlines()), doctor.stdout
+    assert any(
+        row.startswith("FAIL") and "store" in row and line.removeprefix("cannot start: ") in row
+        for row in doctor.stdout.splitlines()
+    ), doctor.stdout
 
     run = started.cli("run", code=STORE_REFUSED_EXIT, timeout=60)  # exits: no waiting and trying again
     assert line in run.stderr
@@ -217,8 +234,10 @@ def test_a_store_from_before_journals_gets_an_identity_and_a_journal(started):
     started.journal.unlink()
     started.tick("2026-11-30T16:00:00+00:00")
     assert started.journal.exists()
-    assert json.loads(started.journal.read_text().splitlines()[0])["workspace"] == \
-        started.query("SELECT workspace FROM journal_state")[0][0]
+    assert (
+        json.loads(started.journal.read_text().splitlines()[0])["workspace"]
+        == started.query("SELECT workspace FROM journal_state")[0][0]
+    )
     assert states(started.status())["sam"] == "requested"
 
 
@@ -287,9 +306,21 @@ def test_a_crash_after_the_backend_took_a_message_does_not_send_it_again(started
         store.execute("UPDATE outbox SET status = 'pending', sent_at = NULL WHERE id = ?", (outgoing_id,))
     last = json.loads(started.journal.read_text().splitlines()[-1])["seq"]
     with started.journal.open("a") as journal:
-        journal.write(json.dumps({"seq": last + 1, "at": START, "type": "sent", "message_id": message_id,
-                                  "kind": "request", "plan_id": "acme-q4", "key": "[]",
-                                  "recipients": json.loads(recipients)}) + "\n")
+        journal.write(
+            json.dumps(
+                {
+                    "seq": last + 1,
+                    "at": START,
+                    "type": "sent",
+                    "message_id": message_id,
+                    "kind": "request",
+                    "plan_id": "acme-q4",
+                    "key": "[]",
+                    "recipients": json.loads(recipients),
+                }
+            )
+            + "\n"
+        )
     before = started.mail()
     assert started.tick("2026-11-30T15:30:00+00:00") == []
     assert started.mail() == before
@@ -318,8 +349,10 @@ def test_a_store_put_back_does_not_take_the_time_since_its_backup_for_an_outage(
     copy = tmp_path / "backup.sqlite3"
     started.backup(copy)
     with closing(sqlite3.connect(copy)) as store, store:  # the daemon's loop made the last pass before the backup
-        store.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
-                      (LAST_PASS, json.dumps({"at": START, "by": "run"})))
+        store.execute(
+            "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+            (LAST_PASS, json.dumps({"at": START, "by": "run"})),
+        )
     started.seen.clear()
     sent = started.new_mail()
     started.answer(find(sent, "request", "sam"), "sam.security@example.com", "ACCEPT")

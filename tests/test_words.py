@@ -18,8 +18,17 @@ from followthru.drafting.views import Person, PlanViews, words
 from followthru.plan import Meeting
 from followthru.planfile import load_plan
 
-GERMAN_KINDS = ("request", "reminder", "last_call", "backup_request", "due_reminder", "counter_approved",
-                "released", "all_committed", "meeting")
+GERMAN_KINDS = (
+    "request",
+    "reminder",
+    "last_call",
+    "backup_request",
+    "due_reminder",
+    "counter_approved",
+    "released",
+    "all_committed",
+    "meeting",
+)
 STATES = {"sam": "accepted", "lee": "requested", "sol": "countered", "pat": "away", "kim": "declined"}
 
 
@@ -48,16 +57,22 @@ def message_context(views: PlanViews, rid: str, kind: str) -> tuple[Person, dict
         "request": {"resource": sam},
         "reminder": {"resource": sam, "requested_on": fmt.when(date(2026, 11, 30))},
         "last_call": {"resource": sam, "requested_on": fmt.when(date(2026, 11, 30))},
-        "backup_request": {"resource": views.resource(plan.resource(rid), fmt, plan.resource("sam")),
-                           "replaces": {"name": "Sam Security", "reason": "declined"}},
+        "backup_request": {
+            "resource": views.resource(plan.resource(rid), fmt, plan.resource("sam")),
+            "replaces": {"name": "Sam Security", "reason": "declined"},
+        },
         "due_reminder": {"resource": sam},
         "counter_approved": {"resource": sam},
         "released": {"resource": sam, "reason": "cancelled"},
         "all_committed": {},
         "meeting": {"meeting": views.meeting(plan.meetings[0], fmt)},
     }[kind]
-    return reader, views.context(reader, sender={"name": "Followthru", "email": "followthru@example.com"},
-                         answer_to="followthru+token@example.com", **extra)
+    return reader, views.context(
+        reader,
+        sender={"name": "Followthru", "email": "followthru@example.com"},
+        answer_to="followthru+token@example.com",
+        **extra,
+    )
 
 
 def english_words(views: PlanViews) -> list[str]:
@@ -73,8 +88,14 @@ def english_words(views: PlanViews) -> list[str]:
 @pytest.mark.parametrize("kind", GERMAN_KINDS)
 def test_german_messages_show_no_english_recurrence_states_or_labels(example_data, tmp_path, kind):
     data = copy.deepcopy(example_data)
-    data["meetings"].append({"title": "Monthly sync", "start": datetime(2026, 12, 15, 9, 0),
-                             "repeat": "monthly", "until": date(2027, 6, 30)})
+    data["meetings"].append(
+        {
+            "title": "Monthly sync",
+            "start": datetime(2026, 12, 15, 9, 0),
+            "repeat": "monthly",
+            "until": date(2027, 6, 30),
+        }
+    )
     views = views_of(data, tmp_path, STATES)
     reader, context = message_context(views, "sol", kind)
     assert reader.language == "de"
@@ -115,13 +136,23 @@ def test_greeting_field_sets_how_someone_is_greeted(example_data, tmp_path):
     request = Renderer().render("request", message_context(views, "sol", "request")[1], "de")
     assert request.text.splitlines()[0] == "Hallo Dr. Schmidt,"
     owner = views.owner()
-    notice = Renderer().render("owner_declined", views.context(
-        owner, resource=views.resource(views.plan.resource("sam"), views.formatter(owner)),
-        their_words="No.", backup=None), "en")
+    notice = Renderer().render(
+        "owner_declined",
+        views.context(
+            owner,
+            resource=views.resource(views.plan.resource("sam"), views.formatter(owner)),
+            their_words="No.",
+            backup=None,
+        ),
+        "en",
+    )
     assert notice.text.splitlines()[0] == "Hi Riley R.,"
     morgan = views.stakeholders()[0]
-    update = Renderer().render("stakeholder_update", views.context(
-        morgan, stakeholder={"name": morgan.name, "why": ""}, milestone="started", news=""), "en")
+    update = Renderer().render(
+        "stakeholder_update",
+        views.context(morgan, stakeholder={"name": morgan.name, "why": ""}, milestone="started", news=""),
+        "en",
+    )
     assert update.text.splitlines()[0] == "Hi Frau Manager,"
 
 

@@ -28,17 +28,20 @@ def probe(code: str, hide: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run ``code`` in a new interpreter with the libraries in ``hide`` made impossible to import."""
     blocked = "".join(f"sys.modules[{name!r}] = None\n" for name in hide)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(DAEMON), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-c", "import sys\n" + blocked + code], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys\n" + blocked + code], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def loaded_after(*args: str) -> set[str]:
     """The top-level packages in sys.modules after the command line ran with ``args``."""
-    result = probe("from followthru.cli import main\n"
-                   "try:\n"
-                   f"    main({list(args)!r}, standalone_mode=False)\n"
-                   "finally:\n"
-                   "    print('\\0' + ' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    result = probe(
+        "from followthru.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r}, standalone_mode=False)\n"
+        "finally:\n"
+        "    print('\\0' + ' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
     assert result.returncode == 0, result.stderr
     return set(result.stdout.rpartition("\0")[2].split())
 
@@ -72,20 +75,34 @@ def test_every_backend_names_a_module_an_opener_and_the_extra_for_its_libraries(
     assert set(backends.CALENDAR) == {"exchange", "google", "graph"}  # imip goes through the mail backend
 
 
-EXCHANGE = {"exchange": {"service_endpoint": "https://mail.example.com/EWS/Exchange.asmx", "auth": "ntlm",
-                         "username": "CORP\\svc", "password_env": "TEST_EXCHANGE_PASSWORD"}}
-GRAPH = {"graph": {"auth": "app", "tenant_id": "contoso.onmicrosoft.com",
-                   "client_id": "00000000-0000-0000-0000-000000000001", "client_secret_env": "TEST_GRAPH_SECRET"}}
+EXCHANGE = {
+    "exchange": {
+        "service_endpoint": "https://mail.example.com/EWS/Exchange.asmx",
+        "auth": "ntlm",
+        "username": "CORP\\svc",
+        "password_env": "TEST_EXCHANGE_PASSWORD",
+    }
+}
+GRAPH = {
+    "graph": {
+        "auth": "app",
+        "tenant_id": "contoso.onmicrosoft.com",
+        "client_id": "00000000-0000-0000-0000-000000000001",
+        "client_secret_env": "TEST_GRAPH_SECRET",
+    }
+}
 
 
 @pytest.mark.parametrize("command", [["tick"], ["run"]])
 def test_a_backend_without_its_extra_is_one_line_with_the_pip_command(tmp_path, command):
     config = workspace(tmp_path / "ws", mail="exchange", **EXCHANGE)
-    result = probe(f"from followthru.cli import main\nmain(['-c', {str(config)!r}, *{command!r}])",
-                   hide=("exchangelib",))
+    result = probe(
+        f"from followthru.cli import main\nmain(['-c', {str(config)!r}, *{command!r}])", hide=("exchangelib",)
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
-        "mail.backend \"exchange\" needs exchangelib: pip install 'followthru[exchange]'"]
+        "mail.backend \"exchange\" needs exchangelib: pip install 'followthru[exchange]'"
+    ]
 
 
 def test_a_calendar_backend_without_its_extra_names_the_calendar_key(tmp_path):
@@ -96,10 +113,15 @@ def test_a_calendar_backend_without_its_extra_names_the_calendar_key(tmp_path):
 
 
 def test_doctor_names_the_missing_extra_on_the_backend_line(tmp_path):
-    config = workspace(tmp_path / "ws", mail="google", calendar="google",
-                       google={"auth": "service-account", "service_account_file": "key.json"})
-    result = probe(f"from followthru.cli import main\nmain(['-c', {str(config)!r}, 'doctor'])",
-                   hide=("googleapiclient",))
+    config = workspace(
+        tmp_path / "ws",
+        mail="google",
+        calendar="google",
+        google={"auth": "service-account", "service_account_file": "key.json"},
+    )
+    result = probe(
+        f"from followthru.cli import main\nmain(['-c', {str(config)!r}, 'doctor'])", hide=("googleapiclient",)
+    )
     assert result.returncode == 1, result.stderr
     [line] = [line for line in result.stdout.splitlines() if " google " in line]
     assert line.split()[:2] == ["FAIL", "google"]
@@ -109,7 +131,8 @@ def test_doctor_names_the_missing_extra_on_the_backend_line(tmp_path):
 
 def test_signing_in_without_the_extra_names_the_pip_command(tmp_path):
     config = workspace(tmp_path / "ws", mail="exchange", **EXCHANGE)
-    result = probe(f"from followthru.cli import main\nmain(['-c', {str(config)!r}, 'auth', 'microsoft'])",
-                   hide=("exchangelib",))
+    result = probe(
+        f"from followthru.cli import main\nmain(['-c', {str(config)!r}, 'auth', 'microsoft'])", hide=("exchangelib",)
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == "followthru auth microsoft needs exchangelib: pip install 'followthru[exchange]'"

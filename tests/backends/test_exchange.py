@@ -72,8 +72,13 @@ def workspace(root: Path, calendar: dict | None = None, **exchange) -> Path:
     data["mail"]["backend"] = "exchange"
     data["calendar"]["backend"] = "exchange"
     data["calendar"].update(calendar or {})
-    data["exchange"] = {"service_endpoint": ENDPOINT, "auth": "oauth-app", "tenant_id": TENANT,
-                        "client_id": CLIENT_ID, "client_secret_env": "TEST_EXCHANGE_SECRET"}
+    data["exchange"] = {
+        "service_endpoint": ENDPOINT,
+        "auth": "oauth-app",
+        "tenant_id": TENANT,
+        "client_id": CLIENT_ID,
+        "client_secret_env": "TEST_EXCHANGE_SECRET",
+    }
     data["exchange"].update(exchange)
     data["exchange"] = {key: value for key, value in data["exchange"].items() if value is not None}
     path.write_text(tomli_w.dumps(data))
@@ -114,14 +119,28 @@ def reply(number: int, body: str = "ACCEPT") -> bytes:
     return message.as_bytes()
 
 
-def meeting(change: str = "update", attendees=("sam.security@example.com", "lee.legal@example.com"),
-            start: datetime = datetime(2026, 12, 3, 10, 0, tzinfo=NY), rrule: str = "FREQ=WEEKLY;COUNT=3",
-            location: str = "https://meet.example.com/acme") -> MeetingChange:
-    return MeetingChange(uid=UID, sequence=0, change=change, summary="ACME Q4 check-in", description="Blockers.",
-                         location=location, start=start, end=start + timedelta(minutes=30),
-                         timezone="America/New_York", rrule=rrule, organizer=ME,
-                         attendees=tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
-                         chair=Invitee("riley@example.com", "Riley Rep") if change == "update" else None)
+def meeting(
+    change: str = "update",
+    attendees=("sam.security@example.com", "lee.legal@example.com"),
+    start: datetime = datetime(2026, 12, 3, 10, 0, tzinfo=NY),
+    rrule: str = "FREQ=WEEKLY;COUNT=3",
+    location: str = "https://meet.example.com/acme",
+) -> MeetingChange:
+    return MeetingChange(
+        uid=UID,
+        sequence=0,
+        change=change,
+        summary="ACME Q4 check-in",
+        description="Blockers.",
+        location=location,
+        start=start,
+        end=start + timedelta(minutes=30),
+        timezone="America/New_York",
+        rrule=rrule,
+        organizer=ME,
+        attendees=tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
+        chair=Invitee("riley@example.com", "Riley Rep") if change == "update" else None,
+    )
 
 
 def sent_to(fake: FakeExchange, kind: str | None = None) -> list[tuple[str, str]]:
@@ -132,24 +151,30 @@ def test_the_fake_refuses_requests_the_reference_does_not_allow(fake):
     """The fixture fails any test whose requests break the EWS reference; this shows the fake checks."""
     session = requests.Session()
     session.mount("https://", FakeAdapter())
-    envelope = ('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-                'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-                'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>{header}</s:Header>'
-                '<s:Body><m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="sentitems"><t:Mailbox>'
-                f'<t:EmailAddress>{ME}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></m:SavedItemFolderId>'
-                '<m:Items><t:Message><t:MimeContent>{mime}</t:MimeContent></t:Message></m:Items></m:CreateItem>'
-                '</s:Body></s:Envelope>')
+    envelope = (
+        '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+        'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>{header}</s:Header>'
+        '<s:Body><m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="sentitems"><t:Mailbox>'
+        f"<t:EmailAddress>{ME}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></m:SavedItemFolderId>"
+        "<m:Items><t:Message><t:MimeContent>{mime}</t:MimeContent></t:Message></m:Items></m:CreateItem>"
+        "</s:Body></s:Envelope>"
+    )
     mime = base64.b64encode(outgoing()).decode()
-    login = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),
-             "Content-Type": "text/xml; charset=utf-8"}
+    login = {
+        "Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),
+        "Content-Type": "text/xml; charset=utf-8",
+    }
     fake.schemes = ("Basic",)
     answer = session.post(ENDPOINT, data=envelope.format(header="", mime=mime), headers=login)
     assert answer.status_code == 500 and "ErrorSchemaValidation" in answer.text
     version = '<t:RequestServerVersion Version="Exchange2016"/>'
     answer = session.post(ENDPOINT, data=envelope.format(header=version, mime=mime), headers=login)
     assert "ErrorSchemaValidation" in answer.text  # a Message needs MessageDisposition
-    assert fake.violations == ["CreateItem: RequestServerVersion/@Version missing or unknown",
-                               "CreateItem: CreateItem of a Message needs MessageDisposition"]
+    assert fake.violations == [
+        "CreateItem: RequestServerVersion/@Version missing or unknown",
+        "CreateItem: CreateItem of a Message needs MessageDisposition",
+    ]
     assert fake.sent == []
     fake.violations.clear()
 
@@ -171,8 +196,12 @@ def test_send_hands_over_the_mime_unchanged_and_keeps_a_copy(fake, tmp_path, sto
     impersonated = create.header.find(".//{*}ExchangeImpersonation/{*}ConnectingSID/{*}PrimarySmtpAddress")
     assert impersonated.text == ME and create.headers["Authorization"].startswith("Bearer ")
     [token] = fake.token_requests
-    assert token == {"grant_type": "client_credentials", "scope": "https://outlook.office365.com/.default",
-                     "client_id": CLIENT_ID, "client_secret": APP_SECRET}
+    assert token == {
+        "grant_type": "client_credentials",
+        "scope": "https://outlook.office365.com/.default",
+        "client_id": CLIENT_ID,
+        "client_secret": APP_SECRET,
+    }
     copies = fake.mailbox(ME).in_folder(fake.mailbox(ME).folder("sentitems").id)
     assert [c.message_id for c in copies] == ["<request.sam.1@example.com>"]
 
@@ -186,8 +215,10 @@ def test_a_message_already_in_sent_items_is_not_sent_again(fake, tmp_path, store
     searches = fake.calls_of("FindItem")
     assert len(searches) == 2
     assert searches[-1].find("m:Restriction/t:IsEqualTo/t:FieldURI").get("FieldURI") == "message:InternetMessageId"
-    assert searches[-1].find("m:Restriction/t:IsEqualTo/t:FieldURIOrConstant/t:Constant").get("Value") == \
-        "<request.sam.1@example.com>"
+    assert (
+        searches[-1].find("m:Restriction/t:IsEqualTo/t:FieldURIOrConstant/t:Constant").get("Value")
+        == "<request.sam.1@example.com>"
+    )
 
 
 def test_a_message_the_server_refuses_fails_for_good(fake, tmp_path, store):
@@ -216,8 +247,9 @@ def test_new_mail_is_read_once_oldest_first_and_filed_away(fake, tmp_path, store
     [first_sync] = fake.calls_of("SyncFolderItems")
     assert first_sync.find("m:SyncState") is None and first_sync.find("m:MaxChangesReturned").text == "512"
     [get] = fake.calls_of("GetItem")
-    assert {u.get("FieldURI") for u in get.findall("m:ItemShape/t:AdditionalProperties/t:FieldURI")} == \
-        {"item:MimeContent"}
+    assert {u.get("FieldURI") for u in get.findall("m:ItemShape/t:AdditionalProperties/t:FieldURI")} == {
+        "item:MimeContent"
+    }
     assert len(get.findall("m:ItemIds/t:ItemId")) == 3  # one request for the batch
 
     mail._next_check = 0  # the poll interval has passed
@@ -279,8 +311,11 @@ def test_meeting_responses_are_left_to_the_calendar(fake, tmp_path, store):
     answer["To"] = ME
     answer["Subject"] = "Accepted: ACME Q4 check-in"
     answer["Message-ID"] = "<accepted.1@example.com>"
-    answer.set_content(f"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:{UID}\r\nATTENDEE;PARTSTAT=ACCEPTED:"
-                       "mailto:sam.security@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", subtype="calendar")
+    answer.set_content(
+        f"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:{UID}\r\nATTENDEE;PARTSTAT=ACCEPTED:"
+        "mailto:sam.security@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        subtype="calendar",
+    )
     box = fake.mailbox(ME)
     box.deliver(answer.as_bytes(), kind="MeetingResponse")
     box.deliver(reply(1))
@@ -304,12 +339,18 @@ def test_a_meeting_is_made_with_its_uid_and_everyone_is_invited(fake, tmp_path, 
     assert item.findtext("t:UID", namespaces=NS) == UID
     assert item.findtext("t:Start", namespaces=NS) == "2026-12-03T10:00:00-05:00"
     assert item.find("t:StartTimeZone", NS).get("Id") == "Eastern Standard Time"
-    assert [a.text for a in item.findall("t:RequiredAttendees/t:Attendee/t:Mailbox/t:EmailAddress", NS)] == \
-        ["riley@example.com", "sam.security@example.com", "lee.legal@example.com"]
+    assert [a.text for a in item.findall("t:RequiredAttendees/t:Attendee/t:Mailbox/t:EmailAddress", NS)] == [
+        "riley@example.com",
+        "sam.security@example.com",
+        "lee.legal@example.com",
+    ]
     assert item.findtext("t:Recurrence/t:WeeklyRecurrence/t:DaysOfWeek", namespaces=NS) == "Thursday"
     assert item.findtext("t:Recurrence/t:NumberedRecurrence/t:NumberOfOccurrences", namespaces=NS) == "3"
-    assert sent_to(fake) == [("lee.legal@example.com", "request"), ("riley@example.com", "request"),
-                             ("sam.security@example.com", "request")]
+    assert sent_to(fake) == [
+        ("lee.legal@example.com", "request"),
+        ("riley@example.com", "request"),
+        ("sam.security@example.com", "request"),
+    ]
     assert fake.mailbox(ME).calendar_item(UID).start == datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)
 
 
@@ -332,10 +373,17 @@ def test_an_update_goes_to_the_attendees_it_changes(fake, tmp_path, store):
     assert "UpdateItem" not in fake.operations()  # nothing changed: nobody is told anything
 
     fake.invitations.clear()
-    calendar.publish(meeting(attendees=("sam.security@example.com", "kim.standby@example.com"),
-                             start=datetime(2026, 12, 3, 11, 0, tzinfo=NY)))
-    assert sent_to(fake) == [("kim.standby@example.com", "update"), ("riley@example.com", "update"),
-                             ("sam.security@example.com", "update")]  # a new time concerns everyone
+    calendar.publish(
+        meeting(
+            attendees=("sam.security@example.com", "kim.standby@example.com"),
+            start=datetime(2026, 12, 3, 11, 0, tzinfo=NY),
+        )
+    )
+    assert sent_to(fake) == [
+        ("kim.standby@example.com", "update"),
+        ("riley@example.com", "update"),
+        ("sam.security@example.com", "update"),
+    ]  # a new time concerns everyone
 
 
 def test_remove_takes_only_those_attendees_off(fake, tmp_path, store):
@@ -359,8 +407,11 @@ def test_cancel_tells_every_attendee(fake, tmp_path, store):
     cancel = [c for c in fake.calls_of("CreateItem") if c.find("m:Items/t:CancelCalendarItem") is not None]
     assert len(cancel) == 1 and cancel[0].attrs["MessageDisposition"] == "SendAndSaveCopy"
     assert cancel[0].find("m:Items/t:CancelCalendarItem/t:ReferenceItemId").get("Id")
-    assert sent_to(fake) == [("lee.legal@example.com", "cancel"), ("riley@example.com", "cancel"),
-                             ("sam.security@example.com", "cancel")]
+    assert sent_to(fake) == [
+        ("lee.legal@example.com", "cancel"),
+        ("riley@example.com", "cancel"),
+        ("sam.security@example.com", "cancel"),
+    ]
     box = fake.mailbox(ME)
     assert box.in_folder(box.folder("calendar").id) == []
     calendar.publish(meeting(change="cancel"))  # again: nothing left to cancel
@@ -377,10 +428,13 @@ def test_answers_report_each_change_once(fake, tmp_path, store):
     time.sleep(0.002)
     assert sorted(calendar.answers(), key=lambda a: a.attendee) == [
         CalendarAnswer(UID, "lee.legal@example.com", "TENTATIVE", proposal),
-        CalendarAnswer(UID, "sam.security@example.com", "ACCEPTED")]
+        CalendarAnswer(UID, "sam.security@example.com", "ACCEPTED"),
+    ]
     sync = fake.calls_of("SyncFolderItems")[-1]
-    assert {u.get("FieldURI") for u in sync.findall("m:ItemShape/t:AdditionalProperties/t:FieldURI")} == \
-        {"calendar:UID", "calendar:RequiredAttendees"}
+    assert {u.get("FieldURI") for u in sync.findall("m:ItemShape/t:AdditionalProperties/t:FieldURI")} == {
+        "calendar:UID",
+        "calendar:RequiredAttendees",
+    }
     assert sync.find("m:SyncState") is not None
     time.sleep(0.002)
     assert list(calendar.answers()) == []
@@ -409,13 +463,16 @@ def test_a_lost_answer_never_makes_a_meeting_or_a_message_twice(fake, tmp_path, 
     assert len(fake.sent) == 1
 
 
-@pytest.mark.parametrize("rule, pattern, boundary", [
-    ("FREQ=DAILY;INTERVAL=2;COUNT=5", "DailyPattern", "NumberedPattern"),
-    ("FREQ=WEEKLY;BYDAY=MO,WE", "WeeklyPattern", "NoEndPattern"),
-    ("FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270601T000000Z", "RelativeMonthlyPattern", "EndDatePattern"),
-    ("FREQ=MONTHLY", "AbsoluteMonthlyPattern", "NoEndPattern"),
-    ("FREQ=YEARLY;COUNT=2", "AbsoluteYearlyPattern", "NumberedPattern"),
-])
+@pytest.mark.parametrize(
+    "rule, pattern, boundary",
+    [
+        ("FREQ=DAILY;INTERVAL=2;COUNT=5", "DailyPattern", "NumberedPattern"),
+        ("FREQ=WEEKLY;BYDAY=MO,WE", "WeeklyPattern", "NoEndPattern"),
+        ("FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270601T000000Z", "RelativeMonthlyPattern", "EndDatePattern"),
+        ("FREQ=MONTHLY", "AbsoluteMonthlyPattern", "NoEndPattern"),
+        ("FREQ=YEARLY;COUNT=2", "AbsoluteYearlyPattern", "NumberedPattern"),
+    ],
+)
 def test_repeat_rules_become_ews_recurrences(rule, pattern, boundary):
     found = recurrence(rule, datetime(2026, 12, 3, 10, 0, tzinfo=NY))
     assert (type(found.pattern).__name__, type(found.boundary).__name__) == (pattern, boundary)
@@ -477,7 +534,7 @@ def test_a_token_past_its_lifetime_is_replaced_before_use(fake, tmp_path, store)
     time.sleep(1.6)  # oauthlib rounds the issue time to the second: the token is past its lifetime now
     mail.send("<two@example.com>", ["sam.security@example.com"], outgoing(subject="Second"), ME)
     assert len(fake.sent) == 2 and fake.unauthorized == 0  # never sent to the server once expired
-    assert [r["grant_type"] for r in fake.token_requests[fetched - 1:]] == ["client_credentials"] * 2
+    assert [r["grant_type"] for r in fake.token_requests[fetched - 1 :]] == ["client_credentials"] * 2
 
 
 def test_a_refused_app_secret_says_what_to_fix(fake, tmp_path, store, monkeypatch):
@@ -501,8 +558,9 @@ def test_a_server_out_of_reach_is_unavailable(fake, tmp_path, store, monkeypatch
     app = ExchangeMail(settings(tmp_path / "app"), store)
     with pytest.raises(Unavailable, match="cannot reach login.microsoftonline.com for a token while sending"):
         app.send("<one@example.com>", ["sam.security@example.com"], outgoing(), ME)
-    basic = ExchangeMail(settings(tmp_path / "basic", auth="basic", username=USER,
-                                  password_env="TEST_EXCHANGE_PASSWORD"), store)
+    basic = ExchangeMail(
+        settings(tmp_path / "basic", auth="basic", username=USER, password_env="TEST_EXCHANGE_PASSWORD"), store
+    )
     with pytest.raises(Unavailable, match="cannot reach Exchange at mail.example.com while reading the inbox"):
         list(basic.fetch_new())
 
@@ -554,8 +612,8 @@ class Browser(io.RawIOBase):
         if self.answer is None:
             address = next(line for line in self.printed if "/oauth2/v2.0/authorize?" in line)
             self.answer = (self.fake.sign_in(address, self.user) + "\n").encode()
-        chunk, self.answer = self.answer[:len(buffer)], self.answer[len(buffer):]
-        buffer[:len(chunk)] = chunk
+        chunk, self.answer = self.answer[: len(buffer)], self.answer[len(buffer) :]
+        buffer[: len(chunk)] = chunk
         return len(chunk)
 
 
@@ -612,8 +670,9 @@ def test_auth_microsoft_on_the_command_line(fake, tmp_path):
             printed.extend(sys.stdout.buffer.getvalue().decode().splitlines())  # what the person sees so far
             return super().readinto(buffer)
 
-    result = CliRunner().invoke(main, ["-c", str(path), "auth", "microsoft"],
-                                input=io.BufferedReader(Terminal(fake, printed, ME)))
+    result = CliRunner().invoke(
+        main, ["-c", str(path), "auth", "microsoft"], input=io.BufferedReader(Terminal(fake, printed, ME))
+    )
     assert result.exit_code == 0, result.output
     assert "Signed in; the refresh token is in" in result.output
     assert json.loads((tmp_path / "ws" / "exchange-token.json").read_text())["client_id"] == CLIENT_ID
@@ -637,12 +696,20 @@ def test_secrets_never_reach_the_log(fake, tmp_path, store, caplog, monkeypatch)
     authorize(delegated, printed.append)
     list(ExchangeMail(delegated, Store(tmp_path / "delegated.sqlite3")).fetch_new())
     # The libraries did log their requests, with the secrets taken out:
-    for shown in ("client_secret=[redacted]", "'Authorization': 'Bearer [redacted]'",
-                  "'Authorization': 'Basic [redacted]'", '"refresh_token": "[redacted]"'):
+    for shown in (
+        "client_secret=[redacted]",
+        "'Authorization': 'Bearer [redacted]'",
+        "'Authorization': 'Basic [redacted]'",
+        '"refresh_token": "[redacted]"',
+    ):
         assert shown in caplog.text
-    secrets = [APP_SECRET, PASSWORD, base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode().rstrip("="),
-               *fake.tokens, *json.loads((tmp_path / "delegated" / "ws" / "exchange-token.json").read_text())
-               ["refresh_token"].split()]
+    secrets = [
+        APP_SECRET,
+        PASSWORD,
+        base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode().rstrip("="),
+        *fake.tokens,
+        *json.loads((tmp_path / "delegated" / "ws" / "exchange-token.json").read_text())["refresh_token"].split(),
+    ]
     leaked = [s[:12] for s in secrets if s in caplog.text]
     assert leaked == []
 
@@ -662,9 +729,11 @@ def test_doctor_logs_in_and_opens_inbox_and_calendar(fake, tmp_path):
     result = CliRunner().invoke(main, ["-c", str(path), "doctor"])
     assert result.exit_code == 0, result.output
     line = doctor_lines(result)["exchange"]
-    assert line == (f"ok Exchange at mail.example.com, Exchange 15.2.1544.4, mailbox {ME} as app {CLIENT_ID} (OAuth2 "
-                    "client credentials), inbox (0 items) and calendar open, processed mail goes to 'Followthru' "
-                    "(made on first use)")
+    assert line == (
+        f"ok Exchange at mail.example.com, Exchange 15.2.1544.4, mailbox {ME} as app {CLIENT_ID} (OAuth2 "
+        "client credentials), inbox (0 items) and calendar open, processed mail goes to 'Followthru' "
+        "(made on first use)"
+    )
     assert "CreateItem" not in fake.operations() and "CreateFolder" not in fake.operations()
 
 
@@ -675,8 +744,10 @@ def test_doctor_names_the_fix_for_a_refused_login(fake, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["-c", str(path), "doctor"])
     assert result.exit_code == 1
     line = doctor_lines(result)["exchange"]
-    assert line.startswith(f"FAIL Exchange at mail.example.com refused the login of {USER} (basic authentication) "
-                           f"for {ME}; check exchange.username and the password")
+    assert line.startswith(
+        f"FAIL Exchange at mail.example.com refused the login of {USER} (basic authentication) "
+        f"for {ME}; check exchange.username and the password"
+    )
     assert "wrong-password" not in result.output
 
 

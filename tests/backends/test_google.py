@@ -130,8 +130,10 @@ class Sequence(HttpMockSequence):
 
     def requests(self):
         """(call checked against the discovery document, headers) for each request made."""
-        return [(identify(uri, method, body.decode() if isinstance(body, bytes) else body), headers)
-                for uri, method, body, headers in self.request_sequence]
+        return [
+            (identify(uri, method, body.decode() if isinstance(body, bytes) else body), headers)
+            for uri, method, body, headers in self.request_sequence
+        ]
 
 
 def ok(body) -> tuple[dict, str]:
@@ -139,10 +141,21 @@ def ok(body) -> tuple[dict, str]:
 
 
 def error(status: int, reason: str, message: str, **headers: str) -> tuple[dict, str]:
-    return {"status": str(status), **headers}, json.dumps({"error": {
-        "code": status, "message": message, "errors": [{"message": message, "domain": "global", "reason": reason}],
-        "status": {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}
-        .get(status, "UNKNOWN")}})
+    return {"status": str(status), **headers}, json.dumps(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": "global", "reason": reason}],
+                "status": {
+                    400: "INVALID_ARGUMENT",
+                    403: "PERMISSION_DENIED",
+                    404: "NOT_FOUND",
+                    429: "RESOURCE_EXHAUSTED",
+                }.get(status, "UNKNOWN"),
+            }
+        }
+    )
 
 
 TOKEN = ok({"access_token": "ya29.sequence-token", "expires_in": 3599, "token_type": "Bearer"})
@@ -160,25 +173,45 @@ def message(sender: str = "sam.security@example.com", text: str = "ACCEPT", to: 
     return mail.as_bytes()
 
 
-def meeting(change: str = "update", attendees: tuple[str, ...] = ("sam.security@example.com", "lee.legal@example.com"),
-            start: datetime = datetime(2026, 12, 16, 14, 0), rrule: str = "", **fields) -> MeetingChange:
+def meeting(
+    change: str = "update",
+    attendees: tuple[str, ...] = ("sam.security@example.com", "lee.legal@example.com"),
+    start: datetime = datetime(2026, 12, 16, 14, 0),
+    rrule: str = "",
+    **fields,
+) -> MeetingChange:
     zone = ZoneInfo("America/New_York")
-    values = {"uid": "followthru-acme-q4-review@example.com", "sequence": 0, "change": change,
-              "summary": "ACME Q4 expansion - review", "description": "An hour on the plan.",
-              "location": "https://meet.example.com/acme-review", "start": start.replace(tzinfo=zone),
-              "end": start.replace(tzinfo=zone) + timedelta(hours=1), "timezone": "America/New_York",
-              "rrule": rrule, "organizer": ME,
-              "attendees": tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
-              "chair": Invitee("riley@example.com", "Riley Rep") if change == "update" else None}
+    values = {
+        "uid": "followthru-acme-q4-review@example.com",
+        "sequence": 0,
+        "change": change,
+        "summary": "ACME Q4 expansion - review",
+        "description": "An hour on the plan.",
+        "location": "https://meet.example.com/acme-review",
+        "start": start.replace(tzinfo=zone),
+        "end": start.replace(tzinfo=zone) + timedelta(hours=1),
+        "timezone": "America/New_York",
+        "rrule": rrule,
+        "organizer": ME,
+        "attendees": tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
+        "chair": Invitee("riley@example.com", "Riley Rep") if change == "update" else None,
+    }
     return MeetingChange(**{**values, **fields})
 
 
 # -- request by request, against the discovery documents ------------------------------------------------
 def test_send_searches_the_sent_mail_then_posts_the_raw_message(google):
-    google.http = Sequence([TOKEN, ok({"resultSizeEstimate": 0}),
-                            ok({"id": "18c2d5e9a1", "threadId": "18c2d5e9a1", "labelIds": ["SENT"]})])
-    raw = message(ME, "Hello Sam", Message_ID="<req-1@example.com>", In_Reply_To="<earlier@example.com>",
-                  References="<earlier@example.com>", Reply_To="followthru+tok@example.com")
+    google.http = Sequence(
+        [TOKEN, ok({"resultSizeEstimate": 0}), ok({"id": "18c2d5e9a1", "threadId": "18c2d5e9a1", "labelIds": ["SENT"]})]
+    )
+    raw = message(
+        ME,
+        "Hello Sam",
+        Message_ID="<req-1@example.com>",
+        In_Reply_To="<earlier@example.com>",
+        References="<earlier@example.com>",
+        Reply_To="followthru+tok@example.com",
+    )
     assert google.mail().send("<req-1@example.com>", ["sam.security@example.com"], raw, ME) == []
     (token, _), (search, search_headers), (send, send_headers) = google.http.requests()
     assert token.method_id == "token" and token.body["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -190,34 +223,68 @@ def test_send_searches_the_sent_mail_then_posts_the_raw_message(google):
     assert base64.urlsafe_b64decode(send.body["raw"]) == raw  # byte for byte: every header kept
     assert send_headers["authorization"] == search_headers["authorization"] == "Bearer ya29.sequence-token"
     assert [urlsplit(uri).path for uri, *_ in google.http.request_sequence] == [
-        "/token", "/gmail/v1/users/me/messages", "/gmail/v1/users/me/messages/send"]
+        "/token",
+        "/gmail/v1/users/me/messages",
+        "/gmail/v1/users/me/messages/send",
+    ]
     assert google.timeouts == [google_auth.TIMEOUT_SECONDS]  # the one seam, with the timeout
 
 
 def test_reading_asks_history_since_the_stored_position_and_files_away(google):
     raw = message()
     google.state.put_sync(f"gmail:{ME}:history", json.dumps({"history_id": "41000"}))
-    google.http = Sequence([
-        TOKEN,
-        ok({"history": [{"id": "41002", "messages": [{"id": "m1", "threadId": "t1"}],
-                         "messagesAdded": [{"message": {"id": "m1", "threadId": "t1",
-                                                        "labelIds": ["INBOX", "UNREAD"]}}]}],
-            "historyId": "41005"}),
-        ok({"id": "m1", "threadId": "t1", "labelIds": ["INBOX", "UNREAD"], "snippet": "ACCEPT",
-            "sizeEstimate": len(raw), "historyId": "41002", "internalDate": "1795000000000",
-            "raw": base64.urlsafe_b64encode(raw).decode()}),
-        ok({"labels": [{"id": "INBOX", "name": "INBOX", "type": "system"},
-                       {"id": "Label_7", "name": "Followthru", "type": "user"}]}),
-        ok({"id": "m1", "threadId": "t1", "labelIds": ["UNREAD", "Label_7"]}),
-    ])
+    google.http = Sequence(
+        [
+            TOKEN,
+            ok(
+                {
+                    "history": [
+                        {
+                            "id": "41002",
+                            "messages": [{"id": "m1", "threadId": "t1"}],
+                            "messagesAdded": [
+                                {"message": {"id": "m1", "threadId": "t1", "labelIds": ["INBOX", "UNREAD"]}}
+                            ],
+                        }
+                    ],
+                    "historyId": "41005",
+                }
+            ),
+            ok(
+                {
+                    "id": "m1",
+                    "threadId": "t1",
+                    "labelIds": ["INBOX", "UNREAD"],
+                    "snippet": "ACCEPT",
+                    "sizeEstimate": len(raw),
+                    "historyId": "41002",
+                    "internalDate": "1795000000000",
+                    "raw": base64.urlsafe_b64encode(raw).decode(),
+                }
+            ),
+            ok(
+                {
+                    "labels": [
+                        {"id": "INBOX", "name": "INBOX", "type": "system"},
+                        {"id": "Label_7", "name": "Followthru", "type": "user"},
+                    ]
+                }
+            ),
+            ok({"id": "m1", "threadId": "t1", "labelIds": ["UNREAD", "Label_7"]}),
+        ]
+    )
     mail = google.mail()
     [incoming] = list(mail.fetch_new())
     assert incoming.raw == raw and incoming.ref == "m1"
     mail.done(incoming)
     _, (history, _), (get, _), (labels, _), (modify, _) = google.http.requests()
     assert history.method_id == "gmail.users.history.list"
-    assert history.query == {"startHistoryId": ["41000"], "historyTypes": ["messageAdded"], "labelId": ["INBOX"],
-                             "alt": ["json"]}
+    assert history.query == {
+        "startHistoryId": ["41000"],
+        "historyTypes": ["messageAdded"],
+        "labelId": ["INBOX"],
+        "alt": ["json"],
+    }
     assert get.method_id == "gmail.users.messages.get" and get.path["id"] == "m1" and get.query["format"] == ["raw"]
     assert labels.method_id == "gmail.users.labels.list"
     assert modify.method_id == "gmail.users.messages.modify" and modify.path["id"] == "m1"
@@ -231,39 +298,60 @@ def test_a_new_meeting_is_inserted_with_a_deterministic_id_and_invitations(googl
     _, (get, _), (insert, _) = google.http.requests()
     uid = "followthru-acme-q4-review@example.com"
     assert [(method, uri.partition("?")[0]) for uri, method, *_ in google.http.request_sequence[1:]] == [
-        ("GET", f"{EVENTS}/{event_id(uid)}"), ("POST", EVENTS)]
+        ("GET", f"{EVENTS}/{event_id(uid)}"),
+        ("POST", EVENTS),
+    ]
     assert get.method_id == "calendar.events.get" and get.path == {"calendarId": "primary", "eventId": event_id(uid)}
     assert insert.method_id == "calendar.events.insert" and insert.query["sendUpdates"] == ["all"]
     body = insert.body
     assert re.fullmatch(r"[a-v0-9]{52}", body["id"]) and body["id"] == event_id(uid)
-    assert [a["email"] for a in body["attendees"]] == ["riley@example.com", "sam.security@example.com",
-                                                      "lee.legal@example.com"]
+    assert [a["email"] for a in body["attendees"]] == [
+        "riley@example.com",
+        "sam.security@example.com",
+        "lee.legal@example.com",
+    ]
     assert body["attendees"][0]["displayName"] == "Riley Rep" and "responseStatus" not in body["attendees"][1]
     assert body["start"] == {"dateTime": "2026-12-16T14:00:00-05:00", "timeZone": "America/New_York"}
     assert body["end"] == {"dateTime": "2026-12-16T15:00:00-05:00", "timeZone": "America/New_York"}
     assert body["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=3"]
     assert body["extendedProperties"] == {"private": {"followthruUid": uid}}
     assert (body["summary"], body["location"], body["status"]) == (
-        "ACME Q4 expansion - review", "https://meet.example.com/acme-review", "confirmed")
+        "ACME Q4 expansion - review",
+        "https://meet.example.com/acme-review",
+        "confirmed",
+    )
 
 
 def test_answers_are_read_with_the_sync_token(google):
     uid = "followthru-acme-q4-review@example.com"
-    event = {"kind": "calendar#event", "id": event_id(uid), "status": "confirmed", "summary": "Review",
-             "extendedProperties": {"private": {"followthruUid": uid}},
-             "organizer": {"email": ME, "self": True},
-             "attendees": [{"email": ME, "organizer": True, "self": True, "responseStatus": "accepted"},
-                           {"email": "Sam.Security@example.com", "responseStatus": "accepted"},
-                           {"email": "lee.legal@example.com", "responseStatus": "declined"},
-                           {"email": "kim.standby@example.com", "responseStatus": "tentative"},
-                           {"email": "sol.engineer@example.com", "responseStatus": "needsAction"}]}
-    google.http = Sequence([TOKEN, ok({"kind": "calendar#events", "items": [event], "nextSyncToken": "sync-1"}),
-                            ok({"kind": "calendar#events", "items": [], "nextSyncToken": "sync-2"})])
+    event = {
+        "kind": "calendar#event",
+        "id": event_id(uid),
+        "status": "confirmed",
+        "summary": "Review",
+        "extendedProperties": {"private": {"followthruUid": uid}},
+        "organizer": {"email": ME, "self": True},
+        "attendees": [
+            {"email": ME, "organizer": True, "self": True, "responseStatus": "accepted"},
+            {"email": "Sam.Security@example.com", "responseStatus": "accepted"},
+            {"email": "lee.legal@example.com", "responseStatus": "declined"},
+            {"email": "kim.standby@example.com", "responseStatus": "tentative"},
+            {"email": "sol.engineer@example.com", "responseStatus": "needsAction"},
+        ],
+    }
+    google.http = Sequence(
+        [
+            TOKEN,
+            ok({"kind": "calendar#events", "items": [event], "nextSyncToken": "sync-1"}),
+            ok({"kind": "calendar#events", "items": [], "nextSyncToken": "sync-2"}),
+        ]
+    )
     calendar = google.calendar()
     assert sorted(calendar.answers(), key=lambda a: a.attendee) == [
         CalendarAnswer(uid, "kim.standby@example.com", "TENTATIVE"),
         CalendarAnswer(uid, "lee.legal@example.com", "DECLINED"),
-        CalendarAnswer(uid, "sam.security@example.com", "ACCEPTED")]
+        CalendarAnswer(uid, "sam.security@example.com", "ACCEPTED"),
+    ]
     assert list(calendar.answers()) == []
     _, (full, _), (incremental, _) = google.http.requests()
     assert full.method_id == incremental.method_id == "calendar.events.list"
@@ -275,11 +363,17 @@ def test_the_discovery_documents_catch_a_wrong_request():
     """The checks the tests rely on: a field the schema lacks, a read-only field, an unknown parameter."""
     events = "https://www.googleapis.com/calendar/v3/calendars/primary/events"
     with pytest.raises(Invalid, match="read-only"):
-        identify(f"{events}/abc12?sendUpdates=all", "PATCH",
-                 json.dumps({"attendees": [{"email": "a@example.com", "self": True}]}))
+        identify(
+            f"{events}/abc12?sendUpdates=all",
+            "PATCH",
+            json.dumps({"attendees": [{"email": "a@example.com", "self": True}]}),
+        )
     with pytest.raises(Invalid, match="not a field of Message"):
-        identify("https://gmail.googleapis.com/gmail/v1/users/me/messages/send", "POST",
-                 json.dumps({"raw": "eA", "envelopeFrom": "x@example.com"}))
+        identify(
+            "https://gmail.googleapis.com/gmail/v1/users/me/messages/send",
+            "POST",
+            json.dumps({"raw": "eA", "envelopeFrom": "x@example.com"}),
+        )
     with pytest.raises(Invalid, match="not one of"):
         identify(f"{events}?sendUpdates=everyone", "POST", json.dumps({"summary": "x"}))
     with pytest.raises(Invalid, match="no query parameter 'since'"):
@@ -289,8 +383,15 @@ def test_the_discovery_documents_catch_a_wrong_request():
 
 # -- mail through the stateful fake -------------------------------------------------------------------------
 def test_a_sent_message_arrives_with_its_headers_and_is_not_sent_twice(google):
-    raw = message(ME, "Hello Sam", "sam.security@example.com", Message_ID="<req-2@example.com>", In_Reply_To="<earlier@example.com>",
-                  References="<first@example.com> <earlier@example.com>", Reply_To="followthru+tok@example.com")
+    raw = message(
+        ME,
+        "Hello Sam",
+        "sam.security@example.com",
+        Message_ID="<req-2@example.com>",
+        In_Reply_To="<earlier@example.com>",
+        References="<first@example.com> <earlier@example.com>",
+        Reply_To="followthru+tok@example.com",
+    )
     mail = google.mail()
     assert mail.send("<req-2@example.com>", ["sam.security@example.com"], raw, ME) == []
     assert mail.send("<req-2@example.com>", ["sam.security@example.com"], raw, ME) == []  # the daemon's retry
@@ -361,9 +462,13 @@ def test_google_calendar_notices_of_answers_are_filed_away_unread(google):
     notice["Subject"] = "Accepted: ACME Q4 expansion - review"
     notice["Message-ID"] = "<calendar-notice@google.com>"
     notice.set_content("Sam Security has accepted this invitation.")
-    notice.add_alternative(f"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
-                           "ATTENDEE;PARTSTAT=ACCEPTED:mailto:sam.security@example.com\r\nEND:VEVENT\r\n"
-                           "END:VCALENDAR\r\n", subtype="calendar", params={"method": "REPLY"})
+    notice.add_alternative(
+        f"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:sam.security@example.com\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n",
+        subtype="calendar",
+        params={"method": "REPLY"},
+    )
     skipped = google.fake.deliver(notice.as_bytes())
     kept = google.fake.deliver(message(text="ACCEPT"))
     assert [i.ref for i in google.mail().fetch_new()] == [kept]
@@ -388,8 +493,9 @@ def test_watching_asks_gmail_every_poll_interval_only(google):
 
 # -- throttling, quota, expiry ------------------------------------------------------------------------------
 def test_throttling_is_retried_after_the_time_google_asks(google):
-    google.fake.fail("gmail.users.messages.send", 429, "rateLimitExceeded", "Rate Limit Exceeded",
-                     headers={"Retry-After": "7"})
+    google.fake.fail(
+        "gmail.users.messages.send", 429, "rateLimitExceeded", "Rate Limit Exceeded", headers={"Retry-After": "7"}
+    )
     mail = google.mail()
     raw = message(ME, to="sam.security@example.com", Message_ID="<t1@example.com>")
     assert mail.send("<t1@example.com>", ["sam.security@example.com"], raw, ME) == []
@@ -403,13 +509,11 @@ def test_calendar_rate_limits_back_off_exponentially(google):
     google.fake.fail("calendar.events.get", 503, "backendError", "Backend Error", domain="global")
     google.calendar().publish(meeting())
     assert [c.status for c in google.fake.calls_of("calendar.events.insert")] == [403, 403, 200]
-    assert len(google.slept) == 3 and 1 <= google.slept[0] < 2 and 1 <= google.slept[1] < 2 \
-        and 2 <= google.slept[2] < 3
+    assert len(google.slept) == 3 and 1 <= google.slept[0] < 2 and 1 <= google.slept[1] < 2 and 2 <= google.slept[2] < 3
 
 
 def test_throttling_that_lasts_is_unavailable_never_a_crash(google):
-    google.fake.fail("gmail.users.history.list", 429, "userRateLimitExceeded", "User-rate limit exceeded",
-                     times=100)
+    google.fake.fail("gmail.users.history.list", 429, "userRateLimitExceeded", "User-rate limit exceeded", times=100)
     mail = google.mail()
     mail.state.put_sync(f"gmail:{ME}:history", json.dumps({"history_id": "41000"}))
     with pytest.raises(Unavailable, match=r"Gmail API \(followthru@example.com\) is still throttling after 5 tries"):
@@ -423,17 +527,21 @@ def test_throttling_that_lasts_is_unavailable_never_a_crash(google):
 
 def test_gmail_retry_after_time_beyond_the_budget_is_unavailable_at_once(google):
     later = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    google.fake.fail("gmail.users.messages.send", 429, "rateLimitExceeded",
-                     f"User-rate limit exceeded.  Retry after {later}")
+    google.fake.fail(
+        "gmail.users.messages.send", 429, "rateLimitExceeded", f"User-rate limit exceeded.  Retry after {later}"
+    )
     with pytest.raises(Unavailable, match=r"still throttling after 1 try .*Followthru asks again in 7\d\d\d s"):
         google.mail().send("<t2@example.com>", [ME], message(ME, Message_ID="<t2@example.com>"), ME)
     assert google.slept == []
 
 
-@pytest.mark.parametrize("method_id, reason, text, backend", [
-    ("gmail.users.messages.send", "dailyLimitExceeded", "Daily Limit Exceeded", "mail"),
-    ("calendar.events.get", "quotaExceeded", "Calendar usage limits exceeded.", "calendar"),
-])
+@pytest.mark.parametrize(
+    "method_id, reason, text, backend",
+    [
+        ("gmail.users.messages.send", "dailyLimitExceeded", "Daily Limit Exceeded", "mail"),
+        ("calendar.events.get", "quotaExceeded", "Calendar usage limits exceeded.", "calendar"),
+    ],
+)
 def test_an_exhausted_quota_is_named_and_not_retried(google, method_id, reason, text, backend):
     google.fake.fail(method_id, 403, reason, text)
     with pytest.raises(Unavailable) as raised:
@@ -478,10 +586,18 @@ def test_an_oauth_sign_in_refreshes_with_its_refresh_token(google):
     client = OAuthClient()
     google.fake.oauth = client
     token_file = google.root / "google-token.json"
-    token_file.write_text(json.dumps({"token": "ya29.stale", "refresh_token": client.refresh_token,
-                                      "token_uri": TOKEN_URI, "client_id": client.client_id,
-                                      "client_secret": client.client_secret,
-                                      "scopes": [GMAIL_SCOPE, CALENDAR_SCOPE]}))
+    token_file.write_text(
+        json.dumps(
+            {
+                "token": "ya29.stale",
+                "refresh_token": client.refresh_token,
+                "token_uri": TOKEN_URI,
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
+                "scopes": [GMAIL_SCOPE, CALENDAR_SCOPE],
+            }
+        )
+    )
     token_file.chmod(0o600)
     google.configure(google={"auth": "oauth"})
     mail = google.mail()
@@ -490,8 +606,11 @@ def test_an_oauth_sign_in_refreshes_with_its_refresh_token(google):
     assert refresh.body["grant_type"] == "refresh_token" and refresh.body["refresh_token"] == client.refresh_token
     client.refresh_token = "1//0another"  # the user revoked the access
     google.fake.expire_tokens()
-    with pytest.raises(Unavailable, match=r"invalid_grant: Token has been expired or revoked.*run 'followthru auth "
-                                          r"google' again"):
+    with pytest.raises(
+        Unavailable,
+        match=r"invalid_grant: Token has been expired or revoked.*run 'followthru auth "
+        r"google' again",
+    ):
         list(mail.fetch_new())
 
 
@@ -507,10 +626,12 @@ def test_delegation_not_granted_says_what_the_admin_must_do(google, account):
 
 
 def test_a_failed_precondition_from_gmail_names_the_delegation_fix(google, account):
-    google.fake.fail("gmail.users.getProfile", 400, "failedPrecondition", "Precondition check failed.",
-                     domain="global")
-    with pytest.raises(Unavailable, match=rf"Precondition check failed.*may not act as {ME}.*client ID "
-                                          rf"{account.client_id}"):
+    google.fake.fail("gmail.users.getProfile", 400, "failedPrecondition", "Precondition check failed.", domain="global")
+    with pytest.raises(
+        Unavailable,
+        match=rf"Precondition check failed.*may not act as {ME}.*client ID "
+        rf"{account.client_id}",
+    ):
         list(google.mail().fetch_new())
 
 
@@ -524,8 +645,9 @@ def test_only_the_scopes_in_use_are_asked_for(google):
     google.configure(calendar="imip")
     google.fake.granted_scopes = {GMAIL_SCOPE}  # the admin granted Gmail only
     list(google.mail().fetch_new())
-    claims = json.loads(base64.urlsafe_b64decode(google.fake.calls_of("token")[0].body["assertion"].split(".")[1]
-                                                 + "=="))
+    claims = json.loads(
+        base64.urlsafe_b64decode(google.fake.calls_of("token")[0].body["assertion"].split(".")[1] + "==")
+    )
     assert claims["scope"] == GMAIL_SCOPE and claims["sub"] == ME
 
 
@@ -542,8 +664,16 @@ def test_no_secret_reaches_the_logs(google, account, caplog):
     with pytest.raises(Unavailable) as refused:
         list(mail.fetch_new())
     token_file = google.root / "google-token.json"
-    token_file.write_text(json.dumps({"refresh_token": client.refresh_token, "token_uri": TOKEN_URI,
-                                      "client_id": client.client_id, "client_secret": client.client_secret}))
+    token_file.write_text(
+        json.dumps(
+            {
+                "refresh_token": client.refresh_token,
+                "token_uri": TOKEN_URI,
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
+            }
+        )
+    )
     token_file.chmod(0o600)
     google.configure(google={"auth": "oauth"})
     oauth_mail = google.mail()
@@ -553,8 +683,7 @@ def test_no_secret_reaches_the_logs(google, account, caplog):
     with pytest.raises(Unavailable) as revoked:
         list(oauth_mail.fetch_new())
     issued = [c for c in google.fake.tokens]
-    secrets = [client.client_secret, "1//0fake-refresh-token", *issued,
-               *account.info["private_key"].splitlines()[1:-1]]
+    secrets = [client.client_secret, "1//0fake-refresh-token", *issued, *account.info["private_key"].splitlines()[1:-1]]
     written = caplog.text + str(refused.value) + str(revoked.value)
     assert "DEBUG" in caplog.text and len(issued) == 3
     assert [s for s in secrets if s in written] == []
@@ -565,20 +694,30 @@ def test_updates_keep_answers_and_mail_only_what_changed(google):
     fake, calendar = google.fake, google.calendar()
     uid = "followthru-acme-q4-review@example.com"
     calendar.publish(meeting())
-    assert sorted(fake.notified) == [("invitation", a, "ACME Q4 expansion - review") for a in
-                                     ("lee.legal@example.com", "riley@example.com", "sam.security@example.com")]
+    assert sorted(fake.notified) == [
+        ("invitation", a, "ACME Q4 expansion - review")
+        for a in ("lee.legal@example.com", "riley@example.com", "sam.security@example.com")
+    ]
     fake.respond(uid, "sam.security@example.com", "accepted")
     fake.notified.clear()
-    calendar.publish(meeting(attendees=("sam.security@example.com", "lee.legal@example.com", "kim.standby@example.com")))
+    calendar.publish(
+        meeting(attendees=("sam.security@example.com", "lee.legal@example.com", "kim.standby@example.com"))
+    )
     assert fake.notified == [("invitation", "kim.standby@example.com", "ACME Q4 expansion - review")]
     event = fake.event_for(uid)
     assert {a["email"]: a["responseStatus"] for a in event["attendees"]}["sam.security@example.com"] == "accepted"
     fake.notified.clear()
     patches = len(fake.calls_of("calendar.events.patch"))
-    calendar.publish(meeting(attendees=("sam.security@example.com", "lee.legal@example.com", "kim.standby@example.com")))
+    calendar.publish(
+        meeting(attendees=("sam.security@example.com", "lee.legal@example.com", "kim.standby@example.com"))
+    )
     assert len(fake.calls_of("calendar.events.patch")) == patches and fake.notified == []  # a retry mails nobody
-    calendar.publish(meeting(start=datetime(2026, 12, 17, 9, 0),
-                             attendees=("sam.security@example.com", "lee.legal@example.com", "kim.standby@example.com")))
+    calendar.publish(
+        meeting(
+            start=datetime(2026, 12, 17, 9, 0),
+            attendees=("sam.security@example.com", "lee.legal@example.com", "kim.standby@example.com"),
+        )
+    )
     assert sorted(k for k, _, _ in fake.notified) == ["update"] * 4
     assert event["start"] == {"dateTime": "2026-12-17T09:00:00-05:00", "timeZone": "America/New_York"}
     assert [e["id"] for e in fake.events.values()] == [event_id(uid)]
@@ -595,11 +734,15 @@ def test_remove_takes_people_off_and_cancel_deletes(google):
     [patch] = fake.calls_of("calendar.events.patch")
     assert patch.query["sendUpdates"] == ["all"] and set(patch.body) == {"attendees"}
     assert {a["email"]: a["responseStatus"] for a in fake.event_for(uid)["attendees"]} == {
-        "riley@example.com": "needsAction", "lee.legal@example.com": "tentative"}
+        "riley@example.com": "needsAction",
+        "lee.legal@example.com": "tentative",
+    }
     fake.notified.clear()
     calendar.publish(meeting("cancel", attendees=("riley@example.com", "lee.legal@example.com")))
-    assert sorted(fake.notified) == [("cancellation", "lee.legal@example.com", "ACME Q4 expansion - review"),
-                                     ("cancellation", "riley@example.com", "ACME Q4 expansion - review")]
+    assert sorted(fake.notified) == [
+        ("cancellation", "lee.legal@example.com", "ACME Q4 expansion - review"),
+        ("cancellation", "riley@example.com", "ACME Q4 expansion - review"),
+    ]
     [delete] = fake.calls_of("calendar.events.delete")
     assert delete.query["sendUpdates"] == ["all"] and delete.path["eventId"] == event_id(uid)
     assert fake.event_for(uid)["status"] == "cancelled"
@@ -628,8 +771,9 @@ def test_answers_are_reported_once_and_survive_an_expired_sync_token(google, cap
     fake.respond(uid, "sam.security@example.com", "accepted")
     fake.respond(uid, "lee.legal@example.com", "declined")
     assert sorted(calendar.answers(), key=lambda a: a.attendee) == [
-        CalendarAnswer(uid, "lee.legal@example.com", "DECLINED"), CalendarAnswer(uid, "sam.security@example.com",
-                                                                                  "ACCEPTED")]
+        CalendarAnswer(uid, "lee.legal@example.com", "DECLINED"),
+        CalendarAnswer(uid, "sam.security@example.com", "ACCEPTED"),
+    ]
     assert list(calendar.answers()) == []
     fake.expire_sync_tokens()
     fake.respond(uid, "lee.legal@example.com", "tentative")
@@ -643,12 +787,18 @@ def test_answers_are_reported_once_and_survive_an_expired_sync_token(google, cap
 
 def test_a_refused_event_fails_that_meeting_and_a_refused_calendar_pauses(google):
     google.fake.fail("calendar.events.insert", 400, "invalid", "Invalid attendee email.", domain="global")
-    with pytest.raises(SendError, match="refused the update of 'ACME Q4 expansion - review'.*Invalid attendee") \
-            as raised:
+    with pytest.raises(
+        SendError, match="refused the update of 'ACME Q4 expansion - review'.*Invalid attendee"
+    ) as raised:
         google.calendar().publish(meeting())
     assert raised.value.permanent
-    google.fake.fail("calendar.events.get", 403, "requiredAccessLevel", "You need to have writer access to this "
-                     "calendar.", domain="calendar")
+    google.fake.fail(
+        "calendar.events.get",
+        403,
+        "requiredAccessLevel",
+        "You need to have writer access to this calendar.",
+        domain="calendar",
+    )
     with pytest.raises(Unavailable, match="writer access.*check google.calendar_id"):
         google.calendar().publish(meeting())
 
@@ -675,21 +825,32 @@ def doctor(google) -> tuple[int, dict[str, str]]:
 
 def test_doctor_signs_in_and_reads_without_writing(google, account):
     code, lines = doctor(google)
-    assert lines["google"] == (f"ok service account {account.email} acting as {ME}; Gmail {ME}: 0 messages, "
-                               "processed mail gets the label 'Followthru' (made on first use); calendar 'primary' "
-                               f"({ME}, America/New_York) readable")
+    assert lines["google"] == (
+        f"ok service account {account.email} acting as {ME}; Gmail {ME}: 0 messages, "
+        "processed mail gets the label 'Followthru' (made on first use); calendar 'primary' "
+        f"({ME}, America/New_York) readable"
+    )
     assert "calendar" not in lines and code == 0
     assert google.fake.label_named("Followthru") is None  # nothing made, nothing sent
     writes = [c for c in google.fake.calls if c.http_method != "GET" and c.method_id != "token"]
     assert writes == []
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("missing", "FAIL google.service_account_file: {key} does not exist; make a key for the service account"),
-    ("readable", "FAIL google.service_account_file: {key} can be read by other users; run: chmod 600 {key}"),
-    ("delegation", ("FAIL Gmail API (followthru@example.com): Google refused a token (unauthorized_client: Client "
-                    "is unauthorized")),
-], ids=["missing", "readable", "delegation"])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        ("missing", "FAIL google.service_account_file: {key} does not exist; make a key for the service account"),
+        ("readable", "FAIL google.service_account_file: {key} can be read by other users; run: chmod 600 {key}"),
+        (
+            "delegation",
+            (
+                "FAIL Gmail API (followthru@example.com): Google refused a token (unauthorized_client: Client "
+                "is unauthorized"
+            ),
+        ),
+    ],
+    ids=["missing", "readable", "delegation"],
+)
 def test_doctor_says_what_to_fix(google, problem, expected):
     if problem == "missing":
         google.key_file.unlink()
@@ -735,10 +896,20 @@ def test_auth_google_runs_the_installed_app_flow_once_and_keeps_the_token_privat
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the stand-in token endpoint is plain HTTP
     secrets = google.root / "client_secret.json"
-    secrets.write_text(json.dumps({"installed": {
-        "client_id": client.client_id, "client_secret": client.client_secret, "project_id": "followthru-test",
-        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-        "token_uri": f"http://127.0.0.1:{server.server_port}/token", "redirect_uris": ["http://localhost"]}}))
+    secrets.write_text(
+        json.dumps(
+            {
+                "installed": {
+                    "client_id": client.client_id,
+                    "client_secret": client.client_secret,
+                    "project_id": "followthru-test",
+                    "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                    "token_uri": f"http://127.0.0.1:{server.server_port}/token",
+                    "redirect_uris": ["http://localhost"],
+                }
+            }
+        )
+    )
     google.configure(google={"auth": "oauth", "client_secrets_file": secrets.name})
     said = []
 
@@ -748,7 +919,8 @@ def test_auth_google_runs_the_installed_app_flow_once_and_keeps_the_token_privat
         url = re.search(r"https://accounts\.google\.com/\S+", text).group(0)
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         client.codes["4/0fake-code"] = query["scope"].split()
-        back = f"{query['redirect_uri']}?{urlencode({'state': query['state'], 'code': '4/0fake-code', 'scope': query['scope']})}"
+        answer = {"state": query["state"], "code": "4/0fake-code", "scope": query["scope"]}
+        back = f"{query['redirect_uri']}?{urlencode(answer)}"
         threading.Thread(target=urllib.request.urlopen, args=(back,), daemon=True).start()
 
     try:

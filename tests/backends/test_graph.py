@@ -71,8 +71,14 @@ class Tenant:
         self.fake = FakeGraph(ME)
         self.secret = next(iter(self.fake.app.secrets))
         monkeypatch.setenv(SECRET_ENV, self.secret)
-        self.configure(graph={"tenant_id": self.fake.tenant_id, "client_id": self.fake.app.client_id,
-                              "client_secret_env": SECRET_ENV, **graph})
+        self.configure(
+            graph={
+                "tenant_id": self.fake.tenant_id,
+                "client_id": self.fake.app.client_id,
+                "client_secret_env": SECRET_ENV,
+                **graph,
+            }
+        )
         self.slept: list[float] = []
         self.state = State()
         self.sessions: list[requests.Session] = []
@@ -127,15 +133,29 @@ def message(sender: str = "sam.security@example.com", text: str = "ACCEPT", to: 
     return mail.as_bytes()
 
 
-def meeting(change: str = "update", attendees: tuple[str, ...] = ("sam.security@example.com", "lee.legal@example.com"),
-            start: datetime = datetime(2026, 12, 16, 14, 0), rrule: str = "", **fields) -> MeetingChange:
+def meeting(
+    change: str = "update",
+    attendees: tuple[str, ...] = ("sam.security@example.com", "lee.legal@example.com"),
+    start: datetime = datetime(2026, 12, 16, 14, 0),
+    rrule: str = "",
+    **fields,
+) -> MeetingChange:
     zone = ZoneInfo("America/New_York")
-    values = {"uid": REVIEW_UID, "sequence": 0, "change": change, "summary": REVIEW,
-              "description": "An hour on the plan.", "location": "https://meet.example.com/acme-review",
-              "start": start.replace(tzinfo=zone), "end": start.replace(tzinfo=zone) + timedelta(hours=1),
-              "timezone": "America/New_York", "rrule": rrule, "organizer": ME,
-              "attendees": tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
-              "chair": Invitee("riley@example.com", "Riley Rep") if change == "update" else None}
+    values = {
+        "uid": REVIEW_UID,
+        "sequence": 0,
+        "change": change,
+        "summary": REVIEW,
+        "description": "An hour on the plan.",
+        "location": "https://meet.example.com/acme-review",
+        "start": start.replace(tzinfo=zone),
+        "end": start.replace(tzinfo=zone) + timedelta(hours=1),
+        "timezone": "America/New_York",
+        "rrule": rrule,
+        "organizer": ME,
+        "attendees": tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
+        "chair": Invitee("riley@example.com", "Riley Rep") if change == "update" else None,
+    }
     return MeetingChange(**{**values, **fields})
 
 
@@ -146,15 +166,23 @@ def graph_calls(fake: FakeGraph) -> list[tuple[str, str]]:
 
 # -- sending ---------------------------------------------------------------------------------------------
 def test_send_posts_the_mime_as_base64_after_looking_in_the_sent_items(tenant):
-    raw = message(ME, "Hello Sam", "sam.security@example.com", Message_ID="<req-1@example.com>",
-                  In_Reply_To="<earlier@example.com>", References="<first@example.com> <earlier@example.com>",
-                  Reply_To="followthru+tok@example.com")
+    raw = message(
+        ME,
+        "Hello Sam",
+        "sam.security@example.com",
+        Message_ID="<req-1@example.com>",
+        In_Reply_To="<earlier@example.com>",
+        References="<first@example.com> <earlier@example.com>",
+        Reply_To="followthru+tok@example.com",
+    )
     mail = tenant.mail()
     assert mail.send("<req-1@example.com>", ["sam.security@example.com"], raw, "followthru+tok@example.com") == []
     discovery, token, search, send = tenant.fake.calls
     assert discovery.name == "openid-configuration" and discovery.method == "GET"
-    assert discovery.url == f"https://login.microsoftonline.com/{tenant.fake.tenant_id}/v2.0/.well-known/" \
-                            "openid-configuration"
+    assert (
+        discovery.url == f"https://login.microsoftonline.com/{tenant.fake.tenant_id}/v2.0/.well-known/"
+        "openid-configuration"
+    )
     assert token.name == "token" and token.body["grant_type"] == "client_credentials"
     assert token.body["scope"] == "https://graph.microsoft.com/.default"
     assert token.body["client_id"] == tenant.fake.app.client_id and token.body["client_secret"] == tenant.secret
@@ -164,8 +192,9 @@ def test_send_posts_the_mime_as_base64_after_looking_in_the_sent_items(tenant):
     assert send.url == "https://graph.microsoft.com/v1.0/users/followthru%40example.com/sendMail"
     assert send.headers["content-type"] == "text/plain"
     assert base64.b64decode(send.body) == raw  # byte for byte: every header kept
-    assert send.headers["authorization"] == search.headers["authorization"] == \
-        "Bearer " + next(iter(tenant.fake.tokens))
+    assert (
+        send.headers["authorization"] == search.headers["authorization"] == "Bearer " + next(iter(tenant.fake.tokens))
+    )
     [arrived] = tenant.fake.sent_to("sam.security@example.com")
     assert arrived["Message-ID"] == "<req-1@example.com>" and arrived["In-Reply-To"] == "<earlier@example.com>"
     assert arrived["References"] == "<first@example.com> <earlier@example.com>"
@@ -191,19 +220,28 @@ def test_a_large_message_goes_as_a_draft_with_an_upload_session(tenant, monkeypa
         mail.send("<big-1@example.com>", ["lee.legal@example.com"], outgoing.as_bytes(), ME)
     assert mail.send("<big-1@example.com>", ["lee.legal@example.com"], outgoing.as_bytes(), ME) == []  # next try
     names = [c.name for c in tenant.fake.calls if c.name not in ("openid-configuration", "token")]
-    assert names == ["messages.list", "messages.list", "message.createDraft", "message.createUploadSession"] + \
-        ["upload"] * 6 + ["message.addAttachment", "message.send", "messages.list"]
+    assert names == ["messages.list", "messages.list", "message.createDraft", "message.createUploadSession"] + [
+        "upload"
+    ] * 6 + ["message.addAttachment", "message.send", "messages.list"]
     assert "sendMail" not in names  # over one request's size
     draft = tenant.fake.calls_of("message.createDraft")[0]
     assert draft.headers["content-type"] == "text/plain"
     first_part = email.message_from_bytes(base64.b64decode(draft.body), policy=email.policy.default)
     assert first_part["Message-ID"] == "<big-1@example.com>" and not list(first_part.iter_attachments())
     [session] = tenant.fake.calls_of("message.createUploadSession")
-    assert session.body == {"AttachmentItem": {"attachmentType": "file", "name": "redlines.pdf", "size": len(big),
-                                               "contentType": "application/pdf"}}
+    assert session.body == {
+        "AttachmentItem": {
+            "attachmentType": "file",
+            "name": "redlines.pdf",
+            "size": len(big),
+            "contentType": "application/pdf",
+        }
+    }
     uploads = tenant.fake.calls_of("upload")
-    assert [c.headers["content-range"] for c in uploads][:2] == ["bytes 0-655359/3400000",
-                                                                 "bytes 655360-1310719/3400000"]
+    assert [c.headers["content-range"] for c in uploads][:2] == [
+        "bytes 0-655359/3400000",
+        "bytes 655360-1310719/3400000",
+    ]
     assert all("authorization" not in c.headers for c in uploads) and sum(c.body for c in uploads) == len(big)
     [attached] = tenant.fake.calls_of("message.addAttachment")
     assert attached.body["@odata.type"] == "#microsoft.graph.fileAttachment" and attached.body["name"] == "invite.ics"
@@ -221,11 +259,18 @@ def test_a_message_too_large_without_attachments_fails_for_good(tenant):
     assert raised.value.permanent and tenant.fake.delivered == []
 
 
-@pytest.mark.parametrize("status, code, text, permanent", [
-    (400, "ErrorInvalidRecipients", "At least one recipient isn't valid.", True),
-    (403, "ErrorSendAsDenied", "The user account which was used to submit this request does not have the right",
-     None),
-])
+@pytest.mark.parametrize(
+    "status, code, text, permanent",
+    [
+        (400, "ErrorInvalidRecipients", "At least one recipient isn't valid.", True),
+        (
+            403,
+            "ErrorSendAsDenied",
+            "The user account which was used to submit this request does not have the right",
+            None,
+        ),
+    ],
+)
 def test_a_refused_message_fails_and_a_refused_sender_pauses(tenant, status, code, text, permanent):
     tenant.fake.fail("sendMail", status, code, text)
     raw = message(ME, to="sam.security@example.com", Message_ID="<bad@example.com>")
@@ -248,14 +293,16 @@ def test_replies_are_read_with_a_delta_query_oldest_first_and_moved(tenant, monk
     found = list(mail.fetch_new())  # the first run reads what the inbox holds
     assert [i.ref for i in found] == ids and [b"reply 0" in i.raw for i in found] == [True, False, False]
     first, second = fake.calls_of("messages.delta")
-    assert first.url.startswith("https://graph.microsoft.com/v1.0/users/followthru%40example.com/mailFolders/inbox/"
-                                "messages/delta?")
+    assert first.url.startswith(
+        "https://graph.microsoft.com/v1.0/users/followthru%40example.com/mailFolders/inbox/messages/delta?"
+    )
     assert first.query == {"$select": "receivedDateTime"} and first.headers["prefer"] == "odata.maxpagesize=2"
     assert second.url.partition("?")[2].startswith("$skiptoken=")  # the nextLink, as Graph gave it
     values = fake.calls_of("message.value")
     assert [c.path["id"] for c in values] == ids and values[0].url.endswith("%3D/$value")  # ids are quoted
     assert tenant.state[f"graph:{ME}:inbox"].startswith(
-        "https://graph.microsoft.com/v1.0/users/followthru%40example.com/mailFolders/inbox/messages/delta?$deltatoken=")
+        "https://graph.microsoft.com/v1.0/users/followthru%40example.com/mailFolders/inbox/messages/delta?$deltatoken="
+    )
     for incoming in found:
         mail.done(incoming)
     folder = fake.folder_named("Followthru")
@@ -312,7 +359,8 @@ def test_exchange_meeting_responses_are_filed_away_unread(tenant):
     mail = tenant.mail()
     assert [i.ref for i in mail.fetch_new()] == [kept]
     assert [m["subject"] for m in tenant.fake.in_folder(tenant.fake.folder_named("Followthru")["id"])] == [
-        f"Accepted: {REVIEW}"]
+        f"Accepted: {REVIEW}"
+    ]
 
 
 def test_watching_asks_graph_every_poll_interval_only(tenant):
@@ -359,7 +407,8 @@ def test_change_notifications_wake_the_daemon_and_the_delta_still_reads(tenant, 
         # A day before it ends, the subscription is renewed, not made again.
         saved = json.loads(tenant.state[f"graph:{ME}:subscription"])
         saved["expirationDateTime"] = (datetime.now(timezone.utc) + timedelta(hours=20)).strftime(
-            "%Y-%m-%dT%H:%M:%S.0000000Z")
+            "%Y-%m-%dT%H:%M:%S.0000000Z"
+        )
         mail.notifications.subscription = saved
         woken.clear()
         tenant.fake.deliver(message(text="one more"))
@@ -393,8 +442,13 @@ def test_a_notification_url_graph_cannot_validate_leaves_polling(tenant, monkeyp
 
 # -- throttling, expiry, refusals ---------------------------------------------------------------------------
 def test_throttling_is_retried_after_the_time_graph_asks(tenant):
-    tenant.fake.fail("sendMail", 429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
-                     headers={"Retry-After": "7"})
+    tenant.fake.fail(
+        "sendMail",
+        429,
+        "ApplicationThrottled",
+        "Application is over its MailboxConcurrency limit.",
+        headers={"Retry-After": "7"},
+    )
     raw = message(ME, to="sam.security@example.com", Message_ID="<t1@example.com>")
     assert tenant.mail().send("<t1@example.com>", ["sam.security@example.com"], raw, ME) == []
     assert [c.status for c in tenant.fake.calls_of("sendMail")] == [429, 202]
@@ -412,11 +466,15 @@ def test_503_and_504_back_off_exponentially_on_reads(tenant):
 
 
 def test_throttling_that_lasts_is_unavailable_never_a_crash(tenant):
-    tenant.fake.fail("messages.delta", 429, "TooManyRequests", "Too many requests", times=100,
-                     headers={"Retry-After": "5"})
+    tenant.fake.fail(
+        "messages.delta", 429, "TooManyRequests", "Too many requests", times=100, headers={"Retry-After": "5"}
+    )
     mail = tenant.mail()
-    with pytest.raises(Unavailable, match=r"Microsoft Graph mail \(followthru@example.com\) is still throttling after "
-                                          r"\d tries"):
+    with pytest.raises(
+        Unavailable,
+        match=r"Microsoft Graph mail \(followthru@example.com\) is still throttling after "
+        r"\d tries",
+    ):
         list(mail.fetch_new())
     assert sum(tenant.slept) <= 30 and len(tenant.fake.calls_of("messages.delta")) >= 4
     before = len(tenant.fake.calls)
@@ -445,10 +503,14 @@ def test_an_expired_token_is_renewed_once(tenant):
     assert len(list(mail.fetch_new())) == 1
     assert [c.status for c in tenant.fake.calls_of("token")] == [200, 200]
     assert [c.status for c in tenant.fake.calls_of("messages.delta")] == [200, 401, 200]
-    tenant.fake.fail("messages.delta", 401, "InvalidAuthenticationToken", "Access token has expired or is not yet "
-                     "valid.", times=2)
-    with pytest.raises(Unavailable, match=r"refused the access token twice \(401 InvalidAuthenticationToken.*check the "
-                                          r"app's client secret"):
+    tenant.fake.fail(
+        "messages.delta", 401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.", times=2
+    )
+    with pytest.raises(
+        Unavailable,
+        match=r"refused the access token twice \(401 InvalidAuthenticationToken.*check the "
+        r"app's client secret",
+    ):
         list(mail.fetch_new())
     assert len(tenant.fake.calls_of("token")) == 3  # one new token, not a loop
 
@@ -465,23 +527,39 @@ def test_a_mailbox_outside_the_access_policy_says_what_to_do(tenant):
 
 def test_a_missing_permission_and_an_unknown_mailbox_name_the_fix(tenant):
     tenant.fake.app.roles = {"Mail.ReadWrite", "Mail.Send"}  # no Calendars.ReadWrite consented
-    with pytest.raises(Unavailable, match=r"Access is denied.*the app needs Mail.ReadWrite, Mail.Send and "
-                                          r"Calendars.ReadWrite on followthru@example.com: as application permissions "
-                                          r"with admin consent.*Test-ServicePrincipalAuthorization"):
+    with pytest.raises(
+        Unavailable,
+        match=r"Access is denied.*the app needs Mail.ReadWrite, Mail.Send and "
+        r"Calendars.ReadWrite on followthru@example.com: as application permissions "
+        r"with admin consent.*Test-ServicePrincipalAuthorization",
+    ):
         tenant.calendar().publish(meeting())
     tenant.configure(graph={"mailbox": "nobody@example.com"})
-    with pytest.raises(Unavailable, match=r"nobody@example.com does not exist \(404 ErrorInvalidUser.*check "
-                                          r"graph.mailbox"):
+    with pytest.raises(
+        Unavailable,
+        match=r"nobody@example.com does not exist \(404 ErrorInvalidUser.*check "
+        r"graph.mailbox",
+    ):
         list(tenant.mail().fetch_new())
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("secret", r"AADSTS7000215: Invalid client secret provided\.\); the client secret is wrong: put the secret's "
-               r"Value \(not its Secret ID\).* into graph.client_secret_env \(FOLLOWTHRU_TEST_GRAPH_SECRET\)"),
-    ("tenant", r"does not know the tenant 'contoso-typo.onmicrosoft.com'.*check graph.tenant_id"),
-    ("client", r"AADSTS700016: Application with identifier '.*' was not found in the directory.*check "
-               r"graph.client_id and graph.tenant_id"),
-], ids=["secret", "tenant", "client"])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        (
+            "secret",
+            r"AADSTS7000215: Invalid client secret provided\.\); the client secret is wrong: put the secret's "
+            r"Value \(not its Secret ID\).* into graph.client_secret_env \(FOLLOWTHRU_TEST_GRAPH_SECRET\)",
+        ),
+        ("tenant", r"does not know the tenant 'contoso-typo.onmicrosoft.com'.*check graph.tenant_id"),
+        (
+            "client",
+            r"AADSTS700016: Application with identifier '.*' was not found in the directory.*check "
+            r"graph.client_id and graph.tenant_id",
+        ),
+    ],
+    ids=["secret", "tenant", "client"],
+)
 def test_a_refused_sign_in_names_the_key_to_change(tenant, problem, expected):
     if problem == "secret":
         tenant.fake.app.secrets = {"another-secret"}
@@ -495,8 +573,11 @@ def test_a_refused_sign_in_names_the_key_to_change(tenant, problem, expected):
 
 def test_an_unavailable_sign_in_is_tried_again_later(tenant):
     tenant.fake.fail("token", 503, "temporarily_unavailable", "The service is temporarily unavailable.")
-    with pytest.raises(Unavailable, match=r"Microsoft's sign-in \(login.microsoftonline.com\) answered with no token "
-                                          r"\(HTTP Error: 503\); Followthru tries again later"):
+    with pytest.raises(
+        Unavailable,
+        match=r"Microsoft's sign-in \(login.microsoftonline.com\) answered with no token "
+        r"\(HTTP Error: 503\); Followthru tries again later",
+    ):
         list(tenant.mail().fetch_new())
     assert tenant.fake.calls_of("messages.delta") == []
 
@@ -517,7 +598,8 @@ def test_a_new_meeting_is_an_event_with_attendees_and_a_transaction_id(tenant):
     calendar.publish(meeting(rrule="FREQ=WEEKLY;COUNT=3"))
     lookup, create = [c for c in fake.calls if c.name not in ("openid-configuration", "token")]
     assert lookup.name == "events.list" and lookup.query["$filter"] == (
-        f"singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROPERTY}' and ep/value eq '{REVIEW_UID}')")
+        f"singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROPERTY}' and ep/value eq '{REVIEW_UID}')"
+    )
     assert lookup.headers["prefer"] == 'outlook.timezone="UTC", outlook.body-content-type="text"'
     assert create.name == "events.create" and create.method == "POST" and create.status == 201
     body = create.body
@@ -528,15 +610,18 @@ def test_a_new_meeting_is_an_event_with_attendees_and_a_transaction_id(tenant):
     assert body["attendees"] == [
         {"emailAddress": {"address": "riley@example.com", "name": "Riley Rep"}, "type": "required"},
         {"emailAddress": {"address": "sam.security@example.com", "name": "Sam.Security"}, "type": "required"},
-        {"emailAddress": {"address": "lee.legal@example.com", "name": "Lee.Legal"}, "type": "required"}]
-    assert body["recurrence"] == {"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["wednesday"],
-                                              "firstDayOfWeek": "monday"},
-                                  "range": {"type": "numbered", "startDate": "2026-12-16", "numberOfOccurrences": 3}}
+        {"emailAddress": {"address": "lee.legal@example.com", "name": "Lee.Legal"}, "type": "required"},
+    ]
+    assert body["recurrence"] == {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["wednesday"], "firstDayOfWeek": "monday"},
+        "range": {"type": "numbered", "startDate": "2026-12-16", "numberOfOccurrences": 3},
+    }
     assert str(uuid.UUID(body["transactionId"])) == body["transactionId"]
     assert body["singleValueExtendedProperties"] == [{"id": UID_PROPERTY, "value": REVIEW_UID}]
     assert body["allowNewTimeProposals"] is True and body["responseRequested"] is True
-    assert sorted(fake.notified) == [("invitation", a, REVIEW) for a in
-                                     ("lee.legal@example.com", "riley@example.com", "sam.security@example.com")]
+    assert sorted(fake.notified) == [
+        ("invitation", a, REVIEW) for a in ("lee.legal@example.com", "riley@example.com", "sam.security@example.com")
+    ]
     event = fake.event_for(REVIEW_UID)
     assert tenant.state[f"graph:{ME}:calendar:event:{REVIEW_UID}"] == event["id"]
     # The same update again (the daemon's retry): found by its id, nothing differs, nobody is mailed.
@@ -570,8 +655,10 @@ def test_updates_patch_only_what_changed_and_keep_answers(tenant):
     fake.notified.clear()
     calendar.publish(meeting(attendees=three, start=datetime(2026, 12, 17, 9, 0)))
     moved = fake.calls_of("event.update")[-1]
-    assert moved.body == {"start": {"dateTime": "2026-12-17T09:00:00", "timeZone": "Eastern Standard Time"},
-                          "end": {"dateTime": "2026-12-17T10:00:00", "timeZone": "Eastern Standard Time"}}
+    assert moved.body == {
+        "start": {"dateTime": "2026-12-17T09:00:00", "timeZone": "Eastern Standard Time"},
+        "end": {"dateTime": "2026-12-17T10:00:00", "timeZone": "Eastern Standard Time"},
+    }
     assert sorted(k for k, _, _ in fake.notified) == ["update"] * 4
     calendar.publish(meeting(attendees=three, start=datetime(2026, 12, 17, 9, 0), description="A new agenda."))
     assert fake.calls_of("event.update")[-1].body == {"body": {"contentType": "text", "content": "A new agenda."}}
@@ -586,18 +673,25 @@ def test_remove_takes_people_off_and_cancel_cancels_with_a_comment(tenant):
     calendar.publish(meeting("remove", attendees=("sam.security@example.com",)))
     assert fake.notified == [("cancellation", "sam.security@example.com", REVIEW)]
     [patch] = fake.calls_of("event.update")
-    assert patch.body == {"attendees": [
-        {"emailAddress": {"address": "riley@example.com", "name": "Riley Rep"}, "type": "required"},
-        {"emailAddress": {"address": "lee.legal@example.com", "name": "Lee.Legal"}, "type": "required"}]}
-    assert {a["emailAddress"]["address"]: a["status"]["response"] for a in fake.event_for(REVIEW_UID)["attendees"]} \
-        == {"riley@example.com": "none", "lee.legal@example.com": "tentativelyAccepted"}
+    assert patch.body == {
+        "attendees": [
+            {"emailAddress": {"address": "riley@example.com", "name": "Riley Rep"}, "type": "required"},
+            {"emailAddress": {"address": "lee.legal@example.com", "name": "Lee.Legal"}, "type": "required"},
+        ]
+    }
+    assert {a["emailAddress"]["address"]: a["status"]["response"] for a in fake.event_for(REVIEW_UID)["attendees"]} == {
+        "riley@example.com": "none",
+        "lee.legal@example.com": "tentativelyAccepted",
+    }
     fake.notified.clear()
     event_id = fake.event_for(REVIEW_UID)["id"]
     calendar.publish(meeting("cancel", description="The review is off."))
     [cancel] = fake.calls_of("event.cancel")
     assert cancel.path["id"] == event_id and cancel.body == {"comment": "The review is off."} and cancel.status == 202
-    assert sorted(fake.notified) == [("cancellation", "lee.legal@example.com", REVIEW),
-                                     ("cancellation", "riley@example.com", REVIEW)]
+    assert sorted(fake.notified) == [
+        ("cancellation", "lee.legal@example.com", REVIEW),
+        ("cancellation", "riley@example.com", REVIEW),
+    ]
     assert fake.events == {} and fake.deleted_events[event_id]["isCancelled"]
     calendar.publish(meeting("cancel"))  # again, after a lost answer: nothing more happens
     assert len(fake.calls_of("event.cancel")) == 1
@@ -611,20 +705,27 @@ def test_answers_are_read_once_from_the_calendar_view_delta(tenant, caplog):
     calendar.publish(meeting())
     assert list(calendar.answers()) == []  # invited, no answer yet
     [first] = fake.calls_of("calendarView.delta")
-    start, end = (datetime.fromisoformat(first.query[k].replace("Z", "+00:00")) for k in ("startDateTime",
-                                                                                            "endDateTime"))
+    start, end = (
+        datetime.fromisoformat(first.query[k].replace("Z", "+00:00")) for k in ("startDateTime", "endDateTime")
+    )
     now = datetime.now(timezone.utc)
     assert start < now - timedelta(days=29) and end > now + timedelta(days=729)
     assert first.headers["prefer"] == 'outlook.timezone="UTC", outlook.body-content-type="text"'
     fake.respond(REVIEW_UID, "sam.security@example.com", "accepted")
     fake.respond(REVIEW_UID, "lee.legal@example.com", "declined")
-    fake.respond(REVIEW_UID, "riley@example.com", "tentativelyAccepted",
-                 proposed=datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc))
+    fake.respond(
+        REVIEW_UID,
+        "riley@example.com",
+        "tentativelyAccepted",
+        proposed=datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc),
+    )
     assert sorted(calendar.answers(), key=lambda a: a.attendee) == [
         CalendarAnswer(REVIEW_UID, "lee.legal@example.com", "DECLINED"),
-        CalendarAnswer(REVIEW_UID, "riley@example.com", "TENTATIVE",
-                       datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc)),
-        CalendarAnswer(REVIEW_UID, "sam.security@example.com", "ACCEPTED")]
+        CalendarAnswer(
+            REVIEW_UID, "riley@example.com", "TENTATIVE", datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc)
+        ),
+        CalendarAnswer(REVIEW_UID, "sam.security@example.com", "ACCEPTED"),
+    ]
     assert fake.calls_of("calendarView.delta")[-1].url.partition("?")[2].startswith("$deltatoken=")
     assert list(calendar.answers()) == []
     fake.expire_delta_links()
@@ -645,15 +746,32 @@ def test_answers_to_a_series_come_from_its_occurrences_once(tenant):
     assert list(calendar.answers()) == []
 
 
-@pytest.mark.parametrize("rule, expected", [
-    ("FREQ=DAILY;INTERVAL=2;UNTIL=20261231T235959Z", {"pattern": {"type": "daily", "interval": 2},
-                                                     "range": {"type": "endDate", "startDate": "2026-12-03",
-                                                               "endDate": "2026-12-31"}}),
-    ("FREQ=MONTHLY;BYDAY=-1FR", {"pattern": {"type": "relativeMonthly", "daysOfWeek": ["friday"], "index": "last",
-                                             "interval": 1}, "range": {"type": "noEnd", "startDate": "2026-12-03"}}),
-    ("FREQ=YEARLY", {"pattern": {"type": "absoluteYearly", "dayOfMonth": 3, "month": 12, "interval": 1},
-                     "range": {"type": "noEnd", "startDate": "2026-12-03"}}),
-])
+@pytest.mark.parametrize(
+    "rule, expected",
+    [
+        (
+            "FREQ=DAILY;INTERVAL=2;UNTIL=20261231T235959Z",
+            {
+                "pattern": {"type": "daily", "interval": 2},
+                "range": {"type": "endDate", "startDate": "2026-12-03", "endDate": "2026-12-31"},
+            },
+        ),
+        (
+            "FREQ=MONTHLY;BYDAY=-1FR",
+            {
+                "pattern": {"type": "relativeMonthly", "daysOfWeek": ["friday"], "index": "last", "interval": 1},
+                "range": {"type": "noEnd", "startDate": "2026-12-03"},
+            },
+        ),
+        (
+            "FREQ=YEARLY",
+            {
+                "pattern": {"type": "absoluteYearly", "dayOfMonth": 3, "month": 12, "interval": 1},
+                "range": {"type": "noEnd", "startDate": "2026-12-03"},
+            },
+        ),
+    ],
+)
 def test_repeat_rules_become_documented_recurrences(rule, expected):
     start = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("America/New_York"))
     assert recurrence(rule, start) == expected
@@ -668,9 +786,14 @@ def test_a_rule_the_calendar_cannot_hold_fails_that_meeting_for_good(tenant):
 
 def test_a_zone_windows_lacks_goes_in_utc():
     detroit = ZoneInfo("America/Detroit")
-    body = event_body(replace(meeting(), timezone="America/Detroit",
-                              start=datetime(2026, 12, 16, 14, 0, tzinfo=detroit),
-                              end=datetime(2026, 12, 16, 15, 0, tzinfo=detroit)))
+    body = event_body(
+        replace(
+            meeting(),
+            timezone="America/Detroit",
+            start=datetime(2026, 12, 16, 14, 0, tzinfo=detroit),
+            end=datetime(2026, 12, 16, 15, 0, tzinfo=detroit),
+        )
+    )
     assert body["start"] == {"dateTime": "2026-12-16T19:00:00", "timeZone": "UTC"}
 
 
@@ -679,8 +802,9 @@ def test_the_fake_catches_a_wrong_event():
     with pytest.raises(Invalid, match="not a property of event"):
         check_event({"subject": "x", "organizerEmail": "a@example.com"}, "event")
     with pytest.raises(Invalid, match="set by Graph"):
-        check_event({"attendees": [{"emailAddress": {"address": "a@example.com"},
-                                    "status": {"response": "accepted"}}]}, "event")
+        check_event(
+            {"attendees": [{"emailAddress": {"address": "a@example.com"}, "status": {"response": "accepted"}}]}, "event"
+        )
     with pytest.raises(Invalid, match="not a time zone the calendar takes"):
         check_event({"start": {"dateTime": "2026-12-16T14:00:00", "timeZone": "Eastern Time"}}, "event")
     with pytest.raises(Invalid, match="is a wall time"):
@@ -700,25 +824,42 @@ def doctor(tenant) -> tuple[int, dict[str, str]]:
 
 def test_doctor_signs_in_and_reads_without_writing(tenant):
     code, lines = doctor(tenant)
-    assert lines["graph"] == (f"ok app {tenant.fake.app.client_id} of tenant {tenant.fake.tenant_id}; Inbox of {ME}: 0 "
-                              "messages, processed mail moves to 'Followthru' (made on first use); calendar 'Calendar' "
-                              "writable")
+    assert lines["graph"] == (
+        f"ok app {tenant.fake.app.client_id} of tenant {tenant.fake.tenant_id}; Inbox of {ME}: 0 "
+        "messages, processed mail moves to 'Followthru' (made on first use); calendar 'Calendar' "
+        "writable"
+    )
     assert "calendar" not in lines and code == 0
     assert tenant.fake.folder_named("Followthru") is None  # nothing made, nothing sent
     assert [c for c in tenant.fake.calls if c.method != "GET" and c.name != "token"] == []
-    assert {c.name for c in tenant.fake.calls} == {"openid-configuration", "token", "mailFolder.get",
-                                                   "mailFolders.list", "calendar.get"}
+    assert {c.name for c in tenant.fake.calls} == {
+        "openid-configuration",
+        "token",
+        "mailFolder.get",
+        "mailFolders.list",
+        "calendar.get",
+    }
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("secret", "FAIL Microsoft's sign-in (login.microsoftonline.com) refused a token (invalid_client: AADSTS7000215: "
-               "Invalid client secret provided.); the client secret is wrong: put the secret's Value (not its Secret "
-               f"ID) from the app's Certificates & secrets into graph.client_secret_env ({SECRET_ENV})"),
-    ("policy", f"FAIL Microsoft Graph mail ({ME}): the application access policy does not let the app open {ME} "
-               "(403 ErrorAccessDenied: Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly "
-               "AccessPolicy settings.); add the mailbox to the policy's group"),
-    ("cache", "FAIL graph.token_cache_file: {cache} can be read by other users; run: chmod 600 {cache}"),
-], ids=["secret", "policy", "cache"])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        (
+            "secret",
+            "FAIL Microsoft's sign-in (login.microsoftonline.com) refused a token (invalid_client: AADSTS7000215: "
+            "Invalid client secret provided.); the client secret is wrong: put the secret's Value (not its Secret "
+            f"ID) from the app's Certificates & secrets into graph.client_secret_env ({SECRET_ENV})",
+        ),
+        (
+            "policy",
+            f"FAIL Microsoft Graph mail ({ME}): the application access policy does not let the app open {ME} "
+            "(403 ErrorAccessDenied: Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly "
+            "AccessPolicy settings.); add the mailbox to the policy's group",
+        ),
+        ("cache", "FAIL graph.token_cache_file: {cache} can be read by other users; run: chmod 600 {cache}"),
+    ],
+    ids=["secret", "policy", "cache"],
+)
 def test_doctor_says_what_to_fix(tenant, problem, expected):
     cache = tenant.root / "graph-token.json"
     if problem == "secret":
@@ -750,10 +891,14 @@ def test_auth_microsoft_runs_the_device_code_flow_and_keeps_the_cache_private(te
     assert "https://microsoft.com/devicelogin" in said[0] and f"Sign in as {ME}" in said[0]
     assert path == tenant.root / "graph-token.json" and stat.S_IMODE(path.stat().st_mode) == 0o600
     [device] = tenant.fake.calls_of("devicecode")
-    assert set(device.body["scope"].split()) == {"https://graph.microsoft.com/Mail.ReadWrite",
-                                                 "https://graph.microsoft.com/Mail.Send",
-                                                 "https://graph.microsoft.com/Calendars.ReadWrite",
-                                                 "offline_access", "openid", "profile"}
+    assert set(device.body["scope"].split()) == {
+        "https://graph.microsoft.com/Mail.ReadWrite",
+        "https://graph.microsoft.com/Mail.Send",
+        "https://graph.microsoft.com/Calendars.ReadWrite",
+        "offline_access",
+        "openid",
+        "profile",
+    }
     polls = tenant.fake.calls_of("token")
     assert [c.status for c in polls] == [400, 200]
     assert {c.body["grant_type"] for c in polls} == {"urn:ietf:params:oauth:grant-type:device_code"}
@@ -781,8 +926,9 @@ def test_auth_microsoft_says_what_to_fix(tenant):
     assert result.exit_code == 1 and "enter the code FAKE" in result.output
     assert "AADSTS7000218" in result.output and "turn on Authentication > Allow public client flows" in result.output
     assert not (tenant.root / "graph-token.json").exists()
-    with pytest.raises(ConfigError, match="graph.token_cache_file: .* does not exist; run 'followthru auth microsoft' "
-                                          "once to sign in"):
+    with pytest.raises(
+        ConfigError, match="graph.token_cache_file: .* does not exist; run 'followthru auth microsoft' once to sign in"
+    ):
         tenant.mail()
 
 
@@ -822,8 +968,9 @@ def test_no_secret_or_token_reaches_the_logs(tenant, caplog):
 def test_an_upload_sessions_token_is_hidden_from_urllib3s_debug_log(caplog):
     caplog.set_level(logging.DEBUG)
     url = "/api/v2.0/Users('x')/Messages('y')/AttachmentSessions('z')?authtoken=eyJhbGciOiJSUzI1NiJ9.secret-part"
-    logging.getLogger("urllib3.connectionpool").debug('%s://%s:%s "%s %s %s" %s %s', "https", "outlook.office.com",
-                                                      443, "PUT", url, "HTTP/1.1", 200, 0)
+    logging.getLogger("urllib3.connectionpool").debug(
+        '%s://%s:%s "%s %s %s" %s %s', "https", "outlook.office.com", 443, "PUT", url, "HTTP/1.1", 200, 0
+    )
     assert "AttachmentSessions('z')?authtoken=[hidden]" in caplog.text and "secret-part" not in caplog.text
 
 
@@ -831,8 +978,9 @@ def test_a_counter_proposal_in_outlook_reaches_the_plan(tmp_path, monkeypatch):
     graph = GraphLoop(tmp_path / "loop", monkeypatch)
     graph.drop_plan(EXAMPLE.read_text())
     graph.tick("2026-11-30T15:00:00+00:00")
-    graph.answer_meeting(REVIEW_UID, "lee.legal@example.com", "tentative",
-                         proposed=datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc))
+    graph.answer_meeting(
+        REVIEW_UID, "lee.legal@example.com", "tentative", proposed=datetime(2026, 12, 17, 15, 0, tzinfo=timezone.utc)
+    )
     graph.tick("2026-11-30T16:00:00+00:00")
     rsvps = next(m for m in graph.status()["meetings"] if m["key"] == "review")["rsvps"]
     assert rsvps == {"lee.legal@example.com": "COUNTER"}

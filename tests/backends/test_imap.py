@@ -34,8 +34,9 @@ def stack(mail_stack):
 
 
 def reader(stack, state=None, password=None, **settings) -> ImapReader:
-    server = ImapServer(host="localhost", port=10143, security="starttls", username=ME, ca_file=stack.ca_file,
-                        timeout=10, **settings)
+    server = ImapServer(
+        host="localhost", port=10143, security="starttls", username=ME, ca_file=stack.ca_file, timeout=10, **settings
+    )
     return ImapReader(server, password or stack.users[ME], state or MemoryState())
 
 
@@ -52,6 +53,7 @@ def deliver(stack, subject: str, to: str = ME) -> str:
 
 def subjects(incoming) -> list[str]:
     import email
+
     return [email.message_from_bytes(i.raw)["Subject"] for i in incoming]
 
 

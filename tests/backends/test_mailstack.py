@@ -47,8 +47,7 @@ def test_plus_address_lands_in_base_inbox(mail_stack):
 
 
 def test_submission_requires_starttls_and_auth(mail_stack):
-    with smtplib.SMTP(HOST, mail_stack.submission_port, local_hostname="localhost",
-                      timeout=10) as smtp:
+    with smtplib.SMTP(HOST, mail_stack.submission_port, local_hostname="localhost", timeout=10) as smtp:
         smtp.ehlo()
         assert not smtp.has_extn("auth")
         assert smtp.mail("riley@example.com")[0] == 530  # must STARTTLS first
@@ -70,8 +69,9 @@ def test_submission_requires_starttls_and_auth(mail_stack):
 
 
 def test_smtps_implicit_tls_with_auth(mail_stack):
-    with smtplib.SMTP_SSL("localhost", mail_stack.smtps_port, local_hostname="localhost",
-                          context=tls_context(mail_stack), timeout=10) as smtp:
+    with smtplib.SMTP_SSL(
+        "localhost", mail_stack.smtps_port, local_hostname="localhost", context=tls_context(mail_stack), timeout=10
+    ) as smtp:
         assert smtp.sock.version() in ("TLSv1.2", "TLSv1.3")
         smtp.ehlo()
         assert smtp.has_extn("auth")
@@ -81,16 +81,18 @@ def test_smtps_implicit_tls_with_auth(mail_stack):
 
 
 def test_certificate_verifies_only_with_the_test_ca(mail_stack):
-    with imapclient.IMAPClient("localhost", port=mail_stack.imaps_port, ssl=True,
-                               ssl_context=tls_context(mail_stack), timeout=10) as client:
+    with imapclient.IMAPClient(
+        "localhost", port=mail_stack.imaps_port, ssl=True, ssl_context=tls_context(mail_stack), timeout=10
+    ) as client:
         client.login("casey.csm@example.com", "secret-casey.csm")
         assert client.select_folder("INBOX")[b"EXISTS"] >= 0
     with imapclient.IMAPClient(HOST, port=mail_stack.imap_port, ssl=False, timeout=10) as client:
         client.starttls(tls_context(mail_stack))
         client.login("casey.csm@example.com", "secret-casey.csm")
     with pytest.raises(ssl.SSLCertVerificationError):
-        imapclient.IMAPClient(HOST, port=mail_stack.imaps_port, ssl=True,
-                              ssl_context=ssl.create_default_context(), timeout=10)
+        imapclient.IMAPClient(
+            HOST, port=mail_stack.imaps_port, ssl=True, ssl_context=ssl.create_default_context(), timeout=10
+        )
 
 
 @pytest.mark.parametrize("port", ["smtp_port", "submission_port", "smtps_port"])

@@ -33,11 +33,24 @@ def message(to: list[str], subject: str = "Hello") -> tuple[str, bytes]:
     return built["Message-ID"], built.as_bytes().replace(b"\n", b"\r\n")
 
 
-def sender(stack, security: str = "starttls", port: int = 10587, password: str | None = None,
-           ca: bool = True, timeout: float = 10, host: str = "localhost") -> SmtpSender:
+def sender(
+    stack,
+    security: str = "starttls",
+    port: int = 10587,
+    password: str | None = None,
+    ca: bool = True,
+    timeout: float = 10,
+    host: str = "localhost",
+) -> SmtpSender:
     username = FROM if security != "plain" else ""
-    server = SmtpServer(host=host, port=port, security=security, username=username,
-                        ca_file=stack.ca_file if ca else None, timeout=timeout)
+    server = SmtpServer(
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        ca_file=stack.ca_file if ca else None,
+        timeout=timeout,
+    )
     login = (password or stack.users[FROM]) if username else None
     return SmtpSender(server, login, "example.com")
 
@@ -90,7 +103,9 @@ def test_refused_recipients_say_whether_to_try_again(stack):
     refusals = send(smtp, to)
     smtp.end_batch()
     assert {(r.recipient, r.code, r.permanent) for r in refusals} == {
-        ("tempfail@example.com", 451, False), ("refused@example.com", 550, True)}
+        ("tempfail@example.com", 451, False),
+        ("refused@example.com", 550, True),
+    }
     assert "Try again later" in next(str(r) for r in refusals if r.code == 451)
     assert len(stack.wait_for_messages(RILEY, 1)) == 1  # the others got it
 

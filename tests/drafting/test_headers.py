@@ -56,11 +56,15 @@ def assert_well_formed(raw: bytes) -> None:
 
 
 def build(subject: str, name: str = "Riley Rep") -> bytes:
-    draft = Draft(sender=Mailbox(f"{name} via Followthru", "followthru@example.com"),
-                  to=[Mailbox(name, "riley@example.com"), Mailbox("Zoë Ölmann", "zoe@example.com")],
-                  cc=[Mailbox(name, "cc@example.com")], reply_to=Mailbox("Föllowthru", "followthru+t@example.com"),
-                  date=datetime(2026, 12, 4, 17, 44, tzinfo=timezone.utc))
+    draft = Draft(
+        sender=Mailbox(f"{name} via Followthru", "followthru@example.com"),
+        to=[Mailbox(name, "riley@example.com"), Mailbox("Zoë Ölmann", "zoe@example.com")],
+        cc=[Mailbox(name, "cc@example.com")],
+        reply_to=Mailbox("Föllowthru", "followthru+t@example.com"),
+        date=datetime(2026, 12, 4, 17, 44, tzinfo=timezone.utc),
+    )
     from followthru.drafting.render import Rendered
+
     return build_message(draft, Rendered(subject, "text", "<p>html</p>")).raw
 
 
@@ -119,9 +123,17 @@ def test_every_kind_with_a_long_umlaut_title_has_well_formed_headers(language):
     checked = 0
     for kind, extra in kind_extras(views, reader).items():
         built = composer.for_plan(views, kind, reader, now, resource_id="sam", extra=extra)
-        intended = Renderer().render(kind, views.context(reader, sender=composer.sender_view(),
-                                                         answer_to=composer.answer_to(plan.id, "sam"), **extra),
-                                     language).subject
+        intended = (
+            Renderer()
+            .render(
+                kind,
+                views.context(
+                    reader, sender=composer.sender_view(), answer_to=composer.answer_to(plan.id, "sam"), **extra
+                ),
+                language,
+            )
+            .subject
+        )
         assert_well_formed(built.raw)
         subject = email.message_from_bytes(built.raw, policy=email.policy.default)["Subject"]
         assert subject == " ".join(intended.split()), kind
@@ -138,19 +150,26 @@ def test_with_date_changes_only_the_date_header():
     assert before["Date"].datetime == datetime(2026, 12, 4, 17, 44, tzinfo=timezone.utc)
     assert after["Date"].datetime == monday
     assert after["Message-ID"] == before["Message-ID"]
-    assert raw.replace(b"Date: Fri, 04 Dec 2026 17:44:00 +0000\r\n", b"") == \
-        dated.replace(b"Date: Mon, 07 Dec 2026 09:00:00 -0500\r\n", b"")
+    assert raw.replace(b"Date: Fri, 04 Dec 2026 17:44:00 +0000\r\n", b"") == dated.replace(
+        b"Date: Mon, 07 Dec 2026 09:00:00 -0500\r\n", b""
+    )
     assert dated.count(b"Date:") == 1
 
 
 def test_with_date_replaces_a_folded_date_and_leaves_the_body_alone():
-    raw = (b"Subject: Date: in the subject\r\nDate: Fri,\r\n 04 Dec 2026 17:44:00 +0000\r\nMessage-ID: <a@b>\r\n"
-           b"\r\nDate: in the body stays\r\n")
+    raw = (
+        b"Subject: Date: in the subject\r\nDate: Fri,\r\n 04 Dec 2026 17:44:00 +0000\r\nMessage-ID: <a@b>\r\n"
+        b"\r\nDate: in the body stays\r\n"
+    )
     dated = with_date(raw, datetime(2026, 12, 7, 14, 0, tzinfo=timezone.utc))
-    assert dated == (b"Subject: Date: in the subject\r\nDate: Mon, 07 Dec 2026 14:00:00 +0000\r\n"
-                     b"Message-ID: <a@b>\r\n\r\nDate: in the body stays\r\n")
-    assert with_date(b"Message-ID: <a@b>\r\n\r\nbody", datetime(2026, 12, 7, tzinfo=timezone.utc)) == \
-        b"Date: Mon, 07 Dec 2026 00:00:00 +0000\r\nMessage-ID: <a@b>\r\n\r\nbody"
+    assert dated == (
+        b"Subject: Date: in the subject\r\nDate: Mon, 07 Dec 2026 14:00:00 +0000\r\n"
+        b"Message-ID: <a@b>\r\n\r\nDate: in the body stays\r\n"
+    )
+    assert (
+        with_date(b"Message-ID: <a@b>\r\n\r\nbody", datetime(2026, 12, 7, tzinfo=timezone.utc))
+        == b"Date: Mon, 07 Dec 2026 00:00:00 +0000\r\nMessage-ID: <a@b>\r\n\r\nbody"
+    )
 
 
 def test_a_message_queued_on_saturday_and_delivered_on_monday_is_dated_monday(ws):

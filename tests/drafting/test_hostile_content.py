@@ -23,6 +23,7 @@ def test_crlf_in_plan_names_and_titles_never_makes_a_header(cli, workspace, tmp_
     plan = tmp_path / "hostile.json"
     import json
     import tomllib
+
     data = tomllib.loads(EXAMPLE.read_text())
     data["plan"]["title"] = "ACME\r\nBcc: victim@example.com\r\nX-Injected: {{ 7*7 }}"
     data["owner"]["name"] = "Riley\nBcc: owner-victim@example.com"
@@ -53,10 +54,12 @@ def test_crlf_in_plan_names_and_titles_never_makes_a_header(cli, workspace, tmp_
 
 
 def test_composer_folds_header_values_itself():
-    draft = Draft(sender=Mailbox("Followthru\r\nBcc: a@example.com", "followthru@example.com"),
-                  to=[Mailbox("Sam\nCc: b@example.com", "sam@example.com")],
-                  date=datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc),
-                  headers={"X-Followthru-Plan": "acme\r\nBcc: c@example.com"})
+    draft = Draft(
+        sender=Mailbox("Followthru\r\nBcc: a@example.com", "followthru@example.com"),
+        to=[Mailbox("Sam\nCc: b@example.com", "sam@example.com")],
+        date=datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc),
+        headers={"X-Followthru-Plan": "acme\r\nBcc: c@example.com"},
+    )
     message = build_message(draft, Rendered(subject="Hi\r\nBcc: d@example.com", text="t\n", html="<p>h</p>"))
     names = [line.split(":", 1)[0].lower() for line in header_block(message.raw)]
     assert names.count("bcc") == 0 and names.count("cc") == 0

@@ -13,8 +13,16 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +53,20 @@ def html_parts(cli, workspace, out: Path, plan: Path = EXAMPLE) -> dict[str, str
 def test_requests_show_asks_due_dates_and_priorities(browser, cli, workspace, tmp_path):
     parts = html_parts(cli, workspace, tmp_path)
     expected = {
-        "01-request-sam": ["Complete ACME's security questionnaire (142 questions, SSO section updated)",
-                           "Join the customer security call on Dec 9 at 11:00 ET", "Wed 9 Dec 2026",
-                           "Wed 2 Dec 2026, 12:00 EST"],
+        "01-request-sam": [
+            "Complete ACME's security questionnaire (142 questions, SSO section updated)",
+            "Join the customer security call on Dec 9 at 11:00 ET",
+            "Wed 9 Dec 2026",
+            "Wed 2 Dec 2026, 12:00 EST",
+        ],
         "02-request-lee": ["Review ACME's redlines on the MSA and the DPA", "Thu 10 Dec 2026, 16:00 CST"],
         "03-request-sol": ["Run the SSO and provisioning walkthrough with ACME IT", "Di., 8. Dez. 2026"],
     }
-    priorities = ["Close the 500-seat expansion before ACME's budget freeze on Dec 15",
-                  "Keep the CFO confident on security and data residency",
-                  "No surprises on price: the 12% discount is the ceiling"]
+    priorities = [
+        "Close the 500-seat expansion before ACME's budget freeze on Dec 15",
+        "Keep the CFO confident on security and data residency",
+        "No surprises on price: the 12% discount is the ceiling",
+    ]
     for name, phrases in expected.items():
         text = " ".join(visible_text(browser, parts[name]).split())
         for phrase in phrases + priorities:
@@ -69,11 +82,14 @@ def test_every_html_part_has_visible_words(browser, cli, workspace, tmp_path):
 
 def test_hostile_plan_content_shows_as_text(browser, cli, workspace, tmp_path):
     plan = tmp_path / "hostile.toml"
-    plan.write_text(EXAMPLE.read_text()
-                    .replace('title = "ACME Corp - Q4 expansion"',
-                             'title = "ACME <img src=x onerror=alert(1)> {{ 7*7 }}"')
-                    .replace('"Complete ACME\'s security questionnaire (142 questions, SSO section updated)"',
-                             '"<b>Bold</b> {% if true %}yes{% endif %}"'))
+    plan.write_text(
+        EXAMPLE.read_text()
+        .replace('title = "ACME Corp - Q4 expansion"', 'title = "ACME <img src=x onerror=alert(1)> {{ 7*7 }}"')
+        .replace(
+            '"Complete ACME\'s security questionnaire (142 questions, SSO section updated)"',
+            '"<b>Bold</b> {% if true %}yes{% endif %}"',
+        )
+    )
     parts = html_parts(cli, workspace, tmp_path / "out", plan)
     text = " ".join(visible_text(browser, parts["01-request-sam"]).split())
     assert "ACME <img src=x onerror=alert(1)> {{ 7*7 }}" in text

@@ -17,9 +17,16 @@ def event_of(ical: bytes):
 
 
 def arguments(meeting: Meeting, sequence: int = 0) -> dict:
-    return dict(uid=event_uid("acme", meeting.key, "example.com"), sequence=sequence, meeting=meeting,
-                plan_timezone=ZONE, organizer=("Riley via Followthru", "ft@example.com"),
-                attendees=[Attendee("Sam", "sam@example.com")], description="Agenda", dtstamp=NOW)
+    return dict(
+        uid=event_uid("acme", meeting.key, "example.com"),
+        sequence=sequence,
+        meeting=meeting,
+        plan_timezone=ZONE,
+        organizer=("Riley via Followthru", "ft@example.com"),
+        attendees=[Attendee("Sam", "sam@example.com")],
+        description="Agenda",
+        dtstamp=NOW,
+    )
 
 
 def test_cancel_keeps_uid_and_raises_sequence():

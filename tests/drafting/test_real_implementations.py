@@ -65,20 +65,29 @@ MOST_SPAM_POINTS = 0.5
 
 # ---- libical -------------------------------------------------------------------------------------
 
+
 def libical(request: dict) -> dict:
     """Run tests/support/libical_read.py under Debian's Python; fails naming the packages when they are missing."""
-    probe = subprocess.run([DEBIAN_PYTHON, "-c", "import gi; gi.require_version('ICalGLib', '3.0')"],
-                           capture_output=True, text=True) if Path(DEBIAN_PYTHON).exists() else None
+    probe = (
+        subprocess.run(
+            [DEBIAN_PYTHON, "-c", "import gi; gi.require_version('ICalGLib', '3.0')"], capture_output=True, text=True
+        )
+        if Path(DEBIAN_PYTHON).exists()
+        else None
+    )
     if probe is None or probe.returncode != 0:
-        pytest.fail("libical's Python bindings are missing: apt-get install gir1.2-ical-3.0 python3-gi "
-                    "(.ci/run installs them)")
-    done = subprocess.run([DEBIAN_PYTHON, str(HELPER)], input=json.dumps(request), capture_output=True,
-                          text=True, timeout=120)
+        pytest.fail(
+            "libical's Python bindings are missing: apt-get install gir1.2-ical-3.0 python3-gi (.ci/run installs them)"
+        )
+    done = subprocess.run(
+        [DEBIAN_PYTHON, str(HELPER)], input=json.dumps(request), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 # ---- the calendars Followthru sends ----------------------------------------------------------------
+
 
 def calendars_of(folder: Path) -> list[bytes]:
     """The text/calendar part of every .eml in `folder`."""
@@ -99,11 +108,16 @@ def preview_calendars(cli, workspace: Path, out: Path, plan: Path) -> list[bytes
 
 def itip(meeting: Meeting, zone: ZoneInfo, sequence: int, method: str = "REQUEST") -> bytes:
     make = cancellation if method == "CANCEL" else invitation
-    return make(uid=event_uid("acme-q4", meeting.key, "example.com"), sequence=sequence, meeting=meeting,
-                plan_timezone=zone, organizer=("Riley via Followthru", "followthru@example.com"),
-                attendees=[Attendee("Riley Rep", OWNER, role="CHAIR"),
-                           Attendee("Sol Engineer", "sol.engineer@example.com")],
-                description="Agenda: SSO walkthrough", dtstamp=NOW)
+    return make(
+        uid=event_uid("acme-q4", meeting.key, "example.com"),
+        sequence=sequence,
+        meeting=meeting,
+        plan_timezone=zone,
+        organizer=("Riley via Followthru", "followthru@example.com"),
+        attendees=[Attendee("Riley Rep", OWNER, role="CHAIR"), Attendee("Sol Engineer", "sol.engineer@example.com")],
+        description="Agenda: SSO walkthrough",
+        dtstamp=NOW,
+    )
 
 
 def every_message(renderer: Renderer | None = None) -> dict[str, Built]:
@@ -118,22 +132,32 @@ def every_message(renderer: Renderer | None = None) -> dict[str, Built]:
     source = load_plan(EXAMPLE).plan
     built: dict[str, Built] = {}
     for language in LANGUAGES:
-        plan = source.model_copy(update={
-            "owner": source.owner.model_copy(update={"language": language}),
-            "resources": [r.model_copy(update={"language": language, "timezone": None}) for r in source.resources]})
+        plan = source.model_copy(
+            update={
+                "owner": source.owner.model_copy(update={"language": language}),
+                "resources": [r.model_copy(update={"language": language, "timezone": None}) for r in source.resources],
+            }
+        )
         views = PlanViews(plan)
         reader = views.owner()
         for kind, extra in kind_extras(views, reader).items():
             built[f"{language}/{kind}"] = composer.for_plan(views, kind, reader, NOW, resource_id="sam", extra=extra)
-        moved = plan.model_copy(update={"meetings": [m.model_copy(update={"start": m.start + timedelta(days=1, hours=1)})
-                                                     for m in plan.meetings]})
+        moved = plan.model_copy(
+            update={
+                "meetings": [
+                    m.model_copy(update={"start": m.start + timedelta(days=1, hours=1)}) for m in plan.meetings
+                ]
+            }
+        )
         people = (OWNER, "sam.security@example.com", "lee.legal@example.com")
         off = ("sol.engineer@example.com",)
-        changes = [(plan, Invite("review", "REQUEST", 0, people, people, NOW)),
-                   (moved, Invite("review", "REQUEST", 1, people, people, NOW)),
-                   (moved, Invite("review", "CANCEL", 3, people, people, NOW)),
-                   (moved, Invite("review", "CANCEL", 2, people + off, off, NOW)),
-                   (moved, Invite("review", "DECLINECOUNTER", 1, people, people[1:2], NOW))]
+        changes = [
+            (plan, Invite("review", "REQUEST", 0, people, people, NOW)),
+            (moved, Invite("review", "REQUEST", 1, people, people, NOW)),
+            (moved, Invite("review", "CANCEL", 3, people, people, NOW)),
+            (moved, Invite("review", "CANCEL", 2, people + off, off, NOW)),
+            (moved, Invite("review", "DECLINECOUNTER", 1, people, people[1:2], NOW)),
+        ]
         for change, (version, invite) in zip(MEETING_CHANGES, changes):
             drafted = Drafter(config, composer).draft(version, Decisions(PlanState(plan.id), [], [invite]), NOW)
             assert len(drafted) == 1, f"{language}/{change}: one reader language, one message"
@@ -142,8 +166,9 @@ def every_message(renderer: Renderer | None = None) -> dict[str, Built]:
 
 
 def calendar_parts(message: Built) -> list[bytes]:
-    return [part.get_payload(decode=True) for part in message.parsed().walk()
-            if part.get_content_type() == "text/calendar"]
+    return [
+        part.get_payload(decode=True) for part in message.parsed().walk() if part.get_content_type() == "text/calendar"
+    ]
 
 
 def dst_meetings() -> list[bytes]:
@@ -151,8 +176,14 @@ def dst_meetings() -> list[bytes]:
     sent = []
     for name in ZONES:
         for start in (datetime(2027, 3, 10, 10, 0), datetime(2027, 10, 1, 10, 0)):
-            meeting = Meeting(id=f"dst-{start.month}", title=f"Weekly sync {name}", start=start, repeat="weekly",
-                              count=8, location="Room 2")
+            meeting = Meeting(
+                id=f"dst-{start.month}",
+                title=f"Weekly sync {name}",
+                start=start,
+                repeat="weekly",
+                count=8,
+                location="Room 2",
+            )
             sent += [itip(meeting, ZoneInfo(name), 0), itip(meeting, ZoneInfo(name), 1, "CANCEL")]
     return sent
 
@@ -164,8 +195,11 @@ def messages() -> dict[str, Built]:
 
 def test_every_kind_in_every_language_is_checked(messages):
     """A new kind joins by being in render.KINDS (and having variables in test_render.kind_extras)."""
-    assert set(messages) == {f"{language}/{kind}" for language in LANGUAGES
-                             for kind in [*KINDS, *(f"meeting-{change}" for change in MEETING_CHANGES)]}
+    assert set(messages) == {
+        f"{language}/{kind}"
+        for language in LANGUAGES
+        for kind in [*KINDS, *(f"meeting-{change}" for change in MEETING_CHANGES)]
+    }
     assert len(LANGUAGES) >= 2
     for name, message in messages.items():
         assert bool(calendar_parts(message)) == name.split("/")[1].startswith("meeting-"), name
@@ -181,8 +215,11 @@ def sent(tmp_path_factory, messages) -> list[bytes]:
     base = tmp_path_factory.mktemp("real-calendars")
     english = preview_calendars(cli, init_workspace(base / "ws-en"), base / "en", EXAMPLE)
     german_plan = base / "acme-de.toml"
-    german_plan.write_text(EXAMPLE.read_text().replace('email = "riley@example.com"\n',
-                                                       'email = "riley@example.com"\nlanguage = "de"\n', 1))
+    german_plan.write_text(
+        EXAMPLE.read_text().replace(
+            'email = "riley@example.com"\n', 'email = "riley@example.com"\nlanguage = "de"\n', 1
+        )
+    )
     german = preview_calendars(cli, init_workspace(base / "ws-de"), base / "de", german_plan)
     # Two meetings, each in one copy per language and timezone of its attendees: three (New York and
     # Chicago in English, Berlin in German), four once the owner in New York reads German.
@@ -197,10 +234,15 @@ def expected(ical: bytes) -> dict:
     """What Followthru meant, read back with icalendar: method, UID, SEQUENCE, start/end instants."""
     calendar = icalendar.Calendar.from_ical(ical)
     [event] = calendar.walk("VEVENT")
-    return {"method": str(calendar["METHOD"]), "uid": str(event["UID"]), "sequence": int(event["SEQUENCE"]),
-            "status": str(event.get("STATUS", "")), "start": int(event["DTSTART"].dt.timestamp()),
-            "end": int(event["DTEND"].dt.timestamp()),
-            "attendees": attendees_of(event)}
+    return {
+        "method": str(calendar["METHOD"]),
+        "uid": str(event["UID"]),
+        "sequence": int(event["SEQUENCE"]),
+        "status": str(event.get("STATUS", "")),
+        "start": int(event["DTSTART"].dt.timestamp()),
+        "end": int(event["DTEND"].dt.timestamp()),
+        "attendees": attendees_of(event),
+    }
 
 
 def attendees_of(event) -> list[str]:
@@ -226,11 +268,15 @@ def test_libical_reads_every_calendar_as_meant(sent):
         assert seen["vtimezones"] == [event["dtstart_tzid"]]
         methods[meant["method"]] += 1
     languages = len(LANGUAGES)
-    assert methods == {"REQUEST": 14 + 2 * languages + 2 * len(ZONES), "CANCEL": 2 * languages + 2 * len(ZONES),
-                       "DECLINECOUNTER": languages}
+    assert methods == {
+        "REQUEST": 14 + 2 * languages + 2 * len(ZONES),
+        "CANCEL": 2 * languages + 2 * len(ZONES),
+        "DECLINECOUNTER": languages,
+    }
 
 
 # ---- time zones ------------------------------------------------------------------------------------
+
 
 def zone_check(name: str, vtimezone_text: str) -> tuple[dict, list[int], list[str]]:
     """libical's offsets just before and at every transition of YEARS, and the wall times around them."""
@@ -256,8 +302,10 @@ def disagreements(name: str, result: dict) -> list[str]:
     for seen in result["at_utc"]:
         local = datetime.fromtimestamp(seen["utc"], zone)
         if seen["offset"] != int(local.utcoffset().total_seconds()) or seen["local"] != local.strftime("%Y%m%dT%H%M%S"):
-            wrong.append(f"{name} at UTC {datetime.fromtimestamp(seen['utc'], timezone.utc)}: libical {seen}, "
-                         f"zoneinfo {local.isoformat()}")
+            wrong.append(
+                f"{name} at UTC {datetime.fromtimestamp(seen['utc'], timezone.utc)}: libical {seen}, "
+                f"zoneinfo {local.isoformat()}"
+            )
     for seen in result["from_local"]:
         meant = int(datetime.strptime(seen["local"], "%Y%m%dT%H%M%S").replace(tzinfo=zone).timestamp())
         if seen["utc"] != meant:
@@ -276,8 +324,12 @@ def test_every_vtimezone_agrees_with_zoneinfo_around_every_transition():
     assert wrong == []
     # Six years of two transitions for the DST zones, none for Kolkata and Sao Paulo (abolished 2019).
     assert {name: len(transitions(ZoneInfo(name), *YEARS)) for name in ZONES} == {
-        "Europe/Berlin": 12, "America/New_York": 12, "Australia/Sydney": 12, "Asia/Kolkata": 0,
-        "America/Sao_Paulo": 0}
+        "Europe/Berlin": 12,
+        "America/New_York": 12,
+        "Australia/Sydney": 12,
+        "Asia/Kolkata": 0,
+        "America/Sao_Paulo": 0,
+    }
     # Both sides of each of the 12 changes, plus 12 mid-month instants; the wall times on both sides of
     # the 6 spring changes (those around the autumn ones happen twice and name no single instant).
     for name in ("Europe/Berlin", "America/New_York", "Australia/Sydney"):
@@ -301,8 +353,12 @@ def test_the_invitation_carries_the_zone_for_the_years_it_spans():
     calendar = icalendar.Calendar.from_ical(itip(meeting, ZoneInfo("America/New_York"), 0))
     [zone] = calendar.walk("VTIMEZONE")
     starts = [component["DTSTART"].dt for component in zone.subcomponents]
-    rdates = [d.dt for component in zone.subcomponents for r in ([component["RDATE"]] if "RDATE" in component
-                                                                    else []) for d in r.dts]
+    rdates = [
+        d.dt
+        for component in zone.subcomponents
+        for r in ([component["RDATE"]] if "RDATE" in component else [])
+        for d in r.dts
+    ]
     years = {moment.year for moment in starts + rdates}
     assert years == set(range(2026, 2032)), years  # the 40th month is June 2030; a year either side
     check, _, _ = zone_check("America/New_York", zone.to_ical().decode())
@@ -311,6 +367,7 @@ def test_the_invitation_carries_the_zone_for_the_years_it_spans():
 
 
 # ---- Radicale --------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -328,10 +385,25 @@ def radicale(tmp_path_factory):
         pytest.fail("Radicale and caldav are missing: pip install -e '.[test]' (.ci/run does)")
     folder = tmp_path_factory.mktemp("radicale")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-                               "--storage-filesystem-folder", str(folder / "collections"), "--auth-type", "none",
-                               "--rights-type", "owner_only", "--logging-level", "warning"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--storage-filesystem-folder",
+            str(folder / "collections"),
+            "--auth-type",
+            "none",
+            "--rights-type",
+            "owner_only",
+            "--logging-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -359,8 +431,11 @@ def test_radicale_stores_every_calendar_and_gives_it_back(sent, radicale):
         meant = expected(ical)
         collection = principal.make_calendar(name=f"inbox-{number}")  # one per message: UIDs repeat
         # A plain PUT of the bytes as sent: a CalDAV client library would raise the SEQUENCE on save.
-        response = client.put(str(collection.url.join(f"message-{number}.ics")), ical.decode(),
-                              {"Content-Type": "text/calendar; charset=utf-8"})
+        response = client.put(
+            str(collection.url.join(f"message-{number}.ics")),
+            ical.decode(),
+            {"Content-Type": "text/calendar; charset=utf-8"},
+        )
         assert response.status in (201, 204), (response.status, response.raw)
         [back] = collection.events()
         calendar = icalendar.Calendar.from_ical(back.data)
@@ -382,12 +457,12 @@ def test_radicale_stores_every_calendar_and_gives_it_back(sent, radicale):
 
 # ---- SpamAssassin ----------------------------------------------------------------------------------
 
+
 def spamassassin() -> str:
     """The spamassassin program; the test fails (never skips) without it."""
     program = shutil.which("spamassassin")
     if program is None:
-        pytest.fail("spamassassin is not installed: apt-get install spamassassin (.ci/run installs it)",
-                    pytrace=False)
+        pytest.fail("spamassassin is not installed: apt-get install spamassassin (.ci/run installs it)", pytrace=False)
     return program
 
 
@@ -401,8 +476,18 @@ def scores(messages: dict[str, Built], folder: Path) -> dict[str, tuple[float, l
         path = folder / (re.sub(r"\W+", "-", name) + ".eml")
         path.write_bytes(built.raw)
         paths.append(path)
-    options = ["-L", "-t", "-x", "-p", "/dev/null", "--cf=use_bayes 0", "--cf=bayes_auto_learn 0",
-               f"--cf=bayes_path {folder / 'bayes'}", "--cf=dns_available no", "--cf=score ALL_TRUSTED 0"]
+    options = [
+        "-L",
+        "-t",
+        "-x",
+        "-p",
+        "/dev/null",
+        "--cf=use_bayes 0",
+        "--cf=bayes_auto_learn 0",
+        f"--cf=bayes_path {folder / 'bayes'}",
+        "--cf=dns_available no",
+        "--cf=score ALL_TRUSTED 0",
+    ]
     run = subprocess.run([spamassassin(), *options, *map(str, paths)], capture_output=True, timeout=600)
     assert run.returncode == 0, run.stderr.decode(errors="replace")
     output = run.stdout.decode("utf-8", errors="replace")
@@ -430,8 +515,10 @@ def test_hidden_preview_text_is_what_the_filter_punishes(tmp_path):
     """The check can fail: a layout with a hidden preview line in the background colour (as the
     messages had before) scores over the limit."""
     shipped = (ROOT / "templates" / "_layout.html").read_text()
-    hidden = ('<div style="display:none;max-height:0;overflow:hidden;mso-hide:all;font-size:1px;'
-              'line-height:1px;color:#f4f5f7;">{{ plan.title }} needs you.</div>\n<table')
+    hidden = (
+        '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all;font-size:1px;'
+        'line-height:1px;color:#f4f5f7;">{{ plan.title }} needs you.</div>\n<table'
+    )
     overrides = tmp_path / "templates"
     overrides.mkdir()
     (overrides / "_layout.html").write_text(shipped.replace("<table", hidden, 1))

@@ -42,8 +42,13 @@ def test_resource_messages_say_what_by_when(views, kind):
         assert "Complete ACME&#39;s security questionnaire" in part or "Complete ACME's security questionnaire" in part
         assert "Wed 9 Dec 2026" in part
     if kind == "request":
-        for expected in ("Close the 500-seat expansion", "Offer a 30-day paper extension", "Reuse the Globex answers",
-                         "ACCEPT", "DECLINE"):
+        for expected in (
+            "Close the 500-seat expansion",
+            "Offer a 30-day paper extension",
+            "Reuse the Globex answers",
+            "ACCEPT",
+            "DECLINE",
+        ):
             assert expected in rendered.text
 
 
@@ -62,8 +67,9 @@ def test_owner_notices_carry_the_facts(views):
     assert "casey.csm@example.com" in undelivered.subject and "550 5.1.1 No such user here" in undelivered.text
 
 
-@pytest.mark.parametrize("kind", ["request", "reminder", "last_call", "backup_request", "due_reminder",
-                                  "all_committed", "meeting"])
+@pytest.mark.parametrize(
+    "kind", ["request", "reminder", "last_call", "backup_request", "due_reminder", "all_committed", "meeting"]
+)
 def test_german_variants(views, kind):
     german = Renderer().render(kind, contexts(views, "de")[kind], "de")
     english = Renderer().render(kind, contexts(views)[kind], "en")
@@ -106,8 +112,11 @@ def test_the_sandbox_stops_unsafe_templates(views, tmp_path):
 
 def test_plan_content_is_never_template_code_and_html_is_escaped(views):
     context = contexts(views)["request"]
-    context["plan"] = {**context["plan"], "title": "{{ 7*7 }} <script>alert(1)</script>",
-                       "priorities": ["<b>bold</b> & {% raw %}"]}
+    context["plan"] = {
+        **context["plan"],
+        "title": "{{ 7*7 }} <script>alert(1)</script>",
+        "priorities": ["<b>bold</b> & {% raw %}"],
+    }
     rendered = Renderer().render("request", context)
     assert "{{ 7*7 }}" in rendered.subject and "49" not in rendered.subject
     assert "<script>" in rendered.text  # plain text is shown as is
@@ -130,8 +139,12 @@ def test_an_ambiguous_time_is_shown_with_its_utc_offset(views):
     berlin = Person("Sol", "sol@example.com", ZoneInfo("Europe/Berlin"))
     assert moved.formatter(berlin).when(datetime(2027, 11, 7, 1, 30)) == "Sun 7 Nov 2027, 06:30 CET"
     owner = moved.owner()
-    context = moved.context(owner, sender={"name": "Followthru", "email": "followthru@example.com"},
-                            answer_to="followthru@example.com", meeting=moved.meeting(night, fmt))
+    context = moved.context(
+        owner,
+        sender={"name": "Followthru", "email": "followthru@example.com"},
+        answer_to="followthru@example.com",
+        meeting=moved.meeting(night, fmt),
+    )
     invitation = Renderer().render("meeting", context)
     assert "01:30 EDT (UTC\u221204:00)" in invitation.text and "01:30 EDT (UTC\u221204:00)" in invitation.html
 
@@ -139,15 +152,25 @@ def test_an_ambiguous_time_is_shown_with_its_utc_offset(views):
 def test_the_lapsed_notice_lists_every_line_per_plan_once(views):
     config = Config(sender=Sender(email="followthru@example.com"))
     composer = Composer(config, Renderer(), b"k" * 32)
-    other = views.plan.model_copy(update={"plan": views.plan.plan.model_copy(update={"id": "globex",
-                                                                                      "title": "Globex renewal"})})
-    lines = ["Lee Legal did not answer by Wed 2 Dec 2026, 17:00 EST; no backup is left.",
-             "Sam Security's asks were due Wed 9 Dec 2026 (accepted)."]
+    other = views.plan.model_copy(
+        update={"plan": views.plan.plan.model_copy(update={"id": "globex", "title": "Globex renewal"})}
+    )
+    lines = [
+        "Lee Legal did not answer by Wed 2 Dec 2026, 17:00 EST; no backup is left.",
+        "Sam Security's asks were due Wed 9 Dec 2026 (accepted).",
+    ]
     since = datetime(2026, 11, 30, 15, 0, tzinfo=ZoneInfo("UTC"))
     now = datetime(2026, 12, 14, 14, 0, tzinfo=ZoneInfo("UTC"))
-    built = composer.lapsed("riley@example.com", since, now,
-                            [(views.plan, lines), (other, ["Pat Backup did not answer by Fri 4 Dec 2026, 17:00 EST; "
-                                                           "no backup is left."]), (other, [])])
+    built = composer.lapsed(
+        "riley@example.com",
+        since,
+        now,
+        [
+            (views.plan, lines),
+            (other, ["Pat Backup did not answer by Fri 4 Dec 2026, 17:00 EST; no backup is left."]),
+            (other, []),
+        ],
+    )
     message = built.parsed()
     assert built.recipients == ["riley@example.com"] and message["X-Followthru-Kind"] == "owner_lapsed"
     assert message["Subject"] == "While Followthru was not running: 3 things lapsed on 2 plans"
@@ -161,11 +184,14 @@ def test_the_lapsed_notice_lists_every_line_per_plan_once(views):
         composer.lapsed("riley@example.com", since, now, [(views.plan, [])])
 
 
-@pytest.mark.parametrize("reason, facts, says", [
-    ("stale", {"answered_version": 1, "current_version": 2}, "version 1 of the plan"),
-    ("ambiguous", {"plans": ["Plan alpha", "Plan beta"]}, "Plan alpha, Plan beta"),
-    ("list", {"list_id": "security.lists.example.com"}, "security.lists.example.com"),
-])
+@pytest.mark.parametrize(
+    "reason, facts, says",
+    [
+        ("stale", {"answered_version": 1, "current_version": 2}, "version 1 of the plan"),
+        ("ambiguous", {"plans": ["Plan alpha", "Plan beta"]}, "Plan alpha, Plan beta"),
+        ("list", {"list_id": "security.lists.example.com"}, "security.lists.example.com"),
+    ],
+)
 def test_an_answer_not_counted_says_why(views, reason, facts, says):
     context = {**contexts(views)["owner_unmatched"], "reason": reason, **facts}
     rendered = Renderer().render("owner_unmatched", context)

@@ -16,8 +16,16 @@ def test_classify_json_gives_one_object_per_message(cli):
     for line in lines:
         record = json.loads(line)
         assert {"path", "intent", "confidence", "evidence", "proposed_date", "return_date"} <= set(record)
-        assert record["intent"] in {"accept", "decline", "tentative", "counter", "question", "auto_reply",
-                                    "bounce", "unclear"}
+        assert record["intent"] in {
+            "accept",
+            "decline",
+            "tentative",
+            "counter",
+            "question",
+            "auto_reply",
+            "bounce",
+            "unclear",
+        }
         assert 0 <= record["confidence"] <= 1
 
 

@@ -21,8 +21,7 @@ from followthru.replies import read_reply
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 ZONE = "America/New_York"
-INTENTS = {"accept", "decline", "tentative", "counter", "question", "auto_reply", "bounce",
-           "unclear"}
+INTENTS = {"accept", "decline", "tentative", "counter", "question", "auto_reply", "bounce", "unclear"}
 COLUMNS = ["file", "intent", "proposed_date", "return_date", "language", "client", "note"]
 
 MIN_ACCURACY = 0.95
@@ -61,18 +60,15 @@ def _summary(mistakes: list[str] | None = None) -> str:
     pairs = Counter((row["intent"], _got(got[name])) for name, row in table.items())
     names = sorted(INTENTS)
     width = max(len(n) for n in names) + 2
-    lines = ["confusion (rows: label, columns: reader):",
-             " " * width + "".join(n[:9].rjust(10) for n in names)]
+    lines = ["confusion (rows: label, columns: reader):", " " * width + "".join(n[:9].rjust(10) for n in names)]
     for want in names:
-        lines.append(want.ljust(width)
-                     + "".join(str(pairs.get((want, have), "") or ".").rjust(10)
-                               for have in names))
-    wrong = [(name, row["intent"], got[name]) for name, row in sorted(table.items())
-             if _got(got[name]) != row["intent"]]
+        lines.append(want.ljust(width) + "".join(str(pairs.get((want, have), "") or ".").rjust(10) for have in names))
+    wrong = [
+        (name, row["intent"], got[name]) for name, row in sorted(table.items()) if _got(got[name]) != row["intent"]
+    ]
     lines.append(f"misread: {len(wrong)} of {len(table)}")
     for name, want, reply in wrong:
-        lines.append(f"  {name}: label {want}, got {reply.intent} "
-                     f"({(reply.evidence or '')[:100]!r})")
+        lines.append(f"  {name}: label {want}, got {reply.intent} ({(reply.evidence or '')[:100]!r})")
     if mistakes:
         lines.append("")
         lines.extend(mistakes)
@@ -80,6 +76,7 @@ def _summary(mistakes: list[str] | None = None) -> str:
 
 
 # --- the corpus itself ------------------------------------------------------------------------
+
 
 def test_labels_list_every_message_and_nothing_else():
     on_disk = {path.name for path in CORPUS.glob("*.eml")}
@@ -114,25 +111,26 @@ def test_every_message_parses(name):
     assert message["From"], name
     assert message["Date"] and message["Date"].datetime is not None, name
     assert message["Message-ID"] or message["Message-Id"], name
-    assert not [d for d in message.defects if "Missing" not in type(d).__name__], \
-        (name, message.defects)
+    assert not [d for d in message.defects if "Missing" not in type(d).__name__], (name, message.defects)
     for part in message.walk():
         if part.get_content_maintype() == "text":
-            part.get_content()   # every text part decodes
+            part.get_content()  # every text part decodes
     reply = readings()[name]
     assert reply.intent in INTENTS, (name, reply.intent)
 
 
 # --- the reader on the corpus -------------------------------------------------------------------
 
+
 def test_no_false_accepts():
     got = readings()
-    false = [f"  {name}: label {row['intent']}, read as accept "
-             f"(evidence {got[name].evidence!r}; words {got[name].words[:80]!r})"
-             for name, row in sorted(labels().items())
-             if row["intent"] != "accept" and got[name].intent == "accept"]
-    assert not false, (f"{len(false)} false accept(s):\n" + "\n".join(false) + "\n\n"
-                       + _summary())
+    false = [
+        f"  {name}: label {row['intent']}, read as accept "
+        f"(evidence {got[name].evidence!r}; words {got[name].words[:80]!r})"
+        for name, row in sorted(labels().items())
+        if row["intent"] != "accept" and got[name].intent == "accept"
+    ]
+    assert not false, f"{len(false)} false accept(s):\n" + "\n".join(false) + "\n\n" + _summary()
 
 
 def test_intent_accuracy():
@@ -141,34 +139,36 @@ def test_intent_accuracy():
     right = sum(_got(got[name]) == row["intent"] for name, row in table.items())
     accuracy = right / len(table)
     assert accuracy >= MIN_ACCURACY, (
-        f"intent accuracy {accuracy:.1%} ({right}/{len(table)}) < {MIN_ACCURACY:.0%}\n"
-        + _summary())
+        f"intent accuracy {accuracy:.1%} ({right}/{len(table)}) < {MIN_ACCURACY:.0%}\n" + _summary()
+    )
 
 
 def test_proposed_dates_of_counters():
     got = readings()
-    rows = {name: row for name, row in labels().items()
-            if row["intent"] == "counter" and row["proposed_date"]}
+    rows = {name: row for name, row in labels().items() if row["intent"] == "counter" and row["proposed_date"]}
     assert rows
-    wrong = [f"  {name}: want {row['proposed_date']}, got {got[name].proposed_date} "
-             f"(intent {got[name].intent})"
-             for name, row in sorted(rows.items())
-             if got[name].proposed_date != _day(row["proposed_date"])]
+    wrong = [
+        f"  {name}: want {row['proposed_date']}, got {got[name].proposed_date} (intent {got[name].intent})"
+        for name, row in sorted(rows.items())
+        if got[name].proposed_date != _day(row["proposed_date"])
+    ]
     share = 1 - len(wrong) / len(rows)
     assert share >= MIN_PROPOSED_DATES, (
-        f"proposed dates right in {share:.1%} of {len(rows)} counters < "
-        f"{MIN_PROPOSED_DATES:.0%}:\n" + "\n".join(wrong))
+        f"proposed dates right in {share:.1%} of {len(rows)} counters < {MIN_PROPOSED_DATES:.0%}:\n" + "\n".join(wrong)
+    )
 
 
 def test_return_dates_of_out_of_office_replies():
     got = readings()
     rows = {name: row for name, row in labels().items() if row["return_date"]}
     assert rows
-    wrong = [f"  {name}: want {row['return_date']}, got {got[name].return_date} "
-             f"(intent {got[name].intent})"
-             for name, row in sorted(rows.items())
-             if got[name].return_date != _day(row["return_date"])]
+    wrong = [
+        f"  {name}: want {row['return_date']}, got {got[name].return_date} (intent {got[name].intent})"
+        for name, row in sorted(rows.items())
+        if got[name].return_date != _day(row["return_date"])
+    ]
     share = 1 - len(wrong) / len(rows)
     assert share >= MIN_RETURN_DATES, (
         f"return dates right in {share:.1%} of {len(rows)} out-of-office replies < "
-        f"{MIN_RETURN_DATES:.0%}:\n" + "\n".join(wrong))
+        f"{MIN_RETURN_DATES:.0%}:\n" + "\n".join(wrong)
+    )

@@ -49,8 +49,7 @@ def test_every_table_of_a_file_covers_every_category_english_has_in_it(path):
     for table in lang.tables:
         english, own = getattr(ENGLISH, table), getattr(lang, table)
         assert set(own) == set(english), f"{path.name} [{table}]: {set(own) ^ set(english)}"
-        empty = [key for key, words in english.items() if words and not own[key]
-                 and not lx.may_be_empty(table, key)]
+        empty = [key for key, words in english.items() if words and not own[key] and not lx.may_be_empty(table, key)]
         assert not empty, f"{path.name} [{table}] has nothing for {', '.join(empty)}"
 
 
@@ -76,11 +75,11 @@ def test_every_phrase_compiles(path):
     lang = lx.load_language(path)
     for category, phrases in lang.phrases.items():
         for phrase in phrases:
-            lx._compile([phrase])   # raises re.error on a broken fragment
+            lx._compile([phrase])  # raises re.error on a broken fragment
 
 
 def test_the_whole_vocabulary_compiles():
-    assert reader_words() is reader_words()   # built once per process
+    assert reader_words() is reader_words()  # built once per process
     for category in ENGLISH.phrases:
         lx.patterns(category, frozenset(lx.languages()))
 
@@ -97,7 +96,7 @@ def test_a_missing_category_names_the_file_and_the_key(tmp_path):
     text = path.read_text(encoding="utf-8")
     start = text.index("\nhedge_weak = [")
     end = text.index("]\n", start) + 2
-    path.write_text(text[:start + 1] + text[end:], encoding="utf-8")
+    path.write_text(text[: start + 1] + text[end:], encoding="utf-8")
     with pytest.raises(lx.VocabularyError, match=r"de\.toml: phrases\.hedge_weak is missing"):
         lx.load_all(folder)
 
@@ -108,7 +107,7 @@ def test_an_empty_category_names_the_file_and_the_key(tmp_path):
     text = path.read_text(encoding="utf-8")
     start = text.index("\nregret = [")
     end = text.index("]\n", start) + 2
-    path.write_text(text[:start + 1] + "regret = []\n" + text[end:], encoding="utf-8")
+    path.write_text(text[: start + 1] + "regret = []\n" + text[end:], encoding="utf-8")
     with pytest.raises(lx.VocabularyError, match=r"fr\.toml: phrases\.regret is empty"):
         lx.load_all(folder)
 
@@ -119,7 +118,7 @@ def test_a_malformed_category_names_the_file_and_the_key(tmp_path):
     text = path.read_text(encoding="utf-8")
     start = text.index("\nnegator = [")
     end = text.index("]\n", start) + 2
-    path.write_text(text[:start + 1] + 'negator = "non"\n' + text[end:], encoding="utf-8")
+    path.write_text(text[: start + 1] + 'negator = "non"\n' + text[end:], encoding="utf-8")
     with pytest.raises(lx.VocabularyError, match=r"it\.toml: phrases\.negator must be a list of strings"):
         lx.load_all(folder)
 
@@ -151,17 +150,21 @@ def test_a_missing_trimming_key_names_the_file_and_the_key(tmp_path):
     text = path.read_text(encoding="utf-8")
     start = text.index("\nscan_virus = [")
     end = text.index("]\n", start) + 2
-    path.write_text(text[:start + 1] + text[end:], encoding="utf-8")
+    path.write_text(text[: start + 1] + text[end:], encoding="utf-8")
     with pytest.raises(lx.VocabularyError, match=r"fi\.toml: trimming\.scan_virus is missing"):
         lx.load_all(folder)
 
 
 def test_a_language_with_only_trimming_words_is_read_by_the_trimmer_alone(tmp_path):
     folder = _copy(tmp_path)
-    (folder / "xx.toml").write_text((folder / "fi.toml").read_text(encoding="utf-8")
-                                    .replace('name = "Finnish"', 'name = "Test"')
-                                    .replace("order = ", "order = 9").replace('"kirjoitti"', '"zqwrote"'),
-                                    encoding="utf-8")
+    (folder / "xx.toml").write_text(
+        (folder / "fi.toml")
+        .read_text(encoding="utf-8")
+        .replace('name = "Finnish"', 'name = "Test"')
+        .replace("order = ", "order = 9")
+        .replace('"kirjoitti"', '"zqwrote"'),
+        encoding="utf-8",
+    )
     found = lx.load_all(folder)
     assert found["xx"].tables == ("trimming",) and not found["xx"].reads_intent
 
@@ -169,10 +172,13 @@ def test_a_language_with_only_trimming_words_is_read_by_the_trimmer_alone(tmp_pa
 def test_a_new_language_s_dates_and_trimming_words_need_no_code(tmp_path):
     folder = _copy(tmp_path)
     text = (folder / "de.toml").read_text(encoding="utf-8")
-    text = (text.replace('name = "German"', 'name = "Test"').replace("order = 2", "order = 99")
-            .replace('december = ["dezember", "dez"]', 'december = ["zorbember"]')
-            .replace('friday = ["freitag"]', 'friday = ["zorbtag"]')
-            .replace('"schrieb", ', '"zorbschrieb", '))
+    text = (
+        text.replace('name = "German"', 'name = "Test"')
+        .replace("order = 2", "order = 99")
+        .replace('december = ["dezember", "dez"]', 'december = ["zorbember"]')
+        .replace('friday = ["freitag"]', 'friday = ["zorbtag"]')
+        .replace('"schrieb", ', '"zorbschrieb", ')
+    )
     (folder / "xx.toml").write_text(text, encoding="utf-8")
     found = lx.load_all(folder)
     dates = join_date_words(lang for lang in found.values() if lang.reads_intent)
@@ -184,25 +190,30 @@ def test_a_new_language_s_dates_and_trimming_words_need_no_code(tmp_path):
 def test_a_new_language_is_a_new_file(tmp_path):
     folder = _copy(tmp_path)
     text = (folder / "de.toml").read_text(encoding="utf-8")
-    (folder / "xx.toml").write_text(text.replace('name = "German"', 'name = "Test"')
-                                    .replace("order = 2", "order = 99"), encoding="utf-8")
+    (folder / "xx.toml").write_text(
+        text.replace('name = "German"', 'name = "Test"').replace("order = 2", "order = 99"), encoding="utf-8"
+    )
     found = lx.load_all(folder)
     assert list(found)[-1] == "xx" and list(found)[0] == "en"
 
 
 # --- greetings by shape, not by name ----------------------------------------------------------------
 
-@pytest.mark.parametrize("text, greeting", [
-    ("Hi Morgan,\nyes, count me in.", "Hi Morgan"),
-    ("Dear Dr. Schmidt, happy to help.", "Dear Dr. Schmidt"),
-    ("Hallo Frau Weber - ja, mache ich.", "Hallo Frau Weber"),
-    ("Bonjour Anne-Sophie Martin,\noui.", "Bonjour Anne-Sophie Martin"),
-    ("Hola Ana, sí.", "Hola Ana"),
-    ("Hi all, the questionnaire is fine.", "Hi"),
-    ("Yes, count me in.", ""),
-])
+
+@pytest.mark.parametrize(
+    "text, greeting",
+    [
+        ("Hi Morgan,\nyes, count me in.", "Hi Morgan"),
+        ("Dear Dr. Schmidt, happy to help.", "Dear Dr. Schmidt"),
+        ("Hallo Frau Weber - ja, mache ich.", "Hallo Frau Weber"),
+        ("Bonjour Anne-Sophie Martin,\noui.", "Bonjour Anne-Sophie Martin"),
+        ("Hola Ana, sí.", "Hola Ana"),
+        ("Hi all, the questionnaire is fine.", "Hi"),
+        ("Yes, count me in.", ""),
+    ],
+)
 def test_the_opening_greeting_is_found_by_its_shape(text, greeting):
-    assert text[:greeting_end(text)] == greeting
+    assert text[: greeting_end(text)] == greeting
 
 
 def test_no_personal_name_is_vocabulary():

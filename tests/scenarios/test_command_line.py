@@ -33,8 +33,11 @@ def test_decide_command(ws):
         pytest.fail(f"the reply was read as {ws.status()['commitments']}")
     ws.cli("decide", "acme-q4", "lee", "reject", "--now", "2026-11-30T16:30:00+00:00")
     assert states(ws.status())["lee"] == "declined"  # no backup for Lee
-    refused = subprocess.run([sys.executable, "-m", "followthru", "-c", str(ws.config), "decide", "acme-q4", "lee",
-                              "approve"], capture_output=True, text=True)
+    refused = subprocess.run(
+        [sys.executable, "-m", "followthru", "-c", str(ws.config), "decide", "acme-q4", "lee", "approve"],
+        capture_output=True,
+        text=True,
+    )
     assert refused.returncode == 1 and "no counter-proposal waiting" in refused.stderr
 
 
@@ -55,8 +58,9 @@ def test_many_plans_at_once_are_prepared_on_every_core(ws):
         ws.drop_plan(EXAMPLE.read_text().replace('id = "acme-q4"', f'id = "acme-{n}"'), f"acme-{n}.toml")
     ws.drop_plan(EXAMPLE.read_text().replace('backups = ["pat"]', 'backups = ["pet"]'), "broken.toml")
     sent = ws.tick("2026-11-30T15:00:00+00:00")
-    requests = Counter((m["X-Followthru-Plan"], m["X-Followthru-Resource"]) for m in sent
-                       if m["X-Followthru-Kind"] == "request")
+    requests = Counter(
+        (m["X-Followthru-Plan"], m["X-Followthru-Resource"]) for m in sent if m["X-Followthru-Kind"] == "request"
+    )
     assert len(requests) == count * 3 and set(requests.values()) == {1}
     # 3 requests, 2 updates and 1 invitation in 3 copies (languages and timezones) each; 1 rejection notice
     assert len(sent) == count * 8 + 1

@@ -32,16 +32,21 @@ import icalendar
 import pytest
 
 from followthru.config import init_workspace
-from support.replying import reply_to
 from support.preforked import Preforked
+from support.replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()
 PLANS = 24
 STRIDE_SECONDS = 0.006  # each restart lives this much longer than the one before: 100+ kills on a busy machine too
 MAX_KILLS_PER_STEP = 60
-TIMES = ["2026-11-30T15:00:00+00:00", "2026-11-30T16:00:00+00:00", "2026-12-02T18:00:00+00:00",
-         "2026-12-03T14:00:00+00:00", "2026-12-03T16:00:00+00:00"]
+TIMES = [
+    "2026-11-30T15:00:00+00:00",
+    "2026-11-30T16:00:00+00:00",
+    "2026-12-02T18:00:00+00:00",
+    "2026-12-03T14:00:00+00:00",
+    "2026-12-03T16:00:00+00:00",
+]
 
 
 class Run:
@@ -49,8 +54,11 @@ class Run:
         self.root = root
         self.preforked = preforked
         self.config = init_workspace(root)
-        self.config.write_text(self.config.read_text().replace('email = "followthru@localhost.localdomain"',
-                                                               'email = "followthru@example.com"'))
+        self.config.write_text(
+            self.config.read_text().replace(
+                'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
+            )
+        )
         self.kills = 0
         self.states_at_kills: set[tuple] = set()
 
@@ -59,8 +67,9 @@ class Run:
 
     def tick(self, now: str) -> None:
         """The step in a new interpreter, to its end."""
-        result = subprocess.run([sys.executable, "-m", "followthru", *self.arguments(now)], capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "followthru", *self.arguments(now)], capture_output=True, text=True, timeout=300
+        )
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr
 
@@ -89,9 +98,17 @@ class Run:
         """What a pass changes: the files in the plan and mail folders and the store's size."""
         store = self.root / "followthru.sqlite3"
         wal = self.root / "followthru.sqlite3-wal"
-        counts = tuple(len(list((self.root / folder).iterdir())) for folder in
-                       ("plans/incoming", "plans/active", "plans/archive", "mail/outbox/new", "mail/inbox/new",
-                        "mail/inbox/cur"))
+        counts = tuple(
+            len(list((self.root / folder).iterdir()))
+            for folder in (
+                "plans/incoming",
+                "plans/active",
+                "plans/archive",
+                "mail/outbox/new",
+                "mail/inbox/new",
+                "mail/inbox/cur",
+            )
+        )
         return counts + tuple(p.stat().st_size if p.exists() else 0 for p in (store, wal))
 
     def drop_plans(self, transform=lambda text: text) -> None:
@@ -118,19 +135,31 @@ class Run:
             states = sorted(store.execute("SELECT plan_id, resource_id, state FROM commitments"))
             plans = sorted(store.execute("SELECT id, state, version FROM plans"))
             inbound = Counter(r[0] for r in store.execute("SELECT outcome FROM inbound"))
-            waiting = store.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' "
-                                    "AND not_before <= ?", (TIMES[-1],)).fetchone()[0]
-        return {"states": states, "plans": plans, "inbound": inbound, "waiting": waiting,
-                "mail": Counter(identity(m) for m in self.sent()),
-                "files": {folder: sorted(p.name for p in (self.root / "plans" / folder).iterdir())
-                          for folder in ("incoming", "active", "rejected", "archive")},
-                "inbox_left": sorted(p.name for p in (self.root / "mail" / "inbox" / "new").iterdir())}
+            waiting = store.execute(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= ?", (TIMES[-1],)
+            ).fetchone()[0]
+        return {
+            "states": states,
+            "plans": plans,
+            "inbound": inbound,
+            "waiting": waiting,
+            "mail": Counter(identity(m) for m in self.sent()),
+            "files": {
+                folder: sorted(p.name for p in (self.root / "plans" / folder).iterdir())
+                for folder in ("incoming", "active", "rejected", "archive")
+            },
+            "inbox_left": sorted(p.name for p in (self.root / "mail" / "inbox" / "new").iterdir()),
+        }
 
 
 def identity(message: email.message.EmailMessage) -> tuple:
     """What makes a message the same message in both runs (Message-IDs are made afresh each run)."""
-    key = (message["X-Followthru-Plan"], message["X-Followthru-Kind"], message["X-Followthru-Resource"],
-           tuple(sorted(a.addr_spec for a in message["To"].addresses)))
+    key = (
+        message["X-Followthru-Plan"],
+        message["X-Followthru-Kind"],
+        message["X-Followthru-Resource"],
+        tuple(sorted(a.addr_spec for a in message["To"].addresses)),
+    )
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
             calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
@@ -147,9 +176,13 @@ def script(run: Run, step) -> None:
         lambda: (run.answer("sam", "ACCEPT - happy to help"), run.answer("sol", "DECLINE, sorry")),
         lambda: None,
         lambda: run.answer("lee", "Sorry, was out. ACCEPT."),
-        lambda: run.drop_plans(lambda text: text.replace("[plan]\n", '[plan]\nstatus = "cancelled"\n', 1)
-                               if text.count('id = "acme-') and int(text.split('id = "acme-')[1].split('"')[0]) % 2
-                               else text.replace("due = 2026-12-10T17:00:00", "due = 2026-12-11T17:00:00")),
+        lambda: run.drop_plans(
+            lambda text: (
+                text.replace("[plan]\n", '[plan]\nstatus = "cancelled"\n', 1)
+                if text.count('id = "acme-') and int(text.split('id = "acme-')[1].split('"')[0]) % 2
+                else text.replace("due = 2026-12-10T17:00:00", "due = 2026-12-11T17:00:00")
+            )
+        ),
     ]
     for action, now in zip(actions, TIMES):
         action()
@@ -181,8 +214,16 @@ def test_sigkill_at_every_moment_loses_and_doubles_nothing(tmp_path, preforked):
 
     script(crashed, step)
     expected, found = reference.outcome(), crashed.outcome()
-    print(json.dumps({"kills": crashed.kills, "distinct_states_at_kills": len(crashed.states_at_kills),
-                      "messages": sum(expected["mail"].values()), "step_seconds": durations}))
+    print(
+        json.dumps(
+            {
+                "kills": crashed.kills,
+                "distinct_states_at_kills": len(crashed.states_at_kills),
+                "messages": sum(expected["mail"].values()),
+                "step_seconds": durations,
+            }
+        )
+    )
     assert crashed.kills >= 100
     assert len(crashed.states_at_kills) >= 20  # the kills landed at many different points of the work
     assert found["mail"] == expected["mail"]  # every message once, none missing

@@ -49,12 +49,19 @@ def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
 
     # A text reply, an HTML-only reply, and an out-of-office with RFC 3834 headers.
     ws.answer(sam_request, "Sam Security <sam.security@example.com>", "ACCEPT - happy to help")
-    ws.answer(sol_request, "sol.engineer@example.com",
-              html="<p>Leider muss ich <b>absagen</b>: I have to decline, I am at a customer all week.</p>")
-    ws.answer(lee_request, "lee.legal@example.com",
-              "I am out of the office until Monday, December 7, with no access to email.",
-              Auto_Submitted="auto-replied", X_Auto_Response_Suppress="All",
-              Subject="Automatic reply: " + lee_request["Subject"])
+    ws.answer(
+        sol_request,
+        "sol.engineer@example.com",
+        html="<p>Leider muss ich <b>absagen</b>: I have to decline, I am at a customer all week.</p>",
+    )
+    ws.answer(
+        lee_request,
+        "lee.legal@example.com",
+        "I am out of the office until Monday, December 7, with no access to email.",
+        Auto_Submitted="auto-replied",
+        X_Auto_Response_Suppress="All",
+        Subject="Automatic reply: " + lee_request["Subject"],
+    )
     mail_stack.wait_for_messages(ME, 3)
     ws.cli("tick", "--now", "2026-11-30T16:00:00+00:00")
     states = ws.states()
@@ -67,8 +74,10 @@ def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
     # as Postfix's own bounces, to the VERP address of the request.
     bounces = mail_stack.wait_for_messages(ME, 2)
     assert all(b.get_content_type() == "multipart/report" for b in bounces)
-    assert sorted(re.search(r"X-Followthru-Kind: (\S+)", b.as_string()).group(1) for b in bounces) == \
-        ["backup_request", "meeting"]
+    assert sorted(re.search(r"X-Followthru-Kind: (\S+)", b.as_string()).group(1) for b in bounces) == [
+        "backup_request",
+        "meeting",
+    ]
     assert any(b["To"].addresses[0].username.startswith("followthru+") for b in bounces)
     ws.cli("tick", "--now", "2026-11-30T17:00:00+00:00")
     assert ws.states()["kim"] == "bounced"
@@ -79,11 +88,15 @@ def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
     ws.cli("tick", "--now", "2026-11-30T17:05:00+00:00")
     with ws.store() as store:
         inbound = Counter(r["outcome"] for r in store.execute("SELECT outcome FROM inbound"))
-        sent = Counter((address, r["message_id"]) for r in store.execute(
-            "SELECT message_id, recipients FROM outbox WHERE status = 'sent'")
-            for address in json.loads(r["recipients"]) if address != "kim.gone@example.com")
-        pending = store.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= "
-                                "'2026-11-30T17:05:00+00:00'").fetchone()[0]
+        sent = Counter(
+            (address, r["message_id"])
+            for r in store.execute("SELECT message_id, recipients FROM outbox WHERE status = 'sent'")
+            for address in json.loads(r["recipients"])
+            if address != "kim.gone@example.com"
+        )
+        pending = store.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= '2026-11-30T17:05:00+00:00'"
+        ).fetchone()[0]
     assert inbound == {"applied": 3, "bounce applied": 2}
     assert pending == 0
     delivered = Counter((address, m["Message-ID"]) for address in PEOPLE for m in mail_stack.messages(address))
@@ -93,13 +106,20 @@ def test_the_whole_loop_through_postfix_and_dovecot(mail_stack, tmp_path):
 def test_refused_recipients_are_retried_or_reported(mail_stack, tmp_path):
     ws = MailServerWorkspace(tmp_path / "ws", mail_stack)
     # Casey (a stakeholder) is refused for good at the SMTP stage; Lee's server says "try later".
-    text = EXAMPLE.read_text().replace("casey.csm@example.com", "refused@example.com") \
+    text = (
+        EXAMPLE.read_text()
+        .replace("casey.csm@example.com", "refused@example.com")
         .replace("lee.legal@example.com", "tempfail@example.com")
+    )
     ws.drop_plan(text)
     ws.cli("tick", "--now", "2026-11-30T15:00:00+00:00")
     with ws.store() as store:
-        rows = {r["kind"] + ":" + (r["resource_id"] or ""): dict(r) for r in store.execute(
-            "SELECT kind, resource_id, status, attempts, not_before, error, recipients FROM outbox")}
+        rows = {
+            r["kind"] + ":" + (r["resource_id"] or ""): dict(r)
+            for r in store.execute(
+                "SELECT kind, resource_id, status, attempts, not_before, error, recipients FROM outbox"
+            )
+        }
     lee = rows["request:lee"]
     assert lee["status"] == "pending" and lee["attempts"] == 1 and "451" in lee["error"]
     assert lee["not_before"] == "2026-11-30T15:01:00+00:00"  # a minute, then 2, 4... up to an hour
@@ -111,8 +131,9 @@ def test_refused_recipients_are_retried_or_reported(mail_stack, tmp_path):
     ws.cli("tick", "--now", "2026-12-02T15:02:00+00:00")
     assert ws.states()["lee"] == "bounced"
     with ws.store() as store:
-        status, attempts = store.execute("SELECT status, attempts FROM outbox WHERE kind = 'request' AND "
-                                         "resource_id = 'lee'").fetchone()
+        status, attempts = store.execute(
+            "SELECT status, attempts FROM outbox WHERE kind = 'request' AND resource_id = 'lee'"
+        ).fetchone()
     assert (status, attempts) == ("failed", 3)
 
 
@@ -129,13 +150,22 @@ def test_a_refused_message_is_one_notice_not_one_per_recipient(mail_stack, tmp_p
     copies = [r for r in rows if r["kind"] == "meeting"]  # one per language and timezone of the attendees
     assert all(r["status"] == "failed" and "553 5.7.1" in r["error"] for r in copies)
     assert {a for r in copies for a in json.loads(r["recipients"])} >= {
-        "riley@example.com", "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com"}
+        "riley@example.com",
+        "sam.security@example.com",
+        "lee.legal@example.com",
+        "sol.engineer@example.com",
+    }
     # One notice per refused message that is not a request (requests count as bounces, and the
     # backups are asked), naming everyone it missed. The notices are refused too (same sender),
     # and that ends there: no notice about a notice.
     requests = ("request", "backup_request", "reminder", "last_call")
-    told = [r for r in rows if r["status"] == "failed" and r["kind"] not in requests
-            and json.loads(r["recipients"]) != ["riley@example.com"]]
+    told = [
+        r
+        for r in rows
+        if r["status"] == "failed"
+        and r["kind"] not in requests
+        and json.loads(r["recipients"]) != ["riley@example.com"]
+    ]
     notices = [r for r in rows if r["kind"] == "owner_undelivered"]
     assert len(notices) == len(told) >= 3 and all(r["status"] == "failed" for r in notices)
     meetings = [r for r in rows if r["kind"] == "meeting"]
@@ -177,16 +207,26 @@ due = {day(6)}
 """
 
 
-ALWAYS_OPEN = {"schedule": {"business_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                            "send_from": "00:00", "send_until": "23:59"},
-               "workspace": {"poll_seconds": 300}, "mail": {"imap": {"poll_seconds": 300}}}
+ALWAYS_OPEN = {
+    "schedule": {
+        "business_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "send_from": "00:00",
+        "send_until": "23:59",
+    },
+    "workspace": {"poll_seconds": 300},
+    "mail": {"imap": {"poll_seconds": 300}},
+}
 
 
 class Daemon:
     def __init__(self, ws: MailServerWorkspace):
         self.log = open(ws.root / "daemon.log", "w")
-        self.process = subprocess.Popen([sys.executable, "-m", "followthru", "-c", str(ws.config), "run"],
-                                        stdout=self.log, stderr=subprocess.STDOUT, env=ws.env)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "followthru", "-c", str(ws.config), "run"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=ws.env,
+        )
         self.ws = ws
 
     def stop(self) -> str:

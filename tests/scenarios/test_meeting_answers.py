@@ -78,16 +78,24 @@ def test_a_new_title_or_location_keeps_every_answer(engine, plan):
 
 def test_someone_added_is_asked_while_the_others_keep_their_answers(engine, plan):
     state = answered(engine, plan)
-    added = plan.model_copy(update={"resources": [*plan.resources, plan.resources[0].model_copy(
-        update={"id": "max", "name": "Max New", "email": "max.new@example.com"})]})
+    added = plan.model_copy(
+        update={
+            "resources": [
+                *plan.resources,
+                plan.resources[0].model_copy(update={"id": "max", "name": "Max New", "email": "max.new@example.com"}),
+            ]
+        }
+    )
     out = engine.update(plan, added, state, START + timedelta(hours=1))
     invite = review_invite(out)
     assert "max.new@example.com" in invite.attendees
     assert dict(invite.answers) == {SAM: "ACCEPTED", LEE: "DECLINED"}  # max: not among them, so asked
 
 
-@pytest.mark.parametrize("change", [{"start": datetime(2026, 12, 17, 14, 0)}, {"duration": timedelta(hours=2)},
-                                    {"repeat": "weekly", "count": 2}])
+@pytest.mark.parametrize(
+    "change",
+    [{"start": datetime(2026, 12, 17, 14, 0)}, {"duration": timedelta(hours=2)}, {"repeat": "weekly", "count": 2}],
+)
 def test_a_new_time_duration_or_recurrence_clears_the_answers_and_asks_everyone(engine, plan, change):
     state = answered(engine, plan)
     out = engine.update(plan, review_changed(plan, **change), state, START + timedelta(hours=1))
@@ -103,20 +111,35 @@ def test_a_counter_is_not_kept_as_an_answer(engine, plan):
 
 
 def test_an_invitation_carries_each_attendees_partstat_and_rsvp(plan):
-    ical = build_invitation(uid="u@example.com", sequence=2, meeting=plan.meetings[1], plan_timezone=NY,
-                            organizer=("Followthru", "followthru@example.com"),
-                            attendees=[Attendee("Sam", SAM, partstat="ACCEPTED", rsvp=False), Attendee("Lee", LEE)],
-                            description="", dtstamp=START)
-    people = {str(a).removeprefix("mailto:"): a.params
-              for a in icalendar.Calendar.from_ical(ical).walk("VEVENT")[0]["ATTENDEE"]}
+    ical = build_invitation(
+        uid="u@example.com",
+        sequence=2,
+        meeting=plan.meetings[1],
+        plan_timezone=NY,
+        organizer=("Followthru", "followthru@example.com"),
+        attendees=[Attendee("Sam", SAM, partstat="ACCEPTED", rsvp=False), Attendee("Lee", LEE)],
+        description="",
+        dtstamp=START,
+    )
+    people = {
+        str(a).removeprefix("mailto:"): a.params
+        for a in icalendar.Calendar.from_ical(ical).walk("VEVENT")[0]["ATTENDEE"]
+    }
     assert (people[SAM]["PARTSTAT"], people[SAM]["RSVP"]) == ("ACCEPTED", "FALSE")
     assert (people[LEE]["PARTSTAT"], people[LEE]["RSVP"]) == ("NEEDS-ACTION", "TRUE")
 
 
 def test_a_declinecounter_names_the_method_and_keeps_the_sequence(plan):
-    ical = decline_counter(uid="u@example.com", sequence=3, meeting=plan.meetings[1], plan_timezone=NY,
-                           organizer=("Followthru", "followthru@example.com"), attendees=[Attendee("Sam", SAM)],
-                           description="", dtstamp=START)
+    ical = decline_counter(
+        uid="u@example.com",
+        sequence=3,
+        meeting=plan.meetings[1],
+        plan_timezone=NY,
+        organizer=("Followthru", "followthru@example.com"),
+        attendees=[Attendee("Sam", SAM)],
+        description="",
+        dtstamp=START,
+    )
     calendar = icalendar.Calendar.from_ical(ical)
     assert calendar["METHOD"] == "DECLINECOUNTER" and calendar.walk("VEVENT")[0]["SEQUENCE"] == 3
 
@@ -179,14 +202,34 @@ def test_deciding_a_meeting_without_a_proposal_is_refused(engine, plan):
 
 
 # -- through the CLI -----------------------------------------------------------------------------------
-def calendar_answer(uid: str, attendee: str, method: str = "REPLY", partstat: str = "ACCEPTED",
-                    start: str = "20261216T190000Z", sequence: int = 0) -> EmailMessage:
+def calendar_answer(
+    uid: str,
+    attendee: str,
+    method: str = "REPLY",
+    partstat: str = "ACCEPTED",
+    start: str = "20261216T190000Z",
+    sequence: int = 0,
+) -> EmailMessage:
     """An attendee's iMIP REPLY (or COUNTER proposing ``start``) for one event."""
-    ics = "\r\n".join([
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example//Mail//EN", f"METHOD:{method}", "BEGIN:VEVENT",
-        f"UID:{uid}", f"SEQUENCE:{sequence}", "DTSTAMP:20261130T170000Z", f"DTSTART:{start}",
-        "DURATION:PT1H", "ORGANIZER:mailto:followthru@example.com",
-        f"ATTENDEE;PARTSTAT={partstat}:mailto:{attendee}", "END:VEVENT", "END:VCALENDAR", ""])
+    ics = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Example//Mail//EN",
+            f"METHOD:{method}",
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            f"SEQUENCE:{sequence}",
+            "DTSTAMP:20261130T170000Z",
+            f"DTSTART:{start}",
+            "DURATION:PT1H",
+            "ORGANIZER:mailto:followthru@example.com",
+            f"ATTENDEE;PARTSTAT={partstat}:mailto:{attendee}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
     message = EmailMessage()
     message["From"] = attendee
     message["To"] = "followthru@example.com"
@@ -204,13 +247,21 @@ def review(ws: Workspace) -> dict:
 def attendees(message: EmailMessage) -> dict[str, tuple[str, str]]:
     """(PARTSTAT, RSVP) per attendee email of an invitation message."""
     _, event = invitation(message)
-    return {str(a).lower().removeprefix("mailto:"): (a.params["PARTSTAT"], a.params["RSVP"])
-            for a in event["ATTENDEE"] if a.params.get("ROLE") != "CHAIR"}
+    return {
+        str(a).lower().removeprefix("mailto:"): (a.params["PARTSTAT"], a.params["RSVP"])
+        for a in event["ATTENDEE"]
+        if a.params.get("ROLE") != "CHAIR"
+    }
 
 
 def review_request(messages: list[EmailMessage]) -> EmailMessage:
-    return next(m for m in messages if m["X-Followthru-Kind"] == "meeting"
-                and invitation(m)[1]["UID"].endswith("review@example.com") and invitation(m)[0] == "REQUEST")
+    return next(
+        m
+        for m in messages
+        if m["X-Followthru-Kind"] == "meeting"
+        and invitation(m)[1]["UID"].endswith("review@example.com")
+        and invitation(m)[0] == "REQUEST"
+    )
 
 
 def test_cli_an_accept_survives_a_new_location_and_a_new_time_asks_again(ws):
@@ -225,8 +276,11 @@ def test_cli_an_accept_survives_a_new_location_and_a_new_time_asks_again(ws):
     assert people[LEE] == ("ACCEPTED", "FALSE") and people[SAM] == ("NEEDS-ACTION", "TRUE")
     assert review(ws)["rsvps"] == {LEE: "ACCEPTED"}
 
-    ws.drop_plan(ONE_PLAN.replace("https://meet.example.com/acme-review", "https://meet.example.com/room-4")
-                 .replace("start = 2026-12-16T14:00:00", "start = 2026-12-16T15:00:00"))
+    ws.drop_plan(
+        ONE_PLAN.replace("https://meet.example.com/acme-review", "https://meet.example.com/room-4").replace(
+            "start = 2026-12-16T14:00:00", "start = 2026-12-16T15:00:00"
+        )
+    )
     people = attendees(review_request(ws.tick("2026-11-30T19:00:00+00:00")))
     assert set(people.values()) == {("NEEDS-ACTION", "TRUE")}
     assert review(ws)["rsvps"] == {}
@@ -247,22 +301,37 @@ def test_cli_a_declined_meeting_reaches_the_owner_status_and_digest_line(ws):
 def test_cli_approving_a_proposed_time_moves_the_meeting_for_everyone(ws):
     ws.drop_plan(ONE_PLAN)
     ws.tick(MONDAY)
-    drop_reply(ws, calendar_answer(review(ws)["uid"], LEE, method="COUNTER", partstat="TENTATIVE",
-                                   start="20261217T150000Z"))
+    drop_reply(
+        ws, calendar_answer(review(ws)["uid"], LEE, method="COUNTER", partstat="TENTATIVE", start="20261217T150000Z")
+    )
     notice = find(ws.tick("2026-11-30T17:00:00+00:00"), "owner_meeting_answer")
-    [command] = [line.strip() for line in notice.get_body(("plain",)).get_content().splitlines()
-                 if line.strip().startswith("followthru ") and line.strip().endswith(" review approve")]
+    [command] = [
+        line.strip()
+        for line in notice.get_body(("plain",)).get_content().splitlines()
+        if line.strip().startswith("followthru ") and line.strip().endswith(" review approve")
+    ]
     assert command == f"followthru -c {ws.config.resolve()} decide acme-q4 review approve"
-    assert any(line.startswith(f"meeting review: {LEE} proposed 2026-12-17T15:00:00+00:00")
-               for line in ws.status()["needs_attention"])
+    assert any(
+        line.startswith(f"meeting review: {LEE} proposed 2026-12-17T15:00:00+00:00")
+        for line in ws.status()["needs_attention"]
+    )
 
     # The command works as the notice writes it, from any folder.
-    done = subprocess.run([sys.executable, "-m", "followthru", *shlex.split(command)[1:],
-                           "--now", "2026-11-30T18:00:00+00:00"], cwd=ws.root.parent, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "followthru", *shlex.split(command)[1:], "--now", "2026-11-30T18:00:00+00:00"],
+        cwd=ws.root.parent,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     # One copy per language and timezone among the attendees, each the same event.
-    copies = [m for m in ws.new_mail() if m["X-Followthru-Kind"] == "meeting"
-              and invitation(m)[1]["UID"].endswith("review@example.com") and invitation(m)[0] == "REQUEST"]
+    copies = [
+        m
+        for m in ws.new_mail()
+        if m["X-Followthru-Kind"] == "meeting"
+        and invitation(m)[1]["UID"].endswith("review@example.com")
+        and invitation(m)[0] == "REQUEST"
+    ]
     for request in copies:
         _, event = invitation(request)
         assert event["SEQUENCE"] == 1
@@ -276,8 +345,9 @@ def test_cli_approving_a_proposed_time_moves_the_meeting_for_everyone(ws):
 def test_cli_rejecting_a_proposed_time_sends_a_declinecounter_to_the_proposer(ws):
     ws.drop_plan(ONE_PLAN)
     ws.tick(MONDAY)
-    drop_reply(ws, calendar_answer(review(ws)["uid"], LEE, method="COUNTER", partstat="TENTATIVE",
-                                   start="20261217T150000Z"))
+    drop_reply(
+        ws, calendar_answer(review(ws)["uid"], LEE, method="COUNTER", partstat="TENTATIVE", start="20261217T150000Z")
+    )
     ws.tick("2026-11-30T17:00:00+00:00")
     ws.cli("decide", "acme-q4", "review", "reject", "--now", "2026-11-30T18:00:00+00:00")
     sent = ws.new_mail()
@@ -295,9 +365,24 @@ def test_cli_rejecting_a_proposed_time_sends_a_declinecounter_to_the_proposer(ws
 def test_cli_deciding_a_meeting_with_nothing_proposed_is_one_clear_line(ws):
     ws.drop_plan(ONE_PLAN)
     ws.tick(MONDAY)
-    result = subprocess.run([sys.executable, "-m", "followthru", "-c", str(ws.config), "decide", "acme-q4",
-                             "review", "approve", "--now", "2026-11-30T18:00:00+00:00"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "followthru",
+            "-c",
+            str(ws.config),
+            "decide",
+            "acme-q4",
+            "review",
+            "approve",
+            "--now",
+            "2026-11-30T18:00:00+00:00",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "meeting review has no proposed new time waiting" in result.stderr
     assert "Traceback" not in result.stderr

@@ -72,9 +72,13 @@ class Workspace:
         zone = "UTC" if datetime.now(timezone.utc).hour < 23 else "Etc/GMT+6"
         text = self.config.read_text()
         every_day = 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
-        for pattern, value in ((r"business_days = .*", every_day),
-                               (r"send_from = .*", 'send_from = "00:00"'), (r"send_until = .*", 'send_until = "23:59"'),
-                               (r'timezone = "UTC"', f'timezone = "{zone}"'), (r"poll_seconds = 5.0", "poll_seconds = 0.5")):
+        for pattern, value in (
+            (r"business_days = .*", every_day),
+            (r"send_from = .*", 'send_from = "00:00"'),
+            (r"send_until = .*", 'send_until = "23:59"'),
+            (r'timezone = "UTC"', f'timezone = "{zone}"'),
+            (r"poll_seconds = 5.0", "poll_seconds = 0.5"),
+        ):
             text, found = re.subn(f"(?m)^{pattern}$", value, text, count=1)
             assert found, pattern
         self.config.write_text(text.replace('"followthru@localhost.localdomain"', '"followthru@example.com"'))
@@ -101,8 +105,11 @@ class Workspace:
 
     def sent(self) -> list[EmailMessage]:
         outbox = self.root / "mail" / "outbox"
-        return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-                for folder in ("new", "cur") for path in (outbox / folder).iterdir()]
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for folder in ("new", "cur")
+            for path in (outbox / folder).iterdir()
+        ]
 
     def requests(self) -> list[EmailMessage]:
         return [m for m in self.sent() if m["X-Followthru-Kind"] == "request"]
@@ -113,8 +120,9 @@ class Workspace:
         old = time.time() - 5
         for number, request in enumerate(requests):
             path = self.root / "aside" / f"{number}.eml"
-            path.write_bytes(reply_to(request, request["To"].addresses[0].addr_spec, "ACCEPT - happy to help")
-                             .as_bytes())
+            path.write_bytes(
+                reply_to(request, request["To"].addresses[0].addr_spec, "ACCEPT - happy to help").as_bytes()
+            )
             os.utime(path, (old, old))
         for number in range(len(requests)):
             os.replace(self.root / "aside" / f"{number}.eml", self.inbox / f"{number}.eml")
@@ -154,13 +162,18 @@ class Workspace:
         assert list(self.inbox.iterdir()) == []
         assert len(list((self.root / "mail" / "inbox" / "cur").iterdir())) == replies
         assert self.query("SELECT count(*) FROM inbound") == [(replies,)]
-        applied = self.query("SELECT plan_id, resource_id, count(*) FROM audit WHERE event LIKE 'reply: %' "
-                             "GROUP BY plan_id, resource_id")
+        applied = self.query(
+            "SELECT plan_id, resource_id, count(*) FROM audit WHERE event LIKE 'reply: %' GROUP BY plan_id, resource_id"
+        )
         assert len(applied) == replies and all(count == 1 for _, _, count in applied)
         committed = self.query("SELECT count(*) FROM commitments WHERE state = 'accepted'")
         assert committed == [(replies,)]
-        return {"messages": len(messages), "plans": len(active), "replies": replies,
-                "doubled_messages": sum(n - 1 for n in by_what.values())}
+        return {
+            "messages": len(messages),
+            "plans": len(active),
+            "replies": replies,
+            "doubled_messages": sum(n - 1 for n in by_what.values()),
+        }
 
 
 @pytest.fixture
@@ -190,11 +203,15 @@ def test_a_run_and_ticks_in_a_loop_do_every_plan_and_reply_once(ws):
     try:
         ws.wait_for("a first tick", lambda: ticks)
         ws.drop_plans()
-        ws.wait_for("every plan taken and its requests sent",
-                    lambda: not any(ws.incoming.iterdir()) and len(ws.requests()) == PLANS * PEOPLE)
+        ws.wait_for(
+            "every plan taken and its requests sent",
+            lambda: not any(ws.incoming.iterdir()) and len(ws.requests()) == PLANS * PEOPLE,
+        )
         replies = ws.answer_all()
-        ws.wait_for("every reply read", lambda: ws.query("SELECT count(*) FROM inbound") == [(replies,)]
-                    and not any(ws.inbox.iterdir()))
+        ws.wait_for(
+            "every reply read",
+            lambda: ws.query("SELECT count(*) FROM inbound") == [(replies,)] and not any(ws.inbox.iterdir()),
+        )
         ws.wait_for("a few more ticks", lambda: len(ticks) >= 4)
     finally:
         ticking.set()
@@ -214,8 +231,9 @@ def test_four_ticks_started_together_take_each_plan_and_reply_once(ws):
     # They took turns: those that had to wait said so, once, naming the process they waited for.
     for _, stderr in results:
         assert stderr.count("waiting for") <= 1
-        assert re.fullmatch(r"(waiting for followthru tick \(pid \d+, since \d\d:\d\d\) to finish its pass…\n)?",
-                            stderr), stderr
+        assert re.fullmatch(
+            r"(waiting for followthru tick \(pid \d+, since \d\d:\d\d\) to finish its pass…\n)?", stderr
+        ), stderr
     assert any(stderr for _, stderr in results)
     replies = ws.answer_all()
     ticks = [ws.start("tick") for _ in range(4)]
@@ -232,8 +250,11 @@ def test_a_second_run_exits_at_once_naming_the_first(ws):
     second = subprocess.run(ws.command("run"), capture_output=True, text=True, timeout=30)
     assert second.returncode == 1
     assert time.monotonic() - started < 10
-    assert re.fullmatch(rf"another followthru run \(pid {first.pid}, since \d\d:\d\d\) is working on "
-                        rf"{re.escape(str(ws.root))}; stop it first\n", second.stderr), second.stderr
+    assert re.fullmatch(
+        rf"another followthru run \(pid {first.pid}, since \d\d:\d\d\) is working on "
+        rf"{re.escape(str(ws.root))}; stop it first\n",
+        second.stderr,
+    ), second.stderr
     assert first.poll() is None  # the first goes on
     # A run that dies, even by SIGKILL, leaves no stale lock: the next one starts.
     first.kill()
@@ -248,9 +269,11 @@ def test_a_second_run_exits_at_once_naming_the_first(ws):
 def hold_pass_lock(ws: Workspace, seconds: float) -> subprocess.Popen:
     """Another process in a pass for ``seconds``: it holds the pass lock as a tick does."""
     store = ws.root / "followthru.sqlite3"
-    code = (f"import sys, time; from pathlib import Path; from followthru.lock import pass_lock\n"
-            f"lock = pass_lock(Path({str(store)!r}), 'tick'); assert lock.try_acquire()\n"
-            f"print('held', flush=True); time.sleep({seconds})")
+    code = (
+        f"import sys, time; from pathlib import Path; from followthru.lock import pass_lock\n"
+        f"lock = pass_lock(Path({str(store)!r}), 'tick'); assert lock.try_acquire()\n"
+        f"print('held', flush=True); time.sleep({seconds})"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline() == "held\n"
     return holder
@@ -264,15 +287,15 @@ def test_tick_waits_for_the_pass_in_progress_and_says_so_once(ws):
     holder.wait()
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started >= 1.5  # it did wait for the other pass to end
-    assert re.fullmatch(rf"waiting for followthru tick \(pid {holder.pid}, since \d\d:\d\d\) to finish its pass…\n",
-                        result.stderr), result.stderr
+    assert re.fullmatch(
+        rf"waiting for followthru tick \(pid {holder.pid}, since \d\d:\d\d\) to finish its pass…\n", result.stderr
+    ), result.stderr
     assert len(list((ws.root / "plans" / "active").iterdir())) == 2
 
 
 def test_decide_waits_for_the_pass_in_progress_then_applies(ws):
     holder = hold_pass_lock(ws, 1.5)
-    result = subprocess.run(ws.command("decide", "deal-0", "r0", "approve"), capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(ws.command("decide", "deal-0", "r0", "approve"), capture_output=True, text=True, timeout=60)
     holder.wait()
     # It waited, then ran: the answer about a plan that does not exist comes from applying it.
     assert result.stderr.startswith(f"waiting for followthru tick (pid {holder.pid}, ")

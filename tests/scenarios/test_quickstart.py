@@ -43,15 +43,24 @@ def machine(tmp_path_factory) -> dict[str, str]:
     environment (with the system's packages, so nothing is downloaded) whose bin comes first."""
     base = tmp_path_factory.mktemp("fresh")
     clone = base / "followthru"
-    shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(".git", "tests", "bench", "__pycache__", "*.egg-info",
-                                                               "build", "dist", ".ruff_cache", ".pytest_cache"))
+    shutil.copytree(
+        ROOT,
+        clone,
+        ignore=shutil.ignore_patterns(
+            ".git", "tests", "bench", "__pycache__", "*.egg-info", "build", "dist", ".ruff_cache", ".pytest_cache"
+        ),
+    )
     venv.create(base / "venv", system_site_packages=True, with_pip=True)
     bin_dir = base / "venv" / "bin"
-    environment = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
-                   "PIP_DISABLE_PIP_VERSION_CHECK": "1", "VIRTUAL_ENV": str(base / "venv"),
-                   # Only the wall clock is faked: timed waits run on the monotonic clock, which the kernel
-                   # keeps, and a faked one would make them wait for ever.
-                   "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    environment = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "VIRTUAL_ENV": str(base / "venv"),
+        # Only the wall clock is faked: timed waits run on the monotonic clock, which the kernel
+        # keeps, and a faked one would make them wait for ever.
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
     environment.pop("FOLLOWTHRU_CONFIG", None)
     return {"cwd": str(clone), **{f"env:{k}": v for k, v in environment.items()}}
 
@@ -62,8 +71,14 @@ def env_of(machine: dict[str, str]) -> dict[str, str]:
 
 def outbox(cwd: Path) -> list[email.message.EmailMessage]:
     folder = cwd / "ws" / "mail" / "outbox" / "new"
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)] if folder.is_dir() else []
+    return (
+        [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        ]
+        if folder.is_dir()
+        else []
+    )
 
 
 def test_the_quickstart_sends_the_first_request_on_a_saturday_night_and_the_walkthrough_works(machine):
@@ -72,8 +87,14 @@ def test_the_quickstart_sends_the_first_request_on_a_saturday_night_and_the_walk
     fake = [faketime(), "-f", f"@{SATURDAY_NIGHT}"]
     log = cwd / "quickstart.log"
     with open(log, "wb") as out:
-        daemon = subprocess.Popen([*fake, "bash", "-c", line], cwd=cwd, env=environment, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        daemon = subprocess.Popen(
+            [*fake, "bash", "-c", line],
+            cwd=cwd,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 600  # pip builds and installs the wheel first
         while "followthru running on" not in log.read_text(errors="replace"):
@@ -90,8 +111,9 @@ def test_the_quickstart_sends_the_first_request_on_a_saturday_night_and_the_walk
         assert "a try-out workspace" in log.read_text()
 
         def run(command: str) -> str:
-            done = subprocess.run([*fake, "bash", "-c", command], cwd=cwd, env=environment, capture_output=True,
-                                  text=True, timeout=120)
+            done = subprocess.run(
+                [*fake, "bash", "-c", command], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120
+            )
             assert done.returncode == 0, (command, done.stdout, done.stderr)
             return done.stdout
 

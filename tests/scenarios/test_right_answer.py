@@ -90,8 +90,13 @@ def test_an_out_of_office_to_an_earlier_version_still_counts(ws):
     first = find(ws.tick(MONDAY), "request", "lee")
     ws.drop_plan(ONE_PLAN.replace("Review ACME's redlines", "Review ACME's second redlines"))
     ws.tick("2026-11-30T16:00:00+00:00")
-    ws.answer(first, "lee.legal@example.com", "I am out of the office until 1 December 2026 with limited access.",
-              Auto_Submitted="auto-replied", Subject="Automatic reply: " + first["Subject"])
+    ws.answer(
+        first,
+        "lee.legal@example.com",
+        "I am out of the office until 1 December 2026 with limited access.",
+        Auto_Submitted="auto-replied",
+        Subject="Automatic reply: " + first["Subject"],
+    )
     ws.tick("2026-11-30T17:00:00+00:00")
     assert states(ws.status())["lee"] == "away"
 
@@ -127,11 +132,25 @@ def test_a_person_in_two_plans_answering_without_thread_token_or_plan_name_chang
 
 
 def calendar_answer(uid: str, attendee: str, method: str = "REPLY", partstat: str = "ACCEPTED") -> EmailMessage:
-    ics = "\r\n".join([
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example//Mail//EN", f"METHOD:{method}", "BEGIN:VEVENT",
-        f"UID:{uid}", "SEQUENCE:0", "DTSTAMP:20261130T170000Z", "DTSTART:20261209T160000Z",
-        "DTEND:20261209T170000Z", "ORGANIZER:mailto:followthru@example.com",
-        f"ATTENDEE;PARTSTAT={partstat}:mailto:{attendee}", "END:VEVENT", "END:VCALENDAR", ""])
+    ics = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Example//Mail//EN",
+            f"METHOD:{method}",
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "SEQUENCE:0",
+            "DTSTAMP:20261130T170000Z",
+            "DTSTART:20261209T160000Z",
+            "DTEND:20261209T170000Z",
+            "ORGANIZER:mailto:followthru@example.com",
+            f"ATTENDEE;PARTSTAT={partstat}:mailto:{attendee}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
     message = EmailMessage()
     message["From"] = attendee
     message["To"] = "followthru@example.com"
@@ -162,8 +181,14 @@ def test_a_calendar_answer_from_someone_not_invited_is_not_recorded(ws, method):
 def test_a_reply_relayed_by_a_mailing_list_is_not_applied_and_the_owner_is_told(ws):
     ws.drop_plan(ONE_PLAN)
     request = find(ws.tick(MONDAY), "request", "sam")
-    ws.answer(request, "sam.security@example.com", "Yes, I'm in.", List_Id="Security team <security.lists.example.com>",
-              X_Original_From="Sam Security <sam.security@example.com>", Precedence="list")
+    ws.answer(
+        request,
+        "sam.security@example.com",
+        "Yes, I'm in.",
+        List_Id="Security team <security.lists.example.com>",
+        X_Original_From="Sam Security <sam.security@example.com>",
+        Precedence="list",
+    )
     notices = ws.tick("2026-11-30T17:00:00+00:00")
     assert states(ws.status())["sam"] == "requested"
     text = find(notices, "owner_unmatched").get_body(("plain",)).get_content()
@@ -230,17 +255,22 @@ def test_after_an_outage_nobody_is_asked_by_a_date_already_past_and_the_owner_ge
     ws.drop_plan(ONE_PLAN)
     ws.tick(MONDAY)
     with store(ws) as connection:  # the daemon's loop made its last pass on Monday, then stopped
-        connection.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES ('pass.last', ?)",
-                           (json.dumps({"at": MONDAY, "by": "run"}),))
+        connection.execute(
+            "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('pass.last', ?)",
+            (json.dumps({"at": MONDAY, "by": "run"}),),
+        )
     now = "2026-12-04T15:00:00+00:00"  # Friday: every reply deadline (Wed 2 Dec) passed meanwhile
     sent = ws.tick(now)
     kinds = [m["X-Followthru-Kind"] for m in sent]
     assert kinds.count("owner_lapsed") == 1 and "owner_no_answer" not in kinds
-    assert {m["To"].addresses[0].addr_spec for m in sent if m["X-Followthru-Kind"] == "backup_request"} == \
-        {"pat.backup@example.com", "kim.standby@example.com"}
+    assert {m["To"].addresses[0].addr_spec for m in sent if m["X-Followthru-Kind"] == "backup_request"} == {
+        "pat.backup@example.com",
+        "kim.standby@example.com",
+    }
     with store(ws) as connection:
-        deadlines = [row[0] for row in connection.execute(
-            "SELECT deadline FROM commitments WHERE resource_id IN ('pat', 'kim')")]
+        deadlines = [
+            row[0] for row in connection.execute("SELECT deadline FROM commitments WHERE resource_id IN ('pat', 'kim')")
+        ]
     assert deadlines and all(d is not None and d > now for d in deadlines)
     # The next pass is an ordinary one: nothing more lapsed, nothing sent twice.
     assert ws.tick("2026-12-04T15:30:00+00:00") == []
@@ -254,14 +284,21 @@ def test_handover_gives_the_plan_to_another_owner_and_tells_both(ws):
     told = [m for m in mail if m["X-Followthru-Kind"] == "owner_handed_over"]
     assert sorted(m["To"].addresses[0].addr_spec for m in told) == ["jo@example.com", "riley@example.com"]
     # The new owner chairs the meetings now; the old one is taken off them.
-    methods = {a.addr_spec: m["X-Followthru-Meeting"] for m in mail if m["X-Followthru-Kind"] == "meeting"
-               for a in m["To"].addresses}  # one copy per language and timezone
+    methods = {
+        a.addr_spec: m["X-Followthru-Meeting"]
+        for m in mail
+        if m["X-Followthru-Kind"] == "meeting"
+        for a in m["To"].addresses
+    }  # one copy per language and timezone
     assert methods.pop("jo@example.com") == "update" and methods.pop("riley@example.com") == "remove"
     assert methods and set(methods.values()) == {"update"}  # the others: the new chair's update
     assert states(ws.status())["sam"] == "requested"  # nobody asked again
     # From now on a version naming the new owner is taken; one naming the old owner is refused.
-    ws.drop_plan(ONE_PLAN.replace('email = "riley@example.com"', 'email = "jo@example.com"')
-                 .replace('name = "Riley Rep"', 'name = "Jo Rep"'))
+    ws.drop_plan(
+        ONE_PLAN.replace('email = "riley@example.com"', 'email = "jo@example.com"').replace(
+            'name = "Riley Rep"', 'name = "Jo Rep"'
+        )
+    )
     ws.tick("2026-11-30T17:00:00+00:00")
     assert not (ws.root / "plans" / "rejected" / "acme-q4.toml").exists()
     ws.drop_plan(ONE_PLAN)
@@ -274,13 +311,21 @@ def test_a_request_queued_before_an_outage_does_not_go_out_once_its_deadline_pas
     ws.drop_plan(ONE_PLAN.replace("respond_by = 2026-12-02T12:00:00", "respond_by = 2026-12-01T12:00:00"))
     ws.tick("2026-11-28T15:00:00+00:00")
     with store(ws) as connection:
-        waiting = [row[0] for row in connection.execute(
-            "SELECT resource_id FROM outbox WHERE kind = 'request' AND status = 'pending'")]
-        connection.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES ('pass.last', ?)",
-                           (json.dumps({"at": "2026-11-28T15:00:00+00:00", "by": "run"}),))
+        waiting = [
+            row[0]
+            for row in connection.execute(
+                "SELECT resource_id FROM outbox WHERE kind = 'request' AND status = 'pending'"
+            )
+        ]
+        connection.execute(
+            "INSERT OR REPLACE INTO sync_state (key, value) VALUES ('pass.last', ?)",
+            (json.dumps({"at": "2026-11-28T15:00:00+00:00", "by": "run"}),),
+        )
     assert sorted(waiting) == ["lee", "sam", "sol"]
     sent = ws.tick("2026-12-04T15:00:00+00:00")
     assert not [m for m in sent if m["X-Followthru-Kind"] == "request"]  # every deadline passed meanwhile
-    assert {m["To"].addresses[0].addr_spec for m in sent if m["X-Followthru-Kind"] == "backup_request"} == \
-        {"pat.backup@example.com", "kim.standby@example.com"}
+    assert {m["To"].addresses[0].addr_spec for m in sent if m["X-Followthru-Kind"] == "backup_request"} == {
+        "pat.backup@example.com",
+        "kim.standby@example.com",
+    }
     assert audit(ws).count("request not sent: the request is") == 3

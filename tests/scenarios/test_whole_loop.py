@@ -30,8 +30,12 @@ from support.loop import (
 )
 from support.workspace import EXAMPLE, find, states, summary
 
-EVERYONE_ON_THE_CHECK_IN = {"riley@example.com", "sam.security@example.com", "kim.standby@example.com",
-                            "lee.legal@example.com"}
+EVERYONE_ON_THE_CHECK_IN = {
+    "riley@example.com",
+    "sam.security@example.com",
+    "kim.standby@example.com",
+    "lee.legal@example.com",
+}
 
 
 def step(backend: LoopBackend, name: str, now: str) -> Step:
@@ -67,40 +71,64 @@ class WholeLoopTests:
         backend.drop_plan(EXAMPLE.read_text())
         started = step(backend, "start", "2026-11-30T15:00:00+00:00")
         assert summary(started.mail) == [
-            ("request", "lee.legal@example.com"), ("request", "sam.security@example.com"),
+            ("request", "lee.legal@example.com"),
+            ("request", "sam.security@example.com"),
             ("request", "sol.engineer@example.com"),
-            ("stakeholder_update", "casey.csm@example.com"), ("stakeholder_update", "morgan.manager@example.com"),
+            ("stakeholder_update", "casey.csm@example.com"),
+            ("stakeholder_update", "morgan.manager@example.com"),
         ]
         # The review invites everyone asked, the rep too.
-        assert started.notices == [("invitation", a, REVIEW) for a in (
-            "lee.legal@example.com", "riley@example.com", "sam.security@example.com", "sol.engineer@example.com")]
-        assert all(m["Reply-To"].addresses[0].username.startswith("followthru+") for m in started.mail
-                   if m["X-Followthru-Kind"] == "request")  # replies find their way back by token
+        assert started.notices == [
+            ("invitation", a, REVIEW)
+            for a in (
+                "lee.legal@example.com",
+                "riley@example.com",
+                "sam.security@example.com",
+                "sol.engineer@example.com",
+            )
+        ]
+        assert all(
+            m["Reply-To"].addresses[0].username.startswith("followthru+")
+            for m in started.mail
+            if m["X-Followthru-Kind"] == "request"
+        )  # replies find their way back by token
         assert (backend.root / "plans" / "active" / "acme-q4.toml").exists()
         assert not any((backend.root / "plans" / "incoming").iterdir())
         restarted = step(backend, "restart", "2026-11-30T15:05:00+00:00")
         assert (restarted.mail, restarted.notices) == ([], [])  # restarted: nothing again
 
         # Sam accepts; Sol declines (Kim, the backup, is asked).
-        backend.answer(find(started.mail, "request", "sam"), "Sam Security <sam.security@example.com>",
-                       "ACCEPT - happy to help")
-        backend.answer(find(started.mail, "request", "sol"), "sol.engineer@example.com",
-                       "DECLINE\nIch bin in der Woche im Urlaub.")
+        backend.answer(
+            find(started.mail, "request", "sam"), "Sam Security <sam.security@example.com>", "ACCEPT - happy to help"
+        )
+        backend.answer(
+            find(started.mail, "request", "sol"), "sol.engineer@example.com", "DECLINE\nIch bin in der Woche im Urlaub."
+        )
         replied = step(backend, "first_replies", "2026-11-30T16:00:00+00:00")
-        assert summary(replied.mail) == [("backup_request", "kim.standby@example.com"),
-                                         ("owner_declined", "riley@example.com"),
-                                         ("stakeholder_update", "morgan.manager@example.com")]
+        assert summary(replied.mail) == [
+            ("backup_request", "kim.standby@example.com"),
+            ("owner_declined", "riley@example.com"),
+            ("stakeholder_update", "morgan.manager@example.com"),
+        ]
         # Sol is off the review, Kim on it; the check-in is new, for those who committed.
-        assert changes(replied) == [("cancellation", "sol.engineer@example.com", REVIEW),
-                                    ("invitation", "kim.standby@example.com", REVIEW),
-                                    ("invitation", "riley@example.com", CHECK_IN),
-                                    ("invitation", "sam.security@example.com", CHECK_IN)]
+        assert changes(replied) == [
+            ("cancellation", "sol.engineer@example.com", REVIEW),
+            ("invitation", "kim.standby@example.com", REVIEW),
+            ("invitation", "riley@example.com", CHECK_IN),
+            ("invitation", "sam.security@example.com", CHECK_IN),
+        ]
         # The others get the update (the review's roster changed), where the service tells them.
-        assert updates(replied) == [("update", a, REVIEW) for a in (
-            "lee.legal@example.com", "riley@example.com", "sam.security@example.com")
-            if backend.updates_reach_everyone]
-        assert states(backend.status()) == {"sam": "accepted", "lee": "requested", "sol": "replaced",
-                                            "kim": "requested"}
+        assert updates(replied) == [
+            ("update", a, REVIEW)
+            for a in ("lee.legal@example.com", "riley@example.com", "sam.security@example.com")
+            if backend.updates_reach_everyone
+        ]
+        assert states(backend.status()) == {
+            "sam": "accepted",
+            "lee": "requested",
+            "sol": "replaced",
+            "kim": "requested",
+        }
         assert backend.replies_waiting() == 0  # both replies read and filed away
 
         if backend.answers_in_calendar:
@@ -115,17 +143,25 @@ class WholeLoopTests:
         if backend.answers_in_calendar:
             assert rsvps(backend, "review") == {"riley@example.com": "ACCEPTED"} and rsvps(backend, "check-in") == {}
         last_call = step(backend, "last_call", "2026-12-02T18:00:00+00:00")
-        assert summary(last_call.mail) == [("digest", "riley@example.com"), ("last_call", "kim.standby@example.com"),
-                                           ("last_call", "lee.legal@example.com")]
+        assert summary(last_call.mail) == [
+            ("digest", "riley@example.com"),
+            ("last_call", "kim.standby@example.com"),
+            ("last_call", "lee.legal@example.com"),
+        ]
         assert last_call.notices == []
         backend.answer(find(replied.mail, "backup_request"), "kim.standby@example.com", "Yes, count me in.")
         agreed = step(backend, "backup_agrees", "2026-12-02T19:00:00+00:00")
         assert agreed.mail == [] and changes(agreed) == [("invitation", "kim.standby@example.com", CHECK_IN)]
-        assert updates(agreed) == [("update", a, CHECK_IN) for a in ("riley@example.com", "sam.security@example.com")
-                                   if backend.updates_reach_everyone]
+        assert updates(agreed) == [
+            ("update", a, CHECK_IN)
+            for a in ("riley@example.com", "sam.security@example.com")
+            if backend.updates_reach_everyone
+        ]
         deadline = step(backend, "deadline", "2026-12-02T22:01:00+00:00")  # 17:01 in New York
-        assert summary(deadline.mail) == [("owner_no_answer", "riley@example.com"),
-                                          ("stakeholder_update", "morgan.manager@example.com")]
+        assert summary(deadline.mail) == [
+            ("owner_no_answer", "riley@example.com"),
+            ("stakeholder_update", "morgan.manager@example.com"),
+        ]
         assert deadline.notices == []
         assert states(backend.status())["lee"] == "expired"
         assert any("lee" in item for item in backend.status()["needs_attention"])
@@ -138,24 +174,31 @@ class WholeLoopTests:
             backend.answer_meeting(REVIEW_UID, "kim.standby@example.com", "tentative")
         done = step(backend, "all_committed", "2026-12-03T14:00:00+00:00")
         expected = [
-            ("all_committed", "casey.csm@example.com"), ("all_committed", "kim.standby@example.com"),
-            ("all_committed", "lee.legal@example.com"), ("all_committed", "morgan.manager@example.com"),
-            ("all_committed", "riley@example.com"), ("all_committed", "sam.security@example.com"),
+            ("all_committed", "casey.csm@example.com"),
+            ("all_committed", "kim.standby@example.com"),
+            ("all_committed", "lee.legal@example.com"),
+            ("all_committed", "morgan.manager@example.com"),
+            ("all_committed", "riley@example.com"),
+            ("all_committed", "sam.security@example.com"),
             ("digest", "riley@example.com"),
         ]
         if backend.answers_in_calendar:
             expected.append(("owner_meeting_answer", "riley@example.com"))  # Kim: tentative
         assert summary(done.mail) == expected
         assert changes(done) == [("invitation", "lee.legal@example.com", CHECK_IN)]
-        assert updates(done) == [("update", a, CHECK_IN) for a in (
-            "kim.standby@example.com", "riley@example.com", "sam.security@example.com")
-            if backend.updates_reach_everyone]
+        assert updates(done) == [
+            ("update", a, CHECK_IN)
+            for a in ("kim.standby@example.com", "riley@example.com", "sam.security@example.com")
+            if backend.updates_reach_everyone
+        ]
         assert backend.attendees(CHECK_IN_UID) == EVERYONE_ON_THE_CHECK_IN
         assert backend.status()["state"] == "committed"
         if backend.answers_in_calendar:
-            assert rsvps(backend, "review") == {"riley@example.com": "ACCEPTED",
-                                                "sam.security@example.com": "ACCEPTED",
-                                                "kim.standby@example.com": "TENTATIVE"}
+            assert rsvps(backend, "review") == {
+                "riley@example.com": "ACCEPTED",
+                "sam.security@example.com": "ACCEPTED",
+                "kim.standby@example.com": "TENTATIVE",
+            }
 
         # A plan update that moves Lee's due date contacts only Lee.
         backend.drop_plan(EXAMPLE.read_text().replace("due = 2026-12-10T17:00:00", "due = 2026-12-11T17:00:00"))
@@ -167,11 +210,13 @@ class WholeLoopTests:
         assert len(list((backend.root / "plans" / "archive").iterdir())) == 1
 
         # Cancelling cancels both meetings for everyone on them and releases everyone.
-        backend.drop_plan(EXAMPLE.read_text().replace('[plan]\n', '[plan]\nstatus = "cancelled"\n'))
+        backend.drop_plan(EXAMPLE.read_text().replace("[plan]\n", '[plan]\nstatus = "cancelled"\n'))
         cancelled = step(backend, "cancelled", "2026-12-03T16:00:00+00:00")
         assert Counter(m["X-Followthru-Kind"] for m in cancelled.mail)["released"] == 3
         assert Counter((change, title) for change, _, title in cancelled.notices) == {
-            ("cancellation", CHECK_IN): 4, ("cancellation", REVIEW): 4}
+            ("cancellation", CHECK_IN): 4,
+            ("cancellation", REVIEW): 4,
+        }
         assert {to for _, to, title in cancelled.notices if title == CHECK_IN} == EVERYONE_ON_THE_CHECK_IN
         assert backend.status()["state"] == "cancelled"
 
@@ -210,8 +255,11 @@ class WholeLoopTests:
     def test_counter_proposal_and_the_owners_decision(self, backend):
         backend.drop_plan(EXAMPLE.read_text())
         started = backend.tick("2026-11-30T15:00:00+00:00")
-        backend.answer(find(started.mail, "request", "sam"), "sam.security@example.com",
-                       "I can't make Dec 9, but I can do it by Dec 11 instead.")
+        backend.answer(
+            find(started.mail, "request", "sam"),
+            "sam.security@example.com",
+            "I can't make Dec 9, but I can do it by Dec 11 instead.",
+        )
         notice = backend.tick("2026-11-30T16:00:00+00:00")
         assert summary(notice.mail) == [("owner_counter", "riley@example.com")]
         assert states(backend.status())["sam"] == "countered"
@@ -220,7 +268,6 @@ class WholeLoopTests:
         assert ("counter_approved", "sam.security@example.com") in summary(approved.mail)
         assert states(backend.status())["sam"] == "accepted"
         assert "Fri 11 Dec 2026" in find(approved.mail, "counter_approved").get_body(("plain",)).get_content()
-
 
 
 class CalendarAnswerTests:

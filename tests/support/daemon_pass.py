@@ -47,5 +47,6 @@ def states(daemon: Followthru) -> dict[str, str]:
 
 
 def request_to(daemon: Followthru, resource: str) -> EmailMessage:
-    return next(m for m in outbox(daemon) if m["X-Followthru-Kind"] == "request"
-                and m["X-Followthru-Resource"] == resource)
+    return next(
+        m for m in outbox(daemon) if m["X-Followthru-Kind"] == "request" and m["X-Followthru-Resource"] == resource
+    )

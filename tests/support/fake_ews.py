@@ -34,10 +34,10 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import getaddresses
-from typing import Callable
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import requests
@@ -59,56 +59,199 @@ TENANT = "8f3e2a5c-1b7d-4e0a-9c6f-2d4b5a7e9f10"
 CLIENT_ID = "5d1c9a4e-3f2b-4a8c-b7e6-0a9d8c7b6e5f"
 APP_SCOPE = "https://outlook.office365.com/.default"
 USER_SCOPE = "https://outlook.office365.com/EWS.AccessAsUser.All"
-API_VERSIONS = {"Exchange2007", "Exchange2007_SP1", "Exchange2010", "Exchange2010_SP1", "Exchange2010_SP2",
-                "Exchange2013", "Exchange2013_SP1", "Exchange2015", "Exchange2016", "V2015_10_05",
-                "V2016_01_06", "V2016_04_13", "V2016_07_13", "V2016_10_10", "V2017_04_14", "V2017_07_11"}
+API_VERSIONS = {
+    "Exchange2007",
+    "Exchange2007_SP1",
+    "Exchange2010",
+    "Exchange2010_SP1",
+    "Exchange2010_SP2",
+    "Exchange2013",
+    "Exchange2013_SP1",
+    "Exchange2015",
+    "Exchange2016",
+    "V2015_10_05",
+    "V2016_01_06",
+    "V2016_04_13",
+    "V2016_07_13",
+    "V2016_10_10",
+    "V2017_04_14",
+    "V2017_07_11",
+}
 MESSAGE_DISPOSITIONS = {"SaveOnly", "SendOnly", "SendAndSaveCopy"}
 SEND_INVITATIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
-SEND_UPDATES = {"SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy",
-                "SendToChangedAndSaveCopy"}
+SEND_UPDATES = {"SendToNone", "SendOnlyToAll", "SendOnlyToChanged", "SendToAllAndSaveCopy", "SendToChangedAndSaveCopy"}
 CONFLICT_RESOLUTIONS = {"NeverOverwrite", "AutoResolve", "AlwaysOverwrite"}
 DELETE_TYPES = {"HardDelete", "SoftDelete", "MoveToDeletedItems"}
 BASE_SHAPES = {"IdOnly", "Default", "AllProperties"}
-DISTINGUISHED = {"root": (None, "Root", ""), "msgfolderroot": ("root", "Top of Information Store", "IPF.Note"),
-                 "inbox": ("msgfolderroot", "Inbox", "IPF.Note"),
-                 "sentitems": ("msgfolderroot", "Sent Items", "IPF.Note"),
-                 "deleteditems": ("msgfolderroot", "Deleted Items", "IPF.Note"),
-                 "drafts": ("msgfolderroot", "Drafts", "IPF.Note"),
-                 "calendar": ("msgfolderroot", "Calendar", "IPF.Appointment")}
+DISTINGUISHED = {
+    "root": (None, "Root", ""),
+    "msgfolderroot": ("root", "Top of Information Store", "IPF.Note"),
+    "inbox": ("msgfolderroot", "Inbox", "IPF.Note"),
+    "sentitems": ("msgfolderroot", "Sent Items", "IPF.Note"),
+    "deleteditems": ("msgfolderroot", "Deleted Items", "IPF.Note"),
+    "drafts": ("msgfolderroot", "Drafts", "IPF.Note"),
+    "calendar": ("msgfolderroot", "Calendar", "IPF.Appointment"),
+}
 BUSY_TEXT = "The server cannot service this request right now. Try again later."
 CLOCK_SKEW = 1.0  # seconds an expired token is still taken (real servers allow minutes)
 # The element sequences of ItemType, MessageType and CalendarItemType in the EWS schema (types.xsd).
-ITEM_ELEMENTS = ["MimeContent", "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body",
-                 "Attachments", "DateTimeReceived", "Size", "Categories", "Importance", "InReplyTo", "IsSubmitted",
-                 "IsDraft", "IsFromMe", "IsResend", "IsUnmodified", "InternetMessageHeaders", "DateTimeSent",
-                 "DateTimeCreated", "ResponseObjects", "ReminderDueBy", "ReminderIsSet", "ReminderNextTime",
-                 "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo", "HasAttachments", "ExtendedProperty",
-                 "Culture", "EffectiveRights", "LastModifiedName", "LastModifiedTime", "IsAssociated",
-                 "WebClientReadFormQueryString", "WebClientEditFormQueryString", "ConversationId", "UniqueBody",
-                 "Flag", "StoreEntryId", "InstanceKey", "NormalizedBody", "EntityExtractionResult", "PolicyTag",
-                 "ArchiveTag", "RetentionDate", "Preview", "RightsManagementLicenseData", "PredictedActionReasons",
-                 "IsClutter", "BlockStatus", "HasBlockedImages", "TextBody", "IconIndex", "SearchKey", "SortKey",
-                 "Hashtags", "Mentions", "MentionedMe", "MentionsPreview", "MentionsEx", "AppliedHashtags",
-                 "AppliedHashtagsPreview", "Likes", "LikesPreview", "PendingSocialActivityTagIds", "AtAllMention",
-                 "CanDelete", "InferenceClassification"]
+ITEM_ELEMENTS = [
+    "MimeContent",
+    "ItemId",
+    "ParentFolderId",
+    "ItemClass",
+    "Subject",
+    "Sensitivity",
+    "Body",
+    "Attachments",
+    "DateTimeReceived",
+    "Size",
+    "Categories",
+    "Importance",
+    "InReplyTo",
+    "IsSubmitted",
+    "IsDraft",
+    "IsFromMe",
+    "IsResend",
+    "IsUnmodified",
+    "InternetMessageHeaders",
+    "DateTimeSent",
+    "DateTimeCreated",
+    "ResponseObjects",
+    "ReminderDueBy",
+    "ReminderIsSet",
+    "ReminderNextTime",
+    "ReminderMinutesBeforeStart",
+    "DisplayCc",
+    "DisplayTo",
+    "HasAttachments",
+    "ExtendedProperty",
+    "Culture",
+    "EffectiveRights",
+    "LastModifiedName",
+    "LastModifiedTime",
+    "IsAssociated",
+    "WebClientReadFormQueryString",
+    "WebClientEditFormQueryString",
+    "ConversationId",
+    "UniqueBody",
+    "Flag",
+    "StoreEntryId",
+    "InstanceKey",
+    "NormalizedBody",
+    "EntityExtractionResult",
+    "PolicyTag",
+    "ArchiveTag",
+    "RetentionDate",
+    "Preview",
+    "RightsManagementLicenseData",
+    "PredictedActionReasons",
+    "IsClutter",
+    "BlockStatus",
+    "HasBlockedImages",
+    "TextBody",
+    "IconIndex",
+    "SearchKey",
+    "SortKey",
+    "Hashtags",
+    "Mentions",
+    "MentionedMe",
+    "MentionsPreview",
+    "MentionsEx",
+    "AppliedHashtags",
+    "AppliedHashtagsPreview",
+    "Likes",
+    "LikesPreview",
+    "PendingSocialActivityTagIds",
+    "AtAllMention",
+    "CanDelete",
+    "InferenceClassification",
+]
 MESSAGE_ELEMENTS = ITEM_ELEMENTS + [
-    "Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
-    "IsDeliveryReceiptRequested", "ConversationIndex", "ConversationTopic", "From", "InternetMessageId", "IsRead",
-    "IsResponseRequested", "References", "ReplyTo", "ReceivedBy", "ReceivedRepresenting", "ApprovalRequestData",
-    "VotingInformation", "ReminderMessageData"]
+    "Sender",
+    "ToRecipients",
+    "CcRecipients",
+    "BccRecipients",
+    "IsReadReceiptRequested",
+    "IsDeliveryReceiptRequested",
+    "ConversationIndex",
+    "ConversationTopic",
+    "From",
+    "InternetMessageId",
+    "IsRead",
+    "IsResponseRequested",
+    "References",
+    "ReplyTo",
+    "ReceivedBy",
+    "ReceivedRepresenting",
+    "ApprovalRequestData",
+    "VotingInformation",
+    "ReminderMessageData",
+]
 CALENDAR_ELEMENTS = ITEM_ELEMENTS + [
-    "UID", "RecurrenceId", "DateTimeStamp", "Start", "End", "OriginalStart", "IsAllDayEvent", "LegacyFreeBusyStatus",
-    "Location", "When", "IsMeeting", "IsCancelled", "IsRecurring", "MeetingRequestWasSent", "IsResponseRequested",
-    "CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees", "OptionalAttendees", "Resources",
-    "ConflictingMeetingCount", "AdjacentMeetingCount", "ConflictingMeetings", "AdjacentMeetings", "Duration",
-    "TimeZone", "AppointmentReplyTime", "AppointmentSequenceNumber", "AppointmentState", "Recurrence",
-    "FirstOccurrence", "LastOccurrence", "ModifiedOccurrences", "DeletedOccurrences", "MeetingTimeZone",
-    "StartTimeZone", "EndTimeZone", "ConferenceType", "AllowNewTimeProposal", "IsOnlineMeeting",
-    "MeetingWorkspaceUrl", "NetShowUrl", "EnhancedLocation", "StartWallClock", "EndWallClock", "StartTimeZoneId",
-    "EndTimeZoneId", "IntendedFreeBusyStatus", "JoinOnlineMeetingUrl", "OnlineMeetingSettings", "IsOrganizer",
-    "CalendarActivityData", "DoNotForwardMeeting"]
-PATTERNS = {"RelativeYearlyRecurrence", "AbsoluteYearlyRecurrence", "RelativeMonthlyRecurrence",
-            "AbsoluteMonthlyRecurrence", "WeeklyRecurrence", "DailyRecurrence"}
+    "UID",
+    "RecurrenceId",
+    "DateTimeStamp",
+    "Start",
+    "End",
+    "OriginalStart",
+    "IsAllDayEvent",
+    "LegacyFreeBusyStatus",
+    "Location",
+    "When",
+    "IsMeeting",
+    "IsCancelled",
+    "IsRecurring",
+    "MeetingRequestWasSent",
+    "IsResponseRequested",
+    "CalendarItemType",
+    "MyResponseType",
+    "Organizer",
+    "RequiredAttendees",
+    "OptionalAttendees",
+    "Resources",
+    "ConflictingMeetingCount",
+    "AdjacentMeetingCount",
+    "ConflictingMeetings",
+    "AdjacentMeetings",
+    "Duration",
+    "TimeZone",
+    "AppointmentReplyTime",
+    "AppointmentSequenceNumber",
+    "AppointmentState",
+    "Recurrence",
+    "FirstOccurrence",
+    "LastOccurrence",
+    "ModifiedOccurrences",
+    "DeletedOccurrences",
+    "MeetingTimeZone",
+    "StartTimeZone",
+    "EndTimeZone",
+    "ConferenceType",
+    "AllowNewTimeProposal",
+    "IsOnlineMeeting",
+    "MeetingWorkspaceUrl",
+    "NetShowUrl",
+    "EnhancedLocation",
+    "StartWallClock",
+    "EndWallClock",
+    "StartTimeZoneId",
+    "EndTimeZoneId",
+    "IntendedFreeBusyStatus",
+    "JoinOnlineMeetingUrl",
+    "OnlineMeetingSettings",
+    "IsOrganizer",
+    "CalendarActivityData",
+    "DoNotForwardMeeting",
+]
+PATTERNS = {
+    "RelativeYearlyRecurrence",
+    "AbsoluteYearlyRecurrence",
+    "RelativeMonthlyRecurrence",
+    "AbsoluteMonthlyRecurrence",
+    "WeeklyRecurrence",
+    "DailyRecurrence",
+}
 RANGES = {"NoEndRecurrence", "EndDateRecurrence", "NumberedRecurrence"}
 
 
@@ -252,14 +395,26 @@ class Mailbox:
         """Put a message into a folder, the way the transport delivers it; ``kind`` is the item's
         type (``MeetingResponse`` for an attendee's answer to the organizer)."""
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        return self.add(kind, self.folder(folder).id, mime=raw, subject=str(message["Subject"] or ""),
-                        message_id=str(message["Message-ID"] or ""))
+        return self.add(
+            kind,
+            self.folder(folder).id,
+            mime=raw,
+            subject=str(message["Subject"] or ""),
+            message_id=str(message["Message-ID"] or ""),
+        )
 
     def move(self, item: Item, folder: str) -> Item:
         """Items get a new id when they move, as in Exchange."""
         self.remove(item)
-        moved = self.add(item.kind, folder, **{k: v for k, v in vars(item).items()
-                                               if k not in ("id", "kind", "folder", "entered", "modified", "version")})
+        moved = self.add(
+            item.kind,
+            folder,
+            **{
+                k: v
+                for k, v in vars(item).items()
+                if k not in ("id", "kind", "folder", "entered", "modified", "version")
+            },
+        )
         return moved
 
     def remove(self, item: Item) -> None:
@@ -314,8 +469,13 @@ class FakeExchange:
     :data:`CLIENT_ID` in :data:`TENANT`, which has the EWS permission ``full_access_as_app``.
     """
 
-    def __init__(self, mailboxes: list[str], users: dict[str, tuple[str, set[str]]] | None = None,
-                 app_secret: str = "", schemes: tuple[str, ...] = ("Negotiate", "NTLM")):
+    def __init__(
+        self,
+        mailboxes: list[str],
+        users: dict[str, tuple[str, set[str]]] | None = None,
+        app_secret: str = "",
+        schemes: tuple[str, ...] = ("Negotiate", "NTLM"),
+    ):
         self.counter = itertools.count(1)
         self._sequence = itertools.count(1)
         self.mailboxes = {a.lower(): Mailbox(self, a.lower()) for a in mailboxes}
@@ -366,8 +526,9 @@ class FakeExchange:
     def revoke_refresh_tokens(self) -> None:
         self.refresh_tokens.clear()
 
-    def respond(self, mailbox: str, uid: str, attendee: str, response: str,
-                proposed_start: datetime | None = None) -> None:
+    def respond(
+        self, mailbox: str, uid: str, attendee: str, response: str, proposed_start: datetime | None = None
+    ) -> None:
         """An attendee answers: the organizer's calendar item records it, as Exchange's calendar
         attendant does when the meeting response arrives."""
         box = self.mailbox(mailbox)
@@ -417,13 +578,18 @@ class FakeExchange:
         if scheme == "Bearer":
             token = self.tokens.get(value)
             if token is None or token.revoked or token.expires + CLOCK_SKEW < time.time():
-                return 401, {"WWW-Authenticate": 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
-                                                 'trusted_issuers="00000001-0000-0000-c000-000000000000@*", '
-                                                 'token_types="app_asserted_user_v1 service_asserted_app_v1", '
-                                                 f'authorization_uri="{LOGIN}/common/oauth2/authorize", '
-                                                 'error="invalid_token"',
-                             "x-ms-diagnostics": '2000003;reason="The token has expired.";'
-                                                 'error_category="invalid_token"'}, b""
+                return (
+                    401,
+                    {
+                        "WWW-Authenticate": 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
+                        'trusted_issuers="00000001-0000-0000-c000-000000000000@*", '
+                        'token_types="app_asserted_user_v1 service_asserted_app_v1", '
+                        f'authorization_uri="{LOGIN}/common/oauth2/authorize", '
+                        'error="invalid_token"',
+                        "x-ms-diagnostics": '2000003;reason="The token has expired.";error_category="invalid_token"',
+                    },
+                    b"",
+                )
             return token
         if scheme == "Basic" and "Basic" in self.schemes:
             user, _, password = base64.b64decode(value).decode().partition(":")
@@ -457,28 +623,38 @@ class FakeExchange:
         path = url.path
         if request.method == "GET" and path.endswith("/v2.0/.well-known/openid-configuration"):
             tenant = path.split("/")[1]
-            return self._json(200, {
-                "token_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/token",
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
-                                                          "client_secret_basic"],
-                "jwks_uri": f"{LOGIN}/{tenant}/discovery/v2.0/keys",
-                "response_modes_supported": ["query", "fragment", "form_post"],
-                "subject_types_supported": ["pairwise"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-                "scopes_supported": ["openid", "profile", "email", "offline_access"],
-                "issuer": f"https://login.microsoftonline.com/{TENANT}/v2.0",
-                "request_uri_parameter_supported": False,
-                "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
-                "authorization_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/authorize",
-                "device_authorization_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/devicecode",
-                "http_logout_supported": True, "frontchannel_logout_supported": True,
-                "end_session_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/logout",
-                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "tid", "ver"],
-                "kerberos_endpoint": f"{LOGIN}/{tenant}/kerberos",
-                "tenant_region_scope": "EU", "cloud_instance_name": "microsoftonline.com",
-                "cloud_graph_host_name": "graph.windows.net", "msgraph_host": "graph.microsoft.com",
-                "rbac_url": "https://pas.windows.net"})
+            return self._json(
+                200,
+                {
+                    "token_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/token",
+                    "token_endpoint_auth_methods_supported": [
+                        "client_secret_post",
+                        "private_key_jwt",
+                        "client_secret_basic",
+                    ],
+                    "jwks_uri": f"{LOGIN}/{tenant}/discovery/v2.0/keys",
+                    "response_modes_supported": ["query", "fragment", "form_post"],
+                    "subject_types_supported": ["pairwise"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                    "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                    "issuer": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+                    "request_uri_parameter_supported": False,
+                    "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+                    "authorization_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/authorize",
+                    "device_authorization_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/devicecode",
+                    "http_logout_supported": True,
+                    "frontchannel_logout_supported": True,
+                    "end_session_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/logout",
+                    "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "tid", "ver"],
+                    "kerberos_endpoint": f"{LOGIN}/{tenant}/kerberos",
+                    "tenant_region_scope": "EU",
+                    "cloud_instance_name": "microsoftonline.com",
+                    "cloud_graph_host_name": "graph.windows.net",
+                    "msgraph_host": "graph.microsoft.com",
+                    "rbac_url": "https://pas.windows.net",
+                },
+            )
         if request.method == "POST" and path.endswith("/oauth2/v2.0/token"):
             return self._token(path.split("/")[1], request)
         return self._json(404, {"error": "not_found"})
@@ -493,20 +669,33 @@ class FakeExchange:
         if tenant not in (TENANT, "organizations", "common"):
             return self._aad_error(400, "invalid_request", 90002, f"Tenant '{tenant}' not found.")
         if form.get("client_id") != CLIENT_ID:
-            return self._aad_error(400, "unauthorized_client", 700016,
-                                   f"Application with identifier '{form.get('client_id')}' was not found in the "
-                                   f"directory '{tenant}'.")
+            return self._aad_error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{form.get('client_id')}' was not found in the directory '{tenant}'.",
+            )
         if grant == "client_credentials":
             if form.get("scope") != APP_SCOPE:
                 self.violations.append(f"client credentials with scope {form.get('scope')!r}")
             if not self.app_secret or form.get("client_secret") != self.app_secret:
-                return self._aad_error(401, "invalid_client", 7000215,
-                                       "Invalid client secret provided. Ensure the secret being sent in the "
-                                       f"request is the client secret value, not the client secret ID, for a "
-                                       f"secret added to app '{CLIENT_ID}'.")
-            return self._json(200, {"token_type": "Bearer", "expires_in": self.token_lifetime,
-                                    "ext_expires_in": self.token_lifetime,
-                                    "access_token": self._issue("app", CLIENT_ID)})
+                return self._aad_error(
+                    401,
+                    "invalid_client",
+                    7000215,
+                    "Invalid client secret provided. Ensure the secret being sent in the "
+                    f"request is the client secret value, not the client secret ID, for a "
+                    f"secret added to app '{CLIENT_ID}'.",
+                )
+            return self._json(
+                200,
+                {
+                    "token_type": "Bearer",
+                    "expires_in": self.token_lifetime,
+                    "ext_expires_in": self.token_lifetime,
+                    "access_token": self._issue("app", CLIENT_ID),
+                },
+            )
         if grant == "authorization_code":
             code = self.codes.pop(form.get("code", ""), None)
             if code is None:
@@ -515,19 +704,30 @@ class FakeExchange:
             verifier = form.get("code_verifier", "")
             digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if digest != challenge or form.get("redirect_uri") != redirect_uri:
-                return self._aad_error(400, "invalid_grant", 501481, "The Code_Verifier does not match the "
-                                                                     "code_challenge supplied in the authorization "
-                                                                     "request.")
+                return self._aad_error(
+                    400,
+                    "invalid_grant",
+                    501481,
+                    "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+                )
             return self._user_tokens(user, form)
         if grant == "refresh_token":
             if not form.get("refresh_token"):
-                return self._aad_error(400, "invalid_request", 900144, "The request body must contain the "
-                                                                       "following parameter: 'refresh_token'.")
+                return self._aad_error(
+                    400,
+                    "invalid_request",
+                    900144,
+                    "The request body must contain the following parameter: 'refresh_token'.",
+                )
             user = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
             if user is None:
-                return self._aad_error(400, "invalid_grant", 700082,
-                                       "The refresh token has expired due to inactivity. The token was issued on "
-                                       "2026-01-05T10:00:00Z and was inactive for 90.00:00:00.")
+                return self._aad_error(
+                    400,
+                    "invalid_grant",
+                    700082,
+                    "The refresh token has expired due to inactivity. The token was issued on "
+                    "2026-01-05T10:00:00Z and was inactive for 90.00:00:00.",
+                )
             return self._user_tokens(user, form)
         return self._aad_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
 
@@ -537,9 +737,17 @@ class FakeExchange:
             self.violations.append(f"delegated token without {USER_SCOPE}: {scopes}")
         refresh = "0.AXkA" + secrets.token_urlsafe(48)
         self.refresh_tokens[refresh] = user
-        return self._json(200, {"token_type": "Bearer", "scope": f"{USER_SCOPE} openid profile",
-                                "expires_in": self.token_lifetime, "ext_expires_in": self.token_lifetime,
-                                "access_token": self._issue("user", user), "refresh_token": refresh})
+        return self._json(
+            200,
+            {
+                "token_type": "Bearer",
+                "scope": f"{USER_SCOPE} openid profile",
+                "expires_in": self.token_lifetime,
+                "ext_expires_in": self.token_lifetime,
+                "access_token": self._issue("user", user),
+                "refresh_token": refresh,
+            },
+        )
 
     def _issue(self, kind: str, subject: str) -> str:
         value = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + secrets.token_urlsafe(48)
@@ -547,11 +755,18 @@ class FakeExchange:
         return value
 
     def _aad_error(self, status: int, error: str, code: int, text: str):
-        return self._json(status, {"error": error,
-                                   "error_description": f"AADSTS{code}: {text} Trace ID: 0e1f Correlation ID: "
-                                                        "9a8b Timestamp: 2026-11-30 15:00:00Z",
-                                   "error_codes": [code], "timestamp": "2026-11-30 15:00:00Z",
-                                   "trace_id": "0e1f", "correlation_id": "9a8b"})
+        return self._json(
+            status,
+            {
+                "error": error,
+                "error_description": f"AADSTS{code}: {text} Trace ID: 0e1f Correlation ID: "
+                "9a8b Timestamp: 2026-11-30 15:00:00Z",
+                "error_codes": [code],
+                "timestamp": "2026-11-30 15:00:00Z",
+                "trace_id": "0e1f",
+                "correlation_id": "9a8b",
+            },
+        )
 
     @staticmethod
     def _json(status: int, data: dict):
@@ -586,8 +801,10 @@ class FakeExchange:
             messages = handler(operation, who, self._target(header, operation))
             if name in self._lose:
                 self._lose.remove(name)
-                raise requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end "
-                                                          "closed connection without response'))", request=request)
+                raise requests.exceptions.ConnectionError(
+                    "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))",
+                    request=request,
+                )
         except Violation as error:
             return self._violation(f"{name}: {error}")
         except Fault as fault:
@@ -609,8 +826,9 @@ class FakeExchange:
             if request.headers.get("X-AnchorMailbox", "").lower() != address.text.lower():
                 raise Violation("X-AnchorMailbox should name the impersonated mailbox")
         elif impersonation is not None:
-            raise Fault("ErrorImpersonateUserDenied", "The account does not have permission to impersonate the "
-                                                      "requested user.")
+            raise Fault(
+                "ErrorImpersonateUserDenied", "The account does not have permission to impersonate the requested user."
+            )
 
     def _target(self, header, operation) -> Mailbox:
         """The mailbox a request acts on: the impersonated one, else the one its folders name."""
@@ -620,8 +838,11 @@ class FakeExchange:
             named = operation.find(".//t:DistinguishedFolderId/t:Mailbox/t:EmailAddress", NS)
             address = named.text if named is not None else None
         if address is None:
-            ids = operation.findall(".//t:FolderId", NS) + operation.findall(".//t:ItemId", NS) + \
-                operation.findall(".//t:ReferenceItemId", NS)
+            ids = (
+                operation.findall(".//t:FolderId", NS)
+                + operation.findall(".//t:ItemId", NS)
+                + operation.findall(".//t:ReferenceItemId", NS)
+            )
             if ids:
                 address = self._decode(ids[0].get("Id"))[1]
         if address is None:
@@ -663,8 +884,10 @@ class FakeExchange:
         box = self._authorize(who, box)
         if operation.get("Traversal") not in ("Shallow", "Deep", "SoftDeleted"):
             raise Violation("FindFolder needs Traversal = Shallow, Deep or SoftDeleted")
-        self._order(operation, ["FolderShape", "IndexedPageFolderView", "FractionalPageFolderView", "Restriction",
-                                "ParentFolderIds"])
+        self._order(
+            operation,
+            ["FolderShape", "IndexedPageFolderView", "FractionalPageFolderView", "Restriction", "ParentFolderIds"],
+        )
         self._shape(operation, "FolderShape")
         parents = [self._folder(box, ref) for ref in self._children(operation, "ParentFolderIds")]
         wanted = None
@@ -674,8 +897,11 @@ class FakeExchange:
             if equal is None or equal.find("t:FieldURI", NS).get("FieldURI") != "folder:DisplayName":
                 raise Violation("the fake only answers FindFolder restricted by IsEqualTo folder:DisplayName")
             wanted = equal.find("t:FieldURIOrConstant/t:Constant", NS).get("Value")
-        found = [f for f in box.folders.values() if any(f.parent == p.id for p in parents)
-                 and (wanted is None or f.name.lower() == wanted.lower())]
+        found = [
+            f
+            for f in box.folders.values()
+            if any(f.parent == p.id for p in parents) and (wanted is None or f.name.lower() == wanted.lower())
+        ]
         root = etree.Element(q("m", "RootFolder"), TotalItemsInView=str(len(found)), IncludesLastItemInRange="true")
         folders = etree.SubElement(root, q("t", "Folders"))
         folders.extend(self._folder_xml(box, f) for f in found)
@@ -691,9 +917,13 @@ class FakeExchange:
             if not name:
                 raise Violation("CreateFolder: every folder needs a DisplayName")
             if any(f.parent == parent.id and f.name.lower() == name.lower() for f in box.folders.values()):
-                messages.append(("CreateFolderResponseMessage",
-                                 Failure("ErrorFolderExists", "A folder with the specified name already exists."),
-                                 None))
+                messages.append(
+                    (
+                        "CreateFolderResponseMessage",
+                        Failure("ErrorFolderExists", "A folder with the specified name already exists."),
+                        None,
+                    )
+                )
                 continue
             folder = box.new_folder(name, parent.id)
             folder.folder_class = element.findtext("t:FolderClass", default="IPF.Note", namespaces=NS)
@@ -727,14 +957,17 @@ class FakeExchange:
             if item_id not in box.items or box.items[item_id].folder != folder.id:
                 changes.append((box.gone.get(item_id, ("", 0))[1], "Delete", item_id))
         changes.sort(key=lambda c: c[0])
-        included, last = changes[:int(limit)], len(changes) <= int(limit)
+        included, last = changes[: int(limit)], len(changes) <= int(limit)
         for _, change, item in included:
             if change == "Delete":
                 known.pop(item, None)
             else:
                 known[item.id] = item.modified
-        response = [etree.Element(q("m", "SyncState")), etree.Element(q("m", "IncludesLastItemInRange")),
-                    etree.Element(q("m", "Changes"))]
+        response = [
+            etree.Element(q("m", "SyncState")),
+            etree.Element(q("m", "IncludesLastItemInRange")),
+            etree.Element(q("m", "Changes")),
+        ]
         response[0].text = self._write_sync_state(known, folder.id)
         response[1].text = "true" if last else "false"
         for _, change, item in included:
@@ -762,9 +995,22 @@ class FakeExchange:
         box = self._authorize(who, box)
         if operation.get("Traversal") not in ("Shallow", "SoftDeleted", "Associated"):
             raise Violation("FindItem needs Traversal = Shallow, SoftDeleted or Associated")
-        self._order(operation, ["ItemShape", "IndexedPageItemView", "FractionalPageItemView", "CalendarView",
-                                "ContactsView", "GroupBy", "DistinguishedGroupBy", "Restriction", "SortOrder",
-                                "ParentFolderIds", "QueryString"])
+        self._order(
+            operation,
+            [
+                "ItemShape",
+                "IndexedPageItemView",
+                "FractionalPageItemView",
+                "CalendarView",
+                "ContactsView",
+                "GroupBy",
+                "DistinguishedGroupBy",
+                "Restriction",
+                "SortOrder",
+                "ParentFolderIds",
+                "QueryString",
+            ],
+        )
         properties = self._shape(operation, "ItemShape")
         parents = [self._folder(box, ref).id for ref in self._children(operation, "ParentFolderIds")]
         test: Callable[[Item], bool] = lambda item: True  # noqa: E731
@@ -772,8 +1018,11 @@ class FakeExchange:
         if restriction is not None:
             equal = restriction.find("t:IsEqualTo", NS)
             constant = equal.find("t:FieldURIOrConstant/t:Constant", NS) if equal is not None else None
-            uri, named = (equal.find("t:FieldURI", NS), equal.find("t:ExtendedFieldURI", NS)) \
-                if equal is not None else (None, None)
+            uri, named = (
+                (equal.find("t:FieldURI", NS), equal.find("t:ExtendedFieldURI", NS))
+                if equal is not None
+                else (None, None)
+            )
             if constant is None or (uri is None) == (named is None):
                 raise Violation("the fake answers FindItem restricted by IsEqualTo a property and a constant")
             wanted = constant.get("Value")
@@ -786,9 +1035,12 @@ class FakeExchange:
         found = [i for i in box.items.values() if i.folder in parents and test(i)]
         view = operation.find("m:IndexedPageItemView", NS)
         limit = int(view.get("MaxEntriesReturned", len(found) or 1)) if view is not None else len(found)
-        root = etree.Element(q("m", "RootFolder"), IndexedPagingOffset=str(min(limit, len(found))),
-                             TotalItemsInView=str(len(found)),
-                             IncludesLastItemInRange="true" if limit >= len(found) else "false")
+        root = etree.Element(
+            q("m", "RootFolder"),
+            IndexedPagingOffset=str(min(limit, len(found))),
+            TotalItemsInView=str(len(found)),
+            IncludesLastItemInRange="true" if limit >= len(found) else "false",
+        )
         items = etree.SubElement(root, q("t", "Items"))
         items.extend(self._item_xml(i, properties) for i in found[:limit])
         return [("FindItemResponseMessage", None, root)]
@@ -827,9 +1079,14 @@ class FakeExchange:
                 if kind == "Message":
                     if disposition is None:
                         raise Violation("CreateItem of a Message needs MessageDisposition")
-                    made = self._create_message(box, element, disposition,
-                                                self._folder(box, self._only(saved)) if saved is not None
-                                                else box.folder("sentitems" if disposition != "SaveOnly" else "drafts"))
+                    made = self._create_message(
+                        box,
+                        element,
+                        disposition,
+                        self._folder(box, self._only(saved))
+                        if saved is not None
+                        else box.folder("sentitems" if disposition != "SaveOnly" else "drafts"),
+                    )
                 elif kind == "CalendarItem":
                     if invitations is None:
                         raise Violation("CreateItem of a CalendarItem needs SendMeetingInvitations")
@@ -859,8 +1116,9 @@ class FakeExchange:
         if len(raw) > self.max_message_bytes:
             raise Failure("ErrorMessageSizeExceeded", "The message exceeds the maximum supported size.")
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        recipients = tuple(a for _, a in getaddresses([str(v) for h in ("To", "Cc", "Bcc")
-                                                       for v in message.get_all(h, [])]) if a)
+        recipients = tuple(
+            a for _, a in getaddresses([str(v) for h in ("To", "Cc", "Bcc") for v in message.get_all(h, [])]) if a
+        )
         if not recipients:
             raise Failure("ErrorInvalidRecipients", "At least one recipient isn't valid.")
         if disposition != "SaveOnly":
@@ -869,8 +1127,13 @@ class FakeExchange:
                 if address.lower() in self.mailboxes:
                     self.mailbox(address).deliver(raw)
         if disposition != "SendOnly":
-            copy = box.add("Message", folder.id, mime=raw, subject=str(message["Subject"] or ""),
-                           message_id=str(message["Message-ID"] or ""))
+            copy = box.add(
+                "Message",
+                folder.id,
+                mime=raw,
+                subject=str(message["Subject"] or ""),
+                message_id=str(message["Message-ID"] or ""),
+            )
             if disposition == "SaveOnly":
                 return [self._id_only(copy)]
         return []
@@ -911,12 +1174,17 @@ class FakeExchange:
             self._order(change, ["ItemId", "Updates"], namespace="t")
             try:
                 item = self._item(box, change.find("t:ItemId", NS))
-                if change.find("t:ItemId", NS).get("ChangeKey") not in (None, item.changekey) and \
-                        resolution == "NeverOverwrite":
-                    raise Failure("ErrorIrresolvableConflict", "The send or update operation could not be "
-                                                               "performed because the change key passed in the "
-                                                               "request does not match the current change key for "
-                                                               "the item.")
+                if (
+                    change.find("t:ItemId", NS).get("ChangeKey") not in (None, item.changekey)
+                    and resolution == "NeverOverwrite"
+                ):
+                    raise Failure(
+                        "ErrorIrresolvableConflict",
+                        "The send or update operation could not be "
+                        "performed because the change key passed in the "
+                        "request does not match the current change key for "
+                        "the item.",
+                    )
                 if item.kind == "CalendarItem" and invitations is None:
                     raise Violation("updating a CalendarItem needs SendMeetingInvitationsOrCancellations")
                 self._update(box, item, change.find("t:Updates", NS), invitations or "SendToNone")
@@ -1010,8 +1278,10 @@ class FakeExchange:
                     address = attendee.findtext("t:Mailbox/t:EmailAddress", namespaces=NS)
                     if not address:
                         raise Violation("an Attendee needs Mailbox/EmailAddress")
-                    people.append(previous.get(address.lower()) or
-                                  Attendee(address, attendee.findtext("t:Mailbox/t:Name", default="", namespaces=NS)))
+                    people.append(
+                        previous.get(address.lower())
+                        or Attendee(address, attendee.findtext("t:Mailbox/t:Name", default="", namespaces=NS))
+                    )
                 item.attendees = people
             elif name == "Recurrence":
                 names = [etree.QName(c).localname for c in child]
@@ -1022,14 +1292,33 @@ class FakeExchange:
                 item.start_zone = child.get("Id", "")
             elif name == "ExtendedProperty":
                 uri = child.find("t:ExtendedFieldURI", NS)
-                if uri is None or not uri.get("PropertyName") or uri.get("DistinguishedPropertySetId") is None \
-                        and uri.get("PropertySetId") is None or not uri.get("PropertyType"):
+                if (
+                    uri is None
+                    or not uri.get("PropertyName")
+                    or uri.get("DistinguishedPropertySetId") is None
+                    and uri.get("PropertySetId") is None
+                    or not uri.get("PropertyType")
+                ):
                     raise Violation("a named ExtendedFieldURI needs a property set, PropertyName and PropertyType")
                 item.named[uri.get("PropertyName")] = child.findtext("t:Value", default="", namespaces=NS)
-            elif name in ("EndTimeZone", "IsAllDayEvent", "LegacyFreeBusyStatus", "ReminderIsSet",
-                          "ReminderMinutesBeforeStart", "Sensitivity", "Importance", "IsResponseRequested",
-                          "Culture", "ConferenceType", "AllowNewTimeProposal", "IsOnlineMeeting",
-                          "MeetingTimeZone", "OptionalAttendees", "Resources", "Categories"):
+            elif name in (
+                "EndTimeZone",
+                "IsAllDayEvent",
+                "LegacyFreeBusyStatus",
+                "ReminderIsSet",
+                "ReminderMinutesBeforeStart",
+                "Sensitivity",
+                "Importance",
+                "IsResponseRequested",
+                "Culture",
+                "ConferenceType",
+                "AllowNewTimeProposal",
+                "IsOnlineMeeting",
+                "MeetingTimeZone",
+                "OptionalAttendees",
+                "Resources",
+                "Categories",
+            ):
                 continue
             else:
                 raise Violation(f"the fake does not expect {name} on a calendar item")
@@ -1040,8 +1329,9 @@ class FakeExchange:
     def _item_xml(self, item: Item, properties: set[str]):
         element = etree.Element(q("t", item.kind))
         if "item:MimeContent" in properties:
-            etree.SubElement(element, q("t", "MimeContent"), CharacterSet="UTF-8").text = \
-                base64.b64encode(item.mime).decode()
+            etree.SubElement(element, q("t", "MimeContent"), CharacterSet="UTF-8").text = base64.b64encode(
+                item.mime
+            ).decode()
         etree.SubElement(element, q("t", "ItemId"), Id=item.id, ChangeKey=item.changekey)
         if "item:Subject" in properties:
             etree.SubElement(element, q("t", "Subject")).text = item.subject
@@ -1096,8 +1386,9 @@ class FakeExchange:
         if tag == "Folder":
             items = box.in_folder(folder.id)
             etree.SubElement(element, q("t", "TotalCount")).text = str(len(items))
-        etree.SubElement(element, q("t", "ChildFolderCount")).text = \
-            str(sum(f.parent == folder.id for f in box.folders.values()))
+        etree.SubElement(element, q("t", "ChildFolderCount")).text = str(
+            sum(f.parent == folder.id for f in box.folders.values())
+        )
         if tag == "Folder":
             etree.SubElement(element, q("t", "UnreadCount")).text = "0"
         if folder.distinguished:
@@ -1132,8 +1423,11 @@ class FakeExchange:
         try:
             data = json.loads(base64.b64decode(value))
             expected = self._mac(data["known"], data["folder"], data["epoch"])
-            valid = hmac.compare_digest(data["mac"], expected) and data["epoch"] == self._sync_epoch \
+            valid = (
+                hmac.compare_digest(data["mac"], expected)
+                and data["epoch"] == self._sync_epoch
                 and data["folder"] == folder
+            )
         except (ValueError, KeyError, TypeError):
             valid = False
         if not valid:
@@ -1141,8 +1435,12 @@ class FakeExchange:
         return data["known"]
 
     def _write_sync_state(self, known: dict[str, int], folder: str) -> str:
-        data = {"known": known, "folder": folder, "epoch": self._sync_epoch,
-                "mac": self._mac(known, folder, self._sync_epoch)}
+        data = {
+            "known": known,
+            "folder": folder,
+            "epoch": self._sync_epoch,
+            "mac": self._mac(known, folder, self._sync_epoch),
+        }
         return base64.b64encode(json.dumps(data, sort_keys=True).encode()).decode()
 
     def _mac(self, known, folder, epoch) -> str:
@@ -1163,10 +1461,24 @@ class FakeExchange:
         base = shape.findtext("t:BaseShape", namespaces=NS)
         if base not in BASE_SHAPES:
             raise Violation(f"{name}/BaseShape must be IdOnly, Default or AllProperties")
-        self._order(shape, ["BaseShape", "IncludeMimeContent", "BodyType", "UniqueBodyType",
-                            "NormalizedBodyType", "FilterHtmlContent", "ConvertHtmlCodePageToUTF8",
-                            "InlineImageUrlTemplate", "BlockExternalImages", "AddBlankTargetToLinks",
-                            "MaximumBodySize", "AdditionalProperties"], namespace="t")
+        self._order(
+            shape,
+            [
+                "BaseShape",
+                "IncludeMimeContent",
+                "BodyType",
+                "UniqueBodyType",
+                "NormalizedBodyType",
+                "FilterHtmlContent",
+                "ConvertHtmlCodePageToUTF8",
+                "InlineImageUrlTemplate",
+                "BlockExternalImages",
+                "AddBlankTargetToLinks",
+                "MaximumBodySize",
+                "AdditionalProperties",
+            ],
+            namespace="t",
+        )
         uris = {u.get("FieldURI") for u in shape.findall("t:AdditionalProperties/t:FieldURI", NS)}
         if shape.findtext("t:IncludeMimeContent", namespaces=NS) == "true":
             uris.add("item:MimeContent")
@@ -1208,8 +1520,7 @@ class FakeExchange:
         response = etree.SubElement(body, q("m", f"{operation}Response"), nsmap={"m": M, "t": T})
         container = etree.SubElement(response, q("m", "ResponseMessages"))
         for tag, failure, content in messages:
-            message = etree.SubElement(container, q("m", tag),
-                                       ResponseClass="Error" if failure else "Success")
+            message = etree.SubElement(container, q("m", tag), ResponseClass="Error" if failure else "Success")
             if failure:
                 etree.SubElement(message, q("m", "MessageText")).text = failure.text
                 etree.SubElement(message, q("m", "ResponseCode")).text = failure.code
@@ -1224,8 +1535,16 @@ class FakeExchange:
     def _envelope(self):
         envelope = etree.Element(q("s", "Envelope"), nsmap={"s": SOAP})
         header = etree.SubElement(envelope, q("s", "Header"))
-        etree.SubElement(header, f"{{{T}}}ServerVersionInfo", nsmap={"h": T}, MajorVersion="15", MinorVersion="2",
-                         MajorBuildNumber="1544", MinorBuildNumber="4", Version="V2017_07_11")
+        etree.SubElement(
+            header,
+            f"{{{T}}}ServerVersionInfo",
+            nsmap={"h": T},
+            MajorVersion="15",
+            MinorVersion="2",
+            MajorBuildNumber="1544",
+            MinorBuildNumber="4",
+            Version="V2017_07_11",
+        )
         return envelope, etree.SubElement(envelope, q("s", "Body"))
 
     def _fault(self, code: str, text: str, back_off_ms: int | None = None):
@@ -1249,8 +1568,11 @@ class FakeExchange:
 
     @staticmethod
     def _xml(status: int, envelope) -> tuple[int, dict, bytes]:
-        return status, {"Content-Type": "text/xml; charset=utf-8"}, \
-            etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+        return (
+            status,
+            {"Content-Type": "text/xml; charset=utf-8"},
+            etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
+        )
 
     # -- looking at what happened --------------------------------------------------------------------------------
     def operations(self) -> list[str]:
@@ -1287,7 +1609,8 @@ class FakeAdapter(requests.adapters.HTTPAdapter):
         response = requests.Response()
         response.status_code = status
         response.reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}.get(
-            status, "")
+            status, ""
+        )
         response.headers = CaseInsensitiveDict(headers)
         response.headers["Content-Length"] = str(len(body))
         response._content = body

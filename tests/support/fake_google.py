@@ -42,15 +42,41 @@ DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documen
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events"
-NEEDS = {"gmail": {GMAIL_SCOPE, "https://mail.google.com/"},
-         "calendar": {CALENDAR_SCOPE, "https://www.googleapis.com/auth/calendar"}}
-STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                409: "ABORTED", 410: "GONE", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
-SYSTEM_LABELS = ("INBOX", "SENT", "UNREAD", "DRAFT", "SPAM", "TRASH", "IMPORTANT", "STARRED", "CHAT",
-                 "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES",
-                 "CATEGORY_FORUMS")
-DELEGATION_REFUSED = "Client is unauthorized to retrieve access tokens using this method, or client not " \
-                     "authorized for any of the scopes requested."
+NEEDS = {
+    "gmail": {GMAIL_SCOPE, "https://mail.google.com/"},
+    "calendar": {CALENDAR_SCOPE, "https://www.googleapis.com/auth/calendar"},
+}
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    410: "GONE",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+SYSTEM_LABELS = (
+    "INBOX",
+    "SENT",
+    "UNREAD",
+    "DRAFT",
+    "SPAM",
+    "TRASH",
+    "IMPORTANT",
+    "STARRED",
+    "CHAT",
+    "CATEGORY_PERSONAL",
+    "CATEGORY_SOCIAL",
+    "CATEGORY_PROMOTIONS",
+    "CATEGORY_UPDATES",
+    "CATEGORY_FORUMS",
+)
+DELEGATION_REFUSED = (
+    "Client is unauthorized to retrieve access tokens using this method, or client not "
+    "authorized for any of the scopes requested."
+)
 
 
 class Invalid(AssertionError):
@@ -208,17 +234,24 @@ class ServiceAccount:
 def make_service_account(private_key: rsa.RSAPrivateKey | None = None) -> ServiceAccount:
     """A service account key like the JSON the Cloud console hands out, with a real RSA key."""
     key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     email_address = "followthru-bot@followthru-test.iam.gserviceaccount.com"
-    info = {"type": "service_account", "project_id": "followthru-test", "private_key_id": "5f1e9c0a7d",
-            "private_key": pem, "client_email": email_address, "client_id": "104242424242424242424",
-            "auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": TOKEN_URI,
-            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-            "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/followthru-bot",
-            "universe_domain": "googleapis.com"}
+    info = {
+        "type": "service_account",
+        "project_id": "followthru-test",
+        "private_key_id": "5f1e9c0a7d",
+        "private_key": pem,
+        "client_email": email_address,
+        "client_id": "104242424242424242424",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": TOKEN_URI,
+        "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+        "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/followthru-bot",
+        "universe_domain": "googleapis.com",
+    }
     return ServiceAccount(email_address, info["client_id"], info["private_key_id"], public, info)
 
 
@@ -233,16 +266,22 @@ class OAuthClient:
 
 
 class _Error(Exception):
-    def __init__(self, status: int, reason: str, message: str, domain: str = "global",
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, reason: str, message: str, domain: str = "global", headers: dict[str, str] | None = None
+    ):
         super().__init__(message)
         self.status, self.reason, self.message, self.domain = status, reason, message, domain
         self.headers = headers or {}
 
     def body(self) -> dict:
-        return {"error": {"code": self.status, "message": self.message,
-                          "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
-                          "status": STATUS_NAMES.get(self.status, "UNKNOWN")}}
+        return {
+            "error": {
+                "code": self.status,
+                "message": self.message,
+                "errors": [{"message": self.message, "domain": self.domain, "reason": self.reason}],
+                "status": STATUS_NAMES.get(self.status, "UNKNOWN"),
+            }
+        }
 
 
 @dataclass
@@ -257,8 +296,12 @@ class Fault:
 class FakeGoogle:
     """Google for one user, at the HTTP level (the interface of ``httplib2.Http``)."""
 
-    def __init__(self, user: str = "followthru@example.com", service_account: ServiceAccount | None = None,
-                 oauth: OAuthClient | None = None):
+    def __init__(
+        self,
+        user: str = "followthru@example.com",
+        service_account: ServiceAccount | None = None,
+        oauth: OAuthClient | None = None,
+    ):
         self.user = user
         self.service_account = service_account
         self.oauth = oauth
@@ -274,8 +317,16 @@ class FakeGoogle:
         self._ids = itertools.count(1)
         # mailbox
         self.messages: dict[str, dict] = {}
-        self.labels = {name: {"id": name, "name": name, "type": "system", "messageListVisibility": "hide",
-                              "labelListVisibility": "labelShow"} for name in SYSTEM_LABELS}
+        self.labels = {
+            name: {
+                "id": name,
+                "name": name,
+                "type": "system",
+                "messageListVisibility": "hide",
+                "labelListVisibility": "labelShow",
+            }
+            for name in SYSTEM_LABELS
+        }
         self.history: list[dict] = []
         self.history_id = 41_000
         self.history_floor = 0
@@ -288,8 +339,17 @@ class FakeGoogle:
         self.notified: list[tuple[str, str, str]] = []  # (kind, attendee, event summary): Google's own mail
 
     # -- what tests do --------------------------------------------------------------------------------
-    def fail(self, method_id: str, status: int, reason: str, message: str = "", times: int = 1,
-             headers: dict[str, str] | None = None, domain: str = "usageLimits", lost: bool = False) -> None:
+    def fail(
+        self,
+        method_id: str,
+        status: int,
+        reason: str,
+        message: str = "",
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        domain: str = "usageLimits",
+        lost: bool = False,
+    ) -> None:
         """Answer the next ``times`` calls of ``method_id`` ("gmail.users.messages.send", "token") with an
         error. ``lost``: carry the request out first, as if only its answer went wrong; status 0 is a timeout."""
         self.faults.append(Fault(method_id, _Error(status, reason, message or reason, domain, headers), times, lost))
@@ -319,12 +379,18 @@ class FakeGoogle:
         self._changed(event)
 
     def event_for(self, uid: str) -> dict:
-        return next(e for e in self.events.values()
-                    if e.get("extendedProperties", {}).get("private", {}).get("followthruUid") == uid)
+        return next(
+            e
+            for e in self.events.values()
+            if e.get("extendedProperties", {}).get("private", {}).get("followthruUid") == uid
+        )
 
     def sent_to(self, address: str) -> list[EmailMessage]:
-        return [email.message_from_bytes(raw, policy=email.policy.default) for to, raw in self.delivered
-                if to == address.lower()]
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default)
+            for to, raw in self.delivered
+            if to == address.lower()
+        ]
 
     def calls_of(self, *method_ids: str) -> list[Call]:
         return [c for c in self.calls if c.method_id in method_ids]
@@ -336,8 +402,15 @@ class FakeGoogle:
     def close(self) -> None:
         pass
 
-    def request(self, uri: str, method: str = "GET", body: Any = None, headers: dict | None = None,
-                redirections: int = 5, connection_type: Any = None) -> tuple[httplib2.Response, bytes]:
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: dict | None = None,
+        redirections: int = 5,
+        connection_type: Any = None,
+    ) -> tuple[httplib2.Response, bytes]:
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         if hasattr(body, "read"):
             body = body.read()
@@ -367,8 +440,9 @@ class FakeGoogle:
             if fault is not None and not fault.lost:
                 raise fault.error
             handler = getattr(self, "_" + spec["id"].split(".", 1)[1].replace(".", "_"))
-            status, answer = handler(path, {k: v if k in ("labelIds", "historyTypes") else v[0]
-                                            for k, v in query.items()}, data)
+            status, answer = handler(
+                path, {k: v if k in ("labelIds", "historyTypes") else v[0] for k, v in query.items()}, data
+            )
             if fault is not None:
                 if fault.error.status == 0:
                     raise TimeoutError("timed out")
@@ -389,8 +463,9 @@ class FakeGoogle:
             if fault.method_id == method_id and fault.times > 0:
                 fault.times -= 1
                 if method_id == "token":
-                    raise _TokenError(fault.error.status, {"error": fault.error.reason,
-                                                           "error_description": fault.error.message})
+                    raise _TokenError(
+                        fault.error.status, {"error": fault.error.reason, "error_description": fault.error.message}
+                    )
                 return fault
         return None
 
@@ -405,7 +480,9 @@ class FakeGoogle:
             claims = jwt.decode(form["assertion"], certs=account.public_pem, audience=TOKEN_URI)
             scopes = set(claims.get("scope", "").split())
             if claims["iss"] != account.email:
-                raise _TokenError(401, {"error": "invalid_client", "error_description": "The OAuth client was not found."})
+                raise _TokenError(
+                    401, {"error": "invalid_client", "error_description": "The OAuth client was not found."}
+                )
             if not self.delegation or not scopes <= self.granted_scopes or not claims.get("sub"):
                 raise _TokenError(401, {"error": "unauthorized_client", "error_description": DELEGATION_REFUSED})
             if claims["sub"] != self.user:
@@ -413,14 +490,20 @@ class FakeGoogle:
             return self._issue(scopes)
         if grant == "refresh_token":
             client = self.oauth
-            if client is None or form.get("client_id") != client.client_id or \
-                    form.get("client_secret") != client.client_secret:
+            if (
+                client is None
+                or form.get("client_id") != client.client_id
+                or form.get("client_secret") != client.client_secret
+            ):
                 raise _TokenError(401, {"error": "invalid_client", "error_description": "Unauthorized"})
             if form.get("refresh_token") != client.refresh_token:
-                raise _TokenError(400, {"error": "invalid_grant",
-                                        "error_description": "Token has been expired or revoked."})
-            return {**self._issue(set(form.get("scope", "").split()) or self.granted_scopes),
-                    "refresh_token_expires_in": 604799}
+                raise _TokenError(
+                    400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+                )
+            return {
+                **self._issue(set(form.get("scope", "").split()) or self.granted_scopes),
+                "refresh_token_expires_in": 604799,
+            }
         if grant == "authorization_code":
             client = self.oauth
             scopes = client.codes.pop(form.get("code", ""), None) if client else None
@@ -432,14 +515,17 @@ class FakeGoogle:
     def _issue(self, scopes: set[str]) -> dict:
         token = f"ya29.fake-access-token-{next(self._ids)}"
         self.tokens[token] = {"scopes": scopes, "expired": False}
-        return {"access_token": token, "expires_in": 3599, "scope": " ".join(sorted(scopes)),
-                "token_type": "Bearer"}
+        return {"access_token": token, "expires_in": 3599, "scope": " ".join(sorted(scopes)), "token_type": "Bearer"}
 
     def _authorize(self, headers: dict[str, str], api: str) -> None:
         token = self.tokens.get(headers.get("authorization", "").removeprefix("Bearer "))
         if token is None or token["expired"]:
-            raise _Error(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access "
-                         "token, login cookie or other valid authentication credential.")
+            raise _Error(
+                401,
+                "authError",
+                "Request had invalid authentication credentials. Expected OAuth 2 access "
+                "token, login cookie or other valid authentication credential.",
+            )
         if not token["scopes"] & NEEDS[api]:
             raise _Error(403, "insufficientPermissions", "Request had insufficient authentication scopes.")
 
@@ -458,17 +544,25 @@ class FakeGoogle:
 
     def _store(self, raw: bytes, labels: list[str]) -> str:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        message_id = f"{0x18c2d5e9a1000000 + next(self._ids):x}"
+        message_id = f"{0x18C2D5E9A1000000 + next(self._ids):x}"
         references = (parsed.get("In-Reply-To", "") + " " + parsed.get("References", "")).split()
         thread = next((m["threadId"] for m in self.messages.values() if m["messageId"] in references), message_id)
         self._clock += timedelta(seconds=1)
-        message = {"id": message_id, "threadId": thread, "labelIds": labels, "raw": raw,
-                   "internalDate": str(int(self._clock.timestamp() * 1000)),
-                   "messageId": str(parsed.get("Message-ID", "")).strip()}
+        message = {
+            "id": message_id,
+            "threadId": thread,
+            "labelIds": labels,
+            "raw": raw,
+            "internalDate": str(int(self._clock.timestamp() * 1000)),
+            "messageId": str(parsed.get("Message-ID", "")).strip(),
+        }
         self.messages[message_id] = message
-        message["historyId"] = self._record_history({
-            "messages": [{"id": message_id, "threadId": thread}],
-            "messagesAdded": [{"message": self._summary(message)}]})
+        message["historyId"] = self._record_history(
+            {
+                "messages": [{"id": message_id, "threadId": thread}],
+                "messagesAdded": [{"message": self._summary(message)}],
+            }
+        )
         return message_id
 
     def _message(self, path: dict) -> dict:
@@ -480,9 +574,12 @@ class FakeGoogle:
 
     def _users_getProfile(self, path, query, body):
         self._me(path)
-        return 200, {"emailAddress": self.user, "messagesTotal": len(self.messages),
-                     "threadsTotal": len({m["threadId"] for m in self.messages.values()}),
-                     "historyId": str(self.history_id)}
+        return 200, {
+            "emailAddress": self.user,
+            "messagesTotal": len(self.messages),
+            "threadsTotal": len({m["threadId"] for m in self.messages.values()}),
+            "historyId": str(self.history_id),
+        }
 
     def _users_labels_list(self, path, query, body):
         self._me(path)
@@ -500,8 +597,11 @@ class FakeGoogle:
         self._me(path)
         raw = base64.urlsafe_b64decode(body["raw"] + "=" * (-len(body["raw"]) % 4))
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        recipients = [a.lower() for _, a in getaddresses(parsed.get_all("To", []) + parsed.get_all("Cc", [])
-                                                         + parsed.get_all("Bcc", [])) if a]
+        recipients = [
+            a.lower()
+            for _, a in getaddresses(parsed.get_all("To", []) + parsed.get_all("Cc", []) + parsed.get_all("Bcc", []))
+            if a
+        ]
         if not recipients:
             raise _Error(400, "invalidArgument", "Recipient address required", domain="global")
         if "Message-ID" not in parsed:
@@ -517,11 +617,15 @@ class FakeGoogle:
         if search and not search.startswith("rfc822msgid:"):
             raise Invalid(f"the fake knows only rfc822msgid: searches, not {search!r}")
         hidden = set() if query.get("includeSpamTrash") == "true" else {"SPAM", "TRASH"}
-        found = [m for m in sorted(self.messages.values(), key=lambda m: int(m["internalDate"]), reverse=True)
-                 if wanted <= set(m["labelIds"]) and not hidden & set(m["labelIds"])
-                 and (not search or m["messageId"].strip("<>") == search.removeprefix("rfc822msgid:"))]
+        found = [
+            m
+            for m in sorted(self.messages.values(), key=lambda m: int(m["internalDate"]), reverse=True)
+            if wanted <= set(m["labelIds"])
+            and not hidden & set(m["labelIds"])
+            and (not search or m["messageId"].strip("<>") == search.removeprefix("rfc822msgid:"))
+        ]
         start, size = int(query.get("pageToken", 0)), int(query.get("maxResults", 100))
-        page = found[start:start + size]
+        page = found[start : start + size]
         answer = {"resultSizeEstimate": len(page)}
         if page:
             answer["messages"] = [{"id": m["id"], "threadId": m["threadId"]} for m in page]
@@ -533,9 +637,14 @@ class FakeGoogle:
         message = self._message(path)
         if query.get("format") != "raw":
             raise Invalid("Followthru reads messages with format=raw")
-        return 200, {**self._summary(message), "snippet": "", "sizeEstimate": len(message["raw"]),
-                     "historyId": message["historyId"], "internalDate": message["internalDate"],
-                     "raw": base64.urlsafe_b64encode(message["raw"]).decode()}
+        return 200, {
+            **self._summary(message),
+            "snippet": "",
+            "sizeEstimate": len(message["raw"]),
+            "historyId": message["historyId"],
+            "internalDate": message["internalDate"],
+            "raw": base64.urlsafe_b64encode(message["raw"]).decode(),
+        }
 
     def _users_messages_modify(self, path, query, body):
         message = self._message(path)
@@ -560,24 +669,28 @@ class FakeGoogle:
         start = int(query["startHistoryId"])
         if start < self.history_floor:
             raise _Error(404, "notFound", "Requested entity was not found.", domain="global")
-        kinds = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted", "labelAdded": "labelsAdded",
-                 "labelRemoved": "labelsRemoved"}
+        kinds = {
+            "messageAdded": "messagesAdded",
+            "messageDeleted": "messagesDeleted",
+            "labelAdded": "labelsAdded",
+            "labelRemoved": "labelsRemoved",
+        }
         wanted = [kinds[k] for k in query.get("historyTypes", [])] or list(kinds.values())
         label = query.get("labelId")
         records = []
         for record in self.history:
             if int(record["id"]) <= start:
                 continue
-            kept = {k: [e for e in record.get(k, []) if not label or label in e["message"]["labelIds"]]
-                    for k in wanted}
+            kept = {k: [e for e in record.get(k, []) if not label or label in e["message"]["labelIds"]] for k in wanted}
             kept = {k: v for k, v in kept.items() if v}
             if kept:
-                records.append({"id": record["id"], "messages": [e["message"] for v in kept.values() for e in v],
-                                **kept})
+                records.append(
+                    {"id": record["id"], "messages": [e["message"] for v in kept.values() for e in v], **kept}
+                )
         offset, size = int(query.get("pageToken", 0)), int(query.get("maxResults", 100))
         answer: dict = {"historyId": str(self.history_id)}
-        if records[offset:offset + size]:
-            answer["history"] = records[offset:offset + size]
+        if records[offset : offset + size]:
+            answer["history"] = records[offset : offset + size]
         if offset + size < len(records):
             answer["nextPageToken"] = str(offset + size)
         return 200, answer
@@ -621,8 +734,9 @@ class FakeGoogle:
 
     def _attendees(self, given: list[dict]) -> list[dict]:
         """Google's copy of an attendee list: every attendee has a responseStatus."""
-        return [{**a, "email": a["email"].lower(), "responseStatus": a.get("responseStatus", "needsAction")}
-                for a in given]
+        return [
+            {**a, "email": a["email"].lower(), "responseStatus": a.get("responseStatus", "needsAction")} for a in given
+        ]
 
     def _events_insert(self, path, query, body):
         self._calendar(path)
@@ -633,12 +747,20 @@ class FakeGoogle:
             raise _Error(409, "duplicate", "The requested identifier already exists.", domain="global")
         if "iCalUID" in body:
             raise Invalid("events.insert with iCalUID: Google takes it from events.import only")
-        event = {"kind": "calendar#event", "id": event_id, "status": "confirmed",
-                 "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}",
-                 "created": self._clock.isoformat().replace("+00:00", ".000Z"),
-                 "creator": {"email": self.user, "self": True}, "organizer": {"email": self.user, "self": True},
-                 "iCalUID": f"{event_id}@google.com", "sequence": 0, "reminders": {"useDefault": True},
-                 "eventType": "default", **{k: v for k, v in body.items() if k != "id"}}
+        event = {
+            "kind": "calendar#event",
+            "id": event_id,
+            "status": "confirmed",
+            "htmlLink": f"https://www.google.com/calendar/event?eid={event_id}",
+            "created": self._clock.isoformat().replace("+00:00", ".000Z"),
+            "creator": {"email": self.user, "self": True},
+            "organizer": {"email": self.user, "self": True},
+            "iCalUID": f"{event_id}@google.com",
+            "sequence": 0,
+            "reminders": {"useDefault": True},
+            "eventType": "default",
+            **{k: v for k, v in body.items() if k != "id"},
+        }
         event["attendees"] = self._attendees(body.get("attendees", []))
         self._check_times(event)
         self.events[event_id] = event
@@ -651,8 +773,10 @@ class FakeGoogle:
 
     def _events_patch(self, path, query, body):
         event = self._event(path)
-        before = {k: json.dumps(event.get(k), sort_keys=True) for k in
-                  ("start", "end", "location", "summary", "description", "recurrence", "status")}
+        before = {
+            k: json.dumps(event.get(k), sort_keys=True)
+            for k in ("start", "end", "location", "summary", "description", "recurrence", "status")
+        }
         old_people = {a["email"]: a for a in event.get("attendees", [])}
         for key, value in body.items():
             if key == "extendedProperties":
@@ -689,24 +813,40 @@ class FakeGoogle:
         self._calendar(path)
         token = query.get("syncToken")
         if token:
-            for name in ("iCalUID", "orderBy", "privateExtendedProperty", "q", "sharedExtendedProperty", "timeMin",
-                         "timeMax", "updatedMin"):
+            for name in (
+                "iCalUID",
+                "orderBy",
+                "privateExtendedProperty",
+                "q",
+                "sharedExtendedProperty",
+                "timeMin",
+                "timeMax",
+                "updatedMin",
+            ):
                 if name in query:
                     raise _Error(400, "invalid", f"{name} cannot be used with syncToken", domain="global")
             since = int(token.removeprefix("fake-sync-"))
             if since < self.sync_floor:
-                raise _Error(410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.",
-                             domain="global")
+                raise _Error(
+                    410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.", domain="global"
+                )
             found = [e for e in self.events.values() if e["_change"] > since]
         else:
             deleted = query.get("showDeleted") == "true"
             found = [e for e in self.events.values() if deleted or e["status"] != "cancelled"]
         found.sort(key=lambda e: e["_change"])
         offset, size = int(query.get("pageToken", 0)), int(query.get("maxResults", 250))
-        answer = {"kind": "calendar#events", "etag": f'"{self.changes}"', "summary": self.user, "description": "",
-                  "updated": self._clock.isoformat().replace("+00:00", ".000Z"), "timeZone": "America/New_York",
-                  "accessRole": "owner", "defaultReminders": [{"method": "popup", "minutes": 10}],
-                  "items": [self._public(e) for e in found[offset:offset + size]]}
+        answer = {
+            "kind": "calendar#events",
+            "etag": f'"{self.changes}"',
+            "summary": self.user,
+            "description": "",
+            "updated": self._clock.isoformat().replace("+00:00", ".000Z"),
+            "timeZone": "America/New_York",
+            "accessRole": "owner",
+            "defaultReminders": [{"method": "popup", "minutes": 10}],
+            "items": [self._public(e) for e in found[offset : offset + size]],
+        }
         if offset + size < len(found):
             answer["nextPageToken"] = str(offset + size)
         else:
@@ -724,7 +864,12 @@ class _TokenError(Exception):
 
 def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> tuple[httplib2.Response, bytes]:
     content = b"" if body is None else json.dumps(body).encode()
-    response = httplib2.Response({"status": str(status), "content-type": "application/json; charset=UTF-8",
-                                  **{k.lower(): v for k, v in (headers or {}).items()}})
+    response = httplib2.Response(
+        {
+            "status": str(status),
+            "content-type": "application/json; charset=UTF-8",
+            **{k.lower(): v for k, v in (headers or {}).items()},
+        }
+    )
     response.reason = {200: "OK", 204: "No Content"}.get(status, STATUS_NAMES.get(status, ""))
     return response, content

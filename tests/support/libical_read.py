@@ -68,8 +68,7 @@ def _event(event: ical.Component) -> dict:
         "uid": event.get_uid(),
         "summary": event.get_summary(),
         "sequence": event.get_sequence(),
-        "status": ([p.get_value_as_string() for p in _properties(event, ical.PropertyKind.STATUS_PROPERTY)]
-                   or [""])[0],
+        "status": ([p.get_value_as_string() for p in _properties(event, ical.PropertyKind.STATUS_PROPERTY)] or [""])[0],
         "dtstart_tzid": tzids[0] if tzids else None,
         "dtstart_utc": _utc_epoch(event.get_dtstart()),
         "dtend_utc": _utc_epoch(event.get_dtend()),
@@ -91,16 +90,21 @@ def read_calendar(text: str) -> dict:
         "method": methods[0] if methods else None,
         "errors": _errors(calendar),
         "vevents": [_event(e) for e in _children(calendar, ical.ComponentKind.VEVENT_COMPONENT)],
-        "vtimezones": [z.get_first_property(ical.PropertyKind.TZID_PROPERTY).get_value_as_string()
-                       for z in _children(calendar, ical.ComponentKind.VTIMEZONE_COMPONENT)],
+        "vtimezones": [
+            z.get_first_property(ical.PropertyKind.TZID_PROPERTY).get_value_as_string()
+            for z in _children(calendar, ical.ComponentKind.VTIMEZONE_COMPONENT)
+        ],
     }
 
 
 def check_zone(check: dict) -> dict:
     """libical's view of the VTIMEZONE named `tzid` in `ics` at the given instants and wall times."""
     calendar = ical.Component.new_from_string(check["ics"])
-    [component] = [z for z in _children(calendar, ical.ComponentKind.VTIMEZONE_COMPONENT)
-                   if z.get_first_property(ical.PropertyKind.TZID_PROPERTY).get_value_as_string() == check["tzid"]]
+    [component] = [
+        z
+        for z in _children(calendar, ical.ComponentKind.VTIMEZONE_COMPONENT)
+        if z.get_first_property(ical.PropertyKind.TZID_PROPERTY).get_value_as_string() == check["tzid"]
+    ]
     zone = ical.Timezone.new()
     zone.set_component(component.clone())
     at_utc = []
@@ -119,8 +123,13 @@ def check_zone(check: dict) -> dict:
 
 def main() -> None:
     request = json.load(sys.stdin)
-    json.dump({"calendars": [read_calendar(text) for text in request.get("calendars", [])],
-               "zones": [check_zone(check) for check in request.get("zones", [])]}, sys.stdout)
+    json.dump(
+        {
+            "calendars": [read_calendar(text) for text in request.get("calendars", [])],
+            "zones": [check_zone(check) for check in request.get("zones", [])],
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

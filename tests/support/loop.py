@@ -32,8 +32,8 @@ from click.testing import CliRunner
 from followthru.cli import main
 from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
-from support.replying import reply_to
 from support.preforked import run_followthru
+from support.replying import reply_to
 from support.workspace import drop_plan, invitation
 
 ME = "followthru@example.com"
@@ -221,14 +221,23 @@ class MaildirLoop(LoopBackend):
         assert sequences(step) == [(CHECK_IN, "REQUEST", 2)]
 
     def after_cancelled(self, step: Step) -> None:
-        cancels = {(str(e["UID"]), str(method), int(e["SEQUENCE"]))
-                   for method, e in (invitation(m) for m in step.meeting_mail)}
+        cancels = {
+            (str(e["UID"]), str(method), int(e["SEQUENCE"])) for method, e in (invitation(m) for m in step.meeting_mail)
+        }
         assert sorted(cancels) == [(CHECK_IN_UID, "CANCEL", 3), (REVIEW_UID, "CANCEL", 2)]
 
 
 # -- SMTP and IMAP, through the real Postfix and Dovecot ----------------------------------------------------------
-PEOPLE = ("riley@example.com", "sam.security@example.com", "lee.legal@example.com", "sol.engineer@example.com",
-          "pat.backup@example.com", "kim.standby@example.com", "morgan.manager@example.com", "casey.csm@example.com")
+PEOPLE = (
+    "riley@example.com",
+    "sam.security@example.com",
+    "lee.legal@example.com",
+    "sol.engineer@example.com",
+    "pat.backup@example.com",
+    "kim.standby@example.com",
+    "morgan.manager@example.com",
+    "casey.csm@example.com",
+)
 
 
 class MailServerWorkspace:
@@ -240,8 +249,13 @@ class MailServerWorkspace:
         self.stack = stack
         self.config = init_workspace(root)
         data = tomllib.loads(self.config.read_text())
-        server = {"host": "localhost", "security": "starttls", "username": ME, "ca_file": str(stack.ca_file),
-                  "timeout": 10}
+        server = {
+            "host": "localhost",
+            "security": "starttls",
+            "username": ME,
+            "ca_file": str(stack.ca_file),
+            "timeout": 10,
+        }
         data["sender"]["email"] = ME
         data["mail"]["backend"] = "smtp-imap"
         data["mail"]["smtp"] = {**server, "port": 10587, "password_env": "TEST_SMTP_PASSWORD"}
@@ -270,13 +284,13 @@ class MailServerWorkspace:
     def inbox(self, address: str, count: int) -> list[EmailMessage]:
         """The messages in ``address``'s mailbox not looked at yet; waits for ``count`` of them."""
         read = self.read.setdefault(address, set())
-        found = [m for m in self.stack.wait_for_messages(address, len(read) + count)
-                 if m["Message-ID"] not in read]
+        found = [m for m in self.stack.wait_for_messages(address, len(read) + count) if m["Message-ID"] not in read]
         read.update(m["Message-ID"] for m in found)
         return found
 
-    def answer(self, to: EmailMessage, sender: str, text: str | None = None, html: str | None = None,
-               **headers: str) -> str:
+    def answer(
+        self, to: EmailMessage, sender: str, text: str | None = None, html: str | None = None, **headers: str
+    ) -> str:
         """Reply as ``sender`` through Postfix, the way a mail client does."""
         reply = reply_to(to, sender, text, html, **headers)
         self.stack.send(reply.as_bytes(), parseaddr(sender)[1], [str(reply["To"])])
@@ -373,19 +387,27 @@ class ExchangeLoop(LoopBackend):
         monkeypatch.setattr(BaseProtocol, "HTTP_ADAPTER_CLS", FakeAdapter)
         monkeypatch.setattr(FakeAdapter, "server", self.fake)
         super().__init__(root)
-        self.configure(mail={"backend": "exchange"}, calendar={"backend": "exchange"},
-                       exchange={"service_endpoint": ENDPOINT, "auth": "oauth-app", "tenant_id": TENANT,
-                                 "client_id": CLIENT_ID, "client_secret_env": "TEST_EXCHANGE_SECRET",
-                                 "poll_seconds": 0.001})
+        self.configure(
+            mail={"backend": "exchange"},
+            calendar={"backend": "exchange"},
+            exchange={
+                "service_endpoint": ENDPOINT,
+                "auth": "oauth-app",
+                "tenant_id": TENANT,
+                "client_id": CLIENT_ID,
+                "client_secret_env": "TEST_EXCHANGE_SECRET",
+                "poll_seconds": 0.001,
+            },
+        )
         self.mailed = self.invited = 0
         self.box = self.fake.mailbox(ME)
 
     def tick(self, now: str) -> Step:
         time.sleep(0.002)  # past the poll interval
         self.tick_in_process(now)
-        mail = [s.message for s in self.fake.sent[self.mailed:]]
+        mail = [s.message for s in self.fake.sent[self.mailed :]]
         change = {"request": "invitation", "update": "update", "cancel": "cancellation"}
-        notices = sorted((change[i.kind], i.to, i.subject) for i in self.fake.invitations[self.invited:])
+        notices = sorted((change[i.kind], i.to, i.subject) for i in self.fake.invitations[self.invited :])
         self.mailed, self.invited = len(self.fake.sent), len(self.fake.invitations)
         return Step(mail, notices)
 
@@ -443,8 +465,9 @@ class GoogleLoop(LoopBackend):
         key_file = root / "service-account.json"
         key_file.write_text(json.dumps(account.info))
         key_file.chmod(0o600)
-        self.configure(mail={"backend": "google"}, calendar={"backend": "google"},
-                       google={"service_account_file": key_file.name})
+        self.configure(
+            mail={"backend": "google"}, calendar={"backend": "google"}, google={"service_account_file": key_file.name}
+        )
         self.fake = FakeGoogle(ME, service_account=account)
         monkeypatch.setattr(google_auth, "transport", lambda timeout: self.fake)
         self.slept: list[float] = []
@@ -456,8 +479,8 @@ class GoogleLoop(LoopBackend):
 
         self.tick_in_process(now, no_sleeping)
         sent = self.sent_raw()
-        mail = [email.message_from_bytes(m["raw"], policy=email.policy.default) for m in sent[self.seen_mail:]]
-        notices = self.fake.notified[self.seen_notices:]
+        mail = [email.message_from_bytes(m["raw"], policy=email.policy.default) for m in sent[self.seen_mail :]]
+        notices = self.fake.notified[self.seen_notices :]
         self.seen_mail, self.seen_notices = len(sent), len(self.fake.notified)
         return Step(mail, sorted(notices))
 
@@ -484,8 +507,9 @@ class GoogleLoop(LoopBackend):
 
     # Sending is throttled once, and Google asks for 3 s.
     def before_start(self) -> None:
-        self.fake.fail("gmail.users.messages.send", 429, "rateLimitExceeded", "Rate Limit Exceeded",
-                       headers={"Retry-After": "3"})
+        self.fake.fail(
+            "gmail.users.messages.send", 429, "rateLimitExceeded", "Rate Limit Exceeded", headers={"Retry-After": "3"}
+        )
 
     def after_start(self, step: Step) -> None:
         from followthru.backends.google.calendar import event_id
@@ -500,7 +524,9 @@ class GoogleLoop(LoopBackend):
         self.tokens = len(self.fake.calls_of("token"))
 
     def after_first_replies(self, step: Step) -> None:
-        assert len(self.fake.calls_of("token")) - self.tokens == 3  # Gmail's, Gmail's again after the 401, the calendar's
+        assert (
+            len(self.fake.calls_of("token")) - self.tokens == 3
+        )  # Gmail's, Gmail's again after the 401, the calendar's
         assert [c.status for c in self.fake.calls_of("gmail.users.history.list")][-2:] == [401, 200]
         assert self.fake.event_for(CHECK_IN_UID)["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=3"]
 
@@ -508,7 +534,9 @@ class GoogleLoop(LoopBackend):
         from followthru.backends.google.calendar import event_id
 
         assert {e["id"]: e["status"] for e in self.fake.events.values()} == {
-            event_id(REVIEW_UID): "cancelled", event_id(CHECK_IN_UID): "cancelled"}  # deleted
+            event_id(REVIEW_UID): "cancelled",
+            event_id(CHECK_IN_UID): "cancelled",
+        }  # deleted
 
 
 # -- Microsoft Graph (Microsoft 365), against tests/support/fake_graph.py ------------------------------------------
@@ -531,9 +559,15 @@ class GraphLoop(LoopBackend):
         super().__init__(root)
         self.fake = FakeGraph(ME)
         monkeypatch.setenv(GRAPH_SECRET_ENV, next(iter(self.fake.app.secrets)))
-        self.configure(mail={"backend": "graph"}, calendar={"backend": "graph"},
-                       graph={"tenant_id": self.fake.tenant_id, "client_id": self.fake.app.client_id,
-                              "client_secret_env": GRAPH_SECRET_ENV})
+        self.configure(
+            mail={"backend": "graph"},
+            calendar={"backend": "graph"},
+            graph={
+                "tenant_id": self.fake.tenant_id,
+                "client_id": self.fake.app.client_id,
+                "client_secret_env": GRAPH_SECRET_ENV,
+            },
+        )
         made = graph_auth.http_session
 
         def session(timeout: float):
@@ -551,8 +585,8 @@ class GraphLoop(LoopBackend):
 
         self.tick_in_process(now, no_sleeping)
         sent = self.fake.in_folder("sentitems")
-        mail = [email.message_from_bytes(m["raw"], policy=email.policy.default) for m in sent[self.seen_sent:]]
-        notices = self.fake.notified[self.seen_notices:]
+        mail = [email.message_from_bytes(m["raw"], policy=email.policy.default) for m in sent[self.seen_sent :]]
+        notices = self.fake.notified[self.seen_notices :]
         self.seen_sent, self.seen_notices = len(sent), len(self.fake.notified)
         return Step(mail, sorted(notices))
 
@@ -569,16 +603,22 @@ class GraphLoop(LoopBackend):
         return {a["emailAddress"]["address"] for a in self.fake.event_for(uid)["attendees"]}
 
     def all_sent(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(m["raw"], policy=email.policy.default)
-                for m in self.fake.in_folder("sentitems")]
+        return [
+            email.message_from_bytes(m["raw"], policy=email.policy.default) for m in self.fake.in_folder("sentitems")
+        ]
 
     def finish(self) -> None:
         assert self.fake.invalid == []  # no request Microsoft does not document, swallowed or not
 
     # Sending is throttled once, and Graph asks for 3 s.
     def before_start(self) -> None:
-        self.fake.fail("sendMail", 429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
-                       headers={"Retry-After": "3"})
+        self.fake.fail(
+            "sendMail",
+            429,
+            "ApplicationThrottled",
+            "Application is over its MailboxConcurrency limit.",
+            headers={"Retry-After": "3"},
+        )
 
     def after_start(self, step: Step) -> None:
         review = self.fake.event_for(REVIEW_UID)
@@ -588,15 +628,19 @@ class GraphLoop(LoopBackend):
 
     # Reading the replies meets an expired access token.
     def before_first_replies(self) -> None:
-        self.fake.fail("messages.delta", 401, "InvalidAuthenticationToken",
-                       "Lifetime validation failed, the token is expired.")
+        self.fake.fail(
+            "messages.delta", 401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
+        )
         self.tokens = len(self.fake.calls_of("token"))
 
     def after_first_replies(self, step: Step) -> None:
         assert len(self.fake.calls_of("token")) - self.tokens == 3  # the mail's, again after the 401, the calendar's
         assert [c.status for c in self.fake.calls_of("messages.delta")][-2:] == [401, 200]
         assert self.fake.event_for(CHECK_IN_UID)["recurrence"]["range"] == {
-            "type": "numbered", "startDate": "2026-12-03", "numberOfOccurrences": 3}
+            "type": "numbered",
+            "startDate": "2026-12-03",
+            "numberOfOccurrences": 3,
+        }
 
     # Exchange Online lets go of both delta links: the inbox and the calendar are read in full
     # once, and nothing is taken twice.

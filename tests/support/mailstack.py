@@ -46,8 +46,17 @@ HOST = "127.0.0.1"
 SMTP_PORT, SUBMISSION_PORT, SMTPS_PORT = 25, 10587, 10465
 IMAP_PORT, IMAPS_PORT, LMTP_PORT = 10143, 10993, 10024
 DOMAIN = "example.com"
-LOCALPARTS = ("followthru", "riley", "sam.security", "lee.legal", "sol.engineer", "pat.backup",
-              "kim.standby", "morgan.manager", "casey.csm")
+LOCALPARTS = (
+    "followthru",
+    "riley",
+    "sam.security",
+    "lee.legal",
+    "sol.engineer",
+    "pat.backup",
+    "kim.standby",
+    "morgan.manager",
+    "casey.csm",
+)
 POSTFIX_CONFIG = Path("/etc/postfix")
 POSTFIX_SPOOL = Path("/var/spool/postfix")
 QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
@@ -131,13 +140,13 @@ def _run(*cmd: str | Path, check: bool = True) -> subprocess.CompletedProcess[st
     # A file, not a pipe: daemons (dovecot, postfix's master) keep inherited pipes open for
     # good, so reading a pipe to EOF would never return.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.run([str(c) for c in cmd], stdin=subprocess.DEVNULL, stdout=out,
-                              stderr=err, text=True, timeout=60, check=False)
+        proc = subprocess.run(
+            [str(c) for c in cmd], stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True, timeout=60, check=False
+        )
         out.seek(0), err.seek(0)
         proc.stdout, proc.stderr = out.read(), err.read()
     if check and proc.returncode:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {proc.returncode}: "
-                           f"{(proc.stderr + proc.stdout).strip()}")
+        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {proc.returncode}: {(proc.stderr + proc.stdout).strip()}")
     return proc
 
 
@@ -228,8 +237,7 @@ class MailStack:
 
     def queue_empty(self) -> bool:
         """True when Postfix holds no mail (read from the spool, so it works while stopped)."""
-        return not any(path.is_file()
-                       for queue in QUEUES for path in (POSTFIX_SPOOL / queue).rglob("*"))
+        return not any(path.is_file() for queue in QUEUES for path in (POSTFIX_SPOOL / queue).rglob("*"))
 
     def add_user(self, email: str, password: str) -> None:
         """Add a mailbox user; Dovecot notices the changed passwd-file on the next lookup."""
@@ -252,11 +260,11 @@ class MailStack:
             fetched = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
         parser = BytesParser(policy=default_policy)
         # IMAP sends CRLF, which the parser would keep inside bodies; tests compare with "\n".
-        return [parser.parsebytes(fetched[uid][b"BODY[]"].replace(b"\r\n", b"\n"))
-                for uid in sorted(fetched)]
+        return [parser.parsebytes(fetched[uid][b"BODY[]"].replace(b"\r\n", b"\n")) for uid in sorted(fetched)]
 
-    def wait_for_messages(self, email: str, count: int, folder: str = "INBOX",
-                          timeout: float = 20) -> list[EmailMessage]:
+    def wait_for_messages(
+        self, email: str, count: int, folder: str = "INBOX", timeout: float = 20
+    ) -> list[EmailMessage]:
         """Poll until ``folder`` holds at least ``count`` messages, flushing Postfix's queue."""
         deadline = time.monotonic() + timeout
         next_flush = 0.0
@@ -274,7 +282,8 @@ class MailStack:
                     f"{email}/{folder}: {len(found)} of {count} messages after {timeout} s"
                     f"{f' (last IMAP error: {error})' if error else ''}; "
                     f"queue: {_run('postqueue', '-p', check=False).stdout.strip()}\n"
-                    f"postfix log:\n{_tail(self.postfix_log, 15)}")
+                    f"postfix log:\n{_tail(self.postfix_log, 15)}"
+                )
             if time.monotonic() >= next_flush:
                 self.flush_queue(check=False)
                 next_flush = time.monotonic() + 1
@@ -311,8 +320,7 @@ class MailStack:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     handle.close()
-                    raise RuntimeError(f"another MailStack held {LOCK_FILE} for "
-                                       f"{LOCK_TIMEOUT:.0f} s") from None
+                    raise RuntimeError(f"another MailStack held {LOCK_FILE} for {LOCK_TIMEOUT:.0f} s") from None
                 time.sleep(0.5)
         self._lock = handle
 
@@ -334,14 +342,23 @@ class MailStack:
                 directory.chmod(mode | stat.S_IXOTH)
         shutil.chown(self.base / "mail", "mail", "mail")
         self._make_certificates()
-        self.passwd_file.write_text(
-            "".join(f"{email}:{{PLAIN}}{password}\n" for email, password in self.users.items()))
+        self.passwd_file.write_text("".join(f"{email}:{{PLAIN}}{password}\n" for email, password in self.users.items()))
         self.passwd_file.chmod(0o644)
-        self.dovecot_conf.write_text(DOVECOT_CONF.format(
-            base=self.base, host=HOST, cert=self.cert_file, key=self.key_file, imap=IMAP_PORT,
-            imaps=IMAPS_PORT, lmtp=LMTP_PORT, auth_socket=AUTH_SOCKET))
-        self.access_map.write_text(f"tempfail@{DOMAIN} 451 4.3.0 Try again later\n"
-                                   f"refused@{DOMAIN} 550 5.1.1 No such user here\n")
+        self.dovecot_conf.write_text(
+            DOVECOT_CONF.format(
+                base=self.base,
+                host=HOST,
+                cert=self.cert_file,
+                key=self.key_file,
+                imap=IMAP_PORT,
+                imaps=IMAPS_PORT,
+                lmtp=LMTP_PORT,
+                auth_socket=AUTH_SOCKET,
+            )
+        )
+        self.access_map.write_text(
+            f"tempfail@{DOMAIN} 451 4.3.0 Try again later\nrefused@{DOMAIN} 550 5.1.1 No such user here\n"
+        )
         self.sender_map.write_text(f"blocked.sender@{DOMAIN} 553 5.7.1 Sender refused by policy\n")
         # A Postfix left running (by an earlier session) must pick up this configuration.
         if self._postfix_running():
@@ -358,65 +375,128 @@ class MailStack:
         tls = self.base / "tls"
         ext = tls / "server.ext"
         ext.write_text(SERVER_EXTENSIONS)
-        _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-             "-keyout", tls / "ca.key", "-out", self.ca_file, "-subj", "/CN=followthru test CA",
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        _run("openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key_file,
-             "-out", tls / "server.csr", "-subj", "/CN=localhost")
-        _run("openssl", "x509", "-req", "-in", tls / "server.csr", "-CA", self.ca_file,
-             "-CAkey", tls / "ca.key", "-set_serial", str(secrets.randbits(63)), "-days", "3650",
-             "-extfile", ext, "-out", self.cert_file)
+        _run(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-keyout",
+            tls / "ca.key",
+            "-out",
+            self.ca_file,
+            "-subj",
+            "/CN=followthru test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        )
+        _run(
+            "openssl",
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            self.key_file,
+            "-out",
+            tls / "server.csr",
+            "-subj",
+            "/CN=localhost",
+        )
+        _run(
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            tls / "server.csr",
+            "-CA",
+            self.ca_file,
+            "-CAkey",
+            tls / "ca.key",
+            "-set_serial",
+            str(secrets.randbits(63)),
+            "-days",
+            "3650",
+            "-extfile",
+            ext,
+            "-out",
+            self.cert_file,
+        )
 
     def _configure_postfix(self) -> None:
         # Debian chroots most services into /var/spool/postfix, which its init script (not run
         # here) would populate; without a chroot nothing needs copying. Queried before any edit:
         # postconf takes 2 s to read a main.cf written within the last second.
-        chrooted = [line.split(" = ")[0] for line in _run("postconf", "-F", "*/*/chroot")
-                    .stdout.splitlines() if line.endswith("= y")]
+        chrooted = [
+            line.split(" = ")[0]
+            for line in _run("postconf", "-F", "*/*/chroot").stdout.splitlines()
+            if line.endswith("= y")
+        ]
         access = f"texthash:{self.access_map}"
-        _run("postconf", "-e", *(f"{name} = {value}" for name, value in {
-            "maillog_file": self.postfix_log,
-            "maillog_file_prefixes": f"/var, /dev/stdout, {self.base}",
-            "inet_interfaces": "loopback-only",
-            "inet_protocols": "ipv4",
-            "mydestination": "",
-            "myhostname": "mail.example.com",
-            "virtual_mailbox_domains": "example.com example.test",
-            "virtual_transport": f"lmtp:inet:{HOST}:{LMTP_PORT}",
-            # Nothing leaves the machine: other domains bounce at once instead of queueing.
-            "default_transport": "error:outside the test domains",
-            "mynetworks": "127.0.0.0/8",
-            "smtpd_relay_restrictions":
-                "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
-            "smtpd_recipient_restrictions": f"check_recipient_access {access}, permit",
-            "smtpd_sender_restrictions": f"check_sender_access texthash:{self.sender_map}",
-            "smtpd_tls_cert_file": self.cert_file,
-            "smtpd_tls_key_file": self.key_file,
-            "smtpd_tls_security_level": "may",
-            "queue_run_delay": "1s",
-            "minimal_backoff_time": "1s",
-            "maximal_backoff_time": "2s",
-            "maximal_queue_lifetime": "1h",
-            "bounce_queue_lifetime": "1h",
-            # Postfix sleeps after each rejection and slows arrivals by default; tests need neither.
-            "smtpd_error_sleep_time": "0",
-            "in_flow_delay": "0",
-        }.items()))
-        sasl = {"smtpd_sasl_auth_enable": "yes", "smtpd_sasl_type": "dovecot",
-                "smtpd_sasl_path": "private/auth",
-                "smtpd_relay_restrictions": "permit_sasl_authenticated,reject",
-                "smtpd_recipient_restrictions":
-                    f"check_recipient_access,{access},permit_sasl_authenticated,reject"}
-        services = {str(SUBMISSION_PORT): {"syslog_name": "postfix/submission",
-                                           "smtpd_tls_security_level": "encrypt", **sasl},
-                    str(SMTPS_PORT): {"syslog_name": "postfix/submissions",
-                                      "smtpd_tls_wrappermode": "yes", **sasl}}
+        _run(
+            "postconf",
+            "-e",
+            *(
+                f"{name} = {value}"
+                for name, value in {
+                    "maillog_file": self.postfix_log,
+                    "maillog_file_prefixes": f"/var, /dev/stdout, {self.base}",
+                    "inet_interfaces": "loopback-only",
+                    "inet_protocols": "ipv4",
+                    "mydestination": "",
+                    "myhostname": "mail.example.com",
+                    "virtual_mailbox_domains": "example.com example.test",
+                    "virtual_transport": f"lmtp:inet:{HOST}:{LMTP_PORT}",
+                    # Nothing leaves the machine: other domains bounce at once instead of queueing.
+                    "default_transport": "error:outside the test domains",
+                    "mynetworks": "127.0.0.0/8",
+                    "smtpd_relay_restrictions": (
+                        "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+                    ),
+                    "smtpd_recipient_restrictions": f"check_recipient_access {access}, permit",
+                    "smtpd_sender_restrictions": f"check_sender_access texthash:{self.sender_map}",
+                    "smtpd_tls_cert_file": self.cert_file,
+                    "smtpd_tls_key_file": self.key_file,
+                    "smtpd_tls_security_level": "may",
+                    "queue_run_delay": "1s",
+                    "minimal_backoff_time": "1s",
+                    "maximal_backoff_time": "2s",
+                    "maximal_queue_lifetime": "1h",
+                    "bounce_queue_lifetime": "1h",
+                    # Postfix sleeps after each rejection and slows arrivals by default; tests need neither.
+                    "smtpd_error_sleep_time": "0",
+                    "in_flow_delay": "0",
+                }.items()
+            ),
+        )
+        sasl = {
+            "smtpd_sasl_auth_enable": "yes",
+            "smtpd_sasl_type": "dovecot",
+            "smtpd_sasl_path": "private/auth",
+            "smtpd_relay_restrictions": "permit_sasl_authenticated,reject",
+            "smtpd_recipient_restrictions": f"check_recipient_access,{access},permit_sasl_authenticated,reject",
+        }
+        services = {
+            str(SUBMISSION_PORT): {"syslog_name": "postfix/submission", "smtpd_tls_security_level": "encrypt", **sasl},
+            str(SMTPS_PORT): {"syslog_name": "postfix/submissions", "smtpd_tls_wrappermode": "yes", **sasl},
+        }
         # -M replaces a whole entry (with its -o lines), so reruns add nothing.
         _run("postconf", "-M", *(f"{name}/inet={name} inet n - n - - smtpd" for name in services))
-        _run("postconf", "-P", *(f"{name}/inet/{option}={value}"
-                                 for name, options in services.items()
-                                 for option, value in options.items()))
+        _run(
+            "postconf",
+            "-P",
+            *(
+                f"{name}/inet/{option}={value}"
+                for name, options in services.items()
+                for option, value in options.items()
+            ),
+        )
         if chrooted:
             _run("postconf", "-F", *(f"{field}=n" for field in chrooted))
         # Postfix re-reads (after sleeping 2 s) any main.cf or texthash file modified within the
@@ -438,8 +518,7 @@ class MailStack:
 
     def _wait_ports(self, ports: list[int], up: bool) -> None:
         state = "accept connections" if up else "close"
-        self._wait(lambda: all(_port_open(p) == up for p in ports),
-                   f"ports {', '.join(map(str, ports))} to {state}")
+        self._wait(lambda: all(_port_open(p) == up for p in ports), f"ports {', '.join(map(str, ports))} to {state}")
 
     def _wait(self, condition, what: str, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -448,7 +527,8 @@ class MailStack:
                 raise RuntimeError(
                     f"timed out after {timeout:.0f} s waiting for {what}\n"
                     f"--- {self.dovecot_log}\n{_tail(self.dovecot_log)}\n"
-                    f"--- {self.postfix_log}\n{_tail(self.postfix_log)}")
+                    f"--- {self.postfix_log}\n{_tail(self.postfix_log)}"
+                )
             time.sleep(0.1)
 
 

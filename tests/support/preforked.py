@@ -29,8 +29,9 @@ class Preforked:
     or SIGKILLs its process group at ``timeout`` seconds."""
 
     def __init__(self):
-        self.server = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE)
+        self.server = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         self.buffer = b""
         assert self.line(timeout=120) == "ready", "the fork server did not start"
 
@@ -48,12 +49,23 @@ class Preforked:
         line, self.buffer = self.buffer.split(b"\n", 1)
         return line.decode()
 
-    def run(self, args: list[str], kill_after: float | None = None, stdout: Path | None = None,
-            stderr: Path | None = None, env: dict[str, str] | None = None) -> int | None:
+    def run(
+        self,
+        args: list[str],
+        kill_after: float | None = None,
+        stdout: Path | None = None,
+        stderr: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> int | None:
         """Run ``followthru *args``: its exit code, or None when it was killed at ``kill_after`` seconds.
         Its output goes to the files named, or nowhere; its environment is ``env`` or this process's."""
-        request = {"args": args, "stdout": str(stdout) if stdout else None, "stderr": str(stderr) if stderr else None,
-                   "env": dict(os.environ if env is None else env), "cwd": os.getcwd()}
+        request = {
+            "args": args,
+            "stdout": str(stdout) if stdout else None,
+            "stderr": str(stderr) if stderr else None,
+            "env": dict(os.environ if env is None else env),
+            "cwd": os.getcwd(),
+        }
         self.server.stdin.write(json.dumps(request).encode() + b"\n")
         self.server.stdin.flush()
         pid = int(self.line(timeout=60).removeprefix("started "))
@@ -69,8 +81,9 @@ class Preforked:
             return None
         return os.waitstatus_to_exitcode(status)
 
-    def completed(self, args: list[str], env: dict[str, str] | None = None,
-                  timeout: float = 120) -> subprocess.CompletedProcess:
+    def completed(
+        self, args: list[str], env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         """Like ``subprocess.run(..., capture_output=True, text=True, timeout=timeout)``."""
         with tempfile.TemporaryDirectory(prefix="followthru-output-") as folder:
             stdout, stderr = Path(folder) / "stdout", Path(folder) / "stderr"

@@ -6,8 +6,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 
-def reply_to(original: EmailMessage, sender: str, text: str | None = None, html: str | None = None,
-             **headers: str) -> EmailMessage:
+def reply_to(
+    original: EmailMessage, sender: str, text: str | None = None, html: str | None = None, **headers: str
+) -> EmailMessage:
     """A reply from ``sender`` with the threading headers a client sets and the original quoted
     below the new words; ``headers`` (``Auto_Submitted=...``) are added or replace the usual ones."""
     reply = EmailMessage()

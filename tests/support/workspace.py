@@ -15,8 +15,8 @@ from pathlib import Path
 import icalendar
 
 from followthru.config import init_workspace
-from support.replying import reply_to
 from support.preforked import run_followthru
+from support.replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
@@ -96,8 +96,9 @@ def audit(ws: Workspace) -> str:
 def maildir_workspace(root: Path) -> Workspace:
     """A workspace whose sender is at example.com, like the people in the example plan."""
     workspace = Workspace(root)
-    text = workspace.config.read_text().replace('email = "followthru@localhost.localdomain"',
-                                                'email = "followthru@example.com"')
+    text = workspace.config.read_text().replace(
+        'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
+    )
     workspace.config.write_text(text)
     return workspace
 
@@ -128,8 +129,11 @@ def summary(messages: list[EmailMessage]) -> list[tuple[str, str]]:
 
 
 def find(messages, kind: str, resource: str | None = None) -> EmailMessage:
-    return next(m for m in messages if m["X-Followthru-Kind"] == kind
-                and (resource is None or m["X-Followthru-Resource"] == resource))
+    return next(
+        m
+        for m in messages
+        if m["X-Followthru-Kind"] == kind and (resource is None or m["X-Followthru-Resource"] == resource)
+    )
 
 
 def invitation(message: EmailMessage):
