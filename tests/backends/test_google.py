@@ -25,7 +25,6 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 import tomli_w
@@ -34,7 +33,7 @@ from googleapiclient.http import HttpMockSequence
 
 import followthru.backends.google.auth as google_auth
 import followthru.backends.google.gmail as gmail
-from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
+from followthru.backends.base import CalendarAnswer, SendError, Unavailable
 from followthru.backends.google import GmailMail, GoogleCalendar, authorize
 from followthru.backends.google.calendar import event_id
 from followthru.cli import main
@@ -50,10 +49,10 @@ from support.fake_google import (
     identify,
     make_service_account,
 )
+from support.service_inputs import ME, meeting, message
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
-ME = "followthru@example.com"
 EVENTS = "https://www.googleapis.com/calendar/v3/calendars/primary/events"
 
 
@@ -159,44 +158,6 @@ def error(status: int, reason: str, message: str, **headers: str) -> tuple[dict,
 
 
 TOKEN = ok({"access_token": "ya29.sequence-token", "expires_in": 3599, "token_type": "Bearer"})
-
-
-def message(sender: str = "sam.security@example.com", text: str = "ACCEPT", to: str = ME, **headers: str) -> bytes:
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = to
-    mail["Subject"] = headers.pop("Subject", "Re: your request")
-    mail["Message-ID"] = headers.pop("Message_ID", f"<{time.monotonic_ns()}@example.com>")
-    for name, value in headers.items():
-        mail[name.replace("_", "-")] = value
-    mail.set_content(text)
-    return mail.as_bytes()
-
-
-def meeting(
-    change: str = "update",
-    attendees: tuple[str, ...] = ("sam.security@example.com", "lee.legal@example.com"),
-    start: datetime = datetime(2026, 12, 16, 14, 0),
-    rrule: str = "",
-    **fields,
-) -> MeetingChange:
-    zone = ZoneInfo("America/New_York")
-    values = {
-        "uid": "followthru-acme-q4-review@example.com",
-        "sequence": 0,
-        "change": change,
-        "summary": "ACME Q4 expansion - review",
-        "description": "An hour on the plan.",
-        "location": "https://meet.example.com/acme-review",
-        "start": start.replace(tzinfo=zone),
-        "end": start.replace(tzinfo=zone) + timedelta(hours=1),
-        "timezone": "America/New_York",
-        "rrule": rrule,
-        "organizer": ME,
-        "attendees": tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
-        "chair": Invitee("riley@example.com", "Riley Rep") if change == "update" else None,
-    }
-    return MeetingChange(**{**values, **fields})
 
 
 # -- request by request, against the discovery documents ------------------------------------------------

@@ -35,7 +35,7 @@ from click.testing import CliRunner
 
 import followthru.backends.graph.auth as graph_auth
 import followthru.backends.graph.mail as graph_mail
-from followthru.backends.base import CalendarAnswer, Invitee, MeetingChange, SendError, Unavailable
+from followthru.backends.base import CalendarAnswer, SendError, Unavailable
 from followthru.backends.graph import GraphCalendar, GraphMail, authorize
 from followthru.backends.graph.calendar import UID_PROPERTY, event_body
 from followthru.backends.graph.recurrence import recurrence
@@ -43,13 +43,11 @@ from followthru.cli import main
 from followthru.config import ConfigError, init_workspace, load_config
 from support.fake_graph import FakeGraph, Invalid, check_event
 from support.loop import GraphLoop
+from support.service_inputs import CHECK_IN, CHECK_IN_UID, ME, REVIEW, REVIEW_UID, meeting, message
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
-ME = "followthru@example.com"
 SECRET_ENV = "FOLLOWTHRU_TEST_GRAPH_SECRET"
-REVIEW, CHECK_IN = "ACME Q4 expansion - review", "ACME Q4 check-in"
-REVIEW_UID, CHECK_IN_UID = "followthru-acme-q4-review@example.com", "followthru-acme-q4-check-in@example.com"
 
 
 class State(dict):
@@ -119,44 +117,6 @@ def tenant(tmp_path, monkeypatch):
     workspace = Tenant(tmp_path / "ws", monkeypatch)
     yield workspace
     assert workspace.fake.invalid == []  # no request Microsoft does not document, swallowed or not
-
-
-def message(sender: str = "sam.security@example.com", text: str = "ACCEPT", to: str = ME, **headers: str) -> bytes:
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = to
-    mail["Subject"] = headers.pop("Subject", "Re: your request")
-    mail["Message-ID"] = headers.pop("Message_ID", f"<{time.monotonic_ns()}@example.com>")
-    for name, value in headers.items():
-        mail[name.replace("_", "-")] = value
-    mail.set_content(text)
-    return mail.as_bytes()
-
-
-def meeting(
-    change: str = "update",
-    attendees: tuple[str, ...] = ("sam.security@example.com", "lee.legal@example.com"),
-    start: datetime = datetime(2026, 12, 16, 14, 0),
-    rrule: str = "",
-    **fields,
-) -> MeetingChange:
-    zone = ZoneInfo("America/New_York")
-    values = {
-        "uid": REVIEW_UID,
-        "sequence": 0,
-        "change": change,
-        "summary": REVIEW,
-        "description": "An hour on the plan.",
-        "location": "https://meet.example.com/acme-review",
-        "start": start.replace(tzinfo=zone),
-        "end": start.replace(tzinfo=zone) + timedelta(hours=1),
-        "timezone": "America/New_York",
-        "rrule": rrule,
-        "organizer": ME,
-        "attendees": tuple(Invitee(a, a.split("@")[0].title()) for a in attendees),
-        "chair": Invitee("riley@example.com", "Riley Rep") if change == "update" else None,
-    }
-    return MeetingChange(**{**values, **fields})
 
 
 def graph_calls(fake: FakeGraph) -> list[tuple[str, str]]:

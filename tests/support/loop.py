@@ -34,11 +34,8 @@ from followthru.config import init_workspace, load_config
 from followthru.daemon import Followthru
 from support.preforked import run_followthru
 from support.replying import reply_to
+from support.service_inputs import CHECK_IN, CHECK_IN_UID, ME, REVIEW, REVIEW_UID
 from support.workspace import drop_plan, invitation
-
-ME = "followthru@example.com"
-REVIEW, CHECK_IN = "ACME Q4 expansion - review", "ACME Q4 check-in"
-REVIEW_UID, CHECK_IN_UID = "followthru-acme-q4-review@example.com", "followthru-acme-q4-check-in@example.com"
 
 
 @dataclass
