@@ -69,3 +69,11 @@ def test_on_a_terminal_short_work_draws_nothing():
     run(BAR_FROM - 1, BAR_FROM - 1, terminal)
     run(None, BAR_FROM - 1, terminal)
     assert terminal.getvalue() == ""
+
+
+def test_no_bar_where_other_output_shares_the_terminal(caplog):
+    caplog.set_level(logging.INFO, logger="followthru.progress")
+    terminal = Terminal()
+    with Progress("previewing plans", total=300, stream=terminal, bar=False) as progress:
+        progress.advance(300)
+    assert terminal.getvalue() == "" and not caplog.records

@@ -644,9 +644,7 @@ def preview(obj: Context, files: tuple[Path, ...], out: Path | None) -> None:
         fail(str(error))
     now, several, failed, written = datetime.now(timezone.utc), len(paths) > 1, 0, 0
     # A bar only where it cannot run through the messages printed on the same terminal.
-    with Progress(
-        "previewing plans", total=len(paths) if out is not None or not sys.stdout.isatty() else 0, stream=sys.stderr
-    ) as progress:
+    with Progress("previewing plans", total=len(paths), bar=out is not None or not sys.stdout.isatty()) as progress:
         for path in paths:
             result = load_plan(path, config.schedule.timezone, config.mail.allowed_domains)
             progress.advance()

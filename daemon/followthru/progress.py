@@ -28,8 +28,9 @@ class Progress:
                 ...
                 progress.advance()
 
-    ``stream`` is where a bar goes (default: standard error), and only when it is a terminal;
-    ``logger`` gets the lines otherwise; ``detail`` is added to each line ("12 more waiting").
+    ``stream`` is where a bar goes (default: standard error), and only when it is a terminal and
+    ``bar`` is true (false where other output shares the terminal); ``logger`` gets the lines
+    otherwise; ``detail`` is added to each line ("12 more waiting").
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class Progress:
         stream: TextIO | None = None,
         logger: logging.Logger = log,
         every: int = EVERY,
+        bar: bool = True,
     ):
         self.what, self.total, self.done, self.logged = what, total, 0, 0
         self.logger, self.every = logger, every
@@ -48,6 +50,7 @@ class Progress:
         self._bar: Any = None
         self._counting = False  # a count redrawn on one terminal line, for an unknown total
         self._terminal = _is_terminal(self.stream)
+        self.bar = bar
 
     def __enter__(self) -> Progress:
         return self
@@ -59,7 +62,8 @@ class Progress:
         """``count`` more items done."""
         before, self.done = self.done, self.done + count
         if self._terminal:
-            self._draw(count)
+            if self.bar:
+                self._draw(count)
         elif before // self.every != self.done // self.every:
             self._log()
 
