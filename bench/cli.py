@@ -2,9 +2,12 @@
 
 Measured side by side, each the median of several runs in a new process:
 
-- ``python -c pass`` and ``python -c "import click"``: the floor any command stands on;
+- ``python -c pass`` and ``python -c "import click"``: the floor any command stands on; with
+  pydantic imported, and with one pydantic model made and used: the floor under ``plan check``;
 - ``followthru --help`` and ``followthru plan check examples/acme-q4.toml``;
-- ``followthru -c WS/config.toml status`` on a workspace holding one plan;
+- ``followthru -c WS/config.toml status`` and ``log`` on a workspace holding one plan, and ``status``
+  once more with no cache folder to remember the checked config in (what the first ``status`` after
+  an edit of config.toml costs: see followthru.place);
 - ``status`` and ``status --json`` on a workspace holding 10,000 plans.
 
 The big workspace is made from the small one: its plan (taken in by one real ``tick``) is copied
@@ -30,6 +33,10 @@ EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 NOW = "2026-11-30T15:00:00+00:00"  # before the example's reply deadlines, so it starts
 
 
+# The floor under any command that checks a file with pydantic: the library and its model machinery.
+ONE_MODEL = "import click, pydantic\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)"
+
+
 def followthru() -> list[str]:
     """The installed console script when there is one (what a user runs), else ``python -m``."""
     script = Path(sys.executable).parent / "followthru"
@@ -38,16 +45,18 @@ def followthru() -> list[str]:
 
 # As on a user's machine: Python caches compiled modules. A shell that sets PYTHONDONTWRITEBYTECODE
 # would measure compiling Followthru's modules from source on every start instead.
-AS_INSTALLED = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+AS_INSTALLED = {
+    name: value for name, value in os.environ.items() if name not in ("PYTHONDONTWRITEBYTECODE", "CACHE_DIRECTORY")
+}
 
 
-def timed(command: list[str], runs: int) -> tuple[float, list[float]]:
+def timed(command: list[str], runs: int, env: dict[str, str]) -> tuple[float, list[float]]:
     """Median seconds of ``runs`` runs (after one unmeasured run that warms the disk and bytecode caches)."""
-    subprocess.run(command, check=True, capture_output=True, env=AS_INSTALLED)
+    subprocess.run(command, check=True, capture_output=True, env=env)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=AS_INSTALLED)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         times.append(time.perf_counter() - started)
     return median(times), times
 
@@ -113,19 +122,24 @@ def main() -> None:
         small = small_workspace(Path(folder) / "small")
         big = small_workspace(Path(folder) / "big")
         copy_plans(big.parent / "followthru.sqlite3", count)
+        env = {**AS_INSTALLED, "XDG_CACHE_HOME": str(Path(folder) / "cache")}
+        no_cache = {**AS_INSTALLED, "XDG_CACHE_HOME": str(small)}  # a file: no cache folder can be made in it
         cases = [
             ("python -c pass", [sys.executable, "-c", "pass"], runs),
             ('python -c "import click"', [sys.executable, "-c", "import click"], runs),
+            ('python -c "import click, pydantic"', [sys.executable, "-c", "import click, pydantic"], runs),
+            ("python: click and one pydantic model", [sys.executable, "-c", ONE_MODEL], runs),
             ("followthru --help", [*cli, "--help"], runs),
             ("followthru plan check examples/acme-q4.toml", [*cli, "plan", "check", str(EXAMPLE)], runs),
             ("followthru -c WS/config.toml status (1 plan)", [*cli, "-c", str(small), "status"], runs),
             ("followthru -c WS/config.toml log (1 plan)", [*cli, "-c", str(small), "log"], runs),
+            ("status (1 plan), config not remembered", [*cli, "-c", str(small), "status"], runs, no_cache),
             (f"status ({count:,} plans)", [*cli, "-c", str(big), "status"], max(3, runs // 2)),
             (f"status --json ({count:,} plans)", [*cli, "-c", str(big), "status", "--json"], max(3, runs // 2)),
         ]
         print(f"{'command':<52} {'median':>9}   runs (ms)")
-        for label, command, n in cases:
-            middle, times = timed(command, n)
+        for label, command, n, *how in cases:
+            middle, times = timed(command, n, how[0] if how else env)
             print(f"{label:<52} {middle * 1000:7.0f} ms   {' '.join(f'{t * 1000:.0f}' for t in times)}", flush=True)
 
 

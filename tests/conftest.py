@@ -24,6 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-q4.toml"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Commands the tests run, in this process or in new ones, remember checked configs in a cache
+    folder of the test run's own (see followthru.place), never in the user's ~/.cache."""
+    os.environ.pop("CACHE_DIRECTORY", None)
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="followthru-test-cache-")
+
+
 @pytest.fixture
 def example_data() -> dict:
     with EXAMPLE.open("rb") as handle:

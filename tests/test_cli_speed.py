@@ -25,6 +25,7 @@ from followthru.config import init_workspace
 from followthru.status import to_json
 from followthru.store import Store
 from followthru.uids import event_uid
+from support.modules import loaded_by, matching
 from support.replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,28 +50,6 @@ title = "Kick-off: ACME & us (Q4)"
 start = 2026-12-04T15:00:00
 duration = "45m"
 """
-
-
-def loaded_by(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
-    """The modules loaded by running the command line with ``args`` in a new interpreter, and its output."""
-    probe = (
-        "import sys\n"
-        "from followthru.cli import main\n"
-        "try:\n"
-        f"    main({list(args)!r}, standalone_mode=False)\n"
-        "finally:\n"
-        "    print('\\0' + ' '.join(sorted(sys.modules)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env or os.environ.copy()
-    )
-    assert result.returncode == 0, result.stderr
-    output, _, modules = result.stdout.rpartition("\0")
-    return set(modules.split()), output
-
-
-def matching(modules: set[str], names: tuple[str, ...]) -> set[str]:
-    return {m for m in modules if m in names or m.startswith(tuple(name + "." for name in names))}
 
 
 def test_importing_the_command_line_loads_no_model_template_calendar_or_backend():

@@ -17,6 +17,11 @@ import click
 
 from followthru import __version__
 
+# Pydantic looks for plugins by reading the entry points of every installed package the first time a
+# model is used: 10 ms and more on each command, for plugins Followthru does not use. Setting the
+# variable (even to an empty value) before running followthru keeps pydantic's own behaviour.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
     from followthru.config import Config
     from followthru.daemon import Followthru
     from followthru.lock import WorkspaceLock
+    from followthru.place import Place
 
 ReadT = TypeVar("ReadT")
 
@@ -34,19 +40,38 @@ class Context:
         self.config_path = config_path
         self._config: Config | None = None
 
+    @property
+    def path(self) -> Path:
+        path = self.config_path or Path("config.toml")
+        if not path.exists():
+            fail(f"{path}: no config file here; pass -c CONFIG or run 'followthru init DIR'")
+        return path
+
     def config(self) -> Config:
         """The loaded config; a clear error and exit 2 when it is missing or wrong."""
         from followthru.config import ConfigError, load_config
 
         if self._config is None:
-            path = self.config_path or Path("config.toml")
-            if not path.exists():
-                fail(f"{path}: no config file here; pass -c CONFIG or run 'followthru init DIR'")
             try:
-                self._config = load_config(path)
+                self._config = load_config(self.path)
             except ConfigError as error:
                 fail(str(error))
         return self._config
+
+    def place(self) -> Place:
+        """Where the workspace keeps its store and plans: as remembered from the last check of the
+        config's very bytes (see followthru.place), else from checking it now."""
+        from followthru.place import remember, remembered
+
+        place = remembered(self.path)
+        if place is None:
+            try:
+                checked = self.path.read_bytes()
+            except OSError as error:
+                fail(f"{self.path}: {error.strerror or error}")
+            place = self.config().place()
+            remember(self.path, checked, place)
+        return place
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -270,16 +295,16 @@ def status(obj: Context, plan_id: str | None, as_json: bool, now_text: str | Non
     from followthru.status import plans as read_plans
     from followthru.status import to_json
 
-    domain = obj.config().sender.email.rpartition("@")[2]
+    place = obj.place()
     now = _now(now_text)
     try:
-        plans = _read_store(obj, lambda connection: read_plans(connection, domain, plan_id, now))
+        plans = _read_store(obj, lambda connection: read_plans(connection, place.sender_domain, plan_id, now))
     except LookupError as error:
         fail(str(error), 1)
     if as_json:
         click.echo(to_json({"plans": plans}))
         return
-    if obj.config().workspace.try_out:
+    if place.try_out:
         click.echo(TRY_OUT)
     if not plans:
         click.echo("No plans yet: drop a plan file into plans/incoming/.")
@@ -357,9 +382,9 @@ def _read_store(obj: Context, read: Callable[[sqlite3.Connection | None], ReadT]
     from followthru.status import open_read_only
 
     _private_files()  # reading a store in WAL mode may make its -wal and -shm files
-    config = obj.config()
+    place = obj.place()
     try:
-        connection = open_read_only(config)
+        connection = open_read_only(place)
         try:
             return read(connection)
         finally:
@@ -370,7 +395,7 @@ def _read_store(obj: Context, read: Callable[[sqlite3.Connection | None], ReadT]
     except (sqlite3.DatabaseError, OSError) as error:
         from followthru.failures import explain_failure
 
-        fail(f"cannot start: {explain_failure(error, config)}", code=1)
+        fail(f"cannot start: {explain_failure(error, place)}", code=1)
 
 
 @main.command()

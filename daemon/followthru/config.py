@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from followthru.datafile import FieldProblem, FileError, Problem, format_path, read_data, validate
 from followthru.durations import Offset
+from followthru.place import Place
 from followthru.shipped import shipped_path
 from followthru.values import (
     DAY,
@@ -169,12 +170,10 @@ class Mail(_Section):
     maildir: MaildirBackend = MaildirBackend()
     smtp: SmtpServer = SmtpServer()
     imap: ImapServer = ImapServer()
-    aliases: dict[Email, list[Email]] = Field(default_factory=dict)
+    aliases: dict[Email, list[Email]] = Field(default={})
     authserv_id: str = ""  # whose Authentication-Results count; empty: the topmost header's
     # Plans may name addresses in these domains (and their subdomains) only; empty: any domain.
-    allowed_domains: Annotated[list[Domain], listed('["acme.example"]')] = Field(
-        default_factory=list, max_length=MAX_DOMAINS
-    )
+    allowed_domains: Annotated[list[Domain], listed('["acme.example"]')] = Field(default=[], max_length=MAX_DOMAINS)
 
 
 class Calendar(_Section):
@@ -282,6 +281,20 @@ class Config(_Section):
     @property
     def plans_dir(self) -> Path:
         return self.path(self.workspace.plans)
+
+    @property
+    def store_file(self) -> Path:
+        return self.path(self.workspace.store)
+
+    def place(self) -> Place:
+        """What the read-only commands need of this config (see followthru.place)."""
+        return Place(
+            root=self.root,
+            store_file=self.store_file,
+            plans_dir=self.plans_dir,
+            sender_domain=self.sender.email.rpartition("@")[2],
+            try_out=self.workspace.try_out,
+        )
 
     @property
     def templates_dir(self) -> Path:

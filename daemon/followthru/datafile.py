@@ -25,8 +25,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from followthru.values import shown
-
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
@@ -41,6 +39,14 @@ MAX_DEPTH = 64  # levels of nesting in a YAML file (a plan needs 4)
 MAX_VALUES = 50_000  # keys and values in a file (the example plan has 250; 50,000 parsed take 50-90 MB)
 MAX_YAML_NODES = 1_000_000  # YAML nodes once aliases are expanded (2 MB of YAML has fewer)
 _CHECKED = 5_000  # unknown fields that get a "did you mean" (difflib is slow on 50,000)
+
+
+def shown(value: Any, width: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``width`` characters: input can be megabytes."""
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    return text[: width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
 
 
 @dataclass(frozen=True)

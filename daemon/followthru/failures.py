@@ -9,15 +9,15 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from followthru.config import Config
+from followthru.place import WorkspacePaths
 
 MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this, then less and less often
 MAX_PAUSE_SECONDS = 60.0
 
 
-def explain_failure(error: BaseException, config: Config) -> str:
+def explain_failure(error: BaseException, workspace: WorkspacePaths) -> str:
     """What went wrong in words an operator can act on."""
-    store = config.path(config.workspace.store)
+    store = workspace.store_file
     text = str(error)
     if isinstance(error, sqlite3.DatabaseError):
         if "not a database" in text or "malformed" in text:
@@ -34,7 +34,7 @@ def explain_failure(error: BaseException, config: Config) -> str:
             return f"the disk holding {store} is full: free some space"
         return f"the store {store}: {text}"
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return f"the disk is full writing {error.filename or config.root}: free some space"
+        return f"the disk is full writing {error.filename or workspace.root}: free some space"
     if isinstance(error, OSError):
-        return f"{error.filename or config.root}: {error.strerror or error}"
+        return f"{error.filename or workspace.root}: {error.strerror or error}"
     return f"{type(error).__name__}: {error}"

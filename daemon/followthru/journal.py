@@ -62,7 +62,7 @@ from followthru.store import Store
 from followthru.watch import is_plan_file
 
 if TYPE_CHECKING:
-    from followthru.config import Config
+    from followthru.place import WorkspacePaths
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +97,15 @@ def _previous(path: Path) -> Path:
 
 
 # -- is this the workspace's store? ----------------------------------------------------------------------
-def store_problem(config: Config) -> str | None:
+def store_problem(where: WorkspacePaths) -> str | None:
     """Why the workspace's store must not be worked on (one line), or None. Reads only: for doctor."""
     try:
-        return _examine(config)[0]
+        return _examine(where)[0]
     except StoreRefused as refused:
         return str(refused)
 
 
-def open_store(config: Config, read_only: bool = False) -> tuple[Store, Journal | None]:
+def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, Journal | None]:
     """The workspace's store and its journal, or :class:`StoreRefused` before anything is written.
 
     A new workspace (no store, nothing in plans/active, no journal) gets a new store with a new
@@ -113,10 +113,10 @@ def open_store(config: Config, read_only: bool = False) -> tuple[Store, Journal 
     With ``read_only`` (status, log) a missing store is never created: a new workspace reads as an
     empty one held in memory, and no journal is opened (None).
     """
-    problem, header = _examine(config)
+    problem, header = _examine(where)
     if problem:
         raise StoreRefused(problem)
-    path = config.path(config.workspace.store)
+    path = where.store_file
     if read_only and not path.exists():
         return Store(":memory:"), None
     store = Store(path)
@@ -135,11 +135,11 @@ def open_store(config: Config, read_only: bool = False) -> tuple[Store, Journal 
         raise
 
 
-def _examine(config: Config) -> tuple[str | None, dict[str, Any] | None]:
+def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
     """Why the store must not be worked on (or None), and the journal's header; reads only."""
-    store = config.path(config.workspace.store)
+    store = where.store_file
     header = _journal_header(store)
-    active = _active_counter(config)
+    active = _active_counter(where.plans_dir / "active")
     if not store.exists():
         return _judge(store, False, None, False, header, active), header
     try:
@@ -167,8 +167,7 @@ def _identity(connection: sqlite3.Connection) -> tuple[str | None, bool]:
     return workspace, has_plans
 
 
-def _active_counter(config: Config) -> Callable[[], int]:
-    folder = config.plans_dir / "active"
+def _active_counter(folder: Path) -> Callable[[], int]:
     counted: list[int] = []
 
     def count() -> int:  # only looked at when the store cannot say: costs one listing at most

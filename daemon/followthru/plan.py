@@ -25,9 +25,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from followthru.datafile import shown
 from followthru.durations import parse_duration
 from followthru.uids import meeting_key
-from followthru.values import Email, Language, Line, OptionalLine, TimeZoneName, email_address, one_line, shown
+from followthru.values import Email, Language, Line, OptionalLine, TimeZoneName, email_address, one_line
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Milestone = Literal["started", "dropped_out", "at_risk", "all_committed", "cancelled", "closed"]
@@ -123,7 +124,7 @@ class PlanInfo(_Section):
     customer: OptionalLine = ""
     timezone: TimeZoneName | None = Field(None, description="IANA timezone; default from config.")
     respond_by: Moment = Field(description="Reply deadline for every request (plan timezone).")
-    priorities: list[Line] = Field(default_factory=list, max_length=20)
+    priorities: list[Line] = Field(default=[], max_length=20)
     context: Text = ""
     status: Literal["active", "cancelled"] = "active"
 
@@ -145,10 +146,10 @@ class Resource(_Section):
     name: Line
     email: Email
     role: OptionalLine = ""
-    asks: list[Line] = Field(default_factory=list, max_length=50)
+    asks: list[Line] = Field(default=[], max_length=50)
     due: DateOrMoment | None = None
     respond_by: Moment | None = None
-    backups: list[Id] = Field(default_factory=list, max_length=20)
+    backups: list[Id] = Field(default=[], max_length=20)
     standby: bool = False
     language: Language = "en"
     timezone: TimeZoneName | None = None
@@ -214,10 +215,10 @@ class Plan(_Section):
     plan: PlanInfo
     owner: Owner
     resources: list[Resource] = Field(min_length=1, max_length=500)
-    steps: list[Step] = Field(default_factory=list, max_length=200)
-    contingencies: list[Contingency] = Field(default_factory=list, max_length=100)
-    stakeholders: list[Stakeholder] = Field(default_factory=list, max_length=200)
-    meetings: list[Meeting] = Field(default_factory=list, max_length=50)
+    steps: list[Step] = Field(default=[], max_length=200)
+    contingencies: list[Contingency] = Field(default=[], max_length=100)
+    stakeholders: list[Stakeholder] = Field(default=[], max_length=200)
+    meetings: list[Meeting] = Field(default=[], max_length=50)
 
     @property
     def id(self) -> str:

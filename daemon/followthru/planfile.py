@@ -31,11 +31,12 @@ from followthru.datafile import (
     format_path,
     parse,
     printable,
+    shown,
     single_line,
     validate,
 )
 from followthru.plan import LIST_LIMITS, Plan, check_rules, oversized, partial_plan, unchecked_gaps
-from followthru.values import email_address, shown
+from followthru.values import email_address
 
 MAX_PROBLEMS = 100  # problems listed for one file; the rest are counted
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from followthru.uids import event_uid, meeting_key
 
 if TYPE_CHECKING:
-    from followthru.config import Config
+    from followthru.place import WorkspacePaths
 
 PLANS = """
     SELECT id, version, state, attention, title,
@@ -40,16 +40,16 @@ MEETINGS = """
 AUDIT = "SELECT at, plan_id, resource_id, event FROM audit {where} ORDER BY id"
 
 
-def open_read_only(config: Config) -> sqlite3.Connection | None:
+def open_read_only(workspace: WorkspacePaths) -> sqlite3.Connection | None:
     """The workspace's store, opened for reading only; None when there is none yet (a new workspace
     reads as an empty one). A store that is not this workspace's memory is refused
     (:class:`~followthru.journal.StoreRefused`) as it is when opened for work."""
     from followthru.journal import StoreRefused, store_problem
 
-    problem = store_problem(config)
+    problem = store_problem(workspace)
     if problem:
         raise StoreRefused(problem)
-    path = config.path(config.workspace.store)
+    path = workspace.store_file
     if not path.exists():
         return None
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, isolation_level=None)

@@ -16,15 +16,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
+from followthru.datafile import shown
 from followthru.durations import Offset, TooLong, parse_duration
-
-
-def shown(value: Any, width: int = 80) -> str:
-    """``repr(value)`` for a message, cut to ``width`` characters: input can be megabytes."""
-    text = repr(value)
-    if len(text) <= width:
-        return text
-    return text[: width - 4] + "..." + (text[0] if text[0] in "'\"" else "")
 
 
 def one_line(value: Any) -> Any:
