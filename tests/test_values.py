@@ -7,10 +7,10 @@ import sys
 
 import email_validator
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from followthru.values import email_address, plain_address
+from followthru.values import ROLE_MAILBOXES, email_address, plain_address
 
 
 def library(value: str) -> str | None:
@@ -22,7 +22,9 @@ def library(value: str) -> str | None:
 
 # Mostly near-everyday parts (dots and hyphens in odd places, lengths at the limits), some wild ones.
 LOCAL = st.one_of(
-    st.from_regex(r"[a-zA-Z0-9_+.-]{1,66}", fullmatch=True), st.text("aZ09._+-!#'~", min_size=1, max_size=70)
+    st.from_regex(r"[a-zA-Z0-9_+.-]{1,66}", fullmatch=True),
+    st.text("aZ09._+-!#'~", min_size=1, max_size=70),
+    st.sampled_from(["WWW", "Abuse", "PostMaster", "info"]),
 )
 LABEL = st.one_of(
     st.from_regex(r"[a-zA-Z0-9-]{1,64}", fullmatch=True),
@@ -42,6 +44,8 @@ ADDRESS = st.builds(
 
 @settings(max_examples=3000, deadline=None)
 @given(ADDRESS)
+@example("WWW@Example.COM")  # email-validator lowercases RFC 2142's mailbox names
+@example("Abuse@example.com")
 def test_an_address_the_quick_check_answers_gets_the_libraries_answer(value):
     quick = plain_address(value)
     if quick is not None:
@@ -87,6 +91,12 @@ def test_the_unusual_is_left_to_the_library(value):
 def test_a_non_ascii_local_part_is_still_refused_in_words():
     with pytest.raises(ValueError, match="non-ASCII letters before the @"):
         email_address("j\u00f6rg@example.com")
+
+
+def test_the_role_mailboxes_are_email_validators():
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+    assert set(CASE_INSENSITIVE_MAILBOX_NAMES) == ROLE_MAILBOXES
 
 
 def test_checking_an_everyday_address_loads_no_email_validator():

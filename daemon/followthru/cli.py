@@ -23,7 +23,6 @@ from followthru import __version__
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Callable
     from email.message import EmailMessage
 
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from followthru.daemon import Followthru
     from followthru.lock import WorkspaceLock
     from followthru.place import Place
+    from followthru.status import Reader
 
 ReadT = TypeVar("ReadT")
 
@@ -94,9 +94,7 @@ def _pass_lock(obj: Context, command: str) -> WorkspaceLock:
 
     config = obj.config()
     try:
-        return wait_for_pass(
-            config.path(config.workspace.store), command, config.root, lambda line: click.echo(line, err=True)
-        )
+        return wait_for_pass(config.store_file, command, config.root, lambda line: click.echo(line, err=True))
     except LockError as error:
         fail(str(error), 1)
 
@@ -373,9 +371,10 @@ def log_command(obj: Context, plan_id: str | None) -> None:
         )
 
 
-def _read_store(obj: Context, read: Callable[[sqlite3.Connection | None], ReadT]) -> ReadT:
+def _read_store(obj: Context, read: Callable[[Reader | None], ReadT]) -> ReadT:
     """What ``read`` returns from the store opened for reading only (see followthru.status): no backend,
-    no secret, nothing written. Refusals and failures read as they do when the store is opened for work."""
+    no secret but a PostgreSQL store's password, nothing written. Refusals and failures read as they do
+    when the store is opened for work."""
     import sqlite3
 
     from followthru.journal import STORE_REFUSED_EXIT, StoreRefused
@@ -384,7 +383,10 @@ def _read_store(obj: Context, read: Callable[[sqlite3.Connection | None], ReadT]
     _private_files()  # reading a store in WAL mode may make its -wal and -shm files
     place = obj.place()
     try:
-        connection = open_read_only(place)
+        try:
+            connection = open_read_only(place)
+        except LookupError as missing:  # the store's password is not where the config says
+            fail(str(missing))
         try:
             return read(connection)
         finally:
@@ -598,7 +600,7 @@ def check(obj: Context, files: tuple[Path, ...], now_text: str | None) -> None:
 def _plan_owners(obj: Context) -> dict[str, str]:
     """Plan id -> owner email of the plans the workspace's store holds (read only)."""
 
-    def read(connection: sqlite3.Connection | None) -> dict[str, str]:
+    def read(connection: Reader | None) -> dict[str, str]:
         if connection is None:
             return {}
         owners: dict[str, str] = dict(connection.execute("SELECT id, owner_email FROM plans").fetchall())

@@ -13,12 +13,14 @@ import stat
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from followthru.datafile import FieldProblem, FileError, Problem, format_path, read_data, validate
 from followthru.durations import Offset
 from followthru.place import Place
+from followthru.postgres import database_name, is_url, shown
 from followthru.shipped import shipped_path
 from followthru.values import (
     DAY,
@@ -101,9 +103,31 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+def _store(value: Any) -> Any:
+    """A SQLite file's path, or a PostgreSQL database's URL with no password in it."""
+    if isinstance(value, str) and is_url(value.strip()):
+        url = urlsplit(value.strip())
+        try:
+            url.port  # noqa: B018 - reading it checks it
+        except ValueError:
+            raise ValueError(f"{shown(value)} has a port that is not a number from 1 to 65535") from None
+        if url.password is not None:
+            raise ValueError(
+                "the URL holds a password: take it out and set workspace.store_password_env or "
+                "workspace.store_password_file (or PGPASSWORD, or ~/.pgpass)"
+            )
+        return value.strip()
+    if isinstance(value, str) and "://" in value:
+        raise ValueError(f"{shown(value)} is neither a file nor a postgresql:// URL")
+    return Path(value) if isinstance(value, str) else value
+
+
 class Workspace(_Section):
     plans: Path = Path("plans")
-    store: Path = Path("followthru.sqlite3")
+    # A SQLite file, or a PostgreSQL database: postgresql://user@host:port/database
+    store: Annotated[Path | str, BeforeValidator(_store)] = Path("followthru.sqlite3")
+    store_password_env: EnvName | None = None
+    store_password_file: Path | None = None
     templates: Path = Path("templates")
     poll_seconds: FolderPoll = 5.0
     try_out: Flag = False  # mail goes at any hour of any day; the daemon and status say so
@@ -283,17 +307,37 @@ class Config(_Section):
         return self.path(self.workspace.plans)
 
     @property
+    def store_url(self) -> str | None:
+        """The PostgreSQL store's URL; None for a SQLite store."""
+        store = self.workspace.store
+        return store if isinstance(store, str) else None
+
+    @property
     def store_file(self) -> Path:
-        return self.path(self.workspace.store)
+        """The SQLite store, or for a PostgreSQL one the name its journal and locks are kept beside
+        (``<database>.postgresql`` in the config's folder)."""
+        store = self.workspace.store
+        return self.root / f"{database_name(store)}.postgresql" if isinstance(store, str) else self.path(store)
+
+    def store_password(self) -> str | None:
+        """See :meth:`followthru.place.Place.store_password`; ConfigError when the one named is missing."""
+        try:
+            return self.place().store_password()
+        except LookupError as error:
+            raise ConfigError([str(error)]) from None
 
     def place(self) -> Place:
         """What the read-only commands need of this config (see followthru.place)."""
+        password_file = self.workspace.store_password_file
         return Place(
             root=self.root,
             store_file=self.store_file,
             plans_dir=self.plans_dir,
             sender_domain=self.sender.email.rpartition("@")[2],
             try_out=self.workspace.try_out,
+            store_url=self.store_url,
+            store_password_env=self.workspace.store_password_env,
+            store_password_file=self.path(password_file) if password_file else None,
         )
 
     @property
@@ -390,15 +434,15 @@ def _whole_config_problems(config: Config, data: dict[str, Any]) -> list[FieldPr
     problems: list[FieldProblem] = []
     if config.schedule.send_from >= config.schedule.send_until:
         problems.append((("schedule", "send_until"), "must be later than schedule.send_from"))
-    store = config.path(config.workspace.store)
-    if store.is_dir():
+    store = config.store_file  # a database's: doctor and the first start say whether it can be reached
+    if config.store_url is None and store.is_dir():
         problems.append(
             (
                 ("workspace", "store"),
-                f"{store} is a folder; name the store's file, like '{config.workspace.store / 'followthru.sqlite3'}'",
+                f"{store} is a folder; name the store's file, like '{store / 'followthru.sqlite3'}'",
             )
         )
-    elif not store.parent.is_dir():
+    elif config.store_url is None and not store.parent.is_dir():
         problems.append(
             (
                 ("workspace", "store"),

@@ -18,7 +18,7 @@ from followthru.backends.base import Unavailable
 from followthru.config import Config, ConfigError, load_config
 from followthru.drafting.render import Renderer
 from followthru.journal import store_problem
-from followthru.store import MIGRATIONS
+from followthru.store_schema import MIGRATIONS
 from followthru.watch import PLAN_FOLDERS
 
 
@@ -94,10 +94,12 @@ def _folders(config: Config) -> str:
 
 
 def _store(config: Config) -> str:
-    path = config.path(config.workspace.store)
+    path = config.store_file
     problem = store_problem(config)  # the same line run, tick and status refuse to start with
     if problem:
         raise Problem(problem)
+    if config.store_url is not None:
+        return _database(config.store_url, config)
     if not path.exists():
         _writable(path.parent, "make the folder")
         return f"{path} does not exist yet; it is made on the first run"
@@ -114,6 +116,60 @@ def _store(config: Config) -> str:
         raise Problem(f"{path} was written by a newer Followthru (schema {version}); upgrade Followthru")
     _writable(path.parent, "make the folder")
     return f"{path} (schema {version}{', upgraded on the next run' if version < len(MIGRATIONS) else ''})"
+
+
+STORE_TABLES = (
+    "plans, plan_versions, commitments, meetings, outbox, inbound, audit, owners, sync_state, asks, "
+    "journal_state, journal_out, sent_elsewhere"
+).split(", ")
+
+
+def _database(url: str, config: Config) -> str:
+    """A PostgreSQL store: reachable with the configured login, its schema version, and the
+    privileges the daemon needs (to make and upgrade the schema, and to read and write every table)."""
+    from followthru.postgres import DatabaseUnavailable, PostgresConnection, PostgresError, shown
+
+    try:
+        connection = PostgresConnection(url, config.store_password())
+    except ConfigError as error:
+        raise Problem(str(error)) from None
+    except DatabaseUnavailable as error:
+        raise Problem(f"{error}; is the server running, and are the host, port and database right?") from None
+    except PostgresError as error:
+        raise Problem(f"{error}; check the user, its password and pg_hba.conf") from None
+    try:
+        server = connection.execute("SHOW server_version").fetchone()[0]
+        made = connection.execute("SELECT to_regclass('followthru_schema') IS NOT NULL").fetchone()[0]
+        version = (
+            connection.execute("SELECT COALESCE(MAX(version), 0) FROM followthru_schema").fetchone()[0] if made else 0
+        )
+        lacking = []
+        if (
+            version < len(MIGRATIONS)
+            and not connection.execute(
+                "SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')"
+            ).fetchone()[0]
+        ):
+            lacking.append("CREATE on the schema, to make and upgrade the store's tables")
+        for table in STORE_TABLES if version else ():
+            if (
+                connection.execute("SELECT to_regclass(?) IS NOT NULL", (table,)).fetchone()[0]
+                and not connection.execute(
+                    "SELECT has_table_privilege(current_user, ?, 'SELECT, INSERT, UPDATE, DELETE')", (table,)
+                ).fetchone()[0]
+            ):
+                lacking.append(f"SELECT, INSERT, UPDATE and DELETE on {table}")
+    except PostgresError as error:
+        raise Problem(f"{shown(url)}: {error}") from None
+    finally:
+        connection.close()
+    if version > len(MIGRATIONS):
+        raise Problem(f"{shown(url)} was written by a newer Followthru (schema {version}); upgrade Followthru")
+    if lacking:
+        raise Problem(f"{shown(url)}: the user lacks {'; '.join(lacking)}")
+    state = "no tables yet, made on the first run" if not version else f"schema {version}"
+    upgrade = ", upgraded on the next run" if 0 < version < len(MIGRATIONS) else ""
+    return f"{shown(url)} (PostgreSQL {server}; {state}{upgrade})"
 
 
 def _templates(config: Config) -> str:

@@ -9,7 +9,6 @@ inside its own transaction for a reply.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_
 from followthru.replies import Reply, settle_for
 from followthru.replies.model import CalendarAnswer as ItipAnswer
 from followthru.states import Answer
-from followthru.store import Store, StoredPlan
+from followthru.store import Row, Store, StoredPlan
 from followthru.tokens import token_key
 
 
@@ -239,7 +238,7 @@ def _invited(store: Store, stored: StoredPlan, meeting_key: str, attendee: str, 
     return False
 
 
-def _owner_decision(applier: Applier, sent: sqlite3.Row, reply: Reply, now: datetime) -> tuple[str, str, str]:
+def _owner_decision(applier: Applier, sent: Row, reply: Reply, now: datetime) -> tuple[str, str, str]:
     store = applier.store
     plan_id, resource_id = sent["plan_id"], sent["resource_id"]
     stored = store.load_known(plan_id)

@@ -58,6 +58,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from followthru.postgres import PostgresConnection, PostgresError, shown
 from followthru.store import Store
 from followthru.watch import is_plan_file
 
@@ -117,9 +118,9 @@ def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, J
     if problem:
         raise StoreRefused(problem)
     path = where.store_file
-    if read_only and not path.exists():
+    if read_only and where.store_url is None and not path.exists():
         return Store(":memory:"), None
-    store = Store(path)
+    store = Store(where.store_url or path, where.store_password())
     try:
         if read_only:
             return store, None
@@ -140,8 +141,20 @@ def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
     store = where.store_file
     header = _journal_header(store)
     active = _active_counter(where.plans_dir / "active")
+    name = store_name(where)
+    if where.store_url is not None:
+        try:
+            database = PostgresConnection(where.store_url, where.store_password())
+        except PostgresError:  # refused (a wrong database, no privilege): opening it says so, in its own words
+            return None, header
+        try:
+            exists = database.execute("SELECT to_regclass('plans') IS NOT NULL").fetchone()[0]
+            workspace, has_plans = _identity(database) if exists else (None, False)
+        finally:
+            database.close()
+        return _judge(name, journal_path(store), exists, workspace, has_plans, header, active), header
     if not store.exists():
-        return _judge(store, False, None, False, header, active), header
+        return _judge(name, journal_path(store), False, None, False, header, active), header
     try:
         connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -150,19 +163,26 @@ def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
             connection.close()
     except sqlite3.DatabaseError:  # damaged or unreadable: opening it says so, in words of its own
         return None, header
-    return _judge(store, True, workspace, has_plans, header, active), header
+    return _judge(name, journal_path(store), True, workspace, has_plans, header, active), header
 
 
-def _identity(connection: sqlite3.Connection) -> tuple[str | None, bool]:
+def store_name(where: WorkspacePaths) -> str:
+    """The store as messages name it: its file, or its URL without a password."""
+    return shown(where.store_url) if where.store_url is not None else str(where.store_file)
+
+
+def _identity(connection: sqlite3.Connection | PostgresConnection) -> tuple[str | None, bool]:
     """The store's workspace id (None when it has none yet) and whether it holds any plan."""
     try:
         row = connection.execute("SELECT workspace FROM journal_state WHERE id = 1").fetchone()
         workspace = row[0] if row else None
-    except sqlite3.OperationalError:  # a store from before journals, or no store at all
+    except (sqlite3.OperationalError, PostgresError):  # a store from before journals, or no store at all
         workspace = None
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
     try:
         has_plans = connection.execute("SELECT 1 FROM plans LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:
+    except (sqlite3.OperationalError, PostgresError):
         has_plans = False
     return workspace, has_plans
 
@@ -209,14 +229,14 @@ def read_header(path: Path) -> dict[str, Any]:
 
 
 def _judge(
-    store: Path,
+    store: str,
+    journal: Path,
     exists: bool,
     workspace: str | None,
     has_plans: bool,
     header: dict[str, Any] | None,
     active: Callable[[], int],
 ) -> str | None:
-    journal = journal_path(store)
     again = f"to start over instead, mailing every plan afresh, first move {journal} and the files in plans/active away"
     if not exists or (workspace is None and not has_plans):
         if header is None and not active():

@@ -9,14 +9,13 @@ earlier version can be told from an answer to the current one.
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from followthru.plan import Plan, Resource
 from followthru.replies import Reply
 from followthru.states import PlanState
-from followthru.store import Store, StoredPlan
+from followthru.store import Row, Store, StoredPlan
 from followthru.tokens import verify_token
 
 # Facts about the person, true whichever version of the ask the message came from.
@@ -49,7 +48,7 @@ class Matcher:
         self.secret = secret
         self.aliases = aliases
 
-    def sent_message(self, reply: Reply) -> sqlite3.Row | None:
+    def sent_message(self, reply: Reply) -> Row | None:
         """The message of ours the reply's thread names (the nearest one), if any."""
         for message_id in [*reply.in_reply_to, *reversed(reply.references)]:
             row = self.store.outgoing_by_message_id(message_id)
@@ -57,7 +56,7 @@ class Matcher:
                 return row
         return None
 
-    def request(self, reply: Reply, sent: sqlite3.Row | None) -> Match | Ambiguous | None:
+    def request(self, reply: Reply, sent: Row | None) -> Match | Ambiguous | None:
         """Which request a reply answers: the thread (``sent``), then the token it was sent to, then
         the sender's only open request (or the one plan among theirs that its subject names)."""
         if sent is not None and sent["resource_id"]:

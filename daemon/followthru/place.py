@@ -23,7 +23,10 @@ from followthru import __version__
 
 
 class WorkspacePaths(Protocol):
-    """What finding and judging a workspace's store needs: a :class:`Place` or a whole Config."""
+    """What finding, judging and opening a workspace's store needs: a :class:`Place` or a whole Config.
+
+    ``store_file`` is the SQLite file, or for a PostgreSQL store (``store_url``) the name beside which
+    the daemon keeps its local files (the journal, the locks) in the config's folder."""
 
     @property
     def root(self) -> Path: ...
@@ -32,7 +35,12 @@ class WorkspacePaths(Protocol):
     def store_file(self) -> Path: ...
 
     @property
+    def store_url(self) -> str | None: ...
+
+    @property
     def plans_dir(self) -> Path: ...
+
+    def store_password(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,34 @@ class Place:
     plans_dir: Path
     sender_domain: str
     try_out: bool
+    store_url: str | None = None
+    store_password_env: str | None = None
+    store_password_file: Path | None = None
+
+    def store_password(self) -> str | None:
+        """The PostgreSQL store's password from ``workspace.store_password_env``, else from the file
+        ``workspace.store_password_file``; None leaves it to libpq (``PGPASSWORD``, ``~/.pgpass``).
+        LookupError, in one line saying what to set, when the one named is not there."""
+        if self.store_password_env:
+            value = os.environ.get(self.store_password_env)
+            if value:
+                return value
+            if not self.store_password_file:
+                raise LookupError(
+                    f"workspace.store_password: the environment variable {self.store_password_env} is not set"
+                )
+        if self.store_password_file:
+            try:
+                value = self.store_password_file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as error:
+                reason = error.strerror if isinstance(error, OSError) else "not text"
+                raise LookupError(
+                    f"workspace.store_password_file: cannot read {self.store_password_file}: {reason}"
+                ) from None
+            if not value:
+                raise LookupError(f"workspace.store_password_file: {self.store_password_file} is empty")
+            return value
+        return None
 
 
 def remembered(config_file: Path) -> Place | None:
@@ -61,6 +97,9 @@ def remembered(config_file: Path) -> Place | None:
             plans_dir=Path(place["plans_dir"]),
             sender_domain=str(place["sender_domain"]),
             try_out=place["try_out"] is True,
+            store_url=_text(place["store_url"]),
+            store_password_env=_text(place["store_password_env"]),
+            store_password_file=Path(place["store_password_file"]) if place["store_password_file"] else None,
         )
     except (OSError, RuntimeError, ValueError, KeyError, TypeError):
         return None
@@ -88,6 +127,12 @@ def remember(config_file: Path, checked: bytes, place: Place) -> None:
         os.replace(temporary, cache)
     except (OSError, RuntimeError):  # RuntimeError: no home folder to find ~/.cache in
         pass  # only speed is lost: the next command checks the config again
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{value!r} is not text")
 
 
 def _cache_file(config_file: Path) -> Path:

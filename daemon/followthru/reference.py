@@ -34,7 +34,12 @@ COMMAND = "python -m followthru.reference"
 DESCRIPTIONS = {
     # config.toml
     "Workspace.plans": "Holds the plan folders `incoming/`, `active/`, `rejected/` and `archive/`.",
-    "Workspace.store": "The state store (SQLite); its folder must exist.",
+    "Workspace.store": "The state store: a SQLite file, whose folder must exist, or a PostgreSQL database as "
+    "`postgresql://user@host:5432/database`, with no password in it (`pip install 'followthru[postgres]'`).",
+    "Workspace.store_password_env": "The environment variable holding the PostgreSQL store's password; with "
+    "neither this nor the file, libpq's `PGPASSWORD` and `~/.pgpass` are used.",
+    "Workspace.store_password_file": "A file (mode 0600) holding the PostgreSQL store's password, read when the "
+    "environment variable is not set.",
     "Workspace.templates": "Your template overrides; must exist when the key is set.",
     "Workspace.poll_seconds": "How often folders are looked at where file-system events are not available.",
     "Workspace.try_out": "A try-out workspace: mail goes at any hour of any day, ignoring `[schedule]`'s business "

@@ -70,7 +70,7 @@ def run(config: Config, once_every: float | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    store = config.path(config.workspace.store)
+    store = config.store_file
     daemon_lock = _run_lock(store, config, stopping)
     if daemon_lock is None:
         return 0

@@ -18,6 +18,9 @@ from followthru.uids import event_uid, meeting_key
 
 if TYPE_CHECKING:
     from followthru.place import WorkspacePaths
+    from followthru.postgres import PostgresConnection
+
+    Reader = sqlite3.Connection | PostgresConnection  # a store opened by open_read_only
 
 PLANS = """
     SELECT id, version, state, attention, title,
@@ -25,6 +28,14 @@ PLANS = """
          FROM json_each(document, '$.resources')),
         (SELECT json_group_array(json_array(json_extract(value, '$.id'), json_extract(value, '$.title')))
          FROM json_each(document, '$.meetings'))
+    FROM plans {where} ORDER BY id"""
+# The same on PostgreSQL, whose JSON functions have other names (and whose aggregates of no rows are NULL).
+PLANS_POSTGRES = """
+    SELECT id, version, state, attention, title,
+        (SELECT COALESCE(json_object_agg(value->>'id', value->>'email'), '{{}}')::text
+         FROM json_array_elements(document::json->'resources')),
+        (SELECT COALESCE(json_agg(json_build_array(value->>'id', value->>'title')), '[]')::text
+         FROM json_array_elements(document::json->'meetings'))
     FROM plans {where} ORDER BY id"""
 # The order Store.load gives (its lookups walk the primary keys), so the output stays as it was.
 COMMITMENTS = """
@@ -40,7 +51,7 @@ MEETINGS = """
 AUDIT = "SELECT at, plan_id, resource_id, event FROM audit {where} ORDER BY id"
 
 
-def open_read_only(workspace: WorkspacePaths) -> sqlite3.Connection | None:
+def open_read_only(workspace: WorkspacePaths) -> Reader | None:
     """The workspace's store, opened for reading only; None when there is none yet (a new workspace
     reads as an empty one). A store that is not this workspace's memory is refused
     (:class:`~followthru.journal.StoreRefused`) as it is when opened for work."""
@@ -49,6 +60,15 @@ def open_read_only(workspace: WorkspacePaths) -> sqlite3.Connection | None:
     problem = store_problem(workspace)
     if problem:
         raise StoreRefused(problem)
+    if workspace.store_url is not None:
+        from followthru.postgres import PostgresConnection
+
+        database = PostgresConnection(workspace.store_url, workspace.store_password())
+        if not database.execute("SELECT to_regclass('plans') IS NOT NULL").fetchone()[0]:
+            database.close()
+            return None
+        database.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one moment, as below
+        return database
     path = workspace.store_file
     if not path.exists():
         return None
@@ -65,13 +85,14 @@ def open_read_only(workspace: WorkspacePaths) -> sqlite3.Connection | None:
 
 
 def plans(
-    connection: sqlite3.Connection | None, domain: str, plan_id: str | None = None, now: datetime | None = None
+    connection: Reader | None, domain: str, plan_id: str | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Plans in the ``status --json`` shape of docs/design.md (``plan_id``: that one, else all, by id);
     LookupError for an id the store does not hold. ``domain`` is the sender's, which calendar UIDs end
     in; ``now`` (default: the clock) tells a queued message waiting for its time from one due now."""
     where, args = ("WHERE id = ?", (plan_id,)) if plan_id else ("", ())
-    rows = _query(connection, PLANS.format(where=where), args)
+    postgres = getattr(connection, "dialect", "sqlite") == "postgresql"
+    rows = _query(connection, (PLANS_POSTGRES if postgres else PLANS).format(where=where), args)
     if plan_id and not rows:
         raise LookupError(f"no plan with the id {plan_id!r}")
     where = "WHERE plan_id = ?" if plan_id else ""
@@ -144,7 +165,7 @@ def plans(
     return result
 
 
-def audit_log(connection: sqlite3.Connection | None, plan_id: str | None = None) -> list[tuple[Any, ...]]:
+def audit_log(connection: Reader | None, plan_id: str | None = None) -> list[tuple[Any, ...]]:
     """The audit trail, oldest first: (at, plan_id, resource_id, event) rows; LookupError for a plan id
     the store does not hold (as :func:`plans`)."""
     where, args = ("WHERE plan_id = ?", (plan_id,)) if plan_id else ("", ())
@@ -154,7 +175,7 @@ def audit_log(connection: sqlite3.Connection | None, plan_id: str | None = None)
 
 
 def last_request(
-    connection: sqlite3.Connection | None, plan_id: str, person: str
+    connection: Reader | None, plan_id: str, person: str
 ) -> tuple[str, str, tuple[bytes, str, str] | None]:
     """(resource id, email, last request) of ``person`` (a resource id or email) in a plan: the newest
     request, backup request, reminder or last call to them that was not withdrawn, as (raw message,
@@ -191,7 +212,7 @@ def _iso(stamp: str | None) -> str | None:
     return datetime.fromisoformat(stamp).isoformat()
 
 
-def _query(connection: sqlite3.Connection | None, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+def _query(connection: Reader | None, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     return [] if connection is None else [tuple(row) for row in connection.execute(sql, args)]
 
 

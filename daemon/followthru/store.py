@@ -1,7 +1,8 @@
-"""The state store: SQLite in WAL mode, behind a small interface.
+"""The state store: SQLite in WAL mode, or PostgreSQL (followthru.postgres), behind a small interface.
 
-One transaction per decision. Outgoing mail follows the outbox pattern: a message is recorded
-(with its Message-ID) in the same transaction as the decision that made it, and marked sent after
+The queries are written once, in the SQL both take. One transaction per decision. Outgoing mail
+follows the outbox pattern: a message is recorded (with its Message-ID) in the same transaction as
+the decision that made it, and marked sent after
 the backend took it, so a crash never loses or doubles a message. Inbound Message-IDs are kept so
 a reply is never processed twice. Times are stored as UTC ISO 8601 text, which sorts as time.
 """
@@ -9,6 +10,7 @@ a reply is never processed twice. Times are stored as UTC ISO 8601 text, which s
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,77 +19,21 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from followthru.postgres import PostgresConnection, is_url
+from followthru.postgres import Row as PostgresRow
 from followthru.states import Commitment, MeetingState, PlanState
+from followthru.store_schema import (
+    MIGRATION_LOCK,
+    MIGRATIONS,
+    POSTGRES_JOURNAL_TRIGGERS,
+    POSTGRES_VERSION_TABLE,
+    schema_for_postgres,
+)
 
 if TYPE_CHECKING:
     from followthru.plan import Plan
 
-MIGRATIONS = [
-    """
-    CREATE TABLE plans (
-        id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL,
-        owner_email TEXT NOT NULL, document TEXT NOT NULL, milestones TEXT NOT NULL, attention TEXT NOT NULL,
-        next_wake TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-    CREATE INDEX plans_wake ON plans(next_wake) WHERE next_wake IS NOT NULL;
-    CREATE INDEX plans_owner ON plans(owner_email);
-    CREATE TABLE plan_versions (
-        plan_id TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL, file TEXT,
-        received_at TEXT NOT NULL, PRIMARY KEY (plan_id, version));
-    CREATE TABLE commitments (
-        plan_id TEXT NOT NULL, resource_id TEXT NOT NULL, email TEXT NOT NULL, token_key TEXT NOT NULL,
-        state TEXT NOT NULL, intent TEXT, stands_in_for TEXT, requested_at TEXT, reminders_sent INTEGER NOT NULL,
-        last_calls_sent INTEGER NOT NULL, due_reminded INTEGER NOT NULL, away_until TEXT, proposed TEXT,
-        agreed_due TEXT, terms TEXT NOT NULL, updated_at TEXT, was_accepted INTEGER NOT NULL DEFAULT 0, deadline TEXT,
-        PRIMARY KEY (plan_id, resource_id));
-    CREATE INDEX commitments_email ON commitments(email);
-    CREATE INDEX commitments_token ON commitments(token_key);
-    CREATE TABLE meetings (
-        plan_id TEXT NOT NULL, meeting_key TEXT NOT NULL, uid TEXT NOT NULL UNIQUE, sequence INTEGER NOT NULL,
-        attendees TEXT NOT NULL, fingerprint TEXT NOT NULL, cancelled INTEGER NOT NULL, rsvps TEXT NOT NULL,
-        PRIMARY KEY (plan_id, meeting_key));
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, plan_id TEXT, resource_id TEXT,
-        kind TEXT NOT NULL, recipients TEXT NOT NULL, envelope_from TEXT NOT NULL, not_before TEXT NOT NULL,
-        status TEXT NOT NULL,
-        raw BLOB NOT NULL, created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        error TEXT);
-    CREATE INDEX outbox_due ON outbox(not_before) WHERE status = 'pending';
-    CREATE INDEX outbox_plan ON outbox(plan_id, resource_id) WHERE status = 'pending';
-    CREATE TABLE inbound (
-        message_id TEXT PRIMARY KEY, received_at TEXT NOT NULL, plan_id TEXT, resource_id TEXT,
-        intent TEXT, outcome TEXT NOT NULL);
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY, at TEXT NOT NULL, plan_id TEXT, resource_id TEXT, event TEXT NOT NULL);
-    CREATE INDEX audit_plan ON audit(plan_id, id);
-    CREATE TABLE owners (email TEXT PRIMARY KEY, next_digest TEXT NOT NULL);
-    CREATE INDEX owners_digest ON owners(next_digest);
-    """,
-    """
-    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    # Which version of a person's ask each message carried, so an answer to an earlier one is known.
-    """
-    ALTER TABLE outbox ADD COLUMN ask TEXT;
-    CREATE TABLE asks (
-        token_key TEXT PRIMARY KEY, plan_id TEXT NOT NULL, resource_id TEXT NOT NULL, ask TEXT NOT NULL,
-        plan_version INTEGER NOT NULL, asked_at TEXT NOT NULL);
-    CREATE INDEX asks_plan ON asks(plan_id, resource_id);
-    """,
-    # The workspace's identity and where the store is in its journal (see followthru.journal): entries
-    # queued for the journal file, and messages known to have been sent before a backup was put back.
-    """
-    CREATE TABLE journal_state (id INTEGER PRIMARY KEY CHECK (id = 1), workspace TEXT, seq INTEGER NOT NULL);
-    INSERT INTO journal_state (id, workspace, seq) VALUES (1, NULL, 0);
-    CREATE TABLE journal_out (id INTEGER PRIMARY KEY, rid TEXT NOT NULL, entry TEXT NOT NULL);
-    CREATE TABLE sent_elsewhere (id INTEGER PRIMARY KEY, key TEXT NOT NULL, sent_at TEXT NOT NULL, remembered_at TEXT);
-    CREATE INDEX sent_elsewhere_key ON sent_elsewhere(key);
-    """,
-    # What happens next for each person and when, as the last decision saw it (for status).
-    """
-    ALTER TABLE commitments ADD COLUMN next_step TEXT;
-    ALTER TABLE commitments ADD COLUMN next_at TEXT;
-    """,
-]
+Row = sqlite3.Row | PostgresRow  # what the store's row-returning methods give: read by name or position
 
 
 def stamp(moment: datetime | None) -> str | None:
@@ -129,24 +75,32 @@ class Outgoing:
 
 
 class Store:
-    """The store of one workspace. Use :meth:`transaction` around every decision."""
+    """The store of one workspace: a SQLite file (``target`` a path) or a PostgreSQL database
+    (``target`` a ``postgresql://`` URL, ``password`` when libpq's own sources do not give it).
+    Use :meth:`transaction` around every decision."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.connection.row_factory = sqlite3.Row
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=NORMAL")
-        self.connection.execute("PRAGMA foreign_keys=ON")
+    connection: Any  # sqlite3.Connection, or a PostgresConnection that takes the same calls
+
+    def __init__(self, target: Path | str, password: str | None = None):
+        if is_url(str(target)):
+            self.dialect = "postgresql"
+            self.connection = PostgresConnection(str(target), password)
+        else:
+            self.dialect = "sqlite"
+            self.connection = sqlite3.connect(Path(target), isolation_level=None, timeout=30)
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+            self.connection.execute("PRAGMA foreign_keys=ON")
         self._migrate()
 
     def close(self) -> None:
         self.connection.close()
 
     # sqlite3 types what a query returns as Any; these two say what the store's queries return.
-    def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        """The first row a query returns (the connection's row factory is sqlite3.Row), or None."""
-        row: sqlite3.Row | None = self.connection.execute(sql, parameters).fetchone()
+    def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> Row | None:
+        """The first row a query returns, or None."""
+        row: Row | None = self.connection.execute(sql, parameters).fetchone()
         return row
 
     def _count(self, sql: str) -> int:
@@ -155,22 +109,56 @@ class Store:
         return number
 
     def _migrate(self) -> None:
-        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
+        """Bring the schema up to date, one migration a transaction. SQLite's write lock, or on
+        PostgreSQL an advisory lock, makes a second process starting meanwhile wait, then find
+        nothing left to do."""
+        with self._schema_lock():
+            if self.dialect == "postgresql":
+                self.connection.execute(POSTGRES_VERSION_TABLE)
+            if self.schema_version < len(MIGRATIONS):
+                self._apply_migrations()
+
+    @contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        """On PostgreSQL, no other daemon changes the schema meanwhile (SQLite's BEGIN IMMEDIATE is
+        lock enough there). The server lets the lock go with a lost connection."""
+        if self.dialect == "sqlite":
+            yield
+            return
+        self.connection.execute("SELECT pg_advisory_lock(?)", (MIGRATION_LOCK,))
+        try:
+            yield
+        finally:
+            self.connection.execute("SELECT pg_advisory_unlock(?)", (MIGRATION_LOCK,))
+
+    def _apply_migrations(self) -> None:
+        with self.transaction():
+            version = self.schema_version
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                if self.dialect == "postgresql":
+                    script = schema_for_postgres(script)
                 for statement in script.split(";"):
                     if statement.strip():
                         self.connection.execute(statement)
-                self.connection.execute(f"PRAGMA user_version={number}")
+                self._set_schema_version(number)
+
+    def _set_schema_version(self, number: int) -> None:
+        if self.dialect == "sqlite":
+            self.connection.execute(f"PRAGMA user_version={number}")
+        else:
+            self.connection.execute("DELETE FROM followthru_schema")
+            self.connection.execute("INSERT INTO followthru_schema (version) VALUES (?)", (number,))
 
     @property
     def schema_version(self) -> int:
-        return self._count("PRAGMA user_version")
+        if self.dialect == "sqlite":
+            return self._count("PRAGMA user_version")
+        return self._count("SELECT COALESCE(MAX(version), 0) FROM followthru_schema")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
-        self.connection.execute("BEGIN IMMEDIATE")
+        """All or nothing: BEGIN (IMMEDIATE, on SQLite) ... COMMIT, or ROLLBACK on any error."""
+        self.connection.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
         try:
             yield
         except BaseException:
@@ -266,8 +254,9 @@ class Store:
         )
         if new_version or row is None:
             self.connection.execute(
-                "INSERT OR REPLACE INTO plan_versions (plan_id, version, document, file, received_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO plan_versions (plan_id, version, document, file, received_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(plan_id, version) DO UPDATE SET document = excluded.document, file = excluded.file, "
+                "received_at = excluded.received_at",
                 (plan.id, version, document, file, stamp(now)),
             )
         emails = {r.id: r.email.lower() for r in plan.resources}
@@ -360,19 +349,21 @@ class Store:
         times promised from it stay put when the config's timezone changes. Returns how many."""
         if self.get_sync("timezones.pinned"):
             return 0
+        changed = 0
         with self.transaction():
-            changed = 0
-            for table in ("plans", "plan_versions"):
-                changed += self.connection.execute(
-                    f"UPDATE {table} SET document = json_set(document, '$.plan.timezone', ?) "
-                    "WHERE json_extract(document, '$.plan.timezone') IS NULL",
-                    (default_timezone,),
-                ).rowcount
+            for table, key in (("plans", "id"), ("plan_versions", "plan_id || ' ' || version")):
+                for row_key, document in self.connection.execute(f"SELECT {key}, document FROM {table}").fetchall():
+                    data = json.loads(document)
+                    if data["plan"].get("timezone") is None:
+                        data["plan"]["timezone"] = default_timezone
+                        pinned = json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # as pydantic writes
+                        self.connection.execute(f"UPDATE {table} SET document = ? WHERE {key} = ?", (pinned, row_key))
+                        changed += 1
             self.put_sync("timezones.pinned", default_timezone)
         return changed
 
     # -- matching replies --------------------------------------------------------------------------
-    def outgoing_by_message_id(self, message_id: str) -> sqlite3.Row | None:
+    def outgoing_by_message_id(self, message_id: str) -> Row | None:
         return self._row(
             "SELECT id, plan_id, resource_id, kind, recipients, ask FROM outbox WHERE message_id = ?", (message_id,)
         )
@@ -382,12 +373,12 @@ class Store:
     ) -> None:
         """The token ``key`` names this version (``ask``) of a person's request; the first record wins."""
         self.connection.execute(
-            "INSERT OR IGNORE INTO asks (token_key, plan_id, resource_id, ask, plan_version, asked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO asks (token_key, plan_id, resource_id, ask, plan_version, asked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (key, plan_id, resource_id, ask, plan_version, stamp(now)),
         )
 
-    def ask_by_token(self, key: str) -> sqlite3.Row | None:
+    def ask_by_token(self, key: str) -> Row | None:
         """The plan, resource, ask and plan version a token key was made for; None when unknown."""
         return self._row(
             "SELECT plan_id, resource_id, ask, plan_version, asked_at FROM asks WHERE token_key = ?", (key,)
@@ -500,7 +491,8 @@ class Store:
                 "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
                 (plan_id, resource_id),
             )
-        return cursor.rowcount
+        withdrawn: int = cursor.rowcount
+        return withdrawn
 
     def withdraw_message(self, outgoing_id: int) -> None:
         """One pending message no longer wanted: it will not be sent."""
@@ -540,8 +532,8 @@ class Store:
         outcome: str,
     ) -> None:
         self.connection.execute(
-            "INSERT OR IGNORE INTO inbound (message_id, received_at, plan_id, resource_id, intent, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO inbound (message_id, received_at, plan_id, resource_id, intent, outcome) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (message_id, stamp(now), plan_id, resource_id, intent, outcome),
         )
 
@@ -552,7 +544,7 @@ class Store:
             (stamp(now), plan_id, resource_id, event),
         )
 
-    def log(self, plan_id: str | None = None) -> list[sqlite3.Row]:
+    def log(self, plan_id: str | None = None) -> list[Row]:
         if plan_id:
             return list(self.connection.execute("SELECT * FROM audit WHERE plan_id = ? ORDER BY id", (plan_id,)))
         return list(self.connection.execute("SELECT * FROM audit ORDER BY id"))
@@ -563,7 +555,7 @@ class Store:
         outgoing = "UNION ALL SELECT MIN(not_before) FROM outbox WHERE status = 'pending' " if outbox else ""
         row = self.connection.execute(
             "SELECT MIN(t) FROM (SELECT MIN(next_wake) AS t FROM plans WHERE next_wake IS NOT NULL "
-            f"{outgoing}UNION ALL SELECT MIN(next_digest) FROM owners)"
+            f"{outgoing}UNION ALL SELECT MIN(next_digest) FROM owners) AS due"
         ).fetchone()
         return unstamp(row[0])
 
@@ -576,17 +568,25 @@ class Store:
             self.connection.execute("DELETE FROM owners WHERE email = ?", (email.lower(),))
         elif only_if_missing:
             self.connection.execute(
-                "INSERT OR IGNORE INTO owners (email, next_digest) VALUES (?, ?)", (email.lower(), stamp(moment))
+                "INSERT INTO owners (email, next_digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (email.lower(), stamp(moment)),
             )
         else:
             self.connection.execute(
-                "INSERT OR REPLACE INTO owners (email, next_digest) VALUES (?, ?)", (email.lower(), stamp(moment))
+                "INSERT INTO owners (email, next_digest) VALUES (?, ?) "
+                "ON CONFLICT(email) DO UPDATE SET next_digest = excluded.next_digest",
+                (email.lower(), stamp(moment)),
             )
 
     # -- the journal (see followthru.journal) ------------------------------------------------------------
     def prepare_journaling(self) -> None:
         """Make every stored plan version and inbound message queue a journal entry in the transaction
         that stores it, whichever code stores it. Triggers, since the migrations are split on ';'."""
+        if self.dialect == "postgresql":
+            with self._schema_lock():
+                for statement in POSTGRES_JOURNAL_TRIGGERS:
+                    self.connection.execute(statement)
+            return
         self.connection.execute(
             "CREATE TRIGGER IF NOT EXISTS journal_version AFTER INSERT ON plan_versions BEGIN "
             "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), json_object("
@@ -614,8 +614,8 @@ class Store:
     def journal_later(self, entry: dict[str, Any]) -> None:
         """Queue a journal entry in the current transaction (it stands or falls with the change it tells)."""
         self.connection.execute(
-            "INSERT INTO journal_out (rid, entry) VALUES (lower(hex(randomblob(8))), ?)",
-            (json.dumps(entry, ensure_ascii=False),),
+            "INSERT INTO journal_out (rid, entry) VALUES (?, ?)",
+            (secrets.token_hex(8), json.dumps(entry, ensure_ascii=False)),
         )
 
     def journal_queued(self) -> bool:
@@ -635,7 +635,7 @@ class Store:
     def journal_dequeue_after(self, mark: int) -> None:
         self.connection.execute("DELETE FROM journal_out WHERE id > ?", (mark,))
 
-    def outbox_row(self, message_id: str) -> sqlite3.Row | None:
+    def outbox_row(self, message_id: str) -> Row | None:
         return self._row("SELECT id, status, recipients FROM outbox WHERE message_id = ?", (message_id,))
 
     def remember_sent_elsewhere(self, key: str, sent_at: datetime) -> None:
