@@ -1,0 +1,88 @@
+"""The command line on a PostgreSQL store (a real server, started by the tests): the same steps as on
+SQLite give the same mail, the same status and the same audit trail; doctor checks the database; the
+password stays out of every output; a missing or misplaced password is one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support import postgres
+from support.workspace import Workspace, find, maildir_workspace, run_followthru, summary
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()
+START = "2026-11-30T15:00:00+00:00"
+PASSWORD_ENV = "FOLLOWTHRU_TEST_STORE_PASSWORD"
+
+
+def on_postgres(ws: Workspace, url: str) -> None:
+    ws.config.write_text(
+        ws.config.read_text().replace(
+            'store = "followthru.sqlite3"', f'store = "{url}"\nstore_password_env = "{PASSWORD_ENV}"'
+        )
+    )
+
+
+def walk(ws: Workspace) -> tuple[list, dict, str]:
+    """A plan taken in, a reply, a day later: what was mailed, status --json and the audit trail."""
+    ws.drop_plan(EXAMPLE)
+    first = ws.tick(START)
+    ws.answer(find(first, "request", "sam"), "sam.security@example.com", "Yes, I commit to this.")
+    later = ws.tick("2026-11-30T16:00:00+00:00") + ws.tick("2026-12-01T15:00:00+00:00")
+    status = json.loads(ws.cli("status", "--json").stdout)
+    audit = ws.cli("log").stdout
+    return summary(first) + summary(later), status, audit
+
+
+@pytest.fixture
+def database(monkeypatch) -> str:
+    server = postgres.server()
+    monkeypatch.setenv(PASSWORD_ENV, server.password)
+    return server.new_database()
+
+
+def test_the_same_steps_end_the_same_on_both_stores(tmp_path, database):
+    sqlite = maildir_workspace(tmp_path / "sqlite")
+    pg = maildir_workspace(tmp_path / "pg")
+    on_postgres(pg, database)
+    mailed, status, audit = walk(pg)
+    assert (mailed, status, audit) == walk(sqlite)
+    assert ("request", "sam.security@example.com") in mailed
+    commitments = {c["resource"]: c["state"] for c in status["plans"][0]["commitments"]}
+    assert commitments["sam"] == "accepted"
+    assert not (tmp_path / "pg" / "followthru.sqlite3").exists()
+    assert (tmp_path / "pg" / f"{database.rsplit('/', 1)[1]}.postgresql.journal").exists()
+
+
+def test_doctor_checks_the_database_and_no_output_shows_the_password(tmp_path, database, monkeypatch):
+    ws = maildir_workspace(tmp_path / "ws")
+    on_postgres(ws, database)
+    before = ws.cli("doctor").stdout
+    assert "no tables yet, made on the first run" in before
+    ws.drop_plan(EXAMPLE)
+    ws.tick(START)
+    outputs = [ws.cli("doctor").stdout, ws.cli("status").stdout, ws.cli("log").stdout]
+    assert "schema " in outputs[0] and "PostgreSQL" in outputs[0]
+    password = postgres.server().password
+    assert not [text for text in [before, *outputs] if password in text]
+    monkeypatch.delenv(PASSWORD_ENV)
+    missing = run_followthru("-c", str(ws.config), "status")
+    assert missing.returncode == 2
+    assert f"the environment variable {PASSWORD_ENV} is not set" in missing.stderr
+
+
+def test_a_password_in_the_url_is_refused_and_not_shown(tmp_path):
+    ws = maildir_workspace(tmp_path / "ws")
+    ws.config.write_text(
+        ws.config.read_text().replace(
+            'store = "followthru.sqlite3"', 'store = "postgresql://followthru:s3cret-word@127.0.0.1:5432/followthru"'
+        )
+    )
+    for command in (["status"], ["tick"], ["doctor"]):
+        result = run_followthru("-c", str(ws.config), *command)
+        assert result.returncode == 2, command
+        assert "workspace.store: the URL holds a password" in result.stderr + result.stdout
+        assert "s3cret-word" not in result.stderr + result.stdout
