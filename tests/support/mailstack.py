@@ -42,6 +42,8 @@ from typing import IO
 import imapclient
 from imapclient.exceptions import IMAPClientError
 
+from support.processes import alive
+
 HOST = "127.0.0.1"
 SMTP_PORT, SUBMISSION_PORT, SMTPS_PORT = 25, 10587, 10465
 IMAP_PORT, IMAPS_PORT, LMTP_PORT = 10143, 10993, 10024
@@ -212,14 +214,14 @@ class MailStack:
         pid = self._dovecot_pid()
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
-            self._wait(lambda: not _alive(pid), f"dovecot (pid {pid}) to exit")
+            self._wait(lambda: not alive(pid), f"dovecot (pid {pid}) to exit")
         # A real restart ends every session: the master's children (imap, imap-login...) may outlive it.
         for child in _dovecot_children():
             try:
                 os.kill(child, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self._wait(lambda: not any(_alive(p) for p in _dovecot_children()), "dovecot's processes to exit")
+        self._wait(lambda: not any(alive(p) for p in _dovecot_children()), "dovecot's processes to exit")
         self._wait_ports([IMAP_PORT, IMAPS_PORT, LMTP_PORT], up=False)
 
     def start_smtp(self) -> None:
@@ -510,7 +512,7 @@ class MailStack:
             pid = int((self.base / "run" / "master.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if alive(pid) else None
 
     @staticmethod
     def _postfix_running() -> bool:
@@ -545,12 +547,3 @@ def _dovecot_children(masters: bool = False) -> list[int]:
             if command.startswith(b"dovecot/") or (masters and program.endswith(b"/dovecot")):
                 found.append(int(entry.name))
     return found
-
-
-def _alive(pid: int) -> bool:
-    # A zombie counts as gone: daemons are reparented to PID 1, which here may reap them late.
-    try:
-        stat_line = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat_line.rpartition(")")[2].split()[0] != "Z"

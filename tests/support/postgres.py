@@ -37,6 +37,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
+from support.processes import alive
+
 HOST = "127.0.0.1"
 ROLE = "followthru"
 SUPERUSER = "postgres"
@@ -83,15 +85,6 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-def _alive(pid: int) -> bool:
-    # A zombie counts as gone: the postmaster is reparented to PID 1, which here may reap it late.
-    try:
-        stat_line = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat_line.rpartition(")")[2].split()[0] != "Z"
 
 
 class PostgresServer:
@@ -162,7 +155,7 @@ class PostgresServer:
             if pid is not None:
                 os.kill(pid, signal.SIGKILL)
                 deadline = time.monotonic() + STOP_TIMEOUT
-                while _alive(pid) and time.monotonic() < deadline:
+                while alive(pid) and time.monotonic() < deadline:
                     time.sleep(0.05)
         shutil.rmtree(self.base, ignore_errors=True)
 
@@ -213,7 +206,7 @@ class PostgresServer:
             pid = int((self.data / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if alive(pid) else None
 
     def _as_postgres(self, program: str, *args: str | int | Path) -> None:
         command = ["runuser", "-u", SUPERUSER, "--", str(self._bin / program), *map(str, args)]
