@@ -95,11 +95,12 @@ def _folders(config: Config) -> str:
 
 def _store(config: Config) -> str:
     path = config.store_file
+    found = _database(config.store_url, config) if config.store_url is not None else None  # reachable first
     problem = store_problem(config)  # the same line run, tick and status refuse to start with
     if problem:
         raise Problem(problem)
-    if config.store_url is not None:
-        return _database(config.store_url, config)
+    if found is not None:
+        return found
     if not path.exists():
         _writable(path.parent, "make the folder")
         return f"{path} does not exist yet; it is made on the first run"

@@ -10,6 +10,7 @@ import errno
 import sqlite3
 
 from followthru.place import WorkspacePaths
+from followthru.postgres import DatabaseUnavailable
 
 MIN_PAUSE_SECONDS = 5.0  # a mail server out of reach is tried again after this, then less and less often
 MAX_PAUSE_SECONDS = 60.0
@@ -33,6 +34,8 @@ def explain_failure(error: BaseException, workspace: WorkspacePaths) -> str:
         if "full" in text:
             return f"the disk holding {store} is full: free some space"
         return f"the store {store}: {text}"
+    if isinstance(error, DatabaseUnavailable):
+        return f"{error}: is the database server running, and are its host and port right?"
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return f"the disk is full writing {error.filename or workspace.root}: free some space"
     if isinstance(error, OSError):

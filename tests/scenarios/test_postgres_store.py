@@ -86,3 +86,15 @@ def test_a_password_in_the_url_is_refused_and_not_shown(tmp_path):
         assert result.returncode == 2, command
         assert "workspace.store: the URL holds a password" in result.stderr + result.stdout
         assert "s3cret-word" not in result.stderr + result.stdout
+
+
+def test_a_server_out_of_reach_is_one_line_for_doctor_and_status(tmp_path, monkeypatch):
+    ws = maildir_workspace(tmp_path / "ws")
+    monkeypatch.setenv(PASSWORD_ENV, "whatever")
+    on_postgres(ws, "postgresql://followthru@127.0.0.1:1/followthru")  # nothing listens on port 1
+    doctor = run_followthru("-c", str(ws.config), "doctor")
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr + doctor.stdout
+    assert "is the server running" in doctor.stdout + doctor.stderr
+    status = run_followthru("-c", str(ws.config), "status")
+    assert status.returncode == 1 and "Traceback" not in status.stderr
+    assert "postgresql://followthru@127.0.0.1:1/followthru" in status.stderr
