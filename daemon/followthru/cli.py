@@ -39,6 +39,7 @@ class Context:
     def __init__(self, config_path: Path | None):
         self.config_path = config_path
         self._config: Config | None = None
+        self._place: Place | None = None
 
     @property
     def path(self) -> Path:
@@ -63,15 +64,16 @@ class Context:
         config's very bytes (see followthru.place), else from checking it now."""
         from followthru.place import remember, remembered
 
-        place = remembered(self.path)
-        if place is None:
+        if self._place is None:
+            self._place = remembered(self.path)
+        if self._place is None:
             try:
                 checked = self.path.read_bytes()
             except OSError as error:
                 fail(f"{self.path}: {error.strerror or error}")
-            place = self.config().place()
-            remember(self.path, checked, place)
-        return place
+            self._place = self.config().place()
+            remember(self.path, checked, self._place)
+        return self._place
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -178,8 +178,6 @@ def _identity(connection: sqlite3.Connection | PostgresConnection) -> tuple[str 
         workspace = row[0] if row else None
     except (sqlite3.OperationalError, PostgresError):  # a store from before journals, or no store at all
         workspace = None
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
     try:
         has_plans = connection.execute("SELECT 1 FROM plans LIMIT 1").fetchone() is not None
     except (sqlite3.OperationalError, PostgresError):
