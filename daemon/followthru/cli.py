@@ -96,7 +96,13 @@ def _pass_lock(obj: Context, command: str) -> WorkspaceLock:
 
     config = obj.config()
     try:
-        return wait_for_pass(config.store_file, command, config.root, lambda line: click.echo(line, err=True))
+        return wait_for_pass(
+            config.store_file,
+            command,
+            config.root,
+            lambda line: click.echo(line, err=True),
+            shared=config.store_url is not None,
+        )
     except LockError as error:
         fail(str(error), 1)
 

@@ -14,6 +14,7 @@ import email.policy
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import time as clock
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from followthru.applying import Applier
 from followthru.backends import open_calendar, open_mail
 from followthru.backends.base import CalendarBackend, Incoming, MailBackend, Refusal, SendError, Unavailable
 from followthru.backends.meetings import read_meeting
+from followthru.claims import Claims
 from followthru.config import Config
 from followthru.decisions import OWNER, Decisions, Send
 from followthru.drafting.compose import with_date
@@ -114,6 +116,7 @@ class Followthru:
         self.folders = plan_folders(config.plans_dir)
         self.store, journal = open_store(config, read_only)
         self.store.pin_timezones(config.schedule.timezone)  # plans stored before timezones were pinned
+        self.claims = Claims(self.store)  # several daemons on one PostgreSQL store share the work
         self.engine = RecordingEngine(config, self.store)  # answers given to it go to the journal
         self.clock = BusinessClock(config.schedule, always_open=config.workspace.try_out)
         self.secret = config.token_secret()
@@ -148,9 +151,13 @@ class Followthru:
         """
         report = PassReport()
         since = self._down_since(now)
-        self._replies(now, report)
-        if self.calendar is not None:
-            self._calendar_answers(self.calendar, now, report)
+        if self.claims.hold("reader", "mailbox"):  # one daemon reads the mailbox at a time
+            try:
+                self._replies(now, report)
+                if self.calendar is not None:
+                    self._calendar_answers(self.calendar, now, report)
+            finally:
+                self.claims.let_go("reader", "mailbox")
         self._intake(now, report)
         if not report.replies_left:  # answers still waiting: time passes once they are read
             due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
@@ -200,8 +207,18 @@ class Followthru:
                 progress.detail = f"{report.plans_left:,} more waiting for the next passes"
             for path in files:
                 ready = next(prepared, None)
-                self._guard(report, f"plan file {path.name}", self._take_in, path, now, report, ready)
+                self._guard(report, f"plan file {path.name}", self._take_in_claimed, path, now, report, ready)
                 progress.advance()
+
+    def _take_in_claimed(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None) -> None:
+        """Take in a plan file unless another daemon is doing so, or has done so since it was listed."""
+        if not self.claims.hold("file", path.name):
+            return
+        try:
+            if os.path.lexists(path):
+                self._take_in(path, now, report, prepared)
+        finally:
+            self.claims.let_go("file", path.name)
 
     def _take_in(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None = None) -> None:
         if not is_plan_file(path) or path.is_symlink():
@@ -251,6 +268,7 @@ class Followthru:
             stored.plan.plan.timezone if stored and stored.plan.plan.timezone else self.config.schedule.timezone
         )
         with self.store.transaction():
+            stored = self.store.load(plan.id)  # the latest, and the plan's lock (followthru.claims)
             if stored is None:
                 decisions, drafted = (
                     (prepared.decisions, prepared.drafted) if prepared else (self.engine.start(plan, now), None)
@@ -271,8 +289,10 @@ class Followthru:
         since: datetime | None = None,
         lapsed: dict[str, list[tuple[Plan, list[Phrase]]]] | None = None,
     ) -> None:
-        stored = self.store.load_known(plan_id)
         with self.store.transaction():
+            if not self.claims.plan(plan_id) or not self.store.is_due(plan_id, now):
+                return  # another daemon is looking at it, or just did
+            stored = self.store.load_known(plan_id)
             decisions = self.engine.tick(stored.plan, stored.state, now, since=since)
             self.applier.apply(stored.plan, decisions, now, ticked=True)
         if decisions.lapsed and lapsed is not None:
@@ -295,18 +315,18 @@ class Followthru:
     def hand_over(self, plan_id: str, email: str, name: str | None, now: datetime) -> None:
         """Give a plan to another owner (the only way its owner changes). Both owners are told; the
         new owner's next version of the plan file must name them. Raises LookupError/ValueError."""
-        stored = self.store.load(plan_id)
-        if stored is None:
-            raise LookupError(f"no plan with the id {plan_id!r}")
-        old = stored.plan.owner
-        if old.email.lower() == email.lower():
-            raise ValueError(f"{plan_id} already belongs to {old.email}")
-        owner = type(old).model_validate({**old.model_dump(), "email": email, "name": name or email})
-        plan = stored.plan.model_copy(update={"owner": owner})
-        decisions = Decisions(copy.deepcopy(stored.state))
-        decisions.wake(now)
-        decisions.audit.append((None, f"handed from {old.email} to {owner.email}"))
         with self.store.transaction():
+            stored = self.store.load(plan_id)
+            if stored is None:
+                raise LookupError(f"no plan with the id {plan_id!r}")
+            old = stored.plan.owner
+            if old.email.lower() == email.lower():
+                raise ValueError(f"{plan_id} already belongs to {old.email}")
+            owner = type(old).model_validate({**old.model_dump(), "email": email, "name": name or email})
+            plan = stored.plan.model_copy(update={"owner": owner})
+            decisions = Decisions(copy.deepcopy(stored.state))
+            decisions.wake(now)
+            decisions.audit.append((None, f"handed from {old.email} to {owner.email}"))
             self.applier.apply(plan, decisions, now, file="(handed over)", new_version=True)
             not_before = self.clock.next_window(now, self.applier.owner_zone(plan))
             for person in (old.email, owner.email):
@@ -324,10 +344,10 @@ class Followthru:
         """The owner's answer to a counter-proposal: ``resource_id`` names a resource, or a meeting
         with a proposed new time waiting (approving moves the meeting in the stored plan).
         Raises LookupError/ValueError with a clear message."""
-        stored = self.store.load(plan_id)
-        if stored is None:
-            raise LookupError(f"no plan with the id {plan_id!r}")
         with self.store.transaction():
+            stored = self.store.load(plan_id)
+            if stored is None:
+                raise LookupError(f"no plan with the id {plan_id!r}")
             meeting_only = resource_id in {m.key for m in stored.plan.meetings} and all(
                 r.id != resource_id for r in stored.plan.resources
             )
@@ -373,15 +393,19 @@ class Followthru:
     def _take_reply(self, incoming: Incoming, now: datetime) -> None:
         reply = read_reply(incoming.raw, self.config.schedule.timezone)
         message_id = reply.message_id or "<sha256-" + hashlib.sha256(incoming.raw).hexdigest() + "@followthru>"
-        if not self.store.seen(message_id):
-            forged = forged_sender(incoming.raw, self.config.mail.authserv_id)
-            with self.store.transaction():
+        outcome = None
+        with self.store.transaction():
+            if not self.claims.inbound(message_id):
+                return  # another daemon is applying it; it files the message away
+            if not self.store.seen(message_id):
+                forged = forged_sender(incoming.raw, self.config.mail.authserv_id)
                 plan_id, resource_id, outcome = (
                     refuse_forged(self.applier, self.matcher, reply, forged, now)
                     if forged
                     else route(self.applier, self.matcher, reply, now)
                 )
                 self.store.remember_inbound(message_id, now, plan_id, resource_id, reply.intent, outcome)
+        if outcome is not None:
             self.memory.flush_now()  # the reply into the journal before it is filed away
             log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
         self.backend.done(incoming)
@@ -392,9 +416,12 @@ class Followthru:
             self._guard(report, f"digest for {owner_email}", self._digest, owner_email, now)
 
     def _digest(self, owner_email: str, now: datetime) -> None:
-        plans = [self.store.load(plan_id) for plan_id in self.store.plan_ids(owner_email)]
-        open_plans = [p for p in plans if p and p.state.state in ("active", "committed")]
         with self.store.transaction():
+            due = self.store.next_digest_of(owner_email)
+            if not self.claims.owner(owner_email) or due is None or due > now:
+                return  # another daemon is making it, or made it just now
+            plans = [self.store.load(plan_id) for plan_id in self.store.plan_ids(owner_email)]
+            open_plans = [p for p in plans if p and p.state.state in ("active", "committed")]
             if not open_plans:
                 self.store.set_next_digest(owner_email, None)
                 return
@@ -419,6 +446,8 @@ class Followthru:
                 key = self.memory.key(outgoing)
                 if sent_elsewhere and self.memory.sent_before(outgoing, key, now):
                     continue
+                if not self.claims.keep(outgoing):
+                    continue  # withdrawn meanwhile, or another daemon's now
                 try:
                     # Date: is when the message is handed over, not when it was drafted.
                     refusals = self._hand_over(replace(outgoing, raw=with_date(outgoing.raw, now)))
@@ -449,6 +478,7 @@ class Followthru:
                         self.memory.sent(outgoing, outgoing.recipients, key, now)  # last: on file before the commit
                     report.sent += 1
         except (Unavailable, OSError) as error:
+            self._guard(report, "giving back messages", self.claims.give_back)
             self._delivery_paused_until = clock.monotonic() + self._delivery_backoff
             log.warning("delivery paused for %g s: %s", self._delivery_backoff, error)
             report.errors.append(f"delivery: {error}")
@@ -495,7 +525,7 @@ class Followthru:
         refusals record while this pass delivers."""
         attempted: set[int] = set()
         for _ in range(3):
-            batch = [o for o in self.store.pending(now) if o.id not in attempted]
+            batch = [o for o in self.claims.outgoing(now, DELIVERY_BATCH) if o.id not in attempted]
             if not batch:
                 return
             attempted.update(o.id for o in batch)
@@ -580,6 +610,7 @@ REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
 STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500
+DELIVERY_BATCH = 200  # messages claimed at once; a pass takes up to three batches
 
 
 # At most this many plan files per pass, so a pass ends well inside systemd's watchdog (120 s) however

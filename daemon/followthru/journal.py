@@ -51,7 +51,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -93,6 +95,15 @@ def journal_path(store: Path) -> Path:
     return store.with_name(store.name + ".journal")
 
 
+def own_journal(where: WorkspacePaths) -> Path:
+    """This process's journal file: beside a SQLite store; for a PostgreSQL store, this host's file
+    in ``plans/journal/``, the folder every daemon of the workspace shares (:class:`Journals`)."""
+    if where.store_url is None:
+        return journal_path(where.store_file)
+    host = re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname()) or "host"
+    return where.plans_dir / "journal" / f"{host}.journal"
+
+
 def _previous(path: Path) -> Path:
     return path.with_name(path.name + ".1")
 
@@ -106,7 +117,7 @@ def store_problem(where: WorkspacePaths) -> str | None:
         return str(refused)
 
 
-def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, Journal | None]:
+def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, AnyJournal | None]:
     """The workspace's store and its journal, or :class:`StoreRefused` before anything is written.
 
     A new workspace (no store, nothing in plans/active, no journal) gets a new store with a new
@@ -130,7 +141,11 @@ def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, J
             workspace = header["workspace"] if header else secrets.token_hex(16)
             with store.transaction():
                 store.set_workspace(workspace)
-        return store, Journal.open(journal_path(path), workspace, seq)
+        if where.store_url is None:
+            return store, Journal.open(journal_path(path), workspace, seq)
+        own = own_journal(where)
+        own.parent.mkdir(mode=0o700, exist_ok=True)
+        return store, Journals.open(own, workspace, seq)
     except BaseException:
         store.close()
         raise
@@ -139,7 +154,8 @@ def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, J
 def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
     """Why the store must not be worked on (or None), and the journal's header; reads only."""
     store = where.store_file
-    header = _journal_header(store)
+    header = _journal_header(where)
+    journal = own_journal(where)
     active = _active_counter(where.plans_dir / "active")
     name = store_name(where)
     if where.store_url is not None:
@@ -152,9 +168,9 @@ def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
             workspace, has_plans = _identity(database) if exists else (None, False)
         finally:
             database.close()
-        return _judge(name, journal_path(store), exists, workspace, has_plans, header, active), header
+        return _judge(name, journal, exists, workspace, has_plans, header, active), header
     if not store.exists():
-        return _judge(name, journal_path(store), False, None, False, header, active), header
+        return _judge(name, journal, False, None, False, header, active), header
     try:
         connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -163,7 +179,7 @@ def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
             connection.close()
     except sqlite3.DatabaseError:  # damaged or unreadable: opening it says so, in words of its own
         return None, header
-    return _judge(name, journal_path(store), True, workspace, has_plans, header, active), header
+    return _judge(name, journal, True, workspace, has_plans, header, active), header
 
 
 def store_name(where: WorkspacePaths) -> str:
@@ -199,10 +215,13 @@ def _active_counter(folder: Path) -> Callable[[], int]:
     return count
 
 
-def _journal_header(store: Path) -> dict[str, Any] | None:
-    """The journal's header (of the segment before, when a rotation was cut short); None when there
-    is no journal. A file there that is no journal is refused."""
-    for segment in (journal_path(store), _previous(journal_path(store))):
+def _journal_header(where: WorkspacePaths) -> dict[str, Any] | None:
+    """The journal's header (of the segment before, when a rotation was cut short; on PostgreSQL,
+    of another host's journal when this host has none yet); None when there is no journal. A file
+    there that is no journal is refused."""
+    own = own_journal(where)
+    others = sorted(set(own.parent.glob("*.journal")) - {own}) if where.store_url is not None else []
+    for segment in (own, _previous(own), *others):
         try:
             return read_header(segment)
         except FileNotFoundError:
@@ -280,16 +299,17 @@ class Journal:
         self._size = size
 
     @classmethod
-    def open(cls, path: Path, workspace: str, store_seq: int) -> Journal:
+    def open(cls, path: Path, workspace: str, store_seq: int, joining: bool = False) -> Journal:
         """The journal at ``path``, made (with a header) when missing; a line cut short by a crash
-        is cut off (its entry was never acted on: the append comes before what depends on it)."""
+        is cut off (its entry was never acted on: the append comes before what depends on it).
+        ``joining``: other journals of the workspace hold what happened so far (:class:`Journals`)."""
         previous = _previous(path)
         if not path.exists():
             if previous.exists():  # a rotation was cut short between the rename and the new header
                 first = _last_seq(previous) + 1
             else:
                 first = store_seq + 1
-                if store_seq:
+                if store_seq and not joining:
                     log.warning(
                         "the journal %s was missing; a new one starts at entry %d: a backup of the store "
                         "made before now can be put back, but what happened between it and now is not "
@@ -331,8 +351,9 @@ class Journal:
             os.close(descriptor)
         self._last = entries[-1]["seq"]
 
-    def since(self, seq: int) -> list[dict[str, Any]]:
-        """The entries after ``seq``, oldest first. Read from the end backwards: costs what it returns."""
+    def since(self, seq: int, warn: bool = True) -> list[dict[str, Any]]:
+        """The entries after ``seq``, oldest first. Read from the end backwards: costs what it returns.
+        ``warn``: say so when the file does not reach back to ``seq``."""
         found: list[dict[str, Any]] = []
         reached = False
         for segment in (self.path, _previous(self.path)):
@@ -349,7 +370,7 @@ class Journal:
                 reached = True
                 break
         found.reverse()
-        if not reached and found and found[0]["seq"] > seq + 1:
+        if warn and not reached and found and found[0]["seq"] > seq + 1:
             log.warning(
                 "the store is older than the journal reaches back (entries %d to %d are gone): what was "
                 "sent or answered then is not known, and may be sent again",
@@ -363,6 +384,55 @@ class Journal:
         _write_header(self.path, self.workspace, first_seq)
         self._size = self.path.stat().st_size
         log.info("journal rotated: the entries before %d are in %s", first_seq, _previous(self.path))
+
+
+class Journals:
+    """The journals of a workspace on PostgreSQL: one file per host, side by side in
+    ``plans/journal/``, which every daemon of the workspace shares. The store numbers the entries of
+    all of them (under its journal lock, :meth:`followthru.store.Store.lock_journal`), so read
+    together by ``seq`` they tell what happened in order. This host appends to its own file only;
+    an entry two files hold (appended by a daemon killed before its commit, then again by another
+    daemon) is read once."""
+
+    def __init__(self, own: Journal):
+        self.own = own
+        self.path = own.path.parent
+        self.workspace = own.workspace
+
+    @classmethod
+    def open(cls, path: Path, workspace: str, store_seq: int) -> Journals:
+        others = any(p != path for p in path.parent.glob("*.journal"))
+        return cls(Journal.open(path, workspace, store_seq, joining=others))
+
+    def _files(self) -> list[Journal]:
+        others = sorted(p for p in self.path.glob("*.journal") if p != self.own.path)
+        return [self.own, *(Journal(p, self.workspace, _last_seq(p), p.stat().st_size) for p in others)]
+
+    @property
+    def last_seq(self) -> int:
+        return max(journal.last_seq for journal in self._files())
+
+    def append(self, entries: list[dict[str, Any]]) -> None:
+        self.own.append(entries)
+
+    def since(self, seq: int) -> list[dict[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
+        for journal in self._files():
+            for entry in journal.since(seq, warn=False):
+                merged.setdefault(entry.get("rid") or f"{journal.path.name} {entry['seq']}", entry)
+        found = sorted(merged.values(), key=lambda entry: entry["seq"])
+        if found and found[0]["seq"] > seq + 1:
+            log.warning(
+                "the store is older than the journals in %s reach back (entries %d to %d are gone): what "
+                "was sent or answered then is not known, and may be sent again",
+                self.path,
+                seq + 1,
+                found[0]["seq"] - 1,
+            )
+        return found
+
+
+AnyJournal = Journal | Journals
 
 
 def _write_header(path: Path, workspace: str, first_seq: int) -> None:

@@ -212,14 +212,34 @@ class WorkspaceLock:
         self.close()
 
 
+class Unlocked(WorkspaceLock):
+    """The locks of a workspace on PostgreSQL: granted at once and touching no file. There several
+    daemons, and a ``tick`` or ``decide`` by hand, work side by side: the database keeps them from
+    doing the same work (followthru.claims)."""
+
+    def try_acquire(self) -> bool:
+        self.held = True
+        return True
+
+    def others_waiting(self) -> bool:
+        return False
+
+    def release(self) -> None:
+        self.held = False
+
+    def close(self) -> None:
+        self.held = False
+
+
 def lock_paths(store: Path) -> tuple[Path, Path]:
     """The run lock's and the pass lock's files for the workspace whose store is ``store``."""
     return store.with_name(store.name + ".run.lock"), store.with_name(store.name + ".pass.lock")
 
 
-def run_lock(store: Path, workspace: Path) -> WorkspaceLock:
-    """The run lock, held: raises :class:`Busy` at once when another ``run`` holds it."""
-    lock = WorkspaceLock(lock_paths(store)[0], "run")
+def run_lock(store: Path, workspace: Path, shared: bool = False) -> WorkspaceLock:
+    """The run lock, held: raises :class:`Busy` at once when another ``run`` holds it. ``shared``
+    (a PostgreSQL store): :class:`Unlocked`."""
+    lock = (Unlocked if shared else WorkspaceLock)(lock_paths(store)[0], "run")
     if not lock.try_acquire():
         holder = lock.holder()
         lock.close()
@@ -228,17 +248,22 @@ def run_lock(store: Path, workspace: Path) -> WorkspaceLock:
     return lock
 
 
-def pass_lock(store: Path, command: str) -> WorkspaceLock:
-    """The pass lock, not yet taken."""
-    return WorkspaceLock(lock_paths(store)[1], command)
+def pass_lock(store: Path, command: str, shared: bool = False) -> WorkspaceLock:
+    """The pass lock, not yet taken; ``shared`` (a PostgreSQL store): :class:`Unlocked`."""
+    return (Unlocked if shared else WorkspaceLock)(lock_paths(store)[1], command)
 
 
 def wait_for_pass(
-    store: Path, command: str, workspace: Path, say: Callable[[str], None], timeout: float = PASS_WAIT_SECONDS
+    store: Path,
+    command: str,
+    workspace: Path,
+    say: Callable[[str], None],
+    timeout: float = PASS_WAIT_SECONDS,
+    shared: bool = False,
 ) -> WorkspaceLock:
     """The pass lock for a one-off command (``tick``, ``decide``), held. When another process is
     in a pass, ``say`` is told once whom we wait for; after ``timeout`` seconds :class:`Busy`."""
-    lock = pass_lock(store, command)
+    lock = pass_lock(store, command, shared)
     seen: list[Holder | None] = []
 
     def waiting(holder: Holder | None) -> None:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from followthru.decisions import Decisions
 from followthru.engine import Engine
-from followthru.journal import HANDED_OVER, SENT_ELSEWHERE_KEEP, SUMMARY, Journal
+from followthru.journal import HANDED_OVER, SENT_ELSEWHERE_KEEP, SUMMARY, AnyJournal
 from followthru.plan import Plan
 from followthru.states import Answer, PlanState
 from followthru.store import Outgoing, Store, stamp
@@ -127,7 +127,7 @@ def _day(text: str | None) -> date | None:
 class Memory:
     """The journal as the daemon uses it. With no journal (read-only commands) every method does nothing."""
 
-    def __init__(self, applier: Applier, journal: Journal | None):
+    def __init__(self, applier: Applier, journal: AnyJournal | None):
         self.applier = applier
         self.store = applier.store
         self.journal = journal
@@ -137,6 +137,7 @@ class Memory:
         ``skip``: entry ids the file holds already (appended before a crash kept the store from knowing)."""
         if self.journal is None:
             return
+        self.store.lock_journal()  # one daemon at a time numbers entries and appends them
         rows = self.store.journal_queue()
         if not rows:
             return
@@ -162,23 +163,18 @@ class Memory:
         durable before the mark is committed."""
         if self.journal is None:
             return
-        self.flush()
-        seq = max(self.journal.last_seq, self.store.journal_state()[1]) + 1
-        self.journal.append(
-            [
-                {
-                    "seq": seq,
-                    "at": stamp(now),
-                    "type": "sent",
-                    "message_id": outgoing.message_id,
-                    "kind": outgoing.kind,
-                    "plan_id": outgoing.plan_id,
-                    "key": key,
-                    "recipients": sorted(r.lower() for r in recipients),
-                }
-            ]
+        self.store.journal_later(
+            {
+                "at": stamp(now),
+                "type": "sent",
+                "message_id": outgoing.message_id,
+                "kind": outgoing.kind,
+                "plan_id": outgoing.plan_id,
+                "key": key,
+                "recipients": sorted(r.lower() for r in recipients),
+            }
         )
-        self.store.set_journal_seq(seq)
+        self.flush()
 
     def partly_sent(self, outgoing: Outgoing, refusals: list[Refusal], now: datetime) -> None:
         """The backend took ``outgoing`` for some recipients and refused the others: the ones who got it."""
@@ -245,26 +241,27 @@ class Memory:
         operation. An entry that cannot be applied is skipped with a line; the others are applied."""
         if self.journal is None:
             return
-        store_seq = self.store.journal_state()[1]
-        if self.journal.last_seq <= store_seq:
-            if self.journal.last_seq < store_seq:
-                log.warning(
-                    "the journal %s ends at entry %d but the store holds entries up to %d (the journal "
-                    "was put back from an older copy or cut short); it continues from %d",
-                    self.journal.path,
-                    self.journal.last_seq,
-                    store_seq,
-                    store_seq + 1,
-                )
-            self.flush_now()
-            return
-        entries = self.journal.since(store_seq)
-        # Queued entries the file holds already: appended just before a crash kept the store from knowing.
-        in_file = {rid for rid, _ in self.store.journal_queue()} & {e.get("rid") for e in entries}
-        done: Counter[str] = Counter()
         engine = self.applier.engine
         assert isinstance(engine, RecordingEngine), "the service's applier decides with the recording engine"
+        done: Counter[str] = Counter()
         with self.store.transaction(), engine.quiet():
+            self.store.lock_journal()  # daemons starting together: one reconciles, the others find it done
+            store_seq, last_seq = self.store.journal_state()[1], self.journal.last_seq
+            if last_seq <= store_seq:
+                if last_seq < store_seq:
+                    log.warning(
+                        "the journal %s ends at entry %d but the store holds entries up to %d (the journal "
+                        "was put back from an older copy or cut short); it continues from %d",
+                        self.journal.path,
+                        last_seq,
+                        store_seq,
+                        store_seq + 1,
+                    )
+                self.flush()
+                return
+            entries = self.journal.since(store_seq)
+            # Queued entries the file holds already: appended just before a crash kept the store from knowing.
+            in_file = {rid for rid, _ in self.store.journal_queue()} & {e.get("rid") for e in entries}
             mark = self.store.journal_queue_mark()
             for entry in entries:
                 if entry.get("rid") in in_file:
@@ -284,13 +281,13 @@ class Memory:
                 self.store.connection.execute("RELEASE entry")
             self.store.journal_dequeue_after(mark)  # what applying made again is in the file already
             self._last_pass_at_least(max((e["at"] for e in entries if "at" in e), default=None))
-            self.store.set_journal_seq(self.journal.last_seq)
+            self.store.set_journal_seq(last_seq)
             self.flush(skip=in_file)
         said = [f"{done[what]} {SUMMARY[what][done[what] != 1]}" for what in SUMMARY if done[what]]
         log.warning(
             "the store was behind its journal (put back from a backup?): entries %d to %d reconciled: %s",
             store_seq + 1,
-            self.journal.last_seq,
+            last_seq,
             ", ".join(said) or "nothing to apply",
         )
 

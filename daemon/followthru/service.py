@@ -3,7 +3,8 @@ arrive and at least every poll interval, under systemd.
 
 It holds the workspace's run lock, takes the pass lock for each pass, tells systemd it is ready and
 alive (sd_notify, watchdog), and waits longer after each failure instead of crashing, so work resumes
-by itself when the cause goes away.
+by itself when the cause goes away. On a PostgreSQL store there are no such locks: any number of
+daemons run side by side, and the database shares out the work (followthru.claims).
 """
 
 from __future__ import annotations
@@ -71,10 +72,11 @@ def run(config: Config, once_every: float | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     store = config.store_file
-    daemon_lock = _run_lock(store, config, stopping)
+    shared = config.store_url is not None  # on PostgreSQL, the database shares out the work
+    daemon_lock = _run_lock(store, config, stopping, shared)
     if daemon_lock is None:
         return 0
-    passes = pass_lock(store, "run")
+    passes = pass_lock(store, "run", shared)
     try:
         return _run(config, once_every, passes, stopping, wakeups)
     finally:
@@ -82,13 +84,13 @@ def run(config: Config, once_every: float | None = None) -> int:
         daemon_lock.close()
 
 
-def _run_lock(store: Path, config: Config, stopping: threading.Event) -> WorkspaceLock | None:
+def _run_lock(store: Path, config: Config, stopping: threading.Event, shared: bool) -> WorkspaceLock | None:
     """The run lock, held; None when stopped first. :class:`Busy` at once when another run holds
     it; a lock file that cannot be made (a read-only or full disk) is tried again, waiting longer."""
     pause = MIN_PAUSE_SECONDS
     while not stopping.is_set():
         try:
-            return run_lock(store, config.root)
+            return run_lock(store, config.root, shared)
         except Busy:
             raise
         except LockError as error:

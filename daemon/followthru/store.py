@@ -23,6 +23,7 @@ from followthru.postgres import PostgresConnection, is_url
 from followthru.postgres import Row as PostgresRow
 from followthru.states import Commitment, MeetingState, PlanState
 from followthru.store_schema import (
+    LOCK_NAMESPACES,
     MIGRATION_LOCK,
     MIGRATIONS,
     POSTGRES_JOURNAL_TRIGGERS,
@@ -176,6 +177,11 @@ class Store:
         return stored
 
     def load(self, plan_id: str) -> StoredPlan | None:
+        """The plan and its state as stored. Inside a transaction on PostgreSQL, first waits for and
+        then holds the plan's lock until the transaction ends: what is read is the latest, and no
+        other daemon changes the plan before this transaction's decisions are stored."""
+        if self.dialect == "postgresql" and self.connection.in_transaction:
+            self.connection.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (LOCK_NAMESPACES["plan"], plan_id))
         row = self.connection.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
         if row is None:
             return None
@@ -324,6 +330,11 @@ class Store:
         )
         return [r["id"] for r in rows]
 
+    def is_due(self, plan_id: str, now: datetime) -> bool:
+        """Whether the plan's wake-up time has come (another daemon may have just looked at it)."""
+        row = self._row("SELECT next_wake FROM plans WHERE id = ?", (plan_id,))
+        return row is not None and row["next_wake"] is not None and row["next_wake"] <= stamp(now)
+
     def plan_ids(self, owner_email: str | None = None) -> list[str]:
         if owner_email:
             rows = self.connection.execute(
@@ -436,26 +447,14 @@ class Store:
         )
 
     def pending(self, now: datetime, limit: int = 200) -> list[Outgoing]:
+        """Messages due at ``now``, oldest first. Several daemons on one PostgreSQL store take them
+        with :meth:`followthru.claims.Claims.outgoing` instead."""
         rows = self.connection.execute(
-            "SELECT id, message_id, plan_id, resource_id, kind, recipients, raw, envelope_from, created_at, attempts "
-            "FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            f"SELECT {OUTGOING_COLUMNS} FROM outbox WHERE status = 'pending' AND not_before <= ? "
+            "ORDER BY not_before, id LIMIT ?",
             (stamp(now), limit),
         )
-        return [
-            Outgoing(
-                r["id"],
-                r["message_id"],
-                r["plan_id"],
-                r["resource_id"],
-                r["kind"],
-                json.loads(r["recipients"]),
-                bytes(r["raw"]),
-                r["envelope_from"],
-                datetime.fromisoformat(r["created_at"]),  # NOT NULL: always a stamp
-                r["attempts"],
-            )
-            for r in rows
-        ]
+        return [outgoing(r) for r in rows]
 
     def mark_sent(self, outgoing_id: int, now: datetime) -> None:
         self.connection.execute(
@@ -472,7 +471,8 @@ class Store:
     def retry_later(self, outgoing_id: int, recipients: list[str], retry_at: datetime, error: str) -> None:
         """Send again at ``retry_at``, to ``recipients`` only (those the server has not taken yet)."""
         self.connection.execute(
-            "UPDATE outbox SET not_before = ?, recipients = ?, error = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET not_before = ?, recipients = ?, error = ?, attempts = attempts + 1, "
+            "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (stamp(retry_at), json.dumps(recipients), error, outgoing_id),
         )
 
@@ -605,6 +605,12 @@ class Store:
         row = self.connection.execute("SELECT workspace, seq FROM journal_state WHERE id = 1").fetchone()
         return row["workspace"], row["seq"]
 
+    def lock_journal(self) -> None:
+        """Inside a transaction: the journal's numbering is this process's until the transaction
+        ends (a row lock on PostgreSQL; SQLite's write lock is held already)."""
+        if self.dialect == "postgresql":
+            self.connection.execute("SELECT seq FROM journal_state WHERE id = 1 FOR UPDATE")
+
     def set_workspace(self, workspace: str) -> None:
         self.connection.execute("UPDATE journal_state SET workspace = ? WHERE id = 1", (workspace,))
 
@@ -665,6 +671,25 @@ class Store:
     def next_digest_of(self, email: str) -> datetime | None:
         row = self.connection.execute("SELECT next_digest FROM owners WHERE email = ?", (email.lower(),)).fetchone()
         return unstamp(row["next_digest"]) if row else None
+
+
+OUTGOING_COLUMNS = "id, message_id, plan_id, resource_id, kind, recipients, raw, envelope_from, created_at, attempts"
+
+
+def outgoing(row: Row) -> Outgoing:
+    """An outbox row (:data:`OUTGOING_COLUMNS`) as the message it holds."""
+    return Outgoing(
+        row["id"],
+        row["message_id"],
+        row["plan_id"],
+        row["resource_id"],
+        row["kind"],
+        json.loads(row["recipients"]),
+        bytes(row["raw"]),
+        row["envelope_from"],
+        datetime.fromisoformat(row["created_at"]),  # NOT NULL: always a stamp
+        row["attempts"],
+    )
 
 
 def _iso(day: date | None) -> str | None:

@@ -72,6 +72,12 @@ MIGRATIONS = [
     ALTER TABLE commitments ADD COLUMN next_step TEXT;
     ALTER TABLE commitments ADD COLUMN next_at TEXT;
     """,
+    # Which daemon is delivering a message, and until when (seconds since the epoch, the database's
+    # clock): several daemons on one PostgreSQL store (see followthru.claims).
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until DOUBLE PRECISION;
+    """,
 ]
 
 
@@ -79,6 +85,14 @@ MIGRATIONS = [
 # own) that daemons starting together take so that one of them upgrades the schema.
 POSTGRES_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS followthru_schema (version INTEGER NOT NULL)"
 MIGRATION_LOCK = 7_466_524_863_091
+# The advisory locks of followthru.claims: (namespace, hashtext(name)), one namespace per kind.
+LOCK_NAMESPACES = {
+    "plan": 746_652_401,
+    "file": 746_652_402,
+    "reader": 746_652_403,
+    "owner": 746_652_404,
+    "message": 746_652_405,
+}
 # The journal's triggers (see Store.prepare_journaling) in PL/pgSQL.
 _JOURNAL_ENTRY = """
     CREATE OR REPLACE FUNCTION followthru_journal_{name}() RETURNS trigger LANGUAGE plpgsql AS $body$

@@ -5,6 +5,7 @@ password stays out of every output; a missing or misplaced password is one clear
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,10 @@ def test_the_same_steps_end_the_same_on_both_stores(tmp_path, database):
     commitments = {c["resource"]: c["state"] for c in status["plans"][0]["commitments"]}
     assert commitments["sam"] == "accepted"
     assert not (tmp_path / "pg" / "followthru.sqlite3").exists()
-    assert (tmp_path / "pg" / f"{database.rsplit('/', 1)[1]}.postgresql.journal").exists()
+    # The journal is this host's file in the plans folder that every daemon of the workspace shares.
+    journals = list((tmp_path / "pg" / "plans" / "journal").glob("*.journal"))
+    assert [j.name for j in journals] == [socket.gethostname() + ".journal"]
+    assert (journals[0].stat().st_mode & 0o777) == 0o600
 
 
 def test_doctor_checks_the_database_and_no_output_shows_the_password(tmp_path, database, monkeypatch):
