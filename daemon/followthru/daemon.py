@@ -127,6 +127,7 @@ class Followthru:
         self.calendar = calendar or open_calendar(config, self.store)
         self._delivery_paused_until = 0.0
         self._delivery_backoff = MIN_PAUSE_SECONDS
+        self._handed: list[tuple[Outgoing, str, datetime]] = []  # taken by the backend, not yet marked sent
         self.domain = config.sender.email.rpartition("@")[2]
         self.aliases = {k.lower(): {a.lower() for a in v} for k, v in config.mail.aliases.items()}
         self.matcher = Matcher(self.store, config.sender.email, self.secret, self.aliases)
@@ -150,6 +151,7 @@ class Followthru:
         plan, so nobody is reminded of a request whose answer is waiting in the inbox.
         """
         report = PassReport()
+        self._mark_handed()
         since = self._down_since(now)
         if self.claims.hold("reader", "mailbox"):  # one daemon reads the mailbox at a time
             try:
@@ -467,15 +469,8 @@ class Followthru:
                     self._guard(report, f"message {outgoing.message_id}", self._not_sent, outgoing, refusals, now)
                     report.failed += 1
                 else:
-                    with self.store.transaction():
-                        self.store.mark_sent(outgoing.id, now)
-                        self.store.audit(
-                            now,
-                            outgoing.plan_id,
-                            outgoing.resource_id,
-                            f"{outgoing.kind.replace('_', ' ')} sent to {', '.join(outgoing.recipients)}",
-                        )
-                        self.memory.sent(outgoing, outgoing.recipients, key, now)  # last: on file before the commit
+                    self._handed.append((outgoing, key, now))  # until the store knows, this process does
+                    self._mark_handed()
                     report.sent += 1
         except (Unavailable, OSError) as error:
             self._guard(report, "giving back messages", self.claims.give_back)
@@ -488,6 +483,25 @@ class Followthru:
             self._delivery_paused_until = 0.0
         finally:
             self.backend.end_batch()
+
+    def _mark_handed(self) -> None:
+        """Mark sent what the backend took. A mark the store could not take (the database away
+        meanwhile) is tried again first thing in the next pass: the message went out, and a reply
+        to it may be applied before the store hears so."""
+        while self._handed:
+            outgoing, key, at = self._handed[0]
+            with self.store.transaction():
+                row = self.store.outbox_row(outgoing.message_id)
+                if row is None or row["status"] != "sent":  # marked already, when a commit's answer was lost
+                    self.store.mark_sent(outgoing.id, at)
+                    self.store.audit(
+                        at,
+                        outgoing.plan_id,
+                        outgoing.resource_id,
+                        f"{outgoing.kind.replace('_', ' ')} sent to {', '.join(outgoing.recipients)}",
+                    )
+                    self.memory.sent(outgoing, outgoing.recipients, key, at)  # last: on file before the commit
+            self._handed.pop(0)
 
     def _still_asked(self, outgoing: Outgoing, now: datetime) -> bool:
         """A request or reminder waiting for its send window goes only while its person is still

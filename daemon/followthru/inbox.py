@@ -9,6 +9,7 @@ inside its own transaction for a reply.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -94,6 +95,11 @@ def route(applier: Applier, matcher: Matcher, reply: Reply, now: datetime) -> tu
             _answer(applier, plan_id, resource_id, reply, now)
             return plan_id, resource_id, "bounce applied"
     sent = matcher.sent_message(reply)
+    if sent is not None and store.mark_went_out(sent["id"], now):
+        # A daemon stopped between handing it over and marking it (followthru.claims): the reply
+        # says it went out, and it must not go again.
+        recipients = ", ".join(json.loads(sent["recipients"]))
+        store.audit(now, sent["plan_id"], sent["resource_id"], f"{sent['kind']} sent to {recipients} (a reply says)")
     if sent is not None and sent["kind"] == "owner_counter":
         return _owner_decision(applier, sent, reply, now)
     if sent is not None and sent["kind"].startswith("owner_"):

@@ -462,6 +462,16 @@ class Store:
             (stamp(now), outgoing_id),
         )
 
+    def mark_went_out(self, outgoing_id: int, now: datetime) -> bool:
+        """A message not marked sent that a reply proves went out: marked sent now (True), unless
+        it was marked already (False)."""
+        cursor = self.connection.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND status IN ('pending', 'withdrawn')",
+            (stamp(now), outgoing_id),
+        )
+        return bool(cursor.rowcount)
+
     def mark_failed(self, outgoing_id: int, error: str) -> None:
         """Given up: the message will not be sent (again)."""
         self.connection.execute(

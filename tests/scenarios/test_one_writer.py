@@ -10,170 +10,18 @@ real clock: both must agree on the time) send at once.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections import Counter
-from datetime import datetime, timezone
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from followthru.lock import Busy, WorkspaceLock, lock_paths, wait_for_pass
-from support.replying import reply_to
-
-PLANS = 50
-PEOPLE = 2  # per plan: 100 requests, so 100 replies
-
-PLAN = """\
-[plan]
-id = "deal-{n}"
-title = "Deal {n}"
-customer = "Customer {n}"
-timezone = "UTC"
-respond_by = 2030-12-02T17:00:00
-
-[owner]
-name = "Riley Rep"
-email = "riley{n}@example.com"
-{resources}
-[[stakeholders]]
-name = "Morgan Manager"
-email = "morgan{n}@example.com"
-updates = ["started"]
-"""
-
-RESOURCE = """
-[[resources]]
-id = "r{i}"
-name = "Person {n}-{i}"
-email = "p{n}-{i}@example.com"
-asks = ["Part {i} of deal {n}"]
-due = 2030-12-09
-"""
-
-
-class Workspace:
-    """A workspace made by ``followthru init``, its send window open at every hour."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        subprocess.run([sys.executable, "-m", "followthru", "init", str(root)], check=True, capture_output=True)
-        self.config = root / "config.toml"
-        # Not near midnight where the window is: 23:59 to 00:00 is outside it.
-        zone = "UTC" if datetime.now(timezone.utc).hour < 23 else "Etc/GMT+6"
-        text = self.config.read_text()
-        every_day = 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
-        for pattern, value in (
-            (r"business_days = .*", every_day),
-            (r"send_from = .*", 'send_from = "00:00"'),
-            (r"send_until = .*", 'send_until = "23:59"'),
-            (r'timezone = "UTC"', f'timezone = "{zone}"'),
-            (r"poll_seconds = 5.0", "poll_seconds = 0.5"),
-        ):
-            text, found = re.subn(f"(?m)^{pattern}$", value, text, count=1)
-            assert found, pattern
-        self.config.write_text(text.replace('"followthru@localhost.localdomain"', '"followthru@example.com"'))
-        self.incoming = root / "plans" / "incoming"
-        self.inbox = root / "mail" / "inbox" / "new"
-
-    def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "followthru", "-c", str(self.config), *args]
-
-    def start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def drop_plans(self, count: int = PLANS) -> None:
-        """Write the plans aside, then move them in: all at once, and already settled."""
-        aside = self.root / "aside"
-        aside.mkdir(exist_ok=True)
-        old = time.time() - 5
-        for n in range(count):
-            path = aside / f"deal-{n}.toml"
-            path.write_text(PLAN.format(n=n, resources="".join(RESOURCE.format(n=n, i=i) for i in range(PEOPLE))))
-            os.utime(path, (old, old))
-        for n in range(count):
-            os.replace(aside / f"deal-{n}.toml", self.incoming / f"deal-{n}.toml")
-
-    def sent(self) -> list[EmailMessage]:
-        outbox = self.root / "mail" / "outbox"
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for folder in ("new", "cur")
-            for path in (outbox / folder).iterdir()
-        ]
-
-    def requests(self) -> list[EmailMessage]:
-        return [m for m in self.sent() if m["X-Followthru-Kind"] == "request"]
-
-    def answer_all(self) -> int:
-        """An ACCEPT to every request, dropped into the inbox at once; how many."""
-        requests = self.requests()
-        old = time.time() - 5
-        for number, request in enumerate(requests):
-            path = self.root / "aside" / f"{number}.eml"
-            path.write_bytes(
-                reply_to(request, request["To"].addresses[0].addr_spec, "ACCEPT - happy to help").as_bytes()
-            )
-            os.utime(path, (old, old))
-        for number in range(len(requests)):
-            os.replace(self.root / "aside" / f"{number}.eml", self.inbox / f"{number}.eml")
-        return len(requests)
-
-    def query(self, sql: str) -> list[tuple]:
-        with sqlite3.connect(f"file:{self.root / 'followthru.sqlite3'}?mode=ro", uri=True, timeout=30) as store:
-            return store.execute(sql).fetchall()
-
-    def wait_for(self, what: str, condition, seconds: float = 40.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition():
-            assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-            time.sleep(0.2)
-
-    def assert_everything_once(self, replies: int) -> dict[str, int]:
-        """Every message, plan and reply exactly once; returns the counts."""
-        messages = self.sent()
-        by_id = Counter(m["Message-ID"] for m in messages)
-        by_what = Counter((m["X-Followthru-Plan"], m["X-Followthru-Kind"], str(m["To"])) for m in messages)
-        assert [i for i, n in by_id.items() if n > 1] == []
-        assert [w for w, n in by_what.items() if n > 1] == []
-        sent_rows = {row[0] for row in self.query("SELECT message_id FROM outbox WHERE status = 'sent'")}
-        assert set(by_id) == sent_rows
-        assert self.query("SELECT count(*) FROM outbox WHERE status != 'sent'") == [(0,)]
-        kinds = Counter(kind for _, kind, _ in by_what)
-        assert (kinds["request"], kinds["stakeholder_update"]) == (PLANS * PEOPLE, PLANS), kinds
-
-        active = sorted(p.name for p in (self.root / "plans" / "active").iterdir())
-        assert active == sorted(f"deal-{n}.toml" for n in range(PLANS))
-        assert list((self.root / "plans" / "rejected").iterdir()) == []
-        assert list((self.root / "plans" / "archive").iterdir()) == []
-        assert list(self.root.rglob("*.errors.txt")) == []
-        assert list(self.incoming.iterdir()) == []
-        assert self.query("SELECT count(*) FROM audit WHERE event LIKE 'plan started%'") == [(PLANS,)]
-
-        assert list(self.inbox.iterdir()) == []
-        assert len(list((self.root / "mail" / "inbox" / "cur").iterdir())) == replies
-        assert self.query("SELECT count(*) FROM inbound") == [(replies,)]
-        applied = self.query(
-            "SELECT plan_id, resource_id, count(*) FROM audit WHERE event LIKE 'reply: %' GROUP BY plan_id, resource_id"
-        )
-        assert len(applied) == replies and all(count == 1 for _, _, count in applied)
-        committed = self.query("SELECT count(*) FROM commitments WHERE state = 'accepted'")
-        assert committed == [(replies,)]
-        return {
-            "messages": len(messages),
-            "plans": len(active),
-            "replies": replies,
-            "doubled_messages": sum(n - 1 for n in by_what.values()),
-        }
+from support.busy import PEOPLE, PLANS, Workspace
 
 
 @pytest.fixture
