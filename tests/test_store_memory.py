@@ -28,6 +28,7 @@ import pytest
 
 from followthru.config import init_workspace
 from followthru.journal import STORE_REFUSED_EXIT
+from support import postgres
 from support.replying import reply_to
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,14 +37,19 @@ START = "2026-11-30T15:00:00+00:00"  # Monday 10:00 in New York
 
 
 class Workspace:
-    def __init__(self, root: Path):
+    """A workspace on SQLite, or on a PostgreSQL database (``database``, a URL; its password in
+    $PGPASSWORD)."""
+
+    def __init__(self, root: Path, database: str | None = None):
         self.root = root
+        self.database = database
         self.config = init_workspace(root)
-        self.config.write_text(
-            self.config.read_text().replace(
-                'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
-            )
+        text = self.config.read_text().replace(
+            'email = "followthru@localhost.localdomain"', 'email = "followthru@example.com"'
         )
+        if database is not None:
+            text = text.replace('store = "followthru.sqlite3"', f'store = "{database}"')
+        self.config.write_text(text)
         self.store = root / "followthru.sqlite3"
         self.journal = root / "followthru.sqlite3.journal"
         self.seen: set[str] = set()
@@ -92,11 +98,18 @@ class Workspace:
         return json.loads(self.cli("status", "--json").stdout)["plans"][0]
 
     def backup(self, to: Path) -> None:
-        """What ``sqlite3 store ".backup to"`` does: a consistent copy, taken while the store is open."""
+        """What ``sqlite3 store ".backup to"`` does: a consistent copy, taken while the store is open;
+        on PostgreSQL, ``pg_dump``."""
+        if self.database is not None:
+            postgres.server().dump(self.database, to)
+            return
         with closing(sqlite3.connect(self.store)) as source, closing(sqlite3.connect(to)) as target:
             source.backup(target)
 
     def put_back(self, copy: Path) -> None:
+        if self.database is not None:
+            postgres.server().restore(self.database, copy)
+            return
         for suffix in ("-wal", "-shm"):
             self.store.with_name(self.store.name + suffix).unlink(missing_ok=True)
         shutil.copyfile(copy, self.store)
@@ -110,6 +123,11 @@ class Workspace:
             path.unlink(missing_ok=True)
 
     def query(self, sql: str, *args) -> list[tuple]:
+        if self.database is not None:
+            import psycopg
+
+            with psycopg.connect(self.database, autocommit=True) as connection:
+                return [tuple(row) for row in connection.execute(sql.replace("?", "%s"), args).fetchall()]
         with closing(sqlite3.connect(f"file:{self.store}?mode=ro", uri=True)) as store:
             return store.execute(sql, args).fetchall()
 
@@ -261,14 +279,21 @@ def busy_days(ws: Workspace, before_restore=lambda: None, after_restore=lambda: 
     ws.tick("2026-12-03T14:00:00+00:00")  # a digest
 
 
-def test_a_store_put_back_from_a_backup_sends_nothing_twice_and_loses_nothing(tmp_path):
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_a_store_put_back_from_a_backup_sends_nothing_twice_and_loses_nothing(tmp_path, store, monkeypatch):
+    """SQLite: a copy made with SQLite's backup, put back in place of the file. PostgreSQL: pg_dump,
+    then pg_restore --clean; the journals in plans/journal/ tell the restored database what followed."""
+    database = None
+    if store == "postgresql":
+        monkeypatch.setenv("PGPASSWORD", postgres.server().password)
+        database = postgres.server().new_database()
     reference = Workspace(tmp_path / "reference")
     reference.drop_plan(EXAMPLE)
     reference.tick(START)
     reference.seen.clear()
     busy_days(reference, after_restore=lambda sent: None)
 
-    restored = Workspace(tmp_path / "restored")
+    restored = Workspace(tmp_path / "restored", database)
     restored.drop_plan(EXAMPLE)
     restored.tick(START)
     restored.seen.clear()

@@ -138,6 +138,21 @@ class PostgresServer:
         """A URL for the ``postgres`` superuser, trusted from 127.0.0.1 without a password."""
         return f"postgresql://{SUPERUSER}@{HOST}:{self._port}/{dbname}"
 
+    def dump(self, url: str, to: Path) -> None:
+        """``pg_dump -Fc`` of the database at ``url`` (as its owner), the way an operator backs it up."""
+        self._client("pg_dump", "--format=custom", f"--file={to}", f"--dbname={url}")
+
+    def restore(self, url: str, dump: Path) -> None:
+        """``pg_restore --clean --if-exists`` of ``dump`` into the database at ``url``: the database as it
+        was when the dump was taken."""
+        self._client("pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={url}", str(dump))
+
+    def _client(self, program: str, *args: str) -> None:
+        env = {**os.environ, "PGPASSWORD": self._password}
+        result = subprocess.run([str(self._bin / program), *args], capture_output=True, text=True, env=env, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"{program} failed: {result.stderr.strip()}")
+
     def restart(self) -> None:
         """Restart the server (fast shutdown): every open connection ends; new ones work once this returns."""
         self._as_postgres("pg_ctl", "restart", "-D", self.data, "-l", self.log, "-m", "fast", "-w", "-t", START_TIMEOUT)
