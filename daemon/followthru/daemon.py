@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import random
 import sqlite3
 import time as clock
 from collections.abc import Callable, Iterator
@@ -203,14 +204,32 @@ class Followthru:
     # -- plans -----------------------------------------------------------------------------------
     def _intake(self, now: datetime, report: PassReport) -> None:
         files, report.waiting_files, report.plans_left = ready_files(self.folders["incoming"], limit=PLANS_PER_PASS)
+        if self.claims.shared:
+            files = self._claim_files(files, report)
         prepared = self.workers.prepare(files, now) if len(files) >= PARALLEL_FROM else iter(())
-        with Progress("taking in plan files", total=len(files), logger=log) as progress:
-            if report.plans_left:
-                progress.detail = f"{report.plans_left:,} more waiting for the next passes"
+        try:
+            with Progress("taking in plan files", total=len(files), logger=log) as progress:
+                if report.plans_left:
+                    progress.detail = f"{report.plans_left:,} more waiting for the next passes"
+                for path in files:
+                    ready = next(prepared, None)
+                    self._guard(report, f"plan file {path.name}", self._take_in_claimed, path, now, report, ready)
+                    progress.advance()
+        finally:
             for path in files:
-                ready = next(prepared, None)
-                self._guard(report, f"plan file {path.name}", self._take_in_claimed, path, now, report, ready)
-                progress.advance()
+                self.claims.let_go("file", path.name)
+
+    def _claim_files(self, files: list[Path], report: PassReport) -> list[Path]:
+        """With other daemons on the workspace: up to :data:`SHARED_FILES_PER_PASS` of the listed
+        files that no other daemon holds, held until taken in; the others are left for the next
+        pass. Daemons listing the same drop start at different files, so they seldom meet."""
+        start = random.randrange(len(files)) if files else 0
+        claimed: list[Path] = []
+        for path in files[start:] + files[:start]:
+            if len(claimed) < SHARED_FILES_PER_PASS and self.claims.hold("file", path.name):
+                claimed.append(path)
+        report.plans_left += len(files) - len(claimed)
+        return claimed
 
     def _take_in_claimed(self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None) -> None:
         """Take in a plan file unless another daemon is doing so, or has done so since it was listed."""
@@ -624,6 +643,7 @@ REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
 STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500
+SHARED_FILES_PER_PASS = 50  # on PostgreSQL: a daemon's share of a drop per pass, leaving the rest to others
 DELIVERY_BATCH = 200  # messages claimed at once; a pass takes up to three batches
 
 
