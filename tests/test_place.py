@@ -132,3 +132,16 @@ def test_what_status_shows_follows_an_edited_config(config, tmp_path):
     config.write_text(config.read_text().replace("try_out = false", "try_out = true"))
     _, after = loaded_by("-c", str(config), "status", env=env)
     assert after.startswith("Try-out workspace")
+
+
+def test_a_store_password_file_others_can_read_is_warned_about(tmp_path, caplog):
+    secret = tmp_path / "store-password"
+    secret.write_text("s3cret-pw\n")
+    place = Place(tmp_path, tmp_path / "x", tmp_path, "example.com", False, "postgresql://u@h/db", None, secret)
+    secret.chmod(0o600)
+    assert place.store_password() == "s3cret-pw"
+    assert caplog.records == []
+    secret.chmod(0o644)
+    assert place.store_password() == "s3cret-pw"
+    assert [r.getMessage() for r in caplog.records] == [f"{secret} can be read by other users; run: chmod 600 {secret}"]
+    assert "s3cret-pw" not in caplog.text

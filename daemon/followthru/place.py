@@ -79,6 +79,14 @@ class Place:
                 ) from None
             if not value:
                 raise LookupError(f"workspace.store_password_file: {self.store_password_file} is empty")
+            if self.store_password_file.stat().st_mode & 0o077:  # as for every other secret's file
+                import logging  # only then: status and log start without it
+
+                logging.getLogger(__name__).warning(
+                    "%s can be read by other users; run: chmod 600 %s",
+                    self.store_password_file,
+                    self.store_password_file,
+                )
             return value
         return None
 
