@@ -173,8 +173,9 @@ def test_the_commands_page_lists_every_command():
     from followthru.cli import main
 
     commands = (DOCS / "commands.md").read_text(encoding="utf-8")
-    names = [name for name in main.commands if name != "plan"]
-    names += [f"plan {name}" for name in main.commands["plan"].commands]
+    groups = ("plan", "store")
+    names = [name for name in main.commands if name not in groups]
+    names += [f"{group} {name}" for group in groups for name in main.commands[group].commands]
     missing = [name for name in names if not re.search(rf"followthru (\[?-c CONFIG\]? )?{name}\b", commands)]
     assert not missing, f"docs/commands.md does not list {', '.join(missing)}"
 

@@ -719,3 +719,8 @@ def _summary(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     lines += ["", body.get_content().rstrip() if body else "", ""]
     return "\n".join(lines)
+
+
+from followthru.cli_store import store  # noqa: E402 - click only; its commands import their work when run
+
+main.add_command(store)
