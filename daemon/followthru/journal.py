@@ -398,6 +398,7 @@ class Journals:
         self.own = own
         self.path = own.path.parent
         self.workspace = own.workspace
+        self._others: dict[Path, Journal] = {}  # each keeps its last seq until its size changes
 
     @classmethod
     def open(cls, path: Path, workspace: str, store_seq: int) -> Journals:
@@ -405,8 +406,10 @@ class Journals:
         return cls(Journal.open(path, workspace, store_seq, joining=others))
 
     def _files(self) -> list[Journal]:
-        others = sorted(p for p in self.path.glob("*.journal") if p != self.own.path)
-        return [self.own, *(Journal(p, self.workspace, _last_seq(p), p.stat().st_size) for p in others)]
+        for path in sorted(p for p in self.path.glob("*.journal") if p != self.own.path):
+            if path not in self._others:
+                self._others[path] = Journal(path, self.workspace, _last_seq(path), path.stat().st_size)
+        return [self.own, *self._others.values()]
 
     @property
     def last_seq(self) -> int:
