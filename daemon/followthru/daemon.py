@@ -511,7 +511,7 @@ class Followthru:
             outgoing, key, at = self._handed[0]
             with self.store.transaction():
                 row = self.store.outbox_row(outgoing.message_id)
-                if row is None or row["status"] != "sent":  # marked already, when a commit's answer was lost
+                if row is None or row["status"] != "sent":  # else a reply to it, or a lost commit's answer, told
                     self.store.mark_sent(outgoing.id, at)
                     self.store.audit(
                         at,
