@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -50,7 +52,7 @@ class PlanWorkers:
                 max_workers=os.cpu_count(),
                 mp_context=get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.config,),
+                initargs=(self.config, os.getpid()),
             )
         pool, waiting = self._pool, iter(files)
 
@@ -90,10 +92,18 @@ class Prepared:
     drafted: list[Drafted]
 
 
-def _start_worker(config: Config) -> None:
+def _start_worker(config: Config, parent: int) -> None:
     global _worker
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     composer = Composer(config, Renderer(config.templates_dir), config.token_secret())
     _worker = (Engine(config), Drafter(config, composer))
+
+
+def _end_with(parent: int) -> None:
+    """A worker outlives a daemon killed with SIGKILL (nothing tells it); it ends within a second."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _prepare_new_plans(paths: list[Path], now: datetime) -> list[Prepared | None]:
