@@ -15,6 +15,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from followthru.backends.maildir import MaildirBackend
 from followthru.config import load_config
@@ -156,13 +157,30 @@ def test_run_notifies_systemd_and_stops_cleanly_on_sigterm(workspace, tmp_path):
         listener.close()
 
 
-def test_the_systemd_unit_is_hardened():
-    unit = (ROOT / "systemd" / "followthru.service").read_text()
-    settings = {
-        line.split("=", 1)[0]: line.split("=", 1)[1]
-        for line in unit.splitlines()
-        if "=" in line and not line.startswith("#")
-    }
+SYSTEMD = ROOT / "systemd"
+# The single unit, and the template for several daemons of one workspace (followthru@1, followthru@2...).
+UNITS = ["followthru.service", "followthru@.service"]
+
+
+def unit_settings(text: str) -> dict[str, list[str]]:
+    """Each key of a unit file with its values in order (a key such as After= may be given twice)."""
+    settings: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+def hardening(text: str) -> list[str]:
+    """The settings under the unit's ``# Hardening`` comment, up to its [Install] section."""
+    section = text.split("\n# Hardening", 1)[1].split("\n[Install]", 1)[0]
+    return [line for line in section.splitlines()[1:] if line and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_the_systemd_unit_is_hardened(name):
+    settings = {key: values[-1] for key, values in unit_settings((SYSTEMD / name).read_text()).items()}
     assert settings["Type"] == "notify" and settings["Restart"] == "on-failure"
     assert int(settings["WatchdogSec"]) > 0
     assert settings["ProtectSystem"] == "strict" and settings["NoNewPrivileges"] == "true"
@@ -171,15 +189,37 @@ def test_the_systemd_unit_is_hardened():
     assert settings["ExecStart"].endswith("followthru -c /var/lib/followthru/config.toml run")
 
 
-def test_systemd_rates_the_unit_ok():
-    """systemd's own audit of the unit (.ci/run installs systemd for systemd-analyze)."""
+def test_the_template_unit_is_the_single_unit_with_an_instance_name():
+    single, template = ((SYSTEMD / name).read_text() for name in UNITS)
+    assert hardening(template) == hardening(single)
+    settings = unit_settings(template)
+    assert settings["Environment"] == ["FOLLOWTHRU_INSTANCE=%i"]
+    assert settings["SyslogIdentifier"] == ["followthru@%i"]
+    for key in ("Type", "ExecStart", "User", "Restart", "RestartPreventExitStatus", "WatchdogSec", "EnvironmentFile"):
+        assert settings[key] == unit_settings(single)[key], key
+    # Ordered after a PostgreSQL server on this host, without pulling one in: the database may be elsewhere.
+    assert "postgresql.service" in " ".join(settings["After"])
+    assert not [
+        value for key in ("Wants", "Requires", "BindsTo") for value in settings.get(key, []) if "postgres" in value
+    ]
+    assert "systemctl enable --now followthru@1 followthru@2" in template
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_systemd_rates_the_unit_ok(name, tmp_path):
+    """systemd's own audit of the unit (.ci/run installs systemd for systemd-analyze). A template is
+    audited as an instance of it, followthru@1.service, as `systemctl enable followthru@1` runs it."""
+    unit = SYSTEMD / name
+    if name.endswith("@.service"):
+        unit = tmp_path / name.replace("@.", "@1.")
+        unit.write_text((SYSTEMD / name).read_text())
     result = subprocess.run(
-        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(ROOT / "systemd" / "followthru.service")],
+        ["systemd-analyze", "security", "--offline=true", "--no-pager", str(unit)],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    found = re.search(r"Overall exposure level for followthru.service: (\d+\.\d+) (\w+)", result.stdout)
+    found = re.search(rf"Overall exposure level for {re.escape(unit.name)}: (\d+\.\d+) (\w+)", result.stdout)
     assert found, result.stdout + result.stderr
     assert float(found.group(1)) <= 4.0 and found.group(2) in ("OK", "SAFE")
 
