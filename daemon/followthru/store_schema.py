@@ -74,9 +74,12 @@ MIGRATIONS = [
     """,
     # Which daemon is delivering a message, and until when (seconds since the epoch, the database's
     # clock): several daemons on one PostgreSQL store (see followthru.claims).
+    # The index of due messages in the order they are claimed, so a claim reads only what it takes.
     """
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_until DOUBLE PRECISION;
+    DROP INDEX outbox_due;
+    CREATE INDEX outbox_due ON outbox(not_before, id) WHERE status = 'pending';
     """,
 ]
 
