@@ -34,40 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from support.busy import PEOPLE, PLAN, RESOURCE  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 
-PLAN = """\
-[plan]
-id = "deal-{n}"
-title = "Deal {n}"
-customer = "Customer {n}"
-timezone = "UTC"
-respond_by = 2030-12-02T17:00:00
-
-[owner]
-name = "Riley Rep"
-email = "riley{n}@example.com"
-
-[[resources]]
-id = "a"
-name = "Ann {n}"
-email = "ann{n}@example.com"
-asks = ["Part one of deal {n}"]
-due = 2030-12-09
-
-[[resources]]
-id = "b"
-name = "Ben {n}"
-email = "ben{n}@example.com"
-asks = ["Part two of deal {n}"]
-due = 2030-12-09
-
-[[stakeholders]]
-name = "Morgan Manager"
-email = "morgan{n}@example.com"
-updates = ["started"]
-"""
-MESSAGES_PER_PLAN = 3
+MESSAGES_PER_PLAN = PEOPLE + 1  # the requests and the stakeholder's update
 SETUPS = [("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4)]
 
 
@@ -113,7 +83,7 @@ class Setup:
         old = time.time() - 5
         for n in range(plans):
             path = aside / f"deal-{n}.toml"
-            path.write_text(PLAN.format(n=n))
+            path.write_text(PLAN.format(n=n, resources="".join(RESOURCE.format(n=n, i=i) for i in range(PEOPLE))))
             os.utime(path, (old, old))
         started = time.perf_counter()
         for n in range(plans):
