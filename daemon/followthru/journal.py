@@ -41,6 +41,10 @@ what the store lost:
 - ``version``, ``reply``, ``rsvp``, ``decide`` and ``seen`` the store lacks: given to the engine
   again, at the time they first happened, in the order they happened.
 
+A workspace on PostgreSQL, where several daemons on several machines may work, has one journal
+file per machine in ``plans/journal/`` (the folder they all share), numbered together by the store
+and read together (:class:`Journals`).
+
 Rotation: when the file passes :data:`ROTATE_BYTES` it becomes ``<store>.journal.1`` (replacing the
 one before) and a new file starts, so between one and two rotations' worth of history is kept. A
 backup older than that is reconciled as far as the journal reaches, with a warning.
@@ -287,8 +291,9 @@ def _plans(count: int) -> str:
 class Journal:
     """The append-only journal file of one workspace (and the segment before it, after a rotation).
 
-    Appends are made only inside a store transaction that holds SQLite's write lock, so entries from
-    two processes never interleave; the size is checked before each append so that entries another
+    Appends are made only inside a store transaction that holds SQLite's write lock (on PostgreSQL,
+    the row lock of :meth:`followthru.store.Store.lock_journal`), so entries from two processes never
+    interleave; the size is checked before each append so that entries another
     process appended meanwhile are counted.
     """
 
