@@ -141,6 +141,18 @@ def test_outbox_records_before_sending_and_never_twice(store):
     assert store.outbox_counts() == {"sent": 1, "withdrawn": 1}
 
 
+def test_a_message_a_reply_proves_went_out_is_marked_sent_once(store):
+    with store.transaction():
+        store.record_outgoing("<a@x>", "p", "r", "request", ["r@example.com"], b"raw", NOW, NOW)
+        store.record_outgoing("<b@x>", "p", "r", "request", ["r@example.com"], b"raw", NOW, NOW)
+        store.withdraw_message(store.outbox_row("<b@x>")["id"])
+    pending, withdrawn = store.outbox_row("<a@x>")["id"], store.outbox_row("<b@x>")["id"]
+    with store.transaction():
+        assert store.mark_went_out(pending, NOW) and store.mark_went_out(withdrawn, NOW)
+        assert not store.mark_went_out(pending, NOW)  # marked already
+    assert store.pending(NOW) == [] and store.outbox_counts() == {"sent": 2}
+
+
 def test_retries_and_failures(store):
     with store.transaction():
         store.record_outgoing("<c@x>", "p", None, "digest", ["a@x.example", "b@x.example"], b"raw", NOW, NOW)
