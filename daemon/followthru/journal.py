@@ -129,13 +129,15 @@ def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, A
     With ``read_only`` (status, log) a missing store is never created: a new workspace reads as an
     empty one held in memory, and no journal is opened (None).
     """
-    problem, header = _examine(where)
+    problem, header, examined = _examine(where, keep=True)
     if problem:
+        if examined is not None:
+            examined.close()
         raise StoreRefused(problem)
     path = where.store_file
     if read_only and where.store_url is None and not path.exists():
         return Store(":memory:"), None
-    store = Store(where.store_url or path, where.store_password())
+    store = Store(where.store_url or path, where.store_password(), connection=examined)
     try:
         if read_only:
             return store, None
@@ -155,8 +157,11 @@ def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, A
         raise
 
 
-def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
-    """Why the store must not be worked on (or None), and the journal's header; reads only."""
+def _examine(
+    where: WorkspacePaths, keep: bool = False
+) -> tuple[str | None, dict[str, Any] | None, PostgresConnection | None]:
+    """Why the store must not be worked on (or None), and the journal's header; reads only. With
+    ``keep``, a PostgreSQL store's connection is given back open, for the store to go on with."""
     store = where.store_file
     header = _journal_header(where)
     journal = own_journal(where)
@@ -166,15 +171,19 @@ def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
         try:
             database = PostgresConnection(where.store_url, where.store_password())
         except PostgresError:  # refused (a wrong database, no privilege): opening it says so, in its own words
-            return None, header
+            return None, header, None
         try:
             exists = database.execute("SELECT to_regclass('plans') IS NOT NULL").fetchone()[0]
             workspace, has_plans = _identity(database) if exists else (None, False)
-        finally:
+        except BaseException:
             database.close()
-        return _judge(name, journal, exists, workspace, has_plans, header, active), header
+            raise
+        if not keep:
+            database.close()
+        judged = _judge(name, journal, exists, workspace, has_plans, header, active)
+        return judged, header, database if keep else None
     if not store.exists():
-        return _judge(name, journal, False, None, False, header, active), header
+        return _judge(name, journal, False, None, False, header, active), header, None
     try:
         connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -182,8 +191,8 @@ def _examine(where: WorkspacePaths) -> tuple[str | None, dict[str, Any] | None]:
         finally:
             connection.close()
     except sqlite3.DatabaseError:  # damaged or unreadable: opening it says so, in words of its own
-        return None, header
-    return _judge(name, journal, True, workspace, has_plans, header, active), header
+        return None, header, None
+    return _judge(name, journal, True, workspace, has_plans, header, active), header, None
 
 
 def store_name(where: WorkspacePaths) -> str:

@@ -77,15 +77,16 @@ class Outgoing:
 
 class Store:
     """The store of one workspace: a SQLite file (``target`` a path) or a PostgreSQL database
-    (``target`` a ``postgresql://`` URL, ``password`` when libpq's own sources do not give it).
-    Use :meth:`transaction` around every decision."""
+    (``target`` a ``postgresql://`` URL, ``password`` when libpq's own sources do not give it;
+    ``connection``, one already open to it, to go on with). Use :meth:`transaction` around every
+    decision."""
 
     connection: Any  # sqlite3.Connection, or a PostgresConnection that takes the same calls
 
-    def __init__(self, target: Path | str, password: str | None = None):
+    def __init__(self, target: Path | str, password: str | None = None, connection: PostgresConnection | None = None):
         if is_url(str(target)):
             self.dialect = "postgresql"
-            self.connection = PostgresConnection(str(target), password)
+            self.connection = connection or PostgresConnection(str(target), password)
         else:
             self.dialect = "sqlite"
             self.connection = sqlite3.connect(Path(target), isolation_level=None, timeout=30)

@@ -102,3 +102,20 @@ def test_a_server_out_of_reach_is_one_line_for_doctor_and_status(tmp_path, monke
     status = run_followthru("-c", str(ws.config), "status")
     assert status.returncode == 1 and "Traceback" not in status.stderr
     assert "postgresql://followthru@127.0.0.1:1/followthru" in status.stderr
+
+
+def test_the_daemon_opens_one_connection_to_the_store(tmp_path, database, monkeypatch):
+    """Judging whether the database is the workspace's store, then working on it: one login."""
+    from followthru.config import load_config
+    from followthru.daemon import Followthru
+    from followthru.postgres import PostgresConnection
+
+    ws = maildir_workspace(tmp_path / "ws")
+    on_postgres(ws, database)
+    logins = []
+    connect = PostgresConnection._connect
+    monkeypatch.setattr(PostgresConnection, "_connect", lambda self: logins.append(1) or connect(self))
+    for _start in range(2):  # a new database, then the store it became
+        service = Followthru(load_config(ws.config))
+        service.close()
+    assert len(logins) == 2
