@@ -510,9 +510,7 @@ class Followthru:
         while self._handed:
             outgoing, key, at = self._handed[0]
             with self.store.transaction():
-                row = self.store.outbox_row(outgoing.message_id)
-                if row is None or row["status"] != "sent":  # else a reply to it, or a lost commit's answer, told
-                    self.store.mark_sent(outgoing.id, at)
+                if self.store.mark_sent(outgoing.id, at):  # else a reply to it, or a lost commit's answer, told
                     self.store.audit(
                         at,
                         outgoing.plan_id,

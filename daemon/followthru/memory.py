@@ -137,11 +137,11 @@ class Memory:
         ``skip``: entry ids the file holds already (appended before a crash kept the store from knowing)."""
         if self.journal is None:
             return
-        self.store.lock_journal()  # one daemon at a time numbers entries and appends them
+        store_seq = self.store.lock_journal()  # one daemon at a time numbers entries and appends them
         rows = self.store.journal_queue()
         if not rows:
             return
-        seq = max(self.journal.last_seq, self.store.journal_state()[1])
+        seq = max(self.journal.last_seq, store_seq)
         entries = []
         for rid, text in rows:
             if rid in skip:
@@ -245,8 +245,8 @@ class Memory:
         assert isinstance(engine, RecordingEngine), "the service's applier decides with the recording engine"
         done: Counter[str] = Counter()
         with self.store.transaction(), engine.quiet():
-            self.store.lock_journal()  # daemons starting together: one reconciles, the others find it done
-            store_seq, last_seq = self.store.journal_state()[1], self.journal.last_seq
+            # Daemons starting together: one reconciles, the others find it done.
+            store_seq, last_seq = self.store.lock_journal(), self.journal.last_seq
             if last_seq <= store_seq:
                 if last_seq < store_seq:
                     log.warning(

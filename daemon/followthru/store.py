@@ -457,11 +457,13 @@ class Store:
         )
         return [outgoing(r) for r in rows]
 
-    def mark_sent(self, outgoing_id: int, now: datetime) -> None:
-        self.connection.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+    def mark_sent(self, outgoing_id: int, now: datetime) -> bool:
+        """Marked sent now (True), unless it was marked sent already (False)."""
+        cursor = self.connection.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ? AND status != 'sent'",
             (stamp(now), outgoing_id),
         )
+        return bool(cursor.rowcount)
 
     def mark_went_out(self, outgoing_id: int, now: datetime) -> bool:
         """A message not marked sent that a reply proves went out: marked sent now (True), unless
@@ -616,11 +618,12 @@ class Store:
         row = self.connection.execute("SELECT workspace, seq FROM journal_state WHERE id = 1").fetchone()
         return row["workspace"], row["seq"]
 
-    def lock_journal(self) -> None:
+    def lock_journal(self) -> int:
         """Inside a transaction: the journal's numbering is this process's until the transaction
-        ends (a row lock on PostgreSQL; SQLite's write lock is held already)."""
-        if self.dialect == "postgresql":
-            self.connection.execute("SELECT seq FROM journal_state WHERE id = 1 FOR UPDATE")
+        ends (a row lock on PostgreSQL; SQLite's write lock is held already). Returns the last
+        entry the store holds, as :meth:`journal_state` does."""
+        lock = " FOR UPDATE" if self.dialect == "postgresql" else ""
+        return self._count(f"SELECT seq FROM journal_state WHERE id = 1{lock}")
 
     def set_workspace(self, workspace: str) -> None:
         self.connection.execute("UPDATE journal_state SET workspace = ? WHERE id = 1", (workspace,))
