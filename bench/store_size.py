@@ -49,8 +49,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -63,6 +61,7 @@ from big_drop import drop_plans  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from support import postgres  # noqa: E402
+from support.replying import reply_to  # noqa: E402
 
 PASSWORD_ENV = "FOLLOWTHRU_BENCH_STORE_PASSWORD"
 # The plans' life (their deadline is 2030-12-02T17:00, their meeting 12-03, their asks due 12-09),
@@ -187,13 +186,7 @@ def replies(root: Path, answering: tuple[str, ...] = ("r0", "r1")) -> dict[str, 
         request = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if request["X-Followthru-Kind"] != "request" or request["X-Followthru-Resource"] not in answering:
             continue
-        reply = EmailMessage()
-        reply["From"] = request["To"]
-        reply["To"] = request["Reply-To"] or request["From"]
-        reply["Subject"] = "Re: " + request["Subject"]
-        reply["Message-ID"] = make_msgid(domain="example.com")
-        reply["In-Reply-To"] = reply["References"] = request["Message-ID"]
-        reply.set_content("ACCEPT - happy to help\n")
+        reply = reply_to(request, request["To"].addresses[0].addr_spec, "ACCEPT - happy to help")
         made[f"{len(made):06d}.eml"] = reply.as_bytes()
     return made
 
