@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from support.processes import alive
+
 ROOT = Path(__file__).resolve().parents[2]
 SATURDAY_NIGHT = "2026-11-28 23:00:00"
 
@@ -34,7 +36,18 @@ def faketime() -> str:
     program = shutil.which("faketime")
     if program is None:
         pytest.fail("faketime is not installed: apt-get install faketime (.ci/run installs it)", pytrace=False)
+    forget_stale_faketime()
     return program
+
+
+def forget_stale_faketime() -> None:
+    """The faketime wrapper makes /dev/shm/sem.faketime_sem_<pid> and faketime_shm_<pid>, and one
+    killed leaves them behind; a later wrapper given the same pid then fails ("sem_open: File
+    exists"). Those of processes gone are removed."""
+    for path in Path("/dev/shm").glob("*faketime_*_*"):
+        pid = path.name.rpartition("_")[2]
+        if pid.isdigit() and not alive(int(pid)):
+            path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +147,4 @@ def test_the_quickstart_sends_the_first_request_on_a_saturday_night_and_the_walk
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=30)
+        forget_stale_faketime()
