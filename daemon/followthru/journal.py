@@ -121,6 +121,16 @@ def store_problem(where: WorkspacePaths) -> str | None:
         return str(refused)
 
 
+def examine_store(where: WorkspacePaths) -> tuple[str | None, PostgresConnection | None]:
+    """:func:`store_problem`, and for a PostgreSQL store the connection that looked, left open for
+    the caller to read with (and close), so a command logs in once."""
+    try:
+        problem, _header, connection = _examine(where, keep=True)
+    except StoreRefused as refused:
+        return str(refused), None
+    return problem, connection
+
+
 def open_store(where: WorkspacePaths, read_only: bool = False) -> tuple[Store, AnyJournal | None]:
     """The workspace's store and its journal, or :class:`StoreRefused` before anything is written.
 

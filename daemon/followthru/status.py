@@ -55,15 +55,17 @@ def open_read_only(workspace: WorkspacePaths) -> Reader | None:
     """The workspace's store, opened for reading only; None when there is none yet (a new workspace
     reads as an empty one). A store that is not this workspace's memory is refused
     (:class:`~followthru.journal.StoreRefused`) as it is when opened for work."""
-    from followthru.journal import StoreRefused, store_problem
+    from followthru.journal import StoreRefused, examine_store
 
-    problem = store_problem(workspace)
+    problem, examined = examine_store(workspace)
     if problem:
+        if examined is not None:
+            examined.close()
         raise StoreRefused(problem)
     if workspace.store_url is not None:
         from followthru.postgres import PostgresConnection
 
-        database = PostgresConnection(workspace.store_url, workspace.store_password())
+        database = examined or PostgresConnection(workspace.store_url, workspace.store_password())
         if not database.execute("SELECT to_regclass('plans') IS NOT NULL").fetchone()[0]:
             database.close()
             return None

@@ -104,8 +104,11 @@ def test_a_server_out_of_reach_is_one_line_for_doctor_and_status(tmp_path, monke
     assert "postgresql://followthru@127.0.0.1:1/followthru" in status.stderr
 
 
-def test_the_daemon_opens_one_connection_to_the_store(tmp_path, database, monkeypatch):
-    """Judging whether the database is the workspace's store, then working on it: one login."""
+def test_the_daemon_status_and_log_each_open_one_connection_to_the_store(tmp_path, database, monkeypatch):
+    """Judging whether the database is the workspace's store, then working on it or reading it: one login."""
+    from click.testing import CliRunner
+
+    from followthru.cli import main
     from followthru.config import load_config
     from followthru.daemon import Followthru
     from followthru.postgres import PostgresConnection
@@ -119,3 +122,7 @@ def test_the_daemon_opens_one_connection_to_the_store(tmp_path, database, monkey
         service = Followthru(load_config(ws.config))
         service.close()
     assert len(logins) == 2
+    for command in ("status", "log"):
+        result = CliRunner().invoke(main, ["-c", str(ws.config), command])
+        assert result.exit_code == 0, result.output
+    assert len(logins) == 4
