@@ -251,6 +251,20 @@ class Followthru:
             reject(path, self.folders, [f"{path.name}: (file): {reason}"])
             report.plans_rejected += 1
             return
+        with self.store.transaction():  # what is stored is read under the plan's lock (followthru.claims)
+            problems, plan = self._read_plan_file(path, now, report, prepared)
+        if plan is None:
+            reject(path, self.folders, problems)
+            log.warning("rejected %s: %s", path.name, "; ".join(problems))
+            report.plans_rejected += 1
+        else:
+            claim(path, self.folders, plan.id)
+
+    def _read_plan_file(
+        self, path: Path, now: datetime, report: PassReport, prepared: Prepared | None
+    ) -> tuple[list[str], Plan | None]:
+        """Inside a transaction: a plan file taken in (started, or a new version decided on), or its
+        problems recorded (the owner told). Returns the problems, and the plan when there are none."""
         stored = self.store.load(prepared.plan.id) if prepared is not None else None
         if stored is not None:
             prepared = None  # workers prepare new plans only: a new version is read and decided here
@@ -271,37 +285,30 @@ class Followthru:
             result.problems, tell = [change], stored.plan.owner.email  # the plan's owner hears of the attempt
         if result.problems:
             problems = [str(p) for p in result.problems]
-            with self.store.transaction():
-                target_name = path.name
-                if tell:
-                    message = self.composer.rejected(
-                        tell, target_name, [p.replace(str(path), target_name, 1) for p in problems], now
-                    )
-                    self.applier.record(message, None, None, "owner_rejected", now)
-                self.store.audit(now, None, None, f"plan file {path.name} rejected: {len(problems)} problems")
-            reject(path, self.folders, problems)
-            log.warning("rejected %s: %s", path.name, "; ".join(problems))
-            report.plans_rejected += 1
-            return
+            if tell:
+                shown = [p.replace(str(path), path.name, 1) for p in problems]
+                self.applier.record(
+                    self.composer.rejected(tell, path.name, shown, now), None, None, "owner_rejected", now
+                )
+            self.store.audit(now, None, None, f"plan file {path.name} rejected: {len(problems)} problems")
+            return problems, None
         assert plan_read is not None, "a file read without a plan has problems, and was rejected above"
         # Times without an offset keep the timezone they were first read in, whatever the config says later.
         plan = plan_read.pinned(
             stored.plan.plan.timezone if stored and stored.plan.plan.timezone else self.config.schedule.timezone
         )
-        with self.store.transaction():
-            stored = self.store.load(plan.id)  # the latest, and the plan's lock (followthru.claims)
-            if stored is None:
-                decisions, drafted = (
-                    (prepared.decisions, prepared.drafted) if prepared else (self.engine.start(plan, now), None)
-                )
-                self.applier.apply(plan, decisions, now, file=path.name, new_version=True, drafted=drafted)
-                self.store.set_next_digest(plan.owner.email, self.applier.next_digest(plan, now), only_if_missing=True)
-                report.plans_started += 1
-            elif stored.plan != plan:
-                decisions = self.engine.update(stored.plan, plan, stored.state, now)
-                self.applier.apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
-                report.plans_updated += 1
-        claim(path, self.folders, plan.id)
+        if stored is None:
+            decisions, drafted = (
+                (prepared.decisions, prepared.drafted) if prepared else (self.engine.start(plan, now), None)
+            )
+            self.applier.apply(plan, decisions, now, file=path.name, new_version=True, drafted=drafted)
+            self.store.set_next_digest(plan.owner.email, self.applier.next_digest(plan, now), only_if_missing=True)
+            report.plans_started += 1
+        elif stored.plan != plan:
+            decisions = self.engine.update(stored.plan, plan, stored.state, now)
+            self.applier.apply(plan, decisions, now, file=path.name, new_version=True, previous=stored.plan)
+            report.plans_updated += 1
+        return [], plan
 
     def _tick_plan(
         self,
