@@ -13,14 +13,13 @@ import stat
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from followthru.datafile import FieldProblem, FileError, Problem, format_path, read_data, validate
 from followthru.durations import Offset
 from followthru.place import Place
-from followthru.postgres import database_name, is_url, shown
+from followthru.postgres import database_name, is_url, shown, url_fault
 from followthru.shipped import shipped_path
 from followthru.values import (
     DAY,
@@ -106,12 +105,10 @@ class _Section(BaseModel):
 def _store(value: Any) -> Any:
     """A SQLite file's path, or a PostgreSQL database's URL with no password in it."""
     if isinstance(value, str) and is_url(value.strip()):
-        url = urlsplit(value.strip())
-        try:
-            url.port  # noqa: B018 - reading it checks it
-        except ValueError:
-            raise ValueError(f"{shown(value)} has a port that is not a number from 1 to 65535") from None
-        if url.password is not None:
+        fault = url_fault(value.strip())
+        if fault == "port":
+            raise ValueError(f"{shown(value)} has a port that is not a number from 1 to 65535")
+        if fault == "password":
             raise ValueError(
                 "the URL holds a password: take it out and set workspace.store_password_env or "
                 "workspace.store_password_file (or PGPASSWORD, or ~/.pgpass)"

@@ -31,6 +31,17 @@ def is_url(store: str) -> bool:
     return urlsplit(store).scheme.lower() in SCHEMES if "://" in store else False
 
 
+def url_fault(url: str) -> str | None:
+    """What keeps ``url`` from naming a store: "port" (not a number from 1 to 65535) or
+    "password" (written into it, where it would be shown and logged); None when nothing does."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError:
+        return "port"
+    return "password" if parts.password is not None else None
+
+
 def shown(url: str) -> str:
     """The URL as it may be shown: without a password, even one written into it."""
     parts = urlsplit(url)

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from followthru.postgres import DatabaseUnavailable, PostgresConnection, is_url, shown
+from followthru.postgres import DatabaseUnavailable, PostgresConnection, is_url, shown, url_fault
 from followthru.store import Store
 from followthru.store_schema import POSTGRES_VERSION_TABLE
 
@@ -97,12 +97,10 @@ def where(text: str, role: str = "FROM") -> Target:
     ``role`` (FROM or TO) starts each error."""
     text = text.strip()
     if is_url(text):
-        url = urlsplit(text)
-        try:
-            url.port  # noqa: B018 - reading it checks it
-        except ValueError:
-            raise CopyError(f"{role} {shown(text)}: the port is not a number from 1 to 65535") from None
-        if url.password is not None:
+        fault = url_fault(text)
+        if fault == "port":
+            raise CopyError(f"{role} {shown(text)}: the port is not a number from 1 to 65535")
+        if fault == "password":
             raise CopyError(
                 f"{role} {shown(text)}: the URL holds a password: take it out and give it with "
                 f"--{role.lower()}-password-env NAME, or PGPASSWORD, or ~/.pgpass"
