@@ -20,7 +20,6 @@ Usage: python bench/team.py [N]   (default: 1000)
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -29,61 +28,47 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.busy import PEOPLE, PLAN, RESOURCE  # noqa: E402
+from support.busy import PEOPLE, Workspace, plan_text  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 
 MESSAGES_PER_PLAN = PEOPLE + 1  # the requests and the stakeholder's update
 SETUPS = [("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4)]
 
 
-class Setup:
+class Setup(Workspace):
     """A workspace whose send window is shut now (twelve hours away), and its daemons."""
 
     def __init__(self, root: Path, database: str | None, daemons: int):
-        self.root, self.database = root, database
-        subprocess.run([sys.executable, "-m", "followthru", "init", str(root)], check=True, capture_output=True)
-        config = root / "config.toml"
         hour = (datetime.now(timezone.utc).hour + 12) % 24
-        text = config.read_text().replace('"followthru@localhost.localdomain"', '"followthru@example.com"')
-        for pattern, value in (
-            (r"business_days = .*", 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'),
-            (r"send_from = .*", f'send_from = "{hour:02d}:00"'),
-            (r"send_until = .*", f'send_until = "{hour:02d}:30"'),
-            (r"poll_seconds = 5.0", "poll_seconds = 0.2"),
-        ):
-            text = re.sub(f"(?m)^{pattern}$", value, text, count=1)
-        if database is not None:
-            text = text.replace('store = "followthru.sqlite3"', f'store = "{database}"')
-        config.write_text(text)
-        self.command = [sys.executable, "-m", "followthru", "-c", str(config), "run"]
+        super().__init__(root, database, send_window=(f"{hour:02d}:00", f"{hour:02d}:30"), poll_seconds=0.2)
         self.logs = [root / f"daemon-{n}.log" for n in range(daemons)]
         self.processes = [
-            subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=log.open("wb")) for log in self.logs
+            subprocess.Popen(self.command("run"), stdout=subprocess.DEVNULL, stderr=log.open("wb")) for log in self.logs
         ]
         wait_for(lambda: all("followthru running on" in log.read_text() for log in self.logs), 60, "daemons ready")
 
-    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    def make_due(self, moment: datetime) -> None:
+        """Every queued message due at ``moment``, written into the store."""
+        due = moment.isoformat(timespec="seconds")
         if self.database is not None:
             import psycopg
 
             with psycopg.connect(self.database, autocommit=True) as connection:
-                cursor = connection.execute(sql.replace("?", "%s"), args)
-                return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+                connection.execute("UPDATE outbox SET not_before = %s WHERE status = 'pending'", (due,))
+            return
         with sqlite3.connect(self.root / "followthru.sqlite3", timeout=30) as connection:
-            return connection.execute(sql, args).fetchall()
+            connection.execute("UPDATE outbox SET not_before = ? WHERE status = 'pending'", (due,))
 
     def intake(self, plans: int) -> float:
-        aside, incoming = self.root / "aside", self.root / "plans" / "incoming"
-        aside.mkdir()
+        aside, incoming = self.root / "aside", self.incoming
         old = time.time() - 5
         for n in range(plans):
             path = aside / f"deal-{n}.toml"
-            path.write_text(PLAN.format(n=n, resources="".join(RESOURCE.format(n=n, i=i) for i in range(PEOPLE))))
+            path.write_text(plan_text(n))
             os.utime(path, (old, old))
         started = time.perf_counter()
         for n in range(plans):
@@ -96,7 +81,7 @@ class Setup:
 
     def delivery(self, messages: int) -> float:
         due = datetime.now(timezone.utc) + timedelta(seconds=1)
-        self.query("UPDATE outbox SET not_before = ? WHERE status = 'pending'", due.isoformat(timespec="seconds"))
+        self.make_due(due)
         wait_for(lambda: datetime.now(timezone.utc) >= due, 5, "the messages due")
         started = time.perf_counter()
         wait_for(

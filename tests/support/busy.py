@@ -55,7 +55,13 @@ class Workspace:
     """A workspace made by ``followthru init``, its send window open at every hour; on a PostgreSQL
     store when ``database`` (a URL) is given, its password in $PGPASSWORD."""
 
-    def __init__(self, root: Path, database: str | None = None):
+    def __init__(
+        self,
+        root: Path,
+        database: str | None = None,
+        send_window: tuple[str, str] = ("00:00", "23:59"),
+        poll_seconds: float = 0.5,
+    ):
         self.root = root
         self.database = database
         self._read: set[str] = set()  # outbox files answer_new has looked at
@@ -67,10 +73,10 @@ class Workspace:
         every_day = 'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
         for pattern, value in (
             (r"business_days = .*", every_day),
-            (r"send_from = .*", 'send_from = "00:00"'),
-            (r"send_until = .*", 'send_until = "23:59"'),
+            (r"send_from = .*", f'send_from = "{send_window[0]}"'),
+            (r"send_until = .*", f'send_until = "{send_window[1]}"'),
             (r'timezone = "UTC"', f'timezone = "{zone}"'),
-            (r"poll_seconds = 5.0", "poll_seconds = 0.5"),
+            (r"poll_seconds = 5.0", f"poll_seconds = {poll_seconds}"),
         ):
             text, found = re.subn(f"(?m)^{pattern}$", value, text, count=1)
             assert found, pattern
@@ -97,7 +103,7 @@ class Workspace:
         numbers = range(first, first + count)
         for n in numbers:
             path = aside / f"deal-{n}.toml"
-            path.write_text(PLAN.format(n=n, resources="".join(RESOURCE.format(n=n, i=i) for i in range(PEOPLE))))
+            path.write_text(plan_text(n))
             os.utime(path, (old, old))
         for n in numbers:
             os.replace(aside / f"deal-{n}.toml", self.incoming / f"deal-{n}.toml")
@@ -145,14 +151,16 @@ class Workspace:
             answered += 1
         return answered
 
-    def query(self, sql: str) -> list[tuple]:
+    def query(self, sql: str, *args: object) -> list[tuple]:
+        """The rows a SELECT (``?`` for each value) gives, read from the store as it is now."""
         if self.database is not None:
             import psycopg
 
             with psycopg.connect(self.database, autocommit=True) as connection:
-                return [tuple(row) for row in connection.execute(sql).fetchall()]
+                cursor = connection.execute(sql.replace("?", "%s"), args) if args else connection.execute(sql)
+                return [tuple(row) for row in cursor.fetchall()]
         with sqlite3.connect(f"file:{self.root / 'followthru.sqlite3'}?mode=ro", uri=True, timeout=30) as store:
-            return store.execute(sql).fetchall()
+            return store.execute(sql, args).fetchall()
 
     def wait_for(self, what: str, condition, seconds: float = 40.0) -> None:
         deadline = time.monotonic() + seconds
@@ -196,3 +204,8 @@ class Workspace:
             "replies": replies,
             "doubled_messages": sum(n - 1 for n in by_what.values()),
         }
+
+
+def plan_text(n: int) -> str:
+    """Plan number ``n``: PEOPLE people and a stakeholder."""
+    return PLAN.format(n=n, resources="".join(RESOURCE.format(n=n, i=i) for i in range(PEOPLE)))

@@ -42,7 +42,7 @@ from typing import IO
 import imapclient
 from imapclient.exceptions import IMAPClientError
 
-from support.processes import alive
+from support.processes import alive, tail
 
 HOST = "127.0.0.1"
 SMTP_PORT, SUBMISSION_PORT, SMTPS_PORT = 25, 10587, 10465
@@ -158,13 +158,6 @@ def _port_open(port: int) -> bool:
         return True
     except OSError:
         return False
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 class MailStack:
@@ -284,7 +277,7 @@ class MailStack:
                     f"{email}/{folder}: {len(found)} of {count} messages after {timeout} s"
                     f"{f' (last IMAP error: {error})' if error else ''}; "
                     f"queue: {_run('postqueue', '-p', check=False).stdout.strip()}\n"
-                    f"postfix log:\n{_tail(self.postfix_log, 15)}"
+                    f"postfix log:\n{tail(self.postfix_log, 15)}"
                 )
             if time.monotonic() >= next_flush:
                 self.flush_queue(check=False)
@@ -528,8 +521,8 @@ class MailStack:
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"timed out after {timeout:.0f} s waiting for {what}\n"
-                    f"--- {self.dovecot_log}\n{_tail(self.dovecot_log)}\n"
-                    f"--- {self.postfix_log}\n{_tail(self.postfix_log)}"
+                    f"--- {self.dovecot_log}\n{tail(self.dovecot_log)}\n"
+                    f"--- {self.postfix_log}\n{tail(self.postfix_log)}"
                 )
             time.sleep(0.1)
 

@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
-from support.processes import alive
+from support.processes import alive, tail
 
 HOST = "127.0.0.1"
 ROLE = "followthru"
@@ -78,13 +78,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 class PostgresServer:
@@ -200,7 +193,7 @@ class PostgresServer:
                 self._as_postgres("pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t", START_TIMEOUT)
                 return
             except RuntimeError:
-                if attempt + 1 == PORT_ATTEMPTS or "could not bind" not in _tail(self.log, 10):
+                if attempt + 1 == PORT_ATTEMPTS or "could not bind" not in tail(self.log, 10):
                     raise
 
     def _create_role(self) -> None:
@@ -243,7 +236,7 @@ class PostgresServer:
         if proc.returncode:
             raise RuntimeError(
                 f"{program} {' '.join(map(str, args))} exited {proc.returncode}: {output}\n"
-                f"--- {self.log}\n{_tail(self.log)}"
+                f"--- {self.log}\n{tail(self.log)}"
             )
 
 

@@ -1,4 +1,4 @@
-"""Processes the test servers leave behind."""
+"""Processes the test servers leave behind, and the end of their logs when they fail."""
 
 from __future__ import annotations
 
@@ -13,3 +13,11 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat_line.rpartition(")")[2].split()[0] != "Z"
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a server's log, for the message of a server that did not start."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
