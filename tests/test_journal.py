@@ -25,12 +25,13 @@ def test_entries_of_several_hosts_are_read_in_the_stores_order(tmp_path):
     first.append([entry(5, "e"), entry(6, "f"), entry(7, "g")])
 
     for journals in (first, second):
-        assert journals.last_seq == 7
+        assert journals.reach == 7
         assert [(e["seq"], e["rid"]) for e in journals.since(0)] == [
             (1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e"), (6, "f"), (7, "g")
         ]  # fmt: skip
         assert [e["rid"] for e in journals.since(4)] == ["e", "f", "g"]
     assert journals.since(7) == []
+    assert (first.last_seq, second.last_seq) == (7, 6)  # each host appends after its own last entry
 
 
 def test_a_host_joining_a_busy_workspace_starts_its_journal_without_a_warning(tmp_path, caplog):
@@ -41,7 +42,7 @@ def test_a_host_joining_a_busy_workspace_starts_its_journal_without_a_warning(tm
         joining = Journals.open(folder / "beta.journal", "ws", 40)
     assert caplog.records == []
     assert (folder / "beta.journal").stat().st_mode & 0o777 == 0o600
-    assert joining.last_seq == 40 and joining.own.last_seq == 40  # its header starts after the store
+    assert joining.reach == 40 and joining.last_seq == 40  # its header starts after the store
 
 
 def test_a_store_older_than_every_journal_is_told_what_is_gone(tmp_path, caplog):

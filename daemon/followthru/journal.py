@@ -356,6 +356,11 @@ class Journal:
             self._last, self._size = max(self._last, _last_seq(self.path)), size
         return self._last
 
+    @property
+    def reach(self) -> int:
+        """The last entry the workspace's journal holds: :attr:`last_seq` (see :attr:`Journals.reach`)."""
+        return self.last_seq
+
     def append(self, entries: list[dict[str, Any]]) -> None:
         """Write ``entries`` (each with its ``seq``) at the end, durably (flush + fsync) before returning."""
         if not entries:
@@ -437,6 +442,12 @@ class Journals:
 
     @property
     def last_seq(self) -> int:
+        """The seq of this host's last entry: what appending goes on from, with no folder listed."""
+        return self.own.last_seq
+
+    @property
+    def reach(self) -> int:
+        """The last entry of any host's journal: what a store is reconciled up to."""
         return max(journal.last_seq for journal in self._files())
 
     def append(self, entries: list[dict[str, Any]]) -> None:

@@ -246,7 +246,7 @@ class Memory:
         done: Counter[str] = Counter()
         with self.store.transaction(), engine.quiet():
             # Daemons starting together: one reconciles, the others find it done.
-            store_seq, last_seq = self.store.lock_journal(), self.journal.last_seq
+            store_seq, last_seq = self.store.lock_journal(), self.journal.reach
             if last_seq <= store_seq:
                 if last_seq < store_seq:
                     log.warning(
