@@ -21,6 +21,7 @@ from followthru.schedule import BusinessClock
 from followthru.store import Store, StoredPlan
 from followthru.tokens import token_key
 from followthru.uids import event_uid
+from followthru.webhooks import Webhooks, before
 
 
 class Applier:
@@ -36,6 +37,7 @@ class Applier:
         self.drafter = drafter
         self.clock = clock
         self.domain = domain
+        self.webhooks = Webhooks(config)
 
     def apply(
         self,
@@ -54,6 +56,7 @@ class Applier:
         decision is a look at the plan as time passes (not an answer or a new version).
         """
         state = decisions.state
+        was = before(self.store, plan.id) if self.webhooks.wanted else None
         for resource_id in decisions.withdraw:
             self.store.withdraw(plan.id, None if resource_id == "*" else resource_id)
         if drafted is None:
@@ -71,6 +74,8 @@ class Applier:
             wake = None
         keys = {r.id: token_key(plan.id, r.id) for r in plan.resources}
         version = self.store.save(plan, state, now, wake, keys, file=file, new_version=new_version)
+        if was is not None:  # what a CRM follows: committed, declined, countered, needs attention, closed
+            self.webhooks.record(self.store, plan, was, state, version, now)
         for item in drafted:  # each version of an ask gets its own token: answers to old ones are told apart
             if item.ask and item.resource_id:
                 self.store.remember_ask(

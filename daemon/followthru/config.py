@@ -279,6 +279,61 @@ class Secrets(_Section):
     token_secret_file: Path | None = Path("secret.key")
 
 
+WebhookEvent = Literal[
+    "plan_committed", "commitment_declined", "commitment_countered", "needs_attention", "plan_closed"
+]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
+SignInMinutes = Annotated[int, whole(5, 24 * 60, example=15)]
+SessionHours = Annotated[int, whole(1, 24 * 30, example=12)]
+Proxies = Annotated[int, whole(0, 5, example=1)]
+
+
+def _web_url(value: str) -> str:
+    """An http(s) address with a host and no query or fragment; a trailing slash is dropped."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"{value[:80]!r} is not an address like 'https://followthru.example.com' (http or https)")
+    return value.rstrip("/")
+
+
+def _header_name(value: str) -> str:
+    if value and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", value):
+        raise ValueError(f"{value[:70]!r} is not an HTTP header name like 'X-Forwarded-Email'")
+    return value
+
+
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+
+
+class Webhook(_Section):
+    url: Annotated[str, AfterValidator(_web_url), Field(min_length=1)]
+    events: list[WebhookEvent] = Field(default_factory=lambda: list(WEBHOOK_EVENTS), min_length=1)
+    secret_env: EnvName | None = None
+    secret_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _has_secret(self) -> Webhook:
+        if not self.secret_env and not self.secret_file:
+            raise ValueError("a webhook needs secret_env or secret_file: its bodies are signed with that secret")
+        return self
+
+
+class Web(_Section):
+    base_url: WebUrl = ""  # the public address of `followthru web`; with it, requests carry answer buttons
+    listen: Annotated[str, AfterValidator(_listen)] = "127.0.0.1:8025"
+    user_header: Annotated[str, AfterValidator(_header_name)] = ""  # trusted only when set
+    admins: list[Email] = Field(default_factory=list, max_length=1000)
+    proxies: Proxies = 1
+    sign_in_minutes: SignInMinutes = 15
+    session_hours: SessionHours = 12
+    webhooks: list[Webhook] = Field(default_factory=list, max_length=20)
+
+
 class Config(_Section):
     """A loaded config; :attr:`root` is the folder relative paths are resolved against, and
     :attr:`source` the file it was loaded from (None when made in code)."""
@@ -295,6 +350,7 @@ class Config(_Section):
     schedule: Schedule = Schedule()
     reminders: Reminders = Reminders()
     secrets: Secrets = Secrets()
+    web: Web = Web()
 
     def path(self, relative: Path) -> Path:
         return relative if relative.is_absolute() else self.root / relative
@@ -355,6 +411,16 @@ class Config(_Section):
         if len(value) < 16:
             raise ConfigError(["secrets.token_secret: the secret holds fewer than 16 characters"])
         return value
+
+    def webhook_secret(self, index: int) -> bytes:
+        """The key that signs the bodies of ``web.webhooks[index]``; ConfigError saying what to set."""
+        hook = self.web.webhooks[index]
+        return self.read_secret(
+            f"web.webhooks[{index}].secret",
+            hook.secret_env,
+            hook.secret_file,
+            hint=f"set web.webhooks[{index}].secret_env or secret_file",
+        )
 
     def password(self, section: str, server: Server) -> str | None:
         """The password of ``section`` (``mail.smtp``, ``mail.imap``); None when it needs no login."""

@@ -25,6 +25,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
+from followthru import web_actions
 from followthru.applying import Applier
 from followthru.backends import open_calendar, open_mail
 from followthru.backends.base import CalendarBackend, Incoming, MailBackend, Refusal, SendError, Unavailable
@@ -36,9 +37,8 @@ from followthru.drafting.compose import with_date
 from followthru.drafting.drafter import Drafter
 from followthru.drafting.messages import Composer
 from followthru.drafting.render import Renderer
-from followthru.engine_meetings import pending_proposals
 from followthru.failures import MAX_PAUSE_SECONDS, MIN_PAUSE_SECONDS, explain_failure
-from followthru.inbox import calendar_answer, refuse_forged, route
+from followthru.inbox import calendar_answer, decide, refuse_forged, route
 from followthru.journal import open_store
 from followthru.matching import Matcher
 from followthru.memory import LAST_PASS, Memory, RecordingEngine
@@ -52,6 +52,7 @@ from followthru.schedule import BusinessClock
 from followthru.states import Answer
 from followthru.store import Outgoing
 from followthru.watch import claim, is_plan_file, plan_folders, ready_files, reject
+from followthru.webhooks import KIND as WEBHOOK
 from followthru.workers import PARALLEL_FROM, PlanWorkers, Prepared
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class PassReport:
     plans_updated: int = 0
     plans_rejected: int = 0
     replies: int = 0
+    web_actions: int = 0  # answers, decisions and sign-ins from the web pages
     plans_ticked: int = 0
     sent: int = 0
     failed: int = 0
@@ -93,7 +95,8 @@ class PassReport:
         )
         return (
             f"started {self.plans_started}, updated {self.plans_updated}, rejected {self.plans_rejected}, "
-            f"replies {self.replies}, plans looked at {self.plans_ticked}, sent {self.sent}{waiting}, "
+            f"replies {self.replies}, web {self.web_actions}, plans looked at {self.plans_ticked}, "
+            f"sent {self.sent}{waiting}, "
             f"failed {self.failed}{left}"
         )
 
@@ -161,6 +164,7 @@ class Followthru:
                     self._calendar_answers(self.calendar, now, report)
             finally:
                 self.claims.let_go("reader", "mailbox")
+        self._web_actions(now, report)
         self._intake(now, report)
         if not report.replies_left:  # answers still waiting: time passes once they are read
             due = self.store.due_plans(now, DUE_PLANS_PER_PASS)
@@ -373,25 +377,7 @@ class Followthru:
         with a proposed new time waiting (approving moves the meeting in the stored plan).
         Raises LookupError/ValueError with a clear message."""
         with self.store.transaction():
-            stored = self.store.load(plan_id)
-            if stored is None:
-                raise LookupError(f"no plan with the id {plan_id!r}")
-            meeting_only = resource_id in {m.key for m in stored.plan.meetings} and all(
-                r.id != resource_id for r in stored.plan.resources
-            )
-            if meeting_only or pending_proposals(stored.state, resource_id):
-                plan, decisions = self.engine.decide_meeting(stored.plan, stored.state, resource_id, approve, now)
-                self.applier.apply(
-                    plan,
-                    decisions,
-                    now,
-                    file="(meeting moved)" if approve else None,
-                    new_version=approve,
-                    previous=stored.plan,
-                )
-            else:
-                decisions = self.engine.decide(stored.plan, stored.state, resource_id, approve, now)
-                self.applier.apply(stored.plan, decisions, now)
+            decide(self.applier, plan_id, resource_id, approve, now)
         self.memory.flush_now()
 
     # -- replies ---------------------------------------------------------------------------------
@@ -437,6 +423,19 @@ class Followthru:
             self.memory.flush_now()  # the reply into the journal before it is filed away
             log.info("reply %s from %s: %s (%s)", message_id, reply.sender, reply.intent, outcome)
         self.backend.done(incoming)
+
+    def _web_actions(self, now: datetime, report: PassReport) -> None:
+        """Answers and decisions given on the web pages, and sign-in links asked for there
+        (followthru.web_actions), applied one at a time like replies."""
+        for action in web_actions.waiting(self.store):
+            what = f"web {action.kind} {action.id}"
+            outcome = self._guard(
+                report, what, web_actions.apply_one, self.applier, self.claims, self.composer, action, now
+            )
+            if outcome is not None:
+                self.memory.flush_now()
+                report.web_actions += 1
+                log.info("%s by %s: %s", what, action.by_email, outcome)
 
     # -- digests and delivery ------------------------------------------------------------------------
     def _digests(self, now: datetime, report: PassReport) -> None:
@@ -548,7 +547,10 @@ class Followthru:
         return False
 
     def _hand_over(self, outgoing: Outgoing) -> list[Refusal]:
-        """Meeting invitations go to the calendar service when there is one; the rest is mail."""
+        """Meeting invitations go to the calendar service when there is one, webhooks' events to their
+        receivers (followthru.webhooks); the rest is mail."""
+        if outgoing.kind == WEBHOOK:
+            return self.applier.webhooks.post(outgoing)
         if outgoing.kind == "meeting" and self.calendar is not None:
             try:
                 meeting = read_meeting(outgoing.raw)
@@ -612,6 +614,8 @@ class Followthru:
             outgoing.resource_id,
             f"{outgoing.kind} not delivered to {', '.join(recipients)}: {reason}",
         )
+        if outgoing.kind == WEBHOOK:
+            return  # the operator's receiver, not a person: the log and the audit trail say it
         owner = stored.plan.owner.email.lower() if stored else ""
         recipients = [r for r in recipients if r.lower() != owner]
         if stored is None or not recipients:

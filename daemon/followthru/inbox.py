@@ -16,6 +16,7 @@ from typing import Any
 from followthru.applying import Applier
 from followthru.backends.base import CalendarAnswer
 from followthru.decisions import OWNER, Send
+from followthru.engine_meetings import pending_proposals
 from followthru.matching import ASK_FREE_INTENTS, Ambiguous, Match, Matcher, is_attendee, own_due_date
 from followthru.replies import Reply, settle_for
 from followthru.replies.model import CalendarAnswer as ItipAnswer
@@ -51,6 +52,25 @@ def calendar_answer(applier: Applier, answer: CalendarAnswer, now: datetime) -> 
             now,
         )
     return True
+
+
+def decide(applier: Applier, plan_id: str, about: str, approve: bool, now: datetime) -> None:
+    """The owner's answer to a counter-proposal, inside the caller's transaction: ``about`` names a
+    resource, or a meeting with a proposed new time waiting (approving moves the meeting in the stored
+    plan). Raises LookupError/ValueError with a clear message. ``followthru decide`` and a decision on
+    the web (followthru.web_actions) both come here."""
+    store = applier.store
+    stored = store.load(plan_id)
+    if stored is None:
+        raise LookupError(f"no plan with the id {plan_id!r}")
+    meeting_only = about in {m.key for m in stored.plan.meetings} and all(r.id != about for r in stored.plan.resources)
+    if meeting_only or pending_proposals(stored.state, about):
+        plan, decisions = applier.engine.decide_meeting(stored.plan, stored.state, about, approve, now)
+        applier.apply(
+            plan, decisions, now, file="(meeting moved)" if approve else None, new_version=approve, previous=stored.plan
+        )
+    else:
+        applier.apply(stored.plan, applier.engine.decide(stored.plan, stored.state, about, approve, now), now)
 
 
 def refuse_forged(

@@ -191,7 +191,9 @@ class Memory:
         stakeholder updates about different milestones are never taken for each other)."""
         people = sorted(r.lower() for r in (outgoing.recipients if recipients is None else recipients))
         key: list[Any] = [outgoing.plan_id, outgoing.kind, outgoing.resource_id, people]
-        if b"text/calendar" in outgoing.raw:
+        if outgoing.kind == "webhook":  # its id is the event's (followthru.webhooks)
+            key.append(outgoing.message_id)
+        elif b"text/calendar" in outgoing.raw:
             key += _invitation(outgoing.raw)
         elif outgoing.kind == "digest" and people:
             zone = self._owner_zone(people[0])

@@ -140,7 +140,8 @@ def _run(
                 stopping.wait(pause)
                 continue
             failures = 0
-            if report.sent or report.replies or report.plans_started or report.plans_updated or report.errors:
+            worked = report.sent or report.replies or report.web_actions or report.plans_started or report.plans_updated
+            if worked or report.errors:
                 log.info("pass: %s", report)
             notify_systemd(f"WATCHDOG=1\nSTATUS=last pass {clock.monotonic() - started:.2f}s, sent {report.sent}")
             if report.more_waiting:  # a big drop: the next batch at once, after any tick or decide waiting

@@ -81,6 +81,20 @@ MIGRATIONS = [
     DROP INDEX outbox_due;
     CREATE INDEX outbox_due ON outbox(not_before, id) WHERE status = 'pending';
     """,
+    # What people do on the web pages (followthru.web_actions), queued for the daemon: an answer to
+    # an ask, an owner's decision, a sign-in link to mail. ``key`` makes a form sent twice one action.
+    # Sign-in links: the nonce each carries, whose it is, when it was asked for and when used.
+    """
+    CREATE TABLE web_actions (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, plan_id TEXT, resource_id TEXT,
+        ask_key TEXT, by_email TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL, done_at TEXT,
+        outcome TEXT);
+    CREATE INDEX web_actions_waiting ON web_actions(id) WHERE done_at IS NULL;
+    CREATE INDEX web_actions_ask ON web_actions(ask_key, id);
+    CREATE INDEX web_actions_by ON web_actions(by_email, kind, received_at);
+    CREATE TABLE web_sign_ins (
+        nonce TEXT PRIMARY KEY, email TEXT NOT NULL, asked_at TEXT NOT NULL, used_at TEXT);
+    """,
 ]
 
 
