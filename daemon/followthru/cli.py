@@ -222,6 +222,35 @@ def run(obj: Context, verbose: bool) -> None:
 
 
 @main.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every request's failure in full.")
+@click.pass_obj
+def web(obj: Context, verbose: bool) -> None:
+    """Serve the answer pages and the rep's board on web.listen, for the reverse proxy at web.base_url.
+
+    Reads the store the daemon keeps and queues answers for it; sends nothing itself."""
+    import logging
+
+    from followthru.config import ConfigError
+    from followthru.journal import StoreRefused
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    config = obj.config()
+    try:
+        from followthru.web import serve
+    except ImportError as error:
+        fail(f"followthru web needs the web extra ({error.name} is missing): pip install 'followthru[web]'")
+    try:
+        config.token_secret()
+        serve(config)
+    except ConfigError as error:
+        fail(str(error))
+    except StoreRefused as error:
+        fail(f"cannot start: {error}", 3)
+    except OSError as error:
+        fail(f"cannot listen on {config.web.listen}: {error.strerror or error}", 1)
+
+
+@main.command()
 @click.argument("service", type=click.Choice(["google", "microsoft"]))
 @click.pass_obj
 def auth(obj: Context, service: str) -> None:
