@@ -42,6 +42,7 @@ def test_every_key_of_the_example_is_commented():
         "schedule",
         "reminders",
         "secrets",
+        "web",
         "exchange",
         "google",
         "graph",

@@ -47,6 +47,8 @@ def kinds(model: BaseModel = Config(), section: tuple[str, ...] = ()) -> list[tu
             found.append((section, name, "flag"))
         elif isinstance(value, float):
             found.append((section, name, "seconds"))
+        elif isinstance(value, int):
+            found.append((section, name, "count"))
         elif isinstance(value, timedelta):
             found.append((section, name, "duration"))
         elif isinstance(value, Offset):
@@ -61,6 +63,7 @@ def kinds(model: BaseModel = Config(), section: tuple[str, ...] = ()) -> list[tu
 ABSURD = {
     "seconds": ["1e12", "0", "-5", '"5"', "true", "nan", "inf", "99999999999999999999"],
     "port": ["1000000", "0", "-1", '"587"', "587.0", "true"],
+    "count": ["1000000", "-1", '"5"', "5.0", "true"],
     "duration": ['"99999999999d"', '"999999999d"', '"0m"', '"30s"', "5", "true", '"soon"'],
     "offset": ['"99999999999d"', '"999999999d"', '"9999bd"', '"0bd"', '"30s"', "5", '["1bd"]'],
     "offsets": ['["99999999999d"]', '["0m"]', "[5]", '"1bd"', "[" + ", ".join(['"1h"'] * 11) + "]"],

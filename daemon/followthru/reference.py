@@ -124,6 +124,23 @@ DESCRIPTIONS = {
     "Reminders.before_due": "The due-date reminder to everyone who accepted.",
     "Secrets.token_secret_env": "The environment variable holding the key that signs reply tokens.",
     "Secrets.token_secret_file": "Used when the variable is unset; must be chmod 600.",
+    "Web.base_url": "The public address of `followthru web` behind your reverse proxy; with it, requests, "
+    "reminders and last calls carry answer buttons, and owners can sign in by a mailed link. Empty: no links.",
+    "Web.listen": "Where `followthru web` listens; keep it on loopback behind the reverse proxy.",
+    "Web.user_header": "The reverse proxy's header naming the signed-in user's email (such as "
+    "`X-Forwarded-Email`); trusted only when set, so the proxy must set or strip it on every request. "
+    "Empty: owners sign in by a mailed link.",
+    "Web.admins": "Addresses that see every plan on the board.",
+    "Web.proxies": "How many reverse proxies stand in front; their `X-Forwarded-For` and `-Proto` are trusted "
+    "that many hops deep (the rate limits count client addresses by it). 0: none.",
+    "Web.sign_in_minutes": "How long a mailed sign-in link works; it works once.",
+    "Web.session_hours": "How long a sign-in lasts in the browser.",
+    "Web.webhooks": "Addresses that get each plan event as signed JSON ([web](../web.md#webhooks)).",
+    "Webhook.url": "Where the events are posted (http or https).",
+    "Webhook.events": "Which events: `plan_committed`, `commitment_declined`, `commitment_countered`, "
+    "`needs_attention`, `plan_closed`.",
+    "Webhook.secret_env": "The environment variable holding the secret the bodies are signed with.",
+    "Webhook.secret_file": "The file holding that secret, when the variable is unset (chmod 600).",
     # plan files
     "PlanInfo.title": "Shown in every subject.",
     "PlanInfo.customer": "The customer's name.",
@@ -379,11 +396,14 @@ def _doc(model: type[BaseModel]) -> str:
 
 
 def _sections(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+    """Each section as its TOML header names it: ``web``, and ``[web.webhooks]`` for an array of tables."""
     for name, info in model.model_fields.items():
         section = _model_of(info.annotation)
         if section is not None:
             yield f"{prefix}{name}", section
             yield from _sections(section, f"{prefix}{name}.")
+        elif (listed := _list_model(info.annotation)) is not None:
+            yield f"[{prefix}{name}]", listed
 
 
 def _generated(source: str, guide: str, guide_title: str) -> list[str]:
