@@ -205,7 +205,17 @@ def test_the_template_unit_is_the_single_unit_with_an_instance_name():
     assert "systemctl enable --now followthru@1 followthru@2" in template
 
 
-@pytest.mark.parametrize("name", UNITS)
+def test_the_web_unit_has_the_daemons_hardening():
+    single, web = ((SYSTEMD / name).read_text() for name in ("followthru.service", "followthru-web.service"))
+    assert hardening(web) == hardening(single)
+    settings = {key: values[-1] for key, values in unit_settings(web).items()}
+    assert settings["ExecStart"].endswith("followthru -c /var/lib/followthru/config.toml web")
+    assert settings["User"] == "followthru" and settings["Restart"] == "on-failure"
+    assert settings["RestartPreventExitStatus"] == "2 3"
+    assert "followthru.service" in settings["After"]
+
+
+@pytest.mark.parametrize("name", [*UNITS, "followthru-web.service"])
 def test_systemd_rates_the_unit_ok(name, tmp_path):
     """systemd's own audit of the unit (.ci/run installs systemd for systemd-analyze). A template is
     audited as an instance of it, followthru@1.service, as `systemctl enable followthru@1` runs it."""
