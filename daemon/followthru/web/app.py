@@ -86,6 +86,8 @@ def create_app(config: Config, clock: Callable[[], datetime] | None = None) -> F
             app.wsgi_app, x_for=config.web.proxies, x_proto=config.web.proxies, x_host=config.web.proxies
         )
     limiter.init_app(app)
+    with app.app_context():
+        limiter.reset()  # one application per process in service; a new one starts with no counts
     app.jinja_env.globals.update(csrf_token=csrf_token, user=user, base_url=config.web.base_url)
     app.before_request(_check_post)
     app.after_request(_secure)
