@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from followthru.drafting.views import PlanViews
+from followthru.weblinks import answer_links
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "templates"
@@ -17,12 +18,18 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
     sam = views.resource(plan.resource("sam"), fmt)
     pat = views.resource(plan.resource("pat"), fmt, stands_in_for=plan.resource("sam"))
     decide = {"approve": "followthru decide acme-q4 sam approve", "reject": "followthru decide acme-q4 sam reject"}
+    # The asking kinds as a workspace with web.base_url sends them: with answer buttons.
+    links = {r: answer_links("https://followthru.example.com", b"k" * 32, plan.id, r, "ask-1") for r in ("sam", "pat")}
     notice = {"resource": sam, "their_words": "I can't make Dec 9, sorry.", "backup": {"name": "Pat Backup"}}
     return {
-        "request": {"resource": sam},
-        "reminder": {"resource": sam, "requested_on": "Mon 30 Nov 2026"},
-        "last_call": {"resource": sam, "requested_on": "Mon 30 Nov 2026"},
-        "backup_request": {"resource": pat, "replaces": {"name": "Sam Security", "reason": "declined"}},
+        "request": {"resource": sam, "answer_links": links["sam"]},
+        "reminder": {"resource": sam, "requested_on": "Mon 30 Nov 2026", "answer_links": links["sam"]},
+        "last_call": {"resource": sam, "requested_on": "Mon 30 Nov 2026", "answer_links": links["sam"]},
+        "backup_request": {
+            "resource": pat,
+            "replaces": {"name": "Sam Security", "reason": "declined"},
+            "answer_links": links["pat"],
+        },
         "due_reminder": {"resource": sam},
         "counter_approved": {"resource": {**sam, "due": "Fri 11 Dec 2026"}},
         "released": {"resource": sam, "reason": "cancelled"},
@@ -77,6 +84,7 @@ def kind_extras(views: PlanViews, reader) -> dict[str, dict]:
             ],
         },
         "owner_handed_over": {"old_owner": "riley@example.com", "new_owner": "jo@example.com", "is_new": True},
+        "owner_sign_in": {"link": "https://followthru.example.com/sign-in/n0nce.signature", "minutes": 15},
         "owner_meeting_answer": {
             "meeting": {"title": "Security review", "key": "review", "start": "Wed 9 Dec 2026, 11:00 EST"},
             "attendee": {"name": "Sam Security", "email": "sam@example.com"},

@@ -23,6 +23,7 @@ from followthru.plan import Meeting, Plan, Resource
 from followthru.states import PlanState
 from followthru.tokens import make_token, plus_address
 from followthru.uids import event_uid
+from followthru.weblinks import answer_links
 
 # Messages nobody is expected to answer: auto-responders (RFC 3834) should stay quiet.
 NO_REPLY_KINDS = {"stakeholder_update", "all_committed", "digest", "due_reminder", "released"}
@@ -30,6 +31,9 @@ NO_REPLY_KINDS = {"stakeholder_update", "all_committed", "digest", "due_reminder
 # The kinds that open a conversation with one person about one version of their ask; every other
 # message to them about that ask (reminder, last call, due reminder, agreed terms, release) follows it.
 THREAD_OPENERS = {"request", "backup_request"}
+
+# The kinds that ask a person whether they commit: with ``web.base_url`` set they carry answer links.
+ANSWER_KINDS = {"request", "backup_request", "reminder", "last_call"}
 
 
 class Composer:
@@ -61,6 +65,17 @@ class Composer:
             self.secret, "\0".join((plan_id, resource_id, ask)).encode("utf-8"), hashlib.sha256
         ).hexdigest()[:32]
         return f"<ask-{digest}@{self.sender.email.rpartition('@')[2] or 'localhost'}>"
+
+    def answer_links(self, kind: str, plan_id: str, resource_id: str, ask: str | None) -> dict[str, str] | None:
+        """The one-click answer links (weblinks.answer_links: ``page``, ``commit``, ``decline``,
+        ``propose``, ``question``) of a message of ``kind`` about version ``ask`` of a request: made
+        from the same plan, resource and ask as its reply token (:meth:`answer_to`), so that they
+        name the ask the outbox records with the message. None without ``web.base_url``, without an
+        ask, or for a kind that asks nothing."""
+        base_url = self.config.web.base_url
+        if not base_url or ask is None or kind not in ANSWER_KINDS:
+            return None
+        return answer_links(base_url, self.secret, plan_id, resource_id, ask)
 
     def for_plan(
         self,
@@ -135,6 +150,9 @@ class Composer:
         reader = views.resource_person(resource)
         fmt = views.formatter(reader)
         fields = {"resource": views.resource(resource, fmt, stands_in_for), **(extra or {})}
+        links = self.answer_links(kind, views.plan.id, resource.id, ask)
+        if links is not None:
+            fields["answer_links"] = links
         if ask is None:
             return self.for_plan(views, kind, reader, now, resource_id=resource.id, extra=fields)
         root = self.thread_root(views.plan.id, resource.id, ask)
@@ -241,6 +259,26 @@ class Composer:
             to=[Mailbox(owner_email, owner_email)],
             date=now,
             headers={"X-Followthru-Kind": "owner_rejected", "Auto-Submitted": "auto-generated"},
+        )
+        return build_message(draft, words)
+
+    def sign_in(self, email: str, link: str, minutes: int, now: datetime) -> Built:
+        """An owner's link to sign in to the web board, which works once and for ``minutes``
+        minutes; asked for on the sign-in page, so no plan context."""
+        context = {
+            "recipient": {"name": email, "email": email, "greeting": ""},
+            "owner": {"name": email, "email": email, "greeting": ""},
+            "sender": self.sender_view(),
+            "answer_to": self.sender.email,
+            "link": link,
+            "minutes": minutes,
+        }
+        words = self.renderer.render("owner_sign_in", context, self.config.schedule.language)
+        draft = Draft(
+            sender=self.sender,
+            to=[Mailbox("", email)],
+            date=now,
+            headers={"X-Followthru-Kind": "owner_sign_in", "Auto-Submitted": "auto-generated"},
         )
         return build_message(draft, words)
 

@@ -41,6 +41,7 @@ KINDS = (
     "owner_lapsed",
     "owner_handed_over",
     "owner_meeting_answer",
+    "owner_sign_in",
 )
 
 
