@@ -333,6 +333,14 @@ class Web(_Section):
     session_hours: SessionHours = 12
     webhooks: list[Webhook] = Field(default_factory=list, max_length=20)
 
+    @model_validator(mode="after")
+    def _one_webhook_an_address(self) -> Web:
+        urls = [hook.url for hook in self.webhooks]  # a queued event names its webhook by its address
+        twice = next((url for url in urls if urls.count(url) > 1), None)
+        if twice:
+            raise ValueError(f"two webhooks have the address {twice[:80]!r}; give each its own")
+        return self
+
 
 class Config(_Section):
     """A loaded config; :attr:`root` is the folder relative paths are resolved against, and

@@ -476,8 +476,10 @@ class Followthru:
                 if not self.claims.keep(outgoing):
                     continue  # withdrawn meanwhile, or another daemon's now
                 try:
-                    # Date: is when the message is handed over, not when it was drafted.
-                    refusals = self._hand_over(replace(outgoing, raw=with_date(outgoing.raw, now)))
+                    # Date: is when the message is handed over, not when it was drafted. A webhook's
+                    # event is JSON, posted as it was queued: it has no header to date.
+                    dated = outgoing.raw if outgoing.kind == WEBHOOK else with_date(outgoing.raw, now)
+                    refusals = self._hand_over(replace(outgoing, raw=dated))
                 except SendError as error:
                     self._guard(
                         report,

@@ -490,18 +490,19 @@ class Store:
         )
 
     def withdraw(self, plan_id: str, resource_id: str | None) -> int:
-        """Drop pending (unsent) messages of a plan, or of one resource in it, that are no longer wanted."""
+        """Drop pending (unsent) messages of a plan, or of one resource in it, that are no longer wanted.
+        A webhook's event is kept: what happened stays true when the plan changes after it."""
         if resource_id is None:
             cursor = self.connection.execute(
                 "UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
                 "AND plan_id = ? AND kind NOT IN ('meeting', 'released', "
-                "'stakeholder_update')",
+                "'stakeholder_update', 'webhook')",
                 (plan_id,),
             )
         else:
             cursor = self.connection.execute(
                 "UPDATE outbox SET status = 'withdrawn' WHERE status = 'pending' "
-                "AND plan_id = ? AND resource_id = ? AND kind != 'released'",
+                "AND plan_id = ? AND resource_id = ? AND kind NOT IN ('released', 'webhook')",
                 (plan_id, resource_id),
             )
         withdrawn: int = cursor.rowcount

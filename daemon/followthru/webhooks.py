@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -107,8 +108,11 @@ class Webhooks:
                 if event.name not in hook.events:
                     continue
                 body = self.body(plan, state, version, event, hook.url, now)
+                message_id = f"<{body['id']}@webhook.followthru>"
+                if store.outgoing_by_message_id(message_id) is not None:
+                    continue  # this very event, told again within the same second: it is queued once
                 store.record_outgoing(
-                    f"<{body['id']}@webhook.followthru>",
+                    message_id,
                     plan.id,
                     event.resource_id,
                     KIND,
@@ -122,12 +126,12 @@ class Webhooks:
         return queued
 
     def body(self, plan: Plan, state: PlanState, version: int, event: Event, url: str, now: datetime) -> dict[str, Any]:
-        """The JSON of one event for one webhook; its ``id`` is the same however often the decision is
-        made again at the same moment (a store put back from a backup)."""
-        seed = json.dumps([url, event.name, plan.id, event.resource_id, list(event.attention), stamp(now)])
+        """The JSON of one event for one webhook. Its ``id`` is a digest of the webhook's address and
+        everything else the body says: the same however often the decision is made again at the same
+        moment (a store put back from a backup), and another for any other event, even one of the same
+        name about the same person within the same second (a counter-proposal, then another date)."""
         base_url = self.config.web.base_url
         body: dict[str, Any] = {
-            "id": "evt_" + hashlib.sha256(seed.encode()).hexdigest()[:32],
             "event": event.name,
             "at": stamp(now),
             "plan": {
@@ -152,7 +156,8 @@ class Webhooks:
                 "state": commitment.state if commitment else None,
                 "proposed": commitment.proposed.isoformat() if commitment and commitment.proposed else None,
             }
-        return body
+        seed = json.dumps([url, body], separators=(",", ":"), sort_keys=True)
+        return {"id": "evt_" + hashlib.sha256(seed.encode()).hexdigest()[:32], **body}
 
     def post(self, outgoing: Outgoing) -> list[Refusal]:
         """Deliver one queued event: [] when the receiver took it (2xx); a Refusal to try again later
@@ -169,7 +174,11 @@ class Webhooks:
         except Exception as error:  # a ConfigError: the secret went missing since the daemon started
             raise SendError(f"webhook secret: {error}", permanent=False) from None
         body = outgoing.raw
-        event = json.loads(body)
+        try:
+            event = json.loads(body)
+            name, delivery = str(event["event"]), str(event["id"])
+        except (ValueError, TypeError, KeyError):
+            return [Refusal(url, 550, "the queued event is not the JSON Followthru wrote")]
         request = urllib.request.Request(
             url,
             data=body,
@@ -177,8 +186,8 @@ class Webhooks:
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": "Followthru-Webhook/1",
-                "X-Followthru-Event": event["event"],
-                "X-Followthru-Delivery": event["id"],
+                "X-Followthru-Event": name,
+                "X-Followthru-Delivery": delivery,
                 "X-Followthru-Signature": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
             },
         )
@@ -187,7 +196,8 @@ class Webhooks:
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code
-        except (OSError, ValueError) as error:  # refused, reset, timed out, unresolvable
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            # Refused, reset, timed out, unresolvable, or an answer that is not HTTP (a bad status line, cut short).
             self._quiet_until[url] = time.monotonic() + QUIET_AFTER_FAILURE_SECONDS
             return [Refusal(url, 451, f"no answer from the receiver: {error}")]
         if 200 <= status < 300:
