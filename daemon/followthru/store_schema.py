@@ -84,6 +84,8 @@ MIGRATIONS = [
     # What people do on the web pages (followthru.web_actions), queued for the daemon: an answer to
     # an ask, an owner's decision, a sign-in link to mail. ``key`` makes a form sent twice one action.
     # Sign-in links: the nonce each carries, whose it is, when it was asked for and when used.
+    # Indexes for the board: the links asked for one address lately, and what one plan's page reads
+    # (its web answers, the answers that came in, the messages of each kind sent about it).
     """
     CREATE TABLE web_actions (
         id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, plan_id TEXT, resource_id TEXT,
@@ -94,6 +96,10 @@ MIGRATIONS = [
     CREATE INDEX web_actions_by ON web_actions(by_email, kind, received_at);
     CREATE TABLE web_sign_ins (
         nonce TEXT PRIMARY KEY, email TEXT NOT NULL, asked_at TEXT NOT NULL, used_at TEXT);
+    CREATE INDEX web_sign_ins_email ON web_sign_ins(email, asked_at);
+    CREATE INDEX web_actions_plan ON web_actions(plan_id, kind);
+    CREATE INDEX inbound_plan ON inbound(plan_id, received_at);
+    CREATE INDEX outbox_plan_kind ON outbox(plan_id, kind, id);
     """,
 ]
 
