@@ -136,7 +136,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_value(original, datab
     assert dump(database) == rows and dump(back) == rows
     for report in (there.stdout, again.stdout):
         assert counts_shown(report) == {table: (len(rows[table]), len(rows[table])) for table in schema_tables()}
-        assert re.search(r"^copied [\d,]+ rows of 13 tables from .* in [\d.]+ s: every count matches$", report, re.M)
+        assert re.search(r"^copied [\d,]+ rows of 15 tables from .* in [\d.]+ s: every count matches$", report, re.M)
     for table in ("plans", "plan_versions", "commitments", "meetings", "outbox", "inbound", "audit", "asks"):
         assert rows[table], f"the walk left {table} empty: the test shows nothing for it"
     raws = [dict(row)["raw"] for store in (database, back) for row in dump(store, {"outbox"})["outbox"]]
