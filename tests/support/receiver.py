@@ -39,9 +39,10 @@ class Receiver:
         self.requests: list[Received] = []
         self._answers: deque[tuple[int, dict[str, str]]] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.delay = 0.0  # seconds between reading a request (recorded) and answering it
         self.up()
 
     @property
@@ -95,6 +96,8 @@ class Receiver:
                         )
                     )
                 self.close_connection = True
+                if receiver.delay:
+                    time.sleep(receiver.delay)  # a sender killed meanwhile never hears the answer
                 if status == 0:
                     self.wfile.write(b"nonsense, not HTTP\r\n\r\n")
                     return
@@ -110,8 +113,7 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass  # quiet: the tests read self.requests
 
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", self.port), Handler)
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -135,3 +137,10 @@ class Receiver:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a sender that went away before the answer (killed, timed out): nothing to report
