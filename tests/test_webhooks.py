@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -323,6 +324,15 @@ def test_two_webhooks_at_one_address_are_refused_by_the_config(ws, receiver, mon
     assert "two webhooks have the address" in result.stderr and receiver.url in result.stderr
 
 
+def test_a_webhook_address_with_a_password_is_refused_by_the_config(ws, receiver, monkeypatch):
+    """It would never be sent as a login, and would be shown in every log line about the webhook."""
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    hook(ws, receiver.url.replace("http://", "http://crm:hunter2@"))
+    result = run_followthru("-c", str(ws.config), "tick", "--now", START)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "holds no user name or password" in result.stderr and "hunter2" not in result.stderr
+
+
 def test_several_answers_in_one_pass_each_tell_their_own_events(hooked, receiver):
     """Counter-proposals of two dates and an unsure answer between, read in one pass: every answer is
     applied, and each counter-proposal is posted with its own id (same name, person and second)."""
@@ -349,6 +359,37 @@ def test_the_same_event_twice_in_one_second_is_posted_once(hooked, receiver):
     tick(hooked, REPLIES)
     assert audit(hooked).count("lee: reply: ") == 3  # every answer applied
     assert [e for e in told(receiver.posts()) if e[0] == "commitment_countered"] == [("commitment_countered", "lee")]
+
+
+def test_a_store_put_back_from_a_backup_posts_no_event_again_and_queues_one_not_yet_posted(hooked, receiver, tmp_path):
+    """The journal tells the store put back what was decided and posted since the backup: the same
+    decisions make the same events, under the same ids; those posted are marked so, the others go."""
+    sent = start(hooked)
+    store, copy = hooked.root / "followthru.sqlite3", tmp_path / "backup.sqlite3"
+    with closing(sqlite3.connect(store)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)  # the nightly backup, before the answers
+    hooked.answer(find(sent, "request", "lee"), "lee.legal@example.com", COUNTER)
+    tick(hooked, REPLIES)
+    receiver.down()
+    hooked.answer(find(sent, "request", "sam"), "sam.security@example.com", DECLINE)
+    tick(hooked, "2026-11-30T16:10:00+00:00")
+    posted = receiver.posts()
+    assert told(posted) == [("commitment_countered", "lee"), ("needs_attention", None)]
+    waiting = query(hooked, "SELECT message_id FROM outbox WHERE kind = 'webhook' AND status = 'pending'")
+    assert len(waiting) == 2  # sam's decline and what it leaves the owner
+    for suffix in ("-wal", "-shm"):
+        store.with_name(store.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(copy, store)
+    receiver.up()
+    tick(hooked, "2026-11-30T16:30:00+00:00")
+    assert receiver.posts()[:2] == posted  # not again
+    assert told(receiver.posts()[2:]) == [("commitment_declined", "sam"), ("needs_attention", None)]
+    assert {f"<{p.header('X-Followthru-Delivery')}@webhook.followthru>" for p in receiver.posts()[2:]} == {
+        row[0] for row in waiting
+    }
+    assert [row[0] for row in webhook_rows(hooked)] == ["sent"] * 4
+    tick(hooked, "2026-11-30T17:00:00+00:00")
+    assert len(receiver.posts()) == 4
 
 
 # -- failures ------------------------------------------------------------------------------------------

@@ -310,8 +310,16 @@ def _header_name(value: str) -> str:
 WebUrl = Annotated[str, AfterValidator(_web_url)]
 
 
+def _webhook_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    if "@" in urlsplit(value).netloc:  # never sent as a login, and shown in every log line about the webhook
+        raise ValueError("a webhook's address holds no user name or password; its bodies are signed with its secret")
+    return value
+
+
 class Webhook(_Section):
-    url: Annotated[str, AfterValidator(_web_url), Field(min_length=1)]
+    url: Annotated[str, AfterValidator(_web_url), AfterValidator(_webhook_url), Field(min_length=1)]
     events: list[WebhookEvent] = Field(default_factory=lambda: list(WEBHOOK_EVENTS), min_length=1)
     secret_env: EnvName | None = None
     secret_file: Path | None = None
