@@ -215,3 +215,24 @@ def test_the_time_comes_from_the_clock(workspace):
     clock.now = clock.now.replace(year=2026, month=12, day=20)
     page = answer(client, links(workspace, "sam")["propose"], "propose", "", "2026-12-19")
     assert page.status_code == 400 and "That date has passed" in page.text
+
+
+def test_plan_text_wraps_to_the_screen_in_paragraphs():
+    from followthru.web.app import paragraphs
+
+    assert paragraphs("Signed a pilot in June\nand wants more.\n\n  Their CFO\nblocked the last one.\n") == [
+        "Signed a pilot in June and wants more.",
+        "Their CFO blocked the last one.",
+    ]
+    assert paragraphs("") == []
+
+
+def test_times_are_shown_in_the_persons_own_timezone(tmp_path):
+    workspace = web_workspace(tmp_path / "ws")
+    in_berlin = EXAMPLE.read_text().replace(
+        'role = "Security engineer"', 'role = "Security engineer"\ntimezone = "Europe/Berlin"', 1
+    )
+    drop_plan(workspace.root, in_berlin)
+    workspace.tick(LATER)
+    page = web_app(workspace).test_client().get(path_of(links(workspace, "sam")["page"]))
+    assert "Wed 2 Dec 2026, 18:00 CET" in page.text  # 12:00 in New York, the plan's zone

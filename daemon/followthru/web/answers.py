@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from followthru import web_actions
 from followthru.matching import own_due_date
+from followthru.plan import Resource
 from followthru.store import StoredPlan
 from followthru.web.app import ANSWER_LIMIT, config, limiter, now, render, secret, store
 from followthru.weblinks import CHOICES, read_answer_token
@@ -139,7 +140,7 @@ def _check(found: dict[str, Any], choice: str, words: str, proposed_text: str) -
             problems.append("Give the date you can do it by.")
         else:
             stored: StoredPlan = found["stored"]
-            today = now().astimezone(_zone(stored)).date()
+            today = now().astimezone(_zone(stored, found["resource"])).date()
             if proposed < today:
                 problems.append("That date has passed; give one from today on.")
             elif proposed == own_due_date(stored.plan, stored.state, found["resource"].id):
@@ -147,8 +148,11 @@ def _check(found: dict[str, Any], choice: str, words: str, proposed_text: str) -
     return problems, proposed if choice == "propose" else None
 
 
-def _zone(stored: StoredPlan) -> ZoneInfo:
-    return ZoneInfo(stored.plan.plan.timezone or config().schedule.timezone)
+def _zone(stored: StoredPlan, resource: Resource | None = None) -> ZoneInfo:
+    """The plan's timezone (its times without an offset are in it), or with ``resource`` the
+    person's, which their messages show times in."""
+    own = resource.timezone if resource is not None else None
+    return ZoneInfo(own or stored.plan.plan.timezone or config().schedule.timezone)
 
 
 def _page(found: dict[str, Any], choice: str, form: Any, problems: list[str], status: int = 200) -> Response:
@@ -175,11 +179,13 @@ def _page(found: dict[str, Any], choice: str, form: Any, problems: list[str], st
         source = standing if standing and not resource.asks else resource
         due = own_due_date(plan, stored.state, resource.id)
         respond_by = commitment.deadline or resource.respond_by or plan.plan.respond_by
+        theirs = _zone(stored, resource)
+        answer_by = _local(respond_by, zone)
         view.update(
             resource=resource,
             asks=source.asks,
             due=due,
-            respond_by=_local(respond_by, zone),
+            respond_by=answer_by.astimezone(theirs) if isinstance(answer_by, datetime) else answer_by,
             standing=standing,
             state_words=STATE_WORDS.get(commitment.state, commitment.state).format(owner=plan.owner.name),
             steps=[s for s in plan.steps if s.owner in (resource.id, source.id)] or plan.steps,
@@ -188,7 +194,7 @@ def _page(found: dict[str, Any], choice: str, form: Any, problems: list[str], st
                 for r in plan.resources
                 if r.id != resource.id and r.id in stored.state.commitments
             ],
-            today=now().astimezone(zone).date().isoformat(),
+            today=now().astimezone(theirs).date().isoformat(),
         )
     return render("answer.html", status=status, title=plan.plan.title, **view)
 

@@ -89,6 +89,7 @@ def create_app(config: Config, clock: Callable[[], datetime] | None = None) -> F
     with app.app_context():
         limiter.reset()  # one application per process in service; a new one starts with no counts
     app.jinja_env.globals.update(csrf_token=csrf_token, user=user, base_url=config.web.base_url)
+    app.jinja_env.filters["paragraphs"] = paragraphs
     app.before_request(_check_post)
     app.after_request(_secure)
     app.register_error_handler(HTTPException, _error_page)
@@ -182,6 +183,12 @@ def csrf_token() -> str:
         token = secrets.token_urlsafe(24)
         session["csrf"] = token
     return token
+
+
+def paragraphs(text: str) -> list[str]:
+    """A plan's free text as paragraphs: a blank line parts them; a single line break, which only
+    kept the file's lines short, is a space, so the text wraps to the screen."""
+    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
