@@ -4,6 +4,7 @@ would send them."""
 
 from __future__ import annotations
 
+import email.utils
 import re
 import sqlite3
 from datetime import datetime, timedelta
@@ -14,10 +15,10 @@ from flask.testing import FlaskClient
 
 from followthru.config import load_config
 from followthru.web.app import create_app
-from followthru.weblinks import answer_links
 from support.workspace import EXAMPLE, MONDAY, Workspace, maildir_workspace
 
 BASE_URL = "https://followthru.example.com"
+ASKING = ("request", "backup_request", "reminder", "last_call")
 SNAPSHOT_TABLES = ("plans", "commitments", "outbox", "web_actions", "web_sign_ins", "inbound", "audit", "asks")
 
 
@@ -31,13 +32,19 @@ class Clock:
         return self.now
 
 
-def web_workspace(root: Path, web: str = "") -> Workspace:
+def web_workspace(root: Path, web: str = "", store: str = "") -> Workspace:
     """A Maildir workspace with ``[web] base_url`` set (and ``web``'s lines after it), the example plan
-    started on Monday."""
+    started on Monday; ``store``: the config's store line instead of the SQLite file's."""
     workspace = maildir_workspace(root)
-    text = workspace.config.read_text()
-    text = text.replace('base_url = ""', f'base_url = "{BASE_URL}"', 1).replace("proxies = 1", "proxies = 0", 1)
-    workspace.config.write_text(text.replace("session_hours = 12\n", f"session_hours = 12\n{web}", 1))
+    if store:
+        workspace.config.write_text(workspace.config.read_text().replace('store = "followthru.sqlite3"', store))
+    before, _, section = workspace.config.read_text().partition("\n[web]\n")
+    for line in [f'base_url = "{BASE_URL}"', "proxies = 0", *web.splitlines()]:
+        key = line.partition("=")[0].strip()
+        section, found = re.subn(rf"^{key} = .*$", line, section, count=1, flags=re.M)
+        if not found:  # a key the example leaves out, or a table such as [[web.webhooks]]: at the end
+            section += line + "\n"
+    workspace.config.write_text(f"{before}\n[web]\n{section}")
     workspace.drop_plan(EXAMPLE.read_text())
     workspace.tick(MONDAY)
     return workspace
@@ -63,16 +70,20 @@ def snapshot(workspace: Workspace) -> dict[str, list[tuple]]:
 
 
 def links(workspace: Workspace, resource_id: str, plan_id: str = "acme-q4") -> dict[str, str]:
-    """The answer links of the current version of a person's ask (as its messages carry them)."""
-    secret = (workspace.root / "secret.key").read_bytes().strip()
-    (ask,) = store_rows(
-        workspace,
-        "SELECT a.ask FROM asks a JOIN commitments c ON c.plan_id = a.plan_id AND c.resource_id = a.resource_id "
-        "AND c.terms = a.ask WHERE a.plan_id = ? AND a.resource_id = ?",
-        plan_id,
-        resource_id,
-    )[0]
-    return answer_links(BASE_URL, secret, plan_id, resource_id, ask)
+    """The answer links of a person's latest asking message (``page`` and one per choice), as its
+    text part carries them."""
+    asking = [
+        m
+        for m in workspace.all_mail()
+        if m["X-Followthru-Plan"] == plan_id
+        and m["X-Followthru-Resource"] == resource_id
+        and m["X-Followthru-Kind"] in ASKING
+    ]
+    latest = max(asking, key=lambda m: email.utils.parsedate_to_datetime(m["Date"]))
+    text = latest.get_body(("plain",)).get_content()
+    found = {choice or "page": link for link, choice in re.findall(rf"({re.escape(BASE_URL)}/a/\w+(?:/(\w+))?)", text)}
+    assert set(found) == {"page", "commit", "decline", "propose", "question"}, found
+    return found
 
 
 def path_of(link: str) -> str:

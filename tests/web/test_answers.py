@@ -3,8 +3,11 @@ form queues, and how the daemon applies it (tick --now) as it applies a reply.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from support import postgres
 from support.webspace import (
     Clock,
     answer,
@@ -236,3 +239,20 @@ def test_times_are_shown_in_the_persons_own_timezone(tmp_path):
     workspace.tick(LATER)
     page = web_app(workspace).test_client().get(path_of(links(workspace, "sam")["page"]))
     assert "Wed 2 Dec 2026, 18:00 CET" in page.text  # 12:00 in New York, the plan's zone
+
+
+def test_the_pages_on_a_postgresql_store(tmp_path, monkeypatch):
+    server = postgres.server()
+    monkeypatch.setenv("FOLLOWTHRU_TEST_STORE_PASSWORD", server.password)
+    store = f'store = "{server.new_database()}"\nstore_password_env = "FOLLOWTHRU_TEST_STORE_PASSWORD"'
+    workspace = web_workspace(tmp_path / "ws", web='user_header = "X-Forwarded-Email"\n', store=store)
+    client = web_app(workspace).test_client()
+    assert client.get("/a/" + "a" * 36).status_code == 404
+    assert answer(client, links(workspace, "sam")["commit"], "commit").status_code == 303
+    board = client.get("/plans", headers={"X-Forwarded-Email": "riley@example.com"})
+    assert board.status_code == 200 and "ACME Corp - Q4 expansion" in board.text
+    workspace.tick(LATER)
+    status = json.loads(workspace.cli("status", "--json").stdout)["plans"][0]
+    assert {c["resource"]: c["state"] for c in status["commitments"]}["sam"] == "accepted"
+    page = client.get(path_of(links(workspace, "sam")["page"]))
+    assert "You have committed." in page.text
