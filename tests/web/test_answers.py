@@ -256,3 +256,24 @@ def test_the_pages_on_a_postgresql_store(tmp_path, monkeypatch):
     assert {c["resource"]: c["state"] for c in status["commitments"]}["sam"] == "accepted"
     page = client.get(path_of(links(workspace, "sam")["page"]))
     assert "You have committed." in page.text
+
+
+def test_the_token_secret_is_in_no_page_header_or_log(workspace, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    app = web_app(workspace)
+    client = app.test_client()
+    secret = (workspace.root / "secret.key").read_text().strip()
+    keys = [secret, app.config["SECRET_KEY"]]
+    link = links(workspace, "sam")["commit"]
+    responses = [client.get(path_of(link)), answer(client, link, "question", "")]
+    responses += [answer(client, link, "commit"), client.get(path_of(link))]
+    responses += [client.get("/a/" + token_of(link)[:-1] + "x"), client.post(f"/a/{token_of(link)}", data={})]
+    responses += [client.get("/sign-in"), client.post("/sign-in", data={"email": "riley@example.com"})]
+    responses += [client.get("/plans", headers={"X-Forwarded-Email": "riley@example.com"}), client.get("/nothing")]
+    assert {r.status_code for r in responses} >= {200, 303, 400, 403, 404}
+    for response in responses:
+        shown = response.get_data(as_text=True) + str(response.headers)
+        assert not [key for key in keys if key in shown]
+    assert not [key for key in keys if key in caplog.text]
