@@ -66,6 +66,7 @@ def create_app(config: Config, clock: Callable[[], datetime] | None = None) -> F
     system's, in UTC); tests travel in time with it. Raises ConfigError when the token secret is
     missing: every link and session is signed with keys derived from it."""
     from followthru.web import answers, board
+    from followthru.web import upload as _upload  # noqa: F401 (importing it adds its routes to the board)
 
     app = Flask(__name__, template_folder="pages", static_folder="static")
     secret = config.token_secret()
