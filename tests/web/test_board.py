@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from .conftest import ADMIN, OTHER, OWNER, START, make_board
+from .conftest import ADMIN, EXAMPLE, OTHER, OWNER, START, make_board
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -50,6 +50,19 @@ def test_an_owner_sees_their_own_plans_and_an_admin_sees_all(board):
     assert "<th>Owner</th>" in everything and OWNER in everything and OTHER in everything
     olive = page(board, "/plans", OTHER)
     assert rows(olive) == ["olive-deal"]
+
+
+def test_the_list_is_searched_and_leaves_ended_plans_out_until_asked(board):
+    assert rows(page(board, "/plans?q=acme+q4", ADMIN)) == ["acme-q4"]
+    assert rows(page(board, "/plans?q=ACME%20nothing", ADMIN)) == []
+    assert rows(page(board, f"/plans?owner={OTHER}", ADMIN)) == ["olive-deal"]
+    assert rows(page(board, f"/plans?owner={OTHER}")) == ["acme-q4"], "only an admin filters by owner"
+    board.drop(EXAMPLE.read_text().replace('title = "ACME', 'status = "cancelled"\ntitle = "ACME', 1), "acme-q4.toml")
+    board.tick(START + timedelta(hours=1))
+    html = page(board, "/plans")
+    assert rows(html) == [] and "1 closed or cancelled not shown" in html
+    assert rows(page(board, "/plans?ended=1")) == ["acme-q4"]
+    assert 'value="&lt;b&gt;"' in page(board, "/plans?q=<b>")
 
 
 def test_the_list_shows_state_counts_and_the_next_step(board):

@@ -270,7 +270,30 @@ def plans() -> Response:
         )
     listed.sort(key=lambda p: (p["rank"], p["at"] or datetime.max.replace(tzinfo=moment.tzinfo), p["id"]))
     base = url_for("board.plans")  # + "/" + id: plan ids need no quoting, and url_for per row is a fifth of the page
-    return render("plans.html", title="Plans", plans=listed, admin=admin, who=who, base=base)
+    shown, hidden, search = _filtered(listed, admin)
+    return render(
+        "plans.html", title="Plans", plans=shown, hidden=hidden, search=search, admin=admin, who=who, base=base
+    )
+
+
+def _filtered(listed: list[dict[str, Any]], admin: bool) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
+    """The plans the list's search keeps (``q``: words in the title, customer or id; ``owner`` for an
+    admin), without the closed and cancelled ones unless ``ended=1``; and how many ended ones were left
+    out."""
+    search = {
+        "q": request.args.get("q", "").strip()[:100],
+        "owner": request.args.get("owner", "").strip().lower()[:254] if admin else "",
+        "ended": "1" if request.args.get("ended") == "1" else "",
+    }
+    words = search["q"].lower().split()
+    kept = [
+        p
+        for p in listed
+        if all(word in f"{p['title']} {p['customer']} {p['id']}".lower() for word in words)
+        and (not search["owner"] or p["owner"].lower() == search["owner"])
+    ]
+    ended = [p for p in kept if p["state"] in ("closed", "cancelled")]
+    return (kept if search["ended"] else [p for p in kept if p not in ended]), len(ended), search
 
 
 def _attention_line(line: str, names: dict[str, str]) -> str:
