@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from support.processes import alive
+from support.processes import forget_stale_faketime
 
 ROOT = Path(__file__).resolve().parents[2]
 SATURDAY_NIGHT = "2026-11-28 23:00:00"
@@ -38,16 +38,6 @@ def faketime() -> str:
         pytest.fail("faketime is not installed: apt-get install faketime (.ci/run installs it)", pytrace=False)
     forget_stale_faketime()
     return program
-
-
-def forget_stale_faketime() -> None:
-    """The faketime wrapper makes /dev/shm/sem.faketime_sem_<pid> and faketime_shm_<pid>, and one
-    killed leaves them behind; a later wrapper given the same pid then fails ("sem_open: File
-    exists"). Those of processes gone are removed."""
-    for path in Path("/dev/shm").glob("*faketime_*_*"):
-        pid = path.name.rpartition("_")[2]
-        if pid.isdigit() and not alive(int(pid)):
-            path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

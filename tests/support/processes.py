@@ -21,3 +21,13 @@ def tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def forget_stale_faketime() -> None:
+    """The faketime wrapper makes /dev/shm/sem.faketime_sem_<pid> and faketime_shm_<pid>, and one
+    killed leaves them behind; a later wrapper given the same pid then fails ("sem_open: File
+    exists"). Those of processes gone are removed."""
+    for path in Path("/dev/shm").glob("*faketime_*_*"):
+        pid = path.name.rpartition("_")[2]
+        if pid.isdigit() and not alive(int(pid)):
+            path.unlink(missing_ok=True)

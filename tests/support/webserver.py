@@ -22,7 +22,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from support.processes import alive, tail
+from support.processes import forget_stale_faketime, tail
 
 START_TIMEOUT = 30.0
 
@@ -148,13 +148,3 @@ class WebServer:
 
     def log_tail(self, lines: int = 40) -> str:
         return tail(self.log, lines)
-
-
-def forget_stale_faketime() -> None:
-    """The faketime wrapper makes /dev/shm/sem.faketime_sem_<pid> and faketime_shm_<pid>, and one
-    killed leaves them behind; a later wrapper given the same pid then fails ("sem_open: File
-    exists"). Those of processes gone are removed."""
-    for path in Path("/dev/shm").glob("*faketime_*_*"):
-        pid = path.name.rpartition("_")[2]
-        if pid.isdigit() and not alive(int(pid)):
-            path.unlink(missing_ok=True)
