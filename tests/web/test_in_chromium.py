@@ -513,6 +513,8 @@ def test_screenshots_of_the_board(site, browsing, tmp_path):
                 person.locator("#words").fill("The DPA redlines need our privacy team; they are back on the 14th.")
             person.get_by_role("button", name="Send my answer").click()
             expect(person.locator(".done")).to_be_visible()
+            person.wait_for_load_state("load")  # its stylesheet in before this server stops
+            person.close()
     site.tick()
     for hour in (9, 10, 11, 12):  # Tuesday in New York: reminders to those who have not answered
         site.tick(TUESDAY.replace("T17:", f"T{hour + 5}:"))
@@ -525,5 +527,6 @@ def test_screenshots_of_the_board(site, browsing, tmp_path):
         expect(page.locator("svg.timeline")).to_be_visible()
         expect(page.locator(".card", has_text="Lee Legal proposes other terms")).to_be_visible()
         page.screenshot(path=images / "web-board.png", full_page=True)
+        page.close()
     for name in ("web-plans.png", "web-board.png"):
         assert (images / name).read_bytes().startswith(b"\x89PNG") and (images / name).stat().st_size > 20_000
