@@ -609,7 +609,6 @@ class Followthru:
 
     def _undelivered(self, outgoing: Outgoing, recipients: list[str], reason: str, now: datetime) -> None:
         """Recipients refused for good: a request counts as bounced; anything else is told to the owner."""
-        stored = self.store.load(outgoing.plan_id) if outgoing.plan_id else None
         self.store.audit(
             now,
             outgoing.plan_id,
@@ -618,6 +617,7 @@ class Followthru:
         )
         if outgoing.kind == WEBHOOK:
             return  # the operator's receiver, not a person: the log and the audit trail say it
+        stored = self.store.load(outgoing.plan_id) if outgoing.plan_id else None
         owner = stored.plan.owner.email.lower() if stored else ""
         recipients = [r for r in recipients if r.lower() != owner]
         if stored is None or not recipients:
