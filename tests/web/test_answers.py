@@ -277,3 +277,19 @@ def test_the_token_secret_is_in_no_page_header_or_log(workspace, caplog):
         shown = response.get_data(as_text=True) + str(response.headers)
         assert not [key for key in keys if key in shown]
     assert not [key for key in keys if key in caplog.text]
+
+
+def test_a_database_restart_goes_unseen_and_one_away_is_a_clear_page(tmp_path, monkeypatch):
+    with postgres.PostgresServer() as server:
+        monkeypatch.setenv("FOLLOWTHRU_TEST_STORE_PASSWORD", server.password)
+        store = f'store = "{server.new_database()}"\nstore_password_env = "FOLLOWTHRU_TEST_STORE_PASSWORD"'
+        workspace = web_workspace(tmp_path / "ws", store=store)
+        client = web_app(workspace).test_client()
+        page = path_of(links(workspace, "sam")["page"])
+        assert client.get(page).status_code == 200
+        server.restart()  # every connection ends: the page's thread connects again
+        assert client.get(page).status_code == 200
+        server.stop()
+        away = client.get(page)
+        assert away.status_code == 503 and "cannot reach its store" in away.text
+        assert server.password not in away.text

@@ -111,12 +111,21 @@ class _Workspace:
         self._local = threading.local()
 
     def store(self) -> Store:
+        """This thread's store. A PostgreSQL connection is tried first: one the server dropped (a
+        restart, a failover) is made again here, not found broken halfway through a page."""
         opened: Store | None = getattr(self._local, "store", None)
         if opened is None:
             from followthru.journal import open_store
 
             opened, _journal = open_store(self.config, read_only=True)
             self._local.store = opened
+        elif opened.dialect == "postgresql":
+            from followthru.postgres import DatabaseUnavailable
+
+            try:
+                opened.connection.execute("SELECT 1")
+            except DatabaseUnavailable:  # the connection is marked broken: the next statement connects again
+                opened.connection.execute("SELECT 1")
         return opened
 
     def forget_store(self) -> None:
@@ -145,8 +154,11 @@ def secret() -> bytes:
 
 
 def store() -> Store:
-    """The store, on this server thread's connection."""
-    return workspace().store()
+    """The store, on this server thread's connection (looked at once a request)."""
+    found: Store | None = g.get("store")
+    if found is None:
+        found = g.store = workspace().store()
+    return found
 
 
 def now() -> datetime:
@@ -264,7 +276,19 @@ def _error_page(error: HTTPException) -> Response:
 
 
 def internal_error(error: Exception) -> Response:
-    """Anything unexpected: logged with its traceback, shown as a plain page with nothing of it."""
+    """Anything unexpected: logged with its traceback, shown as a plain page with nothing of it. A
+    store out of reach is one line in the log and a page that says to try again."""
+    from followthru.postgres import DatabaseUnavailable
+
+    if isinstance(error, DatabaseUnavailable):
+        log.error("web request %s %s: %s", request.method, shown_path(request.path), error)
+        workspace().forget_store()
+        return render(
+            "error.html",
+            status=503,
+            title="Not reachable right now",
+            explanation="Followthru cannot reach its store at the moment. Try again in a minute.",
+        )
     log.exception("web request failed: %s %s", request.method, shown_path(request.path))
     workspace().forget_store()
     return render("error.html", status=500, title="Something went wrong", explanation="Try again in a moment.")
