@@ -4,6 +4,7 @@ form queues, and how the daemon applies it (tick --now) as it applies a reply.""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -293,3 +294,15 @@ def test_a_database_restart_goes_unseen_and_one_away_is_a_clear_page(tmp_path, m
         away = client.get(page)
         assert away.status_code == 503 and "cannot reach its store" in away.text
         assert server.password not in away.text
+
+
+def test_an_answer_waiting_for_a_stopped_daemon_says_so(workspace):
+    clock = Clock()
+    client = web_app(workspace, clock).test_client()
+    link = links(workspace, "sam")["commit"]
+    clock.now = datetime.fromisoformat(MONDAY) + timedelta(minutes=2)  # the daemon's last pass: Monday 15:00
+    shown = client.get(answer(client, link, "commit").headers["Location"])
+    assert "will see it within a minute" in shown.text and "not taking answers in" not in shown.text
+    clock.now += timedelta(hours=3)  # no pass since
+    later = client.get(path_of(link))
+    assert "your answer is in" in later.text and "not taking answers in at the moment" in later.text

@@ -12,7 +12,7 @@ refused.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from followthru.weblinks import CHOICES, read_answer_token
 
 pages = Blueprint("answers", __name__)
 
+DAEMON_AWAY_AFTER = timedelta(minutes=10)  # no pass for this long: the daemon is not running
 MAX_WORDS = 2000  # characters of a note or question; a reply in a mail client has no such bound, a form does
 CHOICE_LABELS = {
     "commit": "I commit",
@@ -112,6 +113,7 @@ def _find(token: str) -> dict[str, Any]:
     if situation == "open" and last is not None and last.waiting:
         situation = "taking"
     return {
+        "daemon_away": situation == "taking" and _daemon_away(),
         "key": key,
         "token": token,
         "plan_id": stored.plan.id,
@@ -122,6 +124,18 @@ def _find(token: str) -> dict[str, Any]:
         "last": last,
         "asked_version": asked["plan_version"],
     }
+
+
+def _daemon_away() -> bool:
+    """Whether the daemon has made no pass for a while (stopped, or a week of downtime): an answer
+    waits for it, and the page says so rather than promising a minute."""
+    import json
+
+    from followthru.memory import LAST_PASS
+
+    text = store().get_sync(LAST_PASS)
+    last = datetime.fromisoformat(json.loads(text)["at"]) if text else None
+    return last is None or now() - last > DAEMON_AWAY_AFTER
 
 
 def _check(found: dict[str, Any], choice: str, words: str, proposed_text: str) -> tuple[list[str], date | None]:
@@ -173,6 +187,7 @@ def _page(found: dict[str, Any], choice: str, form: Any, problems: list[str], st
         "problems": problems,
         "last": found["last"],
         "labels": CHOICE_LABELS,
+        "daemon_away": found["daemon_away"],
     }
     if resource is not None and commitment is not None:
         standing = next((r for r in plan.resources if r.id == commitment.stands_in_for), None)
