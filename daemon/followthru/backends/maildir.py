@@ -2,7 +2,10 @@
 
 Writing goes through ``tmp/`` and a rename into ``new/``, so a reader never sees half a message.
 File names derive from the Message-ID, which makes sending idempotent: a message handed over
-twice (after a crash between sending and recording it as sent) is stored once.
+twice (after a crash between sending and recording it as sent) is stored once. A mail client moves
+a message it has seen to ``cur/`` under a name with flags (``NAME:2,S``), which cannot be looked up
+without listing the folder; so each message delivered leaves an empty marker of its name beside the
+Maildir (``.<outbox>.delivered/NAME``), and a send looks up two names, whatever the folder holds.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class MaildirBackend:
     def __init__(self, outbox: Path, inbox: Path):
         self.outbox = outbox
         self.inbox = inbox
+        self.delivered = outbox.parent / f".{outbox.name}.delivered"  # a marker per message delivered
         self.left = 0  # messages the last fetch_new left for a later pass
         for maildir in (outbox, inbox):
             try:
@@ -47,7 +51,7 @@ class MaildirBackend:
     def send(self, message_id: str, recipients: list[str], raw: bytes, envelope_from: str) -> list[Refusal]:
         """Store the message as delivered mail would be: with a Return-Path naming the envelope sender."""
         name = "followthru-" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
-        if (self.outbox / "new" / name).exists() or any((self.outbox / "cur").glob(name + ":*")):
+        if os.path.exists(self.delivered / name) or os.path.exists(self.outbox / "new" / name):
             return []
         temporary = self.outbox / "tmp" / name
         with open(temporary, "wb") as handle:
@@ -55,7 +59,15 @@ class MaildirBackend:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.outbox / "new" / name)
+        self._mark_delivered(name)  # after the rename: a crash before it leaves the message in new/
         return []
+
+    def _mark_delivered(self, name: str) -> None:
+        try:
+            os.close(os.open(self.delivered / name, os.O_WRONLY | os.O_CREAT, 0o600))
+        except FileNotFoundError:
+            self.delivered.mkdir(mode=0o700, exist_ok=True)
+            os.close(os.open(self.delivered / name, os.O_WRONLY | os.O_CREAT, 0o600))
 
     def end_batch(self) -> None:
         pass
