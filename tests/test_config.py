@@ -41,6 +41,7 @@ def test_every_key_of_the_example_is_commented():
         "calendar",
         "schedule",
         "reminders",
+        "store",
         "secrets",
         "web",
         "exchange",

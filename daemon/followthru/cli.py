@@ -522,6 +522,12 @@ def reply(obj: Context, plan_id: str, person: str, text: str | None, intent: str
     if sent is None:
         fail(f"{plan_id}: {resource_id} has not been asked anything yet", 1)
     raw, state, not_before = sent
+    if not raw:
+        fail(
+            f"{plan_id}: the last request to {resource_id} was made more than store.keep_sent ago and its text "
+            "is no longer kept; answer a newer one",
+            1,
+        )
     if state == "pending":
         click.echo(
             f"note: the request to {resource_id} is still queued (for {not_before}); answering it anyway", err=True

@@ -21,7 +21,56 @@ if TYPE_CHECKING:
 
 @click.group()
 def store() -> None:
-    """The store itself: copy it between SQLite and PostgreSQL."""
+    """The store itself: copy it between SQLite and PostgreSQL, prune and vacuum it."""
+
+
+@store.command(name="vacuum")
+@click.option("--now", "now_text", help="Pretend it is this time: ISO 8601, or +1d, +26h from now.")
+@click.pass_obj
+def vacuum_command(obj: Context, now_text: str | None) -> None:
+    """Let go of what store.keep_sent no longer keeps, then give the space back.
+
+    Empties the bytes of the messages made more than store.keep_sent ago (their rows stay, so replies,
+    bounces and resends are still matched), then VACUUM: SQLite rewrites its file, PostgreSQL frees
+    the space for new rows. Waits for a pass another process is in; a daemon goes on beside it."""
+    import sqlite3
+
+    from followthru import pruning
+    from followthru.cli import _now, _pass_lock, _private_files, fail
+    from followthru.journal import STORE_REFUSED_EXIT, StoreRefused, open_store
+
+    _private_files()
+    config = obj.config()
+    now = _now(now_text)
+    lock = _pass_lock(obj, "store vacuum")
+    try:
+        try:
+            opened, _journal = open_store(config, read_only=True)
+        except StoreRefused as refused:
+            fail(str(refused), STORE_REFUSED_EXIT)
+        if opened.dialect == "sqlite" and not config.store_file.exists():
+            opened.close()
+            fail(f"no store yet at {config.store_file}: nothing to vacuum", 1)
+        try:
+            before = pruning.size(opened, config)
+            emptied = pruning.prune_all(opened, now, config.store.keep_sent)
+            pruning.vacuum(opened)
+            after = pruning.size(opened, config)
+        except (sqlite3.DatabaseError, OSError) as error:
+            fail(f"store vacuum: {error}", 1)
+        finally:
+            opened.close()
+    finally:
+        lock.close()
+    kept = config.store.keep_sent.days
+    click.echo(
+        f"emptied {emptied:,} messages made more than {kept} days ago; "
+        f"the store went from {_megabytes(before)} to {_megabytes(after)}"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
 
 
 @store.command(name="copy")

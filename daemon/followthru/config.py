@@ -274,6 +274,13 @@ class Reminders(_Section):
     before_due: ReminderOffset = Offset(business_days=1)
 
 
+KeepSent = Annotated[timedelta, duration(timedelta(days=1), timedelta(days=3650))]
+
+
+class StoreSettings(_Section):
+    keep_sent: KeepSent = timedelta(days=30)  # then a message's bytes go; its row (ids, who, when) stays
+
+
 class Secrets(_Section):
     token_secret_env: EnvName = "FOLLOWTHRU_TOKEN_SECRET"
     token_secret_file: Path | None = Path("secret.key")
@@ -365,6 +372,7 @@ class Config(_Section):
     graph: Graph = Graph()
     schedule: Schedule = Schedule()
     reminders: Reminders = Reminders()
+    store: StoreSettings = StoreSettings()
     secrets: Secrets = Secrets()
     web: Web = Web()
 

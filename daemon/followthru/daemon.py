@@ -25,7 +25,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-from followthru import web_actions
+from followthru import pruning, web_actions
 from followthru.applying import Applier
 from followthru.backends import open_calendar, open_mail
 from followthru.backends.base import CalendarBackend, Incoming, MailBackend, Refusal, SendError, Unavailable
@@ -179,6 +179,7 @@ class Followthru:
                 with self.store.transaction():
                     self.store.put_sync(LAST_PASS, json.dumps({"at": now.isoformat(), "by": by}))
         self._deliver(now, report)
+        self._guard(report, "pruning", pruning.prune, self.store, now, self.config.store.keep_sent)
         report.next_send = self.store.next_message()
         return report
 

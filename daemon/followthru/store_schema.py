@@ -101,6 +101,12 @@ MIGRATIONS = [
     CREATE INDEX inbound_plan ON inbound(plan_id, received_at);
     CREATE INDEX outbox_plan_kind ON outbox(plan_id, kind, id);
     """,
+    # A message's bytes pruned store.keep_sent after it was made (followthru.pruning): when, and the
+    # index of the messages done with (sent, failed, withdrawn) whose bytes are still kept, oldest first.
+    """
+    ALTER TABLE outbox ADD COLUMN pruned_at TEXT;
+    CREATE INDEX outbox_prunable ON outbox(created_at) WHERE status != 'pending' AND pruned_at IS NULL;
+    """,
 ]
 
 

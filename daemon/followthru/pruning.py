@@ -1,0 +1,73 @@
+"""A store that stops growing: what is done with is let go ``store.keep_sent`` after it was made.
+
+- The bytes of a message done with (sent, failed or withdrawn) are emptied; its row stays: the
+  Message-ID, by which a reply, a bounce or a resend after a crash is matched, the plan, the person,
+  the kind, the recipients, the version of the ask and the times. The audit trail, the plans, their
+  versions, the commitments and the Message-IDs of incoming mail are kept, for closed plans too.
+- Sign-in links asked for before then, and the web's actions applied before then, are deleted (the
+  audit trail says what each action did).
+
+The pass prunes a batch at a time (:func:`prune`), so a store that grew for years is brought down
+over a few passes without holding up any. ``followthru store vacuum`` prunes what is due and gives
+the space back to the file system (:func:`vacuum`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from followthru.store import Store, stamp
+
+if TYPE_CHECKING:
+    from followthru.config import Config
+
+PRUNE_BATCH = 500  # messages a pass empties at most: a few milliseconds
+
+
+def prune(store: Store, now: datetime, keep: timedelta, limit: int = PRUNE_BATCH) -> int:
+    """Let go of what was made before ``now - keep``, at most ``limit`` messages; how many were
+    emptied. One indexed look when nothing is due; nothing is written then."""
+    cutoff = stamp(now - keep)
+    due = store.connection.execute(
+        "SELECT 1 FROM outbox WHERE status != 'pending' AND pruned_at IS NULL AND created_at < ? LIMIT 1", (cutoff,)
+    ).fetchone()
+    with store.transaction():
+        emptied = 0
+        if due is not None:
+            emptied = store.connection.execute(
+                "UPDATE outbox SET raw = ?, pruned_at = ? WHERE id IN (SELECT id FROM outbox WHERE status != 'pending' "
+                "AND pruned_at IS NULL AND created_at < ? ORDER BY created_at LIMIT ?)",
+                (b"", stamp(now), cutoff, limit),
+            ).rowcount
+        store.connection.execute("DELETE FROM web_sign_ins WHERE asked_at < ?", (cutoff,))
+        store.connection.execute("DELETE FROM web_actions WHERE done_at IS NOT NULL AND done_at < ?", (cutoff,))
+    return int(emptied)
+
+
+def prune_all(store: Store, now: datetime, keep: timedelta) -> int:
+    """Everything due at ``now``, batch after batch."""
+    total = 0
+    while emptied := prune(store, now, keep):
+        total += emptied
+    return total
+
+
+def size(store: Store, config: Config) -> int:
+    """The store's bytes: the SQLite file with its write-ahead log, or the PostgreSQL database."""
+    if store.dialect == "postgresql":
+        return int(store.connection.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+    path = config.store_file
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def vacuum(store: Store) -> None:
+    """Give the space of what was pruned back: SQLite rewrites its file (VACUUM, then the log
+    checkpointed and truncated); PostgreSQL marks it free for new rows and updates its statistics
+    (VACUUM (ANALYZE): no table is locked against the daemons)."""
+    if store.dialect == "postgresql":
+        store.connection.execute("VACUUM (ANALYZE)")
+    else:
+        store.connection.execute("VACUUM")
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
