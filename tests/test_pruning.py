@@ -104,9 +104,7 @@ def test_a_late_reply_to_a_pruned_request_is_still_applied_and_vacuum_shrinks_th
     later = "2026-12-31T15:00:00+00:00"  # 31 days on: the pass lets go of the first messages' bytes
     workspace.tick(later)
     with sqlite3.connect(tmp_path / "ws" / "followthru.sqlite3") as connection:
-        emptied = connection.execute(
-            "SELECT COUNT(*) FROM outbox WHERE pruned_at IS NOT NULL AND raw = X''"
-        ).fetchone()[0]
+        emptied = connection.execute("SELECT COUNT(*) FROM outbox WHERE raw = X''").fetchone()[0]
         (kept,) = connection.execute("SELECT raw FROM outbox WHERE message_id = ?", (request["Message-ID"],)).fetchall()
     assert emptied >= len(sent) - 1 and kept == (b"",)  # the request's row stays, without its bytes
     workspace.answer(request, "sam.security@example.com", "Yes, I commit to this.")
@@ -120,3 +118,23 @@ def test_a_late_reply_to_a_pruned_request_is_still_applied_and_vacuum_shrinks_th
     )
     assert found, result.stdout
     assert float(found.group(3)) < float(found.group(2))
+
+
+def test_old_plan_versions_keep_their_row_and_the_plan_its_document(store):
+    from followthru.config import Config
+    from followthru.engine import Engine
+    from followthru.planfile import load_plan
+
+    plan = load_plan(EXAMPLE).plan
+    made = NOW - KEEP - timedelta(days=2)
+    with store.transaction():
+        store.save(
+            plan, Engine(Config()).start(plan, made).state, made, None, {}, file="acme-q4.toml", new_version=True
+        )
+    pruning.prune(store, NOW, KEEP)
+    version = store.connection.execute("SELECT version, file, document FROM plan_versions").fetchone()
+    assert tuple(version) == (1, "acme-q4.toml", "")
+    stored = store.load("acme-q4")
+    assert stored is not None and stored.plan == plan  # the plan as it is now stays whole
+    store.connection.execute("DELETE FROM sync_state WHERE key = 'timezones.pinned'")
+    assert store.pin_timezones("UTC") == 0  # an emptied version is passed over, not read as JSON

@@ -2,8 +2,11 @@
 
 - The bytes of a message done with (sent, failed or withdrawn) are emptied; its row stays: the
   Message-ID, by which a reply, a bounce or a resend after a crash is matched, the plan, the person,
-  the kind, the recipients, the version of the ask and the times. The audit trail, the plans, their
-  versions, the commitments and the Message-IDs of incoming mail are kept, for closed plans too.
+  the kind, the recipients, the version of the ask and the times.
+- The document of a plan version is emptied; its row (number, file, time) stays, and the plan as it
+  is now stays whole in ``plans`` (the journal has every version, for a store put back from a backup).
+- The audit trail, the plans, the commitments, the asks and the Message-IDs of incoming mail are
+  kept, for closed plans too.
 - Sign-in links asked for before then, and the web's actions applied before then, are deleted (the
   audit trail says what each action did).
 
@@ -26,20 +29,32 @@ PRUNE_BATCH = 500  # messages a pass empties at most: a few milliseconds
 
 
 def prune(store: Store, now: datetime, keep: timedelta, limit: int = PRUNE_BATCH) -> int:
-    """Let go of what was made before ``now - keep``, at most ``limit`` messages; how many were
-    emptied. One indexed look when nothing is due; nothing is written then."""
+    """Let go of what was made before ``now - keep``, at most ``limit`` messages and as many plan
+    versions; how many messages were emptied. Indexed looks when nothing is due; nothing is written
+    then."""
     cutoff = stamp(now - keep)
-    due = store.connection.execute(
-        "SELECT 1 FROM outbox WHERE status != 'pending' AND pruned_at IS NULL AND created_at < ? LIMIT 1", (cutoff,)
+    messages = store.connection.execute(
+        "SELECT 1 FROM outbox WHERE status != 'pending' AND length(raw) > 0 AND created_at < ? LIMIT 1", (cutoff,)
     ).fetchone()
+    versions = store.connection.execute(
+        "SELECT 1 FROM plan_versions WHERE length(document) > 0 AND received_at < ? LIMIT 1", (cutoff,)
+    ).fetchone()
+    emptied = 0
     with store.transaction():
-        emptied = 0
-        if due is not None:
+        if messages is not None:
+            # The envelope sender and a claim are of no use once a message is done with.
             emptied = store.connection.execute(
-                "UPDATE outbox SET raw = ?, pruned_at = ? WHERE id IN (SELECT id FROM outbox WHERE status != 'pending' "
-                "AND pruned_at IS NULL AND created_at < ? ORDER BY created_at LIMIT ?)",
-                (b"", stamp(now), cutoff, limit),
+                "UPDATE outbox SET raw = ?, envelope_from = '', claimed_by = NULL, claimed_until = NULL WHERE id IN "
+                "(SELECT id FROM outbox WHERE status != 'pending' AND length(raw) > 0 AND created_at < ? "
+                "ORDER BY created_at LIMIT ?)",
+                (b"", cutoff, limit),
             ).rowcount
+        if versions is not None:
+            store.connection.execute(
+                "UPDATE plan_versions SET document = '' WHERE (plan_id, version) IN (SELECT plan_id, version "
+                "FROM plan_versions WHERE length(document) > 0 AND received_at < ? ORDER BY received_at LIMIT ?)",
+                (cutoff, limit),
+            )
         store.connection.execute("DELETE FROM web_sign_ins WHERE asked_at < ?", (cutoff,))
         store.connection.execute("DELETE FROM web_actions WHERE done_at IS NOT NULL AND done_at < ?", (cutoff,))
     return int(emptied)

@@ -123,8 +123,9 @@ DESCRIPTIONS = {
     "Reminders.before_deadline": "Last calls before the reply deadline.",
     "Reminders.before_due": "The due-date reminder to everyone who accepted.",
     "StoreSettings.keep_sent": "How long a message's text is kept after it was made (sent, failed or withdrawn); "
-    "then its bytes go and its row stays, so late replies, bounces and resends are still matched. The audit "
-    "trail, plans and their versions are kept. `followthru store vacuum` gives the space back.",
+    "then its bytes go and its row stays, so late replies, bounces and resends are still matched; so do the "
+    "documents of plan versions (the plan as it is now stays). The audit trail is kept. `followthru store vacuum` "
+    "gives the space back.",
     "Secrets.token_secret_env": "The environment variable holding the key that signs reply tokens.",
     "Secrets.token_secret_file": "Used when the variable is unset; must be chmod 600.",
     "Web.base_url": "The public address of `followthru web` behind your reverse proxy; with it, requests, "

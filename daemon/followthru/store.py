@@ -365,6 +365,8 @@ class Store:
         with self.transaction():
             for table, key in (("plans", "id"), ("plan_versions", "plan_id || ' ' || version")):
                 for row_key, document in self.connection.execute(f"SELECT {key}, document FROM {table}").fetchall():
+                    if not document:
+                        continue  # a version's document let go by followthru.pruning
                     data = json.loads(document)
                     if data["plan"].get("timezone") is None:
                         data["plan"]["timezone"] = default_timezone

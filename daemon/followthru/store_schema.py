@@ -101,11 +101,12 @@ MIGRATIONS = [
     CREATE INDEX inbound_plan ON inbound(plan_id, received_at);
     CREATE INDEX outbox_plan_kind ON outbox(plan_id, kind, id);
     """,
-    # A message's bytes pruned store.keep_sent after it was made (followthru.pruning): when, and the
-    # index of the messages done with (sent, failed, withdrawn) whose bytes are still kept, oldest first.
+    # What followthru.pruning lets go of store.keep_sent after it was made, oldest first: the bytes of
+    # messages done with (sent, failed, withdrawn), and the documents of plan versions (the current
+    # one is in plans.document); an emptied one drops out of its index.
     """
-    ALTER TABLE outbox ADD COLUMN pruned_at TEXT;
-    CREATE INDEX outbox_prunable ON outbox(created_at) WHERE status != 'pending' AND pruned_at IS NULL;
+    CREATE INDEX outbox_prunable ON outbox(created_at) WHERE status != 'pending' AND length(raw) > 0;
+    CREATE INDEX plan_versions_prunable ON plan_versions(received_at) WHERE length(document) > 0;
     """,
 ]
 
