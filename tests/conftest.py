@@ -1,5 +1,5 @@
 """Shared fixtures: the example plan, a ready workspace, a Maildir workspace driven through the CLI,
-a CLI runner, and the mail stack."""
+a CLI runner, a new store on each kind of database, and the mail stack."""
 
 from __future__ import annotations
 
@@ -29,6 +29,22 @@ def pytest_configure(config: pytest.Config) -> None:
     folder of the test run's own (see followthru.place), never in the user's ~/.cache."""
     os.environ.pop("CACHE_DIRECTORY", None)
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="followthru-test-cache-")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_store(request: pytest.FixtureRequest, tmp_path: Path):
+    """A new, empty store: a SQLite file, then a PostgreSQL database (support.postgres: a real server,
+    root only, started on first use)."""
+    from followthru.store import Store
+    from support import postgres
+
+    if request.param == "sqlite":
+        opened = Store(tmp_path / "state.sqlite3")
+    else:
+        server = postgres.server()
+        opened = Store(server.new_database(), server.password)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

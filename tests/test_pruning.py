@@ -8,28 +8,20 @@ import json
 import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from followthru import pruning, web_actions
 from followthru.store import Store
-from support import postgres
 from support.workspace import EXAMPLE, MONDAY, find, maildir_workspace
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 KEEP = timedelta(days=30)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        opened = Store(tmp_path / "state.sqlite3")
-    else:
-        server = postgres.server()
-        opened = Store(server.new_database(), server.password)
-    yield opened
-    opened.close()
+@pytest.fixture
+def store(each_store):
+    return each_store
 
 
 def queue(store: Store, name: str, made: datetime, status: str) -> None:

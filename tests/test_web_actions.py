@@ -15,15 +15,9 @@ from support import postgres
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path: Path):
-    if request.param == "sqlite":
-        opened = Store(tmp_path / "state.sqlite3")
-    else:
-        server = postgres.server()
-        opened = Store(server.new_database(), server.password)
-    yield opened
-    opened.close()
+@pytest.fixture
+def store(each_store):
+    return each_store
 
 
 def queue_answer(store: Store, form: str, choice: str = "commit", at: datetime = NOW) -> bool:
