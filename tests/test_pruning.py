@@ -130,3 +130,17 @@ def test_old_plan_versions_keep_their_row_and_the_plan_its_document(store):
     assert stored is not None and stored.plan == plan  # the plan as it is now stays whole
     store.connection.execute("DELETE FROM sync_state WHERE key = 'timezones.pinned'")
     assert store.pin_timezones("UTC") == 0  # an emptied version is passed over, not read as JSON
+
+
+def test_a_pass_with_nothing_due_reads_by_index_and_writes_nothing(tmp_path):
+    store = Store(tmp_path / "state.sqlite3")
+    try:
+        queue(store, "recent", NOW - timedelta(days=1), "sent")
+        changes = store.connection.total_changes
+        assert pruning.prune(store, NOW, KEEP) == 0
+        assert store.connection.total_changes == changes
+        for name, look in pruning._DUE.items():
+            plan = " ".join(row[3] for row in store.connection.execute("EXPLAIN QUERY PLAN " + look, ("x",)))
+            assert "INDEX" in plan, (name, plan)  # a range of an index, never a scan of the table
+    finally:
+        store.close()

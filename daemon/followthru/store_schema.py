@@ -103,10 +103,13 @@ MIGRATIONS = [
     """,
     # What followthru.pruning lets go of store.keep_sent after it was made, oldest first: the bytes of
     # messages done with (sent, failed, withdrawn), and the documents of plan versions (the current
-    # one is in plans.document); an emptied one drops out of its index.
+    # one is in plans.document); an emptied one drops out of its index. Old sign-in links and applied
+    # web actions, deleted.
     """
     CREATE INDEX outbox_prunable ON outbox(created_at) WHERE status != 'pending' AND length(raw) > 0;
     CREATE INDEX plan_versions_prunable ON plan_versions(received_at) WHERE length(document) > 0;
+    CREATE INDEX web_sign_ins_asked ON web_sign_ins(asked_at);
+    CREATE INDEX web_actions_done ON web_actions(done_at) WHERE done_at IS NOT NULL;
     """,
 ]
 
