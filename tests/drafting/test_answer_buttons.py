@@ -15,7 +15,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from followthru.config import Config, Schedule, Sender, Web, load_config
 from followthru.daemon import Followthru
@@ -30,6 +29,7 @@ from followthru.planfile import load_plan
 from followthru.states import Answer
 from followthru.tokens import token_key, verify_token
 from followthru.weblinks import CHOICES, answer_links, read_answer_token
+from support.chromium import chromium
 from support.daemon_pass import START, drop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -348,24 +348,18 @@ def test_german_readers_get_german_buttons(with_buttons):
 def test_the_buttons_are_big_enough_to_tap_on_a_phone(with_buttons):
     """In a phone's width (375 px) every button shows and is at least 44 px high and most of the width."""
     requests = [i for i in with_buttons if i.kind == "request" and i.resource_id in ("sam", "sol")]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            for item in requests:
-                language = example().resource(item.resource_id or "").language
-                page = browser.new_page(viewport={"width": 375, "height": 800})
-                page.set_content(parts(item.message)[1])
-                for label in LABELS[language].values():
-                    button = page.get_by_role("link", name=label, exact=True)
-                    box = button.bounding_box()
-                    assert button.is_visible() and box, label
-                    assert box["height"] >= 44 and box["width"] >= 240, (label, box)
-                    assert box["x"] + box["width"] <= 375, (label, box)
-                page.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for item in requests:
+            language = example().resource(item.resource_id or "").language
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.set_content(parts(item.message)[1])
+            for label in LABELS[language].values():
+                button = page.get_by_role("link", name=label, exact=True)
+                box = button.bounding_box()
+                assert button.is_visible() and box, label
+                assert box["height"] >= 44 and box["width"] >= 240, (label, box)
+                assert box["x"] + box["width"] <= 375, (label, box)
+            page.close()
 
 
 def test_the_links_name_the_ask_the_outbox_records(workspace):
