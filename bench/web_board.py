@@ -28,6 +28,8 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from big_drop import drop as drop_files  # noqa: E402
+
 from support.busy import Workspace  # noqa: E402
 
 OWNERS = 20
@@ -103,15 +105,12 @@ def main() -> None:
 
 
 def drop(workspace: Workspace, count: int) -> None:
-    old = time.time() - 5
-    aside = workspace.root / "aside"
+    """N plans dropped at once (bench/big_drop.py's drop), each with three people and a backup."""
+    files = {}
     for n in range(count):
         resources = "".join(RESOURCE.format(n=n, i=i) for i in range(3))
-        path = aside / f"deal-{n}.toml"
-        path.write_text(PLAN.format(n=n, owner=n % OWNERS, resources=resources))
-        os.utime(path, (old, old))
-    for n in range(count):
-        os.replace(aside / f"deal-{n}.toml", workspace.incoming / f"deal-{n}.toml")
+        files[f"deal-{n}.toml"] = PLAN.format(n=n, owner=n % OWNERS, resources=resources).encode()
+    drop_files(workspace.incoming, files)
 
 
 def tick(workspace: Workspace, now: datetime) -> None:
