@@ -14,8 +14,10 @@ import hmac
 _LENGTH = 10
 
 
-def _b32(digest: bytes) -> str:
-    return base64.b32encode(digest).decode("ascii").lower()[:_LENGTH]
+def b32(digest: bytes, length: int = _LENGTH) -> str:
+    """The first ``length`` characters of ``digest`` in lower-case base32: letters and digits only,
+    safe in an address and in a URL."""
+    return base64.b32encode(digest).decode("ascii").lower()[:length]
 
 
 def token_key(plan_id: str, resource_id: str, ask: str | None = None) -> str:
@@ -23,11 +25,11 @@ def token_key(plan_id: str, resource_id: str, ask: str | None = None) -> str:
     engine's fingerprint of what was asked), so an answer to an earlier version is told apart.
     Without ``ask``: the older form, one per plan and resource."""
     name = f"{plan_id}/{resource_id}" if ask is None else f"{plan_id}/{resource_id}/{ask}"
-    return _b32(hashlib.sha256(name.encode()).digest())
+    return b32(hashlib.sha256(name.encode()).digest())
 
 
 def _signature(secret: bytes, key: str) -> str:
-    return _b32(hmac.new(secret, key.encode(), hashlib.sha256).digest())
+    return b32(hmac.new(secret, key.encode(), hashlib.sha256).digest())
 
 
 def make_token(secret: bytes, plan_id: str, resource_id: str, ask: str | None = None) -> str:

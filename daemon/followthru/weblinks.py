@@ -13,11 +13,10 @@ asked for, signed the same way: ``{web.base_url}/sign-in/{NONCE}.{SIGNATURE}``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 
-from followthru.tokens import token_key
+from followthru.tokens import b32, token_key
 
 CHOICES = ("commit", "decline", "propose", "question")
 """The answers a link offers, in the order the buttons show them: I commit, I can't, propose another
@@ -30,13 +29,9 @@ _KEY_LENGTH = 10
 _SIGNATURE_LENGTH = 26  # 130 bits: a link cannot be guessed, even without the rate limits
 
 
-def _b32(digest: bytes, length: int) -> str:
-    return base64.b32encode(digest).decode("ascii").lower()[:length]
-
-
 def _signature(secret: bytes, purpose: str, value: str) -> str:
     key = hmac.new(secret, f"followthru web {purpose}".encode(), hashlib.sha256).digest()
-    return _b32(hmac.new(key, value.encode(), hashlib.sha256).digest(), _SIGNATURE_LENGTH)
+    return b32(hmac.new(key, value.encode(), hashlib.sha256).digest(), _SIGNATURE_LENGTH)
 
 
 def answer_token(secret: bytes, plan_id: str, resource_id: str, ask: str) -> str:
