@@ -326,7 +326,7 @@ def _webhook_url(value: str) -> str:
 
 
 class Webhook(_Section):
-    url: Annotated[str, AfterValidator(_web_url), AfterValidator(_webhook_url), Field(min_length=1)]
+    url: Annotated[WebUrl, AfterValidator(_webhook_url), Field(min_length=1)]
     events: list[WebhookEvent] = Field(default_factory=lambda: list(WEBHOOK_EVENTS), min_length=1)
     secret_env: EnvName | None = None
     secret_file: Path | None = None
