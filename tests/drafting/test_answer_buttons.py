@@ -12,11 +12,10 @@ import hashlib
 import re
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
-from followthru.config import Config, Schedule, Sender, Web, load_config
+from followthru.config import Config, Web, load_config
 from followthru.daemon import Followthru
 from followthru.drafting.compose import Built
 from followthru.drafting.drafter import Drafted, Drafter
@@ -24,18 +23,12 @@ from followthru.drafting.messages import ANSWER_KINDS, Composer
 from followthru.drafting.render import Renderer
 from followthru.drafting.views import PlanViews
 from followthru.engine import Engine
-from followthru.plan import Plan
-from followthru.planfile import load_plan
-from followthru.states import Answer
 from followthru.tokens import token_key, verify_token
 from followthru.weblinks import CHOICES, answer_links, read_answer_token
 from support.chromium import chromium
 from support.daemon_pass import START, drop
+from support.drafted import BASE, EXAMPLE, SECRET, composer, config, conversation, example, normalized
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "acme-q4.toml"
-SECRET = b"k" * 32
-BASE = "https://followthru.example.com"
 LINK = re.compile(r"https://followthru\.example\.com/a/([a-z0-9]+)(?:/([a-z]+))?")
 LABELS = {
     "en": {
@@ -72,43 +65,6 @@ BEFORE_BUTTONS = {
 
 
 # ---- making messages ---------------------------------------------------------------------------
-
-
-def config(base_url: str = "", language: str = "en") -> Config:
-    return Config(
-        sender=Sender(email="followthru@example.com"), web=Web(base_url=base_url), schedule=Schedule(language=language)
-    )
-
-
-def composer(base_url: str = "", language: str = "en") -> Composer:
-    return Composer(config(base_url, language), Renderer(), SECRET)
-
-
-def example(title: str | None = None) -> Plan:
-    plan = load_plan(EXAMPLE).plan
-    if title is None:
-        return plan
-    return plan.model_copy(update={"plan": plan.plan.model_copy(update={"title": title})})
-
-
-def conversation(base_url: str, plan: Plan | None = None) -> list[Drafted]:
-    """What the example plan sends over ten days, decided by the engine and drafted as the daemon
-    drafts them: requests, a backup request after Sam declines, reminders, last calls, the backup of
-    someone who did not answer, a due-date reminder to Lee who accepted, stakeholder updates and
-    owner notices."""
-    plan = plan or example()
-    engine, drafter = Engine(Config()), Drafter(config(base_url), composer(base_url))
-    decisions = engine.start(plan, START)
-    drafted = drafter.draft(plan, decisions, START)
-    now = START + timedelta(hours=1)
-    for resource_id, intent in (("sam", "decline"), ("lee", "accept")):
-        decisions = engine.reply(plan, decisions.state, resource_id, Answer(intent), now)
-        drafted += drafter.draft(plan, decisions, now)
-    while now < START + timedelta(days=10):
-        now += timedelta(hours=1)
-        decisions = engine.tick(plan, decisions.state, now)
-        drafted += drafter.draft(plan, decisions, now)
-    return drafted
 
 
 def asking_messages(base_url: str) -> dict[str, Built]:
@@ -176,11 +132,6 @@ def anchors(html: str) -> list[tuple[str, str]]:
 def text_links(text: str) -> dict[str, str]:
     """``{label: url}`` of the lines ``label: url`` of a text part (the page's line too)."""
     return {m[1].lstrip("- "): m[2] for m in re.finditer(r"^(.+?): (https://\S+)$", text, re.M)}
-
-
-def normalized(raw: bytes) -> bytes:
-    raw = re.sub(rb"=_(alt|mix)_[0-9a-f]{32}", rb"=_\1_boundary", raw)
-    return re.sub(rb"^Message-ID: <[^>]+>", b"Message-ID: <id>", raw, flags=re.M)
 
 
 def reply_token(built: Built) -> str:
