@@ -2,13 +2,13 @@
 "Freitag, 11.12.", "dia 11", "den 9:e".
 
 Spans are found with a regular expression first (so ordinary words such as "may" or "sat" never
-become dates), then each span is read with :mod:`dateparser` or by hand. Dates without a year,
+become dates), then each span is read by hand. Dates without a year,
 weekdays and ordinals are read as the next such day on or after the base date (the message date);
 "next Wednesday" is the Wednesday of the following week. A weekday written with a date ("Thursday
 the 10th", "Freitag, 11.12.") is one date, the written one. English, German, French, Spanish,
 Italian, Portuguese, Dutch, Swedish, Danish and Polish month and weekday names are known
-(abbreviations only where they cannot be ordinary words); :mod:`dateparser` reads a span in the
-languages that have date words in the vocabulary files (:mod:`.date_words`).
+(abbreviations only where they cannot be ordinary words); a month name is turned into its
+number with the month names of the vocabulary files (:mod:`.date_words`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import dateparser
-
 from followthru.replies.date_words import date_words
+from followthru.replies.intent_lexicon import fold
 
 _MONTHS = (
     "january|february|march|april|june|july|august|september|october|november|december"
@@ -59,6 +58,14 @@ _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 _ARTICLE = r"(?:(?:the|den|der|dem|le|el|il|lo|o|de|del|op|am)\s+)?"
 _MONTH = rf"(?:{_MONTHS})\.?"
 _YEAR = r"(?:,?\s+(?:de\s+)?(?:19|20)\d\d)?"
+
+# The day, month and year of a span _PATTERN found as "named".
+_NAMED_PARTS = re.compile(
+    rf"""(?:{_WEEKDAY_PREFIX}{_ARTICLE}(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<month>{_MONTHS})\.?
+          |{_WEEKDAY_PREFIX}(?P<month_first>{_MONTHS})\.?\s+(?P<day_after>[0-3]?\d)(?:st|nd|rd|th|er|\.)?)
+        (?:,?\s+(?:de\s+)?(?P<year>(?:19|20)\d\d))?""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 _PATTERN = re.compile(
     rf"""(?<![\w/.-])(?:
@@ -124,22 +131,28 @@ def _numeric(text: str, base: date, month_first: bool) -> date | None:
 
 
 def _named(text: str, base: datetime) -> date | None:
-    """A date with a month name; a leading word that was taken for a weekday but is not one
-    ("could we do Dec 11": "do" is also German for Thursday) is dropped on a second try."""
-    cleaned = re.sub(r"^the\s+", "", text.strip(), flags=re.IGNORECASE)
-    for candidate in (cleaned, re.sub(r"^[^\W\d]+\.?,?\s+", "", cleaned)):
-        parsed = dateparser.parse(
-            candidate,
-            languages=list(date_words().languages),
-            settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day", "month"]},
-        )
-        if parsed:
-            if re.search(r"(?:19|20)\d\d", candidate):
-                return parsed.date()
-            # no year written: this year's day if it is today or later (dateparser would take
-            # today, already begun, for next year's)
-            return _future(_safe_date(base.year, parsed.month, parsed.day) or parsed.date(), base.date())
+    """A date with a month name: the day and month as written (a weekday before them is not
+    read), the year as written or the next such day on or after ``base``."""
+    parts = _NAMED_PARTS.fullmatch(text.strip())
+    if parts is None:
+        return None
+    day = int(parts["day"] or parts["day_after"])
+    month = _month_number(parts["month"] or parts["month_first"])
+    if month is None:
+        return None
+    if parts["year"]:
+        return _safe_date(int(parts["year"]), month, day)
+    for year in range(base.year, base.year + 9):  # the 29th of February waits for a leap year
+        found = _safe_date(year, month, day)
+        if found is not None:
+            return _future(found, base.date()) if year == base.year else found
     return None
+
+
+def _month_number(name: str) -> int | None:
+    words = date_words()
+    name = name.rstrip(".").lower()
+    return words.months.get(name) or words.folded_months.get(fold(name))
 
 
 def _weekday(text: str, base: date) -> date | None:

@@ -25,9 +25,7 @@ relative to the message date (``base``, a naive local datetime):
 
 Spans are found with regular expressions first, so ordinary words ("may", "sat", "do", "out")
 never become dates; the day is then computed here. The patterns are built from the words of
-the language files once per process, on first use. :mod:`dateparser` is only asked about a
-month-name span this module could not read itself, and its answer is taken only when it gives
-a day and a month.
+the language files once per process, on first use.
 """
 
 from __future__ import annotations
@@ -36,16 +34,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from types import ModuleType
 
 from followthru.replies.date_words import DateWords, alternation, date_words
 from followthru.replies.intent_lexicon import fold
-
-dateparser: ModuleType | None
-try:  # optional cross-check; the tables below read every form this module matches
-    import dateparser
-except ImportError:  # pragma: no cover
-    dateparser = None
 
 
 @dataclass(frozen=True)
@@ -176,9 +167,8 @@ def _yearless(month: int, day: int, today: date) -> date | None:
     """A day and month without a year: this year, or next year once it is more than two weeks
     past."""
     found = _safe(today.year, month, day)
-    if found is None:
-        found = _safe(today.year + 1, month, day)
-        return found
+    if found is None:  # the 29th of February: the next leap year's
+        return next(filter(None, (_safe(year, month, day) for year in range(today.year + 1, today.year + 9))), None)
     if found < today - timedelta(days=14):
         return _safe(today.year + 1, month, day)
     return found
@@ -314,12 +304,6 @@ def find_mentions(
             when = (
                 _safe(year, month, day) if year else (_yearless(month, day, today) if _safe(2024, month, day) else None)
             )
-            if when is None and dateparser is not None:
-                parsed = dateparser.parse(
-                    m.group(),
-                    settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day", "month"]},
-                )
-                when = parsed.date() if parsed else None
             add(Mention(m.group(), m.start(), m.end(), when, "date"))
     for m in _NUMERIC.finditer(text):
         a, b = int(m.group("a")), int(m.group("b"))
