@@ -10,9 +10,10 @@ ends, ready for any backend.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import email
 import email.policy
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,9 @@ from followthru.values import one_line
 
 
 class _Wire(email.policy.Compat32):
-    """CRLF line ends; a short ASCII header is written as it is, without the costly general folding."""
+    """CRLF line ends; a short ASCII header is written as it is, without the costly general folding,
+    and a longer text is folded once per process (the subject of a plan's requests is the same for
+    each person asked)."""
 
     def fold_binary(self, name: str, value: str | Folded) -> bytes:
         if (
@@ -36,8 +39,15 @@ class _Wire(email.policy.Compat32):
             and "\r" not in value
         ):
             return f"{name}: {value}{self.linesep}".encode("ascii")
+        if isinstance(value, str):
+            return _fold_text(self, name, value)
         # A value that is not text (a Folded) is encoded by calling its encode(), as the policy does.
         return super().fold_binary(name, value)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1024)
+def _fold_text(policy: email.policy.Compat32, name: str, value: str) -> bytes:
+    return email.policy.Compat32.fold_binary(policy, name, value)
 
 
 WIRE = _Wire(linesep="\r\n")
@@ -218,8 +228,12 @@ def _header_block(headers: list[tuple[str, str | Folded]]) -> bytes:
 
 
 def _base64_body(data: bytes) -> bytes:
-    """A payload in base64: lines of 76 characters, each ended by CRLF (nothing for no data)."""
-    return base64.encodebytes(data).replace(b"\n", CRLF)
+    """A payload in base64: lines of 76 characters, each ended by CRLF (nothing for no data), as
+    ``base64.encodebytes`` writes it (57 bytes a line) but encoded in one call."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    if not encoded:
+        return b""
+    return CRLF.join([encoded[start : start + 76] for start in range(0, len(encoded), 76)]) + CRLF
 
 
 def _text_part(text: str, subtype: str) -> bytes:
@@ -227,17 +241,32 @@ def _text_part(text: str, subtype: str) -> bytes:
     return _TEXT_HEADS[subtype] + _base64_body(text.encode("utf-8"))
 
 
-def _multipart(subtype: str, boundary: str, headers: list[tuple[str, str | Folded]], parts: list[bytes]) -> bytes:
+def _multipart(subtype: str, headers: list[tuple[str, str | Folded]], parts: list[bytes]) -> bytes:
     """A multipart entity: its Content-Type, MIME-Version and ``headers``, then each part between
-    delimiter lines and the closing one, as the generator writes it (no preamble, no epilogue)."""
-    head = _header_block(
-        [("Content-Type", f'multipart/{subtype}; boundary="{boundary}"'), ("MIME-Version", "1.0"), *headers]
-    )
-    delimiter = f"--{boundary}".encode("ascii")
+    delimiter lines and the closing one, as the generator writes it (no preamble, no epilogue).
+
+    The boundary is ``=_alt_`` or ``=_mix_`` and 32 random hex digits: they cannot occur in the
+    parts by chance, so the parts need no search for it."""
+    digits = secrets.token_hex(16).encode("ascii")
+    head = _MULTIPART_HEADS[subtype].replace(_PLACEHOLDER, digits) + _header_block(headers)
+    delimiter = b"--=_" + subtype[:3].encode("ascii") + b"_" + digits
     return head + delimiter + CRLF + (CRLF + delimiter + CRLF).join(parts) + CRLF + delimiter + b"--" + CRLF
 
 
 CRLF = b"\r\n"
+_PLACEHOLDER = b"0" * 32  # where the 32 random hex digits of a boundary go
+# A boundary's Content-Type is longer than a line: the policy folds it at "; ", whatever the hex
+# digits (neither spaces nor separators), so it is folded once and the digits put in.
+_MULTIPART_HEADS = {
+    subtype: b"".join(
+        WIRE.fold_binary(name, value)
+        for name, value in (
+            ("Content-Type", f'multipart/{subtype}; boundary="=_{subtype[:3]}_{_PLACEHOLDER.decode()}"'),
+            ("MIME-Version", "1.0"),
+        )
+    )
+    for subtype in ("alternative", "mixed")
+}
 _TEXT_HEADS = {
     subtype: _header_block(
         [
@@ -259,8 +288,6 @@ def build_message(draft: Draft, words: Rendered) -> Built:
     in the same order, folded by the same policy, base64 bodies in lines of 76, CRLF line ends
     (tests/drafting/test_mime_bytes.py compares them); five times faster than building the
     objects and generating them."""
-    # A random boundary of 32 hex digits cannot occur in the parts by chance.
-    alternative_boundary = "=_alt_" + secrets.token_hex(16)
     parts = [_text_part(words.text, "plain"), _text_part(words.html, "html")]
     message_id = draft.message_id or new_message_id(draft.sender.email)
     headers: list[tuple[str, str | Folded]] = [
@@ -292,11 +319,11 @@ def build_message(draft: Draft, words: Rendered) -> Built:
             ]
         )
         parts.append(calendar_head + _base64_body(ical))
-        alternative = _multipart("alternative", alternative_boundary, [], parts)
+        alternative = _multipart("alternative", [], parts)
         attachment = _ATTACHMENT_HEAD + _base64_body(ical)
-        raw = _multipart("mixed", "=_mix_" + secrets.token_hex(16), headers, [alternative, attachment])
+        raw = _multipart("mixed", headers, [alternative, attachment])
     else:
-        raw = _multipart("alternative", alternative_boundary, headers, parts)
+        raw = _multipart("alternative", headers, parts)
     recipients = [m.email for m in draft.to + draft.cc]
     return Built(message_id, recipients, raw, draft.envelope_from or draft.sender.email)
 
