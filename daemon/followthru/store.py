@@ -168,6 +168,19 @@ class Store:
             raise
         self.connection.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: all or nothing of what the block writes, what the transaction wrote
+        before it kept either way (a savepoint, rolled back to on any error)."""
+        self.connection.execute("SAVEPOINT piece")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK TO SAVEPOINT piece")
+            self.connection.execute("RELEASE SAVEPOINT piece")
+            raise
+        self.connection.execute("RELEASE SAVEPOINT piece")
+
     # -- plans -----------------------------------------------------------------------------------
     def load_known(self, plan_id: str) -> StoredPlan:
         """A plan whose id was read from the store's own tables (its messages, commitments, asks or

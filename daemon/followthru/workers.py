@@ -41,6 +41,11 @@ class PlanWorkers:
     def __init__(self, config: Config):
         self.config = config
         self._pool: ProcessPoolExecutor | None = None
+        self.parallel_from = PARALLEL_FROM
+
+    def wanted(self, files: int) -> bool:
+        """Whether ``files`` new files are enough for the workers to pay for themselves."""
+        return files >= self.parallel_from and (os.cpu_count() or 1) >= 2
 
     def prepare(self, files: list[Path], now: datetime) -> Iterator[Prepared | None]:
         """Read, decide and draft many new plans on every core, in file order, while this process
