@@ -110,6 +110,47 @@ def test_the_sandbox_stops_unsafe_templates(views, tmp_path):
         Renderer(overrides=tmp_path).render("request", contexts(views)["request"])
 
 
+SANDBOX_CASES = [
+    "{{ d.title }}",
+    "{{ d.missing }}|{{ d.missing.deeper }}",
+    "{{ d['title'] }}",
+    "{{ d.items()|list }}",
+    "{{ d.keys()|list }}",
+    "{{ d.get('title') }}",
+    "{{ d.update({'x': 1}) }}",
+    "{{ d.pop('title') }}",
+    "{{ d.__class__ }}",
+    "{{ d.__class__.__mro__[1].__subclasses__() }}",
+    "{{ e.items }}",
+    "{{ s.upper() }}|{{ s.format(1) }}|{{ s.__class__ }}",
+    "{{ n.real }}|{{ l.append(1) }}",
+    "{% import 'blocks' as b %}{{ b.box(d.title) }}|{{ b.box(d) }}|{{ b._hidden }}|{{ b.missing }}|{{ b.__dict__ }}",
+    "{% import 'blocks' as b %}{{ b.box(x=1) }}",
+    "{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(d.title) }}{{ m(caller=1) }}",
+]
+
+
+@pytest.mark.parametrize("source", SANDBOX_CASES)
+def test_the_sandbox_shortcuts_give_the_sandbox_answers(source):
+    """Renderer's Sandbox reads dict keys and calls macros sooner; what a template gets, or the
+    error it raises, is what Jinja2's immutable sandbox gives."""
+    from jinja2 import DictLoader
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from followthru.drafting.render import Sandbox
+
+    blocks = {"blocks": "{% set _hidden = 1 %}{% macro box(v) %}<{{ v }}>{% endmacro %}", "t": source}
+    data = {"d": {"title": "T", "items": "I"}, "e": {"items": "only a key"}, "s": "x{}", "n": 3, "l": [1]}
+    outcomes = []
+    for environment in (Sandbox, ImmutableSandboxedEnvironment):
+        env = environment(loader=DictLoader(blocks), autoescape=True)
+        try:
+            outcomes.append(env.get_template("t").render(data))
+        except Exception as error:
+            outcomes.append(f"{type(error).__name__}: {error}")
+    assert outcomes[0] == outcomes[1]
+
+
 def test_plan_content_is_never_template_code_and_html_is_escaped(views):
     context = contexts(views)["request"]
     context["plan"] = {
