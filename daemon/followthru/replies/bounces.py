@@ -357,7 +357,7 @@ def _bounce(
 # -- the three kinds of report ---------------------------------------------------------------
 
 
-def _from_report(msg: Message, texts: list[str]) -> Report | None:
+def _from_report(msg: Message) -> Report | None:
     blocks = _report_blocks(msg)
     if not blocks:
         return None
@@ -367,7 +367,7 @@ def _from_report(msg: Message, texts: list[str]) -> Report | None:
         return Report("auto_reply", 0.95, f"delivery report: Action: {', '.join(actions)}")
     # Exim writes the mailbox path as Final-Recipient: prefer any block naming an address.
     block = next((b for b in gone if _address(b.get("final-recipient", ""))), gone[0])
-    bounce = _bounce(msg, block, _notice(msg), texts)
+    bounce = _bounce(msg, block, _notice(msg), _texts(msg))
     status = bounce.status or "no status"
     return Report("bounce", 1.0, f"delivery report: Action: failed ({status})", bounce)
 
@@ -375,9 +375,22 @@ def _from_report(msg: Message, texts: list[str]) -> Report | None:
 _SES_TYPE = re.compile(r'"(?:notificationType|eventType)"\s*:\s*"(\w+)"')
 
 
-def _ses(msg: Message, texts: list[str]) -> Report | None:
+def _names_ses_type(msg: Message) -> bool:
+    """Whether a leaf holds the name of an SES notification's type: a cheap look at the
+    undecoded HTML, so that an ordinary reply's HTML is not rendered for :func:`_ses`."""
+    for part in leaves(msg):
+        if part.get_content_maintype() in ("text", "multipart"):
+            text = decode(part)
+            if "notificationType" in text or "eventType" in text:
+                return True
+    return False
+
+
+def _ses(msg: Message) -> Report | None:
     """An Amazon SES notification (JSON, possibly inside an SNS envelope)."""
-    for text in texts:
+    if not _names_ses_type(msg):
+        return None
+    for text in _texts(msg):
         body = text.strip()
         if not body.startswith("{"):
             continue
@@ -428,7 +441,7 @@ def _ses(msg: Message, texts: list[str]) -> Report | None:
     return None
 
 
-def _from_notice(msg: Message, subject: str, texts: list[str]) -> Report | None:
+def _from_notice(msg: Message, subject: str) -> Report | None:
     """A non-standard notice: from a mail daemon, with a bounce subject, or a forwarded
     bounce whose delivery-status fields are quoted in the text."""
     senders = addresses(msg, "From")
@@ -440,7 +453,7 @@ def _from_notice(msg: Message, subject: str, texts: list[str]) -> Report | None:
     null_sender = header(msg, "Return-Path").strip() == "<>"
     if not (daemon or strong or (null_sender and _BOUNCE_SUBJECT.search(core))):
         return None
-    notice = _notice(msg)
+    notice, texts = _notice(msg), _texts(msg)
     written = [block for text in texts for block in _fields(text)]
     gone = [block for block in written if _failed(block)]
     if gone:
@@ -461,5 +474,4 @@ def _from_notice(msg: Message, subject: str, texts: list[str]) -> Report | None:
 
 def delivery_report(msg: Message, subject: str) -> Report | None:
     """A bounce or another delivery notice, or None for any other message."""
-    texts = _texts(msg)
-    return _from_report(msg, texts) or _ses(msg, texts) or _from_notice(msg, subject, texts)
+    return _from_report(msg) or _ses(msg) or _from_notice(msg, subject)

@@ -183,18 +183,42 @@ _PUNCT = str.maketrans(
 )
 
 
+class _Folded(dict[int, str]):
+    """Each character's folded form, worked out the first time it is met (str.translate then
+    runs at C speed over the characters already seen)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = "".join(_fold_char(char) for char in chr(code).translate(_PUNCT))
+        self[code] = folded
+        return folded
+
+
+def _fold_char(char: str) -> str:
+    low = char.lower()
+    if len(low) != 1:
+        low = char
+    base = unicodedata.normalize("NFKD", low)
+    stripped = "".join(c for c in base if not unicodedata.combining(c))
+    return stripped if len(stripped) == 1 else low
+
+
+_FOLDED = _Folded()
+
+
 def fold(text: str) -> str:
     """Lower case, plain quotes and dashes, accents removed; one character for one, so offsets
     into the folded text are offsets into ``text``."""
-    out = []
-    for char in text.translate(_PUNCT):
-        low = char.lower()
-        if len(low) != 1:
-            low = char
-        base = unicodedata.normalize("NFKD", low)
-        stripped = "".join(c for c in base if not unicodedata.combining(c))
-        out.append(stripped if len(stripped) == 1 else low)
-    return "".join(out)
+    return text.translate(_FOLDED)
+
+
+def lower(text: str) -> str:
+    """Lower case, one character for one (a character whose lower case is longer is kept), so
+    offsets into the result are offsets into ``text``. Matching literal words on this without
+    IGNORECASE is several times faster than with it."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
 
 # --- reading and checking the files --------------------------------------------------------------
@@ -341,6 +365,17 @@ def patterns(category: str, langs: frozenset[str]) -> tuple[re.Pattern[str] | No
         if lang.code in langs:
             phrases.extend(lang.phrases[category])
     return _compile(list(dict.fromkeys(phrases)))
+
+
+@cache
+def any_phrase(categories: tuple[str, ...], langs: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any phrase of ``categories`` in ``langs`` matches (at a
+    clause start or not): when it finds nothing, neither does any of their :func:`patterns`."""
+    phrases = [
+        p.removeprefix("^") for lang in langs for category in categories for p in vocabulary()[lang].phrases[category]
+    ]
+    parts = sorted({_fragment(p) for p in phrases}, key=len, reverse=True)
+    return re.compile(rf"(?<![\w'])(?:{'|'.join(parts)})(?![\w'])") if parts else None
 
 
 @cache

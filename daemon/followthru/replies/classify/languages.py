@@ -4,6 +4,7 @@ words, calendar words, letters and cue phrases; and the negation words that coun
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 
 from followthru.replies import intent_lexicon as lx
@@ -49,14 +50,18 @@ def rank_languages(text: str) -> list[tuple[str, float]]:
     and cue phrases."""
     text = text[:4000]  # the opening of a reply tells its language
     folded = lx.fold(text)
-    words = re.findall(r"[\w']+", folded)
+    words = Counter(re.findall(r"[\w']+", folded))
     lowered = text.lower()
     function_words, calendar_words = _function_words(), _calendar_words()
     scores = {}
     for code, lang in lx.vocabulary().items():
-        score = sum(1.0 for w in words if w in function_words[code])
-        score += sum(1.0 for w in words if w in calendar_words[code])
+        score = float(sum(words[w] for w in function_words[code] & words.keys()))
+        score += sum(words[w] for w in calendar_words[code] & words.keys())
         score += 2 * sum(lowered.count(c) for c in lang.letters)
+        telling = lx.any_phrase(TELLING, frozenset({code}))
+        if telling is None or telling.search(folded) is None:
+            scores[code] = score
+            continue
         for category in TELLING:
             free, start = lx.patterns(category, frozenset({code}))
             for pattern in (free, start):
