@@ -16,8 +16,9 @@ _LENGTH = 10
 
 def b32(digest: bytes, length: int = _LENGTH) -> str:
     """The first ``length`` characters of ``digest`` in lower-case base32: letters and digits only,
-    safe in an address and in a URL."""
-    return base64.b32encode(digest).decode("ascii").lower()[:length]
+    safe in an address and in a URL. Base32 writes each 5 bytes as 8 characters, so only the
+    groups of 5 bytes that the first ``length`` characters come from are encoded."""
+    return base64.b32encode(digest[: -(-length // 8) * 5]).decode("ascii").lower()[:length]
 
 
 def token_key(plan_id: str, resource_id: str, ask: str | None = None) -> str:
