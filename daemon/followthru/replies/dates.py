@@ -17,8 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from followthru.replies import lowercase
 from followthru.replies.date_words import date_words
-from followthru.replies.intent_lexicon import fold, lower
+from followthru.replies.intent_lexicon import fold
 
 _MONTHS = (
     "january|february|march|april|june|july|august|september|october|november|december"
@@ -82,7 +83,7 @@ _PATTERN = re.compile(
      |(?P<weekday>(?:(?:next|this|coming)\s+)?(?:{_WEEKDAY_ANY}))
      |(?P<tomorrow>tomorrow|demain)
     )(?![\w])""",
-    re.VERBOSE,  # on lower-case text: IGNORECASE made it six times slower
+    re.IGNORECASE | re.VERBOSE,
 )
 
 
@@ -185,8 +186,8 @@ def find_dates(text: str, base: datetime, month_first: bool = True) -> list[Foun
     written (relative dates count from it); ``month_first`` reads "12/11" as December 11."""
     found: list[Found] = []
     today = base.date()
-    for match in _PATTERN.finditer(lower(text)):
-        kind, span = match.lastgroup, text[match.start() : match.end()]
+    for match in lowercase.finditer(_PATTERN, text, lowercase.lowered(text)):
+        kind, span = match.lastgroup, match.group()
         try:
             if kind == "named":
                 day = _named(span, base)

@@ -84,6 +84,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from followthru.replies.alternation import factored
+
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
 REFERENCE = "en"  # every other file must have the keys of this one
 INTENT_TABLES = ("phrases", "words", "patterns")
@@ -209,16 +211,6 @@ def fold(text: str) -> str:
     """Lower case, plain quotes and dashes, accents removed; one character for one, so offsets
     into the folded text are offsets into ``text``."""
     return text.translate(_FOLDED)
-
-
-def lower(text: str) -> str:
-    """Lower case, one character for one (a character whose lower case is longer is kept), so
-    offsets into the result are offsets into ``text``. Matching literal words on this without
-    IGNORECASE is several times faster than with it."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
 
 # --- reading and checking the files --------------------------------------------------------------
@@ -352,7 +344,7 @@ def _compile(phrases: list[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str
         if not parts:
             return None
         parts.sort(key=len, reverse=True)
-        return re.compile(rf"(?<![\w'])(?:{'|'.join(parts)})(?![\w'])")
+        return re.compile(rf"(?<![\w'])(?:{factored(parts)})(?![\w'])")
 
     return build(free), build(start)
 
@@ -375,7 +367,7 @@ def any_phrase(categories: tuple[str, ...], langs: frozenset[str]) -> re.Pattern
         p.removeprefix("^") for lang in langs for category in categories for p in vocabulary()[lang].phrases[category]
     ]
     parts = sorted({_fragment(p) for p in phrases}, key=len, reverse=True)
-    return re.compile(rf"(?<![\w'])(?:{'|'.join(parts)})(?![\w'])") if parts else None
+    return re.compile(rf"(?<![\w'])(?:{factored(parts)})(?![\w'])") if parts else None
 
 
 @cache

@@ -95,12 +95,15 @@ def read_cues(reading: Reading) -> None:
     langs = reading.langs
     for cat in _MASKING_ORDER + _MARKERS:
         free, start_only = lx.patterns(cat, langs)
+        source = work if cat in _MASKING_ORDER + _READ_MASKED else reading.low
+        # neither pattern matches before the first place where one of the phrases does
+        either = lx.any_phrase((cat,), langs)
+        first = either.search(source) if either is not None else None
         found: list[Hit] = []
         for pattern, anchored in ((free, False), (start_only, True)):
-            if pattern is None:
+            if pattern is None or first is None:
                 continue
-            source = work if cat in _MASKING_ORDER + _READ_MASKED else reading.low
-            for m in pattern.finditer(source):
+            for m in pattern.finditer(source, first.start()):
                 if m.end() == m.start():
                     continue
                 if (anchored or cat in ("yes", "ok")) and not at_clause_start(reading, m.start()):

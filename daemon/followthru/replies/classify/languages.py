@@ -58,17 +58,28 @@ def rank_languages(text: str) -> list[tuple[str, float]]:
         score = float(sum(words[w] for w in function_words[code] & words.keys()))
         score += sum(words[w] for w in calendar_words[code] & words.keys())
         score += 2 * sum(lowered.count(c) for c in lang.letters)
-        telling = lx.any_phrase(TELLING, frozenset({code}))
-        if telling is None or telling.search(folded) is None:
-            scores[code] = score
-            continue
-        for category in TELLING:
-            free, start = lx.patterns(category, frozenset({code}))
-            for pattern in (free, start):
-                if pattern is not None:
-                    score += 1.5 * sum(1 for m in pattern.finditer(folded) if len(m.group()) > 3)
-        scores[code] = score
+        scores[code] = score + 1.5 * _telling_phrases(folded, frozenset({code}))
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)
+
+
+def _telling_phrases(folded: str, langs: frozenset[str]) -> int:
+    """How many phrases of the TELLING categories in ``langs`` longer than three characters
+    ``folded`` holds, each category counted on its own. No category matches before the first
+    place where any of them does, so each is looked for from there (which finds the same)."""
+    first = lx.any_phrase(TELLING, langs)
+    found = first.search(folded) if first is not None else None
+    if found is None:
+        return 0
+    count = 0
+    for category in TELLING:
+        mine = lx.any_phrase((category,), langs)
+        begin = mine.search(folded, found.start()) if mine is not None else None
+        if begin is None:
+            continue
+        for pattern in lx.patterns(category, langs):
+            if pattern is not None:
+                count += sum(1 for m in pattern.finditer(folded, begin.start()) if len(m.group()) > 3)
+    return count
 
 
 def detect_languages(text: str) -> frozenset[str]:
