@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from followthru.replies.lowercase import FOLDED_SPECIALLY
+
 _CAPTURING = re.compile(r"(?<!\\)\((?!\?)")
 _META = set(".^$*+?{}[]\\|()")
 _QUANTIFIERS = set("*+?{")
@@ -182,13 +184,22 @@ def _expanded(part: str) -> list[str]:
     return written
 
 
-def factored(parts: Iterable[str]) -> str:
+def _special(char: str) -> bool:
+    return char in FOLDED_SPECIALLY and not char.isascii()  # "s" is one, for "ſ"
+
+
+def factored(parts: Iterable[str], ignorecase: bool = False) -> str:
     """``"|".join(parts)``, factored by leading literal characters (see the module's
     docstring); the result is an alternation to put inside a group, like the joined one.
-    ``parts`` are written for a pattern compiled without IGNORECASE and VERBOSE; with a
-    capturing group among them they are joined as they are (moving one would renumber it)."""
+    ``parts`` are written for a pattern compiled without VERBOSE; with a capturing group among
+    them they are joined as they are (moving one would renumber it). For a pattern compiled
+    with IGNORECASE, say so: they are then factored only when written in lower case without a
+    character IGNORECASE folds beyond its lower case (two different first characters then
+    never match the same one)."""
     parts = list(parts)
     if any(_CAPTURING.search(part) for part in parts):
+        return "|".join(parts)
+    if ignorecase and any(char != char.lower() or _special(char) for part in parts for char in part):
         return "|".join(parts)
     return _factor([written for part in parts for written in _expanded(part)])
 

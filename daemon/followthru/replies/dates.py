@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from followthru.replies import lowercase
+from followthru.replies.alternation import factored
 from followthru.replies.date_words import date_words
 from followthru.replies.intent_lexicon import fold
 
@@ -47,23 +48,24 @@ _WEEKDAYS = {  # full names, usable alone
     5: "saturday|samstag|samedi|sábado|sabado|zaterdag|lördag|lørdag|sobota|sobotę",
     6: "sunday|sonntag|dimanche|domingo|domenica|zondag|söndag|søndag|niedziela|niedzielę",
 }
-_WEEKDAY_ANY = "|".join(_WEEKDAYS.values())
+_WEEKDAY_ANY = factored("|".join(_WEEKDAYS.values()).split("|"), ignorecase=True)
 # Abbreviations only ever as the prefix of a full date ("Mon, Dec 14", "Mo., 14. Dez.").
-_WEEKDAY_PREFIX = rf"(?:(?:{_WEEKDAY_ANY}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
-_WEEKDAY_PREFIX += (
-    r"|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)"
-    r"\.?,?\s+)?"
+_WEEKDAY_ABBREVIATIONS = (
+    "mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom"
 )
+_WEEKDAY_NAMES = "|".join(_WEEKDAYS.values()) + "|" + _WEEKDAY_ABBREVIATIONS
+_WEEKDAY_PREFIX = rf"(?:(?:{factored(_WEEKDAY_NAMES.split('|'), ignorecase=True)})\.?,?\s+)?"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 # Words between a weekday and its date: "Thursday the 10th", "fredag den 11", "lundi le 14".
 _ARTICLE = r"(?:(?:the|den|der|dem|le|el|il|lo|o|de|del|op|am)\s+)?"
-_MONTH = rf"(?:{_MONTHS})\.?"
+_MONTH_NAMES = factored(_MONTHS.split("|"), ignorecase=True)
+_MONTH = rf"(?:{_MONTH_NAMES})\.?"
 _YEAR = r"(?:,?\s+(?:de\s+)?(?:19|20)\d\d)?"
 
 # The day, month and year of a span _PATTERN found as "named".
 _NAMED_PARTS = re.compile(
-    rf"""(?:{_WEEKDAY_PREFIX}{_ARTICLE}(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<month>{_MONTHS})\.?
-          |{_WEEKDAY_PREFIX}(?P<month_first>{_MONTHS})\.?\s+(?P<day_after>[0-3]?\d)(?:st|nd|rd|th|er|\.)?)
+    rf"""(?:{_WEEKDAY_PREFIX}{_ARTICLE}(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<month>{_MONTH_NAMES})\.?
+          |{_WEEKDAY_PREFIX}(?P<month_first>{_MONTH_NAMES})\.?\s+(?P<day_after>[0-3]?\d)(?:st|nd|rd|th|er|\.)?)
         (?:,?\s+(?:de\s+)?(?P<year>(?:19|20)\d\d))?""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -23,7 +23,7 @@ _ESCAPES_AND_NAMES = re.compile(r"\\.|\(\?P[<=]\w+>?")
 
 def _folded_specially() -> frozenset[str]:
     """The characters IGNORECASE matches beyond their lower case (``s`` and ``ſ``, ``µ`` and
-    ``μ``, ``σ`` and ``ς``), as Python's ``re`` lists them."""
+    ``μ``, ``σ`` and ``ς``: the ASCII ``i``, ``s`` among them), as Python's ``re`` lists them."""
     try:
         from re._casefix import _EXTRA_CASES  # the table re's compiler itself uses
     except ImportError:  # pragma: no cover - another Python: every non-ASCII letter is suspect
@@ -31,7 +31,7 @@ def _folded_specially() -> frozenset[str]:
     return frozenset(chr(code) for key, codes in _EXTRA_CASES.items() for code in (key, *codes))
 
 
-_SPECIAL = _folded_specially()
+FOLDED_SPECIALLY = _folded_specially()
 
 
 class _Plain(dict[str, bool]):
@@ -39,7 +39,8 @@ class _Plain(dict[str, bool]):
 
     def __missing__(self, char: str) -> bool:
         low = char.lower()
-        plain = bool(_SPECIAL) and len(low) == 1 and char not in _SPECIAL and low not in _SPECIAL
+        special = char in FOLDED_SPECIALLY or low in FOLDED_SPECIALLY
+        plain = bool(FOLDED_SPECIALLY) and len(low) == 1 and not special
         self[char] = plain
         return plain
 
@@ -64,7 +65,7 @@ def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     if not pattern.flags & re.IGNORECASE:
         return None
     words = _ESCAPES_AND_NAMES.sub("", pattern.pattern)
-    if any(char.isupper() or (char in _SPECIAL and not char.isascii()) for char in words):
+    if any(char.isupper() or (char in FOLDED_SPECIALLY and not char.isascii()) for char in words):
         return None
     return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
+from followthru.replies import lowercase
 from followthru.replies.date_words import DateWords, alternation, date_words
 from followthru.replies.intent_lexicon import fold
 
@@ -201,7 +202,7 @@ def _weekday_day(number: int, today: date, next_week: bool) -> date:
     return today + timedelta(days=ahead)
 
 
-def _numeric_style(text: str) -> str | None:
+def _numeric_style(text: str, low: str | None) -> str | None:
     """'dmy' or 'mdy' when the text shows how it writes dates: an unambiguous numeric date
     (13/12 or 12/13), or a month name written before the day ("Dec 11": month first)."""
     votes = {"dmy": 0, "mdy": 0}
@@ -214,8 +215,8 @@ def _numeric_style(text: str) -> str | None:
         elif b > 12 >= a:
             votes["mdy"] += 2
     patterns = _patterns()
-    votes["mdy"] += len(patterns.named_md.findall(text))
-    votes["dmy"] += len(patterns.named_dm.findall(text))
+    votes["mdy"] += sum(1 for _ in lowercase.finditer(patterns.named_md, text, low))
+    votes["dmy"] += sum(1 for _ in lowercase.finditer(patterns.named_dm, text, low))
     if votes["dmy"] != votes["mdy"]:
         return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
     return None
@@ -275,7 +276,8 @@ def find_mentions(
         primary = next(iter(langs - {"en"}))
     elif primary is None and langs and len(langs) == 1:
         primary = next(iter(langs))
-    style = _numeric_style(text)
+    low = lowercase.lowered(text)
+    style = _numeric_style(text, low)
 
     def add(mention: Mention) -> None:
         if mention.day is None and mention.kind != "time":
@@ -294,7 +296,7 @@ def find_mentions(
             )
         )
     for pattern in (patterns.named_dm, patterns.named_md):
-        for m in pattern.finditer(text):
+        for m in lowercase.finditer(pattern, text, low):
             name = m.group("month")
             if not _risky_month_ok(name, langs):
                 continue
@@ -325,7 +327,7 @@ def find_mentions(
                 "date",
             )
         )
-    for m in _ORDINAL.finditer(text):
+    for m in lowercase.finditer(_ORDINAL, text, low):
         suffix = m.group("suffix").lower()
         if suffix in ("e", "de", "ste") and not (langs is None or langs & {"nl", "fr"}):
             continue
@@ -335,7 +337,7 @@ def find_mentions(
         if not 1 <= day <= 31:
             continue
         add(Mention(m.group(), m.start(), m.end(), _numbered_day(day, today), "date"))
-    for m in patterns.context_day.finditer(text):
+    for m in lowercase.finditer(patterns.context_day, text, low):
         day = int(m.group("day"))
         if not 1 <= day <= 31:
             continue
@@ -354,12 +356,12 @@ def find_mentions(
             weekday_patterns.append((short.pattern, short.numbers))
     weekday_hits = []
     for pattern, table in weekday_patterns:
-        for m in pattern.finditer(text):
+        for m in lowercase.finditer(pattern, text, low):
             number = table.get(m.group("name").lower())
             if number is None:
                 continue
             weekday_hits.append((m, number))
-    for m in patterns.prefix_weekday.finditer(text):
+    for m in lowercase.finditer(patterns.prefix_weekday, text, low):
         # "Fr. 11.12.", "Mo, 14.12.", "Sat 12 Dec": capitalised, and closed by a dot or comma
         # unless it is an English abbreviation ("could we do 11.12." has no weekday)
         name = m.group("name")
@@ -402,14 +404,15 @@ def find_mentions(
         next_week = bool(m.groupdict().get("next") or m.groupdict().get("after"))
         add(Mention(m.group(), m.start(), m.end(), _weekday_day(number, today, next_week), "weekday"))
 
-    for m in patterns.relative.finditer(text):
+    for m in lowercase.finditer(patterns.relative, text, low):
         word = re.sub(r"\s+", " ", m.group("rel").lower())
         if word in words.tomorrow_also_morning and patterns.not_tomorrow_before.search(
             text[max(0, m.start() - 12) : m.start()]
         ):
             continue
         add(Mention(m.group(), m.start(), m.end(), today + timedelta(days=words.relative[word]), "relative"))
-    for m in patterns.month_only.finditer(fold(text)):
+    folded = fold(text)
+    for m in lowercase.finditer(patterns.month_only, folded, lowercase.lowered(folded)):
         # "im Januar", "until January", "after the holidays": a period, not a day
         if m.group("month"):
             month = words.folded_months[m.group("month")]
@@ -418,7 +421,7 @@ def find_mentions(
         else:
             period_start = today + timedelta(days=30)
         add(Mention(text[m.start() : m.end()], m.start(), m.end(), period_start, "period", precise=False))
-    for m in patterns.next_week.finditer(text):
+    for m in lowercase.finditer(patterns.next_week, text, low):
         monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
         add(Mention(m.group(), m.start(), m.end(), monday, "period", precise=False))
     # "the week of the 14th": the day is the one written, but only the week is meant.
@@ -433,7 +436,7 @@ def find_mentions(
                 "period",
                 precise=False,
             )
-    for m in patterns.time.finditer(text):
+    for m in lowercase.finditer(patterns.time, text, low):
         if _overlaps(found, m.start(), m.end()):
             continue
         found.append(Mention(m.group(), m.start(), m.end(), None, "time"))
