@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from followthru.replies.lowercase import FOLDED_SPECIALLY
+from followthru.replies.lowercase import CASE_FIXES
 
 _CAPTURING = re.compile(r"(?<!\\)\((?!\?)")
 _META = set(".^$*+?{}[]\\|()")
@@ -184,8 +184,11 @@ def _expanded(part: str) -> list[str]:
     return written
 
 
-def _special(char: str) -> bool:
-    return char in FOLDED_SPECIALLY and not char.isascii()  # "s" is one, for "ſ"
+def _folds_together(parts: list[str]) -> bool:
+    """Whether two different characters of ``parts`` match each other under IGNORECASE (an
+    upper-case letter, or a letter and one of its :data:`CASE_FIXES`)."""
+    chars = {char for part in parts for char in part}
+    return any(char != char.lower() or CASE_FIXES.get(char, frozenset()) & chars for char in chars)
 
 
 def factored(parts: Iterable[str], ignorecase: bool = False) -> str:
@@ -193,13 +196,12 @@ def factored(parts: Iterable[str], ignorecase: bool = False) -> str:
     docstring); the result is an alternation to put inside a group, like the joined one.
     ``parts`` are written for a pattern compiled without VERBOSE; with a capturing group among
     them they are joined as they are (moving one would renumber it). For a pattern compiled
-    with IGNORECASE, say so: they are then factored only when written in lower case without a
-    character IGNORECASE folds beyond its lower case (two different first characters then
-    never match the same one)."""
+    with IGNORECASE, say so: they are then factored only when no two of their characters match
+    each other under it (two different first characters then never match the same one)."""
     parts = list(parts)
     if any(_CAPTURING.search(part) for part in parts):
         return "|".join(parts)
-    if ignorecase and any(char != char.lower() or _special(char) for part in parts for char in part):
+    if ignorecase and _folds_together(parts):
         return "|".join(parts)
     return _factor([written for part in parts for written in _expanded(part)])
 

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from followthru.replies import lowercase
 from followthru.replies.htmltext import html_to_text
 from followthru.replies.lexicon import trimming
 
@@ -192,6 +193,8 @@ def _attribution_at(lines: list[str], index: int) -> int | None:
 
 
 def _field(line: str) -> str | None:
+    if ":" not in line and "：" not in line:  # every field pattern ends with a colon
+        return None
     return next((name for name, pattern in _markers().fields.items() if pattern.match(line)), None)
 
 
@@ -237,8 +240,11 @@ def _is_disclaimer(lines: list[str], index: int) -> bool:
             break
         paragraph.append(line.strip())
     text = " ".join(paragraph)[:3000]
-    terms = {found.group().lower() for found in _markers().disclaimer_terms.finditer(text)}
-    return bool(_markers().disclaimer_opener.match(text) and terms) or (len(text) >= 120 and len(terms) >= 3)
+    low = lowercase.lowered(text)
+    terms = {found.group().lower() for found in lowercase.finditer(_markers().disclaimer_terms, text, low)}
+    if not terms:
+        return False
+    return bool(lowercase.match(_markers().disclaimer_opener, text, low)) or (len(text) >= 120 and len(terms) >= 3)
 
 
 def _is_generic_header(lines: list[str], index: int) -> bool:

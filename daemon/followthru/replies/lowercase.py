@@ -2,14 +2,19 @@
 
 A pattern of many words compiled with IGNORECASE runs several times slower in Python's ``re``
 than the same pattern without it (a date pattern of a reply: 6x), because every character is
-compared case-insensitively. When the pattern's words are written in lower case, matching it
-without IGNORECASE on the lower-cased text finds the same places, provided lower-casing treats
-every character of the text as IGNORECASE does. :func:`lowered` checks that: it gives the
-lower-cased text, one character for one (offsets stay valid), or None when the text holds a
-character IGNORECASE folds beyond its lower case (``ſ``, ``ı``, ``µ``, ``ς``).
-:func:`finditer` then finds the places on the lower-case text and takes each match from the
-original pattern on the original text, so callers get the same match objects (groups as
-written) as ``pattern.finditer(text)``.
+compared case-insensitively. :func:`finditer` finds the places where such a pattern matches
+with its twin compiled without IGNORECASE, on the lower-cased text (:func:`lowered`, one
+character for one, so offsets stay valid), and takes each match from the original pattern on
+the original text: callers get the same match objects (groups as written) as
+``pattern.finditer(text)``.
+
+Why the places are the same: with IGNORECASE, a lower-case letter of the pattern matches a
+character of the text when that character's lower case is the letter, or is one of the few
+characters ``re`` lists as matching it besides (:data:`CASE_FIXES`: ``ſ`` for ``s``, ``ς`` for
+``σ``). So the twin is only used when the pattern's words are in lower case and hold no letter
+``re`` matches to an ASCII letter of another lower case (``ı``, ``ſ``), and :func:`lowered`
+refuses a text holding any character of those lists beyond ASCII, or one whose lower case is
+longer than itself: the slow, original way then reads it.
 """
 
 from __future__ import annotations
@@ -21,17 +26,21 @@ from functools import cache
 _ESCAPES_AND_NAMES = re.compile(r"\\.|\(\?P[<=]\w+>?")
 
 
-def _folded_specially() -> frozenset[str]:
-    """The characters IGNORECASE matches beyond their lower case (``s`` and ``ſ``, ``µ`` and
-    ``μ``, ``σ`` and ``ς``: the ASCII ``i``, ``s`` among them), as Python's ``re`` lists them."""
+def _case_fixes() -> dict[str, frozenset[str]]:
+    """The characters IGNORECASE matches to a letter beyond those of the same lower case (``s``:
+    ``ſ``; ``ı``: ``i``; ``σ``: ``ς``), from the table Python's ``re`` compiler itself uses."""
     try:
-        from re._casefix import _EXTRA_CASES  # the table re's compiler itself uses
-    except ImportError:  # pragma: no cover - another Python: every non-ASCII letter is suspect
-        return frozenset()
-    return frozenset(chr(code) for key, codes in _EXTRA_CASES.items() for code in (key, *codes))
+        from re._casefix import _EXTRA_CASES
+    except ImportError:  # pragma: no cover - another Python: nothing is lowered
+        return {}
+    return {chr(key): frozenset(map(chr, codes)) for key, codes in _EXTRA_CASES.items()}
 
 
-FOLDED_SPECIALLY = _folded_specially()
+CASE_FIXES = _case_fixes()
+FOLDED_SPECIALLY = frozenset(CASE_FIXES) | frozenset(char for fixes in CASE_FIXES.values() for char in fixes)
+# Letters IGNORECASE also matches to an ASCII letter of another lower case ("ı" to "I"): a pattern
+# holding one is not lowered, since ASCII text is not looked at character by character.
+_ASCII_FIXED = frozenset(char for char, fixes in CASE_FIXES.items() if any(fix.isascii() for fix in fixes))
 
 
 class _Plain(dict[str, bool]):
@@ -65,7 +74,7 @@ def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     if not pattern.flags & re.IGNORECASE:
         return None
     words = _ESCAPES_AND_NAMES.sub("", pattern.pattern)
-    if any(char.isupper() or (char in FOLDED_SPECIALLY and not char.isascii()) for char in words):
+    if any(char.isupper() or char in _ASCII_FIXED for char in words):
         return None
     return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
 
@@ -90,3 +99,11 @@ def finditer(pattern: re.Pattern[str], text: str, low: str | None) -> Iterator[r
 def search(pattern: re.Pattern[str], text: str, low: str | None) -> re.Match[str] | None:
     """``pattern.search(text)``, found faster on ``low`` (:func:`lowered` of ``text``)."""
     return next(finditer(pattern, text, low), None)
+
+
+def match(pattern: re.Pattern[str], text: str, low: str | None) -> re.Match[str] | None:
+    """``pattern.match(text)``, tried first on ``low`` (:func:`lowered` of ``text``)."""
+    twin = _twin(pattern)
+    if twin is not None and low is not None and twin.match(low) is None:
+        return None
+    return pattern.match(text)
