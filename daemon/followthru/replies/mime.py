@@ -181,13 +181,22 @@ def _unescape(value: str) -> str:
 
 
 def _raw(msg: Message, name: str) -> str:
-    wanted = name.lower()
-    return ", ".join(_unescape(str(value)) for key, value in msg.raw_items() if key.lower() == wanted)
+    """The values of header ``name``, joined. The headers are indexed by name on first use
+    (the reader asks a message for some twenty of them)."""
+    index: dict[str, list[str]] | None = getattr(msg, "_followthru_headers", None)
+    if index is None:
+        index = {}
+        for key, value in msg.raw_items():
+            index.setdefault(key.lower(), []).append(_unescape(str(value)))
+        msg._followthru_headers = index  # type: ignore[attr-defined]
+    return ", ".join(index.get(name.lower(), ()))
 
 
 def header(msg: Message, name: str) -> str:
-    """Header ``name`` decoded (RFC 2047) and unfolded; "" when absent or unreadable."""
-    return re.sub(r"\s*\r?\n\s*", " ", decode_words(_raw(msg, name))).strip()
+    """Header ``name`` decoded (RFC 2047) and unfolded; "" when absent or unreadable. A message
+    read this way is not to be changed afterwards (its headers are indexed once)."""
+    raw = _raw(msg, name)
+    return re.sub(r"\s*\r?\n\s*", " ", decode_words(raw)).strip() if raw else ""
 
 
 def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
@@ -205,7 +214,15 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
 
 def decode(part: Message) -> str:
     """The text of a leaf part, decoded with its charset (falling back to UTF-8, then Latin-1);
-    only its first :data:`MAX_PART_BYTES` bytes."""
+    only its first :data:`MAX_PART_BYTES` bytes. Decoded once: the part keeps its text."""
+    text: str | None = getattr(part, "_followthru_text", None)
+    if text is None:
+        text = _decode(part)
+        part._followthru_text = text  # type: ignore[attr-defined]
+    return text
+
+
+def _decode(part: Message) -> str:
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - a transfer encoding that cannot be undone: no text
