@@ -19,6 +19,7 @@ longer than itself: the slow, original way then reads it.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -30,10 +31,10 @@ def _case_fixes() -> dict[str, frozenset[str]]:
     """The characters IGNORECASE matches to a letter beyond those of the same lower case (``s``:
     ``ſ``; ``ı``: ``i``; ``σ``: ``ς``), from the table Python's ``re`` compiler itself uses."""
     try:
-        from re._casefix import _EXTRA_CASES
-    except ImportError:  # pragma: no cover - another Python: nothing is lowered
+        table: dict[int, tuple[int, ...]] = importlib.import_module("re._casefix")._EXTRA_CASES
+    except (ImportError, AttributeError):  # pragma: no cover - another Python: nothing is lowered
         return {}
-    return {chr(key): frozenset(map(chr, codes)) for key, codes in _EXTRA_CASES.items()}
+    return {chr(key): frozenset(map(chr, codes)) for key, codes in table.items()}
 
 
 CASE_FIXES = _case_fixes()
@@ -49,7 +50,7 @@ class _Plain(dict[str, bool]):
     def __missing__(self, char: str) -> bool:
         low = char.lower()
         special = char in FOLDED_SPECIALLY or low in FOLDED_SPECIALLY
-        plain = bool(FOLDED_SPECIALLY) and len(low) == 1 and not special
+        plain = len(low) == 1 and not special
         self[char] = plain
         return plain
 
@@ -71,7 +72,7 @@ def lowered(text: str) -> str | None:
 def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """``pattern`` without IGNORECASE, when its words are all lower case (escapes such as
     ``\\S`` and group names aside); None otherwise."""
-    if not pattern.flags & re.IGNORECASE:
+    if not pattern.flags & re.IGNORECASE or not CASE_FIXES:
         return None
     words = _ESCAPES_AND_NAMES.sub("", pattern.pattern)
     if any(char.isupper() or char in _ASCII_FIXED for char in words):
