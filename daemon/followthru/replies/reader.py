@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator, Set
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,6 +92,27 @@ def _asked(subject: str, rest: str, base: datetime) -> set[date]:
     those about when to answer: "Please answer by Fri 4 Dec" is no due date)."""
     lines = [line for line in rest.splitlines() if _DUE_LINE.search(line) and not _answer_line().search(line)][:40]
     return {found.day for found in find_dates("\n".join([subject, *lines]), base)}
+
+
+class _AskedDates(Set[date]):
+    """The dates of :func:`_asked`, read from the quoted request only when asked about: the
+    words of most replies name no date, and then they are never looked at."""
+
+    def __init__(self, subject: str, rest: str, base: datetime):
+        self._read = (subject, rest, base)
+
+    @cached_property
+    def _dates(self) -> frozenset[date]:
+        return frozenset(_asked(*self._read))
+
+    def __contains__(self, day: object) -> bool:
+        return day in self._dates
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._dates)
+
+    def __len__(self) -> int:
+        return len(self._dates)
 
 
 def _is_message(msg: Message) -> bool:
@@ -283,7 +305,7 @@ def _read(raw: bytes, zone: tzinfo, fields: dict[str, Any]) -> None:
         fields.update(intent="unclear", confidence=0.4, evidence=f"forwarded: {subject}", decided_by="forward")
         return
 
-    verdict = classify(words[:MAX_WORDS], base, _asked(subject, rest, base))
+    verdict = classify(words[:MAX_WORDS], base, _AskedDates(subject, rest, base))
     evidence = verdict.evidence
     if unread and verdict.intent == "unclear":  # the rep sees why nothing was decided
         evidence = f"{evidence}; {unread}" if evidence else unread
