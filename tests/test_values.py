@@ -106,3 +106,25 @@ def test_checking_an_everyday_address_loads_no_email_validator():
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False"
+
+
+def folded_by_hand(value: str) -> str:
+    """one_line as it was first written: every break and control character a space, runs of white
+    space one space, none at the ends."""
+    import re
+
+    return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", value).split())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",))) | st.text(st.sampled_from(" \t\r\n\x85\u2028\xa0\u3000ab")))
+@example("Riley Rep via Followthru")
+@example(" a")
+@example("a ")
+@example("a  b")
+@example("a\u00a0b")
+@example("a\u2003b")
+def test_one_line_gives_back_text_already_on_one_line(text):
+    from followthru.values import one_line
+
+    assert one_line(text) == folded_by_hand(text)
