@@ -1,5 +1,6 @@
 """New plans prepared in worker processes: a big drop of plan files is read, decided and drafted on
 every core while the pass stores the plans already done (in file order, in its own transactions).
+The workers start at the first pass with :data:`PARALLEL_FROM` new files, and stay.
 
 Only costs and saves time: a file a worker could not prepare is taken in the ordinary way by the pass.
 """
@@ -9,14 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from followthru.config import Config
@@ -30,51 +32,81 @@ from followthru.planfile import load_plan, past_deadlines
 
 log = logging.getLogger(__name__)
 
-PARALLEL_FROM = 16  # files in one pass before worker processes pay for their start-up
+# Measured with bench/pipeline.py (docs/development.md): a pass of fewer new files is taken in faster
+# without workers. Starting them costs some 0.3 s (the fork server's imports, then each worker's
+# first templates); once they run, they pay for a few files already.
+PARALLEL_FROM = 150  # files in a pass from which starting the workers pays
+WARM_FROM = 8  # files in a pass from which workers already running pay
+COLD_AHEAD = 64  # files of a pass that starts the workers, taken in by the pass itself meanwhile
 CHUNK = 4  # files per message to a worker
 IN_FLIGHT = 8  # chunks out at once: memory stays flat however many files arrive
 
 
 class PlanWorkers:
-    """The worker processes of one daemon, started when first needed (spawned: no fork of the store)."""
+    """The worker processes of one daemon, started when first needed and kept.
+
+    They are forked from a fork server (multiprocessing's ``forkserver``): a fresh process, with no
+    store, no threads and nothing of the daemon's, that has imported what workers need (this module
+    and the engine and drafting it imports) once; each worker starts as a copy of it, without
+    importing anything again."""
 
     def __init__(self, config: Config):
         self.config = config
         self._pool: ProcessPoolExecutor | None = None
         self.parallel_from = PARALLEL_FROM
+        self.warm_from = WARM_FROM
+        self.cold_ahead = COLD_AHEAD
 
     def wanted(self, files: int) -> bool:
-        """Whether ``files`` new files are enough for the workers to pay for themselves."""
-        return files >= self.parallel_from and (os.cpu_count() or 1) >= 2
+        """Whether ``files`` new files are enough for the workers to pay for themselves: started
+        already, or to be started."""
+        if (os.cpu_count() or 1) < 2:
+            return False
+        return files >= (self.warm_from if self._pool is not None else self.parallel_from)
 
     def prepare(self, files: list[Path], now: datetime) -> Iterator[Prepared | None]:
         """Read, decide and draft many new plans on every core, in file order, while this process
-        stores the ones already done."""
+        stores the ones already done. None for a file this process takes in itself: one a worker
+        could not prepare, and, while the workers start, the first :data:`COLD_AHEAD` files."""
         if (os.cpu_count() or 1) < 2:
             return iter(())
+        ahead = 0
         if self._pool is None:
+            ahead = min(self.cold_ahead, len(files))
             self._pool = ProcessPoolExecutor(
                 max_workers=os.cpu_count(),
-                mp_context=get_context("spawn"),
+                mp_context=_fork_server(),
                 initializer=_start_worker,
-                initargs=(self.config, os.getpid()),
+                initargs=(self.config,),
             )
-        pool, waiting = self._pool, iter(files)
+        pool, waiting = self._pool, iter(files[ahead:])
 
         def chunks() -> Iterator[list[Path]]:
             while chunk := list(islice(waiting, CHUNK)):
                 yield chunk
 
         def results() -> Iterator[Prepared | None]:
+            yield from [None] * ahead
             batches = chunks()
-            flying = deque(pool.submit(_prepare_new_plans, chunk, now) for chunk in islice(batches, IN_FLIGHT))
-            while flying:
-                try:
-                    yield from flying.popleft().result()
-                except Exception as error:  # only costs speed: these files are taken in the slow way
-                    log.warning("preparing plans in a worker failed: %s", error)
-                    yield from [None] * CHUNK
-                flying.extend(pool.submit(_prepare_new_plans, chunk, now) for chunk in islice(batches, 1))
+            flying: deque[tuple[Future[list[Prepared | None]], int]] = deque()
+            try:
+                for chunk in islice(batches, IN_FLIGHT):
+                    flying.append((pool.submit(_prepare_new_plans, chunk, now), len(chunk)))
+                while flying:
+                    future, size = flying.popleft()
+                    try:
+                        yield from future.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception as error:  # only costs speed: these files are taken in the slow way
+                        log.warning("preparing plans in a worker failed: %s", error)
+                        yield from [None] * size
+                    for chunk in islice(batches, 1):
+                        flying.append((pool.submit(_prepare_new_plans, chunk, now), len(chunk)))
+            except (BrokenProcessPool, RuntimeError) as error:  # a worker died: the pool is of no more use
+                log.warning("the plan workers stopped, the pass takes in the files itself: %s", error)
+                if self._pool is pool:
+                    self.close()  # new workers start at the next big drop
             while True:
                 yield None
 
@@ -83,6 +115,15 @@ class PlanWorkers:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _fork_server() -> BaseContext:
+    """multiprocessing's forkserver, whose server imports this module (and the main module, as
+    multiprocessing does by default) before it forks any worker."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])
+    return context
 
 
 _worker: tuple[Engine, Drafter] | None = None  # in a worker process: its engine and drafter
@@ -97,18 +138,21 @@ class Prepared:
     drafted: list[Drafted]
 
 
-def _start_worker(config: Config, parent: int) -> None:
+def _start_worker(config: Config) -> None:
     global _worker
-    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    threading.Thread(target=_end_with_daemon, daemon=True).start()
     composer = Composer(config, Renderer(config.templates_dir), config.token_secret())
     _worker = (Engine(config), Drafter(config, composer))
 
 
-def _end_with(parent: int) -> None:
-    """A worker outlives a daemon killed with SIGKILL (nothing tells it); it ends within a second."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
+def _end_with_daemon() -> None:
+    """A worker would outlive a daemon killed with SIGKILL (nothing tells it, and its parent is the
+    fork server, which lives as long as any worker): it ends as soon as the daemon's end of the
+    pipe multiprocessing keeps to each worker closes, as it does when the daemon ends, however."""
+    daemon = parent_process()  # the daemon, which asked for the worker
+    if daemon is not None:
+        daemon.join()
+        os._exit(0)
 
 
 def _prepare_new_plans(paths: list[Path], now: datetime) -> list[Prepared | None]:
