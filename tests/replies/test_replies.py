@@ -412,6 +412,22 @@ def test_find_dates_in_more_languages_and_forms(text, day):
     assert [found.day for found in find_dates(text, BASE)] == [day]
 
 
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("Could we do 1. maerz?", date(2027, 3, 1)),  # a spelling the month names list
+        ("hasta el 3 de enero de 2027", date(2027, 1, 3)),
+        ("am Do., 10. DEZEMBER", date(2026, 12, 10)),  # a weekday before the date is not read
+        ("by Dec 31, 2026", date(2026, 12, 31)),
+        ("on February 29", date(2028, 2, 29)),  # no 29th of February before 2028
+        ("by 31 November", None),  # no such day
+        ("ſunday the 6th of DECEMBER", date(2026, 12, 6)),  # a text read the slow way
+    ],
+)
+def test_month_names_are_read_by_hand(text, day):
+    assert [found.day for found in find_dates(text, BASE)] == ([day] if day else [])
+
+
 @pytest.mark.parametrize("text", ["I am out 3 days", "2 days ago", "set it up", "mag 5 volt"])
 def test_short_month_words_of_other_languages_are_not_dates(text):
     assert find_dates(text, BASE) == []

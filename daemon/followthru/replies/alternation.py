@@ -239,5 +239,6 @@ def _factor(parts: list[str]) -> str:
             written.append(head + branch[0])
         else:
             assert isinstance(branch, list)
-            written.append(f"{head}(?:{_factor(branch)})")
+            inner = _factor(branch)
+            written.append(f"{head}(?:{inner})" if _splits(inner) else head + inner)
     return "|".join(written)

@@ -201,15 +201,20 @@ def header(msg: Message, name: str) -> str:
 
 def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
     """``(display name, lowercase address)`` pairs of the address headers ``names``."""
-    found = []
-    for name in names:
+    return [pair for name in names for pair in _addresses(msg, name)]
+
+
+def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """The pairs of one header, parsed once per message (parsing addresses is slow)."""
+    parsed: dict[str, list[tuple[str, str]]] = msg.__dict__.setdefault("_followthru_addresses", {})
+    if name not in parsed:
         raw = re.sub(r"\s*\r?\n\s*", " ", _raw(msg, name))
-        if not raw:
-            continue
-        for display, address in getaddresses([raw]):
-            if "@" in address:
-                found.append((decode_words(display).strip(), address.strip().strip("<>").lower()))
-    return found
+        parsed[name] = [
+            (decode_words(display).strip(), address.strip().strip("<>").lower())
+            for display, address in (getaddresses([raw]) if raw else [])
+            if "@" in address
+        ]
+    return parsed[name]
 
 
 def decode(part: Message) -> str:
@@ -254,11 +259,15 @@ def _head(payload: bytes, charsets: tuple[str | None, ...]) -> str:
 
 def filename(part: Message) -> str:
     """The part's file name, "" when it has none or it cannot be decoded (an RFC 2231 name in
-    the ``undefined`` charset makes the standard library raise)."""
-    try:
-        return clean(str(part.get_filename() or ""))
-    except Exception:  # noqa: BLE001
-        return ""
+    the ``undefined`` charset makes the standard library raise). Read once per part."""
+    name: str | None = part.__dict__.get("_followthru_filename")
+    if name is None:
+        try:
+            name = clean(str(part.get_filename() or ""))
+        except Exception:  # noqa: BLE001
+            name = ""
+        part.__dict__["_followthru_filename"] = name
+    return name
 
 
 def param(part: Message, name: str) -> str:
