@@ -68,8 +68,7 @@ def test_ignorecase_is_factored_only_when_no_two_characters_fold_together() -> N
 def test_the_vocabulary_phrases_match_the_same_places(category: str) -> None:
     """Every language's phrases of a category, as the classifier compiles them, on texts made of
     their own words shuffled (so that phrases, their prefixes and near misses all occur)."""
-    langs = frozenset(lx.languages())
-    phrases = [p.removeprefix("^") for lang in lx.vocabulary().values() if lang.code in langs for p in lang.phrases[category]]
+    phrases = [p.removeprefix("^") for lang in lx.vocabulary().values() for p in lang.phrases[category]]
     parts = sorted({lx._fragment(p) for p in phrases}, key=len, reverse=True)
     words = [w for p in phrases for w in re.findall(r"[\w']+", lx.fold(p))] + ["the", "it", "a", "I'", "'ll"]
     chance = random.Random(category)

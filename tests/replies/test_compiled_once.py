@@ -40,4 +40,6 @@ def test_a_second_reading_compiles_nothing(monkeypatch: pytest.MonkeyPatch) -> N
     for reply in again:
         settle_for(reply, reply.proposed_date)
     assert compiled == []
-    assert [(r.intent, r.proposed_date, r.words) for r in again] == [(r.intent, r.proposed_date, r.words) for r in first]
+    assert [(r.intent, r.proposed_date, r.words) for r in again] == [
+        (r.intent, r.proposed_date, r.words) for r in first
+    ]
