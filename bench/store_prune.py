@@ -35,7 +35,9 @@ def report(title: str, path: Path, plans: int) -> int:
     return size
 
 
-def main(count: int) -> None:
+def measure(count: int) -> tuple[int, int]:
+    """The store file's bytes with every plan closed, before and after ``store vacuum``
+    (printing each table as it goes)."""
     env = environment()
     with tempfile.TemporaryDirectory(prefix="followthru-prune-bench-") as folder:
         root = Path(folder) / "ws"
@@ -53,7 +55,12 @@ def main(count: int) -> None:
         said = followthru("-c", str(config), "store", "vacuum", "--now", VACUUM, env=env)
         print("\nfollowthru store vacuum:", said.strip())
         after = report("after store vacuum", store, count)
-        print(f"\nper plan: {before / count:,.0f} B -> {after / count:,.0f} B ({after / before:.2f}x)")
+        return before, after
+
+
+def main(count: int) -> None:
+    before, after = measure(count)
+    print(f"\nper plan: {before / count:,.0f} B -> {after / count:,.0f} B ({after / before:.2f}x)")
 
 
 if __name__ == "__main__":
