@@ -64,6 +64,7 @@ _NUMERIC = re.compile(
     r"(?<![\w/.,:-])(?P<a>[0-3]?\d)(?P<sep>[./-])(?P<b>[01]?\d)(?:(?P=sep)(?P<year>(?:19|20)?\d\d)"
     r"(?![\d]))?(?P<dot>\.)?(?![\d/]|\.\d)"
 )
+_DIGIT = re.compile(r"\d")
 _ORDINAL = re.compile(
     r"(?<![\w/.:-])(?:the\s+)?(?P<day>[0-3]?\d)(?P<suffix>st|nd|rd|th|:e|e|de|ste|er|ème|eme"
     r"|º|ª)(?![\w])",
@@ -277,7 +278,8 @@ def find_mentions(
     elif primary is None and langs and len(langs) == 1:
         primary = next(iter(langs))
     low = lowercase.lowered(text)
-    style = _numeric_style(text, low)
+    numbered = _DIGIT.search(text) is not None  # no date or time but a named day is without one
+    style = _numeric_style(text, low) if numbered else None
 
     def add(mention: Mention) -> None:
         if mention.day is None and mention.kind != "time":
@@ -285,7 +287,7 @@ def find_mentions(
         if not _overlaps(found, mention.start, mention.end):
             found.append(mention)
 
-    for m in _ISO.finditer(text):
+    for m in _ISO.finditer(text) if numbered else ():
         add(
             Mention(
                 m.group(),
@@ -295,7 +297,7 @@ def find_mentions(
                 "date",
             )
         )
-    for pattern in (patterns.named_dm, patterns.named_md):
+    for pattern in (patterns.named_dm, patterns.named_md) if numbered else ():
         for m in lowercase.finditer(pattern, text, low):
             name = m.group("month")
             if not _risky_month_ok(name, langs):
@@ -307,7 +309,7 @@ def find_mentions(
                 _safe(year, month, day) if year else (_yearless(month, day, today) if _safe(2024, month, day) else None)
             )
             add(Mention(m.group(), m.start(), m.end(), when, "date"))
-    for m in _NUMERIC.finditer(text):
+    for m in _NUMERIC.finditer(text) if numbered else ():
         a, b = int(m.group("a")), int(m.group("b"))
         if m.group("sep") == "." and not (m.group("year") or m.group("dot")):
             # "14.12" without the closing dot: a date only after a date word ("am 14.12")
@@ -327,7 +329,7 @@ def find_mentions(
                 "date",
             )
         )
-    for m in lowercase.finditer(_ORDINAL, text, low):
+    for m in lowercase.finditer(_ORDINAL, text, low) if numbered else ():
         suffix = m.group("suffix").lower()
         if suffix in ("e", "de", "ste") and not (langs is None or langs & {"nl", "fr"}):
             continue
@@ -337,7 +339,7 @@ def find_mentions(
         if not 1 <= day <= 31:
             continue
         add(Mention(m.group(), m.start(), m.end(), _numbered_day(day, today), "date"))
-    for m in lowercase.finditer(patterns.context_day, text, low):
+    for m in lowercase.finditer(patterns.context_day, text, low) if numbered else ():
         day = int(m.group("day"))
         if not 1 <= day <= 31:
             continue
@@ -361,7 +363,7 @@ def find_mentions(
             if number is None:
                 continue
             weekday_hits.append((m, number))
-    for m in lowercase.finditer(patterns.prefix_weekday, text, low):
+    for m in lowercase.finditer(patterns.prefix_weekday, text, low) if numbered else ():
         # "Fr. 11.12.", "Mo, 14.12.", "Sat 12 Dec": capitalised, and closed by a dot or comma
         # unless it is an English abbreviation ("could we do 11.12." has no weekday)
         name = m.group("name")
@@ -436,7 +438,7 @@ def find_mentions(
                 "period",
                 precise=False,
             )
-    for m in lowercase.finditer(patterns.time, text, low):
+    for m in lowercase.finditer(patterns.time, text, low) if numbered else ():
         if _overlaps(found, m.start(), m.end()):
             continue
         found.append(Mention(m.group(), m.start(), m.end(), None, "time"))
