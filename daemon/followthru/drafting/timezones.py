@@ -11,6 +11,7 @@ as a yearly rule, so zones whose rules changed (America/Sao_Paulo) or that have 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -41,11 +42,13 @@ def _state(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, timedelta, str
     return local.utcoffset() or timedelta(0), local.dst() or timedelta(0), local.tzname() or ""
 
 
-def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transition]:
+@functools.lru_cache(maxsize=256)
+def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[Transition, ...]:
     """Every change of UTC offset, DST flag or abbreviation in [first_year, last_year], by UTC instant.
 
     Found by walking the zone in six-hour steps and bisecting each change to the second, so the result
-    is whatever zoneinfo says, whatever the source of its rules.
+    is whatever zoneinfo says, whatever the source of its rules. Found once per process for each zone
+    and years: every invitation to a meeting carries them, and the walk takes milliseconds.
     """
     start = datetime(first_year, 1, 1, tzinfo=timezone.utc) - timedelta(days=1)
     end = datetime(last_year + 1, 1, 1, tzinfo=timezone.utc) + timedelta(days=1)
@@ -72,7 +75,7 @@ def transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[Transit
             before = high
             continue
         before = after
-    return found
+    return tuple(found)
 
 
 def vtimezone(zone: ZoneInfo, first_year: int, last_year: int) -> Timezone:
