@@ -151,6 +151,52 @@ def test_the_sandbox_shortcuts_give_the_sandbox_answers(source):
     assert outcomes[0] == outcomes[1]
 
 
+SHARING_TEMPLATES = {
+    "blocks": "{% macro box(v) %}<{{ v }}>{% endmacro %}{% macro ns(n) %}[{{ n.v }}]{% endmacro %}"
+    "{% macro cycle(c) %}{{ c.next() }}{% endmacro %}{% macro wrap() %}({{ caller() }}){% endmacro %}"
+    "{% macro seen() %}{{ who }}{% endmacro %}",
+    "t": "{% import 'blocks' as b %}{% import 'blocks' as bc with context %}"
+    "{{ b.box(plan.title) }}{{ b.box(plan) }}{{ b.box(plan.steps) }}{{ b.box(who) }}"
+    "{% set ns = namespace(v=1) %}{{ b.ns(ns) }}{% set ns.v = 2 %}{{ b.ns(ns) }}"
+    "{% set c = cycler('a', 'b') %}{{ b.cycle(c) }}{{ b.cycle(c) }}"
+    "{% call b.wrap() %}{{ who }}{% endcall %}{{ bc.seen() }}"
+    "{% macro here() %}{{ x }}{% endmacro %}{% set x = 1 %}{{ here() }}{% set x = 2 %}{{ here() }}"
+    "{% for s in plan.steps %}{{ b.box(s) }}{% endfor %}",
+}
+
+
+def test_shared_macro_texts_are_the_texts_each_call_writes():
+    """Within a plan's sharing, a macro of an imported module called again with the very same shared
+    variables gives its earlier text; a template's own macros, namespaces, cyclers, call blocks and
+    modules imported with context are written each time, as without sharing."""
+    from jinja2 import DictLoader
+
+    from followthru.drafting.render import Sandbox
+
+    env = Sandbox(loader=DictLoader(SHARING_TEMPLATES), autoescape=True)
+    plan = {"title": "T", "steps": [{"what": "a"}, {"what": "b"}]}
+    readers = [{"plan": plan, "who": name} for name in ("Sam", "Lee", "Sam")]
+    alone = [env.get_template("t").render(reader) for reader in readers]
+    with env.sharing() as sharing:
+        sharing.share(plan)
+        shared = [env.get_template("t").render(reader) for reader in readers]
+        assert sharing.texts  # something was shared
+    assert shared == alone
+    assert "<Sam>" in alone[0] and "<Lee>" in alone[1] and "[1][2]" in alone[0] and "ab" in alone[0]
+    assert "12" in alone[0] and "(Sam)" in alone[0] and alone[0].count("Sam") >= 3
+
+
+def test_every_kind_renders_the_same_when_a_plan_shares_its_texts(views):
+    renderer = Renderer()
+    alone = {kind: renderer.render(kind, context) for kind, context in contexts(views).items()}
+    with renderer.sharing():
+        for kind, context in contexts(views).items():
+            renderer.share(context["plan"], context.get("roster", []))
+        shared = {kind: renderer.render(kind, context) for kind, context in contexts(views).items()}
+        again = {kind: renderer.render(kind, context) for kind, context in contexts(views).items()}
+    assert shared == alone == again
+
+
 def test_plan_content_is_never_template_code_and_html_is_escaped(views):
     context = contexts(views)["request"]
     context["plan"] = {

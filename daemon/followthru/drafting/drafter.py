@@ -38,31 +38,32 @@ class Drafter:
     def draft(self, plan: Plan, decisions: Decisions, now: datetime, previous: Plan | None = None) -> list[Drafted]:
         """Every message and invitation of one decision. ``previous`` is the plan version an update
         replaced: people and meetings it removed are written to from it."""
-        states = {c.resource_id: c.state for c in decisions.state.commitments.values()}
-        views = {
-            id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
-            for p in (plan, previous)
-            if p is not None
-        }  # one per plan version: it caches per reader
-        drafted = [
-            Drafted(
-                self._message(views[id(_containing(plan, previous, send))], send, now),
-                send.kind,
-                send.about,
-                send.not_before,
-                send.facts.get("ask") if send.to.startswith("resource:") else None,
-            )
-            for send in decisions.sends
-        ]
-        for invite in decisions.invites:
-            source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
-            # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
-            kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
-            drafted.extend(
-                Drafted(message, kind, None, invite.not_before)
-                for message in self._invitations(views[id(source)], invite, now)
-            )
-        return drafted
+        with self.composer.renderer.sharing():  # each macro's text written once for the plan's messages
+            states = {c.resource_id: c.state for c in decisions.state.commitments.values()}
+            views = {
+                id(p): PlanViews(p, self.config.schedule.timezone, self.config.schedule.language, states)
+                for p in (plan, previous)
+                if p is not None
+            }  # one per plan version: it caches per reader
+            drafted = [
+                Drafted(
+                    self._message(views[id(_containing(plan, previous, send))], send, now),
+                    send.kind,
+                    send.about,
+                    send.not_before,
+                    send.facts.get("ask") if send.to.startswith("resource:") else None,
+                )
+                for send in decisions.sends
+            ]
+            for invite in decisions.invites:
+                source = plan if any(m.key == invite.meeting_key for m in plan.meetings) else (previous or plan)
+                # A DECLINECOUNTER goes by mail: a calendar service would read it as a change for everyone.
+                kind = "meeting_declinecounter" if invite.method == "DECLINECOUNTER" else "meeting"
+                drafted.extend(
+                    Drafted(message, kind, None, invite.not_before)
+                    for message in self._invitations(views[id(source)], invite, now)
+                )
+            return drafted
 
     def _message(self, views: PlanViews, send: Send, now: datetime) -> Built:
         kind, facts = send.kind, dict(send.facts)

@@ -103,7 +103,7 @@ class Composer:
             extra = dict(extra or {})
             if isinstance(extra.get("decide"), dict):
                 extra["decide"] = {choice: self.command(text) for choice, text in extra["decide"].items()}
-            context = views.context(reader, sender=self.sender_view(), answer_to=answer_to, **extra)
+            context = self._context(views, reader, answer_to=answer_to, **extra)
             words = self.renderer.render(kind, context, reader.language)
         if subject is not None:
             words = replace(words, subject=subject)
@@ -162,9 +162,7 @@ class Composer:
             )
         opener = "backup_request" if stands_in_for is not None else "request"
         opened = {**fields, "resource": views.resource(asked or resource, fmt, stands_in_for)}
-        context = views.context(
-            reader, sender=self.sender_view(), answer_to=self.answer_to(views.plan.id, resource.id, ask), **opened
-        )
+        context = self._context(views, reader, answer_to=self.answer_to(views.plan.id, resource.id, ask), **opened)
         subject = "Re: " + self.renderer.render(opener, context, reader.language).subject
         return self.for_plan(
             views,
@@ -209,7 +207,7 @@ class Composer:
         # One rendering is both the message and the event's DESCRIPTION.
         words = self.renderer.render(
             "meeting",
-            views.context(reader, sender=self.sender_view(), answer_to=self.sender.email, **fields),
+            self._context(views, reader, answer_to=self.sender.email, **fields),
             reader.language,
         )
         domain = self.sender.email.rpartition("@")[2]
@@ -388,6 +386,13 @@ class Composer:
         if self.config.source is None or not text.startswith("followthru "):
             return text
         return f"followthru -c {shlex.quote(str(self.config.source))} {text.removeprefix('followthru ')}"
+
+    def _context(self, views: PlanViews, reader: Person, **extra: Any) -> dict[str, Any]:
+        """The variables of a message about the plan; those shared by every reader in one language
+        and timezone are written once for all of them while the plan is drafted."""
+        context = views.context(reader, sender=self.sender_view(), **extra)
+        self.renderer.share(context["plan"], context["roster"])
+        return context
 
     def sender_view(self) -> dict[str, str]:
         return {"name": self.sender.name, "email": self.sender.email}

@@ -7,6 +7,9 @@ language variants that fall back to the default language. See ``templates/README
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from jinja2 import ChainableUndefined, FileSystemLoader, Template, TemplateNotFo
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from followthru.shipped import shipped_path
 from followthru.values import one_line
@@ -59,6 +63,55 @@ class Rendered:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+_PLAIN = frozenset({str, Markup, int, float, bool, type(None)})  # values no template can change
+_JINJA_ARGUMENTS = ("_block_vars", "_loop_vars")  # what Jinja2 hands every call; a macro takes neither
+
+
+class Sharing:
+    """What the messages of one plan share while they are drafted (:meth:`Renderer.sharing`): the
+    plan's variables, and the text of each macro of an imported module already called with them.
+
+    A module imported without context (``{% import "_blocks.html" as blocks %}``) is made once and
+    its macros see nothing but their arguments: called again with the very same arguments, a macro
+    writes the same text. So within one plan, ``blocks.steps(plan.steps)`` is written once for all
+    the people asked. Arguments count as the same only when each is text, a number, a boolean or
+    None, or a dict or list of the shared variables (:meth:`share`), which nothing changes while the
+    plan is drafted: the sandbox lets no template change a dict or a list."""
+
+    def __init__(self) -> None:
+        self.shared: dict[int, Any] = {}  # id -> every dict, list and tuple of the shared variables
+        self.modules: dict[int, tuple[bool, TemplateModule]] = {}  # id -> whether it is a template's one module
+        self.macros: dict[int, Macro] = {}  # id -> the macros read from those modules
+        self.texts: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # call -> (its text, what it was called with)
+
+    def share(self, *values: Any) -> None:
+        """Variables every message of the plan is given, unchanged while it is drafted."""
+        waiting = list(values)
+        while waiting:
+            value = waiting.pop()
+            kind = type(value)
+            if kind in (dict, list, tuple) and id(value) not in self.shared:
+                self.shared[id(value)] = value
+                waiting.extend(value.values() if kind is dict else value)
+
+    def key(self, macro: Macro, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+        """What identifies a call of ``macro``, or None when its text may not be shared."""
+        if id(macro) not in self.macros or "caller" in kwargs:
+            return None
+        shared = self.shared
+        key: list[Any] = [id(macro)]
+        for value in args:
+            if type(value) not in _PLAIN and id(value) not in shared:
+                return None
+            key.append(id(value))
+        for name, value in kwargs.items():
+            if name not in _JINJA_ARGUMENTS:
+                if type(value) not in _PLAIN and id(value) not in shared:
+                    return None
+                key.append((name, id(value)))
+        return tuple(key)
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """Jinja2's immutable sandbox, with the same answers found sooner for what the templates use most.
 
@@ -67,7 +120,20 @@ class Sandbox(ImmutableSandboxedEnvironment):
     has no attributes besides its methods, whose names are left to the sandbox. A macro of an
     imported module (``blocks.header``) is read and called as the sandbox would: a module's
     attribute not starting with ``_`` is safe, and a macro is neither a ``format`` method nor
-    marked unsafe. Everything else goes through the sandbox's own checks."""
+    marked unsafe. Everything else goes through the sandbox's own checks. While a plan's messages
+    are drafted, macros' texts are shared between them (:class:`Sharing`)."""
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._local = threading.local()  # .sharing: the Sharing of the plan this thread drafts
+
+    @contextmanager
+    def sharing(self) -> Iterator[Sharing]:
+        self._local.sharing = sharing = Sharing()
+        try:
+            yield sharing
+        finally:
+            self._local.sharing = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         kind = type(obj)
@@ -78,14 +144,40 @@ class Sandbox(ImmutableSandboxedEnvironment):
                 pass
         elif kind is TemplateModule and not attribute.startswith("_"):
             try:
-                return getattr(obj, attribute)
+                value = getattr(obj, attribute)
             except AttributeError:
                 pass
+            else:
+                sharing: Sharing | None = getattr(self._local, "sharing", None)
+                if sharing is not None and type(value) is Macro and self._imported_alone(sharing, obj):
+                    sharing.macros[id(value)] = value
+                return value
         return super().getattr(obj, attribute)
+
+    def _imported_alone(self, sharing: Sharing, module: TemplateModule) -> bool:
+        """Whether ``module`` is the one module of a template that templates import without
+        context (Jinja2 makes it once and keeps it on the template), not one made for one render."""
+        known = sharing.modules.get(id(module))
+        if known is None:
+            try:
+                template = self.get_template(module.__name__) if module.__name__ is not None else None
+            except Exception:  # noqa: BLE001 - a module without a template of its name is not one
+                template = None
+            alone = template is not None and getattr(template, "_module", None) is module
+            known = sharing.modules[id(module)] = (alone, module)  # the module kept while its id names it
+        return known[0]
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         if type(obj) is Macro:
-            return context.call(obj, *args, **kwargs)
+            sharing: Sharing | None = getattr(self._local, "sharing", None)
+            key = sharing.key(obj, args, kwargs) if sharing is not None else None
+            if key is None:
+                return context.call(obj, *args, **kwargs)
+            assert sharing is not None
+            known = sharing.texts.get(key)
+            if known is None:
+                known = sharing.texts[key] = (context.call(obj, *args, **kwargs), args, kwargs)
+            return known[0]
         return super().call(context, obj, *args, **kwargs)
 
 
@@ -108,6 +200,17 @@ class Renderer:
             auto_reload=False,  # templates are read once per process; no stat() per message
         )
         self._templates: dict[tuple[str, str], Template] = {}  # (name, language): the template found
+
+    def sharing(self) -> AbstractContextManager[Sharing]:
+        """For the messages of one plan, drafted in this thread: what they share is written once
+        (:class:`Sharing`); give the plan's variables to its :meth:`~Sharing.share`."""
+        return self.environment.sharing()
+
+    def share(self, *values: Any) -> None:
+        """Variables shared by the messages drafted in this thread's :meth:`sharing`, if any."""
+        sharing: Sharing | None = getattr(self.environment._local, "sharing", None)
+        if sharing is not None:
+            sharing.share(*values)
 
     def render(self, kind: str, context: dict[str, Any], language: str = "en") -> Rendered:
         """Render one message kind. Raises ``TemplateNotFound`` for an unknown kind."""
