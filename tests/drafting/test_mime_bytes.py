@@ -13,6 +13,7 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from followthru.drafting.compose import (
     Mailbox,
     address_header,
     build_message,
+    fold_words,
     text_header,
 )
 from followthru.drafting.render import Rendered
@@ -121,6 +123,20 @@ def drafts(draw: st.DrawFn) -> tuple[Draft, Rendered]:
 @given(drafts())
 def test_the_bytes_are_those_of_the_standard_library_classes(case: tuple[Draft, Rendered]) -> None:
     same_as_the_classes(*case)
+
+
+WORD = st.text(st.sampled_from("abcdefghij;,.:-=?()<>@'\""), min_size=1, max_size=90)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["Subject", "X", "References", "X-Followthru-Plan", "A" * 60, "B" * 76]),
+    st.lists(WORD, min_size=1, max_size=30),
+)
+def test_words_are_folded_as_the_policy_folds_them(name: str, words: list[str]) -> None:
+    value = " ".join(words)
+    folded = f"{name}: {fold_words(name, value, 78, chr(13) + chr(10))}\r\n".encode()
+    assert folded == Compat32(linesep="\r\n").fold_binary(name, value)
 
 
 def test_empty_parts_and_long_lines() -> None:
