@@ -9,6 +9,7 @@ a reply is never processed twice. Times are stored as UTC ISO 8601 text, which s
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import sqlite3
@@ -41,6 +42,14 @@ def stamp(moment: datetime | None) -> str | None:
     """UTC ISO text for a datetime; sorts in time order."""
     if moment is None:
         return None
+    if moment.tzinfo is not None:
+        return _utc_text(moment)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")  # in the process's local time
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_text(moment: datetime) -> str:
+    """stamp of an aware time, written once per process for the times a pass writes over and over."""
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -73,6 +82,19 @@ class Outgoing:
     envelope_from: str
     created_at: datetime
     attempts: int
+
+
+_COMMITMENT_FIELDS = tuple(f.name for f in fields(Commitment))
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert_commitment(columns: tuple[str, ...]) -> str:
+    """The statement that writes a commitment's row of these columns, made once per process."""
+    updates = ", ".join(f"{k} = excluded.{k}" for k in columns if k not in ("plan_id", "resource_id"))
+    return (
+        f"INSERT INTO commitments ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT(plan_id, resource_id) DO UPDATE SET {updates}"
+    )
 
 
 class Store:
@@ -281,7 +303,7 @@ class Store:
             )
         emails = {r.id: r.email.lower() for r in plan.resources}
         for c in state.commitments.values():
-            values = {f.name: getattr(c, f.name) for f in fields(Commitment)}
+            values = {name: getattr(c, name) for name in _COMMITMENT_FIELDS}
             values.update(
                 requested_at=stamp(c.requested_at),
                 updated_at=stamp(c.updated_at),
@@ -307,12 +329,7 @@ class Store:
                 email=emails[resource_id],
                 token_key=token_keys.get(resource_id, ""),
             )
-            updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in ("plan_id", "resource_id"))
-            self.connection.execute(
-                f"INSERT INTO commitments ({', '.join(values)}) VALUES ({', '.join('?' * len(values))}) "
-                f"ON CONFLICT(plan_id, resource_id) DO UPDATE SET {updates}",
-                list(values.values()),
-            )
+            self.connection.execute(_upsert_commitment(tuple(values)), list(values.values()))
         return version
 
     def save_meetings(self, plan_id: str, state: PlanState, uids: dict[str, str]) -> None:
