@@ -21,7 +21,7 @@ between alternatives (the text of every match is the same), because:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from followthru.replies.lowercase import CASE_FIXES
 
@@ -30,11 +30,11 @@ _META = set(".^$*+?{}[]\\|()")
 _QUANTIFIERS = set("*+?{")
 
 
-def _splits(part: str) -> bool:
-    """Whether ``part`` has a ``|`` outside any group or class: moved into a group, it would
-    split only its own group."""
+def _structure(part: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, depth)`` of the parentheses and bars of ``part`` that are neither
+    escaped nor in a class; ``depth`` is the number of groups around the character."""
     depth, in_class, escaped = 0, False, False
-    for char in part:
+    for index, char in enumerate(part):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -44,12 +44,19 @@ def _splits(part: str) -> bool:
         elif char == "[":
             in_class = True
         elif char == "(":
+            yield index, char, depth
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-    return False
+            yield index, char, depth
+        elif char == "|":
+            yield index, char, depth
+
+
+def _splits(part: str) -> bool:
+    """Whether ``part`` has a ``|`` outside any group or class: moved into a group, it would
+    split only its own group."""
+    return any(char == "|" and depth == 0 for _, char, depth in _structure(part))
 
 
 def _leading_literal(part: str) -> str | None:
@@ -70,46 +77,15 @@ def _leading_literal(part: str) -> str | None:
     return token
 
 
-def _group_end(part: str, start: int) -> int | None:
-    """The index just past the group opened at ``part[start]``; None when it is not closed."""
-    depth, in_class, escaped = 0, False, False
-    for index in range(start, len(part)):
-        char = part[index]
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
+def _group_end(part: str) -> int | None:
+    """The index just past the group that opens ``part``; None when it is not closed."""
+    return next((index + 1 for index, char, depth in _structure(part) if char == ")" and depth == 0), None)
 
 
 def _alternatives(inner: str) -> list[str]:
     """``inner`` split at its top-level ``|``."""
-    found, depth, in_class, escaped, begin = [], 0, False, False, 0
-    for index, char in enumerate(inner):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            found.append(inner[begin:index])
-            begin = index + 1
-    return [*found, inner[begin:]]
+    bars = [index for index, char, depth in _structure(inner) if char == "|" and depth == 0]
+    return [inner[begin + 1 : end] for begin, end in zip([-1, *bars], [*bars, len(inner)], strict=True)]
 
 
 def _first_chars(part: str) -> frozenset[str] | None:
@@ -133,7 +109,7 @@ def _first_chars(part: str) -> frozenset[str] | None:
 
 
 def _group_first_chars(part: str) -> frozenset[str] | None:
-    end = _group_end(part, 0)
+    end = _group_end(part)
     if end is None:
         return None
     rest = part[end:]
@@ -166,7 +142,7 @@ def _expanded(part: str) -> list[str]:
     when its head is anything else or when it would make more than MAX_EXPANSION."""
     if not part.startswith("(?:") or _splits(part):
         return [part]
-    end = _group_end(part, 0)
+    end = _group_end(part)
     if end is None:
         return [part]
     rest = part[end:]
