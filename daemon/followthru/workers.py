@@ -32,10 +32,12 @@ from followthru.planfile import load_plan, past_deadlines
 
 log = logging.getLogger(__name__)
 
-# Measured with bench/pipeline.py (docs/development.md): a pass of fewer new files is taken in faster
-# without workers. Starting them costs some 0.3 s (the fork server's imports, then each worker's
-# first templates); once they run, they pay for a few files already.
-PARALLEL_FROM = 150  # files in a pass from which starting the workers pays
+# Measured with bench/pipeline.py's thresholds() on two cores (the median of five runs of each): a
+# pass of 300 new files took 0.95 s without workers and 1.09 s starting them, 400 files 1.37 s and
+# 1.27 s, 500 files 1.64 s and 1.33 s. Starting them costs some 0.3 s of both cores (the fork
+# server's imports, then each worker's first templates), which the pass spends taking in the first
+# COLD_AHEAD files itself. Once running, they pay from 8 files (0.035 s alone, 0.032 s with them).
+PARALLEL_FROM = 400  # files in a pass from which starting the workers pays
 WARM_FROM = 8  # files in a pass from which workers already running pay
 COLD_AHEAD = 64  # files of a pass that starts the workers, taken in by the pass itself meanwhile
 CHUNK = 4  # files per message to a worker

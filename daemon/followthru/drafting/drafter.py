@@ -81,7 +81,8 @@ class Drafter:
                 stands_in_for = facts.pop("stands_in_for", None)
                 ask = facts.pop("ask", None)
                 changes = {"due": facts.pop("agreed_due", None), "respond_by": facts.pop("deadline", None)}
-                terms = resource.model_copy(update={k: v for k, v in changes.items() if v is not None})
+                agreed = {k: v for k, v in changes.items() if v is not None}
+                terms = resource.model_copy(update=agreed) if agreed else resource
                 # What the request showed: an agreed new due date came later, the reply deadline with it.
                 asked = (
                     resource.model_copy(update={"respond_by": changes["respond_by"]})
