@@ -696,7 +696,7 @@ DELIVERY_BATCH = 200  # messages claimed at once; a pass takes up to three batch
 
 # At most this many plan files per pass, so a pass ends well inside systemd's watchdog (120 s) however
 # many are dropped at once; the rest go in the next passes, which follow at once. Measured with
-# bench/big_drop.py: ~130 plans/s with delivery, so ~4 s, leaving room for a batch of replies
+# bench/big_drop.py: ~170 plans/s with delivery, so ~3 s, leaving room for a batch of replies
 # (backends/maildir.py MAX_PER_PASS, ~10 s) and of deliveries in the same pass.
 PLANS_PER_PASS = 500
 # Plan files taken in one transaction (each in a savepoint): one commit for many plans. Measured

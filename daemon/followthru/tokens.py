@@ -8,6 +8,7 @@ characters of an HMAC-SHA256 of the key). Signatures are compared in constant ti
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
@@ -21,6 +22,7 @@ def b32(digest: bytes, length: int = _LENGTH) -> str:
     return base64.b32encode(digest[: -(-length // 8) * 5]).decode("ascii").lower()[:length]
 
 
+@functools.lru_cache(maxsize=4096)  # a request's key is made for its reply address, then stored with its ask
 def token_key(plan_id: str, resource_id: str, ask: str | None = None) -> str:
     """The public half of a token: one per plan, resource and version of the ask (``ask``, the
     engine's fingerprint of what was asked), so an answer to an earlier version is told apart.
