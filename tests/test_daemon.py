@@ -17,6 +17,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
+import followthru.daemon
 from followthru.backends.maildir import MaildirBackend
 from followthru.config import load_config
 from followthru.daemon import Followthru
@@ -103,6 +104,26 @@ def test_bad_input_is_reported_and_the_pass_goes_on(service):
     )
     inbox = service.config.path(service.config.mail.maildir.inbox)
     assert not any((inbox / "new").iterdir()) and len(list((inbox / "cur").iterdir())) == 2
+
+
+def test_a_plan_file_that_goes_away_while_it_is_read_is_left_alone(service, monkeypatch):
+    """Another daemon moved it (after its commit, once a database restart let go of its claim),
+    or someone removed it: no rejection, no mail to anyone, nothing stored."""
+    text = (service.config.root / "plans" / "active" / "acme-q4.toml").read_text()
+    drop(service, text.replace('id = "acme-q4"', 'id = "acme-q5"'), "acme-q5.toml")
+    real_load = followthru.daemon.load_plan
+
+    def taken_by_another(path, *arguments):
+        path.rename(service.folders["active"] / path.name)
+        return real_load(path, *arguments)
+
+    monkeypatch.setattr(followthru.daemon, "load_plan", taken_by_another)
+    before = len(outbox(service))
+    report = service.tick(START.replace(hour=16))
+    assert report.errors == [] and report.plans_rejected == 0 and report.plans_started == 0
+    assert list(service.folders["rejected"].iterdir()) == []
+    assert service.store.load("acme-q5") is None
+    assert len(outbox(service)) == before
 
 
 def test_maildir_sending_is_idempotent(tmp_path):

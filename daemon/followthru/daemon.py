@@ -299,9 +299,9 @@ class Followthru:
         finally:
             self.claims.let_go("file", path.name)
 
-    def _read_plan_file(self, path: Path, now: datetime, prepared: Prepared | None) -> Taken:
+    def _read_plan_file(self, path: Path, now: datetime, prepared: Prepared | None) -> Taken | None:
         """Inside a transaction: a plan file taken in (started, or a new version decided on), or its
-        problems recorded (the owner told)."""
+        problems recorded (the owner told); None when the file went away while it was read."""
         stored = self.store.load(prepared.plan.id) if prepared is not None else None
         if stored is not None:
             prepared = None  # workers prepare new plans only: a new version is read and decided here
@@ -310,6 +310,11 @@ class Followthru:
             if prepared
             else load_plan(path, self.config.schedule.timezone, self.config.mail.allowed_domains)
         )
+        if not result.ok and not os.path.lexists(path):
+            # gone while it was read: taken in by another daemon (whose claim a restart of the
+            # database let go of after its commit, before it moved the file), or removed
+            log.info("plan file %s went away while it was read: left alone", path.name)
+            return None
         plan_read = result.plan if result.ok else None
         if plan_read is None:
             stored = None
