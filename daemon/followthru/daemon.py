@@ -218,7 +218,8 @@ class Followthru:
 
     # -- plans -----------------------------------------------------------------------------------
     def _intake(self, now: datetime, report: PassReport) -> None:
-        """The plan files ready in plans/incoming, taken in :data:`FILES_PER_TRANSACTION` at a time."""
+        """The plan files ready in plans/incoming, taken in :data:`FILES_PER_TRANSACTION` at a time
+        (one at a time when other daemons share the store)."""
         files, report.waiting_files, report.plans_left = ready_files(self.folders["incoming"], limit=PLANS_PER_PASS)
         if self.claims.shared:
             files = self._claim_files(files, report)
@@ -227,8 +228,11 @@ class Followthru:
             with Progress("taking in plan files", total=len(files), logger=log) as progress:
                 if report.plans_left:
                     progress.detail = f"{report.plans_left:,} more waiting for the next passes"
-                for start in range(0, len(files), FILES_PER_TRANSACTION):
-                    batch = files[start : start + FILES_PER_TRANSACTION]
+                # several daemons take one file to a transaction: batches of new plans taken in
+                # together by two of them lock the same rows in different orders (a deadlock)
+                step = 1 if self.claims.shared else FILES_PER_TRANSACTION
+                for start in range(0, len(files), step):
+                    batch = files[start : start + step]
                     ready = [next(prepared, None) for _ in batch]
                     what = f"plan files {batch[0].name} to {batch[-1].name}"
                     self._guard(report, what, self._take_in_batch, batch, ready, now, report, progress)
@@ -286,6 +290,9 @@ class Followthru:
     def _file_away(self, path: Path, taken: Taken, report: PassReport) -> None:
         """After the commit: a file read moved to active/, or to rejected/ with its problems."""
         try:
+            if not os.path.lexists(path):  # another daemon filed it while this one read it
+                log.info("plan file %s was filed away by another daemon", path.name)
+                return
             if taken.plan is None:
                 report.plans_rejected += 1
                 reject(path, self.folders, taken.problems)
@@ -692,9 +699,6 @@ REQUEST_KINDS = ("request", "backup_request", "reminder", "last_call")
 STILL_ASKED = ("scheduled", "requested", "tentative", "away")  # states in which asking (again) makes sense
 CATCH_UP_AFTER = timedelta(hours=1)  # a daemon silent longer than this was down: the owner hears what lapsed
 DUE_PLANS_PER_PASS = 500
-# Plan files taken in one transaction (each in a savepoint): one commit for many plans. Measured
-# with bench/pipeline.py.
-FILES_PER_TRANSACTION = 25
 SHARED_FILES_PER_PASS = 50  # on PostgreSQL: a daemon's share of a drop per pass, leaving the rest to others
 DELIVERY_BATCH = 200  # messages claimed at once; a pass takes up to three batches
 
@@ -705,5 +709,5 @@ DELIVERY_BATCH = 200  # messages claimed at once; a pass takes up to three batch
 # (backends/maildir.py MAX_PER_PASS, ~10 s) and of deliveries in the same pass.
 PLANS_PER_PASS = 500
 # Plan files taken in one transaction (each in a savepoint): one commit for many plans. Measured
-# with bench/pipeline.py.
+# with bench/pipeline.py. One daemon only: several on one store take one file to a transaction.
 FILES_PER_TRANSACTION = 25
