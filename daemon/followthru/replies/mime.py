@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.errors import MessageDefect
 from email.feedparser import BytesFeedParser
 from email.header import decode_header
@@ -23,7 +23,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses
-from typing import Any
+from typing import Any, TypeVar, cast
+
+_T = TypeVar("_T")
 
 MAX_BYTES = 10_000_000  # bytes of a message that are parsed (the text comes first, attachments after)
 MAX_LINES = 200_000  # lines of a message that are parsed (a 10 MB attachment has 130,000)
@@ -180,16 +182,26 @@ def _unescape(value: str) -> str:
         return data.decode("latin-1")
 
 
+def _kept(part: Message, what: str, make: Callable[[], _T]) -> _T:
+    """``make()`` for ``part``, made once and kept on the part: the reader asks a message for its
+    headers, addresses and text several times, and a message it reads is not changed."""
+    kept: dict[str, Any] = part.__dict__.setdefault("_followthru_kept", {})
+    if what not in kept:
+        kept[what] = make()
+    return cast(_T, kept[what])
+
+
+def _headers(msg: Message) -> dict[str, list[str]]:
+    """The message's header values by lower-case name."""
+    index: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():
+        index.setdefault(key.lower(), []).append(_unescape(str(value)))
+    return index
+
+
 def _raw(msg: Message, name: str) -> str:
-    """The values of header ``name``, joined. The headers are indexed by name on first use
-    (the reader asks a message for some twenty of them)."""
-    index: dict[str, list[str]] | None = getattr(msg, "_followthru_headers", None)
-    if index is None:
-        index = {}
-        for key, value in msg.raw_items():
-            index.setdefault(key.lower(), []).append(_unescape(str(value)))
-        msg._followthru_headers = index  # type: ignore[attr-defined]
-    return ", ".join(index.get(name.lower(), ()))
+    """The values of header ``name``, joined."""
+    return ", ".join(_kept(msg, "headers", lambda: _headers(msg)).get(name.lower(), ()))
 
 
 def header(msg: Message, name: str) -> str:
@@ -205,26 +217,23 @@ def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    """The pairs of one header, parsed once per message (parsing addresses is slow)."""
-    parsed: dict[str, list[tuple[str, str]]] = msg.__dict__.setdefault("_followthru_addresses", {})
-    if name not in parsed:
+    """The pairs of one header (parsing addresses is slow: once per message)."""
+
+    def parse_them() -> list[tuple[str, str]]:
         raw = re.sub(r"\s*\r?\n\s*", " ", _raw(msg, name))
-        parsed[name] = [
+        return [
             (decode_words(display).strip(), address.strip().strip("<>").lower())
             for display, address in (getaddresses([raw]) if raw else [])
             if "@" in address
         ]
-    return parsed[name]
+
+    return _kept(msg, f"addresses {name.lower()}", parse_them)
 
 
 def decode(part: Message) -> str:
     """The text of a leaf part, decoded with its charset (falling back to UTF-8, then Latin-1);
     only its first :data:`MAX_PART_BYTES` bytes. Decoded once: the part keeps its text."""
-    text: str | None = getattr(part, "_followthru_text", None)
-    if text is None:
-        text = _decode(part)
-        part._followthru_text = text  # type: ignore[attr-defined]
-    return text
+    return _kept(part, "text", lambda: _decode(part))
 
 
 def _decode(part: Message) -> str:
@@ -260,14 +269,14 @@ def _head(payload: bytes, charsets: tuple[str | None, ...]) -> str:
 def filename(part: Message) -> str:
     """The part's file name, "" when it has none or it cannot be decoded (an RFC 2231 name in
     the ``undefined`` charset makes the standard library raise). Read once per part."""
-    name: str | None = part.__dict__.get("_followthru_filename")
-    if name is None:
-        try:
-            name = clean(str(part.get_filename() or ""))
-        except Exception:  # noqa: BLE001
-            name = ""
-        part.__dict__["_followthru_filename"] = name
-    return name
+    return _kept(part, "file name", lambda: _filename(part))
+
+
+def _filename(part: Message) -> str:
+    try:
+        return clean(str(part.get_filename() or ""))
+    except Exception:  # noqa: BLE001
+        return ""
 
 
 def param(part: Message, name: str) -> str:
