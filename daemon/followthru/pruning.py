@@ -28,12 +28,17 @@ if TYPE_CHECKING:
 PRUNE_BATCH = 500  # messages a pass empties at most: a few milliseconds
 
 
-# What may be let go, each with the indexed look that says whether any is due before a time (?).
+# What may be let go before a time (?), each written once: the indexed look that says whether any
+# is due and the statements that let it go use the same condition (the indexes are made for it).
+_MESSAGES = "status != 'pending' AND length(raw) > 0 AND created_at < ?"
+_VERSIONS = "length(document) > 0 AND received_at < ?"
+_SIGN_INS = "asked_at < ?"
+_ACTIONS = "done_at IS NOT NULL AND done_at < ?"
 _DUE = {
-    "messages": "SELECT 1 FROM outbox WHERE status != 'pending' AND length(raw) > 0 AND created_at < ? LIMIT 1",
-    "versions": "SELECT 1 FROM plan_versions WHERE length(document) > 0 AND received_at < ? LIMIT 1",
-    "sign_ins": "SELECT 1 FROM web_sign_ins WHERE asked_at < ? LIMIT 1",
-    "actions": "SELECT 1 FROM web_actions WHERE done_at IS NOT NULL AND done_at < ? LIMIT 1",
+    "messages": f"SELECT 1 FROM outbox WHERE {_MESSAGES} LIMIT 1",
+    "versions": f"SELECT 1 FROM plan_versions WHERE {_VERSIONS} LIMIT 1",
+    "sign_ins": f"SELECT 1 FROM web_sign_ins WHERE {_SIGN_INS} LIMIT 1",
+    "actions": f"SELECT 1 FROM web_actions WHERE {_ACTIONS} LIMIT 1",
 }
 
 
@@ -51,20 +56,19 @@ def prune(store: Store, now: datetime, keep: timedelta, limit: int = PRUNE_BATCH
             # The envelope sender and a claim are of no use once a message is done with.
             emptied = store.connection.execute(
                 "UPDATE outbox SET raw = ?, envelope_from = '', claimed_by = NULL, claimed_until = NULL WHERE id IN "
-                "(SELECT id FROM outbox WHERE status != 'pending' AND length(raw) > 0 AND created_at < ? "
-                "ORDER BY created_at LIMIT ?)",
+                f"(SELECT id FROM outbox WHERE {_MESSAGES} ORDER BY created_at LIMIT ?)",
                 (b"", cutoff, limit),
             ).rowcount
         if due["versions"]:
             store.connection.execute(
                 "UPDATE plan_versions SET document = '' WHERE (plan_id, version) IN (SELECT plan_id, version "
-                "FROM plan_versions WHERE length(document) > 0 AND received_at < ? ORDER BY received_at LIMIT ?)",
+                f"FROM plan_versions WHERE {_VERSIONS} ORDER BY received_at LIMIT ?)",
                 (cutoff, limit),
             )
         if due["sign_ins"]:
-            store.connection.execute("DELETE FROM web_sign_ins WHERE asked_at < ?", (cutoff,))
+            store.connection.execute(f"DELETE FROM web_sign_ins WHERE {_SIGN_INS}", (cutoff,))
         if due["actions"]:
-            store.connection.execute("DELETE FROM web_actions WHERE done_at IS NOT NULL AND done_at < ?", (cutoff,))
+            store.connection.execute(f"DELETE FROM web_actions WHERE {_ACTIONS}", (cutoff,))
     return int(emptied)
 
 
