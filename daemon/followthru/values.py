@@ -23,7 +23,7 @@ from followthru.durations import Offset, TooLong, parse_duration
 def one_line(value: Any) -> Any:
     """Fold line breaks and other control characters to single spaces: these fields reach headers."""
     if isinstance(value, str):
-        if _one_line_already(value):
+        if is_one_line(value):
             return value
         return " ".join(_BREAKS.sub(" ", value).split())
     return value
@@ -32,7 +32,7 @@ def one_line(value: Any) -> Any:
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
-def _one_line_already(text: str) -> bool:
+def is_one_line(text: str) -> bool:
     """Whether ``one_line`` would give ``text`` back as it is: printable (no control character, and
     no white space but the ASCII space) with no space at either end or twice in a row."""
     return text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" ")

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
 from followthru.drafting.render import Rendered
-from followthru.values import one_line
+from followthru.values import is_one_line, one_line
 
 
 class _Wire(email.policy.Compat32):
@@ -34,7 +34,7 @@ class _Wire(email.policy.Compat32):
         if isinstance(value, str) and value.isascii() and self.max_line_length is not None:
             if len(name) + len(value) + 2 <= self.max_line_length and "\n" not in value and "\r" not in value:
                 return f"{name}: {value}{self.linesep}".encode("ascii")
-            if value and value.isprintable() and "  " not in value and value[0] != " " and value[-1] != " ":
+            if value and is_one_line(value):
                 return f"{name}: {fold_words(name, value, self.max_line_length, self.linesep)}{self.linesep}".encode()
         if isinstance(value, str):
             return _fold_text(self, name, value)
