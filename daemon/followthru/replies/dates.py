@@ -55,25 +55,28 @@ _WEEKDAY_ABBREVIATIONS = (
 )
 _WEEKDAY_NAMES = "|".join(_WEEKDAYS.values()) + "|" + _WEEKDAY_ABBREVIATIONS
 _WEEKDAY_PREFIX = rf"(?:(?:{factored(_WEEKDAY_NAMES.split('|'), ignorecase=True)})\.?,?\s+)?"
-_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
 # Words between a weekday and its date: "Thursday the 10th", "fredag den 11", "lundi le 14".
 _ARTICLE = r"(?:(?:the|den|der|dem|le|el|il|lo|o|de|del|op|am)\s+)?"
 _MONTH_NAMES = factored(_MONTHS.split("|"), ignorecase=True)
 _MONTH = rf"(?:{_MONTH_NAMES})\.?"
-_YEAR = r"(?:,?\s+(?:de\s+)?(?:19|20)\d\d)?"
 
-# The day, month and year of a span _PATTERN found as "named".
-_NAMED_PARTS = re.compile(
-    rf"""(?:{_WEEKDAY_PREFIX}{_ARTICLE}(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?P<month>{_MONTH_NAMES})\.?
-          |{_WEEKDAY_PREFIX}(?P<month_first>{_MONTH_NAMES})\.?\s+(?P<day_after>[0-3]?\d)(?:st|nd|rd|th|er|\.)?)
-        (?:,?\s+(?:de\s+)?(?P<year>(?:19|20)\d\d))?""",
-    re.IGNORECASE | re.VERBOSE,
-)
+
+def _day(group: str) -> str:
+    return rf"(?P<{group}>[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
+
+
+def _month(group: str) -> str:
+    return rf"(?P<{group}>{_MONTH_NAMES})\.?"
+
+
+def _year(group: str) -> str:
+    return rf"(?:,?\s+(?:de\s+)?(?P<{group}>(?:19|20)\d\d))?"
+
 
 _PATTERN = re.compile(
     rf"""(?<![\w/.-])(?:
-      (?P<named>{_WEEKDAY_PREFIX}{_ARTICLE}{_DAY}\s+(?:of\s+|de\s+)?{_MONTH}{_YEAR}
-              |{_WEEKDAY_PREFIX}{_MONTH}\s+{_DAY}(?!\d){_YEAR})
+      (?P<named>{_WEEKDAY_PREFIX}{_ARTICLE}{_day("day")}\s+(?:of\s+|de\s+)?{_month("month")}{_year("year")}
+              |{_WEEKDAY_PREFIX}{_month("month_first")}\s+{_day("day_after")}(?!\d){_year("year_after")})
      |(?P<iso>(?:19|20)\d\d-[01]\d-[0-3]\d)
      |(?P<numeric>{_WEEKDAY_PREFIX}{_ARTICLE}
                  (?:[0-3]?\d[./][01]?\d[./](?:19|20)?\d\d(?!\d)  # 14.12.2026, 12/14/26
@@ -133,22 +136,20 @@ def _numeric(text: str, base: date, month_first: bool) -> date | None:
     return None
 
 
-def _named(text: str, base: datetime) -> date | None:
-    """A date with a month name: the day and month as written (a weekday before them is not
-    read), the year as written or the next such day on or after ``base``."""
-    parts = _NAMED_PARTS.fullmatch(text.strip())
-    if parts is None:
-        return None
+def _named(parts: re.Match[str], base: datetime) -> date | None:
+    """A date with a month name, from the groups of its match: the day and month as written (a
+    weekday before them is not read), the year as written or the next such day on or after
+    ``base``."""
     day = int(parts["day"] or parts["day_after"])
     month = _month_number(parts["month"] or parts["month_first"])
     if month is None:
         return None
-    if parts["year"]:
-        return _safe_date(int(parts["year"]), month, day)
-    for year in range(base.year, base.year + 9):  # the 29th of February waits for a leap year
-        found = _safe_date(year, month, day)
+    if year := parts["year"] or parts["year_after"]:
+        return _safe_date(int(year), month, day)
+    for year_on in range(base.year, base.year + 9):  # the 29th of February waits for a leap year
+        found = _safe_date(year_on, month, day)
         if found is not None:
-            return _future(found, base.date()) if year == base.year else found
+            return _future(found, base.date()) if year_on == base.year else found
     return None
 
 
@@ -192,7 +193,7 @@ def find_dates(text: str, base: datetime, month_first: bool = True) -> list[Foun
         kind, span = match.lastgroup, match.group()
         try:
             if kind == "named":
-                day = _named(span, base)
+                day = _named(match, base)
             elif kind == "iso":
                 day = date.fromisoformat(span)
             elif kind == "numeric":
