@@ -85,6 +85,7 @@ from pathlib import Path
 from typing import Any
 
 from followthru.replies.alternation import factored
+from followthru.replies.heads import Gate
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
 REFERENCE = "en"  # every other file must have the keys of this one
@@ -368,6 +369,21 @@ def any_phrase(categories: tuple[str, ...], langs: frozenset[str]) -> re.Pattern
         return patterns(categories[0], langs)[0]  # the same pattern: compiled once
     parts = sorted(dict.fromkeys(_fragment(p.removeprefix("^")) for p in written), key=len, reverse=True)
     return re.compile(rf"(?<![\w'])(?:{factored(parts)})(?![\w'])") if parts else None
+
+
+@cache
+def gate(categories: tuple[str, ...], langs: frozenset[str], per_language: bool = False) -> Gate:
+    """A :class:`.heads.Gate` telling which of ``categories`` in ``langs`` a text may hold
+    (at a clause start or not); its labels are the categories, or ``(language, category)``
+    pairs with ``per_language``."""
+    table = vocabulary()
+    groups: dict[object, list[str]] = {}
+    for lang in (code for code in table if code in langs):
+        for category in categories:
+            label = (lang, category) if per_language else category
+            written = (_fragment(p.removeprefix("^")) for p in table[lang].phrases[category])
+            groups.setdefault(label, []).extend(written)
+    return Gate(groups)
 
 
 @cache

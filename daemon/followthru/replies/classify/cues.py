@@ -10,6 +10,7 @@ from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify.languages import negation_words
 from followthru.replies.classify.reading import Hit, Reading
 from followthru.replies.classify.words import TOKEN, reader_words
+from followthru.replies.heads import text_keys
 
 # Found in this order; each category's phrases are masked before the next category is read.
 _MASKING_ORDER = (
@@ -93,7 +94,11 @@ def at_clause_start(reading: Reading, pos: int) -> bool:
 def read_cues(reading: Reading) -> None:
     work = reading.low
     langs = reading.langs
+    possible = lx.gate(_MASKING_ORDER + _MARKERS, langs).possible(text_keys(reading.low))
     for cat in _MASKING_ORDER + _MARKERS:
+        if cat not in possible:  # no word of the text starts like one of its phrases
+            reading.hits[cat] = []
+            continue
         free, start_only = lx.patterns(cat, langs)
         source = work if cat in _MASKING_ORDER + _READ_MASKED else reading.low
         # neither pattern matches before the first place where one of the phrases does

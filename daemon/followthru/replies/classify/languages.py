@@ -8,6 +8,7 @@ from collections import Counter
 from functools import cache
 
 from followthru.replies import intent_lexicon as lx
+from followthru.replies.heads import word_keys
 
 # Phrase categories that say which language a reply is in (short, shared words excluded).
 TELLING = (
@@ -50,35 +51,32 @@ def rank_languages(text: str) -> list[tuple[str, float]]:
     and cue phrases."""
     text = text[:4000]  # the opening of a reply tells its language
     folded = lx.fold(text)
-    words = Counter(re.findall(r"[\w']+", folded))
+    found = re.findall(r"[\w']+", folded)
+    words = Counter(found)
     lowered = text.lower()
     function_words, calendar_words = _function_words(), _calendar_words()
+    telling = lx.gate(TELLING, frozenset(lx.languages()), per_language=True).possible(word_keys(found))
     scores = {}
     for code, lang in lx.vocabulary().items():
         score = float(sum(words[w] for w in function_words[code] & words.keys()))
         score += sum(words[w] for w in calendar_words[code] & words.keys())
         score += 2 * sum(lowered.count(c) for c in lang.letters)
-        scores[code] = score + 1.5 * _telling_phrases(folded, frozenset({code}))
+        scores[code] = score + 1.5 * _telling_phrases(folded, code, telling)
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
 
-def _telling_phrases(folded: str, langs: frozenset[str]) -> int:
-    """How many phrases of the TELLING categories in ``langs`` longer than three characters
-    ``folded`` holds, each category counted on its own. No category matches before the first
-    place where any of them does, so each is looked for from there (which finds the same)."""
-    first = lx.any_phrase(TELLING, langs)
-    found = first.search(folded) if first is not None else None
-    if found is None:
-        return 0
+def _telling_phrases(folded: str, code: str, possible: frozenset[object]) -> int:
+    """How many phrases of the TELLING categories in language ``code`` longer than three
+    characters ``folded`` holds, each category counted on its own; only the categories
+    ``possible`` (a :class:`..heads.Gate`'s answer for ``folded``) are looked for."""
+    langs = frozenset({code})
     count = 0
     for category in TELLING:
-        mine = lx.any_phrase((category,), langs)
-        begin = mine.search(folded, found.start()) if mine is not None else None
-        if begin is None:
+        if (code, category) not in possible:
             continue
         for pattern in lx.patterns(category, langs):
             if pattern is not None:
-                count += sum(1 for m in pattern.finditer(folded, begin.start()) if len(m.group()) > 3)
+                count += sum(1 for m in pattern.finditer(folded) if len(m.group()) > 3)
     return count
 
 
