@@ -1,6 +1,7 @@
 """New plans prepared in worker processes: a big drop of plan files is read, decided and drafted on
 every core while the pass stores the plans already done (in file order, in its own transactions).
-The workers start at the first pass with :data:`PARALLEL_FROM` new files, and stay.
+The workers start at the first pass with :data:`PARALLEL_FROM` new files, in the background while
+that pass takes in its first files itself, and stay.
 
 Only costs and saves time: a file a worker could not prepare is taken in the ordinary way by the pass.
 """
@@ -39,7 +40,9 @@ log = logging.getLogger(__name__)
 # COLD_AHEAD files itself. Once running, they pay from 8 files (0.035 s alone, 0.032 s with them).
 PARALLEL_FROM = 400  # files in a pass from which starting the workers pays
 WARM_FROM = 8  # files in a pass from which workers already running pay
-COLD_AHEAD = 64  # files of a pass that starts the workers, taken in by the pass itself meanwhile
+# The fork server takes a quarter of a second of one core to start: the pass that starts the workers
+# takes in files itself meanwhile (some 3 ms each), at most this many before it waits for them.
+COLD_AHEAD = 256
 CHUNK = 4  # files per message to a worker
 IN_FLIGHT = 16  # chunks out at once (some 3 MB of results): memory stays flat however many files arrive
 
@@ -55,6 +58,7 @@ class PlanWorkers:
     def __init__(self, config: Config):
         self.config = config
         self._pool: ProcessPoolExecutor | None = None
+        self._started = threading.Event()  # set once the pool's workers run (or failed to start)
         self.parallel_from = PARALLEL_FROM
         self.warm_from = WARM_FROM
         self.cold_ahead = COLD_AHEAD
@@ -69,26 +73,24 @@ class PlanWorkers:
     def prepare(self, files: list[Path], now: datetime) -> Iterator[Prepared | None]:
         """Read, decide and draft many new plans on every core, in file order, while this process
         stores the ones already done. None for a file this process takes in itself: one a worker
-        could not prepare, and, while the workers start, the first :data:`COLD_AHEAD` files."""
+        could not prepare, and the files that come while the workers start (at most
+        :data:`COLD_AHEAD`)."""
         if (os.cpu_count() or 1) < 2:
             return iter(())
-        ahead = 0
         if self._pool is None:
-            ahead = min(self.cold_ahead, len(files))
-            self._pool = ProcessPoolExecutor(
-                max_workers=os.cpu_count(),
-                mp_context=_fork_server(),
-                initializer=_start_worker,
-                initargs=(self.config,),
-            )
-        pool, waiting = self._pool, iter(files[ahead:])
+            self._start()
+        assert self._pool is not None, "started above, or before"
+        pool, started, waiting = self._pool, self._started, iter(files)
 
         def chunks() -> Iterator[list[Path]]:
             while chunk := list(islice(waiting, CHUNK)):
                 yield chunk
 
         def results() -> Iterator[Prepared | None]:
-            yield from [None] * ahead
+            taken = 0
+            while not started.is_set() and taken < self.cold_ahead and next(waiting, None) is not None:
+                taken += 1
+                yield None  # the pass takes this file in itself
             batches = chunks()
             flying: deque[tuple[Future[list[Prepared | None]], int]] = deque()
             try:
@@ -113,6 +115,27 @@ class PlanWorkers:
                 yield None
 
         return results()
+
+    def _start(self) -> None:
+        """The pool, its workers started in a thread of their own: a worker's start waits for the fork
+        server, whose imports take a quarter of a second of one core, which the pass spends taking
+        in files itself (:meth:`prepare`)."""
+        count = os.cpu_count() or 1
+        pool = self._pool = ProcessPoolExecutor(
+            max_workers=count, mp_context=_fork_server(), initializer=_start_worker, initargs=(self.config,)
+        )
+        started = self._started = threading.Event()
+
+        def start() -> None:
+            try:  # a task given while no worker is idle starts one more: one for each, given at once
+                for future in [pool.submit(os.getpid) for _ in range(count)]:
+                    future.result()
+            except Exception as error:  # noqa: BLE001 - the pass takes in its files itself
+                log.warning("the plan workers did not start: %s", error)
+            finally:
+                started.set()
+
+        threading.Thread(target=start, name="starting plan workers", daemon=True).start()
 
     def close(self) -> None:
         if self._pool is not None:
