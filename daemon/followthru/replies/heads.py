@@ -1,28 +1,27 @@
-"""Which phrase categories a text can hold at all, told from the heads of its words.
+"""Where in a text a phrase of the vocabulary can be, told from the beginnings of its words.
 
-A phrase of the vocabulary matches only where a word starts (its pattern opens with
-``(?<![\\w'])``), so a text can hold a phrase only if one of the text's words starts the way the
-phrase's first word does. The *head* of a word is its first three characters (the whole word
-when it is shorter); :func:`heads` works out, from a phrase's regular expression, every head its
-first word can have.
+A phrase pattern of the vocabulary matches only where a word starts (it opens with
+``(?<![\\w'])``), so it can match only where the text's words begin the way the phrase's
+words do. A *key* says how: the first word of a phrase with the *head* (first three characters)
+of its second word, ``"i wil"`` for "I will try", or the head of a phrase's only word, ``"sur"``
+for "sure". :func:`keys` works them out from a phrase's regular expression;
+:class:`TextKeys` finds every key of a text, and where, in one pass over its words.
 
-:class:`Gate` holds the heads of many groups of phrases (a category in some languages). Given the
-heads of a text's words (:func:`text_heads`, one pass over the text), it tells the groups that
-may match; a group it leaves out cannot match anywhere in the text, so its patterns need not be
-run. Reading the corpus, most categories are left out this way at the cost of a few set
-operations, where looking for each category's first phrase cost a search of the whole text.
+:class:`Gate` holds the keys of groups of phrases (a category, in some languages). For a text it
+gives each group the word starts where one of its phrases may match (:meth:`Gate.places`), and
+:func:`finditer` tries a pattern there only: the same matches as searching the whole text, since
+no match can start anywhere else. Reading the corpus, most categories have no such place at
+all, and the others a few, where each category cost a search of the whole text before.
 
-A group whose heads cannot be told (a phrase opening with a class such as ``\\w``, a
-non-word character or a case-insensitive group) is always possible: the gate only ever leaves
-out what cannot match.
+A group holding a phrase whose keys cannot be told (it opens with a class such as ``\\w``, a
+non-word character or a case-insensitive group) is searched everywhere.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Hashable, Iterable, Mapping
-from itertools import pairwise
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 # The standard library's own regular-expression parser and its op codes (private, but the same
@@ -41,18 +40,22 @@ class _Untold(Exception):
     """The keys of a pattern cannot be told here."""
 
 
-def text_keys(folded: str) -> set[str]:
-    """The keys of ``folded`` (text folded like the phrases are): the head of each word, and
-    each word with the head of the word after it (``"i can"``, ``"can tak"``)."""
-    return word_keys(_WORD.findall(folded))
+class TextKeys:
+    """The keys of a folded text (folded like the phrases are) and where each is: the head of
+    each word at its start, and each word with the head of the next at the first one's start."""
 
-
-def word_keys(words: Iterable[str]) -> set[str]:
-    """The keys of a text whose words (each ``[\\w']+``) are ``words``, in their order."""
-    words = list(words)
-    keys = {word[:HEAD] for word in words}
-    keys.update(f"{first} {second[:HEAD]}" for first, second in pairwise(words))
-    return keys
+    def __init__(self, folded: str):
+        self.length = len(folded)
+        places: dict[str, list[int]] = {}
+        previous, previous_start = "", 0
+        for found in _WORD.finditer(folded):
+            word, start = found.group(), found.start()
+            head = word[:HEAD]
+            places.setdefault(head, []).append(start)
+            if previous:
+                places.setdefault(f"{previous} {head}", []).append(previous_start)
+            previous, previous_start = word, start
+        self.places = places
 
 
 def keys(pattern: str) -> frozenset[str] | None:
@@ -194,34 +197,72 @@ def _members(items: list[tuple[Any, Any]]) -> list[str]:
 
 
 class Gate:
-    """The heads of groups of phrases, to tell which groups a text may hold.
+    """The keys of groups of phrases, to tell where in a text each group may match.
 
-    ``groups`` maps a label to the phrases' patterns (each to be matched where a word starts).
-    :meth:`possible` gives every label one of whose patterns might match a text: never one
-    that cannot."""
+    ``groups`` maps a label to the phrases' patterns (each matched where a word starts)."""
 
     def __init__(self, groups: Mapping[Hashable, Iterable[str]]):
-        self.labels = tuple(groups)
-        self._bits = {label: 1 << index for index, label in enumerate(self.labels)}
-        table: dict[str, int] = {}
-        always = 0
+        table: dict[str, list[Hashable]] = {}
+        anywhere: set[Hashable] = set()
         for label, patterns in groups.items():
-            bit = self._bits[label]
             for pattern in patterns:
                 found = keys(pattern)
                 if found is None:
-                    always |= bit
+                    anywhere.add(label)
                     continue
                 for key in found:
-                    table[key] = table.get(key, 0) | bit
+                    if label not in table.setdefault(key, []):
+                        table[key].append(label)
         self._table = table
-        self._always = always
+        self._anywhere = frozenset(anywhere)
 
-    def possible(self, words: set[str]) -> frozenset[Hashable]:
-        """The labels whose phrases may occur in a text whose words have the heads ``words``
-        (:func:`text_heads`)."""
-        bits = self._always
-        table = self._table
-        for head in table.keys() & words:
-            bits |= table[head]
-        return frozenset(label for label, bit in self._bits.items() if bits & bit)
+    def places(self, text: TextKeys) -> Places:
+        """Where the groups' phrases may match in ``text``."""
+        found: dict[Hashable, list[int]] = {}
+        for key in self._table.keys() & text.places.keys():
+            at = text.places[key]
+            for label in self._table[key]:
+                found.setdefault(label, []).extend(at)
+        return Places(found, self._anywhere)
+
+
+class Places:
+    """The word starts where each group of a :class:`Gate` may match in one text."""
+
+    def __init__(self, found: dict[Hashable, list[int]], anywhere: frozenset[Hashable]):
+        self._found = found
+        self._anywhere = anywhere
+
+    def labels(self) -> Iterator[Hashable]:
+        """The labels that may match somewhere."""
+        yield from self._found
+        yield from (label for label in self._anywhere if label not in self._found)
+
+    def __contains__(self, label: Hashable) -> bool:
+        """Whether ``label`` may match somewhere."""
+        return label in self._found or label in self._anywhere
+
+    def starts(self, label: Hashable) -> list[int] | None:
+        """The places, in order, where a phrase of ``label`` may start; None when it may start
+        anywhere (its keys cannot be told)."""
+        if label in self._anywhere:
+            return None
+        at = self._found.get(label)
+        return sorted(set(at)) if at else []
+
+
+def finditer(pattern: re.Pattern[str], text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern none of whose matches starts anywhere but at
+    ``starts`` (ascending; None: anywhere) and none of which is empty: each place is tried
+    once, unless an earlier match covers it."""
+    if starts is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        found = pattern.match(text, start)
+        if found is not None:
+            yield found
+            end = found.end()

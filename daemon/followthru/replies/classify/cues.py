@@ -10,7 +10,7 @@ from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify.languages import negation_words
 from followthru.replies.classify.reading import Hit, Reading
 from followthru.replies.classify.words import TOKEN, reader_words
-from followthru.replies.heads import text_keys
+from followthru.replies.heads import TextKeys, finditer
 
 # Found in this order; each category's phrases are masked before the next category is read.
 _MASKING_ORDER = (
@@ -91,24 +91,24 @@ def at_clause_start(reading: Reading, pos: int) -> bool:
     return not re.search(r"[\w]", reader_words().greeting.sub("", lead, count=1))
 
 
-def read_cues(reading: Reading) -> None:
+def read_cues(reading: Reading, keys: TextKeys | None = None) -> None:
+    """Find the cues of every category in ``reading`` (``keys``: of ``reading.low``, when made
+    already), and which of them are negated."""
     work = reading.low
     langs = reading.langs
-    possible = lx.gate(_MASKING_ORDER + _MARKERS, langs).possible(text_keys(reading.low))
+    places = lx.gate(_MASKING_ORDER + _MARKERS, langs).places(keys or TextKeys(reading.low))
     for cat in _MASKING_ORDER + _MARKERS:
-        if cat not in possible:  # no word of the text starts like one of its phrases
+        if cat not in places:  # no word of the text starts like one of its phrases
             reading.hits[cat] = []
             continue
+        starts = places.starts(cat)
         free, start_only = lx.patterns(cat, langs)
         source = work if cat in _MASKING_ORDER + _READ_MASKED else reading.low
-        # neither pattern matches before the first place where one of the phrases does
-        either = lx.any_phrase((cat,), langs)
-        first = either.search(source) if either is not None else None
         found: list[Hit] = []
         for pattern, anchored in ((free, False), (start_only, True)):
-            if pattern is None or first is None:
+            if pattern is None:
                 continue
-            for m in pattern.finditer(source, first.start()):
+            for m in finditer(pattern, source, starts):
                 if m.end() == m.start():
                     continue
                 if (anchored or cat in ("yes", "ok")) and not at_clause_start(reading, m.start()):

@@ -16,6 +16,7 @@ from followthru.replies.classify.languages import languages_from_ranking, negati
 from followthru.replies.classify.reading import ACCEPT_MIN, DECIDE_MIN, Clause, Hit, Reading, Segment, Sentence, Verdict
 from followthru.replies.classify.structure import structure
 from followthru.replies.classify.words import TOKEN, reader_words
+from followthru.replies.heads import TextKeys
 from followthru.replies.proposals import find_mentions
 
 # The keywords Followthru's own requests offer (templates/*/ in every language): written in
@@ -64,7 +65,8 @@ def keyword_answer(text: str, reading: Reading) -> tuple[str, float, str] | None
 def read_words(words: str, base: datetime | None) -> Reading:
     text = clean(words)
     low = lx.fold(text)
-    ranked = rank_languages(text)
+    keys = TextKeys(low)
+    ranked = rank_languages(text, keys)
     langs = languages_from_ranking(ranked)
     primary = ranked[0][0] if ranked[0][1] > 0 else None
     sentences, segments, clauses = structure(text, low, langs)
@@ -73,7 +75,7 @@ def read_words(words: str, base: datetime | None) -> Reading:
         segments = [Segment(0, len(text), 0, 0, False)]
         sentences = [Sentence(0, len(text), 0, "?" in text)]
     reading = Reading(text, low, langs, primary, sentences, segments, clauses, greeting_end=greeting_end(text))
-    read_cues(reading)
+    read_cues(reading, keys)
     if base is not None:
         reading.mentions = find_mentions(text, base, set(langs), primary)
     return reading

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
+from typing import cast
 
 from followthru.replies import intent_lexicon as lx
-from followthru.replies.heads import word_keys
+from followthru.replies.heads import Places, TextKeys, finditer
 
 # Phrase categories that say which language a reply is in (short, shared words excluded).
 TELLING = (
@@ -46,38 +47,57 @@ def _calendar_words() -> dict[str, frozenset[str]]:
     return {code: frozenset(lang.words["calendar"]) for code, lang in lx.vocabulary().items()}
 
 
-def rank_languages(text: str) -> list[tuple[str, float]]:
+@cache
+def _counted_words() -> dict[str, tuple[str, ...]]:
+    """Each function and calendar word with the languages it counts for (a language twice when
+    it is both there)."""
+    table: dict[str, list[str]] = {}
+    for code in lx.vocabulary():
+        for word in (*_function_words()[code], *_calendar_words()[code]):
+            table.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in table.items()}
+
+
+def rank_languages(text: str, keys: TextKeys | None = None) -> list[tuple[str, float]]:
     """Languages by how much of ``text`` they explain: function words, calendar words, letters
-    and cue phrases."""
+    and cue phrases (``keys``: the :class:`..heads.TextKeys` of ``text`` folded, when made
+    already)."""
     text = text[:4000]  # the opening of a reply tells its language
     folded = lx.fold(text)
-    found = re.findall(r"[\w']+", folded)
-    words = Counter(found)
+    words = Counter(re.findall(r"[\w']+", folded))
     lowered = text.lower()
-    function_words, calendar_words = _function_words(), _calendar_words()
-    telling = lx.gate(TELLING, frozenset(lx.languages()), per_language=True).possible(word_keys(found))
-    scores = {}
+    if keys is None or keys.length != len(folded):
+        keys = TextKeys(folded)
+    telling = _telling_phrases(folded, lx.gate(TELLING, frozenset(lx.languages()), per_language=True).places(keys))
+    scores = dict.fromkeys(lx.vocabulary(), 0.0)
+    counted = _counted_words()
+    for word in counted.keys() & words.keys():
+        for code in counted[word]:
+            scores[code] += words[word]
     for code, lang in lx.vocabulary().items():
-        score = float(sum(words[w] for w in function_words[code] & words.keys()))
-        score += sum(words[w] for w in calendar_words[code] & words.keys())
-        score += 2 * sum(lowered.count(c) for c in lang.letters)
-        scores[code] = score + 1.5 * _telling_phrases(folded, code, telling)
+        if lang.letters:
+            scores[code] += 2 * sum(lowered.count(c) for c in lang.letters)
+        scores[code] += 1.5 * telling[code]
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
 
-def _telling_phrases(folded: str, code: str, possible: frozenset[object]) -> int:
-    """How many phrases of the TELLING categories in language ``code`` longer than three
-    characters ``folded`` holds, each category counted on its own; only the categories
-    ``possible`` (a :class:`..heads.Gate`'s answer for ``folded``) are looked for."""
-    langs = frozenset({code})
-    count = 0
-    for category in TELLING:
-        if (code, category) not in possible:
-            continue
-        for pattern in lx.patterns(category, langs):
+def _telling_phrases(folded: str, places: Places) -> Counter[str]:
+    """How many phrases of the TELLING categories longer than three characters ``folded``
+    holds in each language, each category counted on its own (``places``: where each
+    ``(language, category)`` may be, from its :class:`..heads.Gate`)."""
+    count: Counter[str] = Counter()
+    for label in places.labels():
+        code, category = cast(tuple[str, str], label)
+        starts = places.starts(label)
+        for pattern in lx.patterns(category, _alone(code)):
             if pattern is not None:
-                count += sum(1 for m in pattern.finditer(folded) if len(m.group()) > 3)
+                count[code] += sum(1 for m in finditer(pattern, folded, starts) if len(m.group()) > 3)
     return count
+
+
+@cache
+def _alone(code: str) -> frozenset[str]:
+    return frozenset({code})
 
 
 def detect_languages(text: str) -> frozenset[str]:
