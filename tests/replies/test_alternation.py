@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from followthru.replies import date_words
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.alternation import MAX_EXPANSION, factored
 
@@ -75,3 +76,35 @@ def test_the_vocabulary_phrases_match_the_same_places(category: str) -> None:
     texts = [" ".join(chance.choices(words, k=chance.randint(3, 40))) for _ in range(200)]
     texts += [lx.fold(p.removeprefix("^").replace("'?", "'")) for p in phrases if "(" not in p]
     same(parts, texts)
+
+
+def _plainly(names: list[str]) -> str:
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+
+
+def test_the_date_words_match_the_same_places() -> None:
+    """Every list of date words of every language, and all of them together, joined as the date
+    readers join them (factored) and plainly: the same matches, in any case, on texts of their
+    own words."""
+    lists = [
+        names
+        for lang in lx.vocabulary().values()
+        for table in (lang.months, lang.weekdays, lang.weekday_short, lang.weekday_prefix, lang.dates)
+        for names in table.values()
+        if names
+    ]
+    lists.append([name for names in lists for name in names])
+    chance = random.Random("date words")
+    for names in lists:
+        words = [w for n in names for w in n.split()] + ["de", "the", "am", "1."]
+        texts = [" ".join(chance.choices(words, k=chance.randint(1, 12))) for _ in range(60)]
+        texts = [chance.choice([text, text.upper(), text.title()]) for text in texts] + names
+        longest_first = sorted(names, key=len, reverse=True)
+        for joined, plain in (
+            (date_words.ordered_alternation(names), _plainly(list(dict.fromkeys(names)))),
+            (date_words.alternation(names), _plainly(longest_first)),
+        ):
+            ours = re.compile(rf"(?<![\w])(?:{joined})(?![\w])", re.I)
+            theirs = re.compile(rf"(?<![\w])(?:{plain})(?![\w])", re.I)
+            for text in texts:
+                assert [m.span() for m in ours.finditer(text)] == [m.span() for m in theirs.finditer(text)], text

@@ -51,6 +51,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from followthru.replies.alternation import factored
 from followthru.replies.intent_lexicon import Language, fold, vocabulary
 
 MONTH_KEYS = (
@@ -71,14 +72,16 @@ WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturda
 
 
 def alternation(names: Iterable[str]) -> str:
-    """``names`` as one regex alternation, longest first; a space matches any blanks."""
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    """``names`` as one regex alternation, longest first; a space matches any blanks. Factored
+    by leading characters (:func:`..alternation.factored`): the same matches, found faster."""
+    return ordered_alternation(sorted(names, key=len, reverse=True))
 
 
 def ordered_alternation(names: Iterable[str]) -> str:
     """``names`` as one regex alternation in the order given (the first of two equal words
-    kept); a space matches any blanks."""
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in dict.fromkeys(names))
+    kept); a space matches any blanks. Factored like :func:`alternation`."""
+    parts = [re.escape(n).replace(r"\ ", r"\s+") for n in dict.fromkeys(names)]
+    return factored(parts, ignorecase=True)
 
 
 @dataclass(frozen=True)
