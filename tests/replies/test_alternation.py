@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from followthru.replies import date_words
+from followthru.replies import date_words, lexicon
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.alternation import MAX_EXPANSION, factored
 
@@ -108,3 +108,19 @@ def test_the_date_words_match_the_same_places() -> None:
             theirs = re.compile(rf"(?<![\w])(?:{plain})(?![\w])", re.I)
             for text in texts:
                 assert [m.span() for m in ours.finditer(text)] == [m.span() for m in theirs.finditer(text)], text
+
+
+def test_the_trimming_words_match_the_same_places() -> None:
+    """Every list of trimming words of every language file, joined as the trimmer joins them
+    (factored) and plainly: the same matches, in any case, on texts of their own words."""
+    lists = [names for lang in lx.language_files().values() for names in lang.trimming.values() if names]
+    chance = random.Random("trimming words")
+    for names in lists:
+        words = [w for n in names for w in n.split()] + ["de", "the", ":", "1."]
+        texts = [" ".join(chance.choices(words, k=chance.randint(1, 12))) for _ in range(40)]
+        texts = [chance.choice([text, text.upper(), text.title()]) for text in texts] + names
+        plain = _plainly([n.strip() for n in sorted(dict.fromkeys(names), key=len, reverse=True) if n.strip()])
+        ours = re.compile(rf"(?:{lexicon._alternatives(names)})", re.I)
+        theirs = re.compile(rf"(?:{plain})", re.I)
+        for text in texts:
+            assert [m.span() for m in ours.finditer(text)] == [m.span() for m in theirs.finditer(text)], text

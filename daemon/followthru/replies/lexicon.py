@@ -45,6 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from followthru.replies.alternation import factored
 from followthru.replies.intent_lexicon import Language, language_files
 
 FIELD_KEYS = {
@@ -66,8 +67,9 @@ _SHORT_DEVICES = r"iphone|ipad|android|mobile|phone|smartphone|blackberry|samsun
 
 
 def _alternatives(words: Iterable[str]) -> str:
-    """Words as a regex alternation, longest first, where a space matches any run of blanks."""
-    return "|".join(
+    """Words as a regex alternation, longest first, where a space matches any run of blanks;
+    factored by leading characters (:func:`..alternation.factored`: the same matches, faster)."""
+    return _patterns(
         re.escape(w.strip()).replace(r"\ ", r"\s+")
         for w in sorted(dict.fromkeys(words), key=len, reverse=True)
         if w.strip()
@@ -75,8 +77,8 @@ def _alternatives(words: Iterable[str]) -> str:
 
 
 def _patterns(fragments: Iterable[str]) -> str:
-    """Regex fragments as one alternation, in the order of the languages."""
-    return "|".join(dict.fromkeys(fragments))
+    """Regex fragments as one alternation, in the order of the languages; factored."""
+    return factored(dict.fromkeys(fragments), ignorecase=True)
 
 
 def _unspaced(word: str) -> bool:
