@@ -1,0 +1,104 @@
+"""replies/mime.py: plain address headers read by one pattern as the standard library reads them."""
+
+from __future__ import annotations
+
+import random
+import re
+from email.utils import getaddresses
+from pathlib import Path
+
+from followthru.replies.mime import _raw, addresses, parse, plain_addresses
+
+DATA = Path(__file__).parent.parent / "data"
+
+NAMES = [
+    "Anna",
+    "Anna Schmidt",
+    "O'Brien",
+    "John Q. Public",
+    "J.",
+    "Jörg Müller",
+    "=?utf-8?q?J=C3=B6rg?=",
+    '"Last, First"',
+    '"Morgan Hale via Followthru"',
+    '"A \\"B\\""',
+    '""',
+    '" spaced "',
+    '"x"y',
+    "(comment)",
+    "Mr. (Dr.) X",
+    "a@b",
+    "x:y",
+    "[x]",
+    "semi;colon",
+    "tab\tbed",
+    "nbsp\u00a0name",
+]
+ADDRESSES = [
+    "a@b.c",
+    "first.last@example.co.uk",
+    "x+tag@d-e.f",
+    "UPPER@Example.COM",
+    "weird..dots@x.y",
+    ".lead@x.y",
+    "a@b",
+    "a@[1.2.3.4]",
+    '"q"@x.y',
+    "ü@x.y",
+    "a@b.c.",
+    "a @b.c",
+    "a@b@c.d",
+    "a@",
+]
+FORMS = ["{name} <{address}>", "<{address}>", "{address}", "{name}<{address}>", "{address} ({name})", "g: {address};"]
+JOINS = [",", ", ", " ,", ",,", ", \t", "  ,  "]
+
+
+def _pick(chance: random.Random, items: list[str], plain: int) -> str:
+    """One of ``items``, one of the first ``plain`` (of the plain shape) more often than not."""
+    return chance.choice(items[:plain] if chance.random() < 0.7 else items)
+
+
+def _header(chance: random.Random) -> str:
+    entries = [
+        _pick(chance, FORMS, 4).format(name=_pick(chance, NAMES, 10), address=_pick(chance, ADDRESSES, 5))
+        for _ in range(chance.randint(1, 4))
+    ]
+    joined = entries[0]
+    for entry in entries[1:]:
+        joined += chance.choice(JOINS) + entry
+    return joined + chance.choice(["", "", " ", ",", "\t"])
+
+
+def test_plain_headers_are_read_as_the_standard_library_reads_them() -> None:
+    chance = random.Random("addresses")
+    read_plainly = 0
+    for _ in range(20000):
+        header = _header(chance)
+        plain = plain_addresses(header)
+        if plain is not None:
+            read_plainly += 1
+            assert plain == getaddresses([header]), header
+    assert read_plainly > 3000  # the plain shape is met often enough to be tried
+
+
+def test_what_is_not_plain_is_left_to_the_standard_library() -> None:
+    for header in ['"Last, First" <x@y.z>,', "a@b.c,", "(c) a@b.c", "g: a@b.c;", "a@[1.2.3.4]", '"a\\"b" <a@b.c>']:
+        assert plain_addresses(header) in (None, getaddresses([header])), header
+    assert plain_addresses("a@b.c,") is None
+    assert plain_addresses("") is None
+    assert plain_addresses('"Last, First" <x@y.z>, a@b.c') == [("Last, First", "x@y.z"), ("", "a@b.c")]
+
+
+def test_every_header_of_the_corpus_reads_the_same() -> None:
+    plain = 0
+    for path in sorted(DATA.glob("*/*.eml")):
+        msg = parse(path.read_bytes())
+        for name in ("From", "To", "Cc", "Delivered-To", "Reply-To"):
+            value = re.sub(r"\s*\r?\n\s*", " ", _raw(msg, name))
+            found = plain_addresses(value)
+            if found is not None:
+                plain += 1
+                assert found == getaddresses([value]), (path.name, value)
+        assert addresses(msg, "From") == addresses(parse(path.read_bytes()), "From")
+    assert plain > 600
