@@ -8,7 +8,7 @@ language variants that fall back to the default language. See ``templates/README
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +126,12 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any):
         super().__init__(**options)
         self._local = threading.local()  # .sharing: the Sharing of the plan this thread drafts
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one dict, its own over the environment's. Jinja2 chains them
+        (a ChainMap, read in Python) so that later changes to the environment's show through; they
+        never change here, and every render and import reads them: a dict is read in C."""
+        return {**self.globals, **(d or {})}
 
     @contextmanager
     def sharing(self) -> Iterator[Sharing]:
