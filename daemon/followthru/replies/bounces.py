@@ -33,7 +33,7 @@ from email.message import Message
 from typing import Any
 
 from followthru.replies.htmltext import html_to_text
-from followthru.replies.mime import addresses, decode, header, leaves
+from followthru.replies.mime import addresses, content_type, decode, header, leaves, main_type
 from followthru.replies.model import Bounce
 
 
@@ -163,10 +163,10 @@ def _leaf_text(part: Message, limit: int | None = None) -> str | None:
     """Text of a leaf that is text, HTML (as text), a delivery-status part or a multipart
     part whose boundaries are missing (its body read as text); None for any other leaf.
     HTML is rendered from its first ``limit`` characters."""
-    kind = part.get_content_type()
+    kind = content_type(part)
     if kind in ("message/delivery-status", "message/global-delivery-status"):
         return _status_text(part)
-    if part.get_content_maintype() in ("text", "multipart"):
+    if main_type(part) in ("text", "multipart"):
         text = decode(part)
         return html_to_text(text[:limit]) if part.get_content_subtype() == "html" else text
     return None
@@ -192,7 +192,7 @@ def _texts(msg: Message) -> list[str]:
 def _notice(msg: Message) -> str:
     """The human-readable notice: the first text part, cut before the returned message."""
     for part in leaves(msg):
-        if part.get_content_type() in ("text/rfc822-headers", "message/delivery-status"):
+        if content_type(part) in ("text/rfc822-headers", "message/delivery-status"):
             continue
         text = _leaf_text(part)
         if text is not None:
@@ -230,7 +230,7 @@ def _report_blocks(msg: Message) -> list[dict[str, str]]:
     """The per-recipient fields of the message/delivery-status parts."""
     blocks = []
     for part in msg.walk():
-        if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
+        if content_type(part) not in ("message/delivery-status", "message/global-delivery-status"):
             continue
         blocks += _fields(_status_text(part))
     return blocks
@@ -255,7 +255,7 @@ def _address(field: str) -> str | None:
 
 def _original_message_id(msg: Message, texts: list[str]) -> str | None:
     for part in msg.walk():
-        kind = part.get_content_type()
+        kind = content_type(part)
         if kind not in ("message/rfc822", "message/global", "message/global-headers", "text/rfc822-headers"):
             continue
         inner = part.get_payload()
@@ -306,7 +306,7 @@ def _recipient_in(text: str, exclude: set[str]) -> str | None:
 def _sole_addressee(msg: Message) -> str | None:
     """The one To/Cc address of the returned message, when it had exactly one."""
     for part in msg.walk():
-        if part.get_content_type() in ("message/rfc822", "message/global"):
+        if content_type(part) in ("message/rfc822", "message/global"):
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
             if isinstance(inner, Message):
@@ -379,7 +379,7 @@ def _names_ses_type(msg: Message) -> bool:
     """Whether a leaf holds the name of an SES notification's type: a cheap look at the
     undecoded HTML, so that an ordinary reply's HTML is not rendered for :func:`_ses`."""
     for part in leaves(msg):
-        if part.get_content_maintype() in ("text", "multipart"):
+        if main_type(part) in ("text", "multipart"):
             text = decode(part)
             if "notificationType" in text or "eventType" in text:
                 return True

@@ -12,7 +12,7 @@ from email.message import Message
 import icalendar
 
 from followthru.replies import tnef
-from followthru.replies.mime import decode, filename, leaves, param
+from followthru.replies.mime import content_type, decode, filename, leaves, param
 from followthru.replies.model import CalendarAnswer
 
 _CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/ical"}
@@ -29,7 +29,7 @@ def _calendars(msg: Message) -> Iterator[tuple[icalendar.Calendar, str | None]]:
     texts = []
     for part in leaves(msg):
         name = filename(part).lower()
-        if part.get_content_type() in _CALENDAR_TYPES or name.endswith((".ics", ".ical", ".ifb")):
+        if content_type(part) in _CALENDAR_TYPES or name.endswith((".ics", ".ical", ".ifb")):
             texts.append((decode(part), param(part, "method") or None))
             if len(texts) >= MAX_CALENDARS:
                 break

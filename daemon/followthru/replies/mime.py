@@ -319,10 +319,21 @@ def _filename(part: Message) -> str:
 def param(part: Message, name: str) -> str:
     """A Content-Type parameter as text ("" when absent); RFC 2231 values are collapsed."""
     try:
-        value = part.get_param(name)
+        parameters = _kept(part, "parameters", lambda: part.get_params() or [])
+        value = next((value for key, value in parameters if key.lower() == name.lower()), None)
         return clean(collapse_rfc2231_value(value)) if value is not None else ""
     except Exception:  # noqa: BLE001
         return ""
+
+
+def content_type(part: Message) -> str:
+    """``part.get_content_type()``, read once per part."""
+    return _kept(part, "content type", part.get_content_type)
+
+
+def main_type(part: Message) -> str:
+    """``part.get_content_maintype()``, read once per part."""
+    return content_type(part).split("/")[0]
 
 
 def is_attachment(part: Message) -> bool:
@@ -334,15 +345,19 @@ def is_attachment(part: Message) -> bool:
 def leaves(msg: Message, into_attached: bool = False) -> Iterator[Message]:
     """Leaf parts of ``msg``; parts inside attached messages (message/rfc822) only when
     ``into_attached``. A message/* part that is not entered (such as message/delivery-status)
-    is yielded itself."""
+    is yielded itself. The walk is made once per message."""
+    return iter(_kept(msg, f"leaves {into_attached}", lambda: list(_leaves(msg, into_attached))))
+
+
+def _leaves(msg: Message, into_attached: bool) -> Iterator[Message]:
     if msg.is_multipart():
         for part in msg.get_payload() or []:
             if isinstance(part, Message):
-                attached = part.get_content_type() in ("message/rfc822", "message/global")
-                if part.get_content_maintype() == "message" and not (into_attached and attached):
+                attached = content_type(part) in ("message/rfc822", "message/global")
+                if main_type(part) == "message" and not (into_attached and attached):
                     yield part
                 else:
-                    yield from leaves(part, into_attached)
+                    yield from _leaves(part, into_attached)
     else:
         yield msg
 
@@ -381,7 +396,7 @@ def bodies(msg: Message) -> tuple[str, str]:
     ``format=flowed`` plain text comes unflowed."""
     plain = html = ""
     for part in leaves(msg):
-        kind = part.get_content_type()
+        kind = content_type(part)
         if is_attachment(part) and part is not msg:
             continue
         if kind == "text/plain" and not plain:

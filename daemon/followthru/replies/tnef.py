@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
-from followthru.replies.mime import filename, leaves
+from followthru.replies.mime import content_type, filename, leaves
 from followthru.replies.model import CalendarAnswer
 
 _APPOINTMENT = uuid.UUID("00062002-0000-0000-c000-000000000046")  # PSETID_Appointment
@@ -65,7 +65,7 @@ def tnef_parts(msg: Message) -> Iterator[bytes]:
     found = 0
     for part in leaves(msg):
         name = filename(part).lower()
-        if part.get_content_type() in ("application/ms-tnef", "application/vnd.ms-tnef") or (name == "winmail.dat"):
+        if content_type(part) in ("application/ms-tnef", "application/vnd.ms-tnef") or (name == "winmail.dat"):
             try:
                 data = part.get_payload(decode=True)
             except Exception:  # noqa: BLE001 - a transfer encoding that cannot be undone
