@@ -51,12 +51,10 @@ class Formatter:
         self.source_timezone = source_timezone
         self.language = language
         self.locale = _locale(language)
-        self.patterns = words(language)["dates"]
-        self._texts: dict[tuple[datetime | date, int], str] = {}
 
     def aware(self, moment: datetime) -> datetime:
         """A plan's naive datetime is in the plan's timezone."""
-        return moment if moment.tzinfo else moment.replace(tzinfo=self.source_timezone)
+        return aware(moment, self.source_timezone)
 
     def when(self, value: datetime | date | None) -> str:
         """``Wed 9 Dec 2026`` for a date; ``Wed 2 Dec 2026, 12:00 EST`` for a datetime (in English;
@@ -65,10 +63,7 @@ class Formatter:
             return ""
         # Times in one zone compare by wall clock, fold aside: the two 01:30s of a night when the
         # clocks go back are equal keys unless the fold is part of the key.
-        key = (value, getattr(value, "fold", 0))
-        if key not in self._texts:
-            self._texts[key] = self._when(value)
-        return self._texts[key]
+        return _written(value, getattr(value, "fold", 0), self.timezone, self.source_timezone, self.language)
 
     def say(self, value: Any) -> str:
         """A :class:`~followthru.phrases.Phrase` (or a value inside one) in this reader's language:
@@ -81,15 +76,26 @@ class Formatter:
             return format_list([self.say(v) for v in value], locale=self.locale) if value else ""
         return str(value)
 
-    def _when(self, value: datetime | date) -> str:
-        if not isinstance(value, datetime):
-            return format_date(value, self.patterns["date"], locale=self.locale)
-        local = self.aware(value).astimezone(self.timezone)
-        text = format_datetime(local, self.patterns["time"], tzinfo=self.timezone, locale=self.locale)
-        if ambiguous(local):
-            # The clocks go back over this hour: the abbreviation alone is easily misread.
-            return f"{text} {local.strftime('%Z')} ({utc_offset(local)})"
-        return f"{text} {local.strftime('%Z')}"
+
+def aware(moment: datetime, timezone: ZoneInfo) -> datetime:
+    """``moment``, in ``timezone`` when it is naive."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone)
+
+
+@lru_cache(maxsize=4096)
+def _written(value: datetime | date, fold: int, timezone: ZoneInfo, source_timezone: ZoneInfo, language: str) -> str:
+    """:meth:`Formatter.when`'s text, for a reader in ``timezone`` reading ``language``, of a time
+    naive in ``source_timezone``: written once per process, as the plans of a drop share most of
+    their dates (``fold`` is in the key for the cache to tell the two 01:30s apart)."""
+    locale, patterns = _locale(language), words(language)["dates"]
+    if not isinstance(value, datetime):
+        return format_date(value, patterns["date"], locale=locale)
+    local = aware(value, source_timezone).astimezone(timezone)
+    text = format_datetime(local, patterns["time"], tzinfo=timezone, locale=locale)
+    if ambiguous(local):
+        # The clocks go back over this hour: the abbreviation alone is easily misread.
+        return f"{text} {local.strftime('%Z')} ({utc_offset(local)})"
+    return f"{text} {local.strftime('%Z')}"
 
 
 def ambiguous(moment: datetime) -> bool:
