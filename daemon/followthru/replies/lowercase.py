@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from functools import cache
 
 _ESCAPES_AND_NAMES = re.compile(r"\\.|\(\?P[<=]\w+>?")
+_NON_ASCII = re.compile("[^\x00-\x7f]+")  # found at C speed: most text is nearly all ASCII
 
 
 def _case_fixes() -> dict[str, frozenset[str]]:
@@ -63,7 +64,7 @@ def lowered(text: str) -> str | None:
     IGNORECASE matches otherwise than its lower case."""
     if text.isascii():
         return text.lower()
-    if not all(_PLAIN[char] for char in set(text) if not char.isascii()):
+    if not all(_PLAIN[char] for char in set("".join(_NON_ASCII.findall(text)))):
         return None
     return text.lower()
 

@@ -28,17 +28,19 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator, Set
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from functools import cache, cached_property
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from followthru.replies import automatic, bounces, itip, relays
+from followthru.replies import automatic, bounces, itip, lowercase, relays
 from followthru.replies.classify import classify
 from followthru.replies.dates import find_dates
 from followthru.replies.extract import split_reply
@@ -57,7 +59,11 @@ _IDS = re.compile(r"<[^<>\s]+>")
 _FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|doorst|vs|fw)\s*:", re.IGNORECASE)
 _HEADERS = ("From", "To", "Subject", "Date", "Message-ID")
 _HTML = re.compile(r"<(html|body|div|p|br|table|span|blockquote|font)\b[^>]*>", re.IGNORECASE)
+_LINE_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
 _DUE_LINE = re.compile(r"\b(due|by|deadline|until|bis|fällig|avant|para|antes)\b", re.IGNORECASE)
+# The same words anywhere in lower-cased text, inside other words too: without the leading \b,
+# re skips to their first letters at C speed. A line without them holds no due word.
+_DUE_WORDS = re.compile("due|by|deadline|until|bis|fällig|avant|para|antes")
 
 
 def _zone(name: str | tzinfo) -> tzinfo:
@@ -90,8 +96,28 @@ def _answer_line() -> re.Pattern[str]:
 def _asked(subject: str, rest: str, base: datetime) -> set[date]:
     """Dates the request asked for: in the subject and in quoted lines about due dates (not in
     those about when to answer: "Please answer by Fri 4 Dec" is no due date)."""
-    lines = [line for line in rest.splitlines() if _DUE_LINE.search(line) and not _answer_line().search(line)][:40]
-    return {found.day for found in find_dates("\n".join([subject, *lines]), base)}
+    return {found.day for found in find_dates("\n".join([subject, *_due_lines(rest)]), base)}
+
+
+def _due_lines(rest: str) -> list[str]:
+    """The first 40 lines of ``rest`` about due dates and not about when to answer. Only the
+    lines where the due words occur at all (even inside another word) are read one by one:
+    :data:`_DUE_WORDS` finds them in the whole text at once, much faster."""
+    lines = rest.splitlines(keepends=True)
+    low = lowercase.lowered(rest)
+    if low is None:
+        candidates: Iterable[int] = range(len(lines))
+    else:
+        ends = list(accumulate(len(line) for line in lines))
+        candidates = dict.fromkeys(bisect_right(ends, found.start()) for found in _DUE_WORDS.finditer(low))
+    holding: list[str] = []
+    for index in candidates:
+        line = lines[index].rstrip(_LINE_BREAKS)  # a line never ends in a line break of its own
+        if _DUE_LINE.search(line) and not _answer_line().search(line):
+            holding.append(line)
+            if len(holding) == 40:
+                break
+    return holding
 
 
 class _AskedDates(Set[date]):
