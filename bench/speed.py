@@ -103,10 +103,10 @@ def peer_text(raw: bytes, path: Path) -> str:
     try:
         return reply_bench.body_text(raw, path.suffix)
     except (LookupError, UnicodeError):
-        from followthru.replies.mime import bodies, parse
+        from followthru.replies.mime import body, parse
 
-        plain, html = bodies(parse(raw))
-        return plain or reply_bench.plain_html(html)
+        msg = parse(raw)
+        return body(msg, "text/plain") or reply_bench.plain_html(body(msg, "text/html"))
 
 
 def per_message(run: Callable[[bytes, Path], object], items: list[tuple[object, Path]]) -> float:

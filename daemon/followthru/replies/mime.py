@@ -391,16 +391,14 @@ def _text(part: Message) -> str:
     return text
 
 
-def bodies(msg: Message) -> tuple[str, str]:
-    """``(plain, html)``: the message's own first inline text/plain and text/html bodies;
-    ``format=flowed`` plain text comes unflowed."""
-    plain = html = ""
+def body(msg: Message, kind: str) -> str:
+    """The text of the message's own first inline ``text/plain`` or ``text/html`` (``kind``)
+    part that has any; ``format=flowed`` plain text comes unflowed. Only the parts of that
+    type are decoded: a reply's HTML twin is not when its plain text is read."""
     for part in leaves(msg):
-        kind = content_type(part)
-        if is_attachment(part) and part is not msg:
+        if content_type(part) != kind or (is_attachment(part) and part is not msg):
             continue
-        if kind == "text/plain" and not plain:
-            plain = _text(part)
-        elif kind == "text/html" and not html:
-            html = decode(part)
-    return plain, html
+        text = _text(part) if kind == "text/plain" else decode(part)
+        if text:
+            return text
+    return ""

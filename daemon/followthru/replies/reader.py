@@ -46,7 +46,7 @@ from followthru.replies.dates import find_dates
 from followthru.replies.extract import split_reply
 from followthru.replies.htmltext import html_to_text
 from followthru.replies.lexicon import trimming
-from followthru.replies.mime import addresses, bodies, clean, header, parse, too_complex
+from followthru.replies.mime import addresses, body, clean, header, parse, too_complex
 from followthru.replies.model import Bounce, CalendarAnswer, Reply
 
 MAX_TEXT = 200_000  # characters of the body text in which quotes and signatures are looked for
@@ -167,9 +167,10 @@ def _body(raw: bytes, msg: Message, keep_signature: bool) -> str:
                 return _text(clean(codecs.getincrementaldecoder(charset)().decode(head, final=whole)), keep_signature)
             except UnicodeDecodeError:
                 continue
-    plain, html = bodies(msg)
+    plain = body(msg, "text/plain")
     if plain.strip():
         return _text(plain, keep_signature)
+    html = body(msg, "text/html")
     return _html(html, keep_signature) if html else ""
 
 
