@@ -7,7 +7,7 @@ import re
 from email.utils import getaddresses
 from pathlib import Path
 
-from followthru.replies.mime import _raw, addresses, parse, plain_addresses
+from followthru.replies.mime import NO_SURROGATES, _raw, addresses, parse, plain_addresses
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -102,3 +102,17 @@ def test_every_header_of_the_corpus_reads_the_same() -> None:
                 assert found == getaddresses([value]), (path.name, value)
         assert addresses(msg, "From") == addresses(parse(path.read_bytes()), "From")
     assert plain > 600
+
+
+def test_the_codecs_left_uncleaned_never_make_a_lone_surrogate() -> None:
+    chance = random.Random("surrogates")
+    pieces = [b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xf0\x90\x80\x80", b"\xc3\xa9", b"a", b"\x80", b"\xff", b"\x00"]
+    for codec in NO_SURROGATES:
+        for _ in range(3000):
+            data = b"".join(chance.choices(pieces, k=chance.randint(1, 12)))
+            for errors in ("strict", "replace"):
+                try:
+                    text = data.decode(codec, errors)
+                except UnicodeError:
+                    continue
+                assert not re.search("[\ud800-\udfff]", text), (codec, data)

@@ -39,6 +39,9 @@ _FEED = 4096  # bytes fed to the parser between checks of the limits
 # still send it; the lone surrogates it can make are replaced.
 _NOT_MAIL = {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Codecs that never decode to a lone surrogate (UTF-8 refuses encoded ones): their text is not
+# searched for one. The mail charsets nearly every message is in.
+NO_SURROGATES = frozenset({"utf-8", "ascii", "iso8859-1"})
 
 
 class TooComplex(MessageDefect):
@@ -150,10 +153,11 @@ def _decoded(data: bytes, charsets: tuple[str | None, ...]) -> str:
         if codec is None:
             continue
         try:
-            return clean(data.decode(codec))
+            text = data.decode(codec)
         except (UnicodeError, LookupError, ValueError, TypeError):
             continue
-    return clean(data.decode("utf-8", errors="replace"))
+        return text if codec in NO_SURROGATES else clean(text)
+    return data.decode("utf-8", errors="replace")
 
 
 def decode_words(value: str) -> str:
@@ -297,10 +301,11 @@ def _head(payload: bytes, charsets: tuple[str | None, ...]) -> str:
         if codec is None:
             continue
         try:
-            return clean(codecs.getincrementaldecoder(codec)().decode(payload[:MAX_PART_BYTES], final=False))
+            text = codecs.getincrementaldecoder(codec)().decode(payload[:MAX_PART_BYTES], final=False)
         except (UnicodeError, LookupError, ValueError, TypeError):
             continue
-    return clean(payload[:MAX_PART_BYTES].decode("utf-8", errors="replace"))
+        return text if codec in NO_SURROGATES else clean(text)
+    return payload[:MAX_PART_BYTES].decode("utf-8", errors="replace")
 
 
 def filename(part: Message) -> str:
