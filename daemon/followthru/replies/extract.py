@@ -195,7 +195,8 @@ def _attribution_at(lines: list[str], index: int) -> int | None:
 def _field(line: str) -> str | None:
     if ":" not in line and "：" not in line:  # every field pattern ends with a colon
         return None
-    return next((name for name, pattern in _markers().fields.items() if pattern.match(line)), None)
+    low = lowercase.lowered(line)
+    return next((name for name, pattern in _markers().fields.items() if lowercase.match(pattern, line, low)), None)
 
 
 def _is_header_block(lines: list[str], index: int) -> bool:
@@ -257,6 +258,10 @@ def _is_generic_header(lines: list[str], index: int) -> bool:
     return any(_EMAIL.search(line) for line in block) and any(_TIME.search(line) for line in block)
 
 
+def _signature(line: str) -> bool:
+    return lowercase.match(_markers().signature, line, lowercase.lowered(line)) is not None
+
+
 def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, int] | None:
     """``(why, last line)`` when the reply ends at ``index``, else None."""
     line = lines[index]
@@ -267,7 +272,7 @@ def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, in
     if len(line) > 400:  # no attribution, separator, header or footer line is that long
         return ("signature", index) if not keep_signature and _is_disclaimer(lines, index) else None
     if (
-        _markers().separator.match(line)
+        lowercase.match(_markers().separator, line, lowercase.lowered(line))
         or _is_header_block(lines, index)
         or _is_ruled_header(lines, index)
         or _is_generic_header(lines, index)
@@ -276,7 +281,7 @@ def _cut_at(lines: list[str], index: int, keep_signature: bool) -> tuple[str, in
     end = _attribution_at(lines, index)
     if end is not None:
         return "attribution", end
-    if not keep_signature and (_markers().signature.match(line.strip()) or _is_disclaimer(lines, index)):
+    if not keep_signature and (_signature(line.strip()) or _is_disclaimer(lines, index)):
         return "signature", index
     return None
 

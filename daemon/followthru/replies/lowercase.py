@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterator
-from functools import cache
 
 _ESCAPES_AND_NAMES = re.compile(r"\\.|\(\?P[<=]\w+>?")
 _NON_ASCII = re.compile("[^\x00-\x7f]+")  # found at C speed: most text is nearly all ASCII
@@ -69,10 +68,27 @@ def lowered(text: str) -> str | None:
     return text.lower()
 
 
-@cache
+# Twins by the id of their pattern, each beside its pattern (so that the id is not reused while
+# the entry lives): a compiled pattern hashes its whole program on every call, 3-10 us for the
+# reader's, which a cache keyed by the pattern itself would pay each time.
+_TWINS: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+_MAX_TWINS = 4096
+
+
 def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """``pattern`` without IGNORECASE, when its words are all lower case (escapes such as
-    ``\\S`` and group names aside); None otherwise."""
+    ``\\S`` and group names aside); None otherwise. Made once per pattern."""
+    kept = _TWINS.get(id(pattern))
+    if kept is not None and kept[0] is pattern:
+        return kept[1]
+    if len(_TWINS) >= _MAX_TWINS:
+        _TWINS.clear()
+    twin = _make_twin(pattern)
+    _TWINS[id(pattern)] = (pattern, twin)
+    return twin
+
+
+def _make_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     if not pattern.flags & re.IGNORECASE or not CASE_FIXES:
         return None
     words = _ESCAPES_AND_NAMES.sub("", pattern.pattern)
