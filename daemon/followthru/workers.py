@@ -145,9 +145,10 @@ class PlanWorkers:
 
 def _fork_server() -> BaseContext:
     """multiprocessing's forkserver, whose server imports this module (and the main module, as
-    multiprocessing does by default) before it forks any worker."""
+    multiprocessing does by default) before it forks any worker, then followthru.worker_preload,
+    which does once what every worker would do with its first plans."""
     context = get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__])
+    context.set_forkserver_preload(["__main__", __name__, "followthru.worker_preload"])
     return context
 
 

@@ -99,6 +99,15 @@ def test_a_user_template_overrides_by_name(views, tmp_path):
     assert german.subject == Renderer().render("request", contexts(views, "de")["request"], "de").subject
 
 
+def test_a_template_changed_since_another_renderer_compiled_it_is_compiled_again(views, tmp_path):
+    """Renderers share the code of the templates compiled in the process (render.COMPILED), for the
+    source it was compiled from only."""
+    (tmp_path / "request.subject").write_text("First: {{ plan.title }}")
+    assert Renderer(overrides=tmp_path).render("request", contexts(views)["request"]).subject.startswith("First: ")
+    (tmp_path / "request.subject").write_text("Then: {{ plan.title }}")
+    assert Renderer(overrides=tmp_path).render("request", contexts(views)["request"]).subject.startswith("Then: ")
+
+
 def test_unknown_kind_is_refused():
     with pytest.raises(TemplateNotFound):
         Renderer().render("ransom_note", {})

@@ -8,13 +8,15 @@ language variants that fall back to the default language. See ``templates/README
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
-from jinja2 import ChainableUndefined, FileSystemLoader, Template, TemplateNotFound, select_autoescape
+from jinja2 import BytecodeCache, ChainableUndefined, FileSystemLoader, Template, TemplateNotFound, select_autoescape
+from jinja2.bccache import Bucket
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -187,6 +189,30 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return super().call(context, obj, *args, **kwargs)
 
 
+class Compiled(BytecodeCache):
+    """Templates compiled in this process, or in the process it was forked from, for every Renderer
+    of it: Jinja2 takes a template's code from here when its file still holds the source compiled,
+    instead of compiling it again. The plan workers are forked from a process that compiled the
+    templates of new plans (followthru.worker_preload), so none of them compiles those again.
+
+    Every Renderer makes its environment with the same options, which the code depends on."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str | None, CodeType]] = {}  # bucket key -> (source checksum, code)
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        known = self._code.get(bucket.key)
+        if known is not None and known[0] == bucket.checksum:
+            bucket.code = known[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+COMPILED = Compiled()
+
+
 class Renderer:
     """Renders message kinds for a recipient's language.
 
@@ -204,6 +230,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # templates are read once per process; no stat() per message
+            bytecode_cache=COMPILED,
         )
         self._templates: dict[tuple[str, str], Template] = {}  # (name, language): the template found
 
@@ -225,13 +252,25 @@ class Renderer:
         subject, text, html = (self._render(f"{kind}.{part}", context, language) for part in ("subject", "txt", "html"))
         return Rendered(subject=one_line(subject)[:250], text=_tidy(text), html=html)
 
+    def load(self, names: Iterable[str], language: str = "en") -> None:
+        """Templates (``request.html``, ``_blocks.html``) read and compiled now, not at their first
+        message. A name no template has is left out."""
+        for name in names:
+            try:
+                self._template(name, language)
+            except TemplateNotFound:
+                continue
+
     def _render(self, name: str, context: dict[str, Any], language: str) -> str:
+        return self._template(name, language).render(context)
+
+    def _template(self, name: str, language: str) -> Template:
         """A template found once per process: the language's own, else the default language's."""
         template = self._templates.get((name, language))
         if template is None:
             names = [f"{variant}/{name}" for variant in _variants(language)] + [name]
             template = self._templates[(name, language)] = self.environment.select_template(names)
-        return template.render(context)
+        return template
 
 
 def _variants(language: str) -> list[str]:
