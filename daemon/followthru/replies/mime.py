@@ -162,6 +162,8 @@ def _decoded(data: bytes, charsets: tuple[str | None, ...]) -> str:
 
 def decode_words(value: str) -> str:
     """RFC 2047 encoded words decoded; an unknown charset falls back to UTF-8, then Latin-1."""
+    if "=?" not in value:  # no encoded word: what decode_header gives back whole
+        return clean(value)
     try:
         pieces = decode_header(value)
     except Exception:  # noqa: BLE001 - not decodable: keep the raw text
@@ -212,7 +214,15 @@ def header(msg: Message, name: str) -> str:
     """Header ``name`` decoded (RFC 2047) and unfolded; "" when absent or unreadable. A message
     read this way is not to be changed afterwards (its headers are indexed once)."""
     raw = _raw(msg, name)
-    return re.sub(r"\s*\r?\n\s*", " ", decode_words(raw)).strip() if raw else ""
+    return _unfolded(decode_words(raw)).strip() if raw else ""
+
+
+_FOLD = re.compile(r"\s*\r?\n\s*")
+
+
+def _unfolded(value: str) -> str:
+    """``value`` on one line: each line break, with the blanks around it, one space."""
+    return _FOLD.sub(" ", value) if "\n" in value else value
 
 
 def addresses(msg: Message, *names: str) -> list[tuple[str, str]]:
@@ -224,7 +234,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     """The pairs of one header (parsing addresses is slow: once per message)."""
 
     def parse_them() -> list[tuple[str, str]]:
-        raw = re.sub(r"\s*\r?\n\s*", " ", _raw(msg, name))
+        raw = _unfolded(_raw(msg, name))
         pairs = (plain_addresses(raw) or getaddresses([raw])) if raw else []
         return [
             (decode_words(display).strip(), address.strip().strip("<>").lower())
