@@ -227,20 +227,15 @@ class Gate:
 
 
 class Places:
-    """The word starts where each group of a :class:`Gate` may match in one text."""
+    """The word starts where each group of a :class:`Gate` may match in one text.
+
+    ``labels`` are the groups that may match somewhere (those with a place, and those that may
+    match anywhere)."""
 
     def __init__(self, found: dict[Hashable, list[int]], anywhere: frozenset[Hashable]):
         self._found = found
         self._anywhere = anywhere
-
-    def labels(self) -> Iterator[Hashable]:
-        """The labels that may match somewhere."""
-        yield from self._found
-        yield from (label for label in self._anywhere if label not in self._found)
-
-    def __contains__(self, label: Hashable) -> bool:
-        """Whether ``label`` may match somewhere."""
-        return label in self._found or label in self._anywhere
+        self.labels = anywhere | found.keys()
 
     def starts(self, label: Hashable) -> list[int] | None:
         """The places, in order, where a phrase of ``label`` may start; None when it may start

@@ -56,6 +56,9 @@ _MARKERS = (
 # Markers read on the masked text: a longer phrase may contain them ("sauf imprévu" is a hedge,
 # not a scope limit; "unless something comes up" is a hedge, not a condition).
 _READ_MASKED = ("yes", "ok", "scope_except", "scope_only", "scope_part", "condition")
+_CATEGORIES = _MASKING_ORDER + _MARKERS
+_MASKED = frozenset(_MASKING_ORDER)
+_ON_MASKED_TEXT = frozenset(_MASKING_ORDER + _READ_MASKED)
 
 WEIGHTS = {
     "accept_strong": 0.9,
@@ -96,14 +99,15 @@ def read_cues(reading: Reading, keys: TextKeys | None = None) -> None:
     already), and which of them are negated."""
     work = reading.low
     langs = reading.langs
-    places = lx.gate(_MASKING_ORDER + _MARKERS, langs).places(keys or TextKeys(reading.low))
-    for cat in _MASKING_ORDER + _MARKERS:
-        if cat not in places:  # no word of the text starts like one of its phrases
+    places = lx.gate(_CATEGORIES, langs).places(keys or TextKeys(reading.low))
+    possible = places.labels
+    for cat in _CATEGORIES:
+        if cat not in possible:  # no word of the text starts like one of its phrases
             reading.hits[cat] = []
             continue
         starts = places.starts(cat)
         free, start_only = lx.patterns(cat, langs)
-        source = work if cat in _MASKING_ORDER + _READ_MASKED else reading.low
+        source = work if cat in _ON_MASKED_TEXT else reading.low
         found: list[Hit] = []
         for pattern, anchored in ((free, False), (start_only, True)):
             if pattern is None:
@@ -122,7 +126,7 @@ def read_cues(reading: Reading, keys: TextKeys | None = None) -> None:
             if kept and hit.start < kept[-1].end:
                 continue
             kept.append(hit)
-        if cat in _MASKING_ORDER:
+        if cat in _MASKED:
             for hit in kept:
                 work = mask(work, hit.start, hit.end)
         reading.hits[cat] = kept

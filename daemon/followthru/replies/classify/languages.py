@@ -86,7 +86,7 @@ def _telling_phrases(folded: str, places: Places) -> Counter[str]:
     holds in each language, each category counted on its own (``places``: where each
     ``(language, category)`` may be, from its :class:`..heads.Gate`)."""
     count: Counter[str] = Counter()
-    for label in places.labels():
+    for label in places.labels:
         code, category = cast(tuple[str, str], label)
         starts = places.starts(label)
         for pattern in lx.patterns(category, _alone(code)):
@@ -119,6 +119,7 @@ def languages_from_ranking(ranked: list[tuple[str, float]]) -> frozenset[str]:
     return frozenset(chosen)
 
 
+@cache
 def negation_words(langs: frozenset[str], primary: str | None) -> frozenset[str]:
     """Negation words of ``langs``, without those that are ordinary function words of the
     primary language (Portuguese "no" = "in the", Italian "ne" = "of it")."""
