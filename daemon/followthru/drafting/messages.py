@@ -391,7 +391,7 @@ class Composer:
         """The variables of a message about the plan; those shared by every reader in one language
         and timezone are written once for all of them while the plan is drafted."""
         context = views.context(reader, sender=self.sender_view(), **extra)
-        self.renderer.share(context["plan"], context["roster"])
+        self.renderer.share(context["plan"], context["roster"], context["owner"])
         return context
 
     def sender_view(self) -> dict[str, str]:

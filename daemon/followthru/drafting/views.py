@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -182,7 +182,13 @@ class PlanViews:
     # -- the variables ---------------------------------------------------------------------
     def context(self, reader: Person, **extra: Any) -> dict[str, Any]:
         """Variables shared by every message about this plan, plus ``extra``."""
-        return {**self._plan_variables(reader), "owner": self.owner().view, "recipient": reader.view, **extra}
+        return {**self._plan_variables(reader), "owner": self._owner_view, "recipient": reader.view, **extra}
+
+    @cached_property
+    def _owner_view(self) -> dict[str, str]:
+        """The owner as every message of the plan shows them, whoever reads it: one dict, so that
+        the macros given it (their signature) are written once for the plan's messages."""
+        return self.owner().view
 
     def _plan_variables(self, reader: Person) -> dict[str, Any]:
         """``plan`` and ``roster``, the same for every reader in one timezone and language."""
