@@ -327,7 +327,7 @@ class Followthru:
             stored = None
         elif prepared is None and (stored is None or stored.plan.id != plan_read.id):
             stored = self.store.load(plan_read.id)  # read here: not looked up before, or the file changed
-        if plan_read is not None and stored is None:
+        if plan_read is not None and stored is None and prepared is None:  # a worker prepares none past them
             result.problems = past_deadlines(result, now, self.config.schedule.timezone)
         tell = result.owner_email
         if plan_read is not None and stored is not None and (change := owner_change(result, stored.plan.owner.email)):
