@@ -325,17 +325,32 @@ def filename(part: Message) -> str:
 
 
 def _filename(part: Message) -> str:
+    """``part.get_filename()``, from the parameters read once: ``filename`` of
+    Content-Disposition, else ``name`` of Content-Type."""
     try:
-        return clean(str(part.get_filename() or ""))
+        disposition = _kept(part, "disposition", lambda: part.get_params(header="content-disposition") or [])
+        value = _first(disposition, "filename")
+        if value is None:
+            value = _first(_content_parameters(part), "name")
+        return clean(str(collapse_rfc2231_value(value).strip() if value is not None else ""))
     except Exception:  # noqa: BLE001
         return ""
+
+
+def _content_parameters(part: Message) -> list[tuple[str, Any]]:
+    """The Content-Type parameters of ``part`` (``get_params()``), read once."""
+    return _kept(part, "parameters", lambda: part.get_params() or [])
+
+
+def _first(parameters: list[tuple[str, Any]], name: str) -> Any:
+    """The value of the first parameter called ``name`` (in any case), as ``get_param`` gives it."""
+    return next((value for key, value in parameters if key.lower() == name), None)
 
 
 def param(part: Message, name: str) -> str:
     """A Content-Type parameter as text ("" when absent); RFC 2231 values are collapsed."""
     try:
-        parameters = _kept(part, "parameters", lambda: part.get_params() or [])
-        value = next((value for key, value in parameters if key.lower() == name.lower()), None)
+        value = _first(_content_parameters(part), name.lower())
         return clean(collapse_rfc2231_value(value)) if value is not None else ""
     except Exception:  # noqa: BLE001
         return ""
