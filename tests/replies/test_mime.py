@@ -9,7 +9,17 @@ from email.message import Message
 from email.utils import getaddresses
 from pathlib import Path
 
-from followthru.replies.mime import NO_SURROGATES, _raw, addresses, clean, filename, leaves, parse, plain_addresses
+from followthru.replies.mime import (
+    NO_SURROGATES,
+    _raw,
+    addresses,
+    clean,
+    content_charset,
+    filename,
+    leaves,
+    parse,
+    plain_addresses,
+)
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -148,3 +158,38 @@ def test_file_names_are_those_the_standard_library_reads() -> None:
     assert len(parts) > 500
     for part in parts:
         assert filename(part) == _standard_filename(part), part.as_string()[:300]
+
+
+CHARSETS = [
+    'Content-Type: text/plain; charset="UTF-8"\n\nx',
+    "Content-Type: text/plain; CharSet=us-ascii\n\nx",
+    "Content-Type: text/plain; charset*=utf-8''ISO-8859-1\n\nx",
+    "Content-Type: text/plain; charset*=unknown''x\n\nx",
+    "Content-Type: text/plain; charset*=us-ascii'en'%E9\n\nx",
+    "Content-Type: text/plain; charset=\u00fc\n\nx",
+    "Content-Type: text/plain; charset=\n\nx",
+    "Content-Type: text/plain\n\nx",
+    "\n\nx",
+]
+
+
+def _standard_charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception as error:  # noqa: BLE001
+        return type(error).__name__
+
+
+def _our_charset(part: Message) -> str | None:
+    try:
+        return content_charset(part)
+    except Exception as error:  # noqa: BLE001
+        return type(error).__name__
+
+
+def test_charsets_are_those_the_standard_library_reads() -> None:
+    parts = [message_from_string(text) for text in CHARSETS + CRAFTED_PARTS]
+    for path in sorted(DATA.glob("*/*.eml")):
+        parts.extend(leaves(parse(path.read_bytes()), into_attached=True))
+    for part in parts:
+        assert _our_charset(part) == _standard_charset(part), part.as_string()[:300]

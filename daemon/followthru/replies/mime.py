@@ -296,7 +296,7 @@ def _decode(part: Message) -> str:
         text = part.get_payload()
         return clean(text[:MAX_PART_BYTES]) if isinstance(text, str) else ""
     try:
-        charset = part.get_content_charset()
+        charset = content_charset(part)
     except Exception:  # noqa: BLE001 - a charset parameter that is not text
         charset = None
     if len(payload) > MAX_PART_BYTES:
@@ -340,6 +340,19 @@ def _filename(part: Message) -> str:
 def _content_parameters(part: Message) -> list[tuple[str, Any]]:
     """The Content-Type parameters of ``part`` (``get_params()``), read once."""
     return _kept(part, "parameters", lambda: part.get_params() or [])
+
+
+def content_charset(part: Message) -> str | None:
+    """``part.get_content_charset()``, from the Content-Type parameters read once."""
+    value = _first(_content_parameters(part), "charset")
+    if value is None:
+        return None
+    if isinstance(value, tuple):  # RFC 2231: the value is written in the charset it names
+        try:
+            value = str(value[2].encode("raw-unicode-escape"), value[0] or "us-ascii")
+        except (LookupError, UnicodeError):
+            value = value[2]
+    return value.lower() if value.isascii() else None
 
 
 def _first(parameters: list[tuple[str, Any]], name: str) -> Any:
