@@ -3,20 +3,41 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from functools import cache
+from typing import Any
 
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify.reading import Clause, Segment, Sentence
 from followthru.replies.classify.words import reader_words
 
+# The standard library's parser, for the widest match of a pattern (as in ..heads).
+_parser: Any = importlib.import_module("re._parser")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*(?=\s)|[.!?…]+[\"')\]]*$|;")
+_PARAGRAPH = re.compile(r"(?:[^\n]|\n(?!\s*\n))+")
+_LINE = re.compile(r"[^\n]+")
+_SEGMENT_CUT = re.compile(r"\s[-–—]\s|:\s|\(|\)")
+_CLAUSE_CUT = re.compile(r",\s|,$")
+_DIGIT_END = re.compile(r"\d$")
+
+
+def _at_end(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``pattern``, which ends in ``$``, matches at the end of ``text``: looked for only
+    where a match can start, its widest before the end (a line break may follow it)."""
+    return pattern.search(text, max(0, len(text) - _widest(pattern.pattern, pattern.flags) - 1)) is not None
+
+
+@cache
+def _widest(pattern: str, flags: int) -> int:
+    return min(_parser.parse(pattern, flags).getwidth()[1], 1 << 30)
 
 
 def structure(text: str, low: str, langs: frozenset[str]) -> tuple[list[Sentence], list[Segment], list[Clause]]:
     abbreviation = reader_words().abbreviation
     sentences: list[Sentence] = []
-    for p_index, para in enumerate(re.finditer(r"(?:[^\n]|\n(?!\s*\n))+", text)):
-        for line in re.finditer(r"[^\n]+", para.group()):
+    for p_index, para in enumerate(_PARAGRAPH.finditer(text)):
+        for line in _LINE.finditer(para.group()):
             start = para.start() + line.start()
             end = para.start() + line.end()
             cursor = start
@@ -24,10 +45,11 @@ def structure(text: str, low: str, langs: frozenset[str]) -> tuple[list[Sentence
                 before = text[cursor : stop.start()]
                 after = text[stop.end() : end].lstrip()
                 if stop.group().startswith(".") and (
-                    abbreviation.search(before) and (not after or not after[:1].isupper() or re.search(r"\d$", before))
+                    _at_end(abbreviation, before)
+                    and (not after or not after[:1].isupper() or _at_end(_DIGIT_END, before))
                 ):
                     continue
-                if stop.group() == "." and after[:1].islower() and re.search(r"\d$", before):
+                if stop.group() == "." and after[:1].islower() and _at_end(_DIGIT_END, before):
                     continue
                 sentences.append(Sentence(cursor, stop.end(), p_index, "?" in stop.group()))
                 cursor = stop.end()
@@ -41,7 +63,7 @@ def structure(text: str, low: str, langs: frozenset[str]) -> tuple[list[Sentence
     segments: list[Segment] = []
     for s_index, sentence in enumerate(sentences):
         cuts = {sentence.start: False}
-        for m in re.finditer(r"\s[-–—]\s|:\s|\(|\)", text[sentence.start : sentence.end]):
+        for m in _SEGMENT_CUT.finditer(text[sentence.start : sentence.end]):
             cuts[sentence.start + m.end()] = False
         if contrast_free is not None:
             trailing = []
@@ -65,7 +87,7 @@ def structure(text: str, low: str, langs: frozenset[str]) -> tuple[list[Sentence
     clauses: list[Clause] = []
     for g_index, segment in enumerate(segments):
         cursor = segment.start
-        for m in re.finditer(r",\s|,$", text[segment.start : segment.end]):
+        for m in _CLAUSE_CUT.finditer(text[segment.start : segment.end]):
             cut = segment.start + m.end()
             clauses.append(Clause(cursor, cut, g_index, segment.sentence, segment.paragraph))
             cursor = cut
