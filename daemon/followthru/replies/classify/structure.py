@@ -30,7 +30,8 @@ def _at_end(pattern: re.Pattern[str], text: str) -> bool:
 
 @cache
 def _widest(pattern: str, flags: int) -> int:
-    return min(_parser.parse(pattern, flags).getwidth()[1], 1 << 30)
+    widest: int = _parser.parse(pattern, flags).getwidth()[1]
+    return min(widest, 1 << 30)
 
 
 def structure(text: str, low: str, langs: frozenset[str]) -> tuple[list[Sentence], list[Segment], list[Clause]]:
