@@ -15,7 +15,7 @@ from datetime import date, datetime
 from email.message import Message
 
 from followthru.replies.dates import find_dates
-from followthru.replies.mime import header
+from followthru.replies.mime import header, header_names
 
 # Vendor headers whose mere presence (with any value but "no") marks an automatic answer.
 _AUTO_HEADERS = (
@@ -35,9 +35,9 @@ _AUTO_HEADERS = (
 )
 # Headers that mark an automatic answer when their value says so.
 _AUTO_VALUES = {
-    "X-POST-MessageClass": "autoresponder",
-    "Delivered-To": "autoresponder",
-    "X-Mailer": "autoresponder|vacation|out of office",
+    "X-POST-MessageClass": re.compile("autoresponder", re.IGNORECASE),
+    "Delivered-To": re.compile("autoresponder", re.IGNORECASE),
+    "X-Mailer": re.compile("autoresponder|vacation|out of office", re.IGNORECASE),
 }
 _AUTO_SUBJECT = re.compile(
     r"\b(out of (the )?office|ooo\b|automatic reply|auto(matic)?[- ]?(reply|response|responder)"
@@ -54,16 +54,17 @@ _AUTO_SUBJECT = re.compile(
 
 def auto_reply_evidence(msg: Message, subject: str) -> str | None:
     """The header or subject that shows ``msg`` was sent automatically, or None."""
+    present = header_names(msg)
     submitted = header(msg, "Auto-Submitted").lower()
     if submitted and not submitted.startswith("no"):
         return f"Auto-Submitted: {submitted}"
     for name in _AUTO_HEADERS:
-        value = header(msg, name)
+        value = header(msg, name) if name.lower() in present else ""
         if value and value.lower() not in ("no", "false", "0"):
             return f"{name}: {value}"
     for name, pattern in _AUTO_VALUES.items():
-        value = header(msg, name)
-        if re.search(pattern, value, re.IGNORECASE):
+        value = header(msg, name) if name.lower() in present else ""
+        if pattern.search(value):
             return f"{name}: {value}"
     for name in ("Precedence", "X-Precedence"):
         if header(msg, name).lower() == "auto_reply":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from email.errors import MessageDefect
 from email.feedparser import BytesFeedParser
 from email.header import decode_header
@@ -208,6 +208,12 @@ def _headers(msg: Message) -> dict[str, list[str]]:
 def _raw(msg: Message, name: str) -> str:
     """The values of header ``name``, joined."""
     return ", ".join(_kept(msg, "headers", lambda: _headers(msg)).get(name.lower(), ()))
+
+
+def header_names(msg: Message) -> Set[str]:
+    """The names of the message's headers, in lower case: asking for those it lacks costs
+    nothing."""
+    return _kept(msg, "headers", lambda: _headers(msg)).keys()
 
 
 def header(msg: Message, name: str) -> str:
