@@ -165,7 +165,9 @@ def _attribution_end(lines: list[str], start: int) -> int | None:
         parts.append(inner if decorated else line)
         after = _next_text(lines, index + 1)
         before_quote = after is not None and _quoted(lines[after]) and not _markers().quoted_verb.match(lines[after])
-        if _is_attribution(" ".join(parts), before_quote, decorated):
+        # what _is_attribution asks before anything else, asked here before the parts are joined
+        possible = decorated or before_quote or parts[-1].endswith((":", "：")) or parts[0][:1].isdigit()
+        if possible and _is_attribution(" ".join(parts), before_quote, decorated):
             return index
         index += 1
     return None
