@@ -3,8 +3,8 @@
 A phrase pattern of the vocabulary matches only where a word starts (it opens with
 ``(?<![\\w'])``), so it can match only where the text's words begin the way the phrase's
 words do. A *key* says how: the first word of a phrase with the *head* (first three characters)
-of its second word, ``"i wil"`` for "I will try", or the head of a phrase's only word, ``"sur"``
-for "sure". :func:`keys` works them out from a phrase's regular expression;
+of its second word, ``"i wil"`` for "I will try", or a phrase's only word, ``"sure"``.
+:func:`keys` works them out from a phrase's regular expression;
 :class:`TextKeys` finds every key of a text, and where, in one pass over its words.
 
 :class:`Gate` holds the keys of groups of phrases (a category, in some languages). For a text it
@@ -41,8 +41,9 @@ class _Untold(Exception):
 
 
 class TextKeys:
-    """The keys of a folded text (folded like the phrases are) and where each is: the head of
-    each word at its start, and each word with the head of the next at the first one's start."""
+    """The keys of a folded text (folded like the phrases are) and where each is: each word,
+    and its head, at its start, and each word with the head of the next at the first one's
+    start."""
 
     def __init__(self, folded: str):
         self.length = len(folded)
@@ -52,6 +53,8 @@ class TextKeys:
             word, start = found.group(), found.start()
             head = word[:HEAD]
             places.setdefault(head, []).append(start)
+            if len(word) > HEAD:
+                places.setdefault(word, []).append(start)
             if previous:
                 places.setdefault(f"{previous} {head}", []).append(previous_start)
             previous, previous_start = word, start
@@ -60,10 +63,10 @@ class TextKeys:
 
 def keys(pattern: str) -> frozenset[str] | None:
     """The keys one of which a text holds wherever ``pattern`` matches at the start of a word:
-    the first word with the head of the second (``"i wil"`` for ``i will try``), or the head
-    of the only word (``"sur"`` for ``sure``), or, when the first word cannot be told whole,
-    its head. None when not even that can be told (the pattern may start with something other
-    than a word character, or with a construct not followed here)."""
+    the first word with the head of the second (``"i wil"`` for ``i will try``), or the only
+    word (``"sure"``), or, when the first word cannot be told whole, its head. None when not
+    even that can be told (the pattern may start with something other than a word character,
+    or with a construct not followed here)."""
     for pairs in (True, False):
         try:
             done, growing = _Reader(pairs).walk(_parser.parse(pattern), {""})
@@ -77,8 +80,10 @@ def keys(pattern: str) -> frozenset[str] | None:
 
 
 def _ended(key: str) -> str:
+    """The key of a match that ends within its first word or second: a phrase of one word has
+    that word, whole, as its key (a longer word of the text is not it)."""
     first, blank, second = key.partition(" ")
-    return key if second else first[:HEAD]
+    return key if second else first
 
 
 class _Reader:
