@@ -40,6 +40,9 @@ def test_what_cannot_be_told() -> None:
     assert keys(r"ab[a-z]+\s+so") == {f"ab{chr(code)}" for code in range(ord("a"), ord("z") + 1)}
     assert keys(r"[a-z]+ly\s+so") is None  # not even that: too many
     assert keys(r"ab\w*\s+so") is None
+    # what follows the first word cannot be told: the first word, whole
+    assert keys(r"is\s+\w+\s+better") == {"is"}
+    assert keys(r"nothing\s+(?:\w+\s+)?left") == {"nothing", "nothing lef"}
     assert keys(r"\w+\s+can") is None  # any word
     assert keys(r"\d{1,2}/\d{1,2}") is None  # a digit of any script
     assert keys(r"¿qué") is None  # a match that starts on no word

@@ -64,7 +64,8 @@ class TextKeys:
 def keys(pattern: str) -> frozenset[str] | None:
     """The keys one of which a text holds wherever ``pattern`` matches at the start of a word:
     the first word with the head of the second (``"i wil"`` for ``i will try``), or the only
-    word (``"sure"``), or, when the first word cannot be told whole, its head. None when not
+    word (``"sure"``), or the first word alone when what follows it cannot be told
+    (``is \\w+ better``), or, when the first word cannot be told whole, its head. None when not
     even that can be told (the pattern may start with something other than a word character,
     or with a construct not followed here)."""
     for pairs in (True, False):
@@ -101,7 +102,14 @@ class _Reader:
         for op, value in items:
             if not growing:
                 break
-            finished, growing = self.step(op, value, growing)
+            try:
+                finished, growing = self.step(op, value, growing)
+            except _Untold:
+                if not self.pairs or any(" " not in key for key in growing):
+                    raise
+                # past the first word, what follows cannot be told: the first word, whole, is
+                # the key (the text's word where such a match starts is that word)
+                return done | {key.partition(" ")[0] for key in growing}, set()
             done |= finished
             if len(done) + len(growing) > _MAX_KEYS:
                 raise _Untold
