@@ -16,7 +16,7 @@ from followthru.replies import extract_words
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify.cues import _MARKERS, _MASKING_ORDER
 from followthru.replies.classify.languages import TELLING, rank_languages
-from followthru.replies.heads import Gate, TextKeys, finditer, keys
+from followthru.replies.heads import DIGIT, Gate, TextKeys, finditer, keys
 
 CATEGORIES = tuple(dict.fromkeys(_MASKING_ORDER + _MARKERS + TELLING))
 DATA = Path(__file__).parent.parent / "data"
@@ -44,7 +44,8 @@ def test_what_cannot_be_told() -> None:
     assert keys(r"is\s+\w+\s+better") == {"is"}
     assert keys(r"nothing\s+(?:\w+\s+)?left") == {"nothing", "nothing lef"}
     assert keys(r"\w+\s+can") is None  # any word
-    assert keys(r"\d{1,2}/\d{1,2}") is None  # a digit of any script
+    assert keys(r"\d{1,2}\s?/\s?\d{1,2}") == {DIGIT}  # a digit of any script opens it
+    assert keys(r"x\d") is None
     assert keys(r"¿qué") is None  # a match that starts on no word
     assert keys(r"(?i:sure)") is None  # both cases
     assert keys(r"(?:a)?") is None  # may match nothing
@@ -59,6 +60,7 @@ def test_a_text_keys_where_its_words_start() -> None:
     assert text.places["i can"] == [0, 9]
     assert text.places["can do"] == [17]
     assert text.places["can't i"] == [2]  # marks between words do not part a pair
+    assert TextKeys("on 12/3 or ١٢ or x1").places[DIGIT] == [3, 6, 11]
 
 
 def test_the_gate_tells_where_each_group_may_start() -> None:

@@ -32,6 +32,7 @@ sre: Any = importlib.import_module("re._constants")
 HEAD = 3  # characters of a word that make its head
 _WORD = re.compile(r"[\w']+")  # a word, as the phrase patterns' boundaries see one
 _WORD_CHAR = re.compile(r"[\w']")
+DIGIT = "#digit"  # the key of a word that opens with a decimal digit ("#" is in no word)
 _MAX_KEYS = 4096  # more and the keys of a phrase are not worth telling
 _LONGEST_WORD = 40
 
@@ -43,7 +44,7 @@ class _Untold(Exception):
 class TextKeys:
     """The keys of a folded text (folded like the phrases are) and where each is: each word,
     and its head, at its start, and each word with the head of the next at the first one's
-    start."""
+    start; :data:`DIGIT` where a word opens with a digit."""
 
     def __init__(self, folded: str):
         self.length = len(folded)
@@ -55,6 +56,8 @@ class TextKeys:
             places.setdefault(head, []).append(start)
             if len(word) > HEAD:
                 places.setdefault(word, []).append(start)
+            if word[0].isdecimal():
+                places.setdefault(DIGIT, []).append(start)
             if previous:
                 places.setdefault(f"{previous} {head}", []).append(previous_start)
             previous, previous_start = word, start
@@ -118,6 +121,8 @@ class _Reader:
     def step(self, op: Any, value: Any, growing: set[str]) -> tuple[set[str], set[str]]:
         if op is sre.LITERAL:
             return self.characters([chr(value)], growing)
+        if op is sre.IN and value == [(sre.CATEGORY, sre.CATEGORY_DIGIT)] and growing == {""}:
+            return {DIGIT}, set()  # a phrase that opens with a digit, of any script
         if op is sre.IN:
             return self.characters(_members(value), growing)
         if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
