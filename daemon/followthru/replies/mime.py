@@ -70,7 +70,8 @@ def parse(raw: bytes) -> Message:
             if stopped:
                 break  # the parser closes what is open as if the message ended here
         msg = parser.close()
-        if _prune(msg) and not stopped:
+        # no part can be deeper than the number of messages made
+        if made[0] > MAX_DEPTH and _prune(msg) and not stopped:
             stopped = f"more than {MAX_DEPTH} levels of nesting"
     except RecursionError:  # nesting the parser cannot follow: the headers alone
         msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)  # its messages are Message
