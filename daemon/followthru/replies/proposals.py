@@ -203,11 +203,14 @@ def _weekday_day(number: int, today: date, next_week: bool) -> date:
     return today + timedelta(days=ahead)
 
 
-def _numeric_style(text: str, low: str | None) -> str | None:
+def _numeric_style(
+    numeric: list[re.Match[str]], month_first: list[re.Match[str]], day_first: list[re.Match[str]]
+) -> str | None:
     """'dmy' or 'mdy' when the text shows how it writes dates: an unambiguous numeric date
-    (13/12 or 12/13), or a month name written before the day ("Dec 11": month first)."""
+    (13/12 or 12/13), or a month name written before the day ("Dec 11": month first). Given
+    the text's matches of _NUMERIC, named_md and named_dm."""
     votes = {"dmy": 0, "mdy": 0}
-    for m in _NUMERIC.finditer(text):
+    for m in numeric:
         if m.group("sep") != "/":
             continue
         a, b = int(m.group("a")), int(m.group("b"))
@@ -215,9 +218,8 @@ def _numeric_style(text: str, low: str | None) -> str | None:
             votes["dmy"] += 2
         elif b > 12 >= a:
             votes["mdy"] += 2
-    patterns = _patterns()
-    votes["mdy"] += sum(1 for _ in lowercase.finditer(patterns.named_md, text, low))
-    votes["dmy"] += sum(1 for _ in lowercase.finditer(patterns.named_dm, text, low))
+    votes["mdy"] += len(month_first)
+    votes["dmy"] += len(day_first)
     if votes["dmy"] != votes["mdy"]:
         return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
     return None
@@ -279,7 +281,11 @@ def find_mentions(
         primary = next(iter(langs))
     low = lowercase.lowered(text)
     numbered = _DIGIT.search(text) is not None  # no date or time but a named day is without one
-    style = _numeric_style(text, low) if numbered else None
+    # each pattern is run once: the style is read from the same matches as the dates
+    day_first = list(lowercase.finditer(patterns.named_dm, text, low)) if numbered else []
+    month_first = list(lowercase.finditer(patterns.named_md, text, low)) if numbered else []
+    numeric = list(_NUMERIC.finditer(text)) if numbered else []
+    style = _numeric_style(numeric, month_first, day_first) if numbered else None
 
     def add(mention: Mention) -> None:
         if mention.day is None and mention.kind != "time":
@@ -297,8 +303,8 @@ def find_mentions(
                 "date",
             )
         )
-    for pattern in (patterns.named_dm, patterns.named_md) if numbered else ():
-        for m in lowercase.finditer(pattern, text, low):
+    for named in (day_first, month_first):
+        for m in named:
             name = m.group("month")
             if not _risky_month_ok(name, langs):
                 continue
@@ -309,7 +315,7 @@ def find_mentions(
                 _safe(year, month, day) if year else (_yearless(month, day, today) if _safe(2024, month, day) else None)
             )
             add(Mention(m.group(), m.start(), m.end(), when, "date"))
-    for m in _NUMERIC.finditer(text) if numbered else ():
+    for m in numeric:
         a, b = int(m.group("a")), int(m.group("b"))
         if m.group("sep") == "." and not (m.group("year") or m.group("dot")):
             # "14.12" without the closing dot: a date only after a date word ("am 14.12")
