@@ -192,10 +192,12 @@ def _unescape(value: str) -> str:
 def _kept(part: Message, what: str, make: Callable[[], _T]) -> _T:
     """``make()`` for ``part``, made once and kept on the part: the reader asks a message for its
     headers, addresses and text several times, and a message it reads is not changed."""
-    kept: dict[str, Any] = part.__dict__.setdefault("_followthru_kept", {})
-    if what not in kept:
-        kept[what] = make()
-    return cast(_T, kept[what])
+    try:
+        return cast(_T, part.__dict__["_followthru_kept"][what])
+    except KeyError:
+        kept: dict[str, Any] = part.__dict__.setdefault("_followthru_kept", {})
+        kept[what] = value = make()
+        return value
 
 
 def _headers(msg: Message) -> dict[str, list[str]]:

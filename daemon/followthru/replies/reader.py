@@ -31,7 +31,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
@@ -75,11 +75,30 @@ def _zone(name: str | tzinfo) -> tzinfo:
         return UTC
 
 
+# A Date header as nearly every client writes it ("Tue, 1 Dec 2026 09:15:00 +0100"), read by one
+# pattern; any other form is left to the standard library, which reads this one the same way.
+_PLAIN_DATE = re.compile(
+    r"(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+([1-9]\d{3})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{4})"
+)
+_MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _plain_date(found: re.Match[str]) -> datetime:
+    """``email.utils.parsedate_to_datetime`` of a date :data:`_PLAIN_DATE` matched whole."""
+    day, month, year, hour, minute, second, sign, offset = found.groups()
+    number = int(offset)
+    seconds = (number // 100) * 3600 + (number % 100) * 60
+    zone = None if sign == "-" and not number else timezone(timedelta(seconds=-seconds if sign == "-" else seconds))
+    month_number = _MONTH_ABBREVIATIONS.index(month.lower()) + 1
+    return datetime(int(year), month_number, int(day), int(hour), int(minute), int(second or 0), tzinfo=zone)
+
+
 def _date(value: str) -> datetime | None:
     if not value:
         return None
     try:
-        moment = parsedate_to_datetime(value)
+        plain = _PLAIN_DATE.fullmatch(value)
+        moment = _plain_date(plain) if plain else parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if moment is None:
