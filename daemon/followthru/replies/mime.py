@@ -99,10 +99,10 @@ def _bounded(raw: bytes) -> tuple[bytes, str | None]:
         raw, stopped = raw[:MAX_BYTES], f"more than {MAX_BYTES:,} bytes"
     ends = [found for found in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if found >= 0]
     header_end = min(ends) + 1 if ends else len(raw)
-    if raw.count(b"\n", 0, header_end) > MAX_HEADER_LINES:
+    if header_end > MAX_HEADER_LINES and raw.count(b"\n", 0, header_end) > MAX_HEADER_LINES:
         cut = _nth_line_end(raw, MAX_HEADER_LINES, 0, header_end)
         raw, stopped = raw[:cut] + raw[header_end:], f"more than {MAX_HEADER_LINES:,} header lines"
-    if raw.count(b"\n") > MAX_LINES:
+    if len(raw) > MAX_LINES and raw.count(b"\n") > MAX_LINES:
         raw, stopped = raw[: _nth_line_end(raw, MAX_LINES)], f"more than {MAX_LINES:,} lines"
     return raw, stopped
 
