@@ -33,7 +33,9 @@ class Proposal:
 
 
 def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[list[Proposal], list[Mention]]:
-    """Dates and times offered instead of the asked ones, and those refused."""
+    """Dates and times offered instead of the asked ones, and those refused. ``asked`` may be
+    costly to read (the reader reads them from the quoted request when first asked): each
+    condition asks it last."""
     refused: list[Mention] = []
     refused_by_refusal: list[Mention] = []
     proposals: list[Proposal] = []
@@ -113,21 +115,21 @@ def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[li
             strength, reason = 0.8, "asks for another date"  # "And next Friday?"
         elif (
             mention.day is not None
-            and asked
-            and mention.day > max(asked)
             and ev.positive
             and (
                 reader_words().deadline_before.search(lead)
                 or (reading.segments[seg].contrast and any(h.start < reading.segments[seg].start for h in ev.positive))
             )
+            and asked
+            and mention.day > max(asked)
         ):
             # "Yes, I can have it by Dec 14" / "Confirmo, pero lo entrego el viernes 11"
             strength, reason = 0.7, "later than asked"
         if (
             strength
             and not prior
-            and mention.day in asked
             and not any(reader_words().moving.search(h.text) for h in seg_alt)
+            and mention.day in asked
         ):
             strength = 0.0  # "Tuesday works" for the Tuesday asked: an answer, not a proposal
         start = reading.segments[seg].start
@@ -140,10 +142,10 @@ def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[li
             strength
             and positive
             and not prior
-            and asked
             and mention.day is not None
-            and mention.day <= max(asked)
             and not any(reader_words().moving.search(h.text) for h in seg_alt + seg_works)
+            and asked
+            and mention.day <= max(asked)
         ):
             # a yes with a day before the deadline is the deadline met, not other terms: "Ja,
             # ich kann es am Montag schicken", "Ja, mache ich. Können wir am Montag kurz
@@ -153,10 +155,10 @@ def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[li
             strength
             and strength <= 0.9
             and not seg_alt
-            and asked
             and mention.day is not None
-            and mention.day <= max(asked)
             and away_only
+            and asked
+            and mention.day <= max(asked)
         ):
             # "I'm on vacation next week but can do it before I leave on Friday": the asked
             # deadline is met, nothing was refused
@@ -178,9 +180,11 @@ def date_counter(reading: Reading, ev: Evidence, asked: Set[date]) -> Verdict | 
     proposals, refused = find_proposals(reading, ev, asked)
     days = [p for p in proposals if p.mention.kind != "time"]
     if days:
-        best = sorted(
-            days, key=lambda p: (not p.mention.precise, p.mention.day in asked, -p.strength, p.mention.start)
-        )[0]
+        best = days[0]
+        if len(days) > 1:  # the asked dates are read only to choose
+            best = sorted(
+                days, key=lambda p: (not p.mention.precise, p.mention.day in asked, -p.strength, p.mention.start)
+            )[0]
         confidence = {1.0: 0.85, 0.9: 0.8, 0.85: 0.75, 0.8: 0.75}.get(best.strength, 0.65)
         day = best.mention.day if best.mention.precise else None
         return Verdict("counter", confidence, f"{best.reason}: {best.mention.text}".strip(": "), day)
