@@ -261,7 +261,9 @@ class Places:
         if label in self._anywhere:
             return None
         at = self._found.get(label)
-        return sorted(set(at)) if at else []
+        if not at:
+            return []
+        return at if len(at) == 1 else sorted(set(at))
 
 
 def finditer(pattern: re.Pattern[str], text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:

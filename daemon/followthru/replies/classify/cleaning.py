@@ -8,10 +8,13 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 
 from followthru.replies import intent_lexicon as lx
+from followthru.replies import lowercase
 from followthru.replies.classify.words import reader_words
 
 _CLOSING_LINE_MAX = 6  # words on a sign-off line ("Viele Grüße aus Berlin")
 _PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)|@|https?://|www\.", re.I)
+_MARKS = re.compile(r"[^\w\s']")  # what is no word: a blank in the words of a sign-off line
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 @cache
@@ -25,10 +28,10 @@ def plain(text: str) -> str:
 
 
 def is_closing(line: str, closings: AbstractSet[str]) -> bool:
-    words = re.sub(r"[^\w\s']", " ", plain(line)).split()
+    words = _MARKS.sub(" ", plain(line)).split()
     if not words or len(words) > _CLOSING_LINE_MAX:
         return False
-    original = re.sub(r"[^\w\s']", " ", line).split()
+    original = _MARKS.sub(" ", line).split()
     for size in range(min(len(words), 4), 0, -1):
         if " ".join(words[:size]) in closings:
             rest = original[size:] if len(original) == len(words) else words[size:]
@@ -44,14 +47,15 @@ def signature_like(paragraph: str) -> bool:
         return True
     if any(_PHONE.search(line) for line in lines) and all(len(line.split()) <= 8 for line in lines):
         return True
-    if len(reader_words().disclaimer.findall(paragraph)) >= 2:
+    disclaimers = lowercase.finditer(reader_words().disclaimer, paragraph, lowercase.lowered(paragraph))
+    if next(disclaimers, None) and next(disclaimers, None):  # two of them
         return True
     if len(lines) <= 3 and len(reader_words().legal_footer.findall(paragraph)) >= 2:
         return True
     return (
         all(
             len(line.split()) <= 5
-            and not re.search(r"[.!?]$", line)
+            and not line.endswith((".", "!", "?"))  # stripped: no line break after it
             and all(word[:1].isupper() or not word[:1].isalpha() for word in line.split())
             for line in lines
         )
@@ -75,7 +79,7 @@ def clean(words: str) -> str:
         if line.strip():
             content_seen = True
     text = "\n".join(lines).strip()
-    paragraphs = re.split(r"\n\s*\n", text)
+    paragraphs = _PARAGRAPH_BREAK.split(text)
     while len(paragraphs) > 1 and signature_like(paragraphs[-1]):
         paragraphs.pop()
     return "\n\n".join(paragraphs).strip()

@@ -120,7 +120,8 @@ def read_cues(reading: Reading, keys: TextKeys | None = None) -> None:
                 found.append(
                     Hit(cat, m.start(), m.end(), reading.text[m.start() : m.end()], weight=WEIGHTS.get(cat, 0.0))
                 )
-        found.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
+        if len(found) > 1:
+            found.sort(key=lambda hit: (hit.start, -(hit.end - hit.start)))
         kept: list[Hit] = []
         for hit in found:
             if kept and hit.start < kept[-1].end:
