@@ -10,6 +10,10 @@ Each measurement runs in a fresh process and workspace, with N plan files droppe
 - the time of an idle pass (nothing due) with all N plans active,
 - peak memory (max RSS) of the daemon's process and of its largest worker, and the store's size.
 
+``python bench/pipeline.py --cpu [N]`` (default: 1000) prints :func:`cpu_figures`: the CPU time per
+plan of a worker and of the pass with workers, measured in one process, which another busy process
+on the machine changes far less than it changes the pool's wall-clock figure.
+
 ``python bench/pipeline.py --intake [N]`` (default: 1000) prints :func:`intake_figures`: intake
 (the same "plans started per second", delivery left out) in one process and with the workers, the
 lower bound of a pass (parse the TOML, write six messages per plan into SQLite, one transaction per
@@ -194,6 +198,62 @@ def lower_bound_run(count: int) -> dict:
     return {"plans": count, "mode": "lower", "seconds": seconds, "plans_per_second": count / seconds}
 
 
+def cpu_run(count: int) -> dict:
+    """CPU milliseconds per plan of both halves of intake with the workers, one after the other in
+    this process: ``worker_ms``, what a worker does (read ``count`` new plan files, decide, draft
+    their messages, pickle the results, in chunks as the pool sends them), and ``daemon_ms``, what
+    the passes do with those results (unpickle them, store the plans and their messages, commit,
+    move the files). The templates are compiled beforehand, as the workers' fork server does."""
+    import pickle
+    from itertools import chain, repeat
+
+    with tempfile.TemporaryDirectory() as directory:
+        service = _daemon(Path(directory))
+        from followthru import workers
+        from followthru.watch import ready_files
+
+        workers._start_worker(service.config)
+        warm = Path(directory) / "warm"
+        warm.mkdir()
+        drop(warm, 8, first=1_000_000)
+        workers._prepare_new_plans(sorted(warm.iterdir()), NOW)
+        incoming = service.config.plans_dir / "incoming"
+        drop(incoming, count)
+        files = ready_files(incoming, limit=count).files  # in the order the passes take them
+        started = time.process_time()
+        results = [
+            pickle.dumps(workers._prepare_new_plans(files[start : start + workers.CHUNK], NOW))
+            for start in range(0, count, workers.CHUNK)
+        ]
+        worker_seconds = time.process_time() - started
+        prepared = chain((plan for result in results for plan in pickle.loads(result)), repeat(None))
+        service.workers.wanted = lambda files: True
+        service.workers.prepare = lambda files, now: prepared
+        service._deliver = lambda now, report: None
+        started, taken = time.process_time(), 0
+        while taken < count:
+            taken += service.tick(NOW).plans_started
+        daemon_seconds = time.process_time() - started
+        service.close()
+    return {
+        "plans": count,
+        "worker_ms": 1000 * worker_seconds / count,
+        "daemon_ms": 1000 * daemon_seconds / count,
+        "pickled_kb": sum(map(len, results)) / count / 1000,
+    }
+
+
+def cpu_figures(n: int = 1000, runs: int = RUNS) -> dict:
+    """:func:`cpu_run`'s figures, each the min and median of ``runs`` runs in new processes."""
+    measured = [_in_new_process("--cpu-run", str(n)) for _ in range(runs)]
+    figures: dict = {"plans": n}
+    for name in ("worker_ms", "daemon_ms"):
+        values = [m[name] for m in measured]
+        figures[name] = {"min": round(min(values), 3), "median": round(median(values), 3)}
+    figures["pickled_kb"] = round(measured[0]["pickled_kb"], 1)
+    return figures
+
+
 def _in_new_process(*arguments: str) -> dict:
     output = subprocess.run([sys.executable, __file__, *arguments], capture_output=True, text=True, check=True).stdout
     result: dict = json.loads(output.strip().splitlines()[-1])
@@ -260,6 +320,12 @@ def main() -> None:
     if len(sys.argv) > 4 and sys.argv[1] == "--intake-run":
         count, mode, warm_with = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         print(json.dumps(lower_bound_run(count) if mode == "lower" else intake_run(count, mode, warm_with)))
+        return
+    if len(sys.argv) > 2 and sys.argv[1] == "--cpu-run":
+        print(json.dumps(cpu_run(int(sys.argv[2]))))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--cpu":
+        print(json.dumps(cpu_figures(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--intake":
         print(json.dumps(intake_figures(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)))
