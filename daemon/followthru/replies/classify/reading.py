@@ -23,33 +23,33 @@ class Verdict:
     proposed_date: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     start: int
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Clause(Span):
     segment: int
     sentence: int
     paragraph: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment(Span):
     sentence: int
     paragraph: int
     contrast: bool  # opened by but / aber / mais ...
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence(Span):
     paragraph: int
     question: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     cat: str
     start: int
