@@ -8,11 +8,14 @@ Monday 30 November 2026, 09:00; the request asked for Wednesday 9 December.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
+from followthru.replies import extract_words
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import ACCEPT_MIN, DECIDE_MIN, classify
+from followthru.replies.classify.decision import read_words
 from followthru.replies.classify.languages import detect_languages, rank_languages
 from followthru.replies.proposals import find_mentions
 
@@ -1397,3 +1400,12 @@ def test_folding_keeps_offsets():
     folded = lx.fold(text)
     assert len(folded) == len(text)
     assert folded.startswith('ca marche - "tres" bien, lukasz')
+
+
+def test_every_category_keeps_its_hits_in_the_order_of_the_text() -> None:
+    """Reading.of gives one category's hits as they are kept: they must be in order of start."""
+    raws = [path.read_bytes() for path in sorted((Path(__file__).parent.parent / "data").glob("*/*.eml"))]
+    for raw in raws:
+        reading = read_words(extract_words(raw), datetime(2026, 12, 1, 9))
+        for category, hits in reading.hits.items():
+            assert [hit.start for hit in hits] == sorted(hit.start for hit in hits), category

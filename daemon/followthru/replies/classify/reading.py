@@ -68,15 +68,18 @@ class Reading:
     sentences: list[Sentence]
     segments: list[Segment]
     clauses: list[Clause]
-    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    hits: dict[str, list[Hit]] = field(default_factory=dict)  # each category's in order of start
     mentions: list[Mention] = field(default_factory=list)
     neg_text: str = ""
     greeting_end: int = 0  # where the opening greeting ("Hi Morgan,") ends
     _starts: list[int] | None = None
 
     def of(self, *cats: str) -> list[Hit]:
-        out = [hit for cat in cats for hit in self.hits.get(cat, [])]
-        return sorted(out, key=lambda hit: hit.start)
+        """The hits of ``cats`` in the order of the text (each category's hits are kept in it)."""
+        if len(cats) == 1:
+            return list(self.hits.get(cats[0], ()))
+        out = [hit for cat in cats for hit in self.hits.get(cat, ())]
+        return sorted(out, key=lambda hit: hit.start) if len(out) > 1 else out
 
     def clause_at(self, pos: int) -> int:
         if self._starts is None or len(self._starts) != len(self.clauses):
