@@ -281,7 +281,8 @@ def scope_counter(reading: Reading, ev: Evidence) -> Verdict | None:
         for h in statements
         if h.cat in ("commit", "accept_strong", "accept", "accept_idiom", "yes") and object_near(reading, h)
     ]
-    partial = [h for h in ev.refusals + [w for w in ev.weak_refusals if w.cat == "redirect"] if object_near(reading, h)]
+    refusing = ev.refusals + [w for w in ev.weak_refusals if w.cat == "redirect"] if commits else []
+    partial = [h for h in refusing if object_near(reading, h)]
     if commits and partial:
         first = min(commits + partial, key=lambda h: h.start)
         other = [h for h in commits + partial if (h in commits) != (first in commits)]

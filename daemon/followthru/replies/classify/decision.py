@@ -27,9 +27,12 @@ _KEYWORD = re.compile(r"(?<![\w'’])(ACCEPT(?:ED)?|ZUSAGEN|DECLINE(?:D)?|ABSAGE
 # --- keywords ---------------------------------------------------------------------------------
 
 
+_MARKS = re.compile(r"[^\w\s]")
+
+
 def first_line_keyword(words: str) -> str | None:
     line = next((line for line in words.splitlines() if line.strip()), "")
-    tokens = re.sub(r"[^\w\s]", " ", line).split()
+    tokens = _MARKS.sub(" ", line).split()
     if not tokens:
         return None
     head = tokens[0]
