@@ -105,6 +105,9 @@ _SIGNATURE_BOX = re.compile(
 _INDENT = re.compile(r"border\s*:\s*none", re.IGNORECASE)
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|mso-hide\s*:\s*all", re.IGNORECASE)
 _RULE = "_" * 32
+_BLANKS = re.compile(r"[ \t\r\n\f]+")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 class _Renderer(HTMLParser):
@@ -139,20 +142,23 @@ class _Renderer(HTMLParser):
     def _effect(self, tag: str, attrs: dict[str, str]) -> str | None:
         marks = " ".join((attrs.get("class", ""), attrs.get("id", ""), attrs.get("name", "")))
         style = attrs.get("style", "")
-        if _STOP.search(marks) or _STOP_STYLE.search(style):
+        # most elements have neither: no pattern of marks matches blanks alone, none of style ""
+        named = not marks.isspace()
+        if (named and _STOP.search(marks)) or (style and _STOP_STYLE.search(style)):
             return "stop"
-        if tag in _HIDDEN or _DISPLAY_NONE.search(style) or _ATTRIBUTION_BOX.search(marks):
+        if tag in _HIDDEN or (style and _DISPLAY_NONE.search(style)) or (named and _ATTRIBUTION_BOX.search(marks)):
             return "skip"
-        if not self.keep_signature and (_SIGNATURE_BOX.search(marks) or "data-signatureblock" in attrs):
+        if not self.keep_signature and ((named and _SIGNATURE_BOX.search(marks)) or "data-signatureblock" in attrs):
             return "skip"
         indent = (
             tag == "blockquote"
+            and style
             and _INDENT.search(style)
-            and not (attrs.get("type") == "cite" or _GMAIL_QUOTE.search(marks))
+            and not (attrs.get("type") == "cite" or (named and _GMAIL_QUOTE.search(marks)))
         )
-        if (tag == "blockquote" and not indent) or _QUOTE_BOX.search(marks):
+        if (tag == "blockquote" and not indent) or (named and _QUOTE_BOX.search(marks)):
             return "quote" if self.mark_quotes else "skip"
-        if _GMAIL_QUOTE.search(marks) and not self.mark_quotes:
+        if named and _GMAIL_QUOTE.search(marks) and not self.mark_quotes:
             return "skip"
         return "pre" if tag == "pre" else None
 
@@ -222,7 +228,7 @@ class _Renderer(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.stopped or self.skipping:
             return
-        self.line.append(data if self.pre else re.sub(r"[ \t\r\n\f]+", " ", data))
+        self.line.append(data if self.pre else _BLANKS.sub(" ", data))
 
 
 def html_to_text(html: str, *, mark_quotes: bool = False, keep_signature: bool = False) -> str:
@@ -239,6 +245,6 @@ def html_to_text(html: str, *, mark_quotes: bool = False, keep_signature: bool =
         pass
     parser._flush()
     text = "\n".join(parser.lines).replace("\xa0", " ")
-    text = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]", "", text)
+    text = _INVISIBLE.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
