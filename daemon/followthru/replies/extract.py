@@ -51,6 +51,7 @@ _GMAIL_STAMP = re.compile(
     r"[+-]\d{1,2}:?\d{2}\s+\S"
 )
 _SENTENCE_END = re.compile(r"(\b[^\W\d]{4,}[.!?]+|[!?]|\.\.\.)$")
+_A_DIGIT = re.compile(r"\d")
 _RULE = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,}|\*{10,})\s*$")
 _LABEL = re.compile(r"^[\s*_]*[^\W\d_][\w .'/-]{0,25}[\s*_]*[:：]\s*\S")
 _BLOCK_START = ("from", "date", "subject", "reply-to")
@@ -147,7 +148,7 @@ def _attribution_end(lines: list[str], start: int) -> int | None:
     first = lines[start].strip()
     if not first or _quoted(lines[start]) or len(first) > 320:
         return None
-    spanning = bool(_markers().opener.match(first) and re.search(r"\d", first))
+    spanning = bool(_markers().opener.match(first) and _A_DIGIT.search(first))
     parts: list[str] = []
     index = start
     while index < len(lines) and len(parts) < 5 and index - start < 9:
@@ -158,12 +159,15 @@ def _attribution_end(lines: list[str], start: int) -> int | None:
                 return None
             index += 1
             continue
-        if parts and (_SENTENCE_END.search(parts[-1]) or (_quoted(raw) and not _markers().quoted_verb.match(raw))):
+        # _SENTENCE_END ends in a full stop, "!" or "?": asked only of a part ending in one
+        ended = parts and parts[-1][-1:] in (".", "!", "?") and _SENTENCE_END.search(parts[-1])
+        if parts and (ended or (_quoted(raw) and not _markers().quoted_verb.match(raw))):
             return None
         inner = line.strip(_DECORATION)
         decorated = line.startswith("--") and line.endswith("--")
         parts.append(inner if decorated else line)
-        after = _next_text(lines, index + 1)
+        following = index + 1
+        after = following if following < len(lines) and lines[following].strip() else _next_text(lines, following)
         before_quote = after is not None and _quoted(lines[after]) and not _markers().quoted_verb.match(lines[after])
         # what _is_attribution asks before anything else, asked here before the parts are joined
         possible = decorated or before_quote or parts[-1].endswith((":", "：")) or parts[0][:1].isdigit()
