@@ -39,6 +39,7 @@ _FEED = 4096  # bytes fed to the parser between checks of the limits
 # still send it; the lone surrogates it can make are replaced.
 _NOT_MAIL = {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a raw 8-bit byte, as the parser keeps it
 # Codecs that never decode to a lone surrogate (UTF-8 refuses encoded ones): their text is not
 # searched for one. The mail charsets nearly every message is in.
 NO_SURROGATES = frozenset({"utf-8", "ascii", "iso8859-1"})
@@ -180,7 +181,7 @@ def decode_words(value: str) -> str:
 
 def _unescape(value: str) -> str:
     """Raw 8-bit header bytes (read as surrogates) as UTF-8, else Latin-1 (RFC 6532 headers)."""
-    if not re.search("[\udc80-\udcff]", value):
+    if value.isascii() or not _ESCAPED_BYTE.search(value):
         return value
     data = value.encode("utf-8", errors="surrogateescape")
     try:

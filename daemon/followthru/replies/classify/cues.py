@@ -57,6 +57,7 @@ _MARKERS = (
 # not a scope limit; "unless something comes up" is a hedge, not a condition).
 _READ_MASKED = ("yes", "ok", "scope_except", "scope_only", "scope_part", "condition")
 _CATEGORIES = _MASKING_ORDER + _MARKERS
+_BULLET = re.compile(r"^[\s\-–(*•>]*(?:\d{1,2}[.)]\s*)?")  # "- ", "2. " before a bare "No"
 _MASKED = frozenset(_MASKING_ORDER)
 _ON_MASKED_TEXT = frozenset(_MASKING_ORDER + _READ_MASKED)
 
@@ -135,7 +136,7 @@ def read_cues(reading: Reading, keys: TextKeys | None = None) -> None:
     bare = []
     for clause in reading.clauses:
         piece = work[clause.start : clause.end]
-        bullet = re.match(r"^[\s\-–(*•>]*(?:\d{1,2}[.)]\s*)?", piece)
+        bullet = _BULLET.match(piece)
         assert bullet is not None, "the pattern matches the empty string too"
         lead = bullet.end()
         for pattern in (reader_words().bare_no, reader_words().no_to):
