@@ -36,6 +36,8 @@ from followthru.replies.htmltext import html_to_text
 from followthru.replies.mime import addresses, content_type, decode, header, leaves, main_type
 from followthru.replies.model import Bounce
 
+_DAEMON_ALONE = re.compile(r"^\s*(mailer-daemon|postmaster)\s*$", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Report:
@@ -446,7 +448,7 @@ def _from_notice(msg: Message, subject: str) -> Report | None:
     bounce whose delivery-status fields are quoted in the text."""
     senders = addresses(msg, "From")
     daemon = any(_DAEMON.match(address) or _DAEMON_NAME.search(name) for name, address in senders)
-    daemon = daemon or bool(re.match(r"^\s*(mailer-daemon|postmaster)\s*$", header(msg, "From"), _I))
+    daemon = daemon or bool(_DAEMON_ALONE.match(header(msg, "From")))
     core = _FORWARD_PREFIX.sub("", subject)
     forwarded = core != subject
     strong = bool(_STRONG_SUBJECT.match(core))

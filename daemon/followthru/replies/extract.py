@@ -35,6 +35,9 @@ from followthru.replies import lowercase
 from followthru.replies.htmltext import html_to_text
 from followthru.replies.lexicon import trimming
 
+_ENDS_A_SENTENCE = re.compile(r"\b[^\W\d]{4,}[.!?]$|[!?]$")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
 __all__ = ["html_to_text", "new_words", "split_reply"]
 
 _I = re.IGNORECASE
@@ -317,7 +320,7 @@ def _drop_contact_block(lines: list[str]) -> list[str]:
     first = not any(line.strip() for line in lines[:start])
     if not (2 <= len(block) <= 8) or (first and not (len(block) >= 3 and _NAME_LINE.match(block[0]))):
         return lines
-    sentences = any(len(line) > 70 or re.search(r"\b[^\W\d]{4,}[.!?]$|[!?]$", line) for line in block)
+    sentences = any(len(line) > 70 or _ENDS_A_SENTENCE.search(line) for line in block)
     if sentences or not any(_is_contact(line) for line in block):
         return lines
     if block[0].endswith(",") and _NAME_LINE.match(block[1]):
@@ -332,7 +335,7 @@ def _tidy(lines: list[str]) -> str:
     while lines and not lines[0].strip():
         lines.pop(0)
     text = "\n".join(line.rstrip() for line in lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def _answers(lines: list[str], index: int, keep_signature: bool) -> tuple[str, bool]:

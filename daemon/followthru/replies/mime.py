@@ -25,6 +25,8 @@ from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses
 from typing import Any, TypeVar, cast
 
+_QUOTE_MARKS = re.compile(r"^>+")
+
 _T = TypeVar("_T")
 
 MAX_BYTES = 10_000_000  # bytes of a message that are parsed (the text comes first, attachments after)
@@ -422,7 +424,7 @@ def unflow(text: str, delsp: bool = False) -> str:
     out: list[str] = []
     open_depth: int | None = None
     for line in text.replace("\r\n", "\n").split("\n"):
-        marks = re.match(r"^>+", line)
+        marks = _QUOTE_MARKS.match(line)
         depth = len(marks.group()) if marks else 0
         body = line[depth:]
         body = body.removeprefix(" ")

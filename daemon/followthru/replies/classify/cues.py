@@ -12,6 +12,9 @@ from followthru.replies.classify.reading import Hit, Reading
 from followthru.replies.classify.words import TOKEN, reader_words
 from followthru.replies.heads import TextKeys, finditer
 
+_LEAD_MARK = re.compile(r"^\s*(?:[-*•>]+|\(?\d{1,2}[.)]|\(?[a-z][)])\s*")
+_A_WORD_CHARACTER = re.compile(r"[\w]")
+
 # Found in this order; each category's phrases are masked before the next category is read.
 _MASKING_ORDER = (
     "mixed",
@@ -90,9 +93,9 @@ def mask(text: str, start: int, end: int, char: str = "\x00") -> str:
 def at_clause_start(reading: Reading, pos: int) -> bool:
     clause = reading.clauses[reading.clause_at(pos)]
     lead = reading.low[clause.start : pos]
-    lead = re.sub(r"^\s*(?:[-*•>]+|\(?\d{1,2}[.)]|\(?[a-z][)])\s*", "", lead)  # "2. No"
+    lead = _LEAD_MARK.sub("", lead)  # "2. No"
     # "Hi Riley - yes": what follows a greeting opens the clause
-    return not re.search(r"[\w]", reader_words().greeting.sub("", lead, count=1))
+    return not _A_WORD_CHARACTER.search(reader_words().greeting.sub("", lead, count=1))
 
 
 def read_cues(reading: Reading, keys: TextKeys | None = None) -> None:

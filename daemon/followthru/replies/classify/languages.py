@@ -11,6 +11,8 @@ from typing import cast
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.heads import Places, TextKeys, finditer
 
+_WORD = re.compile(r"[\w']+")
+
 # Phrase categories that say which language a reply is in (short, shared words excluded).
 TELLING = (
     "accept_idiom",
@@ -64,7 +66,7 @@ def rank_languages(text: str, keys: TextKeys | None = None) -> list[tuple[str, f
     already)."""
     text = text[:4000]  # the opening of a reply tells its language
     folded = lx.fold(text)
-    words = Counter(re.findall(r"[\w']+", folded))
+    words = Counter(_WORD.findall(folded))
     lowered = text.lower()
     if keys is None or keys.length != len(folded):
         keys = TextKeys(folded)
