@@ -35,13 +35,14 @@ log = logging.getLogger(__name__)
 
 # Measured with bench/pipeline.py's thresholds() on two cores (the median of five runs of each): a
 # pass of 300 new files took 0.95 s without workers and 1.09 s starting them, 400 files 1.37 s and
-# 1.27 s, 500 files 1.64 s and 1.33 s. Starting them costs some 0.3 s of both cores (the fork
-# server's imports, then each worker's first templates), which the pass spends taking in the first
-# COLD_AHEAD files itself. Once running, they pay from 8 files (0.035 s alone, 0.032 s with them).
+# 1.27 s, 500 files 1.64 s and 1.33 s. Once running, they pay from 8 files (0.035 s alone, 0.032 s
+# with them). Those were measured before the workers started in the background; starting them now
+# costs some 0.3 s of one core (the fork server's imports and followthru.worker_preload), while the
+# pass takes in files itself on the other.
 PARALLEL_FROM = 400  # files in a pass from which starting the workers pays
 WARM_FROM = 8  # files in a pass from which workers already running pay
-# The fork server takes a quarter of a second of one core to start: the pass that starts the workers
-# takes in files itself meanwhile (some 3 ms each), at most this many before it waits for them.
+# While the workers start, the pass that starts them takes in files itself (some 3 ms each): at most
+# this many, then it waits for them.
 COLD_AHEAD = 256
 CHUNK = 4  # files per message to a worker
 IN_FLIGHT = 16  # chunks out at once (some 3 MB of results): memory stays flat however many files arrive
