@@ -10,6 +10,7 @@ from email.utils import getaddresses
 from pathlib import Path
 
 from followthru.replies.mime import (
+    MAX_LINES,
     NO_SURROGATES,
     _raw,
     addresses,
@@ -19,6 +20,7 @@ from followthru.replies.mime import (
     leaves,
     parse,
     plain_addresses,
+    too_complex,
 )
 
 DATA = Path(__file__).parent.parent / "data"
@@ -193,3 +195,18 @@ def test_charsets_are_those_the_standard_library_reads() -> None:
         parts.extend(leaves(parse(path.read_bytes()), into_attached=True))
     for part in parts:
         assert _our_charset(part) == _standard_charset(part), part.as_string()[:300]
+
+
+def test_a_message_cut_at_its_limits_is_read_up_to_the_cut() -> None:
+    """A message of more lines than MAX_LINES is parsed up to its MAX_LINES-th line (not only
+    its first piece), and says it was cut."""
+    lines = MAX_LINES + 10
+    raw = (
+        "From: a@example.com\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+        "--B\nContent-Type: text/plain\n\nYes, I can do it.\n" + "x\n" * lines + "--B\n"
+        "Content-Type: text/calendar; method=REPLY\n\nBEGIN:VCALENDAR\nEND:VCALENDAR\n--B--\n"
+    ).encode()
+    msg = parse(raw)
+    text = msg.get_payload()[0].get_payload()
+    assert text.startswith("Yes, I can do it.") and text.count("x\n") > MAX_LINES - 20
+    assert too_complex(msg) == f"the message has more than {MAX_LINES:,} lines; the rest was not read"

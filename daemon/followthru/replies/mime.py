@@ -61,7 +61,8 @@ def parse(raw: bytes) -> Message:
         made[0] += 1
         return Message(*args, **kwargs)
 
-    raw, stopped = _bounded(raw)
+    raw, cut = _bounded(raw)
+    stopped = None
     parser = BytesFeedParser(_factory=factory)
     try:
         for start in range(0, len(raw), _FEED):
@@ -72,6 +73,7 @@ def parse(raw: bytes) -> Message:
                 stopped = f"more than {MAX_DEPTH} levels of nesting"
             if stopped:
                 break  # the parser closes what is open as if the message ended here
+        stopped = stopped or cut  # what was cut before parsing was read up to the cut
         msg = parser.close()
         # no part can be deeper than the number of messages made
         if made[0] > MAX_DEPTH and _prune(msg) and not stopped:
