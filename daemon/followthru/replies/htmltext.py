@@ -110,6 +110,10 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+class _Stopped(Exception):
+    """The rest of the document is not shown (what :class:`_Renderer` has is the text)."""
+
+
 class _Renderer(HTMLParser):
     def __init__(self, mark_quotes: bool, keep_signature: bool) -> None:
         super().__init__(convert_charrefs=True)
@@ -174,7 +178,7 @@ class _Renderer(HTMLParser):
         if effect == "stop":
             self._flush()
             self.stopped = True
-            return
+            raise _Stopped  # nothing after this element is shown: the rest is not even read
         if tag in _VOID:
             if tag == "br":
                 self._flush(force=True)
@@ -241,6 +245,8 @@ def html_to_text(html: str, *, mark_quotes: bool = False, keep_signature: bool =
     try:
         parser.feed(html)
         parser.close()
+    except _Stopped:
+        pass
     except Exception:  # noqa: BLE001 - malformed HTML gives whatever was read
         pass
     parser._flush()
