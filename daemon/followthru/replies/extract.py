@@ -351,8 +351,8 @@ def _answers(lines: list[str], index: int, keep_signature: bool) -> tuple[str, b
     i = index
     while i < len(lines):
         line = lines[i]
-        if _quoted(line):
-            if any(part.strip() for part in current):
+        if _QUOTE.match(line):  # most of what follows a quote's start is more of it
+            if current and any(part.strip() for part in current):
                 blocks.append(current)
                 interleaved = True
             current, after_quote, previous = [], True, line
