@@ -36,6 +36,8 @@ def find_proposals(reading: Reading, ev: Evidence, asked: Set[date]) -> tuple[li
     """Dates and times offered instead of the asked ones, and those refused. ``asked`` may be
     costly to read (the reader reads them from the quoted request when first asked): each
     condition asks it last."""
+    if not reading.mentions:
+        return [], []
     refused: list[Mention] = []
     refused_by_refusal: list[Mention] = []
     proposals: list[Proposal] = []
