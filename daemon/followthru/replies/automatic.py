@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 from email.message import Message
 
+from followthru.replies import lowercase
 from followthru.replies.dates import find_dates
 from followthru.replies.mime import header, header_names
 
@@ -69,7 +70,7 @@ def auto_reply_evidence(msg: Message, subject: str) -> str | None:
     for name in ("Precedence", "X-Precedence"):
         if header(msg, name).lower() == "auto_reply":
             return f"{name}: auto_reply"
-    found = _AUTO_SUBJECT.search(subject)
+    found = lowercase.search(_AUTO_SUBJECT, subject, lowercase.lowered(subject))
     return f"subject: {found.group()}" if found else None
 
 
