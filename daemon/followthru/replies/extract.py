@@ -133,10 +133,15 @@ def _is_attribution(text: str, before_quote: bool, decorated: bool) -> bool:
         return False
     if _GMAIL_STAMP.match(text):
         return True
-    has_address, has_time = bool(_EMAIL.search(text)), bool(_TIME.search(text))
+    low = lowercase.lowered(text)
+    has_address, has_time = lowercase.search(_EMAIL, text, low) is not None, bool(_TIME.search(text))
     has_date = has_time or bool(_DATE.search(text))
-    if ends and (_markers().verb_end.search(text + (":" if decorated else ""))):
-        return bool(_markers().opener.match(text) or has_address or has_date or before_quote)
+    # with a verb at the end, it is one when it opens like one or names an address or a date, or
+    # a quote follows; without any of those it is none whether the verb is there or not (the
+    # rules below ask for an address or a quote), so the verb, slow to look for, is not
+    opens = has_address or has_date or before_quote or lowercase.match(_markers().opener, text, low) is not None
+    if ends and opens and _markers().verb_end.search(text + (":" if decorated else "")):
+        return True
     if ends and has_address and has_date:
         return True
     if before_quote and (has_address or has_date) and not _SENTENCE_END.search(text):
