@@ -196,12 +196,12 @@ def _unescape(value: str) -> str:
 
 def _kept(part: Message, what: str, make: Callable[[], _T]) -> _T:
     """``make()`` for ``part``, made once and kept on the part: the reader asks a message for its
-    headers, addresses and text several times, and a message it reads is not changed."""
+    headers, addresses and text several times, and a message it reads is not changed. ``what``
+    names it among the part's attributes: it starts with "followthru " (no attribute's name can)."""
     try:
-        return cast(_T, part.__dict__["_followthru_kept"][what])
+        return cast(_T, part.__dict__[what])
     except KeyError:
-        kept: dict[str, Any] = part.__dict__.setdefault("_followthru_kept", {})
-        kept[what] = value = make()
+        part.__dict__[what] = value = make()
         return value
 
 
@@ -215,13 +215,13 @@ def _headers(msg: Message) -> dict[str, list[str]]:
 
 def _raw(msg: Message, name: str) -> str:
     """The values of header ``name``, joined."""
-    return ", ".join(_kept(msg, "headers", lambda: _headers(msg)).get(name.lower(), ()))
+    return ", ".join(_kept(msg, "followthru headers", lambda: _headers(msg)).get(name.lower(), ()))
 
 
 def header_names(msg: Message) -> Set[str]:
     """The names of the message's headers, in lower case: asking for those it lacks costs
     nothing."""
-    return _kept(msg, "headers", lambda: _headers(msg)).keys()
+    return _kept(msg, "followthru headers", lambda: _headers(msg)).keys()
 
 
 def header(msg: Message, name: str) -> str:
@@ -256,7 +256,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
             if "@" in address
         ]
 
-    return _kept(msg, f"addresses {name.lower()}", parse_them)
+    return _kept(msg, f"followthru addresses {name.lower()}", parse_them)
 
 
 # An address header of the plain shape nearly all mail has: entries ``Name <local@domain>``,
@@ -298,7 +298,7 @@ def plain_addresses(value: str) -> list[tuple[str, str]] | None:
 def decode(part: Message) -> str:
     """The text of a leaf part, decoded with its charset (falling back to UTF-8, then Latin-1);
     only its first :data:`MAX_PART_BYTES` bytes. Decoded once: the part keeps its text."""
-    return _kept(part, "text", lambda: _decode(part))
+    return _kept(part, "followthru text", lambda: _decode(part))
 
 
 def _decode(part: Message) -> str:
@@ -335,14 +335,14 @@ def _head(payload: bytes, charsets: tuple[str | None, ...]) -> str:
 def filename(part: Message) -> str:
     """The part's file name, "" when it has none or it cannot be decoded (an RFC 2231 name in
     the ``undefined`` charset makes the standard library raise). Read once per part."""
-    return _kept(part, "file name", lambda: _filename(part))
+    return _kept(part, "followthru file name", lambda: _filename(part))
 
 
 def _filename(part: Message) -> str:
     """``part.get_filename()``, from the parameters read once: ``filename`` of
     Content-Disposition, else ``name`` of Content-Type."""
     try:
-        disposition = _kept(part, "disposition", lambda: part.get_params(header="content-disposition") or [])
+        disposition = _kept(part, "followthru disposition", lambda: part.get_params(header="content-disposition") or [])
         value = _first(disposition, "filename")
         if value is None:
             value = _first(_content_parameters(part), "name")
@@ -353,7 +353,7 @@ def _filename(part: Message) -> str:
 
 def _content_parameters(part: Message) -> list[tuple[str, Any]]:
     """The Content-Type parameters of ``part`` (``get_params()``), read once."""
-    return _kept(part, "parameters", lambda: part.get_params() or [])
+    return _kept(part, "followthru parameters", lambda: part.get_params() or [])
 
 
 def content_charset(part: Message) -> str | None:
@@ -385,7 +385,7 @@ def param(part: Message, name: str) -> str:
 
 def content_type(part: Message) -> str:
     """``part.get_content_type()``, read once per part."""
-    return _kept(part, "content type", part.get_content_type)
+    return _kept(part, "followthru content type", part.get_content_type)
 
 
 def main_type(part: Message) -> str:
@@ -403,7 +403,7 @@ def leaves(msg: Message, into_attached: bool = False) -> Iterator[Message]:
     """Leaf parts of ``msg``; parts inside attached messages (message/rfc822) only when
     ``into_attached``. A message/* part that is not entered (such as message/delivery-status)
     is yielded itself. The walk is made once per message."""
-    return iter(_kept(msg, f"leaves {into_attached}", lambda: list(_leaves(msg, into_attached))))
+    return iter(_kept(msg, f"followthru leaves {into_attached}", lambda: list(_leaves(msg, into_attached))))
 
 
 def _leaves(msg: Message, into_attached: bool) -> Iterator[Message]:
