@@ -7,17 +7,18 @@ Monday 30 November 2026, 09:00; the request asked for Wednesday 9 December.
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from followthru.replies import extract_words
+from followthru.replies import extract_words, lowercase
 from followthru.replies import intent_lexicon as lx
 from followthru.replies.classify import ACCEPT_MIN, DECIDE_MIN, classify
 from followthru.replies.classify.decision import read_words
 from followthru.replies.classify.languages import detect_languages, rank_languages
-from followthru.replies.proposals import find_mentions
+from followthru.replies.proposals import _may_hold, _patterns, find_mentions
 
 BASE = datetime(2026, 11, 30, 9, 0)  # a Monday
 ASKED = {date(2026, 12, 9)}
@@ -1409,3 +1410,35 @@ def test_every_category_keeps_its_hits_in_the_order_of_the_text() -> None:
         reading = read_words(extract_words(raw), datetime(2026, 12, 1, 9))
         for category, hits in reading.hits.items():
             assert [hit.start for hit in hits] == sorted(hit.start for hit in hits), category
+
+
+def test_a_date_pattern_is_left_out_only_where_none_of_its_words_is() -> None:
+    """find_mentions runs the weekday, relative, month and next-week patterns only where their
+    words occur: on texts of every language's date words, wherever a pattern matches, its words
+    are found."""
+    patterns = _patterns()
+    gated = [
+        (patterns.weekday, patterns.weekday_words, False),
+        (patterns.relative, patterns.relative_words, False),
+        (patterns.month_only, patterns.month_only_words, True),
+        (patterns.next_week, patterns.next_week_words, False),
+    ]
+    assert all(words is not None for _, words, _ in gated)
+    names = [
+        n
+        for lang in lx.vocabulary().values()
+        for table in (lang.months, lang.weekdays, lang.dates)
+        for v in table.values()
+        for n in v
+    ]
+    chance = random.Random("date words")
+    found = 0
+    for _ in range(3000):
+        text = " ".join(chance.choices(names + ["the", "on", "am", "Friday,", "x"], k=chance.randint(1, 8)))
+        text = chance.choice([text, text.upper(), text.title()])
+        for pattern, words, folded in gated:
+            subject = lx.fold(text) if folded else text
+            if pattern.search(subject):
+                found += 1
+                assert _may_hold(words, lowercase.lowered(subject)), (pattern.pattern[:40], subject)
+    assert found > 1000

@@ -75,6 +75,12 @@ _TWINS: dict[int, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
 _MAX_TWINS = 4096
 
 
+def twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` (compiled with IGNORECASE) without it, to be run on :func:`lowered` text with
+    the same matches; None when its words do not allow that."""
+    return _twin(pattern)
+
+
 def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """``pattern`` without IGNORECASE, when its words are all lower case (escapes such as
     ``\\S`` and group names aside); None otherwise. Made once per pattern."""

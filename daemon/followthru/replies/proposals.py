@@ -92,6 +92,12 @@ class _Patterns:
     weekday_date_gap: re.Pattern[str]
     weekday_day: re.Pattern[str]
     time: re.Pattern[str]
+    # The words a pattern cannot match without, to be found on lower-cased text (None: not
+    # looked for): where none of them is, the pattern is not run.
+    weekday_words: re.Pattern[str] | None
+    relative_words: re.Pattern[str] | None
+    month_only_words: re.Pattern[str] | None
+    next_week_words: re.Pattern[str] | None
 
 
 @cache
@@ -150,6 +156,10 @@ def _patterns() -> _Patterns:
             r"[.:](?P<m4>[0-5]\d))(?![\w])",
             re.I,
         ),
+        weekday_words=lowercase.twin(re.compile(w.weekday_alt, re.I)),
+        relative_words=lowercase.twin(re.compile(alternation(w.relative), re.I)),
+        month_only_words=lowercase.twin(re.compile(rf"{w.full_months}|{w.next_period}", re.I)),
+        next_week_words=lowercase.twin(re.compile(w.next_week, re.I)),
     )
 
 
@@ -358,7 +368,7 @@ def find_mentions(
         add(Mention(text[start : m.end()], start, m.end(), _numbered_day(day, today), "date"))
 
     # Weekdays: alone, or naming the day of a number that follows ("Thursday the 10th").
-    weekday_patterns = [(patterns.weekday, words.weekdays)]
+    weekday_patterns = [(patterns.weekday, words.weekdays)] if _may_hold(patterns.weekday_words, low) else []
     for lang, short in words.short_weekdays.items():
         if langs is None or lang in langs:
             weekday_patterns.append((short.pattern, short.numbers))
@@ -412,7 +422,7 @@ def find_mentions(
         next_week = bool(m.groupdict().get("next") or m.groupdict().get("after"))
         add(Mention(m.group(), m.start(), m.end(), _weekday_day(number, today, next_week), "weekday"))
 
-    for m in lowercase.finditer(patterns.relative, text, low):
+    for m in lowercase.finditer(patterns.relative, text, low) if _may_hold(patterns.relative_words, low) else ():
         word = re.sub(r"\s+", " ", m.group("rel").lower())
         if word in words.tomorrow_also_morning and patterns.not_tomorrow_before.search(
             text[max(0, m.start() - 12) : m.start()]
@@ -420,7 +430,9 @@ def find_mentions(
             continue
         add(Mention(m.group(), m.start(), m.end(), today + timedelta(days=words.relative[word]), "relative"))
     folded = fold(text)
-    for m in lowercase.finditer(patterns.month_only, folded, lowercase.lowered(folded)):
+    folded_low = lowercase.lowered(folded)
+    month_only = _may_hold(patterns.month_only_words, folded_low)
+    for m in lowercase.finditer(patterns.month_only, folded, folded_low) if month_only else ():
         # "im Januar", "until January", "after the holidays": a period, not a day
         if m.group("month"):
             month = words.folded_months[m.group("month")]
@@ -429,7 +441,7 @@ def find_mentions(
         else:
             period_start = today + timedelta(days=30)
         add(Mention(text[m.start() : m.end()], m.start(), m.end(), period_start, "period", precise=False))
-    for m in lowercase.finditer(patterns.next_week, text, low):
+    for m in lowercase.finditer(patterns.next_week, text, low) if _may_hold(patterns.next_week_words, low) else ():
         monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
         add(Mention(m.group(), m.start(), m.end(), monday, "period", precise=False))
     # "the week of the 14th": the day is the one written, but only the week is meant.
@@ -449,6 +461,12 @@ def find_mentions(
             continue
         found.append(Mention(m.group(), m.start(), m.end(), None, "time"))
     return sorted(found, key=lambda f: f.start)
+
+
+def _may_hold(words: re.Pattern[str] | None, low: str | None) -> bool:
+    """Whether the lower-cased text ``low`` may hold one of ``words`` (a pattern's words, see
+    _Patterns): a pattern is run only then (its words are looked for much faster than it)."""
+    return words is None or low is None or words.search(low) is not None
 
 
 def pattern_is_prefix(m: re.Match[str]) -> bool:

@@ -76,8 +76,9 @@ def rank_languages(text: str, keys: TextKeys | None = None) -> list[tuple[str, f
     for word in counted.keys() & words.keys():
         for code in counted[word]:
             scores[code] += words[word]
+    ascii_text = lowered.isascii()
     for code, lang in lx.vocabulary().items():
-        if lang.letters:
+        if lang.letters and not (ascii_text and not _ascii_letters(code)):  # no letter to count
             scores[code] += 2 * sum(lowered.count(c) for c in lang.letters)
         scores[code] += 1.5 * telling[code]
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)
@@ -95,6 +96,12 @@ def _telling_phrases(folded: str, places: Places) -> Counter[str]:
             if pattern is not None:
                 count[code] += sum(1 for m in finditer(pattern, folded, starts) if len(m.group()) > 3)
     return count
+
+
+@cache
+def _ascii_letters(code: str) -> bool:
+    """Whether any of the letters only language ``code`` writes is an ASCII one."""
+    return any(letter.isascii() for letter in lx.vocabulary()[code].letters)
 
 
 @cache
