@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 # The standard library's own regular-expression parser and its op codes (private, but the same
@@ -266,18 +266,19 @@ class Places:
         return at if len(at) == 1 else sorted(set(at))
 
 
-def finditer(pattern: re.Pattern[str], text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)`` for a pattern none of whose matches starts anywhere but at
-    ``starts`` (ascending; None: anywhere) and none of which is empty: each place is tried
-    once, unless an earlier match covers it."""
+def finditer(pattern: re.Pattern[str], text: str, starts: list[int] | None) -> list[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)``, for a pattern none of whose matches starts
+    anywhere but at ``starts`` (ascending; None: anywhere) and none of which is empty: each place
+    is tried once, unless an earlier match covers it."""
     if starts is None:
-        yield from pattern.finditer(text)
-        return
+        return list(pattern.finditer(text))
+    found: list[re.Match[str]] = []
     end = 0
     for start in starts:
         if start < end:
             continue
-        found = pattern.match(text, start)
-        if found is not None:
-            yield found
-            end = found.end()
+        match = pattern.match(text, start)
+        if match is not None:
+            found.append(match)
+            end = match.end()
+    return found
