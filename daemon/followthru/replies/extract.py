@@ -390,8 +390,10 @@ def _answers(lines: list[str], index: int, keep_signature: bool) -> tuple[str, b
 
 
 def _normalise(text: str) -> list[str]:
-    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.replace("\xa0", " ").split("\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():  # no invisible character and no no-break space
+        return text.split("\n")
+    return _INVISIBLE.sub("", text).replace("\xa0", " ").split("\n")
 
 
 def split_reply(text: str, keep_signature: bool = False) -> tuple[str, str]:
