@@ -33,13 +33,13 @@ from followthru.planfile import load_plan, past_deadlines
 
 log = logging.getLogger(__name__)
 
-# Measured with bench/pipeline.py's thresholds() on two cores (the median of five runs of each): a
-# pass of 300 new files took 0.95 s without workers and 1.09 s starting them, 400 files 1.37 s and
-# 1.27 s, 500 files 1.64 s and 1.33 s. Once running, they pay from 8 files (0.035 s alone, 0.032 s
-# with them). Those were measured before the workers started in the background; starting them now
-# costs some 0.3 s of one core (the fork server's imports and followthru.worker_preload), while the
-# pass takes in files itself on the other.
-PARALLEL_FROM = 400  # files in a pass from which starting the workers pays
+# Measured with bench/pipeline.py's thresholds() on two cores (the median of five runs of each),
+# with the workers started in the background (some 0.3 s of one core: the fork server's imports
+# and followthru.worker_preload, while the pass takes in files itself on the other): a pass of 200
+# new files took 0.74 s without workers and 0.60 s starting them, 300 files 0.95 s and 0.72 s, 400
+# files 1.15 s and 0.89 s. Once running, they pay from 8 files (0.044 s alone, 0.033 s with them;
+# 4 files: 0.026 s and 0.028 s).
+PARALLEL_FROM = 200  # files in a pass from which starting the workers pays
 WARM_FROM = 8  # files in a pass from which workers already running pay
 # While the workers start, the pass that starts them takes in files itself (some 3 ms each): at most
 # this many, then it waits for them.
