@@ -38,7 +38,7 @@ from support.replying import reply_to
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "acme-q4.toml").read_text()
 PLANS = 24
-STRIDE_SECONDS = 0.005  # each restart lives this much longer than the one before: 100+ kills on a busy machine too
+STRIDE_SECONDS = 0.002  # each restart lives this much longer than the one before: 100+ kills on a quiet machine too
 MAX_KILLS_PER_STEP = 60
 TIMES = [
     "2026-11-30T15:00:00+00:00",
