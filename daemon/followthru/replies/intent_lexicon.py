@@ -361,17 +361,6 @@ def patterns(category: str, langs: frozenset[str]) -> tuple[re.Pattern[str] | No
 
 
 @cache
-def any_phrase(categories: tuple[str, ...], langs: frozenset[str]) -> re.Pattern[str] | None:
-    """One pattern matching wherever any phrase of ``categories`` in ``langs`` matches (at a
-    clause start or not): when it finds nothing, neither does any of their :func:`patterns`."""
-    written = [p for lang in langs for category in categories for p in vocabulary()[lang].phrases[category]]
-    if len(categories) == 1 and not any(p.startswith("^") for p in written):
-        return patterns(categories[0], langs)[0]  # the same pattern: compiled once
-    parts = sorted(dict.fromkeys(_fragment(p.removeprefix("^")) for p in written), key=len, reverse=True)
-    return re.compile(rf"(?<![\w'])(?:{factored(parts)})(?![\w'])") if parts else None
-
-
-@cache
 def gate(categories: tuple[str, ...], langs: frozenset[str], per_language: bool = False) -> Gate:
     """A :class:`.heads.Gate` telling which of ``categories`` in ``langs`` a text may hold
     (at a clause start or not); its labels are the categories, or ``(language, category)``
