@@ -36,11 +36,11 @@ def test_lowered_keeps_offsets_or_refuses() -> None:
 
 
 def test_a_pattern_with_upper_case_or_a_letter_folding_to_ascii_gets_no_twin() -> None:
-    assert lowercase._twin(re.compile("[A-Z]x", re.IGNORECASE)) is None
-    assert lowercase._twin(re.compile("Monday", re.IGNORECASE)) is None
-    assert lowercase._twin(re.compile("dıyar", re.IGNORECASE)) is None  # "ı" matches "I"
-    assert lowercase._twin(re.compile("monday")) is None  # not case-insensitive at all
-    assert lowercase._twin(re.compile(r"(?P<Name>\S+day)", re.IGNORECASE)) is not None
+    assert lowercase.twin(re.compile("[A-Z]x", re.IGNORECASE)) is None
+    assert lowercase.twin(re.compile("Monday", re.IGNORECASE)) is None
+    assert lowercase.twin(re.compile("dıyar", re.IGNORECASE)) is None  # "ı" matches "I"
+    assert lowercase.twin(re.compile("monday")) is None  # not case-insensitive at all
+    assert lowercase.twin(re.compile(r"(?P<Name>\S+day)", re.IGNORECASE)) is not None
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:24])

@@ -77,21 +77,16 @@ _MAX_TWINS = 4096
 
 def twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     """``pattern`` (compiled with IGNORECASE) without it, to be run on :func:`lowered` text with
-    the same matches; None when its words do not allow that."""
-    return _twin(pattern)
-
-
-def _twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``pattern`` without IGNORECASE, when its words are all lower case (escapes such as
-    ``\\S`` and group names aside); None otherwise. Made once per pattern."""
+    the same matches, when its words are all lower case (escapes such as ``\\S`` and group names
+    aside); None otherwise. Made once per pattern."""
     kept = _TWINS.get(id(pattern))
     if kept is not None and kept[0] is pattern:
         return kept[1]
     if len(_TWINS) >= _MAX_TWINS:
         _TWINS.clear()
-    twin = _make_twin(pattern)
-    _TWINS[id(pattern)] = (pattern, twin)
-    return twin
+    made = _make_twin(pattern)
+    _TWINS[id(pattern)] = (pattern, made)
+    return made
 
 
 def _make_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
@@ -105,12 +100,12 @@ def _make_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 
 def finditer(pattern: re.Pattern[str], text: str, low: str | None) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, found faster on ``low`` (:func:`lowered` of ``text``)."""
-    twin = _twin(pattern)
-    if twin is None or low is None:
+    fast = twin(pattern)
+    if fast is None or low is None:
         yield from pattern.finditer(text)
         return
     position = 0
-    while (place := twin.search(low, position)) is not None:
+    while (place := fast.search(low, position)) is not None:
         match = pattern.match(text, place.start())
         if match is None or match.end() == match.start():
             # not expected; an empty match is left to finditer's own rules
@@ -127,7 +122,7 @@ def search(pattern: re.Pattern[str], text: str, low: str | None) -> re.Match[str
 
 def match(pattern: re.Pattern[str], text: str, low: str | None) -> re.Match[str] | None:
     """``pattern.match(text)``, tried first on ``low`` (:func:`lowered` of ``text``)."""
-    twin = _twin(pattern)
-    if twin is not None and low is not None and twin.match(low) is None:
+    fast = twin(pattern)
+    if fast is not None and low is not None and fast.match(low) is None:
         return None
     return pattern.match(text)
