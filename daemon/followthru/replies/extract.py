@@ -35,9 +35,6 @@ from followthru.replies import lowercase
 from followthru.replies.htmltext import html_to_text
 from followthru.replies.lexicon import trimming
 
-_ENDS_A_SENTENCE = re.compile(r"\b[^\W\d]{4,}[.!?]$|[!?]$")
-_BLANK_LINES = re.compile(r"\n{3,}")
-
 __all__ = ["html_to_text", "new_words", "split_reply"]
 
 _I = re.IGNORECASE
@@ -54,6 +51,8 @@ _GMAIL_STAMP = re.compile(
     r"[+-]\d{1,2}:?\d{2}\s+\S"
 )
 _SENTENCE_END = re.compile(r"(\b[^\W\d]{4,}[.!?]+|[!?]|\.\.\.)$")
+_ENDS_A_SENTENCE = re.compile(r"\b[^\W\d]{4,}[.!?]$|[!?]$")  # a contact block's line that is a sentence
+_BLANK_LINES = re.compile(r"\n{3,}")
 _A_DIGIT = re.compile(r"\d")
 _RULE = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,}|\*{10,})\s*$")
 _LABEL = re.compile(r"^[\s*_]*[^\W\d_][\w .'/-]{0,25}[\s*_]*[:：]\s*\S")
