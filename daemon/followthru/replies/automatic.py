@@ -16,7 +16,7 @@ from email.message import Message
 
 from followthru.replies import lowercase
 from followthru.replies.dates import find_dates
-from followthru.replies.mime import header, header_names
+from followthru.replies.mime import header
 
 # Vendor headers whose mere presence (with any value but "no") marks an automatic answer.
 _AUTO_HEADERS = (
@@ -55,16 +55,15 @@ _AUTO_SUBJECT = re.compile(
 
 def auto_reply_evidence(msg: Message, subject: str) -> str | None:
     """The header or subject that shows ``msg`` was sent automatically, or None."""
-    present = header_names(msg)
     submitted = header(msg, "Auto-Submitted").lower()
     if submitted and not submitted.startswith("no"):
         return f"Auto-Submitted: {submitted}"
     for name in _AUTO_HEADERS:
-        value = header(msg, name) if name.lower() in present else ""
+        value = header(msg, name)
         if value and value.lower() not in ("no", "false", "0"):
             return f"{name}: {value}"
     for name, pattern in _AUTO_VALUES.items():
-        value = header(msg, name) if name.lower() in present else ""
+        value = header(msg, name)
         if pattern.search(value):
             return f"{name}: {value}"
     for name in ("Precedence", "X-Precedence"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator
 from email.errors import MessageDefect
 from email.feedparser import BytesFeedParser
 from email.header import decode_header
@@ -216,12 +216,6 @@ def _headers(msg: Message) -> dict[str, list[str]]:
 def _raw(msg: Message, name: str) -> str:
     """The values of header ``name``, joined."""
     return ", ".join(_kept(msg, "followthru headers", lambda: _headers(msg)).get(name.lower(), ()))
-
-
-def header_names(msg: Message) -> Set[str]:
-    """The names of the message's headers, in lower case: asking for those it lacks costs
-    nothing."""
-    return _kept(msg, "followthru headers", lambda: _headers(msg)).keys()
 
 
 def header(msg: Message, name: str) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from followthru.replies.mime import addresses, header, header_names
+from followthru.replies.mime import addresses, header
 
 _MAX = 200  # characters of a header value kept as evidence
 
@@ -55,16 +55,13 @@ def _relayed_by(msg: Message) -> str | None:
     if list_id:
         found = _LIST_ID.search(list_id)
         return (found.group(1) if found else list_id)[:_MAX]
-    present = header_names(msg)
     for name in _LIST_HEADERS:
-        value = header(msg, name) if name.lower() in present else ""
+        value = header(msg, name)
         if value:
             return _shown(name, value)
     for name in ("Precedence", "X-Precedence"):
         if header(msg, name).lower() == "list":
             return _shown(name, "list")
-    if not any(name.lower() in present for name in _ORIGINAL_AUTHOR):
-        return None
     author = {address for _, address in addresses(msg, "From")}
     for name in _ORIGINAL_AUTHOR:
         named = {address for _, address in addresses(msg, name)}
